@@ -1,0 +1,98 @@
+// The correlator's output model: finished spans with the system calls attributed to them. Exporters (OTLP
+// HTTP, OTLP JSON file), the terminal tree printer and the web UI all consume these types and nothing else.
+//
+// Times are CLOCK_MONOTONIC nanoseconds as numbers (the probe's clock). A `Clock` turns them into wall-clock time
+// at the edges (export, display): wall-clock ns do not fit a double exactly, monotonic ones do.
+
+export interface Clock {
+  /** wall-clock ns (Unix epoch) minus monotonic ns, sampled once when tracing started */
+  wallOffsetNs: bigint;
+}
+
+export type SpanKind = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+export type StatusCode = 'unset' | 'ok' | 'error';
+
+/** How sure the correlator is about which span a system call belongs to. */
+export type Attribution =
+  | 'thread' // innermost span open on its thread (sysdig's rule; exact for thread-per-request programs)
+  | 'context' // the active span the SDK published for this thread (async runtimes)
+  | 'submitter' // a worker-thread call attributed to the span that submitted the work
+  | 'fd' // attributed through the span that last used the same fd
+  | 'unattributed'; // the correlator could not be sure; kept on the process, never guessed
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  /** executable name (comm or basename of the exe) */
+  exe: string;
+  exePath: string;
+  cmdline: string[];
+  /** service.name: SDK marker `_svc`, else OTEL_SERVICE_NAME from the process environment, else exe */
+  serviceName: string;
+  containerId?: string;
+}
+
+/** A system call, or a run of identical consecutive calls merged into one (count > 1). */
+export interface SyscallRecord {
+  name: string;
+  ts: number; // entry of the first call
+  dur: number; // for merged runs: sum of the calls' durations
+  end: number; // exit of the last call
+  tid: number;
+  pid: number;
+  ret: number; // of the last call; < 0 is -errno
+  errno?: string; // 'ENOENT', ...
+  fd?: number;
+  /** file path, socket tuple text ('127.0.0.1:43122 -> 127.0.0.1:8080'), 'pipe:[123]', ... */
+  target?: string;
+  path?: string;
+  peerAddress?: string;
+  peerPort?: number;
+  localAddress?: string;
+  localPort?: number;
+  transport?: 'tcp' | 'udp' | 'unix' | 'pipe';
+  /** bytes moved (sum over merged calls) for I/O calls */
+  bytes?: number;
+  count: number;
+  attribution: Attribution;
+  unfinished?: boolean;
+}
+
+export interface SpanRecord {
+  traceId: string; // 32 lower-case hex
+  spanId: string; // 16 lower-case hex
+  parentSpanId?: string; // absent for trace roots
+  /** the remote parent came from W3C trace context (another process or host) */
+  remoteParent?: boolean;
+  traceState?: string;
+  name: string;
+  kind: SpanKind;
+  start: number; // monotonic ns
+  end: number;
+  pid: number;
+  tid: number;
+  /** marker args (enter and exit), reserved `_` args excluded */
+  attributes: Record<string, string>;
+  status: StatusCode;
+  statusMessage?: string;
+  /** set when the correlator closed the span itself (process exited, evicted, tracing stopped) */
+  incomplete?: string;
+  syscalls: SyscallRecord[];
+}
+
+export interface CorrelatorStats {
+  events: number;
+  markers: number;
+  malformedMarkers: number;
+  unmatchedExits: number;
+  spansStarted: number;
+  spansFinished: number;
+  spansClosedByExit: number;
+  spansEvicted: number;
+  badContext: number;
+  syscalls: number;
+  syscallsInSpans: number;
+  syscallsOutsideSpans: number;
+  unattributed: number;
+  drops: { syscall: number; marker: number; process: number };
+}

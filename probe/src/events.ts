@@ -1,0 +1,90 @@
+// Decoded probe events: the contract between @nullspan/probe and everything downstream (correlator, capture
+// replay, UI). The binary record layout they are decoded from is defined once in bpf/nullspan.h; the decoder in
+// decode.ts turns batches of those records into these objects.
+//
+// Timestamps are CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns, the same clock as process.hrtime) held in a
+// double: exact up to ~104 days of uptime, then rounding to a few ns, which no span duration notices.
+
+export type EventKind = 'syscall' | 'marker' | 'fork' | 'exec' | 'exit' | 'drops';
+
+interface EventBase {
+  ts: number; // monotonic ns; for syscalls, the entry time
+  tid: number;
+  pid: number; // thread-group id
+  cpu: number;
+}
+
+export type SockFamily = 'inet' | 'inet6' | 'unix' | 'other';
+
+export interface SockAddr {
+  family: SockFamily;
+  /** dotted quad / IPv6 text / unix path ('@name' for abstract sockets) */
+  address: string;
+  /** 0 for unix sockets */
+  port: number;
+}
+
+export interface SyscallEvent extends EventBase {
+  kind: 'syscall';
+  nr: number; // x86_64 syscall number
+  name: string; // 'read', 'openat', ... ('syscall_N' when unknown)
+  dur: number; // ns from entry to exit; 0 when unfinished
+  ret: number; // >= 0 result, < 0 is -errno
+  /** raw argument registers (pointers are meaningless downstream; fds, counts and flags are what matter) */
+  args: number[];
+  /** first path argument (open*, creat, stat family, access, unlink*, rename*, mkdir*, execve*, chdir, ...) */
+  path: string | null;
+  /** second path argument (rename*, link*, symlink*) */
+  path2: string | null;
+  /** socket address argument: the peer for connect/sendto/sendmsg/accept*/recvfrom/recvmsg, local for bind */
+  addr: SockAddr | null;
+  /** fds created through an output array (pipe, pipe2, socketpair) */
+  fds: [number, number] | null;
+  /** still blocked in the kernel when the probe stopped */
+  unfinished: boolean;
+}
+
+export interface MarkerEvent extends EventBase {
+  kind: 'marker';
+  fd: number;
+  /** payload bytes (up to the snap length; several iovecs of one writev are concatenated) */
+  data: Uint8Array;
+  /** total bytes the application wrote; data.length < len means the payload was cut at the snap length */
+  len: number;
+}
+
+export interface ForkEvent extends EventBase {
+  kind: 'fork'; // tid/pid are the parent's
+  childTid: number;
+  childPid: number;
+  /** true when the child is a new thread in the parent's process (CLONE_THREAD) */
+  isThread: boolean;
+  /** true when the child shares the parent's fd table (CLONE_FILES) */
+  sharesFiles: boolean;
+}
+
+export interface ExecEvent extends EventBase {
+  kind: 'exec';
+  filename: string;
+  /** argv as the new program sees it (may be cut at the snap length) */
+  argv: string[];
+}
+
+export interface ExitEvent extends EventBase {
+  kind: 'exit';
+  /** exit status as wait() reports it: (code << 8) | signal */
+  code: number;
+  /** true when this was the last thread of its process */
+  groupDead: boolean;
+}
+
+/** Emitted by the probe in the stream where it noticed that the kernel dropped events (counts since the previous
+ * drops event, on that CPU). */
+export interface DropsEvent extends EventBase {
+  kind: 'drops';
+  syscall: number;
+  marker: number;
+  process: number;
+}
+
+export type ProbeEvent = SyscallEvent | MarkerEvent | ForkEvent | ExecEvent | ExitEvent | DropsEvent;
