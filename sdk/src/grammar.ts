@@ -1,0 +1,481 @@
+/**
+ * The marker grammar of sdk/MARKERS.md: the one implementation of it, used by the SDK's writer (formatting) and by
+ * the correlator (parsing). Strings are carried as WTF-8 so any JavaScript string, lone surrogates included,
+ * survives a round trip byte for byte.
+ */
+
+export type MarkerId = number | 't' | 'p' | 'pp';
+
+export interface Marker {
+  dir: '>' | '<';
+  /** `g` and the empty ID parse to 0 */
+  id: MarkerId;
+  tags: string[];
+  /** the program's own args in order (reserved `_` args excluded, `__x` already turned back into `_x`) */
+  args: [string, string][];
+  /** reserved args (`_tid`, `_p`, ...) without the leading underscore */
+  ext: Record<string, string>;
+}
+
+export type ParseResult =
+  /** `length`: bytes consumed up to and including the final ':' (what follows is ignored "rest") */
+  | { ok: true; marker: Marker; length: number }
+  /** ran out of bytes before the final ':' (the caller buffers and joins the thread's next write) */
+  | { ok: false; incomplete: true }
+  /** malformed: one sentence + the byte offset where the parse failed */
+  | { ok: false; incomplete: false; error: string; offset: number };
+
+const GT = 0x3e; // >
+const LT = 0x3c; // <
+const COLON = 0x3a;
+const DOT = 0x2e;
+const COMMA = 0x2c;
+const EQ = 0x3d;
+const BSL = 0x5c; // backslash
+const NL = 0x0a;
+const MINUS = 0x2d;
+const D0 = 0x30;
+const D9 = 0x39;
+
+const INCOMPLETE: ParseResult = Object.freeze({ ok: false, incomplete: true }) as ParseResult;
+
+function malformed(error: string, offset: number): ParseResult {
+  return { ok: false, incomplete: false, error, offset };
+}
+
+export function isMarkerStart(bytes: Uint8Array): boolean {
+  return bytes.length > 0 && (bytes[0] === GT || bytes[0] === LT);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parsing
+
+/** Field bytes with escapes removed are gathered here before decoding (grows, never shrinks: bounded by input). */
+let scratch = new Uint8Array(256);
+let scratchLen = 0;
+
+function pushScratch(b: number): void {
+  if (scratchLen === scratch.length) {
+    const bigger = new Uint8Array(scratch.length * 2);
+    bigger.set(scratch);
+    scratch = bigger;
+  }
+  scratch[scratchLen++] = b;
+}
+
+function takeScratch(): string {
+  const s = decodeWtf8(scratch, 0, scratchLen);
+  scratchLen = 0;
+  return s;
+}
+
+/**
+ * Decodes UTF-8 extended with WTF-8's encoded surrogates (ED A0..BF xx), so lone surrogates come back as the code
+ * units they were. Bytes that are not valid (WTF-)UTF-8 decode to U+FFFD, one per bad byte: hostile input still
+ * yields a string, never an exception.
+ */
+export function decodeWtf8(bytes: Uint8Array, start: number, end: number): string {
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    if (bytes[i] >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return fromCodeUnits(bytes, start, end);
+  const units: number[] = [];
+  let i = start;
+  while (i < end) {
+    const b0 = bytes[i];
+    if (b0 < 0x80) {
+      units.push(b0);
+      i++;
+      continue;
+    }
+    let need: number;
+    let cp: number;
+    let min: number;
+    if (b0 >= 0xc2 && b0 <= 0xdf) {
+      need = 1;
+      cp = b0 & 0x1f;
+      min = 0x80;
+    } else if (b0 >= 0xe0 && b0 <= 0xef) {
+      need = 2;
+      cp = b0 & 0x0f;
+      min = 0x800;
+    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+      need = 3;
+      cp = b0 & 0x07;
+      min = 0x10000;
+    } else {
+      units.push(0xfffd);
+      i++;
+      continue;
+    }
+    if (i + need >= end) {
+      // not enough bytes left for the sequence
+      units.push(0xfffd);
+      i++;
+      continue;
+    }
+    let ok = true;
+    for (let k = 1; k <= need; k++) {
+      const b = bytes[i + k];
+      if ((b & 0xc0) !== 0x80) {
+        ok = false;
+        break;
+      }
+      cp = (cp << 6) | (b & 0x3f);
+    }
+    if (!ok || cp < min || cp > 0x10ffff) {
+      units.push(0xfffd);
+      i++;
+      continue;
+    }
+    if (cp >= 0x10000) {
+      const v = cp - 0x10000;
+      units.push(0xd800 | (v >> 10), 0xdc00 | (v & 0x3ff));
+    } else {
+      units.push(cp); // includes surrogates D800..DFFF: the WTF-8 extension
+    }
+    i += need + 1;
+  }
+  return fromCodeUnitArray(units);
+}
+
+function fromCodeUnits(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 8192) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  let s = '';
+  for (let i = start; i < end; i += 8192) {
+    s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 8192)) as unknown as number[]);
+  }
+  return s;
+}
+
+function fromCodeUnitArray(units: number[]): string {
+  if (units.length <= 8192) return String.fromCharCode.apply(null, units);
+  let s = '';
+  for (let i = 0; i < units.length; i += 8192) s += String.fromCharCode.apply(null, units.slice(i, i + 8192));
+  return s;
+}
+
+const ID_HELP = 'the ID must be t, p, pp, g, empty or a decimal number';
+const ID_RANGE = 'ID out of range: numeric IDs must lie within ±(2^53 - 1)';
+
+/** Parses the ID field bytes[start, end); returns the id or an error ParseResult. */
+function parseId(bytes: Uint8Array, start: number, end: number): MarkerId | ParseResult {
+  const len = end - start;
+  if (len === 0) return 0;
+  const c0 = bytes[start];
+  if (len === 1 && c0 === 0x67 /* g */) return 0;
+  if (len === 1 && c0 === 0x74 /* t */) return 't';
+  if (len === 1 && c0 === 0x70 /* p */) return 'p';
+  if (len === 2 && c0 === 0x70 && bytes[start + 1] === 0x70) return 'pp';
+  let i = start;
+  const negative = c0 === MINUS;
+  if (negative) i++;
+  if (i === end) return malformed(ID_HELP, i);
+  let value = 0;
+  for (; i < end; i++) {
+    const b = bytes[i];
+    if (b < D0 || b > D9) return malformed(ID_HELP, i);
+    value = value * 10 + (b - D0);
+    if (value > Number.MAX_SAFE_INTEGER) return malformed(ID_RANGE, start);
+  }
+  return negative ? (value === 0 ? 0 : -value) : value;
+}
+
+/**
+ * Checks an unfinished ID field: -1 while it could still become valid, -2 when its number is already out of
+ * range, else the offset of the first byte that rules it out.
+ */
+function isIdPrefix(bytes: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  if (len === 0) return -1;
+  const c0 = bytes[start];
+  if (len === 1 && (c0 === 0x67 || c0 === 0x74 || c0 === 0x70 || c0 === MINUS)) return -1;
+  if (len === 2 && c0 === 0x70 && bytes[start + 1] === 0x70) return -1;
+  let value = 0;
+  for (let i = c0 === MINUS ? start + 1 : start; i < end; i++) {
+    const b = bytes[i];
+    if (b < D0 || b > D9) return i;
+    value = value * 10 + (b - D0);
+    if (value > Number.MAX_SAFE_INTEGER) return -2;
+  }
+  return -1;
+}
+
+/** Parses one marker from the start of `bytes` (see sdk/MARKERS.md). Never throws. */
+export function parseMarker(bytes: Uint8Array): ParseResult {
+  scratchLen = 0;
+  const n = bytes.length;
+  if (n === 0) return malformed('an empty write is not a marker', 0);
+  const d = bytes[0];
+  if (d !== GT && d !== LT) return malformed("a marker starts with '>' or '<'", 0);
+  if (n < 2) return INCOMPLETE;
+  if (bytes[1] !== COLON) return malformed("the direction must be followed by ':'", 1);
+
+  // ID
+  let i = 2;
+  while (i < n && bytes[i] !== COLON) i++;
+  if (i === n) {
+    const bad = isIdPrefix(bytes, 2, n);
+    if (bad === -1) return INCOMPLETE;
+    return bad === -2 ? malformed(ID_RANGE, 2) : malformed(ID_HELP, bad);
+  }
+  const id = parseId(bytes, 2, i);
+  if (typeof id === 'object') return id;
+  i++; // ':'
+
+  // TAGS
+  const tags: string[] = [];
+  let segBytes = 0; // bytes in the current tag, escapes counted once
+  let sawDot = false;
+  for (;;) {
+    if (i >= n) return INCOMPLETE;
+    const b = bytes[i];
+    if (b === BSL) {
+      if (i + 1 >= n) return INCOMPLETE;
+      pushScratch(bytes[i + 1]);
+      segBytes++;
+      i += 2;
+      continue;
+    }
+    if (b === COLON || b === DOT) {
+      if (segBytes === 0) {
+        if (b === COLON && !sawDot) {
+          i++;
+          break; // no tags at all
+        }
+        return malformed('a tag is empty (two dots in a row, or a leading or trailing dot)', i);
+      }
+      tags.push(takeScratch());
+      segBytes = 0;
+      i++;
+      if (b === COLON) break;
+      sawDot = true;
+      continue;
+    }
+    if (b === GT || b === LT || b === EQ || b === NL) {
+      return malformed(`an unescaped ${describeByte(b)} is not allowed in a tag`, i);
+    }
+    pushScratch(b);
+    segBytes++;
+    i++;
+  }
+
+  // ARGS
+  const args: [string, string][] = [];
+  const ext: Record<string, string> = {};
+  if (i >= n) return INCOMPLETE;
+  if (bytes[i] === COLON) return done(d, id, tags, args, ext, i + 1);
+  for (;;) {
+    // name
+    let nameBytes = 0;
+    let name: string;
+    for (;;) {
+      if (i >= n) return INCOMPLETE;
+      const b = bytes[i];
+      if (b === BSL) {
+        if (i + 1 >= n) return INCOMPLETE;
+        pushScratch(bytes[i + 1]);
+        nameBytes++;
+        i += 2;
+        continue;
+      }
+      if (b === EQ) {
+        if (nameBytes === 0) return malformed('an arg name is empty', i);
+        name = takeScratch();
+        i++;
+        break;
+      }
+      if (b === COMMA || b === COLON) {
+        if (nameBytes === 0) return malformed('an arg is empty (trailing or doubled comma)', i);
+        return malformed("an arg has no '=' (args are name=value pairs)", i);
+      }
+      pushScratch(b);
+      nameBytes++;
+      i++;
+    }
+    // value
+    let end: number;
+    for (;;) {
+      if (i >= n) return INCOMPLETE;
+      const b = bytes[i];
+      if (b === BSL) {
+        if (i + 1 >= n) return INCOMPLETE;
+        pushScratch(bytes[i + 1]);
+        i += 2;
+        continue;
+      }
+      if (b === EQ) return malformed("an unescaped '=' is not allowed in an arg value", i);
+      if (b === COMMA || b === COLON) {
+        end = b;
+        i++;
+        break;
+      }
+      pushScratch(b);
+      i++;
+    }
+    const value = takeScratch();
+    addArg(args, ext, name, value);
+    if (end === COLON) return done(d, id, tags, args, ext, i);
+  }
+}
+
+function addArg(args: [string, string][], ext: Record<string, string>, name: string, value: string): void {
+  if (name.charCodeAt(0) === 0x5f /* _ */) {
+    if (name.charCodeAt(1) === 0x5f) args.push([name.slice(1), value]);
+    else ext[name.slice(1)] = value;
+  } else {
+    args.push([name, value]);
+  }
+}
+
+function done(d: number, id: MarkerId, tags: string[], args: [string, string][], ext: Record<string, string>, length: number): ParseResult {
+  return { ok: true, marker: { dir: d === GT ? '>' : '<', id, tags, args, ext }, length };
+}
+
+function describeByte(b: number): string {
+  return b === NL ? 'newline' : `'${String.fromCharCode(b)}'`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Formatting
+
+/** ASCII bytes that need a backslash in a tag: `\ : . > < =` and newline. */
+export const TAG_ESCAPES: Uint8Array = escapeTable('\\:.><=\n');
+/** ASCII bytes that need a backslash in an arg name or value: `\ : , =`. */
+export const ARG_ESCAPES: Uint8Array = escapeTable('\\:,=');
+
+function escapeTable(chars: string): Uint8Array {
+  const t = new Uint8Array(128);
+  for (const c of chars) t[c.charCodeAt(0)] = 1;
+  return t;
+}
+
+/**
+ * Writes `s` escaped and WTF-8 encoded into buf[pos, limit). Returns the new position, or `~pos` (negative) when it
+ * stopped early because the next character did not fit: the bytes up to `pos` then hold a whole-character prefix
+ * (never half an escape or half a UTF-8 sequence).
+ */
+export function encodeEscaped(buf: Uint8Array, pos: number, limit: number, s: string, escapes: Uint8Array): number {
+  const len = s.length;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      if (escapes[c] === 1) {
+        if (pos + 2 > limit) return ~pos;
+        buf[pos++] = BSL;
+      } else if (pos >= limit) return ~pos;
+      buf[pos++] = c;
+    } else if (c < 0x800) {
+      if (pos + 2 > limit) return ~pos;
+      buf[pos++] = 0xc0 | (c >> 6);
+      buf[pos++] = 0x80 | (c & 0x3f);
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < len && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      if (pos + 4 > limit) return ~pos;
+      const cp = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(i + 1) - 0xdc00);
+      i++;
+      buf[pos++] = 0xf0 | (cp >> 18);
+      buf[pos++] = 0x80 | ((cp >> 12) & 0x3f);
+      buf[pos++] = 0x80 | ((cp >> 6) & 0x3f);
+      buf[pos++] = 0x80 | (cp & 0x3f);
+    } else {
+      // BMP character, or a lone surrogate written in its generalized 3-byte form (WTF-8)
+      if (pos + 3 > limit) return ~pos;
+      buf[pos++] = 0xe0 | (c >> 12);
+      buf[pos++] = 0x80 | ((c >> 6) & 0x3f);
+      buf[pos++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return pos;
+}
+
+/** Upper bound of encodeEscaped's output for a string of `length` UTF-16 units. */
+export function maxEncodedLength(length: number): number {
+  return length * 3;
+}
+
+/** Writes an integer (|n| ≤ 2^53 - 1) in decimal; the caller guarantees 17 bytes of room. */
+export function encodeDecimal(buf: Uint8Array, pos: number, n: number): number {
+  if (n < 0) {
+    buf[pos++] = MINUS;
+    n = -n;
+  }
+  if (n < 10) {
+    buf[pos++] = D0 + n;
+    return pos;
+  }
+  let digits = 0;
+  for (let v = n; v >= 1; v = Math.floor(v / 10)) digits++;
+  let p = pos + digits;
+  for (let v = n; p > pos; v = Math.floor(v / 10)) buf[--p] = D0 + (v % 10);
+  return pos + digits;
+}
+
+function checkId(id: MarkerId): void {
+  if (id === 't' || id === 'p' || id === 'pp') return;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id)) {
+    throw new RangeError(`marker ID must be 't', 'p', 'pp' or an integer within ±(2^53 - 1), got ${String(id)}`);
+  }
+}
+
+function encodeId(buf: Uint8Array, pos: number, id: MarkerId): number {
+  if (typeof id === 'number') return encodeDecimal(buf, pos, id);
+  for (let k = 0; k < id.length; k++) buf[pos++] = id.charCodeAt(k);
+  return pos;
+}
+
+/**
+ * Formats a marker so that parseMarker gives back exactly `m` (ext args are written first, as `_name`; a program
+ * arg whose name starts with `_` gets one more `_`). Throws RangeError for what the grammar cannot express: an
+ * invalid ID, an empty tag, an empty arg name, an ext name starting with `_`.
+ */
+export function formatMarker(m: Marker): Uint8Array {
+  checkId(m.id);
+  let bound = 4 + 24;
+  for (const t of m.tags) {
+    if (t.length === 0) throw new RangeError('a marker tag cannot be empty');
+    bound += maxEncodedLength(t.length) + 1;
+  }
+  const extNames = Object.keys(m.ext);
+  for (const k of extNames) {
+    if (k.charCodeAt(0) === 0x5f) throw new RangeError(`invalid reserved arg name "_${k}"`);
+    bound += maxEncodedLength(k.length + m.ext[k].length) + 3;
+  }
+  for (const [k, v] of m.args) {
+    if (k.length === 0) throw new RangeError('a marker arg name cannot be empty');
+    bound += maxEncodedLength(k.length + v.length) + 3;
+  }
+  const buf = new Uint8Array(bound);
+  let pos = 0;
+  buf[pos++] = m.dir === '<' ? LT : GT;
+  buf[pos++] = COLON;
+  pos = encodeId(buf, pos, m.id);
+  buf[pos++] = COLON;
+  for (let t = 0; t < m.tags.length; t++) {
+    if (t > 0) buf[pos++] = DOT;
+    pos = encodeEscaped(buf, pos, bound, m.tags[t], TAG_ESCAPES);
+  }
+  buf[pos++] = COLON;
+  let first = true;
+  for (const k of extNames) {
+    if (!first) buf[pos++] = COMMA;
+    first = false;
+    buf[pos++] = 0x5f;
+    pos = encodeEscaped(buf, pos, bound, k, ARG_ESCAPES);
+    buf[pos++] = EQ;
+    pos = encodeEscaped(buf, pos, bound, m.ext[k], ARG_ESCAPES);
+  }
+  for (const [k, v] of m.args) {
+    if (!first) buf[pos++] = COMMA;
+    first = false;
+    if (k.charCodeAt(0) === 0x5f) buf[pos++] = 0x5f;
+    pos = encodeEscaped(buf, pos, bound, k, ARG_ESCAPES);
+    buf[pos++] = EQ;
+    pos = encodeEscaped(buf, pos, bound, v, ARG_ESCAPES);
+  }
+  buf[pos++] = COLON;
+  return buf.subarray(0, pos);
+}
