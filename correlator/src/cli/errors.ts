@@ -1,0 +1,36 @@
+// Errors the CLI reports as one sentence on stderr (no stack trace), with the exit code that says what kind.
+
+/** Something the user can fix; its message is a complete sentence. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** Wrong command line (exit code 2, like getopt-based tools). */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, 2);
+    this.name = 'UsageError';
+  }
+}
+
+/** Turns any thrown value into the one line nullspan prints. Errors that carry a user-facing sentence (ours, the
+ * probe's, the capture reader's) are printed as they are; anything else is an internal error, still one line. */
+export function describeError(err: unknown): { message: string; exitCode: number } {
+  if (err instanceof CliError) return { message: err.message, exitCode: err.exitCode };
+  if (err instanceof Error) {
+    // ProbeError and the capture reader's errors are written for users.
+    if (err.name === 'ProbeError' || err.name === 'CaptureError' || err.name === 'CaptureFormatError') {
+      return { message: err.message, exitCode: 1 };
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    const path = (err as NodeJS.ErrnoException).path;
+    if (code === 'ENOENT' && path) return { message: `${path}: no such file or directory.`, exitCode: 1 };
+    if (code === 'EACCES' && path) return { message: `${path}: permission denied.`, exitCode: 1 };
+    if (code === 'EISDIR' && path) return { message: `${path} is a directory.`, exitCode: 1 };
+    return { message: `internal error: ${err.message.split('\n')[0]} (set NULLSPAN_DEBUG=1 for details).`, exitCode: 70 };
+  }
+  return { message: `internal error: ${String(err)}.`, exitCode: 70 };
+}

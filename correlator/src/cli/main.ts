@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// `nullspan`: parses the command line, runs the command, and turns any failure into one sentence on stderr and a
+// non-zero exit code (set NULLSPAN_DEBUG=1 to also see the stack).
+
+import { createRequire } from 'node:module';
+import { statSync } from 'node:fs';
+import { describeError, UsageError } from './errors.js';
+import { helpText, optionsMarkdown, parseCommandLine, type ParsedCommandLine } from './options.js';
+
+const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+async function dispatch(cl: ParsedCommandLine): Promise<number> {
+  switch (cl.command) {
+    case 'run':
+      return (await import('./run.js')).runCommand(cl.argv, cl.options);
+    case 'attach':
+      return (await import('./attach.js')).attachCommand(cl.options);
+    case 'replay':
+      if (!cl.file) throw new UsageError('`nullspan replay` needs the capture FILE to read.');
+      return (await import('./replay.js')).replayCommand(cl.file, cl.options);
+    case 'ui':
+      return (await import('./ui.js')).uiCommand(cl.file, cl.options);
+    default:
+      throw new UsageError('missing command: use `nullspan run -- COMMAND`, `attach --pid PID`, `replay FILE` or `ui`; see `nullspan --help`.');
+  }
+}
+
+/** `pnpm nullspan ...` runs in the workspace root; relative paths the user typed are meant from where they were. */
+function restoreInvocationDirectory(): void {
+  const initCwd = process.env.INIT_CWD;
+  if (process.env.npm_lifecycle_event !== 'nullspan' || !initCwd || initCwd === process.cwd()) return;
+  try {
+    if (statSync(initCwd).isDirectory()) process.chdir(initCwd);
+  } catch {
+    // stay where we are
+  }
+}
+
+export async function main(args: string[]): Promise<number> {
+  const cl = parseCommandLine(args);
+  if (cl.options.help) {
+    process.stdout.write(cl.options.markdown ? optionsMarkdown() : helpText(version));
+    return 0;
+  }
+  if (cl.options.version) {
+    process.stdout.write(`nullspan ${version}\n`);
+    return 0;
+  }
+  restoreInvocationDirectory();
+  return dispatch(cl);
+}
+
+// Exit explicitly once the command is done: every output has been flushed by then, and a lingering handle
+// (a keep-alive socket, a retry timer of an endpoint that never answered) must not keep nullspan running.
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exit(code);
+  },
+  (err: unknown) => {
+    const { message, exitCode } = describeError(err);
+    process.stderr.write(`nullspan: ${message}\n`);
+    if (process.env.NULLSPAN_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exit(exitCode);
+  },
+);

@@ -1,0 +1,332 @@
+// The one table of `nullspan` command-line options. `--help`, the README's options section (`--help --markdown`)
+// and the parser are all generated from it, so they cannot drift apart.
+
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors.js';
+
+export const COMMANDS = ['run', 'attach', 'replay', 'ui'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+type OptionType = 'boolean' | 'string' | 'integer' | 'bytes' | 'duration';
+
+export interface OptionSpec {
+  /** long name without the dashes */
+  name: string;
+  /** one-letter short form */
+  alias?: string;
+  type: OptionType;
+  /** placeholder shown in help (`FILE`, `URL`, ...) */
+  value?: string;
+  /** the default as written on the command line (parsed like a user value) */
+  default?: string;
+  /** environment variable read when the option is not given */
+  env?: string;
+  /** allowed values */
+  choices?: readonly string[];
+  /** may be given several times */
+  multiple?: boolean;
+  commands: readonly Command[] | 'all';
+  help: string;
+}
+
+const TRACING: readonly Command[] = ['run', 'attach'];
+const OUTPUT: readonly Command[] = ['run', 'attach', 'replay'];
+const UI: readonly Command[] = ['run', 'attach', 'replay', 'ui'];
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { name: 'pid', type: 'integer', value: 'PID', multiple: true, commands: ['attach'],
+    help: 'Process to trace (all its threads, and children it starts from now on). Repeat for several.' },
+  { name: 'print', alias: 'p', type: 'boolean', commands: OUTPUT,
+    help: 'Print each finished trace as a tree: spans with durations and the system calls made inside them ' +
+      '(paths, peers, bytes, errors, merged counts). Colored on a terminal unless NO_COLOR is set.' },
+  { name: 'otlp-file', alias: 'o', type: 'string', value: 'FILE', commands: OUTPUT,
+    help: 'Write the traces to FILE as OTLP JSON Lines (one ExportTraceServiceRequest per line, the ' +
+      'OpenTelemetry Collector file format). Complete when nullspan exits.' },
+  { name: 'endpoint', type: 'string', value: 'URL', default: 'http://localhost:4318', env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    commands: OUTPUT,
+    help: 'OTLP/HTTP endpoint the traces are sent to (`/v1/traces` is appended). Best effort: when nothing listens ' +
+      'nullspan says so once and goes on. The other OTEL_EXPORTER_OTLP_* variables are honoured.' },
+  { name: 'no-otlp', type: 'boolean', commands: OUTPUT, help: 'Do not export over OTLP/HTTP.' },
+  { name: 'write', alias: 'w', type: 'string', value: 'FILE', commands: TRACING,
+    help: 'Save the raw event stream and the initial process state to a capture FILE (mode 0600) for `nullspan replay`.' },
+  { name: 'min-duration', type: 'duration', value: 'DURATION', default: '0', commands: OUTPUT,
+    help: 'Print and export only traces whose root span lasts at least DURATION (`500us`, `2ms`, `1s`; a bare ' +
+      'number is milliseconds).' },
+  { name: 'syscalls', alias: 's', type: 'string', value: 'LIST', default: 'default', commands: TRACING,
+    help: 'System calls to record: comma-separated names, `all`, or `default` (file, network, process and ' +
+      'memory-mapping calls). Markers and process events are always recorded.' },
+  { name: 'markers', type: 'string', value: 'WHICH', default: 'traced', choices: ['traced', 'all'], commands: TRACING,
+    help: 'Take markers from the traced processes only (`traced`) or from every process on the host (`all`).' },
+  { name: 'snaplen', type: 'bytes', value: 'BYTES', default: '256', commands: TRACING,
+    help: 'Bytes captured of each marker and path argument.' },
+  { name: 'ring-size', type: 'bytes', value: 'BYTES', default: '16M', commands: TRACING,
+    help: 'Size of the kernel ring buffer (a power of two; `K`/`M` suffixes). Larger rings drop less under bursts.' },
+  { name: 'merge-threshold', type: 'duration', value: 'DURATION', default: '1ms', commands: TRACING.concat('replay'),
+    help: 'Consecutive identical calls on the same fd are merged into one child with a count and total bytes; a ' +
+      'call slower than DURATION, or failing, is always kept on its own.' },
+  { name: 'no-merge', type: 'boolean', commands: TRACING.concat('replay'), help: 'Keep every system call on its own.' },
+  { name: 'outside-spans', type: 'boolean', commands: TRACING.concat('replay'),
+    help: 'Also export system calls made outside any span (grouped per process).' },
+  { name: 'max-open-spans', type: 'integer', value: 'N', default: '100000', commands: TRACING.concat('replay'),
+    help: 'Bound on spans open at once; beyond it the oldest are closed as incomplete (and counted).' },
+  { name: 'ui', type: 'boolean', commands: ['run', 'attach', 'replay'],
+    help: 'Also serve the web UI (latency spectrogram and drill-down) while tracing.' },
+  { name: 'port', type: 'integer', value: 'PORT', default: '7317', env: 'NULLSPAN_PORT', commands: UI,
+    help: 'Port of the web UI (0 picks a free one; the address is printed on start).' },
+  { name: 'host', type: 'string', value: 'ADDR', default: '127.0.0.1', commands: UI,
+    help: 'Address the web UI binds to. Anything but loopback requires --token.' },
+  { name: 'token', type: 'string', value: 'TOKEN', env: 'NULLSPAN_TOKEN', commands: UI,
+    help: 'Access token the web UI requires (as `?token=` or `Authorization: Bearer`).' },
+  { name: 'jaeger-url', type: 'string', value: 'URL', default: 'http://localhost:16686', env: 'NULLSPAN_JAEGER_URL',
+    commands: UI, help: 'Jaeger UI the web UI links traces to.' },
+  { name: 'markdown', type: 'boolean', commands: 'all', help: 'With --help: print the options table as Markdown.' },
+  { name: 'help', alias: 'h', type: 'boolean', commands: 'all', help: 'Show this help.' },
+  { name: 'version', alias: 'V', type: 'boolean', commands: 'all', help: 'Show the version.' },
+];
+
+export const USAGE = [
+  ['nullspan run [options] -- COMMAND [ARGS...]',
+    "Trace COMMAND and every process it starts; exit with COMMAND's exit code."],
+  ['nullspan attach --pid PID [--pid PID...] [options]',
+    'Trace running processes until Ctrl-C / SIGTERM, or until they have all exited.'],
+  ['nullspan replay [options] FILE', 'Produce the same outputs from a capture written with --write.'],
+  ['nullspan ui [options] [CAPTURE]', 'Serve the web UI on a capture file (or empty, to browse later captures).'],
+] as const;
+
+/** Parsed, typed options. Durations are nanoseconds, sizes bytes. */
+export interface CliOptions {
+  pid: number[];
+  print: boolean;
+  otlpFile?: string;
+  endpoint: string;
+  /** true when the endpoint came from --endpoint (otherwise the exporter reads OTEL_* itself) */
+  endpointExplicit: boolean;
+  noOtlp: boolean;
+  write?: string;
+  minDuration: number;
+  syscalls: string[] | 'all' | undefined;
+  markers: 'traced' | 'all';
+  snaplen: number;
+  ringSize: number;
+  mergeThreshold: number;
+  noMerge: boolean;
+  outsideSpans: boolean;
+  maxOpenSpans: number;
+  ui: boolean;
+  port: number;
+  host: string;
+  token?: string;
+  jaegerUrl: string;
+  markdown: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+export interface ParsedCommandLine {
+  command: Command | undefined;
+  options: CliOptions;
+  /** the file argument of replay / ui */
+  file?: string;
+  /** what `run` executes */
+  argv: string[];
+}
+
+const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9 };
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+function parseValue(spec: OptionSpec, raw: string): unknown {
+  const bad = (what: string) =>
+    new UsageError(`--${spec.name} expects ${what}, got ${JSON.stringify(raw)}.`);
+  switch (spec.type) {
+    case 'boolean':
+      return true;
+    case 'string':
+      if (spec.choices && !spec.choices.includes(raw)) throw bad(`one of ${spec.choices.join(', ')}`);
+      if (raw === '') throw bad('a value');
+      return raw;
+    case 'integer': {
+      if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw bad('a non-negative integer');
+      return Number(raw);
+    }
+    case 'bytes': {
+      const m = /^(\d+)([kmg]?)(i?b)?$/i.exec(raw);
+      if (!m) throw bad('a size such as 4096, 64K or 16M');
+      return Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()];
+    }
+    case 'duration': {
+      const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s)?$/.exec(raw);
+      if (!m) throw bad('a duration such as 500us, 2ms or 1s');
+      return Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']);
+    }
+  }
+}
+
+function camel(name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+function takesValue(spec: OptionSpec): boolean {
+  return spec.type !== 'boolean';
+}
+
+/**
+ * Splits `run`'s arguments into nullspan's options and the command: the command starts after `--`, or at the
+ * first argument that is neither an option nor an option's value (like strace and perf).
+ */
+function splitCommand(args: string[]): { own: string[]; argv: string[] } {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') return { own: args.slice(0, i), argv: args.slice(i + 1) };
+    if (!arg.startsWith('-') || arg === '-') return { own: args.slice(0, i), argv: args.slice(i) };
+    if (arg.includes('=')) continue;
+    const spec = arg.startsWith('--')
+      ? OPTIONS.find((o) => o.name === arg.slice(2))
+      : arg.length === 2 ? OPTIONS.find((o) => o.alias === arg[1]) : undefined;
+    if (spec && takesValue(spec)) i++;
+  }
+  return { own: args, argv: [] };
+}
+
+export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv = process.env): ParsedCommandLine {
+  const first = args[0];
+  let command: Command | undefined;
+  let rest = args;
+  if (first !== undefined && !first.startsWith('-')) {
+    if (!(COMMANDS as readonly string[]).includes(first) && first !== 'help') {
+      throw new UsageError(`unknown command ${JSON.stringify(first)}; the commands are ${COMMANDS.join(', ')}.`);
+    }
+    command = first === 'help' ? undefined : (first as Command);
+    rest = first === 'help' ? ['--help', ...args.slice(1)] : args.slice(1);
+  }
+  const { own, argv } = command === 'run' ? splitCommand(rest) : { own: rest, argv: [] };
+
+  const config: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const o of OPTIONS) {
+    config[o.name] = { type: takesValue(o) ? 'string' : 'boolean', multiple: Boolean(o.multiple) };
+    if (o.alias) config[o.name].short = o.alias;
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: own, options: config, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(describeParseError(err as Error));
+  }
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+
+  const out: Record<string, unknown> = {};
+  for (const spec of OPTIONS) {
+    const given = values[spec.name];
+    if (command && spec.commands !== 'all' && !spec.commands.includes(command) && given !== undefined) {
+      throw new UsageError(`--${spec.name} does not apply to \`nullspan ${command}\`.`);
+    }
+    const key = camel(spec.name);
+    if (spec.multiple) {
+      out[key] = ((given as string[] | undefined) ?? []).map((v) => parseValue(spec, v));
+    } else if (given !== undefined) {
+      out[key] = spec.type === 'boolean' ? true : parseValue(spec, given as string);
+    } else if (spec.env && env[spec.env]) {
+      out[key] = parseValue(spec, env[spec.env] as string);
+    } else if (spec.default !== undefined) {
+      out[key] = parseValue(spec, spec.default);
+    } else {
+      out[key] = spec.type === 'boolean' ? false : undefined;
+    }
+  }
+  out.endpointExplicit = values.endpoint !== undefined;
+  const syscalls = out.syscalls as string;
+  out.syscalls = syscalls === 'default' ? undefined : syscalls === 'all' ? 'all' : syscalls.split(',').filter(Boolean);
+  const options = out as unknown as CliOptions;
+
+  const positionals = parsed.positionals;
+  let file: string | undefined;
+  if (command === 'replay' || command === 'ui') {
+    if (positionals.length > 1) throw new UsageError(`\`nullspan ${command}\` takes one file, got ${positionals.length}.`);
+    file = positionals[0];
+  } else if (positionals.length > 0) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}${command ? ` for \`nullspan ${command}\`` : ''}.`);
+  }
+  return { command, options, file, argv };
+}
+
+function describeParseError(err: Error): string {
+  const code = (err as { code?: string }).code;
+  const m = /'([^']+)'/.exec(err.message);
+  const opt = m ? m[1].split(' ')[0] : undefined;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${opt ?? ''}; see \`nullspan --help\`.`.replace('  ', ' ');
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return opt && !/argument missing/.test(err.message) && /does not take/.test(err.message)
+      ? `option ${opt} does not take a value.`
+      : `option ${opt ?? ''} needs a value.`;
+  }
+  return err.message.split('\n')[0];
+}
+
+// ---- help text -------------------------------------------------------------------------------------------------
+
+function flagText(spec: OptionSpec): string {
+  const long = `--${spec.name}${spec.value ? ` ${spec.value}` : ''}`;
+  return spec.alias ? `-${spec.alias}, ${long}` : `    ${long}`;
+}
+
+function notes(spec: OptionSpec): string[] {
+  const n: string[] = [];
+  if (spec.choices) n.push(`one of: ${spec.choices.join(', ')}`);
+  if (spec.default !== undefined) n.push(`default: ${spec.default}`);
+  if (spec.env) n.push(`env: ${spec.env}`);
+  if (spec.commands !== 'all') n.push(`for: ${spec.commands.join(', ')}`);
+  return n;
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+export function helpText(version: string): string {
+  const out: string[] = [];
+  out.push(`nullspan ${version} — span-aware application tracer: /dev/null markers + eBPF system calls → OpenTelemetry traces`);
+  out.push('', 'Usage:');
+  for (const [usage, what] of USAGE) out.push(`  ${usage}`, `      ${what}`);
+  out.push('', 'Options:');
+  const col = 30;
+  for (const spec of OPTIONS) {
+    const flags = `  ${flagText(spec)}`;
+    const body = wrap(`${spec.help}${notes(spec).length ? ` (${notes(spec).join('; ')})` : ''}`, 78);
+    if (flags.length < col) {
+      out.push(flags.padEnd(col) + body[0]);
+    } else {
+      out.push(flags, ' '.repeat(col) + body[0]);
+    }
+    for (const line of body.slice(1)) out.push(' '.repeat(col) + line);
+  }
+  out.push('', 'Needs root (or CAP_BPF + CAP_PERFMON) and a kernel with BTF. Run `bash setup.sh` once to build everything.');
+  return out.join('\n') + '\n';
+}
+
+function mdCell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+/** The README's options section: a Markdown table generated from OPTIONS. */
+export function optionsMarkdown(): string {
+  const rows = ['| Option | Default | Environment | Commands | Description |', '| --- | --- | --- | --- | --- |'];
+  for (const spec of OPTIONS) {
+    if (spec.name === 'markdown') continue;
+    const flag = `\`--${spec.name}${spec.value ? ` ${spec.value}` : ''}\`${spec.alias ? `, \`-${spec.alias}\`` : ''}`;
+    const def = spec.default !== undefined ? `\`${spec.default}\`` : '';
+    const env = spec.env ? `\`${spec.env}\`` : '';
+    const cmds = spec.commands === 'all' ? 'all' : spec.commands.join(', ');
+    const help = spec.choices ? `${spec.help} One of: ${spec.choices.map((c) => `\`${c}\``).join(', ')}.` : spec.help;
+    rows.push(`| ${mdCell(flag)} | ${mdCell(def)} | ${mdCell(env)} | ${cmds} | ${mdCell(help)} |`);
+  }
+  const usage = USAGE.map(([u, what]) => `- \`${u}\` — ${what}`);
+  return [...usage, '', ...rows].join('\n') + '\n';
+}

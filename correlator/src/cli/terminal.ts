@@ -1,0 +1,77 @@
+// What nullspan writes to the terminal besides its results: a live status line on stderr (only when stderr is a
+// terminal) and one-line notices. Output that goes to stdout while the status line is shown first erases it, so
+// the two never garble each other when both are the same terminal.
+
+export interface StatusFigures {
+  events: number;
+  spans: number;
+  drops: number;
+}
+
+export class Terminal {
+  private statusShown = false;
+  private timer?: NodeJS.Timeout;
+  private last?: { at: number; events: number };
+  private lastText = '';
+
+  constructor(
+    private readonly stdout: NodeJS.WriteStream = process.stdout,
+    private readonly stderr: NodeJS.WriteStream = process.stderr,
+  ) {}
+
+  /** Starts refreshing the status line from `figures` twice a second, when stderr is a terminal. */
+  startStatus(figures: () => StatusFigures): void {
+    if (!this.stderr.isTTY) return;
+    const refresh = () => {
+      const f = figures();
+      const now = Date.now();
+      const rate = this.last && now > this.last.at ? ((f.events - this.last.events) * 1000) / (now - this.last.at) : 0;
+      this.last = { at: now, events: f.events };
+      this.lastText = `nullspan: ${formatRate(rate)} events/s  ${f.events} events  ${f.spans} spans  ${f.drops} drops`;
+      this.drawStatus();
+    };
+    refresh();
+    this.timer = setInterval(refresh, 500);
+    this.timer.unref();
+  }
+
+  stopStatus(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.eraseStatus();
+    this.lastText = '';
+  }
+
+  /** Writes results (the span tree) to stdout. */
+  out(text: string): void {
+    this.eraseStatus();
+    this.stdout.write(text);
+    this.drawStatus();
+  }
+
+  /** A one-line notice on stderr. */
+  notice(text: string): void {
+    this.eraseStatus();
+    this.stderr.write(`nullspan: ${text}\n`);
+    this.drawStatus();
+  }
+
+  private drawStatus(): void {
+    if (!this.lastText || !this.timer) return;
+    const width = this.stderr.columns || 100;
+    this.stderr.write(`\r\x1b[K${this.lastText.slice(0, width - 1)}`);
+    this.statusShown = true;
+  }
+
+  private eraseStatus(): void {
+    if (!this.statusShown) return;
+    this.stderr.write('\r\x1b[K');
+    this.statusShown = false;
+  }
+}
+
+function formatRate(rate: number): string {
+  if (rate >= 1e6) return `${(rate / 1e6).toFixed(1)}M`;
+  if (rate >= 1e3) return `${(rate / 1e3).toFixed(1)}k`;
+  return `${Math.round(rate)}`;
+}

@@ -1,0 +1,86 @@
+// Groups finished spans by trace and hands each trace over once it is complete enough to show as a tree: spans
+// finish children-first, so a trace is released when its root finishes. A root whose parent is remote (W3C trace
+// context from another process) may still see that parent arrive, so such traces wait a little longer, measured
+// in event time (span end timestamps), never wall time: live runs and replays release the same groups.
+
+import type { ProcessInfo, SpanRecord } from '../model.js';
+
+export interface TracedSpan {
+  span: SpanRecord;
+  proc: ProcessInfo;
+}
+
+/** How long (event time) a trace whose top span has a remote parent waits for that parent. */
+const REMOTE_PARENT_GRACE_NS = 1e9;
+
+interface PendingTrace {
+  spans: TracedSpan[];
+}
+
+export class TraceAssembler {
+  private readonly pending = new Map<string, PendingTrace>();
+  /** traces waiting for a remote parent: trace id → end of their top span */
+  private readonly awaitingParent = new Map<string, number>();
+  private pendingSpans = 0;
+
+  constructor(
+    private readonly release: (trace: TracedSpan[]) => void,
+    private readonly maxPendingSpans = 50_000,
+  ) {}
+
+  add(span: SpanRecord, proc: ProcessInfo): void {
+    let trace = this.pending.get(span.traceId);
+    if (!trace) {
+      trace = { spans: [] };
+      this.pending.set(span.traceId, trace);
+    }
+    trace.spans.push({ span, proc });
+    this.pendingSpans++;
+    if (span.parentSpanId === undefined) {
+      this.releaseTrace(span.traceId);
+    } else if (span.remoteParent) {
+      this.awaitingParent.set(span.traceId, Math.max(this.awaitingParent.get(span.traceId) ?? 0, span.end));
+    }
+    this.releaseOverdue(span.end);
+    // Bounded memory: the oldest traces go out as they are when too much is held back.
+    while (this.pendingSpans > this.maxPendingSpans) {
+      const oldest = this.pending.keys().next().value as string;
+      this.releaseTrace(oldest);
+    }
+  }
+
+  /** Releases everything still held (tracing stopped). */
+  flush(): void {
+    for (const traceId of [...this.pending.keys()]) this.releaseTrace(traceId);
+  }
+
+  private releaseOverdue(now: number): void {
+    for (const [traceId, rootEnd] of this.awaitingParent) {
+      if (now - rootEnd > REMOTE_PARENT_GRACE_NS) this.releaseTrace(traceId);
+    }
+  }
+
+  private releaseTrace(traceId: string): void {
+    const trace = this.pending.get(traceId);
+    if (!trace) return;
+    this.pending.delete(traceId);
+    this.awaitingParent.delete(traceId);
+    this.pendingSpans -= trace.spans.length;
+    this.release(trace.spans);
+  }
+}
+
+/** The spans of a trace whose parent is not among them, earliest first. */
+export function traceRoots(trace: TracedSpan[]): TracedSpan[] {
+  const ids = new Set(trace.map((t) => t.span.spanId));
+  return trace
+    .filter((t) => t.span.parentSpanId === undefined || !ids.has(t.span.parentSpanId))
+    .sort((a, b) => a.span.start - b.span.start);
+}
+
+/** Duration of a trace as its longest top-level span (what --min-duration compares against). */
+export function traceDuration(trace: TracedSpan[]): number {
+  let longest = 0;
+  for (const root of traceRoots(trace)) longest = Math.max(longest, root.span.end - root.span.start);
+  return longest;
+}

@@ -1,0 +1,98 @@
+// The options table drives the parser, --help and the README's options section; these tests hold the three
+// together and check how the command line is read.
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { helpText, OPTIONS, optionsMarkdown, parseCommandLine } from '../src/cli/options.js';
+import { UsageError } from '../src/cli/errors.js';
+
+const README = fileURLToPath(new URL('../../README.md', import.meta.url));
+
+describe('nullspan options table', () => {
+  it('--help mentions every option, its alias, default and environment variable', () => {
+    const help = helpText('0.0.0').replace(/\s+/g, ' ');
+    for (const o of OPTIONS) {
+      expect(help).toContain(`--${o.name}`);
+      if (o.alias) expect(help).toContain(`-${o.alias}, --${o.name}`);
+      if (o.default) expect(help).toContain(`default: ${o.default}`);
+      if (o.env) expect(help).toContain(`env: ${o.env}`);
+    }
+    for (const cmd of ['nullspan run', 'nullspan attach', 'nullspan replay', 'nullspan ui']) expect(help).toContain(cmd);
+  });
+
+  it('the Markdown table has one row per option', () => {
+    const md = optionsMarkdown();
+    const rows = md.split('\n').filter((l) => l.startsWith('| `--'));
+    expect(rows).toHaveLength(OPTIONS.filter((o) => o.name !== 'markdown').length);
+    expect(md).toContain('| `--endpoint URL` | `http://localhost:4318` | `OTEL_EXPORTER_OTLP_ENDPOINT` |');
+  });
+
+  it('README.md carries exactly the generated options block', () => {
+    const readme = readFileSync(README, 'utf8');
+    const m = /<!-- cli-options:start -->\n([\s\S]*?)<!-- cli-options:end -->/.exec(readme);
+    expect(m, 'README.md needs the block printed by `node correlator/dist/cli/main.js --help --markdown` between ' +
+      '<!-- cli-options:start --> and <!-- cli-options:end --> lines').not.toBeNull();
+    expect(m![1]).toBe(optionsMarkdown());
+  });
+});
+
+describe('parseCommandLine', () => {
+  it('reads run options up to `--` and the command after it', () => {
+    const cl = parseCommandLine(['run', '--print', '-o', 'out.jsonl', '--min-duration', '2ms', '--', 'node', 'x.js', '--inspect'], {});
+    expect(cl.command).toBe('run');
+    expect(cl.argv).toEqual(['node', 'x.js', '--inspect']);
+    expect(cl.options.print).toBe(true);
+    expect(cl.options.otlpFile).toBe('out.jsonl');
+    expect(cl.options.minDuration).toBe(2_000_000);
+  });
+
+  it('also takes the command at the first non-option argument, like strace', () => {
+    const cl = parseCommandLine(['run', '--snaplen', '512', 'ls', '-l'], {});
+    expect(cl.argv).toEqual(['ls', '-l']);
+    expect(cl.options.snaplen).toBe(512);
+  });
+
+  it('applies defaults, environment variables and explicit values in that order of precedence', () => {
+    expect(parseCommandLine(['replay', 'f'], {}).options.endpoint).toBe('http://localhost:4318');
+    expect(parseCommandLine(['replay', 'f'], {}).options.endpointExplicit).toBe(false);
+    expect(parseCommandLine(['replay', 'f'], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).options.endpoint).toBe('http://c:4318');
+    const explicit = parseCommandLine(['replay', '--endpoint', 'http://d:1', 'f'], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' });
+    expect(explicit.options.endpoint).toBe('http://d:1');
+    expect(explicit.options.endpointExplicit).toBe(true);
+    expect(explicit.file).toBe('f');
+  });
+
+  it('parses sizes, durations, lists and repeated pids', () => {
+    const cl = parseCommandLine(['attach', '--pid', '10', '--pid=20', '--ring-size', '64M', '--syscalls', 'read,write', '--merge-threshold', '250us'], {});
+    expect(cl.options.pid).toEqual([10, 20]);
+    expect(cl.options.ringSize).toBe(64 * 1024 * 1024);
+    expect(cl.options.syscalls).toEqual(['read', 'write']);
+    expect(cl.options.mergeThreshold).toBe(250_000);
+    expect(parseCommandLine(['attach', '--syscalls', 'all'], {}).options.syscalls).toBe('all');
+    expect(parseCommandLine(['attach'], {}).options.syscalls).toBeUndefined();
+  });
+
+  it.each([
+    [['run', '--bogus', '--', 'ls'], /unknown option --bogus/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['run', '--snaplen', 'big', '--', 'ls'], /--snaplen expects a size/],
+    [['run', '--min-duration', 'soon', '--', 'ls'], /--min-duration expects a duration/],
+    [['run', '--markers', 'some', '--', 'ls'], /--markers expects one of traced, all/],
+    [['attach', '--pid', 'x'], /--pid expects a non-negative integer/],
+    [['replay', '--pid', '1', 'f'], /--pid does not apply to `nullspan replay`/],
+    [['replay', 'a', 'b'], /takes one file/],
+    [['attach', 'extra'], /unexpected argument "extra"/],
+    [['run', '--otlp-file'], /needs a value/],
+  ])('rejects %j with one sentence', (args, message) => {
+    let error: unknown;
+    try {
+      parseCommandLine(args as string[], {});
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+});

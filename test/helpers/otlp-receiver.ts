@@ -1,0 +1,62 @@
+// A real OTLP/HTTP trace receiver on loopback for the end-to-end tests: POST /v1/traces with
+// `application/x-protobuf` or `application/json` bodies (gzip or not), decoded with the official schema
+// (helpers/otlp.ts). It answers like a collector: an empty ExportTraceServiceResponse in the request's encoding.
+
+import { gunzipSync } from 'node:zlib';
+import type { AddressInfo } from 'node:net';
+import { Hono } from 'hono';
+import { serve, type ServerType } from '@hono/node-server';
+import { decodeOtlpJson, decodeOtlpProtobuf, type OtlpSpan } from './otlp.js';
+
+export interface ReceivedRequest {
+  encoding: 'protobuf' | 'json';
+  spans: OtlpSpan[];
+}
+
+export interface OtlpReceiver {
+  /** base URL to use as OTEL_EXPORTER_OTLP_ENDPOINT / --endpoint */
+  url: string;
+  requests: ReceivedRequest[];
+  /** bodies the receiver could not decode (each a test failure waiting to be noticed) */
+  errors: string[];
+  spans(): OtlpSpan[];
+  close(): Promise<void>;
+}
+
+export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+  const requests: ReceivedRequest[] = [];
+  const errors: string[] = [];
+  const app = new Hono();
+  app.post('/v1/traces', async (c) => {
+    let body = new Uint8Array(await c.req.arrayBuffer());
+    if ((c.req.header('content-encoding') ?? '').toLowerCase() === 'gzip') body = gunzipSync(body);
+    const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    try {
+      if (type === 'application/x-protobuf') {
+        requests.push({ encoding: 'protobuf', spans: decodeOtlpProtobuf(body) });
+        return c.body(new Uint8Array(0), 200, { 'content-type': 'application/x-protobuf' });
+      }
+      if (type === 'application/json') {
+        requests.push({ encoding: 'json', spans: decodeOtlpJson(Buffer.from(body).toString('utf8')) });
+        return c.json({}, 200);
+      }
+      errors.push(`unsupported content-type ${JSON.stringify(type)}`);
+      return c.text('unsupported content type', 415);
+    } catch (err) {
+      errors.push((err as Error).message);
+      return c.text(`bad request: ${(err as Error).message}`, 400);
+    }
+  });
+
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    errors,
+    spans: () => requests.flatMap((r) => r.spans),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
