@@ -1,0 +1,160 @@
+/**
+ * Builds one marker in place in a reused buffer, with the snap length as a hard limit: the hot-path twin of
+ * grammar.formatMarker (same escaping primitives, no intermediate strings or arrays). Args that do not fit are
+ * dropped, the last one kept may be cut, and the marker then ends with `_trunc=1`.
+ */
+import { ARG_ESCAPES, TAG_ESCAPES, encodeDecimal, encodeEscaped } from './grammar.js';
+
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const EQ = 0x3d;
+const UNDERSCORE = 0x5f;
+const TRUNC = new TextEncoder().encode(',_trunc=1:');
+
+/** Bytes `_name=` of a reserved arg, ready to copy. */
+export function reservedPrefix(name: string): Uint8Array {
+  return new TextEncoder().encode(`_${name}=`);
+}
+
+export class MarkerEncoder {
+  buf: Uint8Array;
+  pos = 0;
+  /** last byte position args may use: room for `,_trunc=1:` stays free */
+  private limit: number;
+  private first = true;
+  truncated = false;
+
+  constructor(buf: Uint8Array) {
+    this.buf = buf;
+    this.limit = buf.length - TRUNC.length;
+  }
+
+  /** `>:ID:TAGS:` with tags already encoded (see encodeTags). */
+  begin(dir: number, id: number, tags: Uint8Array): void {
+    const buf = this.buf;
+    buf[0] = dir;
+    buf[1] = COLON;
+    let pos = encodeDecimal(buf, 2, id);
+    buf[pos++] = COLON;
+    buf.set(tags, pos); // encodeTags keeps tags far below the smallest snap length
+    pos += tags.length;
+    buf[pos++] = COLON;
+    this.pos = pos;
+    this.first = true;
+    this.truncated = false;
+  }
+
+  /** A reserved arg whose `_name=` prefix is pre-encoded; skipped (and flagged) when it does not fit whole. */
+  reserved(prefix: Uint8Array, value: string): void {
+    if (this.truncated) return;
+    const start = this.pos;
+    let pos = start;
+    if (!this.first) this.buf[pos++] = COMMA;
+    if (pos + prefix.length > this.limit) return this.cut(start);
+    this.buf.set(prefix, pos);
+    pos = encodeEscaped(this.buf, pos + prefix.length, this.limit, value, ARG_ESCAPES);
+    if (pos < 0) return this.cut(start);
+    this.pos = pos;
+    this.first = false;
+  }
+
+  /** A reserved arg with an integer value (`_p=<id>`). */
+  reservedInt(prefix: Uint8Array, value: number): void {
+    if (this.truncated) return;
+    const start = this.pos;
+    let pos = start;
+    if (!this.first) this.buf[pos++] = COMMA;
+    if (pos + prefix.length + 17 > this.limit) return this.cut(start);
+    this.buf.set(prefix, pos);
+    this.pos = encodeDecimal(this.buf, pos + prefix.length, value);
+    this.first = false;
+  }
+
+  /** Pre-encoded `_name=value` bytes (the service name, cached per configuration). */
+  raw(bytes: Uint8Array): void {
+    if (this.truncated) return;
+    const start = this.pos;
+    let pos = start;
+    if (!this.first) this.buf[pos++] = COMMA;
+    if (pos + bytes.length > this.limit) return this.cut(start);
+    this.buf.set(bytes, pos);
+    this.pos = pos + bytes.length;
+    this.first = false;
+  }
+
+  /** A program arg: `name=value`, with one more `_` in front of names that start with `_`. */
+  arg(name: string, value: string): void {
+    if (this.truncated || name.length === 0) return;
+    const start = this.pos;
+    let pos = start;
+    if (!this.first) this.buf[pos++] = COMMA;
+    if (name.charCodeAt(0) === UNDERSCORE) {
+      if (pos >= this.limit) return this.cut(start);
+      this.buf[pos++] = UNDERSCORE;
+    }
+    pos = encodeEscaped(this.buf, pos, this.limit, name, ARG_ESCAPES);
+    if (pos < 0 || pos >= this.limit) return this.cut(start);
+    this.buf[pos++] = EQ;
+    pos = encodeEscaped(this.buf, pos, this.limit, value, ARG_ESCAPES);
+    this.first = false;
+    if (pos < 0) {
+      // keep the name and as much of the value as fits
+      this.pos = ~pos;
+      this.truncated = true;
+      return;
+    }
+    this.pos = pos;
+  }
+
+  /** Closes the marker; returns its length. */
+  finish(): number {
+    let pos = this.pos;
+    if (this.truncated) {
+      if (this.first) {
+        this.buf.set(TRUNC.subarray(1), pos); // no leading comma
+        pos += TRUNC.length - 1;
+      } else {
+        this.buf.set(TRUNC, pos);
+        pos += TRUNC.length;
+      }
+    } else {
+      this.buf[pos++] = COLON;
+    }
+    return pos;
+  }
+
+  private cut(start: number): void {
+    this.pos = start;
+    this.truncated = true;
+  }
+}
+
+/**
+ * Encodes a span name as marker tags: split at dots into sysdig-style tags (`db.query` → `db`, `query`) when no
+ * part is empty, else one tag with the dots escaped. Either way the tags joined with `.` give the name back.
+ * At most `maxBytes` bytes (cut at a character boundary).
+ */
+export function encodeTags(name: string, maxBytes: number): Uint8Array {
+  const out = new Uint8Array(Math.min(maxBytes, name.length * 3 + 1));
+  const parts = name.split('.');
+  const split = parts.length > 1 && parts.every((p) => p.length > 0);
+  if (!split) {
+    const n = encodeEscaped(out, 0, out.length, name, TAG_ESCAPES);
+    return out.slice(0, n < 0 ? ~n : n);
+  }
+  let pos = 0;
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) {
+      if (pos + 2 > out.length) break; // a dot needs a tag after it
+      out[pos++] = 0x2e;
+    }
+    const n = encodeEscaped(out, pos, out.length, parts[i], TAG_ESCAPES);
+    if (n < 0) {
+      pos = ~n;
+      if (out[pos - 1] === 0x2e) pos--; // nothing of this part fit: no dangling dot
+      break;
+    }
+    pos = n;
+  }
+  return out.slice(0, pos);
+}

@@ -1,0 +1,141 @@
+/**
+ * Where markers go: one pre-opened file descriptor (normally /dev/null) and one reused buffer. Every marker is one
+ * fs.writeSync of buffer[0, n). Any failure — no /dev/null, something that is not the null device, a closed fd,
+ * EBADF, EPIPE, ... — disables the sink for good and is said once on the debug channel: the application never
+ * sees an exception from here.
+ */
+import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { channel } from 'node:diagnostics_channel';
+import { debuglog } from 'node:util';
+
+/** `NODE_DEBUG=nullspan` prints what the SDK says about itself (enabling, disabling). */
+const debug = debuglog('nullspan');
+/** Published once when the sink gives up: `{ reason: string }`. */
+export const disabledChannel = channel('nullspan:disabled');
+
+/** The null character device is 1:3 on Linux. */
+const NULL_DEVICE_RDEV = (1 << 8) | 3;
+
+export const DEFAULT_SNAP_LENGTH = 4096;
+export const MIN_SNAP_LENGTH = 256;
+export const MAX_SNAP_LENGTH = 65536;
+
+export interface SinkOptions {
+  /**
+   * Where to write markers: a path (opened for appending; only `/dev/null` is checked to be the null device), or
+   * an already open fd the SDK will not close. Default `/dev/null`.
+   */
+  target?: string | number;
+  /** Longest marker in bytes; longer args are cut and flagged `_trunc=1`. Default 4096 (the probe's snap length). */
+  snapLength?: number;
+  /** false: write nothing (spans and ids still work, so context propagation still works). */
+  enabled?: boolean;
+}
+
+export class MarkerSink {
+  /** The marker being built; sized snapLength. Encoders write here, then call flush(n). */
+  buf: Buffer;
+  snapLength: number;
+  /** Nothing is written when false (disabled by option or by a failure). */
+  active: boolean;
+  private fd = -1;
+  private ownsFd = false;
+  private opened = false;
+  private target: string | number;
+  private failed = false;
+
+  constructor(options: SinkOptions = {}) {
+    this.target = options.target ?? '/dev/null';
+    this.snapLength = clampSnapLength(options.snapLength);
+    this.buf = Buffer.allocUnsafe(this.snapLength);
+    this.active = options.enabled !== false;
+  }
+
+  /** Writes buf[0, n) as one write(); never throws. */
+  flush(n: number): void {
+    if (!this.opened && !this.open()) return;
+    try {
+      writeSync(this.fd, this.buf, 0, n);
+    } catch (e) {
+      this.disable(`writing a marker failed (${describe(e)}); markers are off for this process`);
+    }
+  }
+
+  /** Writes an out-of-band buffer (used when a marker is built while another is being built). */
+  flushOther(bytes: Uint8Array, n: number): void {
+    if (!this.opened && !this.open()) return;
+    try {
+      writeSync(this.fd, bytes, 0, n);
+    } catch (e) {
+      this.disable(`writing a marker failed (${describe(e)}); markers are off for this process`);
+    }
+  }
+
+  private open(): boolean {
+    if (this.failed) return false;
+    this.opened = true;
+    if (typeof this.target === 'number') {
+      this.fd = this.target;
+      debug('writing markers to fd %d', this.fd);
+      return true;
+    }
+    try {
+      this.fd = openSync(this.target, 'a');
+      this.ownsFd = true;
+      if (this.target === '/dev/null') {
+        const st = fstatSync(this.fd);
+        if (!st.isCharacterDevice() || st.rdev !== NULL_DEVICE_RDEV) {
+          // A regular file at /dev/null (some containers) would grow forever with markers.
+          this.disable('/dev/null is not the null character device; markers are off for this process');
+          return false;
+        }
+      }
+      debug('writing markers to %s (fd %d)', this.target, this.fd);
+      return true;
+    } catch (e) {
+      this.disable(`cannot open ${this.target} (${describe(e)}); markers are off for this process`);
+      return false;
+    }
+  }
+
+  private disable(reason: string): void {
+    this.active = false;
+    if (this.failed) return;
+    this.failed = true;
+    this.closeOwned();
+    debug('%s', reason);
+    try {
+      if (disabledChannel.hasSubscribers) disabledChannel.publish({ reason });
+    } catch {
+      // a throwing subscriber must not reach the application either
+    }
+  }
+
+  /** Closes the fd if the sink opened it (configure() replacing the sink). */
+  close(): void {
+    this.active = false;
+    this.closeOwned();
+  }
+
+  private closeOwned(): void {
+    if (this.ownsFd && this.fd >= 0) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already closed under us: nothing to release
+      }
+    }
+    this.fd = -1;
+    this.ownsFd = false;
+  }
+}
+
+function clampSnapLength(n: number | undefined): number {
+  if (n === undefined || !Number.isFinite(n)) return DEFAULT_SNAP_LENGTH;
+  return Math.max(MIN_SNAP_LENGTH, Math.min(MAX_SNAP_LENGTH, Math.floor(n)));
+}
+
+function describe(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : String((e as Error)?.message ?? e);
+}

@@ -1,0 +1,323 @@
+/**
+ * Spans: ids, nesting through AsyncLocalStorage, and the two markers each span writes (enter on start, exit on
+ * end). Nothing here throws into the application: every public entry point catches, and a failing sink only
+ * turns markers off.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { MarkerEncoder, encodeTags, reservedPrefix } from './encoder.js';
+import { ARG_ESCAPES, encodeEscaped } from './grammar.js';
+import { newSpanId, spanIdHex, writeNewTraceId } from './ids.js';
+import { MarkerSink, type SinkOptions } from './sink.js';
+import { formatTraceparent, type TraceContext } from './tracecontext.js';
+
+export type SpanKind = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+export type SpanStatus = 'unset' | 'ok' | 'error';
+/** Arg values: strings as they are; numbers, booleans, bigints via String(); objects as JSON; null/undefined skipped. */
+export type SpanArgs = Record<string, unknown>;
+
+export interface StartOptions {
+  /**
+   * The parent: a local Span, a remote TraceContext (from extract()), or null for a new trace even when a span is
+   * active. Default: the active span (span.current()).
+   */
+  parent?: Span | TraceContext | null;
+  /** OpenTelemetry span kind (`_k`); default internal. */
+  kind?: SpanKind;
+}
+
+export interface SdkOptions extends SinkOptions {
+  /** service.name for this process (`_svc` on local root spans); default $OTEL_SERVICE_NAME. */
+  serviceName?: string;
+}
+
+const GT = 0x3e;
+const LT = 0x3c;
+const P_PARENT = reservedPrefix('p');
+const P_TRACE = reservedPrefix('tid');
+const P_TRACEPARENT = reservedPrefix('tp');
+const P_TRACESTATE = reservedPrefix('ts');
+const P_KIND = reservedPrefix('k');
+const P_STATUS = reservedPrefix('st');
+const P_MESSAGE = reservedPrefix('msg');
+const KINDS = new Set(['server', 'client', 'producer', 'consumer']);
+
+const als = new AsyncLocalStorage<Span>();
+
+let sink = new MarkerSink({ enabled: process.env.NULLSPAN_DISABLED !== '1' });
+let encoder = new MarkerEncoder(sink.buf);
+/** true while a marker is being built in sink.buf (an arg's toString() could start another span) */
+let building = false;
+let serviceBytes: Uint8Array | undefined = encodeService(process.env.OTEL_SERVICE_NAME);
+const traceIdScratch = Buffer.alloc(32);
+
+/** Encoded tags per span name; names are usually a small fixed set, the cap keeps hostile names from growing it. */
+const tagCache = new Map<string, Uint8Array>();
+const TAG_CACHE_MAX = 4096;
+
+function tagsFor(name: string): Uint8Array {
+  let t = tagCache.get(name);
+  if (t === undefined) {
+    t = encodeTags(name, sink.snapLength >> 2);
+    if (tagCache.size < TAG_CACHE_MAX) tagCache.set(name, t);
+  }
+  return t;
+}
+
+function encodeService(name: string | undefined): Uint8Array | undefined {
+  if (!name) return undefined;
+  const prefix = reservedPrefix('svc');
+  const out = new Uint8Array(prefix.length + Math.min(name.length, 200) * 3);
+  out.set(prefix);
+  const n = encodeEscaped(out, prefix.length, out.length, name.slice(0, 200), ARG_ESCAPES);
+  return out.slice(0, n < 0 ? ~n : n);
+}
+
+/** Replaces the configuration (sink target, snap length, enabled, service name). Never throws. */
+export function configure(options: SdkOptions = {}): void {
+  try {
+    if ('serviceName' in options) serviceBytes = encodeService(options.serviceName);
+    if ('target' in options || 'snapLength' in options || 'enabled' in options) {
+      sink.close();
+      sink = new MarkerSink({ enabled: process.env.NULLSPAN_DISABLED !== '1', ...options });
+      encoder = new MarkerEncoder(sink.buf);
+      tagCache.clear();
+    }
+  } catch {
+    // keep the previous configuration
+  }
+}
+
+function stringify(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(v);
+    case 'undefined':
+      return undefined;
+    case 'object':
+      if (v === null) return undefined;
+      try {
+        return JSON.stringify(v) ?? String(v);
+      } catch {
+        return String(v);
+      }
+    default:
+      return String(v);
+  }
+}
+
+function putArgs(enc: MarkerEncoder, args: SpanArgs): void {
+  for (const k in args) {
+    let s: string | undefined;
+    try {
+      s = stringify(args[k]);
+    } catch {
+      continue; // a throwing getter or toString: leave that arg out
+    }
+    if (s !== undefined) enc.arg(k, s);
+  }
+}
+
+/** The shared encoder, or a private one when a marker is already being built (an arg's toString() started a span). */
+function acquire(): MarkerEncoder {
+  if (building) return new MarkerEncoder(new Uint8Array(sink.snapLength));
+  building = true;
+  return encoder;
+}
+
+function flushAndRelease(enc: MarkerEncoder): void {
+  if (enc === encoder) {
+    building = false;
+    sink.flush(enc.finish());
+  } else {
+    sink.flushOther(enc.buf, enc.finish());
+  }
+}
+
+export class Span {
+  /** numeric marker ID, unique in this process */
+  readonly id: number;
+  readonly name: string;
+  /** 32 hex digits */
+  readonly traceId: string;
+  /** numeric ID of the local parent span, 0 for a local root */
+  readonly parentId: number;
+  /** 16 hex digits of the parent span (local or remote), undefined for a new trace */
+  readonly parentSpanId: string | undefined;
+  readonly traceFlags: number;
+  readonly traceState: string | undefined;
+  ended = false;
+  status: SpanStatus = 'unset';
+  statusMessage: string | undefined = undefined;
+  private exitArgs: SpanArgs[] | undefined = undefined;
+  private hex: string | undefined = undefined;
+
+  /** @internal use span.start() */
+  constructor(id: number, name: string, traceId: string, parentId: number, parentSpanId: string | undefined, flags: number, traceState: string | undefined) {
+    this.id = id;
+    this.name = name;
+    this.traceId = traceId;
+    this.parentId = parentId;
+    this.parentSpanId = parentSpanId;
+    this.traceFlags = flags;
+    this.traceState = traceState;
+  }
+
+  /** The OpenTelemetry span id: the numeric ID as 16 hex digits. */
+  get spanId(): string {
+    return (this.hex ??= spanIdHex(this.id));
+  }
+
+  /** W3C context of this span, for inject(). */
+  context(): TraceContext {
+    return { traceId: this.traceId, spanId: this.spanId, flags: this.traceFlags, traceState: this.traceState };
+  }
+
+  /** Adds args to the exit marker (the correlator merges enter and exit args). */
+  setArgs(args: SpanArgs): this {
+    if (!this.ended && args) (this.exitArgs ??= []).push(args);
+    return this;
+  }
+
+  setStatus(status: SpanStatus, message?: string): this {
+    if (this.ended) return this;
+    this.status = status;
+    this.statusMessage = status === 'error' && message !== undefined ? String(message) : undefined;
+    return this;
+  }
+
+  /** Marks the span failed; `error` may be an Error (its message is kept), a string, or nothing. */
+  setError(error?: unknown): this {
+    try {
+      const msg = error instanceof Error ? error.message : error === undefined ? undefined : String(error);
+      return this.setStatus('error', msg);
+    } catch {
+      return this.setStatus('error');
+    }
+  }
+
+  /** Writes the exit marker; a second call does nothing. Never throws. */
+  end(args?: SpanArgs): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (!sink.active) return;
+    const enc = acquire();
+    try {
+      enc.begin(LT, this.id, tagsFor(this.name));
+      if (this.status !== 'unset') {
+        enc.reserved(P_STATUS, this.status);
+        if (this.statusMessage !== undefined) enc.reserved(P_MESSAGE, this.statusMessage);
+      }
+      if (this.exitArgs !== undefined) for (const a of this.exitArgs) putArgs(enc, a);
+      if (args) putArgs(enc, args);
+      flushAndRelease(enc);
+    } catch {
+      // never reaches the application
+    } finally {
+      if (enc === encoder) building = false;
+    }
+    this.exitArgs = undefined;
+  }
+}
+
+function isValidRemote(c: TraceContext): boolean {
+  return typeof c.traceId === 'string' && c.traceId.length === 32 && typeof c.spanId === 'string' && c.spanId.length === 16 && typeof c.flags === 'number';
+}
+
+function isSpan(p: unknown): p is Span {
+  return p instanceof Span;
+}
+
+/** Starts a span (writes its enter marker) as a child of the active span unless told otherwise. Never throws. */
+export function start(name: string, args?: SpanArgs, options?: StartOptions): Span {
+  name = typeof name === 'string' ? name : String(name);
+  const id = newSpanId();
+  const p = options?.parent;
+  const parent = p === undefined ? als.getStore() : p === null ? undefined : isSpan(p) ? p : undefined;
+  const remote = p && !isSpan(p) && isValidRemote(p) ? p : undefined;
+  const kind = options?.kind;
+  let s: Span;
+  if (parent !== undefined) {
+    s = new Span(id, name, parent.traceId, parent.id, parent.spanId, parent.traceFlags, parent.traceState);
+  } else if (remote !== undefined) {
+    s = new Span(id, name, remote.traceId, 0, remote.spanId, remote.flags, remote.traceState);
+  } else {
+    writeNewTraceId(traceIdScratch, 0);
+    s = new Span(id, name, traceIdScratch.toString('latin1', 0, 32), 0, undefined, 1, undefined);
+  }
+  if (!sink.active) return s;
+  const enc = acquire();
+  try {
+    enc.begin(GT, id, tagsFor(name));
+    if (parent !== undefined) {
+      enc.reservedInt(P_PARENT, parent.id);
+    } else {
+      if (remote !== undefined) {
+        enc.reserved(P_TRACEPARENT, formatTraceparent(remote));
+        if (remote.traceState) enc.reserved(P_TRACESTATE, remote.traceState);
+      } else {
+        enc.reserved(P_TRACE, s.traceId);
+      }
+      if (serviceBytes !== undefined) enc.raw(serviceBytes);
+    }
+    if (kind !== undefined && KINDS.has(kind)) enc.reserved(P_KIND, kind);
+    if (args) putArgs(enc, args);
+    flushAndRelease(enc);
+  } catch {
+    // never reaches the application
+  } finally {
+    if (enc === encoder) building = false;
+  }
+  return s;
+}
+
+/** The active span of the current async context, if any. */
+export function current(): Span | undefined {
+  return als.getStore();
+}
+
+/** Runs fn with `s` as the active span (children started inside, also after awaits, get it as parent). */
+export function withSpan<T>(s: Span | undefined, fn: () => T): T {
+  return s === undefined ? als.exit(fn) : als.run(s, fn);
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/**
+ * Runs fn inside a new active span and ends it when fn returns or, for a promise, when it settles; a throw or
+ * rejection marks the span failed and is passed on unchanged.
+ */
+export function trace<T>(name: string, fn: (s: Span) => T): T;
+export function trace<T>(name: string, args: SpanArgs | undefined, fn: (s: Span) => T, options?: StartOptions): T;
+export function trace<T>(name: string, a: SpanArgs | undefined | ((s: Span) => T), b?: (s: Span) => T, options?: StartOptions): T {
+  const fn = (typeof a === 'function' ? a : b) as (s: Span) => T;
+  const s = start(name, typeof a === 'function' ? undefined : a, options);
+  let result: T;
+  try {
+    result = als.run(s, fn, s);
+  } catch (e) {
+    s.setError(e);
+    s.end();
+    throw e;
+  }
+  if (isThenable(result)) {
+    return result.then(
+      (v) => {
+        s.end();
+        return v;
+      },
+      (e: unknown) => {
+        s.setError(e);
+        s.end();
+        throw e;
+      },
+    ) as T;
+  }
+  s.end();
+  return result;
+}
