@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: (Apache-2.0 OR GPL-2.0)
+/* nullspan's kernel side: system calls of traced processes as completed records, writes of span markers to the
+ * null character device, and the process events (fork/exec/exit) needed to keep a process table.
+ *
+ * Hooks: tp_btf sys_enter/sys_exit and sched_process_fork/exec/exit (kprobes and fentry are not available on
+ * the machines nullspan targets). Every record goes through one BPF ring buffer (`events`); records whose size
+ * is fixed are reserved in place, variable ones are assembled in a per-CPU scratch buffer and copied in. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "nullspan.h"
+#include "nullspan_sysdesc.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* ---- load-time settings (written by user space into .rodata before load; the verifier sees them as
+ * constants, so disabled features cost nothing) ---- */
+const volatile __u32 snap_len = 4096;      /* marker payload / argv capture limit, <= NS_SNAP_MAX */
+const volatile __u8 follow_children = 1;   /* children of traced processes are traced */
+const volatile __u8 markers_all = 0;       /* auto-discovery: markers from any process, writer becomes traced */
+const volatile __u64 cgroup_id = 0;        /* trace every process in this cgroup (v2 id) and below; 0 = off */
+const volatile __u32 cgroup_level = 0;     /* that cgroup's depth, for bpf_get_current_ancestor_cgroup_id */
+const volatile __u64 wakeup_bytes = 1 << 20; /* wake the consumer once this much data waits in the ring */
+/* bit nr set = record syscall nr */
+const volatile __u64 syscall_mask[NS_NR_MAX / 64] = { ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL };
+
+/* Bumped (by user space or by auto-discovery) whenever the traced set changes; threads whose cached decision
+ * carries an older generation look their thread group up again. */
+__u32 traced_gen = 1;
+
+/* ---- maps ---- */
+
+/** The one ring buffer every record goes through. Size is set at load (ProbeOptions.ringSize). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+/** Traced thread groups (key tgid, value unused). User space adds/removes pids; the kernel adds followed
+ * children and auto-discovered marker writers and removes groups when their last thread exits. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u32);
+} traced_tgids SEC(".maps");
+
+/** Per-thread state in task-local storage: the cached traced decision (so an untraced thread pays one storage
+ * lookup per hook and nothing else) and the entry of the syscall in flight. User space reads it at close, by
+ * pidfd, to report syscalls that are still blocked as unfinished. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ns_task_state);
+} task_states SEC(".maps");
+
+/** Per-CPU drop counters by kind: totals for stats(), pending ones reported in the stream by a drops record. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ns_drop_counters);
+} drops SEC(".maps");
+
+#define NS_SCRATCH_MASK (2 * NS_SNAP_MAX - 1)
+struct ns_scratch {
+	/* Offsets and lengths are masked with NS_SCRATCH_MASK, so any masked write stays inside. */
+	char buf[2 * (NS_SCRATCH_MASK + 1)];
+};
+
+/** Per-CPU scratch where variable-size records (paths, markers, exec) are assembled before bpf_ringbuf_output.
+ * An array indexed by CPU (user space sizes it to the possible CPUs) rather than a PERCPU_ARRAY, whose values
+ * are limited to 32 KiB. Programs run with migration disabled, so the slot stays ours for the whole run. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ns_scratch);
+} scratch SEC(".maps");
+
+/** execve/execveat path read at syscall entry, keyed by tid: after a successful exec the caller's memory is gone. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 128);
+	__type(key, __u32);
+	__type(value, char[NS_PATH_MAX]);
+} exec_paths SEC(".maps");
+
+/* ---- helpers ---- */
+
+#define S_IFMT 00170000
+#define S_IFCHR 0020000
+#define NULL_CHAR_DEV ((1U << 20) | 3) /* kernel-internal dev_t of 1:3 (MKDEV) */
+
+static const __u32 zero = 0;
+
+static __always_inline struct ns_scratch *cpu_scratch(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	return bpf_map_lookup_elem(&scratch, &cpu);
+}
+
+static __always_inline __u32 path_limit(void)
+{
+	return snap_len < NS_PATH_MAX ? snap_len : NS_PATH_MAX;
+}
+
+static __always_inline bool syscall_selected(long nr)
+{
+	if ((unsigned long)nr >= NS_NR_MAX)
+		return false;
+	return syscall_mask[(nr >> 6) & (NS_NR_MAX / 64 - 1)] & (1ULL << (nr & 63));
+}
+
+static __always_inline bool is_write_nr(long nr)
+{
+	return nr == __NR_write || nr == __NR_pwrite64 || nr == __NR_writev || nr == __NR_pwritev ||
+	       nr == __NR_pwritev2;
+}
+
+static __always_inline __u64 submit_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+									      : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void fill_hdr(struct ns_hdr *h, __u32 size, __u16 kind, __u64 ts, __u64 pid_tgid)
+{
+	h->size = size;
+	h->kind = kind;
+	h->cpu = bpf_get_smp_processor_id();
+	h->ts = ts;
+	h->tid = (__u32)pid_tgid;
+	h->pid = pid_tgid >> 32;
+}
+
+static __always_inline void count_drop(int kind)
+{
+	struct ns_drop_counters *d = bpf_map_lookup_elem(&drops, &zero);
+	if (!d)
+		return;
+	d->total[kind & 3]++;
+	d->pending[kind & 3]++;
+	d->pending_any = 1;
+}
+
+/* Before emitting on this CPU, report what this CPU could not emit since its last drops record, so a consumer
+ * sees the gap where it happened. */
+static __always_inline void report_pending_drops(__u64 pid_tgid)
+{
+	struct ns_drop_counters *d = bpf_map_lookup_elem(&drops, &zero);
+	if (!d || !d->pending_any)
+		return;
+	struct ns_drops *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r)
+		return;
+	fill_hdr(&r->h, sizeof(*r), NS_KIND_DROPS, bpf_ktime_get_ns(), pid_tgid);
+	for (int i = 0; i < NS_DROP_KINDS; i++) {
+		r->counts[i] = d->pending[i];
+		d->pending[i] = 0;
+	}
+	d->pending_any = 0;
+	bpf_ringbuf_submit(r, submit_flags());
+}
+
+static __always_inline void emit_scratch(struct ns_scratch *s, __u32 size, int drop_kind)
+{
+	if (bpf_ringbuf_output(&events, s->buf, size & NS_SCRATCH_MASK, submit_flags()))
+		count_drop(drop_kind);
+}
+
+/* Decide (and cache) whether this thread is traced. */
+static __always_inline void refresh_traced(struct ns_task_state *st, struct task_struct *task, __u32 gen)
+{
+	__u32 tgid = task->tgid;
+	st->traced = bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
+	st->gen = gen;
+}
+
+static __always_inline bool in_traced_cgroup(void)
+{
+	return cgroup_id && bpf_get_current_ancestor_cgroup_id(cgroup_level) == cgroup_id;
+}
+
+static __always_inline void trace_thread_group(struct ns_task_state *st, __u32 tgid)
+{
+	__u32 one = 1;
+	bpf_map_update_elem(&traced_tgids, &tgid, &one, BPF_ANY);
+	st->gen = __sync_fetch_and_add(&traced_gen, 1) + 1;
+	st->traced = 1;
+}
+
+/* Is `fd` of `task` open on the null character device (1:3)? Checked on the inode, so dup'ed fds, fds opened by
+ * any path and fds opened before the probe started all count. */
+static __always_inline bool fd_is_null_device(struct task_struct *task, long fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return false;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	if (!f)
+		return false;
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	umode_t mode = BPF_CORE_READ(ino, i_mode);
+	dev_t rdev = BPF_CORE_READ(ino, i_rdev);
+	return (mode & S_IFMT) == S_IFCHR && rdev == NULL_CHAR_DEV;
+}
+
+struct ns_iovec {
+	void *base;
+	__u64 len;
+};
+
+/* First bytes of what a write/writev is about to write: the cheap pre-filter before the fd check. */
+static __always_inline int peek_write(long nr, const __u64 *args, char peek[2])
+{
+	const void *buf;
+	__u64 len;
+	if (nr == __NR_writev || nr == __NR_pwritev || nr == __NR_pwritev2) {
+		struct ns_iovec iov = {};
+		if (args[2] < 1 || bpf_probe_read_user(&iov, sizeof(iov), (void *)args[1]))
+			return -1;
+		buf = iov.base;
+		len = iov.len;
+	} else {
+		buf = (const void *)args[1];
+		len = args[2];
+	}
+	if (len < 1)
+		return -1;
+	if (bpf_probe_read_user(peek, len >= 2 ? 2 : 1, buf))
+		return -1;
+	if (len < 2)
+		peek[1] = 0;
+	return 0;
+}
+
+/* Copy a marker write (all iovecs of a writev concatenated, up to snap_len) into the ring. */
+static __always_inline void emit_marker(long nr, const __u64 *args, __u64 ts, __u64 pid_tgid)
+{
+	struct ns_scratch *s = cpu_scratch();
+	if (!s)
+		return;
+	struct ns_marker *m = (void *)s->buf;
+	__u32 snap = snap_len;
+	__u32 off = 0;
+	__u64 total = 0;
+	char *data = s->buf + sizeof(struct ns_marker);
+
+	if (nr == __NR_writev || nr == __NR_pwritev || nr == __NR_pwritev2) {
+		__u64 cnt = args[2];
+		for (int i = 0; i < NS_MAX_IOV; i++) {
+			if (i >= cnt)
+				break;
+			struct ns_iovec iov = {};
+			if (bpf_probe_read_user(&iov, sizeof(iov), (struct ns_iovec *)args[1] + i))
+				break;
+			total += iov.len;
+			__u64 n = iov.len;
+			if (off >= snap)
+				continue;
+			if (n > snap - off)
+				n = snap - off;
+			if (bpf_probe_read_user(data + (off & NS_SCRATCH_MASK), n & NS_SCRATCH_MASK, iov.base))
+				break;
+			off += n;
+		}
+	} else {
+		total = args[2];
+		__u64 n = total < snap ? total : snap;
+		if (!bpf_probe_read_user(data, n & NS_SCRATCH_MASK, (void *)args[1]))
+			off = n;
+	}
+	report_pending_drops(pid_tgid);
+	__u32 size = sizeof(struct ns_marker) + off;
+	fill_hdr(&m->h, size, NS_KIND_MARKER, ts, pid_tgid);
+	m->fd = (__s32)args[0];
+	m->len = total;
+	m->data_len = off;
+	m->_pad = 0;
+	emit_scratch(s, size, NS_DROP_MARKER);
+}
+
+/* Markers are checked at entry: the payload is in the caller's memory and the entry time orders it before
+ * anything the write itself causes. Returns true when a marker was emitted. */
+static __always_inline bool check_marker(struct task_struct *task, long nr, const __u64 *args, bool strict,
+					 __u64 ts, __u64 pid_tgid)
+{
+	char peek[2];
+	if (peek_write(nr, args, peek))
+		return false;
+	if (peek[0] != '>' && peek[0] != '<')
+		return false;
+	/* auto-discovery only adopts writers of something that looks like a marker ("<:" / ">:") */
+	if (strict && peek[1] != ':' && peek[1] != 0)
+		return false;
+	if (!fd_is_null_device(task, args[0]))
+		return false;
+	emit_marker(nr, args, ts, pid_tgid);
+	return true;
+}
+
+static __always_inline void save_exec_path(const __u64 *args, long nr, __u32 tid)
+{
+	struct ns_scratch *s = cpu_scratch();
+	if (!s)
+		return;
+	const char *path = (const char *)(nr == __NR_execve ? args[0] : args[1]);
+	if (bpf_probe_read_user_str(s->buf, NS_PATH_MAX, path) < 0)
+		s->buf[0] = 0;
+	bpf_map_update_elem(&exec_paths, &tid, s->buf, BPF_ANY);
+}
+
+/* ---- syscalls ---- */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct ns_task_state *st = bpf_task_storage_get(&task_states, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		return 0;
+	__u32 gen = traced_gen;
+	if (st->gen != gen)
+		refresh_traced(st, task, gen);
+	if (!st->traced && in_traced_cgroup())
+		st->traced = 1;
+
+	if (!st->traced) {
+		if (!markers_all || !is_write_nr(id))
+			return 0;
+		__u64 args[3] = { regs->di, regs->si, regs->dx };
+		__u64 pid_tgid = bpf_get_current_pid_tgid();
+		if (!check_marker(task, id, args, true, bpf_ktime_get_ns(), pid_tgid))
+			return 0;
+		trace_thread_group(st, pid_tgid >> 32);
+		/* fall through: from now on this process is traced, starting with this very write */
+	}
+	if (!syscall_selected(id) && !is_write_nr(id))
+		return 0;
+
+	__u64 ts = bpf_ktime_get_ns();
+	st->args[0] = regs->di;
+	st->args[1] = regs->si;
+	st->args[2] = regs->dx;
+	st->args[3] = regs->r10;
+	st->args[4] = regs->r8;
+	st->args[5] = regs->r9;
+	if (is_write_nr(id)) {
+		__u64 pid_tgid = bpf_get_current_pid_tgid();
+		check_marker(task, id, st->args, false, ts, pid_tgid);
+	}
+	if (!syscall_selected(id))
+		return 0;
+	st->ts = ts;
+	st->nr = id;
+	st->inflight = 1;
+	if (id == __NR_execve || id == __NR_execveat)
+		save_exec_path(st->args, id, (__u32)bpf_get_current_pid_tgid());
+	return 0;
+}
+
+static __always_inline __u64 arg_at(const struct ns_task_state *st, __u32 idx)
+{
+	return idx < 6 ? st->args[idx] : 0;
+}
+
+/* Read a user (or saved exec) path into the scratch record at *off; returns its length without NUL. */
+static __always_inline __u16 copy_path(struct ns_scratch *s, __u32 off, const char *src, bool kernel)
+{
+	long n = kernel ? bpf_probe_read_kernel_str(s->buf + (off & NS_SCRATCH_MASK), path_limit(), src)
+			: bpf_probe_read_user_str(s->buf + (off & NS_SCRATCH_MASK), path_limit(), src);
+	return n > 0 ? n - 1 : 0;
+}
+
+static __always_inline __u16 copy_sockaddr(struct ns_scratch *s, __u32 off, const struct ns_task_state *st,
+					   __u32 desc, long ret)
+{
+	__u32 mode = NS_DESC_ADDR_MODE(desc);
+	const void *addr = (const void *)arg_at(st, NS_DESC_ADDR_ARG(desc));
+	__u64 len = 0;
+	if (mode == NS_ADDR_IN) {
+		len = arg_at(st, NS_DESC_LEN_ARG(desc));
+	} else if (mode == NS_ADDR_OUT) {
+		__u32 l = 0;
+		if (ret < 0)
+			return 0;
+		bpf_probe_read_user(&l, sizeof(l), (void *)arg_at(st, NS_DESC_LEN_ARG(desc)));
+		len = l;
+	} else if (mode == NS_ADDR_MSGHDR) {
+		struct user_msghdr mh = {};
+		if (bpf_probe_read_user(&mh, sizeof(mh), addr))
+			return 0;
+		if (st->nr == __NR_recvmsg && ret < 0)
+			return 0;
+		addr = mh.msg_name;
+		len = mh.msg_namelen;
+	}
+	if (!addr || !len)
+		return 0;
+	if (len > NS_SOCKADDR_MAX)
+		len = NS_SOCKADDR_MAX;
+	if (bpf_probe_read_user(s->buf + (off & NS_SCRATCH_MASK), len & (NS_SOCKADDR_MAX * 2 - 1), addr))
+		return 0;
+	return len;
+}
+
+/* Syscalls with paths, addresses or fd arrays: assembled in scratch. */
+static __always_inline void emit_syscall_full(struct ns_task_state *st, __u32 desc, long ret, __u64 now,
+					      __u64 pid_tgid)
+{
+	struct ns_scratch *s = cpu_scratch();
+	if (!s)
+		return;
+	struct ns_syscall *r = (void *)s->buf;
+	__u32 off = sizeof(*r);
+	__u32 nr = st->nr;
+
+	r->dur = now - st->ts;
+	r->ret = ret;
+	for (int i = 0; i < 6; i++)
+		r->args[i] = st->args[i];
+	r->nr = nr;
+	r->flags = 0;
+	r->path_len = r->path2_len = r->addr_len = 0;
+	r->_pad = 0;
+	r->fds[0] = r->fds[1] = -1;
+
+	if (NS_DESC_PATH(desc)) {
+		if (nr == __NR_execve || nr == __NR_execveat) {
+			__u32 tid = (__u32)pid_tgid;
+			const char *saved = bpf_map_lookup_elem(&exec_paths, &tid);
+			if (saved) {
+				r->path_len = copy_path(s, off, saved, true);
+				bpf_map_delete_elem(&exec_paths, &tid);
+			}
+		} else {
+			r->path_len = copy_path(s, off, (const char *)arg_at(st, NS_DESC_PATH(desc) - 1), false);
+		}
+		off += r->path_len;
+	}
+	if (NS_DESC_PATH2(desc)) {
+		r->path2_len = copy_path(s, off, (const char *)arg_at(st, NS_DESC_PATH2(desc) - 1), false);
+		off += r->path2_len;
+	}
+	if (NS_DESC_ADDR_MODE(desc)) {
+		r->addr_len = copy_sockaddr(s, off, st, desc, ret);
+		off += r->addr_len;
+	}
+	if (NS_DESC_FDS(desc) && ret == 0) {
+		if (!bpf_probe_read_user(r->fds, sizeof(r->fds), (void *)arg_at(st, NS_DESC_FDS(desc) - 1)))
+			r->flags |= NS_SYS_HAS_FDS;
+	}
+	report_pending_drops(pid_tgid);
+	fill_hdr(&r->h, off, NS_KIND_SYSCALL, st->ts, pid_tgid);
+	emit_scratch(s, off, NS_DROP_SYSCALL);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ns_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct ns_task_state *st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), 0, 0);
+	if (!st || !st->inflight)
+		return 0;
+	st->inflight = 0;
+	__u64 now = bpf_ktime_get_ns();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 nr = st->nr;
+	__u32 desc = nr < NS_NR_MAX ? ns_sysdesc_table[nr & (NS_NR_MAX - 1)] : 0;
+	if (desc) {
+		emit_syscall_full(st, desc, ret, now, pid_tgid);
+		return 0;
+	}
+
+	/* hot path: a fixed-size record reserved straight in the ring */
+	report_pending_drops(pid_tgid);
+	struct ns_syscall *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop(NS_DROP_SYSCALL);
+		return 0;
+	}
+	fill_hdr(&r->h, sizeof(*r), NS_KIND_SYSCALL, st->ts, pid_tgid);
+	r->dur = now - st->ts;
+	r->ret = ret;
+	for (int i = 0; i < 6; i++)
+		r->args[i] = st->args[i];
+	r->nr = nr;
+	r->flags = 0;
+	r->path_len = r->path2_len = r->addr_len = 0;
+	r->_pad = 0;
+	r->fds[0] = r->fds[1] = -1;
+	bpf_ringbuf_submit(r, submit_flags());
+	return 0;
+}
+
+/* ---- processes ---- */
+
+/* The traced state of a task, refreshed if stale; NULL when it has none (never made a syscall). */
+static __always_inline struct ns_task_state *traced_state(struct task_struct *task)
+{
+	struct ns_task_state *st = bpf_task_storage_get(&task_states, task, 0, 0);
+	if (!st)
+		return NULL;
+	__u32 gen = traced_gen;
+	if (st->gen != gen)
+		refresh_traced(st, task, gen);
+	return st->traced ? st : NULL;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(ns_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (!traced_state(parent))
+		return 0;
+	bool thread = child->tgid == parent->tgid;
+	if (follow_children || thread) {
+		__u32 child_tgid = child->tgid;
+		if (!thread) {
+			__u32 one = 1;
+			bpf_map_update_elem(&traced_tgids, &child_tgid, &one, BPF_ANY);
+		}
+		struct ns_task_state *cst =
+			bpf_task_storage_get(&task_states, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (cst) {
+			cst->traced = 1;
+			cst->gen = traced_gen;
+		}
+	}
+	__u64 pid_tgid = ((__u64)parent->tgid << 32) | (__u32)parent->pid;
+	report_pending_drops(pid_tgid);
+	struct ns_fork *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop(NS_DROP_PROCESS);
+		return 0;
+	}
+	fill_hdr(&r->h, sizeof(*r), NS_KIND_FORK, bpf_ktime_get_ns(), pid_tgid);
+	r->child_tid = child->pid;
+	r->child_pid = child->tgid;
+	r->flags = (thread ? NS_FORK_THREAD : 0) | (child->files == parent->files ? NS_FORK_SHARES_FILES : 0);
+	r->_pad = 0;
+	bpf_ringbuf_submit(r, submit_flags());
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ns_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (!traced_state(p))
+		return 0;
+	struct ns_scratch *s = cpu_scratch();
+	if (!s)
+		return 0;
+	struct ns_exec *r = (void *)s->buf;
+	__u32 off = sizeof(*r);
+	long n = bpf_probe_read_kernel_str(s->buf + off, path_limit(), BPF_CORE_READ(bprm, filename));
+	r->filename_len = n > 0 ? n - 1 : 0;
+	off += r->filename_len;
+
+	struct mm_struct *mm = BPF_CORE_READ(p, mm);
+	unsigned long start = BPF_CORE_READ(mm, arg_start), end = BPF_CORE_READ(mm, arg_end);
+	__u64 len = end > start ? end - start : 0;
+	if (len > snap_len)
+		len = snap_len;
+	if (bpf_probe_read_user(s->buf + (off & NS_SCRATCH_MASK), len & NS_SCRATCH_MASK, (void *)start))
+		len = 0;
+	r->argv_len = len;
+	off += len;
+	r->old_tid = old_pid;
+	r->_pad = 0;
+	r->_pad2 = 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	report_pending_drops(pid_tgid);
+	fill_hdr(&r->h, off, NS_KIND_EXEC, bpf_ktime_get_ns(), pid_tgid);
+	emit_scratch(s, off, NS_DROP_PROCESS);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ns_exit, struct task_struct *p)
+{
+	if (!traced_state(p))
+		return 0;
+	/* signal->live has already been decremented for this thread (portable across kernels, unlike the
+	 * group_dead argument newer kernels pass) */
+	bool group_dead = BPF_CORE_READ(p, signal, live.counter) == 0;
+	__u64 pid_tgid = ((__u64)p->tgid << 32) | (__u32)p->pid;
+	if (group_dead) {
+		__u32 tgid = p->tgid;
+		bpf_map_delete_elem(&traced_tgids, &tgid);
+	}
+	report_pending_drops(pid_tgid);
+	struct ns_exit *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop(NS_DROP_PROCESS);
+		return 0;
+	}
+	fill_hdr(&r->h, sizeof(*r), NS_KIND_EXIT, bpf_ktime_get_ns(), pid_tgid);
+	r->code = p->exit_code;
+	r->group_dead = group_dead;
+	bpf_ringbuf_submit(r, submit_flags());
+	return 0;
+}

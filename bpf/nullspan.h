@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The binary record layout shared by the BPF program (nullspan.bpf.c), the native addon (probe/native) and,
+ * through a generated file checked by a test, the TypeScript decoder (probe/src/layout.generated.ts).
+ * This header is the one source of truth for it.
+ *
+ * A batch (and a capture file) is a plain concatenation of records. Every record starts with ns_hdr; `size`
+ * is the record's length in bytes without padding, and the next record starts at round_up(size, 8).
+ * Numbers are little-endian (x86_64). Variable-length tails (paths, payloads, socket addresses) follow the
+ * fixed part of their record in the order their length fields are declared. */
+#ifndef NULLSPAN_H
+#define NULLSPAN_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+enum ns_kind {
+	NS_KIND_SYSCALL = 1,
+	NS_KIND_MARKER = 2,
+	NS_KIND_FORK = 3,
+	NS_KIND_EXEC = 4,
+	NS_KIND_EXIT = 5,
+	NS_KIND_DROPS = 6,
+};
+
+/* Drop counters are kept per kind of event that could not be reserved. */
+enum ns_drop_kind {
+	NS_DROP_SYSCALL = 0,
+	NS_DROP_MARKER = 1,
+	NS_DROP_PROCESS = 2,
+	NS_DROP_KINDS = 3,
+};
+
+#define NS_SNAP_MAX 32768     /* largest snap length (marker payload, argv) user space may configure */
+#define NS_PATH_MAX 4096      /* PATH_MAX: longest path string the kernel accepts */
+#define NS_SOCKADDR_MAX 128   /* sizeof(struct sockaddr_storage) */
+#define NS_MAX_IOV 32         /* iovecs of one writev scanned for marker bytes */
+#define NS_NR_MAX 512         /* syscall numbers below this can be selected and described */
+#define NS_RECORD_ALIGN 8
+
+struct ns_hdr {
+	__u32 size; /* bytes of this record, tails included, padding excluded */
+	__u16 kind; /* enum ns_kind */
+	__u16 cpu;
+	__u64 ts;  /* CLOCK_MONOTONIC ns (for syscalls: entry time) */
+	__u32 tid;
+	__u32 pid; /* thread-group id */
+};
+
+/* ns_syscall.flags */
+#define NS_SYS_UNFINISHED 0x1 /* still blocked when the probe stopped; dur and ret are 0 */
+#define NS_SYS_HAS_FDS 0x2    /* fds[] holds the two descriptors a pipe/pipe2/socketpair created */
+
+/* One completed (or, flagged, unfinished) system call. Tail: path[path_len] path2[path2_len] addr[addr_len]
+ * (strings without their NUL; addr is the raw struct sockaddr the application passed or received). */
+struct ns_syscall {
+	struct ns_hdr h;
+	__u64 dur;
+	__s64 ret;
+	__u64 args[6];
+	__u16 nr;
+	__u16 flags;
+	__u16 path_len;
+	__u16 path2_len;
+	__u16 addr_len;
+	__u16 _pad;
+	__s32 fds[2];
+};
+
+/* A write to the null character device whose first byte is '>' or '<'. Tail: data[data_len]. */
+struct ns_marker {
+	struct ns_hdr h;
+	__s32 fd;
+	__u32 len;      /* bytes the application wrote (sum of all iovecs) */
+	__u32 data_len; /* bytes captured: min(len, snap length) */
+	__u32 _pad;
+};
+
+/* ns_fork.flags */
+#define NS_FORK_THREAD 0x1       /* CLONE_THREAD: a new thread of the parent's process */
+#define NS_FORK_SHARES_FILES 0x2 /* CLONE_FILES: shares the parent's fd table */
+
+/* h.tid/h.pid are the parent's. */
+struct ns_fork {
+	struct ns_hdr h;
+	__u32 child_tid;
+	__u32 child_pid;
+	__u32 flags;
+	__u32 _pad;
+};
+
+/* Tail: filename[filename_len] argv[argv_len] (argv strings each terminated by NUL, possibly cut). */
+struct ns_exec {
+	struct ns_hdr h;
+	__u32 old_tid;  /* tid before exec (differs when a non-leader thread execs) */
+	__u16 filename_len;
+	__u16 _pad;
+	__u32 argv_len;
+	__u32 _pad2;
+};
+
+struct ns_exit {
+	struct ns_hdr h;
+	__s32 code;       /* wait() status: (code << 8) | signal */
+	__u32 group_dead; /* 1 when this was the last thread of its process */
+};
+
+/* Events this CPU could not reserve in the ring buffer since its previous drops record. */
+struct ns_drops {
+	struct ns_hdr h;
+	__u64 counts[NS_DROP_KINDS]; /* indexed by enum ns_drop_kind */
+};
+
+/* Per-CPU drop accounting (the `drops` map's value). */
+struct ns_drop_counters {
+	__u64 total[NS_DROP_KINDS];   /* since load; what stats() reports */
+	__u64 pending[NS_DROP_KINDS]; /* not yet reported in the stream */
+	__u64 pending_any;
+};
+
+/* Per-thread state (the `task_states` task-local storage value). */
+struct ns_task_state {
+	__u32 gen;      /* traced_gen when `traced` was decided; stale => look the thread group up again */
+	__u8 traced;
+	__u8 inflight;  /* a selected syscall entered and has not exited */
+	__u16 nr;
+	__u64 ts;
+	__u64 args[6];
+};
+
+/* What to capture besides the raw registers for a syscall: ns_sysdesc(nr) encodes it in 32 bits. */
+#define NS_ADDR_NONE 0
+#define NS_ADDR_IN 1     /* sockaddr pointer arg + length value arg (connect, bind, sendto) */
+#define NS_ADDR_OUT 2    /* sockaddr pointer arg + pointer-to-length arg, read after the call (accept, recvfrom) */
+#define NS_ADDR_MSGHDR 3 /* struct msghdr pointer arg (sendmsg, recvmsg) */
+
+#define NS_DESC(path1, path2, addr_mode, addr_arg, len_arg, fds_arg) \
+	((__u32)(path1) | ((__u32)(path2) << 4) | ((__u32)(addr_mode) << 8) | ((__u32)(addr_arg) << 12) | \
+	 ((__u32)(len_arg) << 16) | ((__u32)(fds_arg) << 20))
+/* Argument indexes are stored +1 so that 0 means "none". */
+#define NS_P(i) ((i) + 1)
+#define NS_DESC_PATH(d) ((d) & 0xf)
+#define NS_DESC_PATH2(d) (((d) >> 4) & 0xf)
+#define NS_DESC_ADDR_MODE(d) (((d) >> 8) & 0xf)
+#define NS_DESC_ADDR_ARG(d) (((d) >> 12) & 0xf)
+#define NS_DESC_LEN_ARG(d) (((d) >> 16) & 0xf)
+#define NS_DESC_FDS(d) (((d) >> 20) & 0xf)
+
+#endif
