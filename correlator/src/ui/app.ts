@@ -1,0 +1,203 @@
+// The web UI as a Hono app: a JSON API under /api and the page's own static files, served from memory.
+//
+//   GET /api/config                      jaeger URL template, live flag, spectrogram grid
+//   GET /api/stats                       store counters (+ the correlator's when provided)
+//   GET /api/facets                      span names, services and processes present, with counts
+//   GET /api/spectrogram?from&to&name&service&pid
+//   GET /api/spans?from&to&minDuration&maxDuration&name&service&pid&order&limit
+//   GET /api/spans/:traceId/:spanId      one span's tree (child spans + syscalls) and where its time went
+//   GET /api/stream                      server-sent events while spans arrive (live mode)
+
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import { streamSSE } from 'hono/streaming';
+import type { CorrelatorStats } from '../model.js';
+import { bucketTable, COLUMN_US } from './buckets.js';
+import {
+  BadRequest,
+  hexId,
+  parseFilter,
+  parseSpansQuery,
+  parseWindow,
+  singleValues,
+  SPANS_PARAMS,
+  SPECTROGRAM_PARAMS,
+} from './query.js';
+import { accessToken, loopbackHosts } from './security.js';
+import { STATIC_FILES } from './assets/index.js';
+import type { SpanStore } from './store.js';
+import { spanSummary, spanTreeJson, timeBreakdown } from './views.js';
+
+export const DEFAULT_JAEGER_URL = 'http://localhost:16686';
+
+export interface UiAppOptions {
+  store: SpanStore;
+  /** required for non-loopback listeners; when absent only loopback Host names are served */
+  token?: string;
+  /** Jaeger UI base URL; the page links to `${jaegerUrl}/trace/${traceId}` (default http://localhost:16686) */
+  jaegerUrl?: string;
+  /** live session (the page starts in live mode) vs. a capture being browsed */
+  live?: boolean;
+  /** the correlator's counters, shown next to the store's */
+  correlatorStats?: () => CorrelatorStats;
+  /** extra Host names to accept without a token (e.g. a machine name the user opens the UI by) */
+  allowHosts?: string[];
+  /** ends every open event stream (the server aborts it on close) */
+  signal?: AbortSignal;
+  /** concurrent live streams allowed (default 16) */
+  maxStreams?: number;
+}
+
+/** How often the live stream reports new spans: batches keep the page's redraws and the traffic bounded. */
+const STREAM_INTERVAL_MS = 500;
+const STREAM_HEARTBEAT_MS = 15_000;
+
+export function createUiApp(options: UiAppOptions): Hono {
+  const { store } = options;
+  const jaegerUrl = validJaegerUrl(options.jaegerUrl ?? DEFAULT_JAEGER_URL);
+  const maxStreams = options.maxStreams ?? 16;
+  let openStreams = 0;
+
+  const app = new Hono();
+
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+      referrerPolicy: 'no-referrer',
+      crossOriginResourcePolicy: 'same-origin',
+    }),
+  );
+  app.use('*', options.token !== undefined ? accessToken({ token: options.token }) : loopbackHosts({ allow: options.allowHosts }));
+  app.use('/api/*', async (c, next) => {
+    await next();
+    c.header('Cache-Control', 'no-store');
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof BadRequest) return c.json({ error: err.message }, 400);
+    // Never a stack trace to the client: the message may be generic, the details stay in the server's log.
+    console.error('nullspan ui: request failed:', err);
+    return c.json({ error: 'Internal error while answering the request.' }, 500);
+  });
+  app.notFound((c) => c.json({ error: 'Not found.' }, 404));
+
+  app.get('/api/config', (c) =>
+    c.json({
+      jaegerUrl,
+      live: options.live ?? false,
+      columnMs: COLUMN_US / 1000,
+      buckets: bucketTable(),
+    }),
+  );
+
+  app.get('/api/stats', (c) => {
+    singleValues(c.req.queries(), []);
+    return c.json({ store: store.stats(), correlator: options.correlatorStats?.() ?? null });
+  });
+
+  app.get('/api/facets', (c) => {
+    singleValues(c.req.queries(), []);
+    return c.json(store.facets());
+  });
+
+  app.get('/api/spectrogram', (c) => {
+    const p = singleValues(c.req.queries(), SPECTROGRAM_PARAMS);
+    const result = store.spectrogram({ ...parseFilter(p), ...parseWindow(p) });
+    return c.json({ columnMs: COLUMN_US / 1000, bucketCount: bucketTable().length, ...result });
+  });
+
+  app.get('/api/spans', (c) => {
+    const q = parseSpansQuery(singleValues(c.req.queries(), SPANS_PARAMS));
+    const { total, spans } = store.query(q);
+    return c.json({ total, returned: spans.length, spans: spans.map(spanSummary) });
+  });
+
+  app.get('/api/spans/:traceId/:spanId', (c) => {
+    singleValues(c.req.queries(), []);
+    const traceId = hexId(c.req.param('traceId'), 'traceId', 32);
+    const spanId = hexId(c.req.param('spanId'), 'spanId', 16);
+    const tree = store.tree(traceId, spanId);
+    if (!tree) return c.json({ error: 'That span is not in memory (unknown, or dropped as older spans are).' }, 404);
+    const parentId = tree.entry.span.parentSpanId;
+    return c.json({
+      tree: spanTreeJson(tree),
+      breakdown: timeBreakdown(tree),
+      parentRetained: parentId !== undefined && store.get(traceId, parentId) !== undefined,
+      jaegerUrl: `${jaegerUrl}/trace/${traceId}`,
+    });
+  });
+
+  app.get('/api/stream', (c) => {
+    singleValues(c.req.queries(), []);
+    if (openStreams >= maxStreams) return c.json({ error: 'Too many live streams are open.' }, 503);
+    return liveStream(c);
+  });
+
+  const liveStream = (c: Context) =>
+    streamSSE(c, async (stream) => {
+      openStreams++;
+      let added = 0;
+      let newestStartUs: number | null = null;
+      const unsubscribe = store.subscribe((entry) => {
+        added++;
+        if (newestStartUs === null || entry.startUs > newestStartUs) newestStartUs = entry.startUs;
+      });
+      const ended = () => stream.aborted || options.signal?.aborted === true;
+      try {
+        await stream.writeSSE({ event: 'hello', data: JSON.stringify(store.stats()) });
+        let sinceWrite = 0;
+        while (!ended()) {
+          await stream.sleep(STREAM_INTERVAL_MS);
+          sinceWrite += STREAM_INTERVAL_MS;
+          if (added > 0) {
+            const data = JSON.stringify({ added, newestStartUs, stats: store.stats() });
+            added = 0;
+            newestStartUs = null;
+            sinceWrite = 0;
+            await stream.writeSSE({ event: 'spans', data });
+          } else if (sinceWrite >= STREAM_HEARTBEAT_MS) {
+            sinceWrite = 0;
+            await stream.write(': keep-alive\n\n');
+          }
+        }
+      } finally {
+        unsubscribe();
+        openStreams--;
+      }
+    });
+
+  // The page: a fixed allow-list of in-memory files. Nothing is read from disk, so no path can escape.
+  for (const [path, file] of Object.entries(STATIC_FILES)) {
+    app.get(path, (c) => {
+      c.header('Content-Type', file.type);
+      c.header('Cache-Control', 'no-cache');
+      return c.body(file.body);
+    });
+  }
+
+  return app;
+}
+
+function validJaegerUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new RangeError(`The Jaeger URL '${value}' is not a valid URL.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new RangeError(`The Jaeger URL must start with http:// or https://, not '${url.protocol}'.`);
+  }
+  return url.href.replace(/\/+$/, '');
+}

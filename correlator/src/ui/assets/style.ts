@@ -1,0 +1,67 @@
+// The page's stylesheet (served as /app.css; the CSP allows no inline styles).
+
+export const PAGE_CSS = String.raw`
+:root { --bg: #0f1115; --panel: #171a21; --line: #2a2f3a; --text: #e6e8ec; --muted: #8b93a3; --accent: #4ea1ff;
+  --span: #4ea1ff; --sys: #e39b3b; --err: #ff5f56; font: 13px/1.4 system-ui, sans-serif; color-scheme: dark; }
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--text); }
+header { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 20px; padding: 8px 16px; border-bottom: 1px solid var(--line); background: var(--panel); }
+h1 { font-size: 18px; margin: 0; letter-spacing: 0.5px; }
+h2 { font-size: 14px; margin: 0; }
+h3 { font-size: 13px; margin: 14px 0 6px; color: var(--muted); font-weight: 600; }
+form#filters { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; }
+label { color: var(--muted); }
+input, select, button { background: #0b0d11; color: var(--text); border: 1px solid var(--line); border-radius: 4px; padding: 3px 6px; font: inherit; }
+button { cursor: pointer; }
+button:hover { border-color: var(--accent); }
+#stats { margin-left: auto; color: var(--muted); font-variant-numeric: tabular-nums; }
+main { padding: 12px 16px; display: flex; flex-direction: column; gap: 12px; }
+section { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; }
+.panel-head { display: flex; align-items: center; gap: 10px; margin-bottom: 8px; }
+.spacer { flex: 1; }
+.muted { color: var(--muted); }
+#spectrogram-wrap { position: relative; height: 340px; user-select: none; }
+#spectrogram { width: 100%; height: 100%; display: block; cursor: crosshair; }
+#selection { position: absolute; border: 1px solid #fff; background: rgba(255, 255, 255, 0.12); pointer-events: none; }
+#cell-tip { position: absolute; pointer-events: none; background: #000; border: 1px solid var(--line); padding: 3px 6px; border-radius: 4px; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.legend { display: flex; align-items: center; gap: 6px; margin-top: 6px; }
+.table-wrap { max-height: 320px; overflow: auto; }
+table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+th { color: var(--muted); font-weight: 600; position: sticky; top: 0; background: var(--panel); }
+td.args { max-width: 420px; overflow: hidden; text-overflow: ellipsis; color: var(--muted); }
+.num { text-align: right; }
+#span-list tbody tr { cursor: pointer; }
+#span-list tbody tr:hover, #span-list tbody tr:focus, #span-list tbody tr.open { background: #222838; outline: none; }
+.status-error { color: var(--err); }
+dl#detail-meta { display: grid; grid-template-columns: max-content 1fr max-content 1fr; gap: 2px 12px; margin: 0; }
+dl#detail-meta dt { color: var(--muted); }
+dl#detail-meta dd { margin: 0; overflow-wrap: anywhere; }
+#breakdown-bar { display: flex; height: 14px; border-radius: 3px; overflow: hidden; background: #0b0d11; margin-bottom: 6px; }
+#breakdown-bar div { height: 100%; min-width: 1px; }
+#breakdown { width: auto; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: -1px; }
+#waterfall { font-variant-numeric: tabular-nums; max-height: 640px; overflow: auto; border-top: 1px solid var(--line); }
+.wf-row { display: grid; grid-template-columns: minmax(360px, 46%) minmax(200px, 1fr) 84px; gap: 8px; align-items: center; padding: 2px 0; border-bottom: 1px solid #1f232c; }
+.wf-row.head { color: var(--muted); font-weight: 600; position: sticky; top: 0; background: var(--panel); z-index: 1; }
+.wf-label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.wf-name { margin-right: 8px; }
+.wf-row.span .wf-name { font-weight: 600; }
+.wf-row.syscall .wf-name { color: #f0c48a; }
+.wf-axis { position: relative; height: 14px; font-size: 11px; }
+.wf-axis span { position: absolute; top: 0; transform: translateX(-50%); white-space: nowrap; }
+.wf-axis span:first-child { transform: none; }
+.wf-axis span:last-child { transform: translateX(-100%); }
+.wf-row.syscall.failed .wf-name { color: var(--err); }
+.wf-info { color: var(--muted); }
+.wf-info .path { color: var(--text); }
+.wf-track { position: relative; height: 12px; background: #0b0d11; border-radius: 2px; }
+.wf-bar { position: absolute; top: 1px; bottom: 1px; min-width: 2px; border-radius: 2px; }
+.wf-row.span .wf-bar { background: var(--span); }
+.wf-row.syscall .wf-bar { background: var(--sys); }
+.wf-row.syscall.failed .wf-bar { background: var(--err); }
+.wf-dur { text-align: right; }
+.wf-more { padding: 6px 0; color: var(--muted); }
+#error { color: var(--err); margin: 0; }
+a { color: var(--accent); }
+`;

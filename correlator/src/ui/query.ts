@@ -1,0 +1,113 @@
+// Parsing and validation of the API's query parameters. Every problem becomes a BadRequest with one sentence
+// that names the parameter; the app turns it into a 400.
+
+import type { SpanFilter, WindowQuery } from './store.js';
+
+export class BadRequest extends Error {}
+
+type Params = Record<string, string[]>;
+
+const MAX_TEXT = 1000;
+export const MAX_LIMIT = 5000;
+
+/** Rejects parameters the endpoint does not know and parameters given twice, then returns single values. */
+export function singleValues(params: Params, allowed: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, values] of Object.entries(params)) {
+    if (!allowed.includes(name)) {
+      throw new BadRequest(
+        `Unknown parameter '${printable(name)}' (expected ${allowed.map((a) => `'${a}'`).join(', ')}).`,
+      );
+    }
+    if (values.length !== 1) throw new BadRequest(`Parameter '${name}' is given more than once.`);
+    out[name] = values[0];
+  }
+  return out;
+}
+
+export const FILTER_PARAMS = ['name', 'service', 'pid'] as const;
+export const WINDOW_PARAMS = ['from', 'to'] as const;
+export const SPANS_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS, 'minDuration', 'maxDuration', 'order', 'limit'];
+export const SPECTROGRAM_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS];
+
+export function parseFilter(p: Record<string, string>): SpanFilter {
+  const filter: SpanFilter = {};
+  if (p.name !== undefined && p.name !== '') filter.name = text(p.name, 'name');
+  if (p.service !== undefined && p.service !== '') filter.service = text(p.service, 'service');
+  if (p.pid !== undefined && p.pid !== '') filter.pid = integer(p.pid, 'pid', 1, 2 ** 31 - 1);
+  return filter;
+}
+
+export function parseWindow(p: Record<string, string>): { fromUs?: number; toUs?: number } {
+  const fromUs = p.from !== undefined && p.from !== '' ? wallTimeUs(p.from, 'from') : undefined;
+  const toUs = p.to !== undefined && p.to !== '' ? wallTimeUs(p.to, 'to') : undefined;
+  if (fromUs !== undefined && toUs !== undefined && toUs < fromUs) {
+    throw new BadRequest(`Parameter 'to' must not be earlier than 'from'.`);
+  }
+  return { fromUs, toUs };
+}
+
+export function parseSpansQuery(p: Record<string, string>): WindowQuery {
+  const q: WindowQuery = { ...parseFilter(p), ...parseWindow(p) };
+  if (p.minDuration !== undefined && p.minDuration !== '') q.minDurationNs = duration(p.minDuration, 'minDuration');
+  if (p.maxDuration !== undefined && p.maxDuration !== '') q.maxDurationNs = duration(p.maxDuration, 'maxDuration');
+  if (q.minDurationNs !== undefined && q.maxDurationNs !== undefined && q.maxDurationNs < q.minDurationNs) {
+    throw new BadRequest(`Parameter 'maxDuration' must not be smaller than 'minDuration'.`);
+  }
+  if (p.order !== undefined) {
+    if (p.order !== 'slowest' && p.order !== 'newest' && p.order !== 'oldest') {
+      throw new BadRequest(`Parameter 'order' must be 'slowest', 'newest' or 'oldest'.`);
+    }
+    q.order = p.order;
+  }
+  q.limit = p.limit !== undefined ? integer(p.limit, 'limit', 1, MAX_LIMIT) : 200;
+  return q;
+}
+
+export function hexId(value: string, name: string, digits: number): string {
+  if (!new RegExp(`^[0-9a-f]{${digits}}$`).test(value)) {
+    throw new BadRequest(`'${name}' must be ${digits} lower-case hexadecimal digits.`);
+  }
+  return value;
+}
+
+function text(value: string, name: string): string {
+  if (value.length > MAX_TEXT) throw new BadRequest(`Parameter '${name}' is longer than ${MAX_TEXT} characters.`);
+  return value;
+}
+
+function integer(value: string, name: string, min: number, max: number): number {
+  if (!/^\d{1,16}$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new BadRequest(`Parameter '${name}' must be an integer from ${min} to ${max}.`);
+  }
+  return Number(value);
+}
+
+/** Wall-clock time: milliseconds since the Unix epoch (fractions allowed) or an ISO 8601 date-time. */
+function wallTimeUs(value: string, name: string): number {
+  if (/^\d{1,16}(\.\d{1,6})?$/.test(value)) return Math.round(Number(value) * 1000);
+  if (/^\d{4}-\d{2}-\d{2}T[0-9:.]+(Z|[+-]\d{2}:\d{2})$/.test(value)) {
+    const ms = Date.parse(value);
+    if (Number.isFinite(ms)) return ms * 1000;
+  }
+  throw new BadRequest(
+    `Parameter '${name}' must be milliseconds since the Unix epoch or an ISO 8601 time such as 2026-01-31T12:00:00Z.`,
+  );
+}
+
+const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9 };
+
+/** Duration: nanoseconds, or a number with a unit (ns, us, µs, ms, s). */
+function duration(value: string, name: string): number {
+  const m = /^(\d{1,15}(?:\.\d{1,9})?)(ns|us|µs|ms|s)?$/.exec(value);
+  if (!m) {
+    throw new BadRequest(`Parameter '${name}' must be a duration such as 1500000, 1500us, 1.5ms or 2s.`);
+  }
+  return Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 'ns']);
+}
+
+/** Parameter names are echoed in errors; keep them short and free of control characters. */
+function printable(value: string): string {
+  const clean = value.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
+}

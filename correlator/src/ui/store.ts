@@ -1,0 +1,411 @@
+// The web UI's memory: the most recent finished spans (with their system calls) and the indexes the page queries.
+// Bounded by span count and by total syscall count; the oldest spans drop out first and are counted, never
+// silently lost. Everything else (columns, children, facets) is derived from the retained spans and shrinks
+// with them.
+
+import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
+import { bucketOf, columnOf, BUCKET_COUNT, COLUMN_US } from './buckets.js';
+
+export interface SpanStoreOptions {
+  /** spans kept in memory (default 50,000) */
+  maxSpans?: number;
+  /** system-call records kept in memory across all retained spans (default 1,000,000) */
+  maxSyscalls?: number;
+  /** monotonic → wall-clock offset; without it monotonic ns are shown as if they were wall-clock ns */
+  clock?: Clock;
+}
+
+/** One retained span with the values every query needs precomputed. */
+export interface StoredSpan {
+  /** arrival order, unique within the store */
+  seq: number;
+  span: SpanRecord;
+  proc: ProcessInfo;
+  /** span start, wall clock, µs since the Unix epoch */
+  startUs: number;
+  durationNs: number;
+  bucket: number;
+  column: number;
+}
+
+export interface SpanFilter {
+  /** case-insensitive substring of the span name */
+  name?: string;
+  /** exact service.name */
+  service?: string;
+  /** exact process id */
+  pid?: number;
+}
+
+export interface WindowQuery extends SpanFilter {
+  /** span start ≥ fromUs (wall clock, µs since epoch) */
+  fromUs?: number;
+  /** span start < toUs */
+  toUs?: number;
+  /** duration ≥ minDurationNs */
+  minDurationNs?: number;
+  /** duration < maxDurationNs */
+  maxDurationNs?: number;
+  order?: 'slowest' | 'newest' | 'oldest';
+  limit?: number;
+}
+
+export interface SpectrogramCell {
+  /** column start, wall clock, ms since epoch */
+  t: number;
+  /** duration bucket index */
+  b: number;
+  /** spans in the cell */
+  n: number;
+}
+
+export interface Spectrogram {
+  cells: SpectrogramCell[];
+  maxCount: number;
+  /** first and last column (ms since epoch) holding any span of the filter, null when empty */
+  firstColumnMs: number | null;
+  lastColumnMs: number | null;
+}
+
+export interface StoreStats {
+  spans: number;
+  syscalls: number;
+  maxSpans: number;
+  maxSyscalls: number;
+  /** spans ever added */
+  added: number;
+  /** spans dropped because the store was full */
+  evicted: number;
+  oldestStartUs: number | null;
+  newestStartUs: number | null;
+}
+
+export interface SpanTreeNode {
+  entry: StoredSpan;
+  children: SpanTreeNode[];
+}
+
+export type SpanListener = (entry: StoredSpan) => void;
+
+/** Bounds for the tree of one span: hostile markers can build very deep or very wide trees. */
+const MAX_TREE_NODES = 10_000;
+
+export function spanKey(traceId: string, spanId: string): string {
+  return `${traceId}/${spanId}`;
+}
+
+export class SpanStore {
+  readonly maxSpans: number;
+  readonly maxSyscalls: number;
+  private clock: Clock;
+  private nextSeq = 0;
+  private evicted = 0;
+  private syscallCount = 0;
+  /** insertion-ordered: the first entry is the oldest */
+  private readonly bySeq = new Map<number, StoredSpan>();
+  /** trace/span id → newest span with those ids (hostile processes may reuse ids) */
+  private readonly byKey = new Map<string, StoredSpan>();
+  /** trace/parent span id → retained children */
+  private readonly children = new Map<string, Set<StoredSpan>>();
+  /** column → spans starting in it, plus the sorted list of non-empty columns for window scans */
+  private readonly byColumn = new Map<number, Set<StoredSpan>>();
+  private sortedColumns: number[] = [];
+  private readonly nameCounts = new Map<string, number>();
+  private readonly serviceCounts = new Map<string, number>();
+  private readonly pidCounts = new Map<number, { count: number; proc: ProcessInfo }>();
+  private readonly listeners = new Set<SpanListener>();
+
+  constructor(options: SpanStoreOptions = {}) {
+    this.maxSpans = positiveInteger(options.maxSpans ?? 50_000, 'maxSpans');
+    this.maxSyscalls = positiveInteger(options.maxSyscalls ?? 1_000_000, 'maxSyscalls');
+    this.clock = options.clock ?? { wallOffsetNs: 0n };
+  }
+
+  /** Sets the monotonic → wall-clock offset (a capture's or a live session's) and re-indexes retained spans. */
+  setClock(clock: Clock): void {
+    this.clock = clock;
+    this.byColumn.clear();
+    this.sortedColumns = [];
+    for (const entry of this.bySeq.values()) {
+      Object.assign(entry, this.timing(entry.span));
+      this.indexColumn(entry);
+    }
+  }
+
+  add(span: SpanRecord, proc: ProcessInfo): StoredSpan {
+    const entry: StoredSpan = { seq: this.nextSeq++, span, proc, ...this.timing(span) };
+    this.bySeq.set(entry.seq, entry);
+    this.byKey.set(spanKey(span.traceId, span.spanId), entry);
+    if (span.parentSpanId !== undefined) {
+      const parentKey = spanKey(span.traceId, span.parentSpanId);
+      let siblings = this.children.get(parentKey);
+      if (!siblings) this.children.set(parentKey, (siblings = new Set()));
+      siblings.add(entry);
+    }
+    this.indexColumn(entry);
+    increment(this.nameCounts, span.name);
+    increment(this.serviceCounts, proc.serviceName);
+    const pidEntry = this.pidCounts.get(proc.pid);
+    if (pidEntry) {
+      pidEntry.count++;
+      pidEntry.proc = proc;
+    } else this.pidCounts.set(proc.pid, { count: 1, proc });
+    this.syscallCount += span.syscalls.length;
+    this.evictOverflow();
+    if (this.bySeq.has(entry.seq)) {
+      for (const listener of this.listeners) {
+        try {
+          listener(entry);
+        } catch {
+          // A failing subscriber (a closed SSE stream) must not stop the correlator feeding the store.
+        }
+      }
+    }
+    return entry;
+  }
+
+  get size(): number {
+    return this.bySeq.size;
+  }
+
+  /** Live updates: called with every span added; returns the unsubscribe function. */
+  subscribe(listener: SpanListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get(traceId: string, spanId: string): StoredSpan | undefined {
+    return this.byKey.get(spanKey(traceId, spanId));
+  }
+
+  /** Spans whose start and duration fall into the window and that match the filter. */
+  query(q: WindowQuery): { total: number; spans: StoredSpan[] } {
+    const matched: StoredSpan[] = [];
+    for (const entry of this.scanWindow(q.fromUs, q.toUs)) {
+      if (q.minDurationNs !== undefined && entry.durationNs < q.minDurationNs) continue;
+      if (q.maxDurationNs !== undefined && entry.durationNs >= q.maxDurationNs) continue;
+      if (matches(entry, q)) matched.push(entry);
+    }
+    const order = q.order ?? 'slowest';
+    if (order === 'slowest') matched.sort((a, b) => b.durationNs - a.durationNs || a.seq - b.seq);
+    else if (order === 'newest') matched.sort((a, b) => b.startUs - a.startUs || b.seq - a.seq);
+    else matched.sort((a, b) => a.startUs - b.startUs || a.seq - b.seq);
+    const limit = q.limit ?? 200;
+    return { total: matched.length, spans: matched.slice(0, limit) };
+  }
+
+  /** Spectrogram cells (count per column × duration bucket) of the spans matching the filter. */
+  spectrogram(filter: SpanFilter & { fromUs?: number; toUs?: number }): Spectrogram {
+    const counts = new Map<number, Uint32Array>();
+    for (const entry of this.scanWindow(filter.fromUs, filter.toUs)) {
+      if (!matches(entry, filter)) continue;
+      let column = counts.get(entry.column);
+      if (!column) counts.set(entry.column, (column = new Uint32Array(BUCKET_COUNT)));
+      column[entry.bucket]++;
+    }
+    const cells: SpectrogramCell[] = [];
+    let maxCount = 0;
+    const columns = [...counts.keys()].sort((a, b) => a - b);
+    for (const column of columns) {
+      const perBucket = counts.get(column)!;
+      for (let b = 0; b < BUCKET_COUNT; b++) {
+        const n = perBucket[b];
+        if (n === 0) continue;
+        cells.push({ t: (column * COLUMN_US) / 1000, b, n });
+        if (n > maxCount) maxCount = n;
+      }
+    }
+    return {
+      cells,
+      maxCount,
+      firstColumnMs: columns.length ? (columns[0] * COLUMN_US) / 1000 : null,
+      lastColumnMs: columns.length ? (columns[columns.length - 1] * COLUMN_US) / 1000 : null,
+    };
+  }
+
+  /** A span with its retained descendants, children ordered by start; null when the span is not retained. */
+  tree(traceId: string, spanId: string): SpanTreeNode | null {
+    const root = this.get(traceId, spanId);
+    if (!root) return null;
+    // Iterative with a visited set: hostile ids can form cycles (a span naming itself as parent).
+    const visited = new Set<StoredSpan>([root]);
+    const rootNode: SpanTreeNode = { entry: root, children: [] };
+    const pending: SpanTreeNode[] = [rootNode];
+    while (pending.length && visited.size < MAX_TREE_NODES) {
+      const node = pending.pop()!;
+      const kids = this.children.get(spanKey(node.entry.span.traceId, node.entry.span.spanId));
+      if (!kids) continue;
+      for (const kid of [...kids].sort((a, b) => a.span.start - b.span.start || a.seq - b.seq)) {
+        if (visited.has(kid) || visited.size >= MAX_TREE_NODES) continue;
+        visited.add(kid);
+        const kidNode: SpanTreeNode = { entry: kid, children: [] };
+        node.children.push(kidNode);
+        pending.push(kidNode);
+      }
+    }
+    return rootNode;
+  }
+
+  /** Distinct names, services and processes of the retained spans, with counts (for the page's filters). */
+  facets(): {
+    names: { name: string; count: number }[];
+    services: { service: string; count: number }[];
+    processes: { pid: number; exe: string; service: string; count: number }[];
+  } {
+    return {
+      names: [...this.nameCounts].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count),
+      services: [...this.serviceCounts]
+        .map(([service, count]) => ({ service, count }))
+        .sort((a, b) => b.count - a.count),
+      processes: [...this.pidCounts]
+        .map(([pid, { count, proc }]) => ({ pid, exe: proc.exe, service: proc.serviceName, count }))
+        .sort((a, b) => a.pid - b.pid),
+    };
+  }
+
+  stats(): StoreStats {
+    const first = this.sortedColumns[0];
+    const last = this.sortedColumns[this.sortedColumns.length - 1];
+    return {
+      spans: this.bySeq.size,
+      syscalls: this.syscallCount,
+      maxSpans: this.maxSpans,
+      maxSyscalls: this.maxSyscalls,
+      added: this.nextSeq,
+      evicted: this.evicted,
+      oldestStartUs: first === undefined ? null : minStart(this.byColumn.get(first)!),
+      newestStartUs: last === undefined ? null : maxStart(this.byColumn.get(last)!),
+    };
+  }
+
+  /** Sizes of the internal indexes: lets tests check that every index shrinks with eviction. */
+  indexSizes(): Record<string, number> {
+    let childEntries = 0;
+    for (const set of this.children.values()) childEntries += set.size;
+    let columnEntries = 0;
+    for (const set of this.byColumn.values()) columnEntries += set.size;
+    return {
+      spans: this.bySeq.size,
+      keys: this.byKey.size,
+      childEntries,
+      childParents: this.children.size,
+      columnEntries,
+      columns: this.sortedColumns.length,
+      names: this.nameCounts.size,
+      services: this.serviceCounts.size,
+      pids: this.pidCounts.size,
+    };
+  }
+
+  private timing(span: SpanRecord): Pick<StoredSpan, 'startUs' | 'durationNs' | 'bucket' | 'column'> {
+    // Wall-clock ns exceed a double's exact range; add the offset in bigint, then keep µs (exact as a number).
+    const startUs = Number((BigInt(Math.round(span.start)) + this.clock.wallOffsetNs) / 1000n);
+    const durationNs = Math.max(0, span.end - span.start);
+    return { startUs, durationNs, bucket: bucketOf(durationNs), column: columnOf(startUs) };
+  }
+
+  private *scanWindow(fromUs: number | undefined, toUs: number | undefined): Generator<StoredSpan> {
+    const columns = this.sortedColumns;
+    let i = fromUs === undefined ? 0 : lowerBound(columns, columnOf(fromUs));
+    const lastColumn = toUs === undefined ? Infinity : columnOf(toUs);
+    for (; i < columns.length && columns[i] <= lastColumn; i++) {
+      for (const entry of this.byColumn.get(columns[i])!) {
+        if (fromUs !== undefined && entry.startUs < fromUs) continue;
+        if (toUs !== undefined && entry.startUs >= toUs) continue;
+        yield entry;
+      }
+    }
+  }
+
+  private indexColumn(entry: StoredSpan): void {
+    let set = this.byColumn.get(entry.column);
+    if (!set) {
+      this.byColumn.set(entry.column, (set = new Set()));
+      this.sortedColumns.splice(lowerBound(this.sortedColumns, entry.column), 0, entry.column);
+    }
+    set.add(entry);
+  }
+
+  private unindexColumn(entry: StoredSpan): void {
+    const set = this.byColumn.get(entry.column);
+    if (!set) return;
+    set.delete(entry);
+    if (set.size === 0) {
+      this.byColumn.delete(entry.column);
+      const i = lowerBound(this.sortedColumns, entry.column);
+      if (this.sortedColumns[i] === entry.column) this.sortedColumns.splice(i, 1);
+    }
+  }
+
+  private evictOverflow(): void {
+    while (this.bySeq.size > this.maxSpans || (this.syscallCount > this.maxSyscalls && this.bySeq.size > 0)) {
+      const oldest = this.bySeq.values().next().value!;
+      this.remove(oldest);
+      this.evicted++;
+    }
+  }
+
+  private remove(entry: StoredSpan): void {
+    const { span, proc } = entry;
+    this.bySeq.delete(entry.seq);
+    const key = spanKey(span.traceId, span.spanId);
+    if (this.byKey.get(key) === entry) this.byKey.delete(key);
+    if (span.parentSpanId !== undefined) {
+      const parentKey = spanKey(span.traceId, span.parentSpanId);
+      const siblings = this.children.get(parentKey);
+      siblings?.delete(entry);
+      if (siblings?.size === 0) this.children.delete(parentKey);
+    }
+    this.unindexColumn(entry);
+    decrement(this.nameCounts, span.name);
+    decrement(this.serviceCounts, proc.serviceName);
+    const pidEntry = this.pidCounts.get(proc.pid);
+    if (pidEntry && --pidEntry.count === 0) this.pidCounts.delete(proc.pid);
+    this.syscallCount -= span.syscalls.length;
+  }
+}
+
+function matches(entry: StoredSpan, filter: SpanFilter): boolean {
+  if (filter.pid !== undefined && entry.proc.pid !== filter.pid) return false;
+  if (filter.service !== undefined && entry.proc.serviceName !== filter.service) return false;
+  if (filter.name !== undefined && !entry.span.name.toLowerCase().includes(filter.name.toLowerCase())) return false;
+  return true;
+}
+
+function lowerBound(sorted: number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function increment<K>(counts: Map<K, number>, key: K): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+function decrement<K>(counts: Map<K, number>, key: K): void {
+  const n = (counts.get(key) ?? 0) - 1;
+  if (n <= 0) counts.delete(key);
+  else counts.set(key, n);
+}
+
+function minStart(set: Set<StoredSpan>): number {
+  let min = Infinity;
+  for (const e of set) if (e.startUs < min) min = e.startUs;
+  return min;
+}
+
+function maxStart(set: Set<StoredSpan>): number {
+  let max = -Infinity;
+  for (const e of set) if (e.startUs > max) max = e.startUs;
+  return max;
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer.`);
+  return value;
+}

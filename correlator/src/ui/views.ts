@@ -1,0 +1,195 @@
+// JSON shapes of the UI's API, built from retained spans. Values are passed through as data (never markup):
+// the page renders every string with textContent.
+
+import type { SpanRecord, SyscallRecord } from '../model.js';
+import type { SpanTreeNode, StoredSpan } from './store.js';
+
+export interface SpanSummaryJson {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  name: string;
+  kind: SpanRecord['kind'];
+  service: string;
+  pid: number;
+  tid: number;
+  exe: string;
+  /** wall clock, µs since the Unix epoch */
+  startUs: number;
+  durationNs: number;
+  status: SpanRecord['status'];
+  statusMessage: string | null;
+  incomplete: string | null;
+  attributes: Record<string, string>;
+  syscallCount: number;
+}
+
+export interface SyscallJson {
+  name: string;
+  /** entry of the (first) call, ns after the tree's root span started */
+  offsetNs: number;
+  /** time spent in the call(s); for a merged run the sum of the calls */
+  durationNs: number;
+  /** entry of the first call to exit of the last one */
+  extentNs: number;
+  tid: number;
+  pid: number;
+  ret: number;
+  errno: string | null;
+  fd: number | null;
+  target: string | null;
+  path: string | null;
+  peer: string | null;
+  local: string | null;
+  transport: SyscallRecord['transport'] | null;
+  bytes: number | null;
+  count: number;
+  attribution: SyscallRecord['attribution'];
+  unfinished: boolean;
+}
+
+export interface SpanTreeJson {
+  span: SpanSummaryJson;
+  /** ns after the tree's root span started */
+  offsetNs: number;
+  syscalls: SyscallJson[];
+  /** syscalls of this span left out of the response (the response caps the total) */
+  omittedSyscalls: number;
+  children: SpanTreeJson[];
+}
+
+export interface TimeBreakdownJson {
+  durationNs: number;
+  /** time in system calls by call name, over the span and all its retained descendants, largest first */
+  bySyscall: { name: string; ns: number; calls: number }[];
+  /** wall time covered by at least one system call (calls on several threads may overlap) */
+  inSyscallsNs: number;
+  /** the span's duration not covered by any system call: computation, waiting outside the kernel, untraced calls */
+  outsideSyscallsNs: number;
+  spans: number;
+  syscalls: number;
+}
+
+/** Caps one tree response: a span can hold a very large number of system calls. */
+const MAX_SYSCALLS_PER_RESPONSE = 20_000;
+
+export function spanSummary(entry: StoredSpan): SpanSummaryJson {
+  const { span, proc } = entry;
+  return {
+    traceId: span.traceId,
+    spanId: span.spanId,
+    parentSpanId: span.parentSpanId ?? null,
+    name: span.name,
+    kind: span.kind,
+    service: proc.serviceName,
+    pid: proc.pid,
+    tid: span.tid,
+    exe: proc.exe,
+    startUs: entry.startUs,
+    durationNs: entry.durationNs,
+    status: span.status,
+    statusMessage: span.statusMessage ?? null,
+    incomplete: span.incomplete ?? null,
+    attributes: span.attributes,
+    syscallCount: span.syscalls.reduce((n, s) => n + s.count, 0),
+  };
+}
+
+function syscallJson(call: SyscallRecord, originNs: number): SyscallJson {
+  return {
+    name: call.name,
+    offsetNs: call.ts - originNs,
+    durationNs: call.dur,
+    extentNs: Math.max(0, call.end - call.ts),
+    tid: call.tid,
+    pid: call.pid,
+    ret: call.ret,
+    errno: call.errno ?? null,
+    fd: call.fd ?? null,
+    target: call.target ?? null,
+    path: call.path ?? null,
+    peer: call.peerAddress !== undefined ? hostPort(call.peerAddress, call.peerPort) : null,
+    local: call.localAddress !== undefined ? hostPort(call.localAddress, call.localPort) : null,
+    transport: call.transport ?? null,
+    bytes: call.bytes ?? null,
+    count: call.count,
+    attribution: call.attribution,
+    unfinished: call.unfinished ?? false,
+  };
+}
+
+function hostPort(address: string, port: number | undefined): string {
+  if (port === undefined || port === 0) return address;
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+export function spanTreeJson(root: SpanTreeNode): SpanTreeJson {
+  const originNs = root.entry.span.start;
+  let budget = MAX_SYSCALLS_PER_RESPONSE;
+  const build = (node: SpanTreeNode): SpanTreeJson => {
+    const calls = node.entry.span.syscalls;
+    const kept = calls.slice(0, Math.max(0, budget));
+    budget -= kept.length;
+    return {
+      span: spanSummary(node.entry),
+      offsetNs: node.entry.span.start - originNs,
+      syscalls: kept.map((c) => syscallJson(c, originNs)),
+      omittedSyscalls: calls.length - kept.length,
+      children: node.children.map(build),
+    };
+  };
+  return build(root);
+}
+
+/** Where the time of a span went: system calls by name vs. the rest. */
+export function timeBreakdown(root: SpanTreeNode): TimeBreakdownJson {
+  const { start, end } = root.entry.span;
+  const durationNs = Math.max(0, end - start);
+  const byName = new Map<string, { ns: number; calls: number }>();
+  const intervals: [number, number][] = [];
+  let spans = 0;
+  let syscalls = 0;
+  const pending = [root];
+  while (pending.length) {
+    const node = pending.pop()!;
+    spans++;
+    for (const call of node.entry.span.syscalls) {
+      syscalls += call.count;
+      const slot = byName.get(call.name) ?? { ns: 0, calls: 0 };
+      slot.ns += call.dur;
+      slot.calls += call.count;
+      byName.set(call.name, slot);
+      // A merged run's calls are spread over [ts, end]; its summed duration placed at its start is the closest
+      // interval we have without the individual calls.
+      const from = Math.max(start, call.ts);
+      const to = Math.min(end, call.ts + call.dur);
+      if (to > from) intervals.push([from, to]);
+    }
+    pending.push(...node.children);
+  }
+  const inSyscallsNs = unionLength(intervals);
+  return {
+    durationNs,
+    bySyscall: [...byName].map(([name, v]) => ({ name, ...v })).sort((a, b) => b.ns - a.ns),
+    inSyscallsNs,
+    outsideSyscallsNs: Math.max(0, durationNs - inSyscallsNs),
+    spans,
+    syscalls,
+  };
+}
+
+function unionLength(intervals: [number, number][]): number {
+  intervals.sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let curFrom = -Infinity;
+  let curTo = -Infinity;
+  for (const [from, to] of intervals) {
+    if (from > curTo) {
+      if (curTo > curFrom) total += curTo - curFrom;
+      curFrom = from;
+      curTo = to;
+    } else if (to > curTo) curTo = to;
+  }
+  if (curTo > curFrom) total += curTo - curFrom;
+  return total;
+}
