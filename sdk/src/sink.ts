@@ -28,7 +28,7 @@ export interface SinkOptions {
   target?: string | number;
   /** Longest marker in bytes; longer args are cut and flagged `_trunc=1`. Default 4096 (the probe's snap length). */
   snapLength?: number;
-  /** false: write nothing (spans and ids still work, so context propagation still works). */
+  /** false: write nothing (spans and ids still work, so context propagation still works). Default: on unless NULLSPAN_DISABLED=1. */
   enabled?: boolean;
 }
 
@@ -48,7 +48,7 @@ export class MarkerSink {
     this.target = options.target ?? '/dev/null';
     this.snapLength = clampSnapLength(options.snapLength);
     this.buf = Buffer.allocUnsafe(this.snapLength);
-    this.active = options.enabled !== false;
+    this.active = options.enabled ?? process.env.NULLSPAN_DISABLED !== '1';
   }
 
   /** Writes buf[0, n) as one write(); never throws. */

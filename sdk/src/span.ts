@@ -43,7 +43,8 @@ const KINDS = new Set(['server', 'client', 'producer', 'consumer']);
 
 const als = new AsyncLocalStorage<Span>();
 
-let sink = new MarkerSink({ enabled: process.env.NULLSPAN_DISABLED !== '1' });
+let sinkOptions: SinkOptions = {};
+let sink = new MarkerSink(sinkOptions);
 let encoder = new MarkerEncoder(sink.buf);
 /** true while a marker is being built in sink.buf (an arg's toString() could start another span) */
 let building = false;
@@ -72,13 +73,22 @@ function encodeService(name: string | undefined): Uint8Array | undefined {
   return out.slice(0, n < 0 ? ~n : n);
 }
 
-/** Replaces the configuration (sink target, snap length, enabled, service name). Never throws. */
+/**
+ * Changes the configuration (sink target, snap length, enabled, service name); options left out keep their value,
+ * an option given as undefined goes back to its default. Never throws.
+ */
 export function configure(options: SdkOptions = {}): void {
   try {
     if ('serviceName' in options) serviceBytes = encodeService(options.serviceName);
     if ('target' in options || 'snapLength' in options || 'enabled' in options) {
+      // options not given keep their current value
+      sinkOptions = {
+        target: 'target' in options ? options.target : sinkOptions.target,
+        snapLength: 'snapLength' in options ? options.snapLength : sinkOptions.snapLength,
+        enabled: 'enabled' in options ? options.enabled : sinkOptions.enabled,
+      };
       sink.close();
-      sink = new MarkerSink({ enabled: process.env.NULLSPAN_DISABLED !== '1', ...options });
+      sink = new MarkerSink(sinkOptions);
       encoder = new MarkerEncoder(sink.buf);
       tagCache.clear();
     }
