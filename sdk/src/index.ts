@@ -5,13 +5,8 @@
  *   const s = span.start('db.query', { table: 'users' }); ...; s.end({ rows: 3 });
  *   await span.trace('checkout', { cart: id }, async () => { ... });
  */
-import { configure, current, start, trace, withSpan, Span } from './span.js';
-import { extract, injectContext, type HeaderCarrier } from './tracecontext.js';
-
-/** Writes the active span's (or `s`'s) `traceparent`/`tracestate` into outgoing headers; returns the carrier. */
-export function inject<C extends HeaderCarrier>(carrier: C, s: Span | undefined = current()): C {
-  return injectContext(carrier, s?.context());
-}
+import { configure, current, inject, start, trace, withSpan, Span } from './span.js';
+import { extract } from './tracecontext.js';
 
 export const span = {
   start,
@@ -24,7 +19,7 @@ export const span = {
   configure,
 };
 
-export { Span, configure, current, start, trace, withSpan, extract };
+export { Span, configure, current, start, trace, withSpan, extract, inject };
 export type { SdkOptions, SpanArgs, SpanKind, SpanStatus, StartOptions } from './span.js';
 export { formatTraceparent, parseTraceparent, type HeaderCarrier, type TraceContext } from './tracecontext.js';
 export { spanIdFromHex, spanIdHex } from './ids.js';

@@ -8,7 +8,7 @@ import { MarkerEncoder, encodeTags, reservedPrefix } from './encoder.js';
 import { ARG_ESCAPES, encodeEscaped } from './grammar.js';
 import { newSpanId, spanIdHex, writeNewTraceId } from './ids.js';
 import { MarkerSink, type SinkOptions } from './sink.js';
-import { formatTraceparent, type TraceContext } from './tracecontext.js';
+import { formatTraceparent, injectContext, type HeaderCarrier, type TraceContext } from './tracecontext.js';
 
 export type SpanKind = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
 export type SpanStatus = 'unset' | 'ok' | 'error';
@@ -287,6 +287,11 @@ export function start(name: string, args?: SpanArgs, options?: StartOptions): Sp
 /** The active span of the current async context, if any. */
 export function current(): Span | undefined {
   return als.getStore();
+}
+
+/** Writes the active span's (or `s`'s) `traceparent`/`tracestate` into outgoing headers; returns the carrier. Never throws. */
+export function inject<C extends HeaderCarrier>(carrier: C, s: Span | undefined = als.getStore()): C {
+  return injectContext(carrier, s?.context());
 }
 
 /** Runs fn with `s` as the active span (children started inside, also after awaits, get it as parent). */

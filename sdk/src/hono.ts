@@ -1,0 +1,74 @@
+/**
+ * Hono middleware: one server span per request, child of the incoming `traceparent` when there is one, active
+ * while the handlers run (so spans they start nest under it), ended with the response status.
+ *
+ *   import { nullspan } from '@nullspan/sdk/hono';
+ *   app.use(nullspan());
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import { start, withSpan, type SpanArgs } from './span.js';
+import { extract } from './tracecontext.js';
+
+export interface HonoMiddlewareOptions {
+  /**
+   * The span name. Default: `<METHOD> <route>` (OpenTelemetry's HTTP server span name, e.g. `GET /users/:id`),
+   * or just the method when no route matched. It is fixed when the request starts (the enter marker carries it).
+   */
+  spanName?: (c: Context, route: string | undefined) => string;
+  /** Continue the caller's trace from `traceparent`/`tracestate` (default true; false: every request is a new trace). */
+  trustTraceparent?: boolean;
+  /** Extra args for the enter marker (e.g. a tenant id). */
+  requestArgs?: (c: Context) => SpanArgs | undefined;
+  /** Which response statuses mark the span failed (default: 500 and above). Thrown errors always do. */
+  isError?: (status: number) => boolean;
+}
+
+const defaultIsError = (status: number) => status >= 500;
+
+/** The route the request matched, or undefined when only middleware did (a 404). */
+function matchedRoute(c: Context, index?: number): string | undefined {
+  try {
+    const r = index === undefined ? routePath(c) : routePath(c, index);
+    return r === '*' || r === '/*' ? undefined : r;
+  } catch {
+    return undefined;
+  }
+}
+
+export function nullspan(options: HonoMiddlewareOptions = {}): MiddlewareHandler {
+  const isError = options.isError ?? defaultIsError;
+  const trust = options.trustTraceparent !== false;
+  return async (c, next) => {
+    const method = c.req.method;
+    const route = matchedRoute(c, -1);
+    let name: string;
+    let extra: SpanArgs | undefined;
+    try {
+      name = options.spanName ? options.spanName(c, route) : route ? `${method} ${route}` : method;
+      extra = options.requestArgs?.(c);
+    } catch {
+      name = method;
+    }
+    const args: SpanArgs = { 'http.request.method': method, 'url.path': c.req.path };
+    if (route) args['http.route'] = route;
+    if (extra) Object.assign(args, extra);
+    const parent = trust ? extract(c.req.raw.headers) : undefined;
+    const s = start(name, args, { kind: 'server', parent: parent ?? null });
+    try {
+      await withSpan(s, next);
+    } catch (e) {
+      // only non-Error throws get here: Hono turns Errors into its onError response
+      s.setError(e);
+      s.end({ 'http.response.status_code': 500 });
+      throw e;
+    }
+    const status = c.res.status;
+    if (c.error) s.setError(c.error);
+    else if (isError(status)) s.setError(`HTTP ${status}`);
+    const endArgs: SpanArgs = { 'http.response.status_code': status };
+    const finalRoute = matchedRoute(c);
+    if (finalRoute && finalRoute !== route) endArgs['http.route'] = finalRoute;
+    s.end(endArgs);
+  };
+}
