@@ -75,6 +75,7 @@ export function createUiApp(options: UiAppOptions): Hono {
         frameAncestors: ["'none'"],
       },
       referrerPolicy: 'no-referrer',
+      xFrameOptions: 'DENY',
       crossOriginResourcePolicy: 'same-origin',
     }),
   );

@@ -1,11 +1,10 @@
-// Starts the UI on a real socket: loopback by default; any other address requires an access token (one is
-// generated when none is given, and carried in the returned URL).
+// Starts the UI on a real socket: loopback by default; any other address requires an access token.
 
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createUiApp, type UiAppOptions } from './app.js';
-import { generateToken, isLoopbackHost } from './security.js';
+import { isLoopbackHost } from './security.js';
 
 export interface UiServerOptions extends Omit<UiAppOptions, 'signal'> {
   /** address to listen on (default 127.0.0.1) */
@@ -30,7 +29,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`The UI port must be an integer from 0 to 65535, not ${port}.`);
   }
-  const token = options.token ?? (isLoopbackHost(host) ? undefined : generateToken());
+  const token = options.token;
+  if (token === undefined && !isLoopbackHost(host)) {
+    throw new Error(`Serving the UI on ${host}, which is not a loopback address, requires an access token (--token).`);
+  }
   const shutdown = new AbortController();
   const app = createUiApp({ ...options, token, signal: shutdown.signal });
 

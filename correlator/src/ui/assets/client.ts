@@ -69,7 +69,8 @@ function fmtDuration(ns) {
 }
 
 function trim3(v) {
-  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+  // Three significant digits without trailing zeros: 4.2 ms, 10 s, 123 µs.
+  return String(v >= 1000 ? Math.round(v) : parseFloat(v.toPrecision(3)));
 }
 
 function fmtBytes(n) {
@@ -226,7 +227,7 @@ function drawSpectrogram() {
   const perDecade = Math.round(buckets.length / 8);
   for (let b = 0; b <= buckets.length; b += perDecade) {
     const y = MARGIN.top + v.plotH - b * v.rowH;
-    const ns = b === 0 ? 1000 : b === buckets.length ? buckets[b - 1].lowNs * Math.pow(10, 1 / perDecade) : buckets[b].lowNs;
+    const ns = b === 0 ? 1000 : b === buckets.length ? Math.round(buckets[b - 1].lowNs * Math.pow(10, 1 / perDecade)) : buckets[b].lowNs;
     ctx.fillText(fmtDuration(ns), MARGIN.left - 6, y);
     ctx.beginPath();
     ctx.moveTo(MARGIN.left, y + 0.5);

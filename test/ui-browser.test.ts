@@ -1,0 +1,137 @@
+// The web UI in a real browser (Debian's chromium driven by playwright-core).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SpanStore } from '../correlator/src/ui/store.js';
+import { startUiServer, type UiServer } from '../correlator/src/ui/server.js';
+import { CLOCK, proc, request, span, syscall } from '../correlator/test/ui-synthetic.js';
+
+const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
+const HOSTILE = '<img src=x onerror=alert(1)>';
+
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Loads the UI and fails the test on any page error, console error or dialog (an executed alert()). */
+async function openUi(server: UiServer): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('dialog', async (d) => {
+    problems.push(`dialog: ${d.message()}`);
+    await d.dismiss();
+  });
+  const offsite: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(server.url.replace(/\/(\?.*)?$/, ''))) offsite.push(r.url());
+  });
+  await page.goto(server.url);
+  await page.waitForSelector('body[data-ready="1"]');
+  expect(offsite).toEqual([]);
+  return { page, problems };
+}
+
+/** Finds the lit spectrogram cell highest up (the slowest spans) by reading the canvas pixels. */
+async function slowestLitPoint(page: Page): Promise<{ x: number; y: number }> {
+  const found = await page.evaluate(() => {
+    const canvas = document.getElementById('spectrogram') as HTMLCanvasElement;
+    const ctx = canvas.getContext('2d')!;
+    const { data, width, height } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    const scale = canvas.width / canvas.getBoundingClientRect().width;
+    // Plot area starts right of the axis labels; lit cells are coloured (not black, not grey text).
+    for (let y = 0; y < height; y++) {
+      for (let x = Math.round(70 * scale); x < width; x++) {
+        const i = (y * width + x) * 4;
+        const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+        const coloured = Math.max(r, g, b) > 60 && Math.max(r, g, b) - Math.min(r, g, b) > 40;
+        if (coloured) return { x: x / scale + 2, y: y / scale + 2 };
+      }
+    }
+    return null;
+  });
+  expect(found, 'a lit cell on the spectrogram').not.toBeNull();
+  const box = (await page.locator('#spectrogram').boundingBox())!;
+  return { x: box.x + found!.x, y: box.y + found!.y };
+}
+
+async function dragAround(page: Page, p: { x: number; y: number }) {
+  await page.mouse.move(p.x - 6, p.y - 6);
+  await page.mouse.down();
+  await page.mouse.move(p.x + 2, p.y + 2, { steps: 4 });
+  await page.mouse.move(p.x + 6, p.y + 6, { steps: 4 });
+  await page.mouse.up();
+}
+
+describe('web UI in chromium', () => {
+  it('renders hostile span content as text and drills down from synthetic spans', async () => {
+    const store = new SpanStore({ clock: CLOCK });
+    // A minute of ordinary traffic with durations spread over three decades, one slow request, one hostile span.
+    for (let i = 0; i < 400; i++) {
+      const duration = 200_000 * 10 ** ((i * 7919) % 1000 / 333);
+      for (const r of request(i * 150e6, duration, 100)) store.add(r, proc(100, 'shop'));
+    }
+    for (const r of request(30e9, 4.2e9, 100, 'GET /report')) store.add(r, proc(100, 'shop'));
+    const hostile = span({
+      name: HOSTILE, start: 31e9, end: 31e9 + 3e6, pid: 300, tid: 300,
+      attributes: { [HOSTILE]: '"><script>alert(2)</script>' },
+      syscalls: [syscall({ name: 'openat', ts: 31e9 + 1000, dur: 5000, pid: 300, tid: 300, path: '/tmp/<b onmouseover=alert(3)>x' })],
+    });
+    store.add(hostile, proc(300, `evil<svg onload=alert(4)>`, 'evil'));
+    const server = await startUiServer({ store });
+    try {
+      const { page, problems } = await openUi(server);
+      await page.waitForSelector('#spectrogram[data-visible-cells]');
+      expect(Number(await page.locator('#spectrogram').getAttribute('data-visible-cells'))).toBeGreaterThan(20);
+
+      // Spectrogram → the slowest cell → list → detail.
+      await dragAround(page, await slowestLitPoint(page));
+      await page.waitForSelector('#list-panel:not([hidden]) #span-list tbody tr');
+      expect(await page.locator('#span-list tbody tr').first().locator('td').first().textContent()).toBe('GET /report');
+      await page.locator('#span-list tbody tr').first().click();
+      await page.waitForSelector('#detail-panel:not([hidden]) .wf-row.syscall');
+      expect(await page.locator('#detail-title').textContent()).toBe('GET /report');
+      const waterfall = await page.locator('#waterfall').innerText();
+      expect(waterfall).toContain('/srv/shop/templates/list.html');
+      expect(waterfall).toContain('read ×12');
+      expect(waterfall).toContain('ENOENT');
+      expect(waterfall).toContain('db.query');
+      expect(await page.locator('#jaeger-link').getAttribute('href')).toMatch(/^http:\/\/localhost:16686\/trace\/[0-9a-f]{32}$/);
+      expect(await page.locator('#breakdown').innerText()).toMatch(/recvfrom[\s\S]*outside system calls/);
+      await page.screenshot({ path: join(ARTIFACTS, 'ui-synthetic-detail.png'), fullPage: true });
+
+      // The hostile span: filter to its process, select everything, open it. Its content must stay text.
+      await page.selectOption('#filter-pid', '300');
+      await page.waitForFunction(() => document.getElementById('spectrogram')!.dataset.visibleCells === '1');
+      await dragAround(page, await slowestLitPoint(page));
+      await page.waitForSelector('#span-list tbody tr');
+      const row = page.locator('#span-list tbody tr').first();
+      expect(await row.locator('td').first().textContent()).toBe(HOSTILE);
+      await row.click();
+      await page.waitForFunction((name) => document.getElementById('detail-title')!.textContent === name, HOSTILE);
+      expect(await page.locator('#waterfall').innerText()).toContain('/tmp/<b onmouseover=alert(3)>x');
+      expect(await page.locator('#detail-meta').innerText()).toContain('"><script>alert(2)</script>');
+      // No element was created from span content anywhere in the document.
+      expect(await page.locator('img, svg, b, script:not([src])').count()).toBe(0);
+      expect(await page.locator('#filter-service').innerText()).toContain('evil<svg onload=alert(4)>');
+      await page.screenshot({ path: join(ARTIFACTS, 'ui-hostile.png'), fullPage: true });
+      expect(problems).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
