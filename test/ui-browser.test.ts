@@ -82,7 +82,8 @@ describe('web UI in chromium', () => {
     const store = new SpanStore({ clock: CLOCK });
     // A minute of ordinary traffic with durations spread over three decades, one slow request, one hostile span.
     for (let i = 0; i < 400; i++) {
-      const duration = 200_000 * 10 ** ((i * 7919) % 1000 / 333);
+      const u = ((i * 7919) % 1000) / 1000; // deterministic spread: most requests ~0.3–3 ms, a tail to ~300 ms
+      const duration = 300_000 * 10 ** (3 * u ** 3 + u);
       for (const r of request(i * 150e6, duration, 100)) store.add(r, proc(100, 'shop'));
     }
     for (const r of request(30e9, 4.2e9, 100, 'GET /report')) store.add(r, proc(100, 'shop'));
@@ -129,6 +130,27 @@ describe('web UI in chromium', () => {
       expect(await page.locator('img, svg, b, script:not([src])').count()).toBe(0);
       expect(await page.locator('#filter-service').innerText()).toContain('evil<svg onload=alert(4)>');
       await page.screenshot({ path: join(ARTIFACTS, 'ui-hostile.png'), fullPage: true });
+      expect(problems).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('live mode: the spectrogram follows spans as they arrive over server-sent events', async () => {
+    const store = new SpanStore({ clock: CLOCK });
+    for (const r of request(1e9, 2e6)) store.add(r, proc(100, 'shop'));
+    const server = await startUiServer({ store, live: true });
+    try {
+      const { page, problems } = await openUi(server);
+      expect(await page.locator('#live').isChecked()).toBe(true);
+      await page.waitForFunction(() => document.getElementById('spectrogram')!.dataset.visibleCells === '2');
+      const before = await page.locator('#view-range').textContent();
+      // Spans arrive 40 s later: the view scrolls to them and the counters follow.
+      for (let i = 0; i < 5; i++) for (const r of request(41e9 + i * 1e8, 5e6 * (i + 1))) store.add(r, proc(100, 'shop'));
+      await page.waitForFunction(() => Number(document.getElementById('spectrogram')!.dataset.visibleCells) > 2);
+      await page.waitForFunction(() => /12 spans in memory/.test(document.getElementById('stats')!.textContent ?? ''));
+      expect(await page.locator('#view-range').textContent()).not.toBe(before);
+      await page.screenshot({ path: join(ARTIFACTS, 'ui-live.png') });
       expect(problems).toEqual([]);
     } finally {
       await server.close();
