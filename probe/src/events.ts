@@ -36,7 +36,7 @@ export interface SyscallEvent extends EventBase {
   path: string | null;
   /** second path argument (rename*, link*, symlink*) */
   path2: string | null;
-  /** socket address argument: the peer for connect/sendto/sendmsg/accept*/recvfrom/recvmsg, local for bind */
+  /** socket address argument: the peer for connect/sendto/sendmsg/accept/accept4/recvfrom/recvmsg, local for bind */
   addr: SockAddr | null;
   /** fds created through an output array (pipe, pipe2, socketpair) */
   fds: [number, number] | null;

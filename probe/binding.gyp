@@ -1,0 +1,20 @@
+{
+  "targets": [
+    {
+      "target_name": "nullspan_probe",
+      "sources": ["native/addon.cc", "native/core.c"],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "../bpf",
+        "../bpf/.output",
+        "/usr/include/<!(uname -m)-linux-gnu"
+      ],
+      "libraries": ["<!@(pkg-config --libs libbpf)"],
+      "cflags": ["-O2", "-Wall"],
+      "cflags_c": ["-std=gnu11"],
+      "cflags_cc": ["-std=c++17", "-fexceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"]
+    }
+  ]
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds @nullspan/probe: the BPF object + skeleton (bpf/Makefile), the native addon (node-gyp, linking the
+# system libbpf), the generated tables (syscall names, record layout) and the TypeScript (tsc). Idempotent.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "nullspan probe build: $1 is missing; install it with: apt-get install -y $2" >&2; exit 1; }; }
+need clang clang
+need bpftool bpftool
+need pkg-config pkg-config
+pkg-config --exists libbpf || { echo "nullspan probe build: libbpf is missing; install it with: apt-get install -y libbpf-dev libelf-dev zlib1g-dev" >&2; exit 1; }
+[ -r /sys/kernel/btf/vmlinux ] || { echo "nullspan probe build: this kernel exposes no BTF (/sys/kernel/btf/vmlinux); nullspan needs a kernel built with CONFIG_DEBUG_INFO_BTF=y." >&2; exit 1; }
+
+make -s -C "$root/bpf"
+
+cd "$here"
+nodedir=()
+[ -f /usr/include/node/node.h ] && nodedir=(--nodedir=/usr)
+if [ ! -f build/Makefile ] || [ binding.gyp -nt build/Makefile ]; then
+  npx node-gyp configure "${nodedir[@]}" >/dev/null
+fi
+npx node-gyp build "${nodedir[@]}" >/dev/null
+
+node tools/gen-syscalls.mjs
+cc -I"$root/bpf" -o build/layout tools/layout.c
+node tools/gen-layout.mjs build/layout
+npx tsc -p "$here/tsconfig.json"

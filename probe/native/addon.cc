@@ -1,0 +1,279 @@
+// The JavaScript face of core.c: a native thread consumes the ring buffer into batches (many records in one
+// ArrayBuffer) and hands them to JavaScript through a thread-safe function. A credit count bounds the batches
+// JavaScript has received but not yet consumed: when it runs out the thread stops consuming, the ring fills and
+// the kernel drops (and counts) instead of slowing the traced application or growing memory.
+#include <napi.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core.h"
+
+namespace {
+
+constexpr size_t kBatchBytes = 1 << 20; // one batch holds at most this many bytes of records
+constexpr int kCredits = 8;             // batches JavaScript may hold unconsumed
+constexpr int kPollMs = 10;             // longest a lone record waits before delivery
+constexpr size_t kRecordAlign = 8;
+
+struct BatchMsg {
+  uint8_t *data = nullptr;
+  size_t len = 0;
+  uint32_t count = 0;
+  bool end = false;
+};
+
+class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
+ public:
+  static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+    Napi::Function fn = DefineClass(env, "NativeProbe",
+                                    {InstanceMethod("addPid", &NativeProbe::AddPid),
+                                     InstanceMethod("removePid", &NativeProbe::RemovePid),
+                                     InstanceMethod("stats", &NativeProbe::Stats),
+                                     InstanceMethod("ack", &NativeProbe::Ack),
+                                     InstanceMethod("stop", &NativeProbe::Stop)});
+    exports.Set("NativeProbe", fn);
+    return exports;
+  }
+
+  // new NativeProbe(options, onBatch(arrayBuffer, count), onEnd())
+  explicit NativeProbe(const Napi::CallbackInfo &info) : Napi::ObjectWrap<NativeProbe>(info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = info[0].As<Napi::Object>();
+    ns_core_opts opts{};
+    opts.snap_len = o.Get("snapLen").As<Napi::Number>().Uint32Value();
+    opts.ring_size = o.Get("ringSize").As<Napi::Number>().Uint32Value();
+    opts.wakeup_bytes = static_cast<uint64_t>(o.Get("wakeupBytes").As<Napi::Number>().Int64Value());
+    opts.follow_children = o.Get("followChildren").As<Napi::Boolean>().Value();
+    opts.markers_all = o.Get("markersAll").As<Napi::Boolean>().Value();
+    opts.cgroup_id = static_cast<uint64_t>(o.Get("cgroupId").As<Napi::Number>().Int64Value());
+    opts.cgroup_level = o.Get("cgroupLevel").As<Napi::Number>().Uint32Value();
+    std::string cgroup_dir = o.Get("cgroupDir").As<Napi::String>().Utf8Value();
+    opts.cgroup_dir = cgroup_dir.empty() ? nullptr : cgroup_dir.c_str();
+    Napi::Array syscalls = o.Get("syscalls").As<Napi::Array>();
+    for (uint32_t i = 0; i < syscalls.Length(); i++) {
+      uint32_t nr = syscalls.Get(i).As<Napi::Number>().Uint32Value();
+      if (nr < 512) opts.syscall_mask[nr / 64] |= 1ULL << (nr % 64);
+    }
+    Napi::Array pids = o.Get("pids").As<Napi::Array>();
+
+    char err[1024] = {0};
+    core_ = ns_core_open(&opts, &NativeProbe::OnRecord, this, err, sizeof(err));
+    if (!core_) throw Napi::Error::New(env, err);
+    for (uint32_t i = 0; i < pids.Length(); i++) {
+      int e = ns_core_add_pid(core_, pids.Get(i).As<Napi::Number>().Uint32Value());
+      if (e) {
+        ns_core_destroy(core_);
+        core_ = nullptr;
+        throw Napi::Error::New(env, std::string("Adding a pid to the traced set failed (") + strerror(-e) + ").");
+      }
+    }
+    cpus_ = ns_core_cpus(core_);
+    final_drops_.assign(static_cast<size_t>(cpus_) * 3, 0);
+
+    onEnd_ = Napi::Persistent(info[2].As<Napi::Function>());
+    tsfn_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "nullspan-probe", 0, 1);
+    NewBatch();
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  ~NativeProbe() override {
+    // Only reached after the thread finished (JS keeps the object alive until onEnd), or if construction failed.
+    if (thread_.joinable()) thread_.join();
+    std::free(batch_);
+  }
+
+ private:
+  static int OnRecord(void *ctx, const void *data, size_t size) {
+    return static_cast<NativeProbe *>(ctx)->Append(static_cast<const uint8_t *>(data), size);
+  }
+
+  void NewBatch() {
+    batch_ = static_cast<uint8_t *>(std::malloc(kBatchBytes));
+    batchLen_ = 0;
+    batchCount_ = 0;
+  }
+
+  // Copies one record (8-byte aligned, zero padding) into the current batch, delivering it first when full.
+  int Append(const uint8_t *data, size_t size) {
+    uint32_t declared;
+    std::memcpy(&declared, data, sizeof(declared));
+    if (declared < 24 || declared > size) return 0; // not a record we wrote; never copy past what the ring gave us
+    size_t padded = (declared + kRecordAlign - 1) & ~(kRecordAlign - 1);
+    if (padded > kBatchBytes) return 0;
+    if (batchLen_ + padded > kBatchBytes) Deliver();
+    if (!batch_) return 0;
+    std::memcpy(batch_ + batchLen_, data, declared);
+    std::memset(batch_ + batchLen_ + declared, 0, padded - declared);
+    batchLen_ += padded;
+    batchCount_++;
+    return 0;
+  }
+
+  // Hands the current batch to JavaScript; waits for a credit unless the probe is stopping (the final drain is
+  // bounded by the ring size, so it may run ahead of a consumer that never reads).
+  void Deliver() {
+    if (batchCount_ == 0) return;
+    {
+      std::unique_lock<std::mutex> lk(mu_);
+      if (credits_ == 0 && !stopping_) {
+        queueFull_++;
+        cv_.wait(lk, [this] { return credits_ > 0 || stopping_; });
+      }
+      if (credits_ > 0) credits_--;
+    }
+    auto *msg = new BatchMsg{batch_, batchLen_, batchCount_, false};
+    events_ += batchCount_;
+    bytes_ += batchLen_;
+    batches_++;
+    tsfn_.BlockingCall(msg, &NativeProbe::CallJs);
+    NewBatch();
+  }
+
+  static void CallJs(Napi::Env env, Napi::Function onBatch, BatchMsg *msg) {
+    if (env == nullptr) { // environment shutting down: nobody will free it otherwise
+      std::free(msg->data);
+      delete msg;
+      return;
+    }
+    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(
+        env, msg->data, msg->len, [](Napi::Env, void *p) { std::free(p); });
+    onBatch.Call({ab, Napi::Number::New(env, msg->count)});
+    delete msg;
+  }
+
+  void Run() {
+    while (!stopRequested_.load()) {
+      ns_core_poll(core_, kPollMs);
+      Deliver();
+    }
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      stopping_ = true;
+    }
+    // Close: detach so nothing new arrives, take what is left in the ring, then the records only user space can
+    // produce (unfinished syscalls, drops not yet reported), so a capture of the batches holds everything.
+    ns_core_detach(core_);
+    ns_core_drain(core_);
+    ns_core_emit_close_records(core_);
+    Deliver();
+    {
+      std::lock_guard<std::mutex> lk(coreMu_);
+      ns_core_drop_totals(core_, final_drops_.data(), cpus_);
+      ns_core_destroy(core_);
+      core_ = nullptr;
+    }
+    std::free(batch_);
+    batch_ = nullptr;
+    tsfn_.BlockingCall(static_cast<BatchMsg *>(nullptr), [this](Napi::Env env, Napi::Function, BatchMsg *) {
+      if (env == nullptr) return;
+      if (thread_.joinable()) thread_.join();
+      Napi::Function end = onEnd_.Value();
+      onEnd_.Reset();
+      end.Call({});
+    });
+    tsfn_.Release();
+  }
+
+  Napi::Value AddPid(const Napi::CallbackInfo &info) { return ChangePid(info, true); }
+  Napi::Value RemovePid(const Napi::CallbackInfo &info) { return ChangePid(info, false); }
+
+  Napi::Value ChangePid(const Napi::CallbackInfo &info, bool add) {
+    uint32_t pid = info[0].As<Napi::Number>().Uint32Value();
+    std::lock_guard<std::mutex> lk(coreMu_);
+    if (!core_ || stopRequested_.load())
+      throw Napi::Error::New(info.Env(), "The probe is closed, so its traced set cannot change.");
+    int e = add ? ns_core_add_pid(core_, pid) : ns_core_remove_pid(core_, pid);
+    if (e)
+      throw Napi::Error::New(info.Env(), std::string(add ? "Adding" : "Removing") + " pid " + std::to_string(pid) +
+                                             " failed (" + strerror(-e) + ").");
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    std::vector<uint64_t> drops(static_cast<size_t>(cpus_) * 3, 0);
+    {
+      std::lock_guard<std::mutex> lk(coreMu_);
+      if (core_)
+        ns_core_drop_totals(core_, drops.data(), cpus_);
+      else
+        drops = final_drops_;
+    }
+    uint64_t kind[3] = {0, 0, 0};
+    Napi::Array perCpu = Napi::Array::New(env, cpus_);
+    for (int cpu = 0; cpu < cpus_; cpu++) {
+      uint64_t sum = 0;
+      for (int k = 0; k < 3; k++) {
+        kind[k] += drops[cpu * 3 + k];
+        sum += drops[cpu * 3 + k];
+      }
+      perCpu.Set(cpu, Napi::Number::New(env, static_cast<double>(sum)));
+    }
+    Napi::Object d = Napi::Object::New(env);
+    d.Set("syscall", Napi::Number::New(env, static_cast<double>(kind[0])));
+    d.Set("marker", Napi::Number::New(env, static_cast<double>(kind[1])));
+    d.Set("process", Napi::Number::New(env, static_cast<double>(kind[2])));
+    d.Set("perCpu", perCpu);
+    Napi::Object s = Napi::Object::New(env);
+    s.Set("events", Napi::Number::New(env, static_cast<double>(events_.load())));
+    s.Set("bytes", Napi::Number::New(env, static_cast<double>(bytes_.load())));
+    s.Set("batches", Napi::Number::New(env, static_cast<double>(batches_.load())));
+    s.Set("drops", d);
+    s.Set("queueFull", Napi::Number::New(env, static_cast<double>(queueFull_.load())));
+    return s;
+  }
+
+  // JavaScript consumed a batch: one more may be in flight.
+  Napi::Value Ack(const Napi::CallbackInfo &info) {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (credits_ < kCredits) credits_++;
+    }
+    cv_.notify_one();
+    return info.Env().Undefined();
+  }
+
+  // Starts closing; onEnd is called once everything has been delivered and the BPF objects are gone.
+  Napi::Value Stop(const Napi::CallbackInfo &info) {
+    if (!stopRequested_.exchange(true)) {
+      std::lock_guard<std::mutex> lk(mu_);
+      stopping_ = true;
+      cv_.notify_all();
+    }
+    return info.Env().Undefined();
+  }
+
+  ns_core *core_ = nullptr;
+  int cpus_ = 0;
+  std::vector<uint64_t> final_drops_;
+  std::mutex coreMu_; // guards core_ against destroy while JS reads stats or changes the traced set
+
+  Napi::ThreadSafeFunction tsfn_;
+  Napi::FunctionReference onEnd_;
+  std::thread thread_;
+
+  uint8_t *batch_ = nullptr; // owned by the native thread
+  size_t batchLen_ = 0;
+  uint32_t batchCount_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int credits_ = kCredits;
+  bool stopping_ = false;
+  std::atomic<bool> stopRequested_{false};
+
+  std::atomic<uint64_t> events_{0}, bytes_{0}, batches_{0}, queueFull_{0};
+};
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) { return NativeProbe::Init(env, exports); }
+
+} // namespace
+
+NODE_API_MODULE(nullspan_probe, Init)

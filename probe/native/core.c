@@ -1,0 +1,351 @@
+/* See core.h. */
+#define _GNU_SOURCE
+#include "core.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "nullspan.h"
+#include "nullspan_sysdesc.h"
+#include "nullspan.skel.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+struct ns_core {
+	struct nullspan *skel;
+	struct ring_buffer *rb;
+	ns_record_fn fn;
+	void *ctx;
+	int cpus;
+	uint32_t snap_len;
+	char cgroup_dir[4096];
+};
+
+/* libbpf's last warning, kept to explain a failed load in the error sentence. */
+static __thread char last_libbpf_msg[512];
+
+static int capture_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	char line[512];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '.'))
+		line[--n] = 0;
+	if (n)
+		memcpy(last_libbpf_msg, line, n + 1);
+	return 0;
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct ns_core *c = ctx;
+	return c->fn(c->ctx, data, size);
+}
+
+static void fail(char *err, size_t errlen, const char *what, int e)
+{
+	if (e == EPERM || e == EACCES)
+		snprintf(err, errlen,
+			 "%s was refused (%s): run as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE.", what,
+			 strerror(e));
+	else if (last_libbpf_msg[0])
+		snprintf(err, errlen, "%s failed (%s; libbpf: %s).", what, strerror(e), last_libbpf_msg);
+	else
+		snprintf(err, errlen, "%s failed (%s).", what, strerror(e));
+}
+
+struct ns_core *ns_core_open(const struct ns_core_opts *o, ns_record_fn fn, void *ctx, char *err, size_t errlen)
+{
+	libbpf_set_print(capture_libbpf);
+	last_libbpf_msg[0] = 0;
+	struct ns_core *c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "Out of memory while opening the probe.");
+		return NULL;
+	}
+	c->fn = fn;
+	c->ctx = ctx;
+	c->snap_len = o->snap_len;
+	c->cpus = libbpf_num_possible_cpus();
+	if (o->cgroup_dir)
+		snprintf(c->cgroup_dir, sizeof(c->cgroup_dir), "%s", o->cgroup_dir);
+
+	c->skel = nullspan__open();
+	if (!c->skel) {
+		fail(err, errlen, "Opening the embedded BPF object", errno);
+		goto out;
+	}
+	struct nullspan__rodata *ro = c->skel->rodata;
+	ro->snap_len = o->snap_len;
+	ro->follow_children = o->follow_children;
+	ro->markers_all = o->markers_all;
+	ro->cgroup_id = o->cgroup_id;
+	ro->cgroup_level = o->cgroup_level;
+	ro->wakeup_bytes = o->wakeup_bytes;
+	memcpy((void *)ro->syscall_mask, o->syscall_mask, sizeof(o->syscall_mask));
+	int e = bpf_map__set_max_entries(c->skel->maps.events, o->ring_size);
+	if (!e)
+		e = bpf_map__set_max_entries(c->skel->maps.scratch, c->cpus > 0 ? c->cpus : 1);
+	if (e) {
+		fail(err, errlen, "Sizing the BPF maps", -e);
+		goto out;
+	}
+	e = nullspan__load(c->skel);
+	if (e) {
+		fail(err, errlen, "Loading the BPF program into the kernel", -e);
+		goto out;
+	}
+	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_sample, c, NULL);
+	if (!c->rb) {
+		fail(err, errlen, "Mapping the BPF ring buffer", errno);
+		goto out;
+	}
+	e = nullspan__attach(c->skel);
+	if (e) {
+		fail(err, errlen, "Attaching the BPF programs to the syscall and scheduler tracepoints", -e);
+		goto out;
+	}
+	return c;
+out:
+	ns_core_destroy(c);
+	return NULL;
+}
+
+static void bump_generation(struct ns_core *c)
+{
+	__atomic_fetch_add(&c->skel->data->traced_gen, 1, __ATOMIC_SEQ_CST);
+}
+
+int ns_core_add_pid(struct ns_core *c, uint32_t pid)
+{
+	uint32_t one = 1;
+	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.traced_tgids), &pid, &one, BPF_ANY))
+		return -errno;
+	bump_generation(c);
+	return 0;
+}
+
+int ns_core_remove_pid(struct ns_core *c, uint32_t pid)
+{
+	int e = bpf_map_delete_elem(bpf_map__fd(c->skel->maps.traced_tgids), &pid);
+	bump_generation(c);
+	return e && errno != ENOENT ? -errno : 0;
+}
+
+int ns_core_poll(struct ns_core *c, int timeout_ms)
+{
+	/* Producers wake us only past a fill threshold (batched wake-ups); the timeout bounds latency when
+	 * traffic is light, so consume after every wait whether or not we were woken. */
+	int n = ring_buffer__poll(c->rb, timeout_ms);
+	if (n < 0 && n != -EINTR)
+		return n;
+	int m = ring_buffer__consume(c->rb);
+	return (n > 0 ? n : 0) + (m > 0 ? m : 0);
+}
+
+int ns_core_drain(struct ns_core *c)
+{
+	int total = 0, n;
+	while ((n = ring_buffer__consume(c->rb)) > 0)
+		total += n;
+	return total;
+}
+
+int ns_core_cpus(const struct ns_core *c)
+{
+	return c->cpus;
+}
+
+int ns_core_drop_totals(struct ns_core *c, uint64_t *out, int cpus)
+{
+	struct ns_drop_counters *vals = calloc(c->cpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	uint32_t key = 0;
+	int e = bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.drops), &key, vals);
+	if (!e)
+		for (int cpu = 0; cpu < cpus && cpu < c->cpus; cpu++)
+			for (int k = 0; k < NS_DROP_KINDS; k++)
+				out[cpu * NS_DROP_KINDS + k] = vals[cpu].total[k];
+	free(vals);
+	return e ? -errno : 0;
+}
+
+void ns_core_detach(struct ns_core *c)
+{
+	if (c->skel)
+		nullspan__detach(c->skel);
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Reads a NUL-terminated string from another process, page by page (a string may end just before an unmapped
+ * page). Returns its length without the NUL. */
+static size_t read_remote_str(pid_t pid, uint64_t addr, char *dst, size_t max)
+{
+	size_t got = 0;
+	while (addr && got < max) {
+		size_t chunk = 4096 - ((addr + got) & 4095);
+		if (chunk > max - got)
+			chunk = max - got;
+		struct iovec local = { dst + got, chunk }, remote = { (void *)(addr + got), chunk };
+		ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+		if (n <= 0)
+			break;
+		char *nul = memchr(dst + got, 0, n);
+		if (nul)
+			return nul - dst;
+		got += n;
+	}
+	return got;
+}
+
+/* One unfinished-syscall record from a thread's task state; arguments that are paths are read from the
+ * still-blocked process's memory, which is intact while it waits. */
+static void emit_unfinished(struct ns_core *c, uint32_t pid, uint32_t tid, const struct ns_task_state *st)
+{
+	size_t limit = c->snap_len < NS_PATH_MAX ? c->snap_len : NS_PATH_MAX;
+	size_t cap = sizeof(struct ns_syscall) + 2 * limit + 8;
+	char *buf = calloc(1, cap);
+	if (!buf)
+		return;
+	struct ns_syscall *r = (struct ns_syscall *)buf;
+	size_t off = sizeof(*r);
+	uint32_t desc = st->nr < NS_NR_MAX ? ns_sysdesc_table[st->nr] : 0;
+	if (NS_DESC_PATH(desc)) {
+		r->path_len = read_remote_str(pid, st->args[NS_DESC_PATH(desc) - 1], buf + off, limit);
+		off += r->path_len;
+	}
+	if (NS_DESC_PATH2(desc)) {
+		r->path2_len = read_remote_str(pid, st->args[NS_DESC_PATH2(desc) - 1], buf + off, limit);
+		off += r->path2_len;
+	}
+	r->h.size = off;
+	r->h.kind = NS_KIND_SYSCALL;
+	r->h.cpu = 0xffff; /* unknown: the thread is asleep */
+	r->h.ts = st->ts;
+	r->h.tid = tid;
+	r->h.pid = pid;
+	memcpy(r->args, st->args, sizeof(r->args));
+	r->nr = st->nr;
+	r->flags = NS_SYS_UNFINISHED;
+	r->fds[0] = r->fds[1] = -1;
+	c->fn(c->ctx, buf, off);
+	free(buf);
+}
+
+static void emit_unfinished_of_process(struct ns_core *c, uint32_t pid)
+{
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/proc/%u/task", pid);
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	int storage = bpf_map__fd(c->skel->maps.task_states);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		uint32_t tid = strtoul(de->d_name, NULL, 10);
+		if (!tid)
+			continue;
+		/* task storage is keyed by pidfd; PIDFD_THREAD (Linux 6.9) names a thread, older kernels only
+		 * accept thread-group leaders */
+		int pidfd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+		if (pidfd < 0 && tid == pid)
+			pidfd = syscall(SYS_pidfd_open, tid, 0);
+		if (pidfd < 0)
+			continue;
+		struct ns_task_state st;
+		if (!bpf_map_lookup_elem(storage, &pidfd, &st) && st.traced && st.inflight)
+			emit_unfinished(c, pid, tid, &st);
+		close(pidfd);
+	}
+	closedir(d);
+}
+
+static void emit_unfinished_of_cgroup(struct ns_core *c, const char *dir, int depth)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		unsigned pid;
+		while (fscanf(f, "%u", &pid) == 1)
+			emit_unfinished_of_process(c, pid);
+		fclose(f);
+	}
+	if (depth > 16)
+		return;
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_type == DT_DIR && de->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			emit_unfinished_of_cgroup(c, path, depth + 1);
+		}
+	closedir(d);
+}
+
+void ns_core_emit_close_records(struct ns_core *c)
+{
+	/* syscalls still blocked: every thread of every traced process */
+	int set = bpf_map__fd(c->skel->maps.traced_tgids);
+	uint32_t key, next, *prev = NULL;
+	while (!bpf_map_get_next_key(set, prev, &next)) {
+		emit_unfinished_of_process(c, next);
+		key = next;
+		prev = &key;
+	}
+	if (c->cgroup_dir[0])
+		emit_unfinished_of_cgroup(c, c->cgroup_dir, 0);
+
+	/* drops the kernel counted but never got to report in the stream */
+	struct ns_drop_counters *vals = calloc(c->cpus, sizeof(*vals));
+	uint32_t zero = 0;
+	if (vals && !bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.drops), &zero, vals)) {
+		for (int cpu = 0; cpu < c->cpus; cpu++) {
+			if (!vals[cpu].pending_any)
+				continue;
+			struct ns_drops r = { 0 };
+			r.h.size = sizeof(r);
+			r.h.kind = NS_KIND_DROPS;
+			r.h.cpu = cpu;
+			r.h.ts = monotonic_ns();
+			for (int k = 0; k < NS_DROP_KINDS; k++)
+				r.counts[k] = vals[cpu].pending[k];
+			c->fn(c->ctx, &r, sizeof(r));
+		}
+	}
+	free(vals);
+}
+
+void ns_core_destroy(struct ns_core *c)
+{
+	if (!c)
+		return;
+	ring_buffer__free(c->rb);
+	nullspan__destroy(c->skel);
+	free(c);
+}

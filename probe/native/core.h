@@ -1,0 +1,54 @@
+/* The probe's libbpf side in plain C (the skeleton and the shared syscall table are C, not C++):
+ * load + attach, the traced set, ring-buffer consumption, drop counters, and the close-time records
+ * (unfinished syscalls, not yet reported drops). addon.cc wraps it for JavaScript. */
+#ifndef NULLSPAN_CORE_H
+#define NULLSPAN_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ns_core_opts {
+	uint32_t snap_len;
+	uint32_t ring_size;
+	uint64_t wakeup_bytes;
+	bool follow_children;
+	bool markers_all;
+	uint64_t cgroup_id;    /* 0: no cgroup filter */
+	uint32_t cgroup_level;
+	const char *cgroup_dir; /* for enumerating its processes at close */
+	uint64_t syscall_mask[8];
+};
+
+struct ns_core;
+
+/* Called for every record, in ring order; `data` is valid only during the call. Return < 0 to stop. */
+typedef int (*ns_record_fn)(void *ctx, const void *data, size_t size);
+
+/* Loads and attaches. On failure returns NULL and writes one sentence into err. */
+struct ns_core *ns_core_open(const struct ns_core_opts *opts, ns_record_fn fn, void *ctx, char *err, size_t errlen);
+int ns_core_add_pid(struct ns_core *c, uint32_t pid);
+int ns_core_remove_pid(struct ns_core *c, uint32_t pid);
+/* Waits up to timeout_ms for a wake-up, then consumes whatever is in the ring. Returns records consumed. */
+int ns_core_poll(struct ns_core *c, int timeout_ms);
+/* Consumes everything currently in the ring. */
+int ns_core_drain(struct ns_core *c);
+/* Number of possible CPUs, and total drops per CPU by kind: out[cpu * 3 + kind]. */
+int ns_core_cpus(const struct ns_core *c);
+int ns_core_drop_totals(struct ns_core *c, uint64_t *out, int cpus);
+/* Detaches every program (nothing new enters the ring afterwards). */
+void ns_core_detach(struct ns_core *c);
+/* After detach: feeds records for syscalls still in flight (flagged unfinished) and for drops not yet
+ * reported in the stream, in the ring's record format, to the record callback. */
+void ns_core_emit_close_records(struct ns_core *c);
+void ns_core_destroy(struct ns_core *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

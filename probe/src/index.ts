@@ -1,0 +1,162 @@
+// @nullspan/probe: load the BPF program, change the traced set, and stream batches of raw records to JavaScript.
+import { spawn as spawnChild, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { ProbeError } from './errors.js';
+import { checkEnvironment, checkPidExists, resolveOptions, type ProbeOptions } from './options.js';
+import { loadNative, type NativeProbe } from './native.js';
+
+export * from './events.js';
+export { ProbeError } from './errors.js';
+export { decodeBatch, BatchDecodeError } from './decode.js';
+export { syscallName, syscallNumber } from './syscalls.js';
+export type { ProbeOptions } from './options.js';
+
+/** Raw records exactly as the capture file stores them (decode with decodeBatch). */
+export interface Batch {
+  bytes: Uint8Array;
+  count: number;
+}
+
+export interface ProbeStats {
+  /** records / bytes / batches delivered to JavaScript */
+  events: number;
+  bytes: number;
+  batches: number;
+  /** events the kernel could not put in the ring buffer, by kind and (all kinds) per CPU */
+  drops: { syscall: number; marker: number; process: number; perCpu: number[] };
+  /** times the native thread found JavaScript holding its maximum of unconsumed batches and waited */
+  queueFull: number;
+}
+
+// Probes stay reachable while open even if the caller drops its reference: the native thread calls into them.
+const openProbes = new Set<Probe>();
+
+export class Probe {
+  readonly #native: NativeProbe;
+  readonly #queue: Batch[] = [];
+  #waiter: ((r: IteratorResult<Batch>) => void) | null = null;
+  #ended = false;
+  #closing: Promise<void> | null = null;
+  #resolveClosed!: () => void;
+  readonly #closed = new Promise<void>((resolve) => (this.#resolveClosed = resolve));
+
+  private constructor(opts: ProbeOptions) {
+    checkEnvironment();
+    const native = resolveOptions(opts);
+    const Native = loadNative();
+    try {
+      this.#native = new Native(
+        native,
+        (buf: ArrayBuffer, count: number) => this.#onBatch({ bytes: new Uint8Array(buf), count }),
+        () => this.#onEnd(),
+      );
+    } catch (e) {
+      throw new ProbeError((e as Error).message);
+    }
+    openProbes.add(this);
+  }
+
+  /** Loads and attaches the probe. Throws ProbeError (a sentence) when that is impossible. */
+  static open(opts: ProbeOptions = {}): Probe {
+    return new Probe(opts);
+  }
+
+  /**
+   * Spawns `command` already traced: a shell waits on an extra pipe until the probe has added it to the traced
+   * set, then execs the command (so the trace starts with that exec and a couple of the shell's syscalls).
+   */
+  spawn(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; stdio?: any } = {}): ChildProcess {
+    const stdio = normalizeStdio(opts.stdio);
+    const gate = stdio.length;
+    stdio.push('pipe');
+    const script = `read -r _ <&${gate}; exec ${gate}<&-; exec "$0" "$@"`;
+    const child = spawnChild('/bin/sh', ['-c', script, command, ...args], { env: opts.env, cwd: opts.cwd, stdio });
+    const release = child.stdio[gate] as NodeJS.WritableStream | null;
+    if (child.pid === undefined) {
+      release?.end();
+      return child; // the spawn failed; ChildProcess emits 'error' as usual
+    }
+    try {
+      this.addPid(child.pid);
+    } finally {
+      release?.end('\n');
+    }
+    return child;
+  }
+
+  /** Traces a running process (and, with followChildren, the children it creates from now on). */
+  addPid(pid: number): void {
+    checkPidExists(pid);
+    this.#call(() => this.#native.addPid(pid));
+  }
+
+  removePid(pid: number): void {
+    this.#call(() => this.#native.removePid(pid));
+  }
+
+  /** Batches in ring order. One shared stream: several iterators split it between them. Ends after close(). */
+  batches(): AsyncIterable<Batch> {
+    return { [Symbol.asyncIterator]: () => ({ next: () => this.#next() }) };
+  }
+
+  stats(): ProbeStats {
+    return this.#native.stats() as ProbeStats;
+  }
+
+  /** Detaches and unloads everything; resolves once the last batch (unfinished syscalls, late drops) is queued. */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#native.stop();
+      this.#closing = this.#closed;
+    }
+    return this.#closing;
+  }
+
+  #call(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      throw new ProbeError((e as Error).message);
+    }
+  }
+
+  #onBatch(batch: Batch): void {
+    if (this.#waiter) {
+      const w = this.#waiter;
+      this.#waiter = null;
+      this.#native.ack();
+      w({ value: batch, done: false });
+    } else {
+      this.#queue.push(batch);
+    }
+  }
+
+  #onEnd(): void {
+    this.#ended = true;
+    openProbes.delete(this);
+    this.#resolveClosed();
+    if (this.#waiter && this.#queue.length === 0) {
+      const w = this.#waiter;
+      this.#waiter = null;
+      w({ value: undefined, done: true });
+    }
+  }
+
+  #next(): Promise<IteratorResult<Batch>> {
+    const batch = this.#queue.shift();
+    if (batch) {
+      this.#native.ack();
+      return Promise.resolve({ value: batch, done: false });
+    }
+    if (this.#ended) return Promise.resolve({ value: undefined, done: true });
+    if (this.#waiter) return Promise.reject(new ProbeError('Only one batch may be awaited at a time.'));
+    return new Promise((resolve) => (this.#waiter = resolve));
+  }
+}
+
+function normalizeStdio(stdio: StdioOptions | undefined): any[] {
+  if (stdio === undefined) return ['pipe', 'pipe', 'pipe'];
+  if (typeof stdio === 'string') return [stdio, stdio, stdio];
+  const out = [...stdio];
+  while (out.length < 3) out.push('pipe');
+  return out;
+}

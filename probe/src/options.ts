@@ -1,0 +1,123 @@
+// ProbeOptions: validation (every problem is one sentence) and translation into what the native side loads.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { release } from 'node:os';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { ProbeError } from './errors.js';
+import { CONSTANTS } from './layout.generated.js';
+import { syscallNumber } from './syscalls.js';
+import { SYSCALL_NAMES } from './syscalls.generated.js';
+
+export interface ProbeOptions {
+  /** trace these (and, with followChildren, their descendants) */
+  pids?: number[];
+  /** default true */
+  followChildren?: boolean;
+  /** cgroup v2 path (absolute under /sys/fs/cgroup, or relative to it); trace every process in it and below */
+  cgroup?: string;
+  /** marker payload / string capture limit, default 4096 */
+  snapLen?: number;
+  /** bytes, power of two, default 16 MiB */
+  ringSize?: number;
+  /** default 'all' */
+  syscalls?: string[] | 'all';
+  /** 'all' = auto-discovery: any process writing a marker becomes traced; default 'traced' */
+  markers?: 'traced' | 'all';
+}
+
+/** What the addon's constructor takes. */
+export interface NativeOptions {
+  pids: number[];
+  followChildren: boolean;
+  markersAll: boolean;
+  snapLen: number;
+  ringSize: number;
+  wakeupBytes: number;
+  syscalls: number[];
+  cgroupId: number;
+  cgroupLevel: number;
+  cgroupDir: string;
+}
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+const MIN_KERNEL: [number, number] = [5, 11]; // task-local storage in tracing programs, bpf_get_current_task_btf
+
+export function checkEnvironment(): void {
+  if (process.platform !== 'linux') throw new ProbeError('The nullspan probe only runs on Linux.');
+  const [major, minor] = release().split(/[.-]/).map(Number);
+  if (major < MIN_KERNEL[0] || (major === MIN_KERNEL[0] && minor < MIN_KERNEL[1]))
+    throw new ProbeError(
+      `Linux ${MIN_KERNEL.join('.')} or newer is needed (this kernel is ${release()}): the probe relies on BPF ring buffers, task-local storage and BTF tracepoints.`,
+    );
+  if (!existsSync('/sys/kernel/btf/vmlinux'))
+    throw new ProbeError('This kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing); nullspan needs a kernel built with CONFIG_DEBUG_INFO_BTF=y.');
+  if (process.geteuid?.() !== 0 && !hasBpfCapabilities())
+    throw new ProbeError('The probe needs root (or the CAP_BPF and CAP_PERFMON capabilities); run it with sudo.');
+}
+
+function hasBpfCapabilities(): boolean {
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  if (!m) return false;
+  const caps = BigInt('0x' + m[1]);
+  const has = (bit: number) => (caps >> BigInt(bit)) & 1n;
+  return Boolean(has(21)) || Boolean(has(38) && has(39)); // CAP_SYS_ADMIN, or CAP_PERFMON + CAP_BPF
+}
+
+export function checkPidExists(pid: number): void {
+  if (!Number.isInteger(pid) || pid <= 0) throw new ProbeError(`${String(pid)} is not a process id.`);
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw new ProbeError(`Process ${pid} does not exist.`);
+  }
+}
+
+function resolveCgroup(path: string): { id: number; level: number; dir: string } {
+  const dir = isAbsolute(path) && path.startsWith(CGROUP_ROOT + '/') ? path : join(CGROUP_ROOT, path);
+  let st;
+  try {
+    st = statSync(dir, { bigint: true });
+  } catch {
+    throw new ProbeError(`The cgroup ${path} does not exist (looked for ${dir}).`);
+  }
+  if (!st.isDirectory() || !existsSync(join(dir, 'cgroup.procs')))
+    throw new ProbeError(`${dir} is not a cgroup v2 directory.`);
+  const rel = relative(CGROUP_ROOT, resolve(dir));
+  return { id: Number(st.ino), level: rel === '' ? 0 : rel.split('/').length, dir };
+}
+
+export function resolveOptions(o: ProbeOptions): NativeOptions {
+  const snapLen = o.snapLen ?? 4096;
+  if (!Number.isInteger(snapLen) || snapLen < 1 || snapLen > CONSTANTS.NS_SNAP_MAX)
+    throw new ProbeError(`snapLen must be an integer from 1 to ${CONSTANTS.NS_SNAP_MAX} (got ${snapLen}).`);
+  const ringSize = o.ringSize ?? 16 << 20;
+  if (!Number.isInteger(ringSize) || ringSize < 4096 || ringSize > 1 << 30 || (ringSize & (ringSize - 1)) !== 0)
+    throw new ProbeError(`ringSize must be a power of two from 4096 to 1073741824 bytes (got ${ringSize}).`);
+  const markers = o.markers ?? 'traced';
+  if (markers !== 'traced' && markers !== 'all') throw new ProbeError(`markers must be 'traced' or 'all' (got ${String(markers)}).`);
+  let syscalls: number[];
+  if (o.syscalls === undefined || o.syscalls === 'all') {
+    syscalls = SYSCALL_NAMES.flatMap((n, nr) => (n === undefined ? [] : [nr]));
+  } else {
+    syscalls = o.syscalls.map((name) => {
+      const nr = syscallNumber(name);
+      if (nr === undefined) throw new ProbeError(`${name} is not an x86_64 system call name.`);
+      return nr;
+    });
+  }
+  const pids = o.pids ?? [];
+  pids.forEach(checkPidExists);
+  const cg = o.cgroup ? resolveCgroup(o.cgroup) : { id: 0, level: 0, dir: '' };
+  return {
+    pids,
+    followChildren: o.followChildren ?? true,
+    markersAll: markers === 'all',
+    snapLen,
+    ringSize,
+    // wake the consumer a few times per ring fill; the native thread's 10 ms poll covers light traffic
+    wakeupBytes: Math.max(256, Math.min(ringSize >> 2, 1 << 20)),
+    syscalls,
+    cgroupId: cg.id,
+    cgroupLevel: cg.level,
+    cgroupDir: cg.dir,
+  };
+}
