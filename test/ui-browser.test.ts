@@ -1,13 +1,17 @@
 // The web UI in a real browser (Debian's chromium driven by playwright-core).
-import { mkdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanStore } from '../correlator/src/ui/store.js';
-import { startUiServer, type UiServer } from '../correlator/src/ui/server.js';
+import { startUiServer } from '../correlator/src/ui/server.js';
 import { CLOCK, proc, request, span, syscall } from '../correlator/test/ui-synthetic.js';
 
-const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
+const ROOT = join(import.meta.dirname, '..');
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+const NULLSPAN = join(ROOT, 'correlator', 'dist', 'cli', 'main.js');
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
 let browser: Browser;
@@ -25,7 +29,7 @@ afterAll(async () => {
 });
 
 /** Loads the UI and fails the test on any page error, console error or dialog (an executed alert()). */
-async function openUi(server: UiServer): Promise<{ page: Page; problems: string[] }> {
+async function openUi(url: string): Promise<{ page: Page; problems: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
@@ -38,9 +42,9 @@ async function openUi(server: UiServer): Promise<{ page: Page; problems: string[
   });
   const offsite: string[] = [];
   page.on('request', (r) => {
-    if (!r.url().startsWith(server.url.replace(/\/(\?.*)?$/, ''))) offsite.push(r.url());
+    if (new URL(r.url()).origin !== new URL(url).origin) offsite.push(r.url());
   });
-  await page.goto(server.url);
+  await page.goto(url);
   await page.waitForSelector('body[data-ready="1"]');
   expect(offsite).toEqual([]);
   return { page, problems };
@@ -95,7 +99,7 @@ describe('web UI in chromium', () => {
     store.add(hostile, proc(300, `evil<svg onload=alert(4)>`, 'evil'));
     const server = await startUiServer({ store });
     try {
-      const { page, problems } = await openUi(server);
+      const { page, problems } = await openUi(server.url);
       await page.waitForSelector('#spectrogram[data-visible-cells]');
       expect(Number(await page.locator('#spectrogram').getAttribute('data-visible-cells'))).toBeGreaterThan(20);
 
@@ -141,7 +145,7 @@ describe('web UI in chromium', () => {
     for (const r of request(1e9, 2e6)) store.add(r, proc(100, 'shop'));
     const server = await startUiServer({ store, live: true });
     try {
-      const { page, problems } = await openUi(server);
+      const { page, problems } = await openUi(server.url);
       expect(await page.locator('#live').isChecked()).toBe(true);
       await page.waitForFunction(() => document.getElementById('spectrogram')!.dataset.visibleCells === '2');
       const before = await page.locator('#view-range').textContent();
@@ -156,4 +160,72 @@ describe('web UI in chromium', () => {
       await server.close();
     }
   });
+
+  it('drills down on a real capture: nullspan run --write, then nullspan ui on the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nullspan-ui-'));
+    const capture = join(dir, 'slow.nscap');
+    const written = join(dir, 'slow-report.txt');
+    let ui: ChildProcess | undefined;
+    try {
+      // 1. Trace a real process through the real probe and correlator, saving the capture.
+      const run = await runToExit(process.execPath, [
+        NULLSPAN, 'run', '--write', capture, '--no-otlp', '--',
+        process.execPath, join(ROOT, 'test', 'ui-fixtures', 'slow-writer.mjs'), written,
+      ]);
+      expect(run.code, run.output).toBe(0);
+      expect(readFileSync(written, 'utf8')).toContain('part 4');
+      expect(statSync(capture).mode & 0o777).toBe(0o600);
+
+      // 2. Serve it with `nullspan ui CAPTURE` and open the printed URL.
+      ui = spawn(process.execPath, [NULLSPAN, 'ui', capture, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const url = await printedUrl(ui);
+      const { page, problems } = await openUi(url);
+      await page.waitForFunction(() => Number(document.getElementById('spectrogram')!.dataset.visibleCells) > 0);
+
+      // 3. The slow span is the highest lit cell: select it, open it, see its system calls on the file.
+      await dragAround(page, await slowestLitPoint(page));
+      await page.waitForSelector('#list-panel:not([hidden]) #span-list tbody tr');
+      const first = page.locator('#span-list tbody tr').first();
+      expect(await first.locator('td').first().textContent()).toBe('slow.report');
+      await first.click();
+      await page.waitForSelector('#detail-panel:not([hidden]) .wf-row.syscall');
+      expect(await page.locator('#detail-title').textContent()).toBe('slow.report');
+      const syscallRows = await page.locator('.wf-row.syscall').allInnerTexts();
+      expect(syscallRows.some((r) => /^open/.test(r) && r.includes(written)), syscallRows.join('\n')).toBe(true);
+      expect(syscallRows.some((r) => /^write/.test(r) && r.includes(written)), syscallRows.join('\n')).toBe(true);
+      expect(await page.locator('#detail-meta').innerText()).toContain(written); // the span's `file` arg
+      expect(await page.locator('#breakdown').innerText()).toMatch(/outside system calls/);
+      await page.screenshot({ path: join(ARTIFACTS, 'ui-real-capture.png'), fullPage: true });
+      expect(problems).toEqual([]);
+    } finally {
+      if (ui?.exitCode === null) ui.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+function runToExit(cmd: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
+
+/** The URL `nullspan ui` prints when it is ready (on stdout or stderr). */
+function printedUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (d: Buffer) => {
+      output += d;
+      const m = /http:\/\/127\.0\.0\.1:\d+\/\S*/.exec(output);
+      if (m) resolve(m[0]);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`nullspan ui exited (${code}) before printing its URL:\n${output}`)));
+  });
+}
