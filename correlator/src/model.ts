@@ -77,6 +77,10 @@ export interface SpanRecord {
   statusMessage?: string;
   /** set when the correlator closed the span itself (process exited, evicted, tracing stopped) */
   incomplete?: string;
+  /** the SDK cut the marker's args to fit the snap length (`_trunc=1`) */
+  truncated?: boolean;
+  /** system calls attributed to the span but not kept (per-span limit reached) */
+  droppedSyscalls?: number;
   syscalls: SyscallRecord[];
 }
 
@@ -89,10 +93,17 @@ export interface CorrelatorStats {
   spansFinished: number;
   spansClosedByExit: number;
   spansEvicted: number;
+  /** spans still open when tracing stopped (closed by Correlator.close, marked incomplete) */
+  spansClosedAtStop: number;
+  /** spans currently open */
+  openSpans: number;
   badContext: number;
+  /** syscalls = syscallsInSpans + syscallsOutsideSpans + unattributed */
   syscalls: number;
   syscallsInSpans: number;
   syscallsOutsideSpans: number;
   unattributed: number;
+  /** syscalls attributed to a span that had reached its per-span limit (counted on the span, not kept) */
+  syscallsOverSpanLimit: number;
   drops: { syscall: number; marker: number; process: number };
 }

@@ -1,0 +1,317 @@
+// The correlator: probe events in, finished spans (with their system calls) out. Pure: it reads nothing but the
+// events and the seeded InitialState, and generated ids come from a seeded generator, so replaying a capture
+// reproduces the live output exactly. Assumes the stream keeps each thread's events in order (one ring buffer).
+import type { DropsEvent, MarkerEvent, ProbeEvent, SyscallEvent } from '@nullspan/probe';
+import { ChainedActiveSpanSource, ThreadActiveSpanSource, resetResult, type ActiveSpanSource, type AttributionContext, type AttributionResult } from './attribution.js';
+import { IdGenerator, newIdSeed } from './ids.js';
+import { assembleMarker } from './markers.js';
+import { makeRecord, resolveMergeOptions, tryMerge, type MergeOptions, type ResolvedMergeOptions } from './merge.js';
+import type { Clock, CorrelatorStats, ProcessInfo, SpanRecord, SyscallRecord } from './model.js';
+import { SyscallRing } from './ring.js';
+import { SpanTable, type OpenSpan } from './spans.js';
+import { applyFdEffect, resolvePath, type FdDesc } from './state/fdtable.js';
+import { ProcTable, type ProcState, type ThreadState } from './state/proctable.js';
+import type { InitialState } from './state/snapshot.js';
+import { AT_FDCWD, Effect, SyscallClassifier, argInt } from './state/syscalls.js';
+
+export interface CorrelatorOptions {
+  clock: Clock;
+  hostName?: string;
+  /** merging of identical consecutive syscalls (see merge.ts / README) */
+  merge?: MergeOptions;
+  /** open spans kept before the oldest is evicted (default 10000) */
+  maxOpenSpans?: number;
+  /** syscall records kept per span; more are counted on the span (default 10000) */
+  maxSyscallsPerSpan?: number;
+  /** syscalls outside any span kept per process for drill-down (default 1024) */
+  outsideRingSize?: number;
+  /** also emit syscalls outside spans, as spans named "syscalls outside spans" (default false) */
+  exportOutsideSpans?: boolean;
+  /** records per emitted outside-spans span (default 512) */
+  outsideBatchSize?: number;
+  /** which span is active for a syscall; chained in front of the thread rule (default: thread rule only) */
+  activeSpanSource?: ActiveSpanSource;
+  /** 32 hex digits seeding generated ids (store it with a capture; default: random) */
+  idSeed?: string;
+}
+
+export type SpanListener = (span: SpanRecord, proc: ProcessInfo) => void;
+
+/** Name of the synthetic spans carrying syscalls made outside any span (exportOutsideSpans). */
+export const OUTSIDE_SPAN_NAME = 'syscalls outside spans';
+
+interface ProcExtra {
+  outside?: SyscallRing;
+  outsideBatch?: SyscallRecord[];
+}
+
+type Proc = ProcState<OpenSpan> & ProcExtra;
+
+const EXITED_KEPT = 64;
+
+function newStats(): CorrelatorStats {
+  return {
+    events: 0, markers: 0, malformedMarkers: 0, unmatchedExits: 0, spansStarted: 0, spansFinished: 0,
+    spansClosedByExit: 0, spansEvicted: 0, spansClosedAtStop: 0, openSpans: 0, badContext: 0, syscalls: 0,
+    syscallsInSpans: 0, syscallsOutsideSpans: 0, unattributed: 0, syscallsOverSpanLimit: 0,
+    drops: { syscall: 0, marker: 0, process: 0 },
+  };
+}
+
+export class Correlator {
+  readonly clock: Clock;
+  readonly hostName: string | undefined;
+  readonly idSeed: string;
+  private readonly st = newStats();
+  private readonly ids: IdGenerator;
+  private readonly procs: ProcTable<OpenSpan>;
+  private readonly spans: SpanTable;
+  private readonly source: ActiveSpanSource;
+  private readonly classifier = new SyscallClassifier();
+  private readonly merge: ResolvedMergeOptions;
+  private readonly listeners: SpanListener[] = [];
+  private readonly maxPerSpan: number;
+  private readonly ringSize: number;
+  private readonly exportOutside: boolean;
+  private readonly outsideBatchSize: number;
+  private readonly exited = new Map<number, Proc>();
+  private readonly out: AttributionResult = { span: null, attribution: 'thread' };
+  private readonly ctx: AttributionContext;
+  private lastTs = 0;
+  private closed = false;
+
+  constructor(opts: CorrelatorOptions) {
+    this.clock = opts.clock;
+    this.hostName = opts.hostName;
+    this.idSeed = opts.idSeed ?? newIdSeed();
+    this.ids = new IdGenerator(this.idSeed);
+    this.merge = resolveMergeOptions(opts.merge);
+    this.maxPerSpan = opts.maxSyscallsPerSpan ?? 10_000;
+    this.ringSize = opts.outsideRingSize ?? 1024;
+    this.exportOutside = opts.exportOutsideSpans ?? false;
+    this.outsideBatchSize = opts.outsideBatchSize ?? 512;
+    const thread = new ThreadActiveSpanSource();
+    this.source = opts.activeSpanSource ? new ChainedActiveSpanSource([opts.activeSpanSource, thread]) : thread;
+    this.procs = new ProcTable<OpenSpan>({
+      threadExit: (t, ts) => this.spans.threadExited(t, ts),
+      processExit: (p, ts) => this.processExited(p as Proc, ts),
+    });
+    this.spans = new SpanTable({
+      ids: this.ids,
+      maxOpenSpans: opts.maxOpenSpans ?? 10_000,
+      stats: this.st,
+      procs: this.procs,
+      finish: (s) => this.finish(s),
+      started: this.source.spanStarted?.bind(this.source),
+      ended: this.source.spanEnded?.bind(this.source),
+    });
+    this.ctx = { thread: null as unknown as ThreadState<OpenSpan>, spans: this.spans };
+  }
+
+  /** Seeds processes, threads and fds present before tracing started (InitialState from snapshotProc). */
+  seed(state: InitialState): void {
+    this.procs.seed(state);
+  }
+
+  onSpan(cb: SpanListener): void {
+    this.listeners.push(cb);
+  }
+
+  pushBatch(evs: ProbeEvent[]): void {
+    for (let i = 0; i < evs.length; i++) this.push(evs[i]);
+  }
+
+  push(ev: ProbeEvent): void {
+    if (this.closed) return;
+    this.st.events++;
+    if (ev.ts > this.lastTs) this.lastTs = ev.ts;
+    this.source.observe?.(ev);
+    switch (ev.kind) {
+      case 'syscall':
+        this.syscall(ev);
+        break;
+      case 'marker':
+        this.marker(ev);
+        break;
+      case 'fork':
+        this.procs.fork(ev);
+        break;
+      case 'exec':
+        this.procs.exec(ev);
+        break;
+      case 'exit':
+        this.procs.exit(ev);
+        break;
+      case 'drops':
+        this.drops(ev);
+        break;
+    }
+  }
+
+  /** Tracing stopped: every open span is closed as incomplete and emitted; later events are ignored. */
+  close(reason = 'tracing stopped'): void {
+    if (this.closed) return;
+    this.spans.closeAll(this.lastTs, reason);
+    if (this.exportOutside) for (const p of this.procs.procs.values()) this.flushOutside(p as Proc);
+    this.closed = true;
+  }
+
+  stats(): CorrelatorStats {
+    this.st.openSpans = this.spans.size;
+    return { ...this.st, drops: { ...this.st.drops } };
+  }
+
+  processes(): ReadonlyMap<number, ProcessInfo> {
+    const m = new Map<number, ProcessInfo>();
+    for (const [pid, p] of this.procs.procs) m.set(pid, p.info);
+    return m;
+  }
+
+  /** Identity of a live or recently exited process. */
+  processInfo(pid: number): ProcessInfo | undefined {
+    return (this.procs.procs.get(pid) ?? this.exited.get(pid))?.info;
+  }
+
+  /** The last syscalls `pid` made outside any span (oldest first; live or recently exited processes). */
+  outsideSyscalls(pid: number): SyscallRecord[] {
+    const p = (this.procs.procs.get(pid) ?? this.exited.get(pid)) as Proc | undefined;
+    return p?.outside ? p.outside.toArray().map((r) => ({ ...r })) : [];
+  }
+
+  /** The fd table of a live process: fd → what it refers to. */
+  fds(pid: number): ReadonlyMap<number, FdDesc> | undefined {
+    return this.procs.procs.get(pid)?.fds.descs;
+  }
+
+  // ------------------------------------------------------------------------------------------------------------
+
+  private syscall(ev: SyscallEvent): void {
+    const st = this.st;
+    st.syscalls++;
+    const thread = this.procs.thread(ev.tid, ev.pid);
+    const proc = thread.proc as Proc;
+    const cls = this.classifier.of(ev.nr, ev.name);
+    let fd = -1;
+    let desc: FdDesc | undefined;
+    if (cls.fdArg >= 0) {
+      fd = argInt(ev.args[cls.fdArg]);
+      desc = proc.fds.get(fd);
+    }
+    if (cls.effect !== Effect.None) {
+      applyFdEffect(proc, ev, cls);
+      if (ev.ret >= 0 && createsFd(cls.effect)) {
+        fd = ev.ret;
+        desc = proc.fds.get(fd);
+      }
+    }
+    const bytes = cls.bytes && ev.ret >= 0 ? ev.ret : -1;
+    const out = resetResult(this.out);
+    this.ctx.thread = thread;
+    this.source.resolve(ev, this.ctx, out);
+    const span = out.span;
+    if (span !== null && !span.closed) {
+      st.syscallsInSpans++;
+      const last = span.last;
+      if (last !== null && tryMerge(last, ev, fd, bytes, out.attribution, this.merge)) return;
+      const list = span.record.syscalls;
+      if (list.length >= this.maxPerSpan) {
+        st.syscallsOverSpanLimit++;
+        span.record.droppedSyscalls = (span.record.droppedSyscalls ?? 0) + 1;
+        return;
+      }
+      span.last = makeRecord(ev, fd, desc, desc === undefined ? this.pathOf(ev, proc) : null, bytes, out.attribution);
+      list.push(span.last);
+      return;
+    }
+    const attribution = out.attribution;
+    if (attribution === 'unattributed') st.unattributed++;
+    else st.syscallsOutsideSpans++;
+    let ring = proc.outside;
+    if (ring === undefined) ring = proc.outside = new SyscallRing(this.ringSize);
+    const last = ring.last();
+    if (last !== null && tryMerge(last, ev, fd, bytes, attribution, this.merge)) return;
+    const rec = makeRecord(ev, fd, desc, desc === undefined ? this.pathOf(ev, proc) : null, bytes, attribution);
+    ring.push(rec);
+    if (this.exportOutside) {
+      const batch = (proc.outsideBatch ??= []);
+      batch.push(rec);
+      if (batch.length >= this.outsideBatchSize) this.flushOutside(proc);
+    }
+  }
+
+  private pathOf(ev: SyscallEvent, proc: Proc): string | null {
+    return ev.path === null ? null : resolvePath(proc, AT_FDCWD, ev.path);
+  }
+
+  private marker(ev: MarkerEvent): void {
+    const thread = this.procs.thread(ev.tid, ev.pid);
+    const r = assembleMarker(thread, ev);
+    if (r.kind === 'ignored' || r.kind === 'pending') return;
+    if (r.kind === 'malformed') {
+      this.st.malformedMarkers++;
+      return;
+    }
+    this.st.markers++;
+    const m = r.marker;
+    if (m.ext.svc !== undefined && m.ext.svc !== '') this.procs.setServiceName(thread.proc, m.ext.svc);
+    if (m.dir === '>') this.spans.enter(m, thread, ev.ts);
+    else this.spans.exit(m, thread, ev.ts);
+  }
+
+  private drops(ev: DropsEvent): void {
+    this.st.drops.syscall += ev.syscall;
+    this.st.drops.marker += ev.marker;
+    this.st.drops.process += ev.process;
+  }
+
+  private processExited(proc: Proc, ts: number): void {
+    this.spans.processExited(proc, ts);
+    if (this.exportOutside) this.flushOutside(proc);
+    this.exited.set(proc.info.pid, proc);
+    if (this.exited.size > EXITED_KEPT) this.exited.delete(this.exited.keys().next().value as number);
+  }
+
+  /** Emits a process's pending outside-span syscalls as one span of its own trace. */
+  private flushOutside(proc: Proc): void {
+    const batch = proc.outsideBatch;
+    if (batch === undefined || batch.length === 0) return;
+    proc.outsideBatch = [];
+    const record: SpanRecord = {
+      traceId: this.ids.traceId(),
+      spanId: this.ids.spanId(),
+      name: OUTSIDE_SPAN_NAME,
+      kind: 'internal',
+      start: batch[0].ts,
+      end: Math.max(...batch.map((r) => r.end)),
+      pid: proc.info.pid,
+      tid: batch[0].tid,
+      attributes: Object.create(null),
+      status: 'unset',
+      syscalls: batch,
+    };
+    this.emit(record, proc.info);
+  }
+
+  private finish(span: OpenSpan): void {
+    const r = span.record;
+    // Children must lie inside their span (Jaeger flags anything else as clock skew).
+    const list = r.syscalls;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
+      if (s.ts < r.start) s.ts = r.start;
+      if (s.end > r.end) s.end = r.end;
+      if (s.end < s.ts) s.end = s.ts;
+    }
+    span.last = null;
+    this.emit(r, span.proc.info);
+  }
+
+  private emit(r: SpanRecord, info: ProcessInfo): void {
+    for (let i = 0; i < this.listeners.length; i++) this.listeners[i](r, info);
+  }
+}
+
+function createsFd(e: Effect): boolean {
+  return e === Effect.Open || e === Effect.OpenAt || e === Effect.OpenAt2 || e === Effect.Creat || e === Effect.Socket || e === Effect.Accept || e === Effect.Accept4;
+}
+

@@ -1,0 +1,118 @@
+// Trace and span ids. Generated ids come from a seeded PRNG so that replaying a capture (whose header stores the
+// seed) produces byte-identical output; ids for syscall child spans are derived from their parent's id and index,
+// so mapping needs no state at all.
+import { randomBytes } from 'node:crypto';
+
+const HEX: string[] = [];
+for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
+
+function hex32(n: number): string {
+  return HEX[(n >>> 24) & 255] + HEX[(n >>> 16) & 255] + HEX[(n >>> 8) & 255] + HEX[n & 255];
+}
+
+/** A fresh 128-bit seed as 32 hex digits (store it in the capture header, pass it to the Correlator). */
+export function newIdSeed(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** xoshiro128** over 4 × 32 bits: fast, good enough statistically for ids, and deterministic from its seed. */
+export class IdGenerator {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+
+  constructor(seedHex: string) {
+    if (!/^[0-9a-f]{32}$/.test(seedHex)) throw new Error(`id seed must be 32 lower-case hex digits, got "${seedHex}"`);
+    this.s0 = parseInt(seedHex.slice(0, 8), 16) | 0;
+    this.s1 = parseInt(seedHex.slice(8, 16), 16) | 0;
+    this.s2 = parseInt(seedHex.slice(16, 24), 16) | 0;
+    this.s3 = parseInt(seedHex.slice(24, 32), 16) | 0;
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // all-zero state would stay zero
+  }
+
+  private next(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9);
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result >>> 0;
+  }
+
+  /** 16 hex digits, never all zero (invalid in W3C trace context). */
+  spanId(): string {
+    let hi = this.next();
+    const lo = this.next();
+    if ((hi | lo) === 0) hi = 1;
+    return hex32(hi) + hex32(lo);
+  }
+
+  /** 32 hex digits, never all zero. */
+  traceId(): string {
+    return this.spanId() + this.spanId();
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/** SDK span ids live in [2^40, 2^53): those, and only those, become the OTel span id verbatim (16 hex digits). */
+export function isSdkSpanId(id: number): boolean {
+  return id >= 2 ** 40 && id < 2 ** 53 && Number.isInteger(id);
+}
+
+export function sdkSpanIdHex(id: number): string {
+  return id.toString(16).padStart(16, '0');
+}
+
+/** murmur3's 32-bit finaliser: spreads every input bit over the output. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Span id of the index-th syscall child of `parentSpanId`: stateless and deterministic. */
+export function childSpanId(parentSpanId: string, index: number): string {
+  const hi = parseInt(parentSpanId.slice(0, 8), 16);
+  const lo = parseInt(parentSpanId.slice(8, 16), 16);
+  const a = fmix32(hi ^ Math.imul(index + 1, 0x9e3779b1));
+  const b = fmix32(lo ^ a ^ Math.imul(index + 1, 0x85ebca77));
+  const c = fmix32(a ^ b ^ 0x27d4eb2f);
+  return hex32(c === 0 && b === 0 ? 1 : c) + hex32(b);
+}
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+const ALL_ZERO_TRACE = '0'.repeat(32);
+const ALL_ZERO_SPAN = '0'.repeat(16);
+
+export function isValidTraceId(s: string): boolean {
+  return TRACE_ID.test(s) && s !== ALL_ZERO_TRACE;
+}
+
+export function isValidSpanId(s: string): boolean {
+  return SPAN_ID.test(s) && s !== ALL_ZERO_SPAN;
+}
+
+export interface TraceParent {
+  traceId: string;
+  spanId: string;
+  flags: number;
+}
+
+/** W3C `traceparent` (version 00, or a future version read as 00 per the spec); null when it does not parse. */
+export function parseTraceParent(s: string): TraceParent | null {
+  const m = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/.exec(s);
+  if (!m || m[1] === 'ff' || (m[1] === '00' && m[5] !== undefined)) return null;
+  if (!isValidTraceId(m[2]) || !isValidSpanId(m[3])) return null;
+  return { traceId: m[2], spanId: m[3], flags: parseInt(m[4], 16) };
+}

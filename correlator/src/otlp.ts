@@ -1,0 +1,203 @@
+// SpanRecord + ProcessInfo + Clock → OpenTelemetry ReadableSpans (what the OTLP serializers take). One mapping
+// shared by the HTTP and file exporters. Attribute names: OpenTelemetry semantic conventions where they exist,
+// `syscall.*` / `nullspan.*` otherwise (documented in correlator/README.md).
+import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type HrTime, type SpanContext } from '@opentelemetry/api';
+import { TraceState } from '@opentelemetry/core';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { Clock, ProcessInfo, SpanRecord, StatusCode, SyscallRecord } from './model.js';
+import { childSpanId } from './ids.js';
+
+export interface OtlpMappingOptions {
+  hostName?: string;
+  /** extra resource attributes for every process (default: parsed from OTEL_RESOURCE_ATTRIBUTES) */
+  resourceAttributes?: Attributes;
+}
+
+const SCOPE = { name: 'nullspan', version: '0.1.0' };
+const KIND: Record<SpanRecord['kind'], SpanKind> = {
+  internal: SpanKind.INTERNAL, server: SpanKind.SERVER, client: SpanKind.CLIENT, producer: SpanKind.PRODUCER, consumer: SpanKind.CONSUMER,
+};
+const STATUS: Record<StatusCode, SpanStatusCode> = { unset: SpanStatusCode.UNSET, ok: SpanStatusCode.OK, error: SpanStatusCode.ERROR };
+/** failures that are part of normal non-blocking I/O, not errors worth a red span */
+const BENIGN_ERRNO = new Set(['EAGAIN', 'EINPROGRESS', 'EINTR', 'EALREADY']);
+const NS_PER_S = 1_000_000_000;
+const NO_LINKS: never[] = [];
+const NO_EVENTS: never[] = [];
+
+/** OTEL_RESOURCE_ATTRIBUTES: `k=v,k2=v2`, values percent-encoded (W3C baggage octets). */
+export function parseResourceAttributesEnv(s: string | undefined): Attributes {
+  const out: Attributes = {};
+  if (!s) return out;
+  for (const part of s.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    try {
+      out[decodeURIComponent(part.slice(0, eq).trim())] = decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      // a malformed percent-escape: skip that pair, keep the rest
+    }
+  }
+  return out;
+}
+
+/** Monotonic ns → wall-clock HrTime, exact: the offset is split once, the rest is integer double arithmetic. */
+export class WallClock {
+  private readonly offSec: number;
+  private readonly offNs: number;
+
+  constructor(clock: Clock) {
+    const off = clock.wallOffsetNs;
+    let sec = off / 1_000_000_000n;
+    let ns = off % 1_000_000_000n;
+    if (ns < 0n) {
+      ns += 1_000_000_000n;
+      sec -= 1n;
+    }
+    this.offSec = Number(sec);
+    this.offNs = Number(ns);
+  }
+
+  hrTime(mono: number): HrTime {
+    const m = Math.round(mono);
+    const ms = Math.floor(m / NS_PER_S);
+    let ns = m - ms * NS_PER_S + this.offNs;
+    let sec = ms + this.offSec;
+    if (ns >= NS_PER_S) {
+      ns -= NS_PER_S;
+      sec++;
+    }
+    return [sec, ns];
+  }
+
+  /** Wall-clock ns as a bigint (for display and tests). */
+  wallNs(mono: number): bigint {
+    const [s, ns] = this.hrTime(mono);
+    return BigInt(s) * 1_000_000_000n + BigInt(ns);
+  }
+}
+
+function duration(start: HrTime, end: HrTime): HrTime {
+  let s = end[0] - start[0];
+  let ns = end[1] - start[1];
+  if (ns < 0) {
+    ns += NS_PER_S;
+    s--;
+  }
+  return s < 0 ? [0, 0] : [s, ns];
+}
+
+class MappedSpan implements ReadableSpan {
+  readonly links = NO_LINKS;
+  readonly events = NO_EVENTS;
+  readonly ended = true;
+  readonly instrumentationScope = SCOPE;
+  readonly droppedAttributesCount = 0;
+  readonly droppedEventsCount = 0;
+  readonly droppedLinksCount = 0;
+  readonly duration: HrTime;
+
+  constructor(
+    readonly name: string,
+    readonly kind: SpanKind,
+    private readonly ctx: SpanContext,
+    readonly parentSpanContext: SpanContext | undefined,
+    readonly startTime: HrTime,
+    readonly endTime: HrTime,
+    readonly status: { code: SpanStatusCode; message?: string },
+    readonly attributes: Attributes,
+    readonly resource: Resource,
+  ) {
+    this.duration = duration(startTime, endTime);
+  }
+
+  spanContext(): SpanContext {
+    return this.ctx;
+  }
+}
+
+export class OtlpMapper {
+  readonly wall: WallClock;
+  private readonly hostName: string | undefined;
+  private readonly baseAttrs: Attributes;
+  /** ProcessInfo objects are replaced when identity changes, so they key the cache exactly */
+  private readonly resources = new WeakMap<ProcessInfo, Resource>();
+
+  constructor(clock: Clock, opts: OtlpMappingOptions = {}) {
+    this.wall = new WallClock(clock);
+    this.hostName = opts.hostName;
+    this.baseAttrs = opts.resourceAttributes ?? parseResourceAttributesEnv(process.env.OTEL_RESOURCE_ATTRIBUTES);
+  }
+
+  resource(proc: ProcessInfo): Resource {
+    let r = this.resources.get(proc);
+    if (r === undefined) {
+      const attrs: Attributes = {
+        ...this.baseAttrs,
+        'service.name': proc.serviceName,
+        'process.pid': proc.pid,
+        'process.parent_pid': proc.ppid,
+        'process.executable.name': proc.exe,
+      };
+      if (proc.exePath) attrs['process.executable.path'] = proc.exePath;
+      if (proc.cmdline.length) attrs['process.command_line'] = proc.cmdline.join(' ');
+      if (this.hostName) attrs['host.name'] = this.hostName;
+      if (proc.containerId) attrs['container.id'] = proc.containerId;
+      r = resourceFromAttributes(attrs);
+      this.resources.set(proc, r);
+    }
+    return r;
+  }
+
+  /** Appends the application span and one child per syscall record to `out`; returns how many were added. */
+  map(span: SpanRecord, proc: ProcessInfo, out: ReadableSpan[]): number {
+    const resource = this.resource(proc);
+    const traceState = span.traceState ? new TraceState(span.traceState) : undefined;
+    const ctx: SpanContext = { traceId: span.traceId, spanId: span.spanId, traceFlags: TraceFlags.SAMPLED, traceState };
+    const parent: SpanContext | undefined = span.parentSpanId
+      ? { traceId: span.traceId, spanId: span.parentSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: span.remoteParent === true }
+      : undefined;
+    const attrs: Attributes = { ...span.attributes, 'thread.id': span.tid };
+    if (span.incomplete) attrs['nullspan.incomplete'] = span.incomplete;
+    if (span.truncated) attrs['nullspan.truncated'] = true;
+    if (span.droppedSyscalls) attrs['nullspan.dropped_syscalls'] = span.droppedSyscalls;
+    const status = span.statusMessage !== undefined
+      ? { code: STATUS[span.status], message: span.statusMessage }
+      : { code: STATUS[span.status] };
+    out.push(new MappedSpan(span.name, KIND[span.kind], ctx, parent, this.wall.hrTime(span.start), this.wall.hrTime(span.end), status, attrs, resource));
+    const asParent: SpanContext = { traceId: span.traceId, spanId: span.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: false };
+    const calls = span.syscalls;
+    for (let i = 0; i < calls.length; i++) {
+      const c = calls[i];
+      const cctx: SpanContext = { traceId: span.traceId, spanId: childSpanId(span.spanId, i), traceFlags: TraceFlags.SAMPLED };
+      const failed = c.ret < 0 && c.errno !== undefined && !BENIGN_ERRNO.has(c.errno);
+      out.push(new MappedSpan(
+        c.name, SpanKind.INTERNAL, cctx, asParent, this.wall.hrTime(c.ts), this.wall.hrTime(c.end),
+        failed ? { code: SpanStatusCode.ERROR, message: c.errno } : { code: SpanStatusCode.UNSET },
+        syscallAttributes(c), resource,
+      ));
+    }
+    return 1 + calls.length;
+  }
+}
+
+/** Attributes of one syscall child span (names documented in correlator/README.md). */
+export function syscallAttributes(c: SyscallRecord): Attributes {
+  const a: Attributes = { 'thread.id': c.tid, 'syscall.ret': c.ret, 'syscall.attribution': c.attribution };
+  if (c.errno !== undefined) a['syscall.errno'] = c.errno;
+  if (c.fd !== undefined) a['syscall.fd'] = c.fd;
+  if (c.target !== undefined) a['syscall.target'] = c.target;
+  if (c.path !== undefined) a['file.path'] = c.path;
+  if (c.peerAddress !== undefined) a['network.peer.address'] = c.peerAddress;
+  if (c.peerPort !== undefined) a['network.peer.port'] = c.peerPort;
+  if (c.localAddress !== undefined) a['network.local.address'] = c.localAddress;
+  if (c.localPort !== undefined) a['network.local.port'] = c.localPort;
+  if (c.transport !== undefined) a['network.transport'] = c.transport;
+  if (c.bytes !== undefined) a['syscall.bytes'] = c.bytes;
+  if (c.count > 1) {
+    a['syscall.count'] = c.count;
+    a['syscall.duration_ns'] = c.dur;
+  }
+  if (c.unfinished) a['syscall.unfinished'] = true;
+  return a;
+}

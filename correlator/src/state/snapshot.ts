@@ -1,0 +1,181 @@
+// The state of the machine when tracing starts, read from /proc: processes, threads, identities and open fds
+// (sockets resolved to tuples). Plain JSON so it can be stored in a capture file and seeded again at replay.
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { posix } from 'node:path';
+import { fileDesc, otherDesc, pipeDesc, type FdDesc } from './fdtable.js';
+import { readSocketTables } from './procnet.js';
+import { O_CLOEXEC } from './syscalls.js';
+
+export interface FdSnapshot {
+  fd: number;
+  cloexec: boolean;
+  desc: FdDesc;
+}
+
+export interface ProcessSnapshot {
+  pid: number;
+  ppid: number;
+  tids: number[];
+  exe: string;
+  exePath: string;
+  cmdline: string[];
+  cwd: string;
+  /** OTEL_SERVICE_NAME from /proc/PID/environ, when readable */
+  otelServiceName?: string;
+  containerId?: string;
+  fds: FdSnapshot[];
+}
+
+export interface InitialState {
+  version: 1;
+  processes: ProcessSnapshot[];
+}
+
+export interface SnapshotOptions {
+  /** with `pids`: also every descendant of those processes (default true) */
+  descendants?: boolean;
+}
+
+function tryRead(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined; // process gone or not readable: take what is there
+  }
+}
+
+function tryReadlink(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function tryReaddir(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+function numericEntries(path: string): number[] {
+  return tryReaddir(path).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+}
+
+/** ppid from /proc/PID/stat (fields after the comm, which may itself hold spaces and parens). */
+function readPpid(pid: number): number | undefined {
+  const stat = tryRead(`/proc/${pid}/stat`);
+  if (stat === undefined) return undefined;
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[1]);
+}
+
+/** Container id from a cgroup path: the 64-hex id docker, containerd, cri-o and podman put in it. */
+export function containerIdFromCgroup(text: string): string | undefined {
+  let id: string | undefined;
+  for (const line of text.split('\n')) {
+    const path = line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
+    const matches = path.match(/[0-9a-f]{64}/g);
+    if (matches) id = matches[matches.length - 1];
+  }
+  return id;
+}
+
+function envServiceName(pid: number): string | undefined {
+  const env = tryRead(`/proc/${pid}/environ`);
+  if (env === undefined) return undefined;
+  for (const kv of env.split('\0')) if (kv.startsWith('OTEL_SERVICE_NAME=')) return kv.slice(18) || undefined;
+  return undefined;
+}
+
+function fdDesc(link: string, sockets: Map<number, FdDesc>): FdDesc {
+  const sock = /^socket:\[(\d+)\]$/.exec(link);
+  if (sock) {
+    const d = sockets.get(Number(sock[1]));
+    return d ? { ...d } : { kind: 'socket', target: link };
+  }
+  if (link.startsWith('pipe:[')) return pipeDesc(link);
+  if (link.startsWith('/')) return fileDesc(link);
+  return otherDesc(link);
+}
+
+function readFds(pid: number, sockets: () => Map<number, FdDesc>): FdSnapshot[] {
+  const out: FdSnapshot[] = [];
+  for (const fd of numericEntries(`/proc/${pid}/fd`)) {
+    const link = tryReadlink(`/proc/${pid}/fd/${fd}`);
+    if (link === undefined) continue;
+    const info = tryRead(`/proc/${pid}/fdinfo/${fd}`);
+    const flags = info ? /flags:\s*([0-7]+)/.exec(info) : null;
+    const cloexec = flags ? (parseInt(flags[1], 8) & O_CLOEXEC) !== 0 : false;
+    out.push({ fd, cloexec, desc: fdDesc(link, link.startsWith('socket:') ? sockets() : EMPTY) });
+  }
+  return out;
+}
+
+const EMPTY = new Map<number, FdDesc>();
+
+function snapshotOne(pid: number, netns: Map<string, Map<number, FdDesc>>): ProcessSnapshot | undefined {
+  const ppid = readPpid(pid);
+  if (ppid === undefined) return undefined;
+  const exePath = tryReadlink(`/proc/${pid}/exe`) ?? '';
+  const comm = (tryRead(`/proc/${pid}/comm`) ?? '').trim();
+  const cmdline = (tryRead(`/proc/${pid}/cmdline`) ?? '').split('\0');
+  if (cmdline[cmdline.length - 1] === '') cmdline.pop();
+  const cgroup = tryRead(`/proc/${pid}/cgroup`);
+  const containerId = cgroup ? containerIdFromCgroup(cgroup) : undefined;
+  const otelServiceName = envServiceName(pid);
+  const sockets = (): Map<number, FdDesc> => {
+    const ns = tryReadlink(`/proc/${pid}/ns/net`) ?? 'unknown';
+    let tables = netns.get(ns);
+    if (tables === undefined) netns.set(ns, (tables = readSocketTables(pid)));
+    return tables;
+  };
+  return {
+    pid,
+    ppid,
+    tids: numericEntries(`/proc/${pid}/task`),
+    exe: exePath ? posix.basename(exePath.replace(/ \(deleted\)$/, '')) : comm,
+    exePath,
+    cmdline,
+    cwd: tryReadlink(`/proc/${pid}/cwd`) ?? '/',
+    ...(otelServiceName !== undefined ? { otelServiceName } : {}),
+    ...(containerId !== undefined ? { containerId } : {}),
+    fds: readFds(pid, sockets),
+  };
+}
+
+/** Snapshot of every process, or of `pids` (and, by default, their descendants). */
+export function snapshotProc(pids?: number[], opts: SnapshotOptions = {}): InitialState {
+  const all = numericEntries('/proc');
+  let wanted: number[];
+  if (pids === undefined) wanted = all;
+  else if (opts.descendants === false) wanted = [...new Set(pids)];
+  else {
+    const children = new Map<number, number[]>();
+    for (const pid of all) {
+      const ppid = readPpid(pid);
+      if (ppid === undefined) continue;
+      let list = children.get(ppid);
+      if (!list) children.set(ppid, (list = []));
+      list.push(pid);
+    }
+    const set = new Set<number>();
+    const todo = [...pids];
+    while (todo.length) {
+      const p = todo.pop()!;
+      if (set.has(p)) continue;
+      set.add(p);
+      todo.push(...(children.get(p) ?? []));
+    }
+    wanted = [...set].sort((a, b) => a - b);
+  }
+  const netns = new Map<string, Map<number, FdDesc>>();
+  const processes: ProcessSnapshot[] = [];
+  for (const pid of wanted) {
+    const p = snapshotOne(pid, netns);
+    if (p) processes.push(p);
+  }
+  return { version: 1, processes };
+}

@@ -1,0 +1,119 @@
+// What a system call means for the correlator, decided once per syscall number (from the name the probe fills
+// in) and cached: which argument is an fd, whether the result is a byte count, and how it changes the fd table.
+
+export const enum Effect {
+  None,
+  Open, // open(path, flags): flags in args[1]
+  OpenAt, // openat(dirfd, path, flags): flags in args[2]
+  OpenAt2, // openat2(dirfd, path, how, size): flags behind a pointer, unknown
+  Creat,
+  Socket,
+  Connect,
+  Accept,
+  Accept4,
+  Bind,
+  Pipe,
+  SocketPair,
+  Dup,
+  Dup2,
+  Dup3,
+  Fcntl,
+  Close,
+  CloseRange,
+  Chdir,
+  Fchdir,
+  Listen,
+}
+
+export interface SyscallClass {
+  /** argument index holding the fd the call works on, -1 if none */
+  fdArg: number;
+  /** a non-negative return value is a byte count */
+  bytes: boolean;
+  effect: Effect;
+}
+
+const FD0_BYTES = [
+  'read', 'write', 'pread64', 'pwrite64', 'readv', 'writev', 'preadv', 'pwritev', 'preadv2', 'pwritev2',
+  'recvfrom', 'sendto', 'recvmsg', 'sendmsg', 'sendfile', 'splice', 'tee', 'copy_file_range', 'vmsplice',
+];
+const FD0 = [
+  'fstat', 'lseek', 'ioctl', 'fsync', 'fdatasync', 'ftruncate', 'getdents', 'getdents64', 'flock', 'fchmod',
+  'fchown', 'fstatfs', 'fadvise64', 'fallocate', 'sync_file_range', 'readahead', 'shutdown', 'getsockname',
+  'getpeername', 'setsockopt', 'getsockopt', 'recvmmsg', 'sendmmsg', 'fgetxattr', 'fsetxattr', 'flistxattr',
+  'fremovexattr', 'syncfs', 'inotify_add_watch', 'fanotify_mark', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2',
+  'epoll_ctl', 'timerfd_settime', 'timerfd_gettime',
+];
+const EFFECTS: Record<string, [Effect, number]> = {
+  open: [Effect.Open, -1],
+  openat: [Effect.OpenAt, -1],
+  openat2: [Effect.OpenAt2, -1],
+  creat: [Effect.Creat, -1],
+  socket: [Effect.Socket, -1],
+  connect: [Effect.Connect, 0],
+  accept: [Effect.Accept, 0],
+  accept4: [Effect.Accept4, 0],
+  bind: [Effect.Bind, 0],
+  listen: [Effect.Listen, 0],
+  pipe: [Effect.Pipe, -1],
+  pipe2: [Effect.Pipe, -1],
+  socketpair: [Effect.SocketPair, -1],
+  dup: [Effect.Dup, 0],
+  dup2: [Effect.Dup2, 0],
+  dup3: [Effect.Dup3, 0],
+  fcntl: [Effect.Fcntl, 0],
+  close: [Effect.Close, 0],
+  close_range: [Effect.CloseRange, -1],
+  chdir: [Effect.Chdir, -1],
+  fchdir: [Effect.Fchdir, 0],
+};
+
+const BYTES = new Set(FD0_BYTES);
+const FDS = new Set(FD0);
+
+export function classify(name: string): SyscallClass {
+  const eff = EFFECTS[name];
+  if (eff) return { fdArg: eff[1], bytes: false, effect: eff[0] };
+  if (BYTES.has(name)) return { fdArg: 0, bytes: true, effect: Effect.None };
+  if (FDS.has(name)) return { fdArg: 0, bytes: false, effect: Effect.None };
+  return { fdArg: -1, bytes: false, effect: Effect.None };
+}
+
+/** Cache by syscall number (x86_64 numbers stay below 1024; others fall back to the name). */
+export class SyscallClassifier {
+  private readonly byNr: (SyscallClass | undefined)[] = new Array(1024);
+  private readonly byName = new Map<string, SyscallClass>();
+
+  of(nr: number, name: string): SyscallClass {
+    if (nr >= 0 && nr < 1024) {
+      let c = this.byNr[nr];
+      if (c === undefined) this.byNr[nr] = c = classify(name);
+      return c;
+    }
+    let c = this.byName.get(name);
+    if (c === undefined) this.byName.set(name, (c = classify(name)));
+    return c;
+  }
+}
+
+/** Argument registers are 64-bit; fds and flags are C ints. Accepts values decoded signed or unsigned. */
+export function argInt(v: number): number {
+  if (v >= 2 ** 31 && v < 2 ** 32) return v - 2 ** 32; // 32-bit register value of a negative int
+  if (v >= 2 ** 63) return -1; // unsigned 64-bit of a negative number: magnitude lost in a double
+  return v;
+}
+
+export const O_CLOEXEC = 0o2000000;
+export const SOCK_CLOEXEC = 0o2000000;
+export const AT_FDCWD = -100;
+export const F_DUPFD = 0;
+export const F_DUPFD_CLOEXEC = 1030;
+export const F_SETFD = 2;
+export const FD_CLOEXEC = 1;
+export const CLOSE_RANGE_UNSHARE = 2;
+export const CLOSE_RANGE_CLOEXEC = 4;
+export const AF_UNIX = 1;
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
