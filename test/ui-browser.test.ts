@@ -119,6 +119,14 @@ describe('web UI in chromium', () => {
       expect(await page.locator('#breakdown').innerText()).toMatch(/recvfrom[\s\S]*outside system calls/);
       await page.screenshot({ path: join(ARTIFACTS, 'ui-synthetic-detail.png'), fullPage: true });
 
+      // The name filter narrows the spectrogram to matching spans (here: the one slow report).
+      const allCells = Number(await page.locator('#spectrogram').getAttribute('data-visible-cells'));
+      await page.fill('#filter-name', 'REPORT');
+      await page.waitForFunction(() => document.getElementById('spectrogram')!.dataset.visibleCells === '1');
+      expect(await page.locator('#list-panel').isHidden()).toBe(true);
+      await page.fill('#filter-name', '');
+      await page.waitForFunction((n) => document.getElementById('spectrogram')!.dataset.visibleCells === String(n), allCells);
+
       // The hostile span: filter to its process, select everything, open it. Its content must stay text.
       await page.selectOption('#filter-pid', '300');
       await page.waitForFunction(() => document.getElementById('spectrogram')!.dataset.visibleCells === '1');
