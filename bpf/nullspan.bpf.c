@@ -80,7 +80,10 @@ struct {
 	__type(value, struct ns_scratch);
 } scratch SEC(".maps");
 
-/** execve/execveat path read at syscall entry, keyed by tid: after a successful exec the caller's memory is gone. */
+/** execve/execveat path of a successful exec, keyed by tid: saved from the kernel's copy (bprm->filename) at
+ * sched_process_exec for the syscall's exit record, because the caller's memory is gone by then. (Reading it at
+ * syscall entry is not reliable: a just-forked child often has the string's page not yet mapped, and BPF cannot
+ * fault it in.) A failed exec keeps the caller's memory, so its path is read at exit like any other. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 128);
@@ -304,17 +307,6 @@ static __always_inline bool check_marker(struct task_struct *task, long nr, cons
 	return true;
 }
 
-static __always_inline void save_exec_path(const __u64 *args, long nr, __u32 tid)
-{
-	struct ns_scratch *s = cpu_scratch();
-	if (!s)
-		return;
-	const char *path = (const char *)(nr == __NR_execve ? args[0] : args[1]);
-	if (bpf_probe_read_user_str(s->buf, NS_PATH_MAX, path) < 0)
-		s->buf[0] = 0;
-	bpf_map_update_elem(&exec_paths, &tid, s->buf, BPF_ANY);
-}
-
 /* ---- syscalls ---- */
 
 SEC("tp_btf/sys_enter")
@@ -359,8 +351,6 @@ int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 	st->ts = ts;
 	st->nr = id;
 	st->inflight = 1;
-	if (id == __NR_execve || id == __NR_execveat)
-		save_exec_path(st->args, id, (__u32)bpf_get_current_pid_tgid());
 	return 0;
 }
 
@@ -431,13 +421,12 @@ static __always_inline void emit_syscall_full(struct ns_task_state *st, __u32 de
 	r->fds[0] = r->fds[1] = -1;
 
 	if (NS_DESC_PATH(desc)) {
-		if (nr == __NR_execve || nr == __NR_execveat) {
-			__u32 tid = (__u32)pid_tgid;
-			const char *saved = bpf_map_lookup_elem(&exec_paths, &tid);
-			if (saved) {
-				r->path_len = copy_path(s, off, saved, true);
-				bpf_map_delete_elem(&exec_paths, &tid);
-			}
+		__u32 tid = (__u32)pid_tgid;
+		const char *saved = (nr == __NR_execve || nr == __NR_execveat) && ret == 0
+					    ? bpf_map_lookup_elem(&exec_paths, &tid) : NULL;
+		if (saved) {
+			r->path_len = copy_path(s, off, saved, true);
+			bpf_map_delete_elem(&exec_paths, &tid);
 		} else {
 			r->path_len = copy_path(s, off, (const char *)arg_at(st, NS_DESC_PATH(desc) - 1), false);
 		}
@@ -556,7 +545,11 @@ int BPF_PROG(ns_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		return 0;
 	struct ns_exec *r = (void *)s->buf;
 	__u32 off = sizeof(*r);
-	long n = bpf_probe_read_kernel_str(s->buf + off, path_limit(), BPF_CORE_READ(bprm, filename));
+	const char *filename = BPF_CORE_READ(bprm, filename);
+	long n = bpf_probe_read_kernel_str(s->buf + off, path_limit(), filename);
+	/* for the execve syscall record (see exec_paths) */
+	__u32 tid = p->pid;
+	bpf_map_update_elem(&exec_paths, &tid, s->buf + off, BPF_ANY);
 	r->filename_len = n > 0 ? n - 1 : 0;
 	off += r->filename_len;
 

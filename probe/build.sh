@@ -18,9 +18,9 @@ cd "$here"
 nodedir=()
 [ -f /usr/include/node/node.h ] && nodedir=(--nodedir=/usr)
 if [ ! -f build/Makefile ] || [ binding.gyp -nt build/Makefile ]; then
-  npx node-gyp configure "${nodedir[@]}" >/dev/null
+  npx node-gyp configure --loglevel=warn "${nodedir[@]}" >/dev/null
 fi
-npx node-gyp build "${nodedir[@]}" >/dev/null
+npx node-gyp build --loglevel=warn "${nodedir[@]}" >/dev/null
 
 node tools/gen-syscalls.mjs
 cc -I"$root/bpf" -o build/layout tools/layout.c

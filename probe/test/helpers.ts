@@ -1,0 +1,45 @@
+// Shared by the probe tests: compile a C fixture, and run a probe while collecting every decoded event.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { decodeBatch, Probe, type ProbeEvent, type ProbeOptions } from '../src/index.js';
+
+export function compileFixture(name: string): string {
+  const out = join(mkdtempSync(join(tmpdir(), 'nullspan-probe-')), name);
+  execFileSync('cc', ['-O1', '-o', out, new URL(`./fixtures/${name}.c`, import.meta.url).pathname]);
+  return out;
+}
+
+export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+/** An open probe whose batches are decoded into `events` as they arrive; `finish()` closes it and waits for
+ * the last batch. */
+export function collectingProbe(opts: ProbeOptions = {}) {
+  const probe = Probe.open(opts);
+  const events: ProbeEvent[] = [];
+  let count = 0;
+  const done = (async () => {
+    for await (const batch of probe.batches()) {
+      count += batch.count;
+      events.push(...decodeBatch(batch.bytes));
+    }
+  })();
+  return {
+    probe,
+    events,
+    records: () => count,
+    async finish() {
+      await probe.close();
+      await done;
+      return events;
+    },
+  };
+}
