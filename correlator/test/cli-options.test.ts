@@ -70,7 +70,7 @@ describe('parseCommandLine', () => {
     expect(cl.options.syscalls).toEqual(['read', 'write']);
     expect(cl.options.mergeThreshold).toBe(250_000);
     expect(parseCommandLine(['attach', '--syscalls', 'all'], {}).options.syscalls).toBe('all');
-    expect(parseCommandLine(['attach'], {}).options.syscalls).toBeUndefined();
+    expect(parseCommandLine(['attach'], {}).options.syscalls).toBe('all');
   });
 
   it.each([

@@ -52,12 +52,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'min-duration', type: 'duration', value: 'DURATION', default: '0', commands: OUTPUT,
     help: 'Print and export only traces whose root span lasts at least DURATION (`500us`, `2ms`, `1s`; a bare ' +
       'number is milliseconds).' },
-  { name: 'syscalls', alias: 's', type: 'string', value: 'LIST', default: 'default', commands: TRACING,
-    help: 'System calls to record: comma-separated names, `all`, or `default` (file, network, process and ' +
-      'memory-mapping calls). Markers and process events are always recorded.' },
+  { name: 'syscalls', alias: 's', type: 'string', value: 'LIST', default: 'all', commands: TRACING,
+    help: 'System calls to record: comma-separated names (`openat,read,write,connect`) or `all`. Markers and ' +
+      'process events are always recorded.' },
   { name: 'markers', type: 'string', value: 'WHICH', default: 'traced', choices: ['traced', 'all'], commands: TRACING,
     help: 'Take markers from the traced processes only (`traced`) or from every process on the host (`all`).' },
-  { name: 'snaplen', type: 'bytes', value: 'BYTES', default: '256', commands: TRACING,
+  { name: 'snaplen', type: 'bytes', value: 'BYTES', default: '4096', commands: TRACING,
     help: 'Bytes captured of each marker and path argument.' },
   { name: 'ring-size', type: 'bytes', value: 'BYTES', default: '16M', commands: TRACING,
     help: 'Size of the kernel ring buffer (a power of two; `K`/`M` suffixes). Larger rings drop less under bursts.' },
@@ -67,7 +67,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'no-merge', type: 'boolean', commands: TRACING.concat('replay'), help: 'Keep every system call on its own.' },
   { name: 'outside-spans', type: 'boolean', commands: TRACING.concat('replay'),
     help: 'Also export system calls made outside any span (grouped per process).' },
-  { name: 'max-open-spans', type: 'integer', value: 'N', default: '100000', commands: TRACING.concat('replay'),
+  { name: 'max-open-spans', type: 'integer', value: 'N', default: '10000', commands: TRACING.concat('replay'),
     help: 'Bound on spans open at once; beyond it the oldest are closed as incomplete (and counted).' },
   { name: 'ui', type: 'boolean', commands: ['run', 'attach', 'replay'],
     help: 'Also serve the web UI (latency spectrogram and drill-down) while tracing.' },
@@ -104,7 +104,7 @@ export interface CliOptions {
   noOtlp: boolean;
   write?: string;
   minDuration: number;
-  syscalls: string[] | 'all' | undefined;
+  syscalls: string[] | 'all';
   markers: 'traced' | 'all';
   snaplen: number;
   ringSize: number;
@@ -234,7 +234,7 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv = proces
   }
   out.endpointExplicit = values.endpoint !== undefined;
   const syscalls = out.syscalls as string;
-  out.syscalls = syscalls === 'default' ? undefined : syscalls === 'all' ? 'all' : syscalls.split(',').filter(Boolean);
+  out.syscalls = syscalls === 'all' ? 'all' : syscalls.split(',').map((n) => n.trim()).filter(Boolean);
   const options = out as unknown as CliOptions;
 
   const positionals = parsed.positionals;

@@ -1,0 +1,108 @@
+// Live tracing shared by `run` and `attach`: the probe's batches go verbatim to the capture file (--write) and,
+// decoded, into the session; stop() detaches the probe, drains what the kernel still held, closes the spans left
+// open and waits for every output.
+
+import { hostname } from 'node:os';
+import type { Probe, ProbeOptions } from '@nullspan/probe';
+import { CaptureWriter } from '../capture.js';
+import type { Clock } from '../model.js';
+import type { InitialState } from '../state/snapshot.js';
+import { missingAddonError } from './setup-check.js';
+import type { CliOptions } from './options.js';
+import { TraceSession } from './session.js';
+import type { Terminal } from './terminal.js';
+
+type ProbeModule = typeof import('@nullspan/probe');
+
+/** The probe options the command line asks for. */
+export function probeOptions(o: CliOptions, pids: number[]): ProbeOptions {
+  return { pids, followChildren: true, snapLen: o.snaplen, ringSize: o.ringSize, syscalls: o.syscalls, markers: o.markers };
+}
+
+/** Monotonic → wall-clock offset, sampled once: the probe stamps events with CLOCK_MONOTONIC (= hrtime). */
+export function sampleClock(): Clock {
+  const mono = process.hrtime.bigint();
+  return { wallOffsetNs: BigInt(Date.now()) * 1_000_000n - mono };
+}
+
+/** Opens the probe, explaining an addon that was never built in terms of what to run. */
+export function openProbe(mod: ProbeModule, opts: ProbeOptions): Probe {
+  try {
+    return mod.Probe.open(opts);
+  } catch (err) {
+    if (err instanceof mod.ProbeError && /native addon could not be loaded/.test(err.message)) throw missingAddonError();
+    throw err;
+  }
+}
+
+export class LiveTrace {
+  readonly session: TraceSession;
+  private readonly capture?: CaptureWriter;
+  /** resolves when the probe's stream has ended (closed, or failed: stop() then reports why) */
+  readonly pumped: Promise<void>;
+  private stopped?: Promise<void>;
+  private pumpError: unknown;
+
+  constructor(
+    private readonly mod: ProbeModule,
+    private readonly probe: Probe,
+    private readonly opts: CliOptions,
+    private readonly term: Terminal,
+    initialState: InitialState,
+    meta: Record<string, unknown>,
+  ) {
+    const clock = sampleClock();
+    const host = hostname();
+    this.session = new TraceSession(opts, term, {
+      clock, hostName: host, initialState, live: true, outputs: { export: true, print: true, ui: true },
+    });
+    if (opts.write) {
+      this.capture = CaptureWriter.create(opts.write, {
+        hostName: host,
+        wallOffsetNs: clock.wallOffsetNs.toString(),
+        idSeed: this.session.correlator.idSeed,
+        probe: { ...probeOptions(opts, []), pids: opts.pid },
+        initialState,
+        meta,
+      });
+    }
+    this.pumped = this.pump().catch((err: unknown) => {
+      this.pumpError = err;
+      void this.probe.close();
+    });
+  }
+
+  /** Starts the outputs that run beside the stream and the status line. */
+  async start(): Promise<void> {
+    await this.session.start();
+    this.term.startStatus(() => ({ events: this.probe.stats().events, ...this.session.figures(), drops: this.kernelDrops() }));
+  }
+
+  /** Stops tracing and completes every output. Safe to call more than once. */
+  stop(reason: string): Promise<void> {
+    this.stopped ??= this.finish(reason);
+    return this.stopped;
+  }
+
+  private async finish(reason: string): Promise<void> {
+    await this.probe.close();
+    await this.pumped;
+    this.term.stopStatus();
+    // The stop reason goes into the capture: spans closed at stop carry it, and replay must reproduce them.
+    this.capture?.end({ stopReason: reason, correlator: this.session.correlator.stats(), probe: this.probe.stats() });
+    await this.session.finish(reason);
+    if (this.pumpError !== undefined) throw this.pumpError;
+  }
+
+  private async pump(): Promise<void> {
+    for await (const batch of this.probe.batches()) {
+      this.capture?.writeBatch(batch.bytes);
+      this.session.push(this.mod.decodeBatch(batch.bytes));
+    }
+  }
+
+  private kernelDrops(): number {
+    const d = this.probe.stats().drops;
+    return d.syscall + d.marker + d.process;
+  }
+}

@@ -1,0 +1,84 @@
+// `nullspan run -- COMMAND ARGS...`: spawn COMMAND already traced (children included), trace until it exits,
+// complete every output, and exit with its exit code.
+
+import { accessSync, constants as fsc, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { snapshotProc } from '../state/snapshot.js';
+import { CliError, UsageError } from './errors.js';
+import { LiveTrace, openProbe, probeOptions } from './live.js';
+import type { CliOptions } from './options.js';
+import { loadProbe } from './setup-check.js';
+import { exitCodeForSignal, nextStopSignal, onStopSignal, type StopSignal } from './signals.js';
+import { Terminal } from './terminal.js';
+
+/** How long a command that was sent our SIGINT/SIGTERM gets to end (and finish its spans) before we detach. */
+const SIGNAL_GRACE_MS = 2000;
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, fsc.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The shell would say "not found" in its own words and exit 127; say it in ours first. */
+function assertCommandExists(command: string): void {
+  const found = command.includes('/')
+    ? isExecutable(command)
+    : (process.env.PATH ?? '').split(delimiter).some((dir) => dir && isExecutable(join(dir, command)));
+  if (!found) throw new CliError(`command not found: ${command}.`, 127);
+}
+
+export async function runCommand(argv: string[], o: CliOptions): Promise<number> {
+  if (argv.length === 0) {
+    throw new UsageError('missing command to run: put it after `--`, as in `nullspan run -- node app.js`.');
+  }
+  assertCommandExists(argv[0]);
+  const mod = await loadProbe();
+  const probe = openProbe(mod, probeOptions(o, []));
+  const term = new Terminal();
+
+  const child = probe.spawn(argv[0], argv.slice(1), { stdio: 'inherit' });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: 127, signal: null }));
+  });
+  if (child.pid === undefined) {
+    await probe.close();
+    throw new CliError(`could not start ${argv[0]}.`, 127);
+  }
+
+  const live = new LiveTrace(mod, probe, o, term, snapshotProc([child.pid]), { command: 'run', argv });
+  let interrupted: StopSignal | undefined;
+  let graceOver!: () => void;
+  const detach = new Promise<void>((resolve) => (graceOver = resolve));
+  const disposeSignals = onStopSignal((signal) => {
+    interrupted = signal;
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    setTimeout(graceOver, SIGNAL_GRACE_MS).unref();
+  });
+
+  try {
+    await live.start();
+    await Promise.race([exited, detach, live.pumped]);
+  } finally {
+    const childDone = child.exitCode !== null || child.signalCode !== null;
+    const reason = interrupted && !childDone ? `tracing stopped by ${interrupted}` : 'traced command exited';
+    await live.stop(reason);
+    disposeSignals();
+  }
+
+  if (o.ui && !interrupted && live.session.uiUrl) {
+    term.notice(`${argv[0]} exited; the web UI stays up at ${live.session.uiUrl} until Ctrl-C.`);
+    const { signal, dispose } = nextStopSignal();
+    await signal;
+    dispose();
+  }
+  await live.session.closeUi();
+
+  if (child.exitCode !== null) return child.exitCode;
+  if (child.signalCode !== null) return exitCodeForSignal(child.signalCode);
+  return exitCodeForSignal(interrupted ?? 'SIGTERM');
+}

@@ -1,0 +1,191 @@
+// One tracing session as the CLI runs it: a Correlator fed with probe events (live or from a capture) and the
+// outputs the options ask for — OTLP file, OTLP/HTTP, the terminal tree, the web UI. Live runs and replays go
+// through this same code, which is what makes a replay produce the live run's output.
+
+import type { ProbeEvent } from '@nullspan/probe';
+import { Correlator } from '../correlator.js';
+import { OtlpFileExporter } from '../export/file.js';
+import { OtlpHttpExporter } from '../export/http.js';
+import type { SpanSink } from '../export/sink.js';
+import type { Clock } from '../model.js';
+import type { InitialState } from '../state/snapshot.js';
+import { SpanStore } from '../ui/store.js';
+import { startUiServer, type UiServer } from '../ui/server.js';
+import { describeEndpoint, probeEndpoint, type EndpointCheck } from './endpoint.js';
+import { CliError } from './errors.js';
+import type { CliOptions } from './options.js';
+import type { Terminal } from './terminal.js';
+import { TraceAssembler, traceDuration, type TracedSpan } from './trace-assembler.js';
+import { COLORS, PLAIN, renderTrace, wantsColor } from './tree-printer.js';
+
+export interface SessionSetup {
+  clock: Clock;
+  hostName: string;
+  idSeed?: string;
+  initialState: InitialState;
+  /** live tracing (the UI follows new spans) vs. a replay */
+  live: boolean;
+  /** which outputs this command offers (`nullspan ui` serves a capture and exports nothing) */
+  outputs: { export: boolean; print: boolean; ui: boolean };
+}
+
+export class TraceSession {
+  readonly correlator: Correlator;
+  private readonly sinks: SpanSink[] = [];
+  private file?: OtlpFileExporter;
+  private http?: OtlpHttpExporter;
+  private endpoint?: EndpointCheck;
+  private readonly printer?: TraceAssembler;
+  /** holds spans back until their trace's root finished, for --min-duration */
+  private readonly gate?: TraceAssembler;
+  private store?: SpanStore;
+  private ui?: UiServer;
+  private spans = 0;
+  private readonly palette;
+
+  constructor(
+    private readonly opts: CliOptions,
+    private readonly term: Terminal,
+    private readonly setup: SessionSetup,
+  ) {
+    this.correlator = new Correlator({
+      clock: setup.clock,
+      hostName: setup.hostName,
+      idSeed: setup.idSeed,
+      maxOpenSpans: opts.maxOpenSpans,
+      exportOutsideSpans: opts.outsideSpans,
+      merge: { enabled: !opts.noMerge, slowNs: opts.mergeThreshold },
+    });
+    this.correlator.seed(setup.initialState);
+    this.palette = wantsColor(process.stdout) ? COLORS : PLAIN;
+
+    const { outputs } = setup;
+    if (outputs.export && opts.otlpFile) {
+      this.file = new OtlpFileExporter(opts.otlpFile, setup.clock, { hostName: setup.hostName });
+      this.sinks.push(this.file);
+    }
+    if (outputs.export && !opts.noOtlp) {
+      this.http = new OtlpHttpExporter(setup.clock, {
+        hostName: setup.hostName,
+        ...(opts.endpointExplicit ? { endpoint: opts.endpoint } : {}),
+      });
+      this.sinks.push(this.http);
+    }
+    if (outputs.print && opts.print) this.printer = new TraceAssembler((trace) => this.print(trace));
+    if (opts.minDuration > 0) this.gate = new TraceAssembler((trace) => this.release(trace));
+    if (outputs.ui && opts.ui) {
+      this.store = new SpanStore({ clock: setup.clock });
+    }
+
+    this.correlator.onSpan((span, proc) => {
+      this.spans++;
+      this.store?.add(span, proc);
+      if (this.gate) this.gate.add(span, proc);
+      else {
+        for (const sink of this.sinks) sink.export(span, proc);
+        this.printer?.add(span, proc);
+      }
+    });
+  }
+
+  /** Starts what runs beside the event stream: the endpoint check and the web UI. */
+  async start(): Promise<void> {
+    if (this.http) {
+      this.endpoint = await probeEndpoint(this.http.url, this.opts.endpoint);
+      if (!this.endpoint.reachable) this.term.notice(describeEndpoint(this.endpoint, this.opts.otlpFile));
+    }
+    if (this.store) {
+      this.ui = await startUiServer({
+        store: this.store,
+        host: this.opts.host,
+        port: this.opts.port,
+        token: this.opts.token,
+        jaegerUrl: this.opts.jaegerUrl,
+        live: this.setup.live,
+        correlatorStats: () => this.correlator.stats(),
+      }).catch((err: Error) => {
+        throw new CliError(err.message);
+      });
+      this.term.notice(`web UI at ${this.ui.url}`);
+    }
+  }
+
+  push(events: ProbeEvent[]): void {
+    this.correlator.pushBatch(events);
+  }
+
+  figures(): { spans: number; drops: number } {
+    const d = this.correlator.stats().drops;
+    return { spans: this.spans, drops: d.syscall + d.marker + d.process };
+  }
+
+  /**
+   * Tracing stopped: close the spans still open (as incomplete), hand every span to the outputs and wait until
+   * the file is complete and the endpoint has what it will take.
+   */
+  async finish(reason: string): Promise<void> {
+    this.correlator.close(reason);
+    this.gate?.flush();
+    this.printer?.flush();
+    if (this.file) {
+      await this.file.shutdown();
+      if (this.file.lastError) this.term.notice(`could not write all traces to ${this.opts.otlpFile}: ${this.file.lastError.message}.`);
+    }
+    if (this.http) await this.finishHttp(this.http);
+    this.reportLosses();
+  }
+
+  /** Where the web UI is served, when it is. */
+  get uiUrl(): string | undefined {
+    return this.ui?.url;
+  }
+
+  async closeUi(): Promise<void> {
+    await this.ui?.close();
+    this.ui = undefined;
+  }
+
+  private async finishHttp(http: OtlpHttpExporter): Promise<void> {
+    // Flushing to an endpoint nobody listens on would wait out the retries for nothing.
+    const now = await probeEndpoint(http.url, this.opts.endpoint);
+    if (!now.reachable) {
+      const pending = http.stats().pending;
+      if (this.endpoint?.reachable) this.term.notice(describeEndpoint(now, this.opts.otlpFile));
+      if (pending > 0 && this.endpoint?.reachable) this.term.notice(`${pending} spans were not sent to ${now.url}.`);
+      return;
+    }
+    await http.shutdown();
+    const st = http.stats();
+    if (st.dropped > 0) {
+      this.term.notice(`${st.dropped} spans could not be sent to ${now.url}${http.lastError ? ` (${http.lastError.message})` : ''}.`);
+    }
+  }
+
+  private reportLosses(): void {
+    const s = this.correlator.stats();
+    const lost = s.drops.syscall + s.drops.marker + s.drops.process;
+    if (lost > 0) {
+      this.term.notice(
+        `the kernel dropped ${lost} events (${s.drops.syscall} syscalls, ${s.drops.marker} markers, ` +
+          `${s.drops.process} process events); a larger --ring-size helps.`,
+      );
+    }
+    if (s.malformedMarkers > 0 || s.unmatchedExits > 0 || s.spansEvicted > 0) {
+      this.term.notice(
+        `${s.malformedMarkers} malformed markers, ${s.unmatchedExits} unmatched span exits, ${s.spansEvicted} spans evicted.`,
+      );
+    }
+  }
+
+  private release(trace: TracedSpan[]): void {
+    if (traceDuration(trace) < this.opts.minDuration) return;
+    for (const { span, proc } of trace) {
+      for (const sink of this.sinks) sink.export(span, proc);
+      this.printer?.add(span, proc);
+    }
+  }
+
+  private print(trace: TracedSpan[]): void {
+    this.term.out(renderTrace(trace, this.palette).join('\n') + '\n');
+  }
+}
