@@ -322,30 +322,34 @@ int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 	if (!st->traced && in_traced_cgroup())
 		st->traced = 1;
 
+	__u64 ts = 0;
+	bool marker_seen = false;
 	if (!st->traced) {
 		if (!markers_all || !is_write_nr(id))
 			return 0;
 		__u64 args[3] = { regs->di, regs->si, regs->dx };
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
-		if (!check_marker(task, id, args, true, bpf_ktime_get_ns(), pid_tgid))
+		ts = bpf_ktime_get_ns();
+		if (!check_marker(task, id, args, true, ts, pid_tgid))
 			return 0;
 		trace_thread_group(st, pid_tgid >> 32);
+		marker_seen = true;
 		/* fall through: from now on this process is traced, starting with this very write */
 	}
-	if (!syscall_selected(id) && !is_write_nr(id))
+	bool write = is_write_nr(id);
+	if (!write && !syscall_selected(id))
 		return 0;
 
-	__u64 ts = bpf_ktime_get_ns();
+	if (!ts)
+		ts = bpf_ktime_get_ns();
 	st->args[0] = regs->di;
 	st->args[1] = regs->si;
 	st->args[2] = regs->dx;
 	st->args[3] = regs->r10;
 	st->args[4] = regs->r8;
 	st->args[5] = regs->r9;
-	if (is_write_nr(id)) {
-		__u64 pid_tgid = bpf_get_current_pid_tgid();
-		check_marker(task, id, st->args, false, ts, pid_tgid);
-	}
+	if (write && !marker_seen)
+		check_marker(task, id, st->args, false, ts, bpf_get_current_pid_tgid());
 	if (!syscall_selected(id))
 		return 0;
 	st->ts = ts;

@@ -63,7 +63,7 @@ function hasBpfCapabilities(): boolean {
 }
 
 export function checkPidExists(pid: number): void {
-  if (!Number.isInteger(pid) || pid <= 0) throw new ProbeError(`${String(pid)} is not a process id.`);
+  if (!Number.isInteger(pid) || pid <= 0) throw new ProbeError(`The value ${String(pid)} is not a process id.`);
   try {
     process.kill(pid, 0);
   } catch (e) {
@@ -80,7 +80,7 @@ function resolveCgroup(path: string): { id: number; level: number; dir: string }
     throw new ProbeError(`The cgroup ${path} does not exist (looked for ${dir}).`);
   }
   if (!st.isDirectory() || !existsSync(join(dir, 'cgroup.procs')))
-    throw new ProbeError(`${dir} is not a cgroup v2 directory.`);
+    throw new ProbeError(`The path ${dir} is not a cgroup v2 directory.`);
   const rel = relative(CGROUP_ROOT, resolve(dir));
   return { id: Number(st.ino), level: rel === '' ? 0 : rel.split('/').length, dir };
 }
@@ -88,19 +88,19 @@ function resolveCgroup(path: string): { id: number; level: number; dir: string }
 export function resolveOptions(o: ProbeOptions): NativeOptions {
   const snapLen = o.snapLen ?? 4096;
   if (!Number.isInteger(snapLen) || snapLen < 1 || snapLen > CONSTANTS.NS_SNAP_MAX)
-    throw new ProbeError(`snapLen must be an integer from 1 to ${CONSTANTS.NS_SNAP_MAX} (got ${snapLen}).`);
+    throw new ProbeError(`The snapLen option must be an integer from 1 to ${CONSTANTS.NS_SNAP_MAX}, not ${snapLen}.`);
   const ringSize = o.ringSize ?? 16 << 20;
   if (!Number.isInteger(ringSize) || ringSize < 4096 || ringSize > 1 << 30 || (ringSize & (ringSize - 1)) !== 0)
-    throw new ProbeError(`ringSize must be a power of two from 4096 to 1073741824 bytes (got ${ringSize}).`);
+    throw new ProbeError(`The ringSize option must be a power of two from 4096 to 1073741824 bytes, not ${ringSize}.`);
   const markers = o.markers ?? 'traced';
-  if (markers !== 'traced' && markers !== 'all') throw new ProbeError(`markers must be 'traced' or 'all' (got ${String(markers)}).`);
+  if (markers !== 'traced' && markers !== 'all') throw new ProbeError(`The markers option must be 'traced' or 'all', not ${String(markers)}.`);
   let syscalls: number[];
   if (o.syscalls === undefined || o.syscalls === 'all') {
     syscalls = SYSCALL_NAMES.flatMap((n, nr) => (n === undefined ? [] : [nr]));
   } else {
     syscalls = o.syscalls.map((name) => {
       const nr = syscallNumber(name);
-      if (nr === undefined) throw new ProbeError(`${name} is not an x86_64 system call name.`);
+      if (nr === undefined) throw new ProbeError(`The syscalls option names ${name}, which is not an x86_64 system call.`);
       return nr;
     });
   }

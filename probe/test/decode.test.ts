@@ -1,0 +1,57 @@
+// The decoder on hand-made records: socket address forms, and corrupt input explained without losing what came
+// before it.
+import { describe, expect, it } from 'vitest';
+import { BatchDecodeError, decodeBatch } from '../src/index.js';
+import { CONSTANTS, OFFSETS, SIZES } from '../src/layout.generated.js';
+
+function syscallRecord(addr: number[]): Uint8Array {
+  const size = SIZES.ns_syscall + addr.length;
+  const buf = new Uint8Array((size + 7) & ~7);
+  const dv = new DataView(buf.buffer);
+  dv.setUint32(OFFSETS.ns_hdr_size, size, true);
+  dv.setUint16(OFFSETS.ns_hdr_kind, CONSTANTS.NS_KIND_SYSCALL, true);
+  dv.setUint32(OFFSETS.ns_hdr_tid, 7, true);
+  dv.setUint32(OFFSETS.ns_hdr_pid, 7, true);
+  dv.setUint16(OFFSETS.ns_syscall_nr, 42, true);
+  dv.setUint32(OFFSETS.ns_syscall_args, 0xffffff9c, true); // AT_FDCWD-like int, zero-extended
+  dv.setUint16(OFFSETS.ns_syscall_addr_len, addr.length, true);
+  buf.set(addr, SIZES.ns_syscall);
+  return buf;
+}
+
+const concat = (...parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) out.set(p, (o += p.length) - p.length);
+  return out;
+};
+
+describe('decodeBatch', () => {
+  it('decodes IPv6, IPv4-mapped and abstract unix socket addresses, and negative int arguments', () => {
+    const v6 = [10, 0, 0x1f, 0x90, 0, 0, 0, 0, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
+    const mapped = [10, 0, 0, 80, 0, 0, 0, 0, ...new Array(10).fill(0), 0xff, 0xff, 10, 1, 2, 3, 0, 0, 0, 0];
+    const abstract = [1, 0, 0, ...Buffer.from('nullspan')];
+    const events = decodeBatch(concat(syscallRecord(v6), syscallRecord(mapped), syscallRecord(abstract)));
+    expect(events.map((e) => e.kind === 'syscall' && e.addr)).toEqual([
+      { family: 'inet6', address: '2001:db8::1', port: 8080 },
+      { family: 'inet6', address: '::ffff:10.1.2.3', port: 80 },
+      { family: 'unix', address: '@nullspan', port: 0 },
+    ]);
+    expect(events[0].kind === 'syscall' && events[0].args[0]).toBe(-100);
+  });
+
+  it('rejects a corrupt record with a sentence and keeps the events before it', () => {
+    const good = syscallRecord([2, 0, 0, 80, 127, 0, 0, 1]);
+    const bad = new Uint8Array(32);
+    new DataView(bad.buffer).setUint32(0, 4096, true);
+    let error: unknown;
+    try {
+      decodeBatch(concat(good, bad));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BatchDecodeError);
+    expect((error as Error).message).toBe(`The record at byte ${good.length} declares an impossible size of 4096 bytes.`);
+    expect((error as BatchDecodeError).decoded).toHaveLength(1);
+  });
+});
