@@ -8,6 +8,8 @@ import {
   F_DUPFD_CLOEXEC, F_SETFD, O_CLOEXEC, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_STREAM, argInt, type SyscallClass,
 } from './syscalls.js';
 
+const EINPROGRESS = 115;
+
 export type Transport = 'tcp' | 'udp' | 'unix' | 'pipe';
 
 /** An open file description. Plain data (it also goes into InitialState / capture files as JSON). */
@@ -143,7 +145,9 @@ function unshare(owner: FdOwner): void {
 
 /** Applies a finished, successful syscall's effect on the fd table. Failed and unfinished calls change nothing. */
 export function applyFdEffect(owner: FdOwner, ev: SyscallEvent, cls: SyscallClass): void {
-  if (cls.effect === Effect.None || ev.ret < 0 || ev.unfinished) return;
+  if (cls.effect === Effect.None || ev.unfinished) return;
+  // A non-blocking connect (Node's only kind) fails with EINPROGRESS and still gets connected.
+  if (ev.ret < 0 && !(cls.effect === Effect.Connect && ev.ret === -EINPROGRESS)) return;
   const a = ev.args;
   const t = owner.fds;
   switch (cls.effect) {

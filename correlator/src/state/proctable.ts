@@ -158,14 +158,17 @@ export class ProcTable<S = unknown> {
   exit(ev: ExitEvent): void {
     const proc = this.procs.get(ev.pid);
     if (proc === undefined) return;
+    if (ev.groupDead) {
+      this.endProcess(proc, ev.ts);
+      return;
+    }
     const t = proc.threads.get(ev.tid);
     if (t !== undefined) this.removeThread(t, ev.ts);
-    if (ev.groupDead) this.endProcess(proc, ev.ts);
   }
 
   private endProcess(proc: ProcState<S>, ts: number): void {
+    proc.exited = true; // first: thread hooks see a dying process, not a thread exiting alone
     for (const t of [...proc.threads.values()]) this.removeThread(t, ts);
-    proc.exited = true;
     proc.fds.users--;
     this.procs.delete(proc.info.pid);
     this.hooks.processExit(proc, ts);

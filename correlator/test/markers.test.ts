@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { assembleMarker, MAX_MARKER_BYTES, tagKeyOf } from '../src/markers.js';
+import type { ThreadState } from '../src/state/proctable.js';
+import { Stream, collect, oneProcess } from './synthetic.js';
+
+interface Conformance {
+  in: string;
+  dir?: '>' | '<';
+  id?: number | 't' | 'p' | 'pp';
+  tags?: string[];
+  args?: [string, string][];
+  ext?: Record<string, string>;
+  error?: true;
+  incomplete?: true;
+}
+
+function conformance(): Conformance[] {
+  const md = readFileSync(fileURLToPath(new URL('../../sdk/MARKERS.md', import.meta.url)), 'utf8');
+  const block = /```jsonl\n([\s\S]*?)```/.exec(md);
+  if (!block) throw new Error('MARKERS.md has no ```jsonl block');
+  return block[1].split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Conformance);
+}
+
+function thread(tid = 77, pid = 70, ppid = 7): ThreadState {
+  const proc = { info: { pid, ppid, exe: 'x', exePath: '', cmdline: [], serviceName: 'x' } } as unknown as ThreadState['proc'];
+  return { tid, proc, stack: [], pending: null };
+}
+
+function feed(t: ThreadState, text: string | Uint8Array, len?: number) {
+  const data = typeof text === 'string' ? new TextEncoder().encode(text) : text;
+  return assembleMarker(t, { kind: 'marker', ts: 1, tid: t.tid, pid: t.proc.info.pid, cpu: 0, fd: 5, data, len: len ?? data.length });
+}
+
+describe('marker parsing: the MARKERS.md conformance block', () => {
+  const cases = conformance();
+  it('has examples of every outcome', () => {
+    expect(cases.some((c) => c.error)).toBe(true);
+    expect(cases.some((c) => c.incomplete)).toBe(true);
+    expect(cases.filter((c) => c.dir).length).toBeGreaterThan(10);
+  });
+
+  for (const c of cases) {
+    it(JSON.stringify(c.in), () => {
+      const t = thread();
+      const r = feed(t, c.in);
+      if (c.error) {
+        expect(r.kind).toBe('malformed');
+        return;
+      }
+      if (c.incomplete) {
+        expect(r.kind).toBe('pending');
+        expect(t.pending).not.toBeNull();
+        return;
+      }
+      expect(r.kind).toBe('marker');
+      if (r.kind !== 'marker') return;
+      const m = r.marker;
+      expect(m.dir).toBe(c.dir);
+      const resolved = c.id === 't' ? 77 : c.id === 'p' ? 70 : c.id === 'pp' ? 7 : c.id;
+      expect(m.id).toBe(resolved);
+      expect(m.idKind).toBe(typeof c.id === 'number' ? 'num' : c.id);
+      expect(m.tags).toEqual(c.tags);
+      expect(m.args).toEqual(c.args);
+      expect({ ...m.ext }).toEqual(c.ext);
+    });
+  }
+});
+
+describe('marker reassembly', () => {
+  it('joins a marker split across writes of one thread, and only that thread', () => {
+    const a = thread(1);
+    const b = thread(2);
+    expect(feed(a, '>:t:db.').kind).toBe('pending');
+    expect(feed(b, '>:t:other::').kind).toBe('marker'); // another thread is unaffected
+    const r = feed(a, 'query:sql=select 1:');
+    expect(r.kind).toBe('marker');
+    if (r.kind === 'marker') expect(r.marker).toMatchObject({ tags: ['db', 'query'], args: [['sql', 'select 1']], id: 1 });
+    expect(a.pending).toBeNull();
+  });
+
+  it('keeps a copy of pending bytes, not a view into the probe batch', () => {
+    const t = thread();
+    const batch = new TextEncoder().encode('xx>:t:a');
+    feed(t, batch.subarray(2));
+    batch.fill(0);
+    const r = feed(t, '::');
+    expect(r.kind).toBe('marker');
+  });
+
+  it('gives up past 64 KiB, then starts afresh', () => {
+    const t = thread();
+    expect(feed(t, '>:t:a:k=').kind).toBe('pending');
+    const chunk = 'v'.repeat(16 * 1024);
+    let last = feed(t, chunk);
+    for (let i = 0; i < 4 && last.kind === 'pending'; i++) last = feed(t, chunk);
+    expect(last.kind).toBe('malformed');
+    expect(t.pending).toBeNull();
+    expect(MAX_MARKER_BYTES).toBe(65536);
+    expect(feed(t, '>:t:b::').kind).toBe('marker');
+  });
+
+  it('a marker cut at the snap length before its final ":" is malformed, not pending', () => {
+    const t = thread();
+    const r = feed(t, '>:t:a:k=vvvv', 5000);
+    expect(r.kind).toBe('malformed');
+    expect(t.pending).toBeNull();
+  });
+
+  it('ignores writes that are not markers', () => {
+    const t = thread();
+    expect(feed(t, ' >:t:a::').kind).toBe('ignored');
+    expect(feed(t, '').kind).toBe('ignored');
+    expect(feed(t, 'hello').kind).toBe('ignored');
+  });
+
+  it('tag keys keep ["a.b"] apart from ["a","b"]', () => {
+    expect(tagKeyOf(['a.b'])).not.toBe(tagKeyOf(['a', 'b']));
+    expect(tagKeyOf(['a\\', 'b'])).not.toBe(tagKeyOf(['a\\.b']));
+  });
+
+  it('counts malformed markers in the correlator stats, ignores non-markers', () => {
+    const { c } = collect({}, oneProcess(10));
+    const s = new Stream();
+    s.marker(10, 10, '>:t:a=b::');
+    s.marker(10, 10, 'not a marker');
+    s.marker(10, 10, '>:t:ok::');
+    c.pushBatch(s.events);
+    expect(c.stats()).toMatchObject({ malformedMarkers: 1, markers: 1, spansStarted: 1 });
+  });
+});
