@@ -36,8 +36,8 @@ export class MarkerEncoder {
     buf[1] = COLON;
     let pos = encodeDecimal(buf, 2, id);
     buf[pos++] = COLON;
-    buf.set(tags, pos); // encodeTags keeps tags far below the smallest snap length
-    pos += tags.length;
+    // encodeTags keeps tags far below the smallest snap length; a loop beats set() for a few bytes
+    for (let i = 0; i < tags.length; i++) buf[pos++] = tags[i];
     buf[pos++] = COLON;
     this.pos = pos;
     this.first = true;
@@ -51,8 +51,8 @@ export class MarkerEncoder {
     let pos = start;
     if (!this.first) this.buf[pos++] = COMMA;
     if (pos + prefix.length > this.limit) return this.cut(start);
-    this.buf.set(prefix, pos);
-    pos = encodeEscaped(this.buf, pos + prefix.length, this.limit, value, ARG_ESCAPES);
+    for (let i = 0; i < prefix.length; i++) this.buf[pos++] = prefix[i];
+    pos = encodeEscaped(this.buf, pos, this.limit, value, ARG_ESCAPES);
     if (pos < 0) return this.cut(start);
     this.pos = pos;
     this.first = false;
@@ -65,8 +65,23 @@ export class MarkerEncoder {
     let pos = start;
     if (!this.first) this.buf[pos++] = COMMA;
     if (pos + prefix.length + 17 > this.limit) return this.cut(start);
-    this.buf.set(prefix, pos);
-    this.pos = encodeDecimal(this.buf, pos + prefix.length, value);
+    const buf = this.buf;
+    for (let i = 0; i < prefix.length; i++) buf[pos++] = prefix[i];
+    this.pos = encodeDecimal(buf, pos, value);
+    this.first = false;
+  }
+
+  /** A reserved arg whose value is plain ASCII bytes[off, off + len) (a trace id's hex digits). */
+  reservedAscii(prefix: Uint8Array, bytes: Uint8Array, off: number, len: number): void {
+    if (this.truncated) return;
+    const start = this.pos;
+    let pos = start;
+    if (!this.first) this.buf[pos++] = COMMA;
+    if (pos + prefix.length + len > this.limit) return this.cut(start);
+    const buf = this.buf;
+    for (let i = 0; i < prefix.length; i++) buf[pos++] = prefix[i];
+    for (let i = 0; i < len; i++) buf[pos++] = bytes[off + i];
+    this.pos = pos;
     this.first = false;
   }
 
@@ -77,8 +92,8 @@ export class MarkerEncoder {
     let pos = start;
     if (!this.first) this.buf[pos++] = COMMA;
     if (pos + bytes.length > this.limit) return this.cut(start);
-    this.buf.set(bytes, pos);
-    this.pos = pos + bytes.length;
+    for (let i = 0; i < bytes.length; i++) this.buf[pos++] = bytes[i];
+    this.pos = pos;
     this.first = false;
   }
 

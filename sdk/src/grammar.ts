@@ -397,21 +397,53 @@ export function maxEncodedLength(length: number): number {
   return length * 3;
 }
 
+// Decimal IDs are written on every marker, so this is tuned: the digits above the last eight change once per
+// 10^8 ids and are cached; the last eight are written two at a time from a table.
+const DIGIT_PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  DIGIT_PAIRS[i * 2] = D0 + ((i / 10) | 0);
+  DIGIT_PAIRS[i * 2 + 1] = D0 + (i % 10);
+}
+let cachedHigh = -1;
+let cachedHighDigits = new Uint8Array(0);
+
+/** Writes v (0 ≤ v < 10^8, an int32) as exactly eight digits. */
+function writeEightDigits(buf: Uint8Array, pos: number, v: number): void {
+  for (let k = 6; k >= 0; k -= 2) {
+    const r = v % 100;
+    v = (v - r) / 100;
+    buf[pos + k] = DIGIT_PAIRS[r * 2];
+    buf[pos + k + 1] = DIGIT_PAIRS[r * 2 + 1];
+  }
+}
+
+function writeSmallDecimal(buf: Uint8Array, pos: number, v: number): number {
+  let digits = 1;
+  for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
+  for (let p = pos + digits - 1; p >= pos; p--) {
+    buf[p] = D0 + (v % 10);
+    v = (v / 10) | 0;
+  }
+  return pos + digits;
+}
+
 /** Writes an integer (|n| ≤ 2^53 - 1) in decimal; the caller guarantees 17 bytes of room. */
 export function encodeDecimal(buf: Uint8Array, pos: number, n: number): number {
   if (n < 0) {
     buf[pos++] = MINUS;
     n = -n;
   }
-  if (n < 10) {
-    buf[pos++] = D0 + n;
-    return pos;
+  if (n < 1e8) return writeSmallDecimal(buf, pos, n | 0);
+  const high = Math.floor(n / 1e8); // < 9.1·10^7 for safe integers
+  if (high !== cachedHigh) {
+    const t = new Uint8Array(8);
+    cachedHighDigits = t.slice(0, writeSmallDecimal(t, 0, high));
+    cachedHigh = high;
   }
-  let digits = 0;
-  for (let v = n; v >= 1; v = Math.floor(v / 10)) digits++;
-  let p = pos + digits;
-  for (let v = n; p > pos; v = Math.floor(v / 10)) buf[--p] = D0 + (v % 10);
-  return pos + digits;
+  const hd = cachedHighDigits;
+  for (let i = 0; i < hd.length; i++) buf[pos++] = hd[i];
+  writeEightDigits(buf, pos, (n - high * 1e8) | 0);
+  return pos + 8;
 }
 
 function checkId(id: MarkerId): void {

@@ -32,36 +32,65 @@ export function spanIdFromHex(hex: string): number | undefined {
 }
 
 const HEX = '0123456789abcdef';
-const HEX_BYTES = new Uint8Array(512);
-for (let i = 0; i < 256; i++) {
-  HEX_BYTES[i * 2] = HEX.charCodeAt(i >> 4);
-  HEX_BYTES[i * 2 + 1] = HEX.charCodeAt(i & 15);
-}
 
-// Trace ids come from a pool of crypto-random bytes refilled 4 KiB at a time: one syscall per 256 traces.
+// Trace ids come from a pool of crypto-random bytes refilled 4 KiB at a time (one syscall per 256 traces), and
+// are kept as hex bytes in a slab: the enter marker copies them, and the string is only made if someone asks.
 const pool = new Uint8Array(4096);
 let poolPos = pool.length;
+const SLAB_IDS = 2048;
+let slab = new Uint8Array(32 * SLAB_IDS);
+let slab16 = new Uint16Array(slab.buffer);
+let slabPos = 0;
+/** the two hex digits of each byte value, as one 16-bit store in the platform's byte order */
+const HEX_PAIRS = new Uint16Array(256);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+for (let i = 0; i < 256; i++) {
+  const hi = HEX.charCodeAt(i >> 4);
+  const lo = HEX.charCodeAt(i & 15);
+  HEX_PAIRS[i] = LITTLE_ENDIAN ? hi | (lo << 8) : (hi << 8) | lo;
+}
 
-/**
- * Writes a new random trace id (32 hex digits, never all zero) into buf at pos; returns pos + 32. The caller reads
- * the string back from the buffer when it needs it, so the hot path makes no intermediate string.
- */
-export function writeNewTraceId(buf: Uint8Array, pos: number): number {
+/** A trace id: 32 hex digits at bytes[off, off + 32), the string made on demand. */
+export class TraceRef {
+  bytes: Uint8Array;
+  off: number;
+  private str: string | undefined;
+
+  constructor(bytes: Uint8Array, off: number, str: string | undefined) {
+    this.bytes = bytes;
+    this.off = off;
+    this.str = str;
+  }
+
+  get hex(): string {
+    if (this.str === undefined) {
+      this.str = String.fromCharCode.apply(null, this.bytes.subarray(this.off, this.off + 32) as unknown as number[]);
+    }
+    return this.str;
+  }
+}
+
+/** A new random trace id (never all zero). */
+export function newTraceRef(): TraceRef {
   if (poolPos + 16 > pool.length) {
     randomFillSync(pool);
     poolPos = 0;
   }
-  pool[poolPos] |= 1; // never all zero
-  for (let k = 0; k < 16; k++) {
-    const b = pool[poolPos++];
-    buf[pos++] = HEX_BYTES[b * 2];
-    buf[pos++] = HEX_BYTES[b * 2 + 1];
+  if (slabPos === SLAB_IDS) {
+    slab = new Uint8Array(32 * SLAB_IDS); // the old slab lives on as long as spans of its traces do
+    slab16 = new Uint16Array(slab.buffer);
+    slabPos = 0;
   }
-  return pos;
+  pool[poolPos] |= 1;
+  const at16 = slabPos * 16;
+  for (let k = 0; k < 16; k++) slab16[at16 + k] = HEX_PAIRS[pool[poolPos + k]];
+  poolPos += 16;
+  return new TraceRef(slab, 32 * slabPos++, undefined);
 }
 
-export function newTraceId(): string {
+/** The trace id of a remote parent (already validated as 32 hex digits). */
+export function traceRefFrom(hex: string): TraceRef {
   const b = new Uint8Array(32);
-  writeNewTraceId(b, 0);
-  return String.fromCharCode.apply(null, b as unknown as number[]);
+  for (let i = 0; i < 32; i++) b[i] = hex.charCodeAt(i);
+  return new TraceRef(b, 0, hex);
 }

@@ -6,7 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { MarkerEncoder, encodeTags, reservedPrefix } from './encoder.js';
 import { ARG_ESCAPES, encodeEscaped } from './grammar.js';
-import { newSpanId, spanIdHex, writeNewTraceId } from './ids.js';
+import { newSpanId, newTraceRef, spanIdHex, traceRefFrom, type TraceRef } from './ids.js';
 import { MarkerSink, type SinkOptions } from './sink.js';
 import { formatTraceparent, injectContext, type HeaderCarrier, type TraceContext } from './tracecontext.js';
 
@@ -49,7 +49,6 @@ let encoder = new MarkerEncoder(sink.buf);
 /** true while a marker is being built in sink.buf (an arg's toString() could start another span) */
 let building = false;
 let serviceBytes: Uint8Array | undefined = encodeService(process.env.OTEL_SERVICE_NAME);
-const traceIdScratch = Buffer.alloc(32);
 
 /** Encoded tags per span name; names are usually a small fixed set, the cap keeps hostile names from growing it. */
 const tagCache = new Map<string, Uint8Array>();
@@ -151,12 +150,12 @@ export class Span {
   /** numeric marker ID, unique in this process */
   readonly id: number;
   readonly name: string;
-  /** 32 hex digits */
-  readonly traceId: string;
+  /** @internal the trace id, shared by every span of the trace in this process */
+  readonly trace: TraceRef;
   /** numeric ID of the local parent span, 0 for a local root */
   readonly parentId: number;
-  /** 16 hex digits of the parent span (local or remote), undefined for a new trace */
-  readonly parentSpanId: string | undefined;
+  /** 16 hex digits of the remote parent span, if any */
+  private readonly remoteParent: string | undefined;
   readonly traceFlags: number;
   readonly traceState: string | undefined;
   ended = false;
@@ -166,14 +165,24 @@ export class Span {
   private hex: string | undefined = undefined;
 
   /** @internal use span.start() */
-  constructor(id: number, name: string, traceId: string, parentId: number, parentSpanId: string | undefined, flags: number, traceState: string | undefined) {
+  constructor(id: number, name: string, trace: TraceRef, parentId: number, remoteParent: string | undefined, flags: number, traceState: string | undefined) {
     this.id = id;
     this.name = name;
-    this.traceId = traceId;
+    this.trace = trace;
     this.parentId = parentId;
-    this.parentSpanId = parentSpanId;
+    this.remoteParent = remoteParent;
     this.traceFlags = flags;
     this.traceState = traceState;
+  }
+
+  /** 16 hex digits of the parent span (local or remote), undefined for a new trace. */
+  get parentSpanId(): string | undefined {
+    return this.parentId !== 0 ? spanIdHex(this.parentId) : this.remoteParent;
+  }
+
+  /** The trace id: 32 hex digits. */
+  get traceId(): string {
+    return this.trace.hex;
   }
 
   /** The OpenTelemetry span id: the numeric ID as 16 hex digits. */
@@ -233,8 +242,12 @@ export class Span {
   }
 }
 
+const HEX32 = /^[0-9a-f]{32}$/;
+const HEX16 = /^[0-9a-f]{16}$/;
+
+/** A TraceContext handed in by the application (usually from extract(), but it may be anything). */
 function isValidRemote(c: TraceContext): boolean {
-  return typeof c.traceId === 'string' && c.traceId.length === 32 && typeof c.spanId === 'string' && c.spanId.length === 16 && typeof c.flags === 'number';
+  return typeof c.traceId === 'string' && HEX32.test(c.traceId) && typeof c.spanId === 'string' && HEX16.test(c.spanId) && Number.isInteger(c.flags) && c.flags >= 0 && c.flags <= 255;
 }
 
 function isSpan(p: unknown): p is Span {
@@ -251,12 +264,11 @@ export function start(name: string, args?: SpanArgs, options?: StartOptions): Sp
   const kind = options?.kind;
   let s: Span;
   if (parent !== undefined) {
-    s = new Span(id, name, parent.traceId, parent.id, parent.spanId, parent.traceFlags, parent.traceState);
+    s = new Span(id, name, parent.trace, parent.id, undefined, parent.traceFlags, parent.traceState);
   } else if (remote !== undefined) {
-    s = new Span(id, name, remote.traceId, 0, remote.spanId, remote.flags, remote.traceState);
+    s = new Span(id, name, traceRefFrom(remote.traceId), 0, remote.spanId, remote.flags, remote.traceState);
   } else {
-    writeNewTraceId(traceIdScratch, 0);
-    s = new Span(id, name, traceIdScratch.toString('latin1', 0, 32), 0, undefined, 1, undefined);
+    s = new Span(id, name, newTraceRef(), 0, undefined, 1, undefined);
   }
   if (!sink.active) return s;
   const enc = acquire();
