@@ -1,0 +1,136 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OtlpHttpExporter } from '../src/export/http.js';
+import type { ProcessInfo, SpanRecord } from '../src/model.js';
+import { CLOCK } from './synthetic.js';
+
+const PROC: ProcessInfo = { pid: 5, ppid: 1, exe: 'app', exePath: '/bin/app', cmdline: ['app'], serviceName: 'app' };
+
+/** An application span with `calls` syscall children: 1 + calls OTel spans. */
+function span(i: number, calls = 5): SpanRecord {
+  return {
+    traceId: (i + 1).toString(16).padStart(32, '0'), spanId: (i + 1).toString(16).padStart(16, '0'), name: `op${i}`,
+    kind: 'internal', start: 1000 + i, end: 2000 + i, pid: 5, tid: 5, attributes: { i: String(i) }, status: 'unset',
+    syscalls: Array.from({ length: calls }, (_, k) => ({
+      name: 'read', ts: 1000 + i, dur: 1, end: 1001 + i, tid: 5, pid: 5, ret: 1, fd: 3, count: 1, attribution: 'thread' as const,
+    })),
+  };
+}
+
+/** A real OTLP/HTTP JSON receiver on loopback; `reply` decides each response's status. */
+class Receiver {
+  server: Server;
+  spanNames: string[] = [];
+  requests = 0;
+  reply: (n: number) => number = () => 200;
+
+  constructor() {
+    this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        this.requests++;
+        const status = this.reply(this.requests);
+        if (status === 200) {
+          expect(req.url).toBe('/v1/traces');
+          expect(req.headers['content-type']).toBe('application/json');
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          for (const rs of body.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) this.spanNames.push(s.name);
+        }
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end('{}');
+      });
+    });
+  }
+
+  listen(port = 0): Promise<number> {
+    return new Promise((resolve) => this.server.listen(port, '127.0.0.1', () => resolve((this.server.address() as AddressInfo).port)));
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 10));
+}
+
+const FAST = { timeoutMs: 500, initialBackoffMs: 20, maxBackoffMs: 100, scheduledDelayMs: 10, resourceAttributes: {} };
+let receivers: Receiver[] = [];
+afterEach(async () => {
+  for (const r of receivers) await r.close().catch(() => undefined);
+  receivers = [];
+});
+
+function receiver(): Receiver {
+  const r = new Receiver();
+  receivers.push(r);
+  return r;
+}
+
+describe('OTLP/HTTP exporter against a real loopback receiver', () => {
+  it('batches spans and their syscall children into requests; flush waits for them', async () => {
+    const rx = receiver();
+    const port = await rx.listen();
+    const exp = new OtlpHttpExporter(CLOCK, { ...FAST, endpoint: `http://127.0.0.1:${port}`, maxBatchSpans: 12 });
+    expect(exp.url).toBe(`http://127.0.0.1:${port}/v1/traces`);
+    for (let i = 0; i < 10; i++) exp.export(span(i), PROC);
+    await exp.flush();
+    expect(rx.spanNames.filter((n) => n.startsWith('op'))).toHaveLength(10);
+    expect(rx.spanNames.filter((n) => n === 'read')).toHaveLength(50);
+    expect(rx.requests).toBeGreaterThanOrEqual(5); // 60 spans, at most 12 per request
+    expect(exp.stats()).toMatchObject({ exported: 60, dropped: 0, pending: 0, failedAttempts: 0 });
+    await exp.shutdown();
+  });
+
+  it('dead endpoint: bounded queue, counted drops, then catches up when the endpoint comes back', async () => {
+    const probe = receiver();
+    const port = await probe.listen();
+    await probe.close(); // nothing listens on `port` now
+    receivers = [];
+    const exp = new OtlpHttpExporter(CLOCK, { ...FAST, endpoint: `http://127.0.0.1:${port}`, maxQueueSpans: 30, maxBatchSpans: 12 });
+    for (let i = 0; i < 10; i++) exp.export(span(i), PROC); // 60 OTel spans offered, room for 30
+    expect(exp.stats()).toMatchObject({ pending: 30, dropped: 30 });
+    await until(() => exp.stats().failedAttempts >= 3);
+    expect(exp.stats()).toMatchObject({ pending: 30, dropped: 30, exported: 0 });
+    exp.export(span(99), PROC); // still full: dropped, memory stays bounded
+    expect(exp.stats().dropped).toBe(36);
+    const rx = receiver();
+    await rx.listen(port);
+    await exp.flush();
+    expect(exp.stats()).toMatchObject({ exported: 30, dropped: 36, pending: 0 });
+    expect(rx.spanNames.filter((n) => n.startsWith('op')).sort()).toEqual(['op0', 'op1', 'op2', 'op3', 'op4']);
+    await exp.shutdown();
+  });
+
+  it('retries 503s until accepted; gives up on a 400 and counts the loss', async () => {
+    const rx = receiver();
+    const port = await rx.listen();
+    rx.reply = (n) => (n <= 2 ? 503 : 200);
+    const exp = new OtlpHttpExporter(CLOCK, { ...FAST, endpoint: `http://127.0.0.1:${port}/` });
+    exp.export(span(1), PROC);
+    await exp.flush();
+    expect(exp.stats()).toMatchObject({ exported: 6, dropped: 0 });
+    expect(rx.requests).toBeGreaterThanOrEqual(3);
+    rx.reply = () => 400;
+    exp.export(span(2), PROC);
+    await exp.flush();
+    expect(exp.stats()).toMatchObject({ exported: 6, dropped: 6, pending: 0 });
+    await exp.shutdown();
+  });
+
+  it('shutdown with the endpoint still down counts what never left', async () => {
+    const probe = receiver();
+    const port = await probe.listen();
+    await probe.close();
+    receivers = [];
+    const exp = new OtlpHttpExporter(CLOCK, { ...FAST, endpoint: `http://127.0.0.1:${port}`, flushTimeoutMs: 200 });
+    exp.export(span(1), PROC);
+    await exp.shutdown();
+    expect(exp.stats()).toMatchObject({ exported: 0, dropped: 6, pending: 0 });
+    exp.export(span(2), PROC);
+    expect(exp.stats().dropped).toBe(12);
+  });
+});
