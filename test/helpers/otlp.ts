@@ -48,11 +48,11 @@ export function decodeOtlpJson(text: string): OtlpSpan[] {
     if (typeof hex !== 'string' || !/^([0-9a-f]{2})*$/.test(hex)) throw new Error(`OTLP JSON id is not lower-case hex: ${JSON.stringify(hex)}`);
     return Buffer.from(hex, 'hex').toString('base64');
   });
-  const err = ExportTraceServiceRequest.verify(forSchema);
-  if (err) throw new Error(`OTLP JSON does not match ExportTraceServiceRequest: ${err}`);
   const message = ExportTraceServiceRequest.fromObject(forSchema);
-  assertKnownFields(forSchema, ExportTraceServiceRequest.toObject(message, ALL_FIELDS), 'ExportTraceServiceRequest');
-  return flatten(ExportTraceServiceRequest.toObject(message, TO_OBJECT), (bytes: number[]) => Buffer.from(bytes).toString('hex'));
+  assertSameAsSchema(forSchema, ExportTraceServiceRequest.toObject(message, ALL_FIELDS), 'ExportTraceServiceRequest');
+  return flatten(ExportTraceServiceRequest.toObject(message, TO_OBJECT), (bytes: number[]) =>
+    Buffer.from(bytes).toString('hex'),
+  );
 }
 
 /** Decodes an OTLP JSON Lines file (the Collector's file exporter format). */
@@ -75,17 +75,29 @@ function mapIds(value: unknown, fn: (v: unknown) => string): unknown {
   return value;
 }
 
-/** Every field present in the JSON must be a field of the schema (toObject with defaults lists them all). */
-function assertKnownFields(json: unknown, decoded: unknown, where: string): void {
+/**
+ * Every field of the JSON must be a field of the schema and survive the schema's conversion with its value: an
+ * unknown or misspelt field, or a value of the wrong type (a string where a number belongs, ...), fails. 64-bit
+ * integers may be JSON numbers or decimal strings (the JSON mapping allows both), so scalars compare as text.
+ */
+function assertSameAsSchema(json: unknown, decoded: unknown, where: string): void {
   if (Array.isArray(json)) {
-    json.forEach((v, i) => assertKnownFields(v, (decoded as unknown[])[i], `${where}[${i}]`));
+    if (!Array.isArray(decoded) || decoded.length !== json.length) throw new Error(`OTLP JSON: ${where} is not a list the schema accepts`);
+    json.forEach((v, i) => assertSameAsSchema(v, decoded[i], `${where}[${i}]`));
     return;
   }
-  if (!json || typeof json !== 'object') return;
-  const known = decoded as Record<string, unknown>;
-  for (const [k, v] of Object.entries(json)) {
-    if (!(k in known)) throw new Error(`OTLP JSON has a field the schema does not: ${where}.${k}`);
-    if (!ID_FIELDS.has(k)) assertKnownFields(v, known[k], `${where}.${k}`);
+  if (json && typeof json === 'object') {
+    if (!decoded || typeof decoded !== 'object') throw new Error(`OTLP JSON: ${where} should not be an object`);
+    const known = decoded as Record<string, unknown>;
+    for (const [k, v] of Object.entries(json)) {
+      if (!(k in known)) throw new Error(`OTLP JSON has a field the schema does not: ${where}.${k}`);
+      assertSameAsSchema(v, known[k], `${where}.${k}`);
+    }
+    return;
+  }
+  const text = (v: unknown) => (Array.isArray(v) ? Buffer.from(v as number[]).toString('base64') : String(v));
+  if (json !== null && text(json) !== text(decoded)) {
+    throw new Error(`OTLP JSON: ${where} is ${JSON.stringify(json)}, which the schema reads as ${JSON.stringify(decoded)}`);
   }
 }
 

@@ -16,14 +16,20 @@ export class UsageError extends CliError {
   }
 }
 
+/** Ends a message with a full stop unless it already ends a sentence. */
+export function sentence(message: string): string {
+  const line = message.split('\n')[0].trim();
+  return /[.!?)]$/.test(line) ? line : `${line}.`;
+}
+
 /** Turns any thrown value into the one line nullspan prints. Errors that carry a user-facing sentence (ours, the
  * probe's, the capture reader's) are printed as they are; anything else is an internal error, still one line. */
 export function describeError(err: unknown): { message: string; exitCode: number } {
-  if (err instanceof CliError) return { message: err.message, exitCode: err.exitCode };
+  if (err instanceof CliError) return { message: sentence(err.message), exitCode: err.exitCode };
   if (err instanceof Error) {
     // ProbeError and the capture reader's errors are written for users.
-    if (err.name === 'ProbeError' || err.name === 'CaptureError' || err.name === 'CaptureFormatError') {
-      return { message: err.message, exitCode: 1 };
+    if (err.name === 'ProbeError' || err.name === 'CaptureFormatError' || err.name === 'BatchDecodeError') {
+      return { message: sentence(err.message), exitCode: 1 };
     }
     const code = (err as NodeJS.ErrnoException).code;
     const path = (err as NodeJS.ErrnoException).path;

@@ -1,0 +1,203 @@
+// End to end, as root, on the real kernel: the built `nullspan` CLI tracing shell scripts that write sysdig-style
+// markers. Checks the exported trees, exit codes, capture + replay, Ctrl-C, attach, and the errors users see.
+
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeOtlpJsonLines, type OtlpSpan } from './helpers/otlp.js';
+import { REPO, runCli, startCli, tempDir, waitForOutput } from './helpers/cli.js';
+
+const FIXTURES = join(REPO, 'test/fixtures');
+const tmp = tempDir();
+afterAll(() => tmp.remove());
+
+function readTraces(file: string): OtlpSpan[] {
+  return decodeOtlpJsonLines(readFileSync(file, 'utf8'));
+}
+
+function byName(spans: OtlpSpan[], name: string): OtlpSpan {
+  const found = spans.filter((s) => s.name === name);
+  expect(found, `exactly one span named ${name}`).toHaveLength(1);
+  return found[0];
+}
+
+function childrenOf(spans: OtlpSpan[], parent: OtlpSpan): OtlpSpan[] {
+  return spans.filter((s) => s.parentSpanId === parent.spanId && s.traceId === parent.traceId);
+}
+
+/** Every span's parent is in its trace (or it is a root). */
+function expectConnectedTraces(spans: OtlpSpan[]): void {
+  const ids = new Set(spans.map((s) => `${s.traceId}/${s.spanId}`));
+  for (const s of spans) {
+    if (s.parentSpanId) expect(ids.has(`${s.traceId}/${s.parentSpanId}`), `parent of ${s.name}`).toBe(true);
+  }
+}
+
+describe('nullspan run on a shell script with nested markers', () => {
+  const traces = join(tmp.dir, 'nested.jsonl');
+  const capture = join(tmp.dir, 'nested.nscap');
+  const written = join(tmp.dir, 'inner.txt');
+  let live: Awaited<ReturnType<typeof runCli>>;
+
+  beforeAll(async () => {
+    live = await runCli([
+      'run', '--print', '--no-otlp', '--otlp-file', traces, '--write', capture, '--',
+      'sh', join(FIXTURES, 'nested-markers.sh'), written, '5',
+    ]);
+  });
+
+  it("exits with the command's exit code and leaves nothing on stderr", () => {
+    expect(live.code, live.stderr).toBe(5);
+    expect(live.stderr).toBe('');
+  });
+
+  it('exports the spans nested as written, with the syscalls under the span that made them', () => {
+    const spans = readTraces(traces);
+    expectConnectedTraces(spans);
+    const job = byName(spans, 'job');
+    const step = byName(spans, 'job.step');
+    expect(job.parentSpanId).toBe('');
+    expect(step.parentSpanId).toBe(job.spanId);
+    expect(step.traceId).toBe(job.traceId);
+    expect(job.attributes.user).toBe('alice');
+    expect(step.attributes).toMatchObject({ n: '1', rows: '3' });
+    expect(job.resource['process.executable.name']).toBe('sh');
+
+    const jobCalls = childrenOf(spans, job).filter((s) => s.name !== 'job.step');
+    const stepCalls = childrenOf(spans, step);
+    // the outer span opened /etc/hostname; the inner one created the output file and wrote to it
+    expect(jobCalls.some((c) => c.name === 'openat' && c.attributes['file.path'] === '/etc/hostname')).toBe(true);
+    expect(jobCalls.some((c) => c.attributes['file.path'] === written)).toBe(false);
+    expect(stepCalls.some((c) => c.name === 'openat' && c.attributes['file.path'] === written)).toBe(true);
+    expect(stepCalls.some((c) => c.name === 'write' && c.attributes['syscall.target'] === written && c.attributes['syscall.bytes'] === 18)).toBe(true);
+    // children stay inside their parent's interval (Jaeger flags anything else as clock skew)
+    for (const c of [...jobCalls, ...stepCalls]) {
+      const parent = c.parentSpanId === job.spanId ? job : step;
+      expect(c.startTimeUnixNano >= parent.startTimeUnixNano && c.endTimeUnixNano <= parent.endTimeUnixNano).toBe(true);
+    }
+  });
+
+  it('prints the same tree on the terminal', () => {
+    const lines = live.stdout.split('\n');
+    const job = lines.findIndex((l) => /^ {2}job {2}/.test(l));
+    const step = lines.findIndex((l) => /^ {4}job\.step {2}/.test(l));
+    expect(job).toBeGreaterThan(0);
+    expect(step).toBeGreaterThan(job);
+    expect(lines.slice(job, step).some((l) => /^ {4}· openat {2}\/etc\/hostname/.test(l))).toBe(true);
+    expect(lines.slice(step).some((l) => l.startsWith('      · openat  ' + written))).toBe(true);
+  });
+
+  it('writes the capture with mode 0600, and replay reproduces the live output exactly', async () => {
+    expect(statSync(capture).mode & 0o777).toBe(0o600);
+    const replayed = join(tmp.dir, 'replayed.jsonl');
+    const replay = await runCli(['replay', '--print', '--no-otlp', '--otlp-file', replayed, capture]);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(readFileSync(replayed, 'utf8')).toBe(readFileSync(traces, 'utf8'));
+    expect(replay.stdout).toBe(live.stdout);
+  });
+
+  it('replays a truncated capture up to the damage, then fails with the offset', async () => {
+    const damaged = join(tmp.dir, 'damaged.nscap');
+    writeFileSync(damaged, readFileSync(capture), { mode: 0o600 });
+    truncateSync(damaged, statSync(damaged).size - 7);
+    const out = join(tmp.dir, 'damaged.jsonl');
+    const replay = await runCli(['replay', '--no-otlp', '--otlp-file', out, damaged]);
+    expect(replay.code).toBe(1);
+    expect(replay.stderr).toMatch(/^nullspan: .*damaged\.nscap: file truncated inside a block .* at byte offset \d+; everything before it was replayed\.\n$/);
+    // the damage is in the end block, so every batch before it made it through
+    expect(readTraces(out).map((s) => s.name).sort()).toEqual(readTraces(traces).map((s) => s.name).sort());
+  });
+});
+
+describe('nullspan run: exit codes and interruption', () => {
+  it('reports death by signal as 128 + the signal number', async () => {
+    const r = await runCli(['run', '--no-otlp', '--', 'sh', '-c', 'kill -TERM $$']);
+    expect(r.code).toBe(143);
+  });
+
+  it('on SIGINT flushes finished spans, closes open ones as incomplete, detaches and exits 130', async () => {
+    const traces = join(tmp.dir, 'interrupted.jsonl');
+    const cli = startCli(['run', '--no-otlp', '--otlp-file', traces, '--', 'sh', join(FIXTURES, 'interruptible.sh')]);
+    await waitForOutput(cli, (out) => /ready \d+/.test(out));
+    const scriptPid = Number(/ready (\d+)/.exec(cli.stdout())![1]);
+    try {
+      cli.child.kill('SIGINT');
+      const r = await cli.done;
+      expect(r.code, r.stderr).toBe(130);
+      const spans = readTraces(traces);
+      expectConnectedTraces(spans);
+      const finished = byName(spans, 'finished');
+      expect(finished.attributes['nullspan.incomplete']).toBeUndefined();
+      expect(childrenOf(spans, finished).some((c) => c.attributes['file.path'] === '/etc/hostname')).toBe(true);
+      const open = byName(spans, 'left-open');
+      expect(open.attributes['nullspan.incomplete']).toBe('tracing stopped by SIGINT');
+      // the script ignored SIGINT and still runs: nullspan detached from it rather than waiting
+      expect(() => process.kill(scriptPid, 0)).not.toThrow();
+    } finally {
+      try {
+        process.kill(scriptPid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+});
+
+describe('nullspan attach', () => {
+  it('traces a running process until it exits', async () => {
+    const traces = join(tmp.dir, 'attached.jsonl');
+    const target = spawn('sh', [join(FIXTURES, 'marker-loop.sh'), '3'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve) => target.stdout!.once('data', () => resolve()));
+      const cli = startCli(['attach', '--pid', String(target.pid), '--no-otlp', '--otlp-file', traces]);
+      await waitForOutput(cli, (_, err) => err.includes(`tracing pid ${target.pid}`));
+      target.stdin!.end('go\n');
+      const r = await cli.done;
+      expect(r.code, r.stderr).toBe(0);
+      const ticks = readTraces(traces).filter((s) => s.name === 'tick');
+      expect(ticks.map((t) => t.attributes.i).sort()).toEqual(['0', '1', '2']);
+      expect(new Set(ticks.map((t) => t.traceId)).size).toBe(3);
+      for (const t of ticks) expect(t.resource['process.pid']).toBe(target.pid);
+    } finally {
+      target.kill('SIGKILL');
+    }
+  });
+});
+
+describe('nullspan errors are one sentence on stderr with a non-zero exit', () => {
+  const oneSentence = /^nullspan: [^\n]+[.)]\n$/;
+
+  it.each([
+    [['run', '--bogus', '--', 'true'], 2, /unknown option --bogus/],
+    [['run'], 2, /missing command to run/],
+    [['run', '--', 'no-such-command-xyz'], 127, /command not found: no-such-command-xyz/],
+    [['frob'], 2, /unknown command "frob"/],
+    [['attach'], 2, /needs --pid PID/],
+    [['attach', '--pid', '999999999'], 1, /Process 999999999 does not exist/],
+    [['replay'], 2, /needs the capture FILE/],
+    [['replay', '/nonexistent/capture'], 1, /\/nonexistent\/capture: no such file or directory/],
+  ])('%j', async (args, code, message) => {
+    const r = await runCli(args as string[]);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toMatch(oneSentence);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a file that is not a capture', async () => {
+    const bogus = join(tmp.dir, 'bogus.nscap');
+    writeFileSync(bogus, 'this is not a capture file\n');
+    const r = await runCli(['replay', bogus]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(oneSentence);
+    expect(r.stderr).toContain('not a nullspan capture file (bad magic) at byte offset 0');
+  });
+
+  it('not root', async () => {
+    const r = await runCli(['run', '--no-otlp', '--', 'true'], { uid: 65534, gid: 65534 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(oneSentence);
+    expect(r.stderr).toMatch(/needs root \(or the CAP_BPF and CAP_PERFMON capabilities\)/);
+  });
+});
