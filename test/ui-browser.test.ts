@@ -187,6 +187,9 @@ describe('web UI in chromium', () => {
       // 2. Serve it with `nullspan ui CAPTURE` and open the printed URL.
       ui = spawn(process.execPath, [NULLSPAN, 'ui', capture, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
       const url = await printedUrl(ui);
+      // The pipeline must have produced the span before the UI can show it: say so plainly if it did not.
+      const found = (await (await fetch(new URL('/api/spans?name=slow.report', url))).json()) as { total: number };
+      expect(found.total, `spans named slow.report in the capture (nullspan run said: ${run.output})`).toBe(1);
       const { page, problems } = await openUi(url);
       await page.waitForFunction(() => Number(document.getElementById('spectrogram')!.dataset.visibleCells) > 0);
 
