@@ -1,6 +1,6 @@
 // The web UI in a real browser (Debian's chromium driven by playwright-core).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -213,7 +213,48 @@ describe('web UI in chromium', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('live: nullspan run --ui shows spans of a real traced process as they arrive', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nullspan-ui-live-'));
+    const written = join(dir, 'live-report.txt');
+    const go = join(dir, 'go');
+    const run = spawn(process.execPath, [
+      NULLSPAN, 'run', '--ui', '--port', '0', '--no-otlp', '--',
+      process.execPath, join(ROOT, 'test', 'ui-fixtures', 'slow-writer.mjs'), written, go,
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    run.stdout!.on('data', (d) => (output += d));
+    run.stderr!.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => run.once('exit', (code) => resolve(code)));
+    try {
+      const url = await printedUrl(run);
+      const { page, problems } = await openUi(url);
+      expect(await page.locator('#live').isChecked()).toBe(true);
+      expect(await page.locator('#stats').textContent()).toMatch(/^0 spans in memory/);
+
+      // The traced process starts its work only now, with the page already watching.
+      writeFileSync(go, '');
+      await page.waitForFunction(() => Number(document.getElementById('spectrogram')!.dataset.visibleCells) > 0);
+      await page.waitForFunction(() => /^26 spans in memory/.test(document.getElementById('stats')!.textContent ?? ''));
+      await page.screenshot({ path: join(ARTIFACTS, 'ui-live-run.png') });
+
+      await dragAround(page, await slowestLitPoint(page));
+      await page.waitForSelector('#span-list tbody tr');
+      await page.locator('#span-list tbody tr').first().click();
+      await page.waitForSelector('#detail-panel:not([hidden]) .wf-row.syscall');
+      expect(await page.locator('#detail-title').textContent()).toBe('slow.report');
+      expect(await page.locator('#waterfall').innerText()).toContain(written);
+      expect(problems).toEqual([]);
+    } finally {
+      // The command has exited; `run --ui` keeps serving until Ctrl-C, then exits with the command's code.
+      run.kill('SIGINT');
+      const code = await exited;
+      rmSync(dir, { recursive: true, force: true });
+      expect(code, output).toBe(0);
+    }
+  });
 });
+
 
 function runToExit(cmd: string, args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {

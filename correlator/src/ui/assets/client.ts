@@ -228,7 +228,7 @@ function drawSpectrogram() {
   for (let b = 0; b <= buckets.length; b += perDecade) {
     const y = MARGIN.top + v.plotH - b * v.rowH;
     const ns = b === 0 ? 1000 : b === buckets.length ? Math.round(buckets[b - 1].lowNs * Math.pow(10, 1 / perDecade)) : buckets[b].lowNs;
-    ctx.fillText(fmtDuration(ns), MARGIN.left - 6, y);
+    ctx.fillText(fmtDuration(ns), MARGIN.left - 6, b === 0 ? y - 5 : y); // the lowest label clears the time axis
     ctx.beginPath();
     ctx.moveTo(MARGIN.left, y + 0.5);
     ctx.lineTo(MARGIN.left + v.plotW, y + 0.5);
