@@ -4,6 +4,7 @@
  * dropped, the last one kept may be cut, and the marker then ends with `_trunc=1`.
  */
 import { ARG_ESCAPES, TAG_ESCAPES, encodeDecimal, encodeEscaped } from './grammar.js';
+import { TID_PREFIX_ARG, lastIdDigits, lastIdHex, lastIdLength } from './ids.js';
 
 const COLON = 0x3a;
 const COMMA = 0x2c;
@@ -29,19 +30,58 @@ export class MarkerEncoder {
     this.limit = buf.length - TRUNC.length;
   }
 
+  /** the span whose `:ID:TAGS:` header is at buf[1, headerEnd), or -1 (lets a leaf span's exit reuse its enter's) */
+  headerId = -1;
+  private headerEnd = 0;
+
   /** `>:ID:TAGS:` with tags already encoded (see encodeTags). */
   begin(dir: number, id: number, tags: Uint8Array): void {
+    this.header(dir, encodeDecimal(this.buf, 2, id), tags, id);
+  }
+
+  /** begin() for the id newSpanId() just returned: its digits are copied, not computed. */
+  beginNewest(dir: number, id: number, tags: Uint8Array): void {
+    const buf = this.buf;
+    let pos = 2;
+    for (let i = 0; i < lastIdLength; i++) buf[pos++] = lastIdDigits[i];
+    this.header(dir, pos, tags, id);
+  }
+
+  private header(dir: number, pos: number, tags: Uint8Array, id: number): void {
     const buf = this.buf;
     buf[0] = dir;
     buf[1] = COLON;
-    let pos = encodeDecimal(buf, 2, id);
     buf[pos++] = COLON;
     // encodeTags keeps tags far below the smallest snap length; a loop beats set() for a few bytes
     for (let i = 0; i < tags.length; i++) buf[pos++] = tags[i];
     buf[pos++] = COLON;
     this.pos = pos;
+    this.headerEnd = pos;
+    this.headerId = id;
     this.first = true;
     this.truncated = false;
+  }
+
+  /** Starts a marker for `headerId` again, keeping its header: only the direction byte changes. */
+  reopen(dir: number): void {
+    this.buf[0] = dir;
+    this.pos = this.headerEnd;
+    this.first = true;
+    this.truncated = false;
+  }
+
+  /** `_tid=<process prefix><hex of the newest span id>` (ids.ts, localTraceId): a trace rooted at that span. */
+  newestTraceId(): void {
+    if (this.truncated) return;
+    const start = this.pos;
+    let pos = start;
+    if (!this.first) this.buf[pos++] = COMMA;
+    if (pos + TID_PREFIX_ARG.length + 16 > this.limit) return this.cut(start);
+    const buf = this.buf;
+    for (let i = 0; i < TID_PREFIX_ARG.length; i++) buf[pos++] = TID_PREFIX_ARG[i];
+    for (let i = 0; i < 16; i++) buf[pos++] = lastIdHex[i];
+    this.pos = pos;
+    this.first = false;
   }
 
   /** A reserved arg whose `_name=` prefix is pre-encoded; skipped (and flagged) when it does not fit whole. */
@@ -68,20 +108,6 @@ export class MarkerEncoder {
     const buf = this.buf;
     for (let i = 0; i < prefix.length; i++) buf[pos++] = prefix[i];
     this.pos = encodeDecimal(buf, pos, value);
-    this.first = false;
-  }
-
-  /** A reserved arg whose value is plain ASCII bytes[off, off + len) (a trace id's hex digits). */
-  reservedAscii(prefix: Uint8Array, bytes: Uint8Array, off: number, len: number): void {
-    if (this.truncated) return;
-    const start = this.pos;
-    let pos = start;
-    if (!this.first) this.buf[pos++] = COMMA;
-    if (pos + prefix.length + len > this.limit) return this.cut(start);
-    const buf = this.buf;
-    for (let i = 0; i < prefix.length; i++) buf[pos++] = prefix[i];
-    for (let i = 0; i < len; i++) buf[pos++] = bytes[off + i];
-    this.pos = pos;
     this.first = false;
   }
 

@@ -8,15 +8,45 @@ import { randomFillSync } from 'node:crypto';
 const BASE_MIN = 2 ** 40;
 const BASE_SPAN = 2 ** 52 - 2 ** 40;
 
-let nextSpanId = BASE_MIN + Math.floor(randomUnit() * BASE_SPAN);
+let lastSpanId = BASE_MIN + Math.floor(randomUnit() * BASE_SPAN);
 
 function randomUnit(): number {
   const b = randomFillSync(new Uint32Array(2));
   return (b[0] * 2 ** 21 + (b[1] >>> 11)) / 2 ** 53;
 }
 
+/**
+ * The decimal and hex digits of the id newSpanId() returned last, kept in step by incrementing them in place: the
+ * enter marker (always written right after the id is made) copies them instead of converting the number.
+ */
+export const lastIdDigits = new Uint8Array(20);
+export let lastIdLength = 0;
+/** 16 hex digits of the last id (the low half of the trace id of a trace rooted at it) */
+export const lastIdHex = new Uint8Array(16);
+
+function setDigits(n: number): void {
+  const s = String(n);
+  for (let i = 0; i < s.length; i++) lastIdDigits[i] = s.charCodeAt(i);
+  lastIdLength = s.length;
+}
+
+function setHex(n: number): void {
+  const s = spanIdHex(n);
+  for (let i = 0; i < 16; i++) lastIdHex[i] = s.charCodeAt(i);
+}
+setDigits(lastSpanId);
+setHex(lastSpanId);
+
 export function newSpanId(): number {
-  return nextSpanId++;
+  const id = ++lastSpanId;
+  let i = lastIdLength - 1;
+  while (i >= 0 && lastIdDigits[i] === 0x39) lastIdDigits[i--] = 0x30;
+  if (i < 0) setDigits(id); // 999 -> 1000: one more digit
+  else lastIdDigits[i]++;
+  let h = 15;
+  while (h >= 0 && lastIdHex[h] === 0x66 /* f */) lastIdHex[h--] = 0x30;
+  if (h >= 0) lastIdHex[h] = lastIdHex[h] === 0x39 ? 0x61 : lastIdHex[h] + 1;
+  return id;
 }
 
 /** The OpenTelemetry span id of a numeric span id: 16 lower-case hex digits. */
@@ -31,66 +61,18 @@ export function spanIdFromHex(hex: string): number | undefined {
   return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
-const HEX = '0123456789abcdef';
 
-// Trace ids come from a pool of crypto-random bytes refilled 4 KiB at a time (one syscall per 256 traces), and
-// are kept as hex bytes in a slab: the enter marker copies them, and the string is only made if someone asks.
-const pool = new Uint8Array(4096);
-let poolPos = pool.length;
-const SLAB_IDS = 2048;
-let slab = new Uint8Array(32 * SLAB_IDS);
-let slab16 = new Uint16Array(slab.buffer);
-let slabPos = 0;
-/** the two hex digits of each byte value, as one 16-bit store in the platform's byte order */
-const HEX_PAIRS = new Uint16Array(256);
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-for (let i = 0; i < 256; i++) {
-  const hi = HEX.charCodeAt(i >> 4);
-  const lo = HEX.charCodeAt(i & 15);
-  HEX_PAIRS[i] = LITTLE_ENDIAN ? hi | (lo << 8) : (hi << 8) | lo;
+/**
+ * Trace ids of traces started here: 16 random hex digits drawn once per process, then the root span's id as 16
+ * hex digits. Unique (random prefix, unique span ids), and free to make: no randomness or string per trace. The
+ * enter marker writes the cached prefix and the root id's digits; the string is only made when asked for.
+ */
+const traceIdPrefix = randomFillSync(new Uint8Array(8));
+/** `_tid=` followed by the 16 hex digits of the process prefix */
+export const TID_PREFIX_ARG = new TextEncoder().encode('_tid=' + Array.from(traceIdPrefix, (b) => b.toString(16).padStart(2, '0')).join(''));
+const TRACE_PREFIX_HEX = TID_PREFIX_ARG.subarray(5).reduce((s, c) => s + String.fromCharCode(c), '');
+
+export function localTraceId(rootId: number): string {
+  return TRACE_PREFIX_HEX + spanIdHex(rootId);
 }
 
-/** A trace id: 32 hex digits at bytes[off, off + 32), the string made on demand. */
-export class TraceRef {
-  bytes: Uint8Array;
-  off: number;
-  private str: string | undefined;
-
-  constructor(bytes: Uint8Array, off: number, str: string | undefined) {
-    this.bytes = bytes;
-    this.off = off;
-    this.str = str;
-  }
-
-  get hex(): string {
-    if (this.str === undefined) {
-      this.str = String.fromCharCode.apply(null, this.bytes.subarray(this.off, this.off + 32) as unknown as number[]);
-    }
-    return this.str;
-  }
-}
-
-/** A new random trace id (never all zero). */
-export function newTraceRef(): TraceRef {
-  if (poolPos + 16 > pool.length) {
-    randomFillSync(pool);
-    poolPos = 0;
-  }
-  if (slabPos === SLAB_IDS) {
-    slab = new Uint8Array(32 * SLAB_IDS); // the old slab lives on as long as spans of its traces do
-    slab16 = new Uint16Array(slab.buffer);
-    slabPos = 0;
-  }
-  pool[poolPos] |= 1;
-  const at16 = slabPos * 16;
-  for (let k = 0; k < 16; k++) slab16[at16 + k] = HEX_PAIRS[pool[poolPos + k]];
-  poolPos += 16;
-  return new TraceRef(slab, 32 * slabPos++, undefined);
-}
-
-/** The trace id of a remote parent (already validated as 32 hex digits). */
-export function traceRefFrom(hex: string): TraceRef {
-  const b = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) b[i] = hex.charCodeAt(i);
-  return new TraceRef(b, 0, hex);
-}

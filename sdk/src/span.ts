@@ -6,7 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { MarkerEncoder, encodeTags, reservedPrefix } from './encoder.js';
 import { ARG_ESCAPES, encodeEscaped } from './grammar.js';
-import { newSpanId, newTraceRef, spanIdHex, traceRefFrom, type TraceRef } from './ids.js';
+import { localTraceId, newSpanId, spanIdHex } from './ids.js';
 import { MarkerSink, type SinkOptions } from './sink.js';
 import { formatTraceparent, injectContext, type HeaderCarrier, type TraceContext } from './tracecontext.js';
 
@@ -33,7 +33,6 @@ export interface SdkOptions extends SinkOptions {
 const GT = 0x3e;
 const LT = 0x3c;
 const P_PARENT = reservedPrefix('p');
-const P_TRACE = reservedPrefix('tid');
 const P_TRACEPARENT = reservedPrefix('tp');
 const P_TRACESTATE = reservedPrefix('ts');
 const P_KIND = reservedPrefix('k');
@@ -150,8 +149,10 @@ export class Span {
   /** numeric marker ID, unique in this process */
   readonly id: number;
   readonly name: string;
-  /** @internal the trace id, shared by every span of the trace in this process */
-  readonly trace: TraceRef;
+  /** @internal id of the root span that started this trace here (the trace id derives from it), 0 if remote */
+  readonly traceRoot: number;
+  /** @internal trace id of a trace continued from a remote parent */
+  readonly remoteTrace: string | undefined;
   /** numeric ID of the local parent span, 0 for a local root */
   readonly parentId: number;
   /** 16 hex digits of the remote parent span, if any */
@@ -163,12 +164,14 @@ export class Span {
   statusMessage: string | undefined = undefined;
   private exitArgs: SpanArgs[] | undefined = undefined;
   private hex: string | undefined = undefined;
+  private tid: string | undefined = undefined;
 
   /** @internal use span.start() */
-  constructor(id: number, name: string, trace: TraceRef, parentId: number, remoteParent: string | undefined, flags: number, traceState: string | undefined) {
+  constructor(id: number, name: string, traceRoot: number, remoteTrace: string | undefined, parentId: number, remoteParent: string | undefined, flags: number, traceState: string | undefined) {
     this.id = id;
     this.name = name;
-    this.trace = trace;
+    this.traceRoot = traceRoot;
+    this.remoteTrace = remoteTrace;
     this.parentId = parentId;
     this.remoteParent = remoteParent;
     this.traceFlags = flags;
@@ -182,7 +185,7 @@ export class Span {
 
   /** The trace id: 32 hex digits. */
   get traceId(): string {
-    return this.trace.hex;
+    return (this.tid ??= this.remoteTrace ?? localTraceId(this.traceRoot));
   }
 
   /** The OpenTelemetry span id: the numeric ID as 16 hex digits. */
@@ -225,7 +228,8 @@ export class Span {
     if (!sink.active) return;
     const enc = acquire();
     try {
-      enc.begin(LT, this.id, tagsFor(this.name));
+      if (enc.headerId === this.id) enc.reopen(LT); // nothing written since our enter: its header is still there
+      else enc.begin(LT, this.id, tagsFor(this.name));
       if (this.status !== 'unset') {
         enc.reserved(P_STATUS, this.status);
         if (this.statusMessage !== undefined) enc.reserved(P_MESSAGE, this.statusMessage);
@@ -264,16 +268,16 @@ export function start(name: string, args?: SpanArgs, options?: StartOptions): Sp
   const kind = options?.kind;
   let s: Span;
   if (parent !== undefined) {
-    s = new Span(id, name, parent.trace, parent.id, undefined, parent.traceFlags, parent.traceState);
+    s = new Span(id, name, parent.traceRoot, parent.remoteTrace, parent.id, undefined, parent.traceFlags, parent.traceState);
   } else if (remote !== undefined) {
-    s = new Span(id, name, traceRefFrom(remote.traceId), 0, remote.spanId, remote.flags, remote.traceState);
+    s = new Span(id, name, 0, remote.traceId, 0, remote.spanId, remote.flags, remote.traceState);
   } else {
-    s = new Span(id, name, newTraceRef(), 0, undefined, 1, undefined);
+    s = new Span(id, name, id, undefined, 0, undefined, 1, undefined);
   }
   if (!sink.active) return s;
   const enc = acquire();
   try {
-    enc.begin(GT, id, tagsFor(name));
+    enc.beginNewest(GT, id, tagsFor(name));
     if (parent !== undefined) {
       enc.reservedInt(P_PARENT, parent.id);
     } else {
@@ -281,7 +285,7 @@ export function start(name: string, args?: SpanArgs, options?: StartOptions): Sp
         enc.reserved(P_TRACEPARENT, formatTraceparent(remote));
         if (remote.traceState) enc.reserved(P_TRACESTATE, remote.traceState);
       } else {
-        enc.reserved(P_TRACE, s.traceId);
+        enc.newestTraceId(); // id is the newest span id: nothing made another since
       }
       if (serviceBytes !== undefined) enc.raw(serviceBytes);
     }
