@@ -70,6 +70,21 @@ export class WallClock {
     return [sec, ns];
   }
 
+  /** Wall-clock ns as the decimal string OTLP JSON uses, without a bigint. */
+  nanoString(mono: number): string {
+    const m = Math.round(mono);
+    const ms = Math.floor(m / NS_PER_S);
+    let ns = m - ms * NS_PER_S + this.offNs;
+    let sec = ms + this.offSec;
+    if (ns >= NS_PER_S) {
+      ns -= NS_PER_S;
+      sec++;
+    }
+    if (sec <= 0) return String(BigInt(sec) * 1_000_000_000n + BigInt(ns));
+    const frac = String(ns);
+    return String(sec) + '000000000'.slice(frac.length) + frac;
+  }
+
   /** Wall-clock ns as a bigint (for display and tests). */
   wallNs(mono: number): bigint {
     const [s, ns] = this.hrTime(mono);
@@ -118,8 +133,8 @@ class MappedSpan implements ReadableSpan {
 
 export class OtlpMapper {
   readonly wall: WallClock;
-  private readonly hostName: string | undefined;
-  private readonly baseAttrs: Attributes;
+  readonly hostName: string | undefined;
+  readonly baseAttrs: Attributes;
   /** ProcessInfo objects are replaced when identity changes, so they key the cache exactly */
   private readonly resources = new WeakMap<ProcessInfo, Resource>();
 
@@ -132,18 +147,7 @@ export class OtlpMapper {
   resource(proc: ProcessInfo): Resource {
     let r = this.resources.get(proc);
     if (r === undefined) {
-      const attrs: Attributes = {
-        ...this.baseAttrs,
-        'service.name': proc.serviceName,
-        'process.pid': proc.pid,
-        'process.parent_pid': proc.ppid,
-        'process.executable.name': proc.exe,
-      };
-      if (proc.exePath) attrs['process.executable.path'] = proc.exePath;
-      if (proc.cmdline.length) attrs['process.command_line'] = proc.cmdline.join(' ');
-      if (this.hostName) attrs['host.name'] = this.hostName;
-      if (proc.containerId) attrs['container.id'] = proc.containerId;
-      r = resourceFromAttributes(attrs);
+      r = resourceFromAttributes(resourceAttributes(proc, this.hostName, this.baseAttrs));
       this.resources.set(proc, r);
     }
     return r;
@@ -157,10 +161,7 @@ export class OtlpMapper {
     const parent: SpanContext | undefined = span.parentSpanId
       ? { traceId: span.traceId, spanId: span.parentSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: span.remoteParent === true }
       : undefined;
-    const attrs: Attributes = { ...span.attributes, 'thread.id': span.tid };
-    if (span.incomplete) attrs['nullspan.incomplete'] = span.incomplete;
-    if (span.truncated) attrs['nullspan.truncated'] = true;
-    if (span.droppedSyscalls) attrs['nullspan.dropped_syscalls'] = span.droppedSyscalls;
+    const attrs = spanAttributes(span);
     const status = span.statusMessage !== undefined
       ? { code: STATUS[span.status], message: span.statusMessage }
       : { code: STATUS[span.status] };
@@ -170,7 +171,7 @@ export class OtlpMapper {
     for (let i = 0; i < calls.length; i++) {
       const c = calls[i];
       const cctx: SpanContext = { traceId: span.traceId, spanId: childSpanId(span.spanId, i), traceFlags: TraceFlags.SAMPLED };
-      const failed = c.ret < 0 && c.errno !== undefined && !BENIGN_ERRNO.has(c.errno);
+      const failed = syscallFailed(c);
       out.push(new MappedSpan(
         c.name, SpanKind.INTERNAL, cctx, asParent, this.wall.hrTime(c.ts), this.wall.hrTime(c.end),
         failed ? { code: SpanStatusCode.ERROR, message: c.errno } : { code: SpanStatusCode.UNSET },
@@ -181,23 +182,68 @@ export class OtlpMapper {
   }
 }
 
-/** Attributes of one syscall child span (names documented in correlator/README.md). */
-export function syscallAttributes(c: SyscallRecord): Attributes {
-  const a: Attributes = { 'thread.id': c.tid, 'syscall.ret': c.ret, 'syscall.attribution': c.attribution };
-  if (c.errno !== undefined) a['syscall.errno'] = c.errno;
-  if (c.fd !== undefined) a['syscall.fd'] = c.fd;
-  if (c.target !== undefined) a['syscall.target'] = c.target;
-  if (c.path !== undefined) a['file.path'] = c.path;
-  if (c.peerAddress !== undefined) a['network.peer.address'] = c.peerAddress;
-  if (c.peerPort !== undefined) a['network.peer.port'] = c.peerPort;
-  if (c.localAddress !== undefined) a['network.local.address'] = c.localAddress;
-  if (c.localPort !== undefined) a['network.local.port'] = c.localPort;
-  if (c.transport !== undefined) a['network.transport'] = c.transport;
-  if (c.bytes !== undefined) a['syscall.bytes'] = c.bytes;
+/** Visits the attributes of one syscall child span in order (names documented in correlator/README.md). The one
+ * definition of those attributes: the ReadableSpan mapping and the direct OTLP JSON encoder both use it. */
+export function forEachSyscallAttribute(c: SyscallRecord, visit: (key: string, value: string | number | boolean) => void): void {
+  visit('thread.id', c.tid);
+  visit('syscall.ret', c.ret);
+  visit('syscall.attribution', c.attribution);
+  if (c.errno !== undefined) visit('syscall.errno', c.errno);
+  if (c.fd !== undefined) visit('syscall.fd', c.fd);
+  if (c.target !== undefined) visit('syscall.target', c.target);
+  if (c.path !== undefined) visit('file.path', c.path);
+  if (c.peerAddress !== undefined) visit('network.peer.address', c.peerAddress);
+  if (c.peerPort !== undefined) visit('network.peer.port', c.peerPort);
+  if (c.localAddress !== undefined) visit('network.local.address', c.localAddress);
+  if (c.localPort !== undefined) visit('network.local.port', c.localPort);
+  if (c.transport !== undefined) visit('network.transport', c.transport);
+  if (c.bytes !== undefined) visit('syscall.bytes', c.bytes);
   if (c.count > 1) {
-    a['syscall.count'] = c.count;
-    a['syscall.duration_ns'] = c.dur;
+    visit('syscall.count', c.count);
+    visit('syscall.duration_ns', c.dur);
   }
-  if (c.unfinished) a['syscall.unfinished'] = true;
+  if (c.unfinished) visit('syscall.unfinished', true);
+}
+
+export function syscallAttributes(c: SyscallRecord): Attributes {
+  const a: Attributes = {};
+  forEachSyscallAttribute(c, (k, v) => {
+    a[k] = v;
+  });
   return a;
 }
+
+/** Attributes of an application span: its marker args, then what nullspan adds. */
+export function spanAttributes(span: SpanRecord): Attributes {
+  const attrs: Attributes = { ...span.attributes, 'thread.id': span.tid };
+  if (span.incomplete) attrs['nullspan.incomplete'] = span.incomplete;
+  if (span.truncated) attrs['nullspan.truncated'] = true;
+  if (span.droppedSyscalls) attrs['nullspan.dropped_syscalls'] = span.droppedSyscalls;
+  return attrs;
+}
+
+/** Resource attributes of a traced process. */
+export function resourceAttributes(proc: ProcessInfo, hostName: string | undefined, base: Attributes): Attributes {
+  const attrs: Attributes = {
+    ...base,
+    'service.name': proc.serviceName,
+    'process.pid': proc.pid,
+    'process.parent_pid': proc.ppid,
+    'process.executable.name': proc.exe,
+  };
+  if (proc.exePath) attrs['process.executable.path'] = proc.exePath;
+  if (proc.cmdline.length) attrs['process.command_line'] = proc.cmdline.join(' ');
+  if (hostName) attrs['host.name'] = hostName;
+  if (proc.containerId) attrs['container.id'] = proc.containerId;
+  return attrs;
+}
+
+/** A syscall failed in a way worth an error status (EAGAIN and friends are how non-blocking I/O works). */
+export function syscallFailed(c: SyscallRecord): boolean {
+  return c.ret < 0 && c.errno !== undefined && !BENIGN_ERRNO.has(c.errno);
+}
+
+export const SCOPE_NAME = SCOPE.name;
+export const SCOPE_VERSION = SCOPE.version;
+export const KIND_OTEL = KIND;
+export const STATUS_OTEL = STATUS;

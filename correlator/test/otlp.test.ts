@@ -6,7 +6,9 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OtlpFileExporter } from '../src/export/file.js';
 import type { Clock, ProcessInfo, SpanRecord } from '../src/model.js';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { OtlpMapper, WallClock, parseResourceAttributesEnv } from '../src/otlp.js';
+import { OtlpJsonEncoder } from '../src/otlp-json.js';
 import { Stream, collect, inet, oneProcess } from './synthetic.js';
 
 const CLOCK: Clock = { wallOffsetNs: 1_700_000_000_123_456_789n };
@@ -99,6 +101,26 @@ describe('OTLP mapping', () => {
     expect(out[0].spanContext().traceState?.serialize()).toBe('vendor=x');
     expect(out[0].kind).toBe(SpanKind.CONSUMER);
     expect(out[0].attributes['nullspan.incomplete']).toBe('tracing stopped');
+  });
+
+  it('the direct JSON encoder writes exactly what otlp-transformer serialises from the mapped spans', () => {
+    const procA = { ...PROC };
+    const procB = { ...PROC, pid: 7, serviceName: 'other', containerId: undefined, exePath: '' };
+    const odd: SpanRecord = {
+      traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), parentSpanId: 'c'.repeat(16), remoteParent: true,
+      traceState: 'vendor=x,other=y', name: 'weird "name" \u2028 ✓ \ud800', kind: 'producer', start: 0.4, end: 7e15, pid: 7, tid: 9,
+      attributes: Object.assign(Object.create(null), { z: '1', 200: 'int-like key first', 'a"b': 'quote\n' }),
+      status: 'ok', incomplete: 'evicted', truncated: true, droppedSyscalls: 3,
+      syscalls: [{ name: 'recvfrom', ts: 1, dur: 1, end: 2, tid: 9, pid: 7, ret: -104, errno: 'ECONNRESET', fd: 4, target: '-> [::1]:80',
+        peerAddress: '::1', peerPort: 80, localAddress: '::1', localPort: 5555, transport: 'tcp', count: 1, attribution: 'unattributed', unfinished: true }],
+    };
+    const items = [...sampleSpans().map((x) => ({ span: x.span, proc: procA })), { span: odd, proc: procB }, ...sampleSpans().map((x) => ({ span: x.span, proc: procA }))];
+    const opts = { hostName: 'web-1', resourceAttributes: { 'deployment.environment': 'test' } };
+    const mapper = new OtlpMapper(CLOCK, opts);
+    const readable: ReadableSpan[] = [];
+    for (const { span, proc } of items) mapper.map(span, proc, readable);
+    const reference = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(readable));
+    expect(new OtlpJsonEncoder(CLOCK, opts).request(items)).toBe(reference);
   });
 
   it('parses OTEL_RESOURCE_ATTRIBUTES', () => {

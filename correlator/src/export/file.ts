@@ -1,12 +1,11 @@
 // OTLP JSON Lines file: one ExportTraceServiceRequest per line, hex ids — what the OpenTelemetry Collector's
-// `file` exporter writes and its `otlpjsonfile` receiver reads. Serialised with otlp-transformer's JSON
-// serializer (the same mapping as the HTTP exporter); written synchronously so the file is complete when
-// flush() returns, even if the process exits right after.
+// `file` exporter writes and its `otlpjsonfile` receiver reads. The JSON is byte-for-byte what
+// otlp-transformer's JsonTraceSerializer makes of the shared mapping (otlp-json.ts, held to it by a test), written
+// synchronously so the file is complete when flush() returns, even if the process exits right after.
 import { closeSync, openSync, writeSync, constants as fsc } from 'node:fs';
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
-import { OtlpMapper, type OtlpMappingOptions } from '../otlp.js';
+import type { OtlpMappingOptions } from '../otlp.js';
+import { OtlpJsonEncoder, type SpanWithProcess } from '../otlp-json.js';
 import type { ExportStats, SpanSink } from './sink.js';
 
 export interface FileExportOptions extends OtlpMappingOptions {
@@ -16,17 +15,16 @@ export interface FileExportOptions extends OtlpMappingOptions {
   append?: boolean;
 }
 
-const NEWLINE = new Uint8Array([0x0a]);
-
 export class OtlpFileExporter implements SpanSink {
   private fd: number | null;
-  private readonly mapper: OtlpMapper;
+  private readonly encoder: OtlpJsonEncoder;
   private readonly maxBatch: number;
-  private batch: ReadableSpan[] = [];
+  private batch: SpanWithProcess[] = [];
+  private batchWeight = 0;
   private readonly st: ExportStats = { exported: 0, dropped: 0, pending: 0, failedAttempts: 0, requests: 0 };
 
   constructor(readonly path: string, clock: Clock, opts: FileExportOptions = {}) {
-    this.mapper = new OtlpMapper(clock, opts);
+    this.encoder = new OtlpJsonEncoder(clock, opts);
     this.maxBatch = opts.maxBatchSpans ?? 1024;
     // 0600: the traces name other processes' files, peers and arguments.
     const flags = fsc.O_WRONLY | fsc.O_CREAT | (opts.append ? fsc.O_APPEND : fsc.O_TRUNC);
@@ -38,25 +36,25 @@ export class OtlpFileExporter implements SpanSink {
       this.st.dropped += 1 + span.syscalls.length;
       return;
     }
-    this.mapper.map(span, proc, this.batch);
-    if (this.batch.length >= this.maxBatch) this.writeBatch();
+    this.batch.push({ span, proc });
+    this.batchWeight += 1 + span.syscalls.length;
+    if (this.batchWeight >= this.maxBatch) this.writeBatch();
   }
 
   private writeBatch(): void {
     if (this.batch.length === 0 || this.fd === null) return;
-    const spans = this.batch;
+    const items = this.batch;
+    const weight = this.batchWeight;
     this.batch = [];
+    this.batchWeight = 0;
     try {
-      const line = JsonTraceSerializer.serializeRequest(spans);
-      if (line === undefined) throw new Error('the OTLP JSON serializer returned nothing');
-      writeAll(this.fd, line);
-      writeAll(this.fd, NEWLINE);
-      this.st.exported += spans.length;
+      writeAll(this.fd, this.encoder.requestBytes(items, '\n'));
+      this.st.exported += weight;
       this.st.requests++;
     } catch (err) {
       // Disk full or similar: count the loss, keep tracing.
       this.st.failedAttempts++;
-      this.st.dropped += spans.length;
+      this.st.dropped += weight;
       this.lastError = err as Error;
     }
   }
@@ -79,7 +77,7 @@ export class OtlpFileExporter implements SpanSink {
   }
 
   stats(): ExportStats {
-    return { ...this.st, pending: this.batch.length };
+    return { ...this.st, pending: this.batchWeight };
   }
 }
 

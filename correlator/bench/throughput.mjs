@@ -1,0 +1,199 @@
+// Correlator throughput from a recorded capture (issue 5): events/s turned into exported spans on one core, and
+// RSS while doing it. Builds a synthetic capture in the probe's binary layout (an HTTP-server-like mix: accepts,
+// request spans with file reads, a database call in a child span, outside-span epoll/futex noise), then replays
+// it in fresh child processes: (1) correlate only, (2) correlate + serialise every span as OTLP JSON Lines
+// (the file exporter, to /dev/null). Plain Node ESM on the built dist/.
+//   node correlator/bench/throughput.mjs            (10 M events)
+//   NULLSPAN_BENCH_EVENTS=2000000 node ...           (smaller)
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeBatch, syscallNumber } from '@nullspan/probe';
+import * as layout from '../../probe/dist/layout.generated.js';
+import { CaptureReader, CaptureWriter, OtlpFileExporter, correlatorForCapture } from '../dist/index.js';
+import { createEncoder } from './encode.mjs';
+
+const SELF = fileURLToPath(import.meta.url);
+const TARGET_EPS = 1_000_000;
+const TARGET_RSS_MB = 256;
+
+// ------------------------------------------------------------------------------------------------------------
+// Synthetic workload
+
+const enc = new TextEncoder();
+
+/** Events of `requests` requests served by 4 worker threads of one process (pid 1000), ts increasing. */
+function template(requests) {
+  const ev = [];
+  let ts = 1_000_000_000;
+  const PID = 1000;
+  const sys = (tid, name, o = {}) => {
+    ts += 300;
+    const e = { kind: 'syscall', ts, tid, pid: PID, cpu: tid % 2, name, dur: o.dur ?? 700, ret: o.ret ?? 0,
+      args: o.args ?? [0, 0, 0, 0, 0, 0], path: o.path ?? null, path2: null, addr: o.addr ?? null, fds: null, unfinished: false };
+    ts += e.dur;
+    ev.push(e);
+  };
+  const marker = (tid, text) => {
+    ts += 200;
+    const data = enc.encode(text);
+    ev.push({ kind: 'marker', ts, tid, pid: PID, cpu: tid % 2, fd: 9, data, len: data.length });
+  };
+  for (let r = 0; r < requests; r++) {
+    const tid = PID + 1 + (r % 4);
+    const conn = 20 + (r % 4) * 10;
+    sys(tid, 'epoll_wait', { args: [5], ret: 1 });
+    sys(tid, 'accept4', { args: [6, 0, 0, 0o2000000], ret: conn, addr: { family: 'inet', address: '10.1.2.3', port: 40000 + (r % 20000) } });
+    marker(tid, `>:t:http.request:method=GET,path=/items/${r % 1000}:`);
+    sys(tid, 'read', { args: [conn], ret: 512 });
+    sys(tid, 'openat', { args: [-100, 0, 0o2000000], path: `/srv/data/item-${r % 1000}.json`, ret: conn + 1 });
+    sys(tid, 'fstat', { args: [conn + 1] });
+    for (let k = 0; k < 8; k++) sys(tid, 'read', { args: [conn + 1], ret: 4096 });
+    sys(tid, 'read', { args: [conn + 1], ret: 0 });
+    sys(tid, 'close', { args: [conn + 1] });
+    marker(tid, '>:t:http.request.db:table=items:');
+    sys(tid, 'write', { args: [7], ret: 120 });
+    sys(tid, 'read', { args: [7], ret: -11 });
+    sys(tid, 'poll', { args: [0, 1, 100], ret: 1, dur: r % 50 === 0 ? 2_000_000 : 20_000 });
+    sys(tid, 'read', { args: [7], ret: 800 });
+    marker(tid, '<:t:http.request.db:rows=1:');
+    sys(tid, 'write', { args: [conn], ret: 2048 });
+    sys(tid, 'write', { args: [conn], ret: 2048 });
+    marker(tid, '<:t:http.request:status=200:');
+    sys(tid, 'close', { args: [conn] });
+    sys(tid, 'futex', { args: [0, 1, 1] });
+    sys(tid, 'futex', { args: [0, 1, 1] });
+  }
+  return { events: ev, span: ts - 1_000_000_000 };
+}
+
+const TS_OFFSET = layout.OFFSETS.ns_hdr_ts;
+/** Shifts every record's timestamp in an encoded batch (copies of the template stay in time order). */
+function shifted(batch, delta) {
+  const out = Uint8Array.from(batch);
+  const dv = new DataView(out.buffer);
+  let o = 0;
+  while (o < out.length) {
+    const size = dv.getUint32(o, true);
+    const lo = dv.getUint32(o + TS_OFFSET, true);
+    const hi = dv.getUint32(o + TS_OFFSET + 4, true);
+    const ts = hi * 4294967296 + lo + delta;
+    dv.setUint32(o + TS_OFFSET, ts % 4294967296, true);
+    dv.setUint32(o + TS_OFFSET + 4, Math.floor(ts / 4294967296), true);
+    o += Math.ceil(size / 8) * 8;
+  }
+  return out;
+}
+
+function buildCapture(path, totalEvents) {
+  const { encodeBatch } = createEncoder(layout, syscallNumber);
+  const REQ_PER_BATCH = 128; // ≈ 4k events, a typical probe batch
+  const { events, span } = template(REQ_PER_BATCH);
+  const batch = encodeBatch(events);
+  const perBatch = events.length;
+  const initialState = { version: 1, processes: [{ pid: 1000, ppid: 1, tids: [1000, 1001, 1002, 1003, 1004], exe: 'node', exePath: '/usr/bin/node',
+    cmdline: ['node', 'server.js'], cwd: '/srv', fds: [
+      { fd: 5, cloexec: true, desc: { kind: 'other', target: 'anon_inode:[eventpoll]' } },
+      { fd: 6, cloexec: true, desc: { kind: 'socket', target: '0.0.0.0:8080', transport: 'tcp', localAddress: '0.0.0.0', localPort: 8080 } },
+      { fd: 7, cloexec: true, desc: { kind: 'socket', target: '10.0.0.5:41000 -> 10.0.0.9:5432', transport: 'tcp', localAddress: '10.0.0.5', localPort: 41000, peerAddress: '10.0.0.9', peerPort: 5432 } },
+    ] }] };
+  const w = CaptureWriter.create(path, { hostName: 'bench', wallOffsetNs: '1700000000000000000', idSeed: '00112233445566778899aabbccddeeff', probe: {}, initialState });
+  let n = 0;
+  for (let i = 0; n < totalEvents; i++) {
+    w.writeBatch(shifted(batch, i * (span + 1000)));
+    n += perBatch;
+  }
+  w.end({});
+  return n;
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// One measured replay (child process)
+
+function measure(path, mode) {
+  const rss0 = process.memoryUsage().rss;
+  const reader = CaptureReader.open(path);
+  const c = correlatorForCapture(reader.header);
+  let appSpans = 0;
+  let otelSpans = 0;
+  const file = mode === 'export' ? new OtlpFileExporter('/dev/null', { wallOffsetNs: BigInt(reader.header.wallOffsetNs) }, { hostName: 'bench', resourceAttributes: {} }) : null;
+  c.onSpan((span, proc) => {
+    appSpans++;
+    otelSpans += 1 + span.syscalls.length;
+    file?.export(span, proc);
+  });
+  let events = 0;
+  let batches = 0;
+  const samples = [];
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  for (const bytes of reader.batches()) {
+    const evs = decodeBatch(bytes);
+    events += evs.length;
+    c.pushBatch(evs);
+    if (++batches % 64 === 0) samples.push(process.memoryUsage().rss);
+  }
+  c.close('end of capture');
+  file?.flushSync();
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  reader.close();
+  samples.push(process.memoryUsage().rss);
+  const q = (f) => samples[Math.min(samples.length - 1, Math.floor(samples.length * f))];
+  return {
+    mode, events, secs, eps: events / secs, cpuSecs: (cpu.user + cpu.system) / 1e6, appSpans, otelSpans,
+    stats: c.stats(), rssStartMb: rss0 / 2 ** 20, rssPeakMb: Math.max(...samples) / 2 ** 20,
+    rssQuarterMb: q(0.25) / 2 ** 20, rssEndMb: samples[samples.length - 1] / 2 ** 20,
+  };
+}
+
+if (process.argv[2] === '--build') {
+  // keep a capture around for profiling: --build FILE EVENTS
+  console.log(buildCapture(process.argv[3], Number(process.argv[4] || 1_000_000)));
+  process.exit(0);
+}
+if (process.argv[2] === '--measure') {
+  console.log(JSON.stringify(measure(process.argv[3], process.argv[4])));
+  process.exit(0);
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// Driver
+
+const total = Number(process.env.NULLSPAN_BENCH_EVENTS || 10_000_000);
+const dir = mkdtempSync(join(tmpdir(), 'nullspan-bench-'));
+try {
+  const path = join(dir, 'bench.nscap');
+  const tg = Date.now();
+  const events = buildCapture(path, total);
+  console.log(`capture: ${events} events, ${(statSync(path).size / 2 ** 20).toFixed(0)} MiB, built in ${((Date.now() - tg) / 1000).toFixed(1)} s`);
+  const run = (mode) => JSON.parse(execFileSync(process.execPath, [SELF, '--measure', path, mode], { encoding: 'utf8', maxBuffer: 1 << 24 }));
+  const corr = run('correlate');
+  const exp = run('export');
+  for (const r of [corr, exp]) {
+    console.log(`${r.mode.padEnd(9)}: ${r.events} events in ${r.secs.toFixed(2)} s = ${(r.eps / 1e6).toFixed(2)} M events/s ` +
+      `(cpu ${r.cpuSecs.toFixed(2)} s); ${r.appSpans} application spans, ${r.otelSpans} OTel spans; ` +
+      `RSS start ${r.rssStartMb.toFixed(0)} MB, at 25% ${r.rssQuarterMb.toFixed(0)} MB, peak ${r.rssPeakMb.toFixed(0)} MB, end ${r.rssEndMb.toFixed(0)} MB`);
+  }
+  console.log(`correlator stats: ${JSON.stringify(exp.stats)}`);
+  const flat = exp.rssEndMb - exp.rssQuarterMb < 64;
+  const met = exp.eps >= TARGET_EPS && exp.rssPeakMb < TARGET_RSS_MB && flat;
+  const rows = [{
+    issue: 5,
+    workload: `replay of a ${(events / 1e6).toFixed(1)}M-event synthetic capture (HTTP-server mix), one core`,
+    figures: {
+      events_per_s_export: Math.round(exp.eps), events_per_s_correlate_only: Math.round(corr.eps),
+      otel_spans_per_s: Math.round(exp.otelSpans / exp.secs), rss_peak_mb: Math.round(exp.rssPeakMb),
+      rss_growth_after_25pct_mb: Math.round(exp.rssEndMb - exp.rssQuarterMb),
+    },
+    result: `${(exp.eps / 1e6).toFixed(2)} M events/s with OTLP JSON export (${(corr.eps / 1e6).toFixed(2)} M/s correlate only) vs target 1.00 M/s; ` +
+      `RSS peak ${exp.rssPeakMb.toFixed(0)} MB (${(exp.rssEndMb - exp.rssQuarterMb).toFixed(0)} MB growth after 25%) vs < 256 MB flat`,
+    target: '≥ 1,000,000 events/s on one core; RSS flat and < 256 MB for a 10-million-event capture',
+    met,
+  }];
+  console.log(`BENCH_JSON ${JSON.stringify(rows)}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
