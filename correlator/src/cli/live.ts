@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import type { Probe, ProbeOptions } from '@nullspan/probe';
 import { CaptureWriter } from '../capture.js';
-import type { Clock } from '../model.js';
+import { sampleClock } from '../clock.js';
 import type { InitialState } from '../state/snapshot.js';
 import { missingAddonError } from './setup-check.js';
 import type { CliOptions } from './options.js';
@@ -17,12 +17,6 @@ type ProbeModule = typeof import('@nullspan/probe');
 /** The probe options the command line asks for. */
 export function probeOptions(o: CliOptions, pids: number[]): ProbeOptions {
   return { pids, followChildren: true, snapLen: o.snaplen, ringSize: o.ringSize, syscalls: o.syscalls, markers: o.markers };
-}
-
-/** Monotonic → wall-clock offset, sampled once: the probe stamps events with CLOCK_MONOTONIC (= hrtime). */
-export function sampleClock(): Clock {
-  const mono = process.hrtime.bigint();
-  return { wallOffsetNs: BigInt(Date.now()) * 1_000_000n - mono };
 }
 
 /** Opens the probe, explaining an addon that was never built in terms of what to run. */

@@ -90,7 +90,7 @@ export const USAGE = [
   ['nullspan attach --pid PID [--pid PID...] [options]',
     'Trace running processes until Ctrl-C / SIGTERM, or until they have all exited.'],
   ['nullspan replay [options] FILE', 'Produce the same outputs from a capture written with --write.'],
-  ['nullspan ui [options] [CAPTURE]', 'Serve the web UI on a capture file (or empty, to browse later captures).'],
+  ['nullspan ui [options] [CAPTURE]', 'Serve the web UI on the spans of a capture file (without one: an empty UI).'],
 ] as const;
 
 /** Parsed, typed options. Durations are nanoseconds, sizes bytes. */

@@ -3,6 +3,7 @@
 // then fails with the byte offset.
 
 import { CaptureReader } from '../capture.js';
+import { clockFromString } from '../clock.js';
 import { CliError } from './errors.js';
 import type { CliOptions } from './options.js';
 import { TraceSession, type SessionSetup } from './session.js';
@@ -20,7 +21,7 @@ export async function replayCapture(
   const reader = CaptureReader.open(file);
   const h = reader.header;
   const session = new TraceSession(o, term, {
-    clock: { wallOffsetNs: BigInt(h.wallOffsetNs) },
+    clock: clockFromString(h.wallOffsetNs),
     hostName: h.hostName,
     idSeed: h.idSeed,
     initialState: h.initialState,

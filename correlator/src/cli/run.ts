@@ -1,6 +1,7 @@
 // `nullspan run -- COMMAND ARGS...`: spawn COMMAND already traced (children included), trace until it exits,
 // complete every output, and exit with its exit code.
 
+import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsc, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { snapshotProc } from '../state/snapshot.js';
@@ -40,31 +41,35 @@ export async function runCommand(argv: string[], o: CliOptions): Promise<number>
   const probe = openProbe(mod, probeOptions(o, []));
   const term = new Terminal();
 
-  const child = probe.spawn(argv[0], argv.slice(1), { stdio: 'inherit' });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', () => resolve({ code: 127, signal: null }));
-  });
-  if (child.pid === undefined) {
-    await probe.close();
-    throw new CliError(`could not start ${argv[0]}.`, 127);
-  }
-
-  const live = new LiveTrace(mod, probe, o, term, snapshotProc([child.pid]), { command: 'run', argv });
+  // Handlers first: a Ctrl-C that arrives while the command starts must already stop tracing in order.
   let interrupted: StopSignal | undefined;
+  let child: ChildProcess | undefined;
   let graceOver!: () => void;
   const detach = new Promise<void>((resolve) => (graceOver = resolve));
   const disposeSignals = onStopSignal((signal) => {
     interrupted = signal;
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
     setTimeout(graceOver, SIGNAL_GRACE_MS).unref();
   });
 
+  child = probe.spawn(argv[0], argv.slice(1), { stdio: 'inherit' });
+  const started = child;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    started.once('exit', (code, signal) => resolve({ code, signal }));
+    started.once('error', () => resolve({ code: 127, signal: null }));
+  });
+  if (started.pid === undefined) {
+    disposeSignals();
+    await probe.close();
+    throw new CliError(`could not start ${argv[0]}.`, 127);
+  }
+
+  const live = new LiveTrace(mod, probe, o, term, snapshotProc([started.pid]), { command: 'run', argv });
   try {
     await live.start();
     await Promise.race([exited, detach, live.pumped]);
   } finally {
-    const childDone = child.exitCode !== null || child.signalCode !== null;
+    const childDone = started.exitCode !== null || started.signalCode !== null;
     const reason = interrupted && !childDone ? `tracing stopped by ${interrupted}` : 'traced command exited';
     await live.stop(reason);
     disposeSignals();
@@ -78,7 +83,7 @@ export async function runCommand(argv: string[], o: CliOptions): Promise<number>
   }
   await live.session.closeUi();
 
-  if (child.exitCode !== null) return child.exitCode;
-  if (child.signalCode !== null) return exitCodeForSignal(child.signalCode);
+  if (started.exitCode !== null) return started.exitCode;
+  if (started.signalCode !== null) return exitCodeForSignal(started.signalCode);
   return exitCodeForSignal(interrupted ?? 'SIGTERM');
 }

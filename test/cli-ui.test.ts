@@ -1,0 +1,57 @@
+// End to end: the web UI wired into the CLI — `nullspan run --ui` serves the traced command's spans on loopback
+// while tracing and after, until Ctrl-C; `nullspan ui CAPTURE` serves a capture's.
+
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO, startCli, tempDir, waitForOutput, type RunningCli } from './helpers/cli.js';
+
+const SCRIPT = join(REPO, 'test/fixtures/nested-markers.sh');
+const tmp = tempDir();
+afterAll(() => tmp.remove());
+
+const URL_RE = /web UI at (http:\/\/127\.0\.0\.1:\d+\/)/;
+
+async function spanNames(base: string): Promise<string[]> {
+  const res = await fetch(new URL('api/spans?limit=100', base));
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { spans: { name: string }[] };
+  return body.spans.map((s) => s.name).sort();
+}
+
+async function stop(cli: RunningCli): Promise<number | null> {
+  cli.child.kill('SIGINT');
+  return (await cli.done).code;
+}
+
+describe('web UI from the CLI', () => {
+  it("run --ui serves the command's spans after it exits, until Ctrl-C; the exit code stays the command's", async () => {
+    const capture = join(tmp.dir, 'ui.nscap');
+    const cli = startCli(['run', '--ui', '--port', '0', '--no-otlp', '--write', capture, '--', 'sh', SCRIPT, join(tmp.dir, 'o.txt'), '4']);
+    await waitForOutput(cli, (_, err) => /stays up at/.test(err));
+    const url = URL_RE.exec(cli.stderr())![1];
+    expect(await spanNames(url)).toEqual(['job', 'job.step']);
+    expect(await stop(cli)).toBe(4);
+
+    // the same spans from the capture, with `nullspan ui CAPTURE`
+    const ui = startCli(['ui', '--port', '0', capture]);
+    await waitForOutput(ui, (_, err) => /serving \d+ spans/.test(err));
+    expect(await spanNames(URL_RE.exec(ui.stderr())![1])).toEqual(['job', 'job.step']);
+    expect(await stop(ui)).toBe(0);
+  });
+
+  it('refuses a non-loopback address without --token, and with one requires it on every request', async () => {
+    const refused = startCli(['ui', '--host', '0.0.0.0', '--port', '0']);
+    const r = await refused.done;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^nullspan: [^\n]*requires an access token \(--token\)\.\n$/);
+
+    const token = 'e2e-token-0123456789abcdef';
+    const cli = startCli(['ui', '--host', '0.0.0.0', '--port', '0'], { env: { ...process.env, NULLSPAN_TOKEN: token } });
+    await waitForOutput(cli, (_, err) => /serving \d+ spans/.test(err));
+    const port = /web UI at http:\/\/0\.0\.0\.0:(\d+)\//.exec(cli.stderr())![1];
+    expect((await fetch(`http://127.0.0.1:${port}/api/spans`)).status).toBe(401);
+    const ok = await fetch(`http://127.0.0.1:${port}/api/spans`, { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).toBe(200);
+    expect(await stop(cli)).toBe(0);
+  });
+});
