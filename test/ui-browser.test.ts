@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The web UI in a real browser (Debian's chromium driven by playwright-core).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -126,6 +127,13 @@ describe('web UI in chromium', () => {
       expect(await page.locator('#list-panel').isHidden()).toBe(true);
       await page.fill('#filter-name', '');
       await page.waitForFunction((n) => document.getElementById('spectrogram')!.dataset.visibleCells === String(n), allCells);
+
+      // Panning moves the visible window; "Latest" brings it back.
+      const range = await page.locator('#view-range').textContent();
+      await page.click('#pan-left');
+      expect(await page.locator('#view-range').textContent()).not.toBe(range);
+      await page.click('#pan-latest');
+      expect(await page.locator('#view-range').textContent()).toBe(range);
 
       // The hostile span: filter to its process, select everything, open it. Its content must stay text.
       await page.selectOption('#filter-pid', '300');

@@ -269,8 +269,11 @@ describe('UI API', () => {
     try {
       expect(plain.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       expect(plain.token).toBeUndefined();
-      const stats = await (await fetch(new URL('/api/stats', plain.url))).json();
+      const stats = (await (await fetch(new URL('/api/stats', plain.url))).json()) as { store: { spans: number } };
       expect(stats.store.spans).toBe(9);
+      await expect(startUiServer({ store, port: plain.port })).rejects.toThrow(
+        new RegExp(`^Cannot listen on 127\\.0\\.0\\.1:${plain.port} for the UI: EADDRINUSE\\.$`),
+      );
     } finally {
       await plain.close();
     }
