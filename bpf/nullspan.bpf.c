@@ -25,6 +25,10 @@ const volatile __u64 wakeup_bytes = 1 << 20; /* wake the consumer once this much
 /* bit nr set = record syscall nr */
 const volatile __u64 syscall_mask[NS_NR_MAX / 64] = { ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL };
 
+/* Bit per CPU: that CPU has drops not yet reported in the stream. A plain load on the hot path instead of a
+ * per-CPU map lookup for every record. */
+__u64 drops_pending[NS_MAX_CPUS / 64];
+
 /* Bumped (by user space or by auto-discovery) whenever the traced set changes; threads whose cached decision
  * carries an older generation look their thread group up again. */
 __u32 traced_gen = 1;
@@ -147,12 +151,18 @@ static __always_inline void count_drop(int kind)
 	d->total[kind & 3]++;
 	d->pending[kind & 3]++;
 	d->pending_any = 1;
+	__u32 cpu = bpf_get_smp_processor_id();
+	__sync_fetch_and_or(&drops_pending[(cpu >> 6) & (NS_MAX_CPUS / 64 - 1)], 1ULL << (cpu & 63));
 }
 
 /* Before emitting on this CPU, report what this CPU could not emit since its last drops record, so a consumer
  * sees the gap where it happened. */
 static __always_inline void report_pending_drops(__u64 pid_tgid)
 {
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 *word = &drops_pending[(cpu >> 6) & (NS_MAX_CPUS / 64 - 1)];
+	if (!(*word & (1ULL << (cpu & 63))))
+		return;
 	struct ns_drop_counters *d = bpf_map_lookup_elem(&drops, &zero);
 	if (!d || !d->pending_any)
 		return;
@@ -165,6 +175,7 @@ static __always_inline void report_pending_drops(__u64 pid_tgid)
 		d->pending[i] = 0;
 	}
 	d->pending_any = 0;
+	__sync_fetch_and_and(word, ~(1ULL << (cpu & 63)));
 	bpf_ringbuf_submit(r, submit_flags());
 }
 

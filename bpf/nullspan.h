@@ -35,6 +35,7 @@ enum ns_drop_kind {
 #define NS_PATH_MAX 4096      /* PATH_MAX: longest path string the kernel accepts */
 #define NS_SOCKADDR_MAX 128   /* sizeof(struct sockaddr_storage) */
 #define NS_MAX_IOV 32         /* iovecs of one writev scanned for marker bytes */
+#define NS_MAX_CPUS 1024    /* CPUs the drop bookkeeping covers */
 #define NS_NR_MAX 512         /* syscall numbers below this can be selected and described */
 #define NS_RECORD_ALIGN 8
 

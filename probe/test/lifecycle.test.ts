@@ -1,37 +1,67 @@
 // Close leaves nothing loaded, delivers syscalls still blocked as unfinished records, and errors are sentences.
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Probe, ProbeError, type SyscallEvent } from '../src/index.js';
 import { collectingProbe, compileFixture, exited } from './helpers.js';
 
 const OUR_PROGRAMS = ['ns_sys_enter', 'ns_sys_exit', 'ns_fork', 'ns_exec', 'ns_exit'];
-const OUR_MAPS = ['events', 'traced_tgids', 'task_states', 'drops', 'scratch', 'exec_paths'];
 
-function loaded(): { progs: string[]; maps: string[] } {
-  const progs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as { name?: string }[];
-  const maps = JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show'], { encoding: 'utf8' })) as { name?: string }[];
+/** BPF program and map ids this process holds, from its fds' fdinfo (other probes may run on the machine). */
+function heldByUs(): { progs: Set<number>; maps: Set<number> } {
+  const progs = new Set<number>();
+  const maps = new Set<number>();
+  for (const fd of readdirSync('/proc/self/fdinfo')) {
+    let info = '';
+    try {
+      info = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue;
+    }
+    const prog = /^prog_id:\s*(\d+)/m.exec(info);
+    const map = /^map_id:\s*(\d+)/m.exec(info);
+    if (prog) progs.add(Number(prog[1]));
+    if (map) maps.add(Number(map[1]));
+  }
+  return { progs, maps };
+}
+
+function loadedIds(): { progs: { id: number; name?: string }[]; maps: { id: number; name?: string }[] } {
   return {
-    progs: progs.flatMap((p) => (p.name && OUR_PROGRAMS.includes(p.name) ? [p.name] : [])),
-    maps: maps.flatMap((m) => (m.name && (OUR_MAPS.includes(m.name) || m.name.startsWith('nullspan')) ? [m.name] : [])),
+    progs: JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })),
+    maps: JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show'], { encoding: 'utf8' })),
   };
 }
 
-/** The kernel frees programs and maps after an RCU grace period; give it a moment. */
-async function eventuallyUnloaded() {
+/** Which of `ids` the kernel still has loaded, waiting out the RCU grace period that frees them. */
+async function stillLoaded(ids: { progs: Set<number>; maps: Set<number> }) {
+  let left = { progs: [] as number[], maps: [] as number[] };
   for (let i = 0; i < 100; i++) {
-    const l = loaded();
-    if (l.progs.length === 0 && l.maps.length === 0) return l;
+    const l = loadedIds();
+    left = {
+      progs: l.progs.filter((p) => ids.progs.has(p.id)).map((p) => p.id),
+      maps: l.maps.filter((m) => ids.maps.has(m.id)).map((m) => m.id),
+    };
+    if (left.progs.length === 0 && left.maps.length === 0) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  return loaded();
+  return left;
 }
 
 describe('probe lifecycle', () => {
   it('loads its programs while open and leaves nothing loaded after close', async () => {
+    const before = heldByUs();
     const probe = Probe.open();
-    expect(loaded().progs.sort()).toEqual([...OUR_PROGRAMS].sort());
+    const during = heldByUs();
+    const ours = {
+      progs: new Set([...during.progs].filter((id) => !before.progs.has(id))),
+      maps: new Set([...during.maps].filter((id) => !before.maps.has(id))),
+    };
+    const names = loadedIds().progs.filter((p) => ours.progs.has(p.id)).map((p) => p.name);
+    expect(names.sort()).toEqual([...OUR_PROGRAMS].sort());
+    expect(ours.maps.size).toBeGreaterThanOrEqual(6);
     await probe.close();
-    expect(await eventuallyUnloaded()).toEqual({ progs: [], maps: [] });
+    expect(await stillLoaded(ours)).toEqual({ progs: [], maps: [] });
   });
 
   it('reports a syscall still blocked at close as unfinished, with its arguments', async () => {
