@@ -23,7 +23,8 @@ export const MAX_SNAP_LENGTH = 65536;
 export interface SinkOptions {
   /**
    * Where to write markers: a path (opened for appending; only `/dev/null` is checked to be the null device), or
-   * an already open fd the SDK will not close. Default `/dev/null`.
+   * an already open fd the SDK will not close. Default: $NULLSPAN_TARGET (handy to look at an app's markers
+   * without a probe), else `/dev/null`.
    */
   target?: string | number;
   /** Longest marker in bytes; longer args are cut and flagged `_trunc=1`. Default 4096 (the probe's snap length). */
@@ -45,7 +46,7 @@ export class MarkerSink {
   private failed = false;
 
   constructor(options: SinkOptions = {}) {
-    this.target = options.target ?? '/dev/null';
+    this.target = options.target ?? (process.env.NULLSPAN_TARGET || '/dev/null');
     this.snapLength = clampSnapLength(options.snapLength);
     this.buf = Buffer.allocUnsafe(this.snapLength);
     this.active = options.enabled ?? process.env.NULLSPAN_DISABLED !== '1';
