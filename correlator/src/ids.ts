@@ -80,14 +80,21 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-/** Span id of the index-th syscall child of `parentSpanId`: stateless and deterministic. */
-export function childSpanId(parentSpanId: string, index: number): string {
-  const hi = parseInt(parentSpanId.slice(0, 8), 16);
-  const lo = parseInt(parentSpanId.slice(8, 16), 16);
+/** The two 32-bit words of the index-th syscall child's span id, given the parent id's words: stateless. */
+export function childSpanWords(hi: number, lo: number, index: number, out: Uint32Array): void {
   const a = fmix32(hi ^ Math.imul(index + 1, 0x9e3779b1));
   const b = fmix32(lo ^ a ^ Math.imul(index + 1, 0x85ebca77));
   const c = fmix32(a ^ b ^ 0x27d4eb2f);
-  return hex32(c === 0 && b === 0 ? 1 : c) + hex32(b);
+  out[0] = c === 0 && b === 0 ? 1 : c;
+  out[1] = b;
+}
+
+const words = new Uint32Array(2);
+
+/** Span id of the index-th syscall child of `parentSpanId`: stateless and deterministic. */
+export function childSpanId(parentSpanId: string, index: number): string {
+  childSpanWords(parseInt(parentSpanId.slice(0, 8), 16), parseInt(parentSpanId.slice(8, 16), 16), index, words);
+  return hex32(words[0]) + hex32(words[1]);
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/;

@@ -37,8 +37,13 @@ const LT = 0x3c;
 
 /** Unambiguous key for a tag list: '.' and '\' inside tags are escaped, so ["a.b"] ≠ ["a","b"]. */
 export function tagKeyOf(tags: string[]): string {
-  if (tags.length === 1 && !/[.\\]/.test(tags[0])) return tags[0];
-  return tags.map((t) => t.replace(/[.\\]/g, '\\$&')).join('.');
+  let key = '';
+  for (let i = 0; i < tags.length; i++) {
+    const t = tags[i];
+    const safe = t.indexOf('.') < 0 && t.indexOf('\\') < 0;
+    key += (i ? '.' : '') + (safe ? t : t.replace(/[.\\]/g, '\\$&'));
+  }
+  return key;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

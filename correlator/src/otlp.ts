@@ -58,7 +58,8 @@ export class WallClock {
     this.offNs = Number(ns);
   }
 
-  hrTime(mono: number): HrTime {
+  /** [seconds, nanoseconds] of wall-clock time into `out` (no allocation). */
+  into(mono: number, out: Float64Array): void {
     const m = Math.round(mono);
     const ms = Math.floor(m / NS_PER_S);
     let ns = m - ms * NS_PER_S + this.offNs;
@@ -67,23 +68,16 @@ export class WallClock {
       ns -= NS_PER_S;
       sec++;
     }
-    return [sec, ns];
+    out[0] = sec;
+    out[1] = ns;
   }
 
-  /** Wall-clock ns as the decimal string OTLP JSON uses, without a bigint. */
-  nanoString(mono: number): string {
-    const m = Math.round(mono);
-    const ms = Math.floor(m / NS_PER_S);
-    let ns = m - ms * NS_PER_S + this.offNs;
-    let sec = ms + this.offSec;
-    if (ns >= NS_PER_S) {
-      ns -= NS_PER_S;
-      sec++;
-    }
-    if (sec <= 0) return String(BigInt(sec) * 1_000_000_000n + BigInt(ns));
-    const frac = String(ns);
-    return String(sec) + '000000000'.slice(frac.length) + frac;
+  hrTime(mono: number): HrTime {
+    this.into(mono, this.tmp);
+    return [this.tmp[0], this.tmp[1]];
   }
+
+  private readonly tmp = new Float64Array(2);
 
   /** Wall-clock ns as a bigint (for display and tests). */
   wallNs(mono: number): bigint {

@@ -127,9 +127,6 @@ export class SpanTable {
     const record: SpanRecord = {
       traceId: traceId ?? ids.traceId(),
       spanId: sdkId ? sdkSpanIdHex(m.id) : ids.spanId(),
-      ...(parentSpanId !== undefined ? { parentSpanId } : {}),
-      ...(remoteParent ? { remoteParent } : {}),
-      ...(traceState !== undefined ? { traceState } : {}),
       name: m.tags.length ? m.tags.join('.') : 'span',
       kind: KINDS[ext.k] ?? 'internal',
       start: ts,
@@ -140,6 +137,9 @@ export class SpanTable {
       status: 'unset',
       syscalls: [],
     };
+    if (parentSpanId !== undefined) record.parentSpanId = parentSpanId;
+    if (remoteParent) record.remoteParent = true;
+    if (traceState !== undefined) record.traceState = traceState;
     this.applyStatus(record, m);
     const span: OpenSpan = {
       seq: ++this.seq, id: m.id, idKind: m.idKind, tagKey: m.tagKey, tags: m.tags, sdkId,

@@ -8,6 +8,8 @@ import type { OtlpMappingOptions } from '../otlp.js';
 import { OtlpJsonEncoder, type SpanWithProcess } from '../otlp-json.js';
 import type { ExportStats, SpanSink } from './sink.js';
 
+const NEWLINE = new Uint8Array([0x0a]);
+
 export interface FileExportOptions extends OtlpMappingOptions {
   /** OTel spans per line (default 1024) */
   maxBatchSpans?: number;
@@ -48,7 +50,7 @@ export class OtlpFileExporter implements SpanSink {
     this.batch = [];
     this.batchWeight = 0;
     try {
-      writeAll(this.fd, this.encoder.requestBytes(items, '\n'));
+      writeAll(this.fd, this.encoder.requestBytes(items, NEWLINE));
       this.st.exported += weight;
       this.st.requests++;
     } catch (err) {
