@@ -110,6 +110,36 @@ describe('nullspan run on a shell script with nested markers', () => {
   });
 });
 
+describe('nullspan run: options that shape the output', () => {
+  const script = join(FIXTURES, 'nested-markers.sh');
+
+  it('--syscalls records only the named calls', async () => {
+    const traces = join(tmp.dir, 'selected.jsonl');
+    const r = await runCli(['run', '--no-otlp', '--syscalls', 'openat,write', '--otlp-file', traces, '--', 'sh', script, join(tmp.dir, 's.txt')]);
+    expect(r.code, r.stderr).toBe(0);
+    const spans = readTraces(traces);
+    const calls = spans.filter((s) => s.attributes['syscall.attribution'] !== undefined);
+    expect(new Set(calls.map((c) => c.name))).toEqual(new Set(['openat', 'write']));
+    expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(['job', 'job.step']));
+  });
+
+  it('--min-duration drops whole traces whose root is shorter, and keeps whole traces otherwise', async () => {
+    const none = join(tmp.dir, 'none.jsonl');
+    const all = join(tmp.dir, 'all.jsonl');
+    const capture = join(tmp.dir, 'min.nscap');
+    const r = await runCli(['run', '--print', '--no-otlp', '--min-duration', '100s', '--otlp-file', none, '--write', capture, '--', 'sh', script, join(tmp.dir, 'm.txt')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(none, 'utf8')).toBe('');
+    expect(r.stdout).toBe('');
+    const unfiltered = join(tmp.dir, 'unfiltered.jsonl');
+    expect((await runCli(['replay', '--no-otlp', '--otlp-file', unfiltered, capture])).code).toBe(0);
+    expect((await runCli(['replay', '--no-otlp', '--min-duration', '1ns', '--otlp-file', all, capture])).code).toBe(0);
+    const names = (f: string) => readTraces(f).map((s) => `${s.spanId} ${s.name}`).sort();
+    expect(names(all)).toEqual(names(unfiltered));
+    expect(names(all).length).toBeGreaterThan(2);
+  });
+});
+
 describe('nullspan run: exit codes and interruption', () => {
   it('reports death by signal as 128 + the signal number', async () => {
     const r = await runCli(['run', '--no-otlp', '--', 'sh', '-c', 'kill -TERM $$']);
@@ -177,6 +207,8 @@ describe('nullspan errors are one sentence on stderr with a non-zero exit', () =
     [['attach', '--pid', '999999999'], 1, /Process 999999999 does not exist/],
     [['replay'], 2, /needs the capture FILE/],
     [['replay', '/nonexistent/capture'], 1, /\/nonexistent\/capture: no such file or directory/],
+    [['run', '--otlp-file', '/nonexistent/t.jsonl', '--', 'true'], 1, /--otlp-file \/nonexistent\/t\.jsonl: cannot create a file in \/nonexistent/],
+    [['run', '--write', '/tmp', '--', 'true'], 1, /--write \/tmp is a directory/],
   ])('%j', async (args, code, message) => {
     const r = await runCli(args as string[]);
     expect(r.code).toBe(code);

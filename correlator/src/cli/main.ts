@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { statSync } from 'node:fs';
 import { describeError, UsageError } from './errors.js';
+import { assertWritableFile } from './output-paths.js';
 import { helpText, optionsMarkdown, parseCommandLine, type ParsedCommandLine } from './options.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -47,6 +48,8 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   restoreInvocationDirectory();
+  if (cl.options.otlpFile) assertWritableFile(cl.options.otlpFile, '--otlp-file');
+  if (cl.options.write) assertWritableFile(cl.options.write, '--write');
   return dispatch(cl);
 }
 

@@ -64,7 +64,16 @@ export async function runCommand(argv: string[], o: CliOptions): Promise<number>
     throw new CliError(`could not start ${argv[0]}.`, 127);
   }
 
-  const live = new LiveTrace(mod, probe, o, term, snapshotProc([started.pid]), { command: 'run', argv });
+  let live: LiveTrace;
+  try {
+    live = new LiveTrace(mod, probe, o, term, snapshotProc([started.pid]), { command: 'run', argv });
+  } catch (err) {
+    // Tracing could not start after all: do not leave the command running untraced.
+    started.kill('SIGKILL');
+    disposeSignals();
+    await probe.close();
+    throw err;
+  }
   try {
     await live.start();
     await Promise.race([exited, detach, live.pumped]);
