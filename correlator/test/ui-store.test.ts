@@ -79,6 +79,10 @@ describe('SpanStore', () => {
     expect(store.spectrogram({ service: 'accounts' }).cells.reduce((n, c) => n + c.n, 0)).toBe(2);
     expect(store.spectrogram({ fromUs: wallUs(4e9) }).cells.reduce((n, c) => n + c.n, 0)).toBe(2);
     expect(sp.maxCount).toBeGreaterThan(1);
+    // A window cutting through a column counts only the spans inside it.
+    const cut = store.spectrogram({ fromUs: wallUs(0.4e9), toUs: wallUs(0.9e9) });
+    expect(cut.cells.reduce((n, c) => n + c.n, 0)).toBe(store.query({ fromUs: wallUs(0.4e9), toUs: wallUs(0.9e9) }).total);
+    expect(store.spectrogram({ name: '' })).toEqual(sp);
   });
 
   it('returns one span with its child spans and system calls, and survives hostile parent cycles', () => {
@@ -126,6 +130,9 @@ describe('SpanStore', () => {
     expect(store.query({ name: 'route 0' }).total).toBe(0);
     expect(store.query({ name: 'route 999' }).total).toBe(1);
     expect(store.spectrogram({}).cells.reduce((n, c) => n + c.n, 0)).toBe(100);
+    expect(sizes.columnCounts).toBe(sizes.columns);
+    // The incrementally kept counts (unfiltered) agree with counting the retained spans (a match-all filter).
+    expect(store.spectrogram({})).toEqual(store.spectrogram({ name: '' }));
   });
 
   it('also bounds the total number of system-call records', () => {

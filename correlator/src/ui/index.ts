@@ -1,6 +1,6 @@
 // Public surface of the web UI: the span store the correlator feeds, the Hono app, and the server the CLI starts.
 
-export { SpanStore, spanKey } from './store.js';
+export { SpanStore } from './store.js';
 export type {
   SpanStoreOptions,
   StoredSpan,

@@ -90,8 +90,40 @@ export type SpanListener = (entry: StoredSpan) => void;
 /** Bounds for the tree of one span: hostile markers can build very deep or very wide trees. */
 const MAX_TREE_NODES = 10_000;
 
-export function spanKey(traceId: string, spanId: string): string {
-  return `${traceId}/${spanId}`;
+/**
+ * trace id → span id → value. Two levels instead of one concatenated key: the ids are strings the correlator
+ * already holds (their hashes are cached), while a fresh `trace/span` string per lookup made every add and
+ * eviction pay for building and hashing it.
+ */
+class IdMap<V> {
+  private readonly traces = new Map<string, Map<string, V>>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(traceId: string, spanId: string): V | undefined {
+    return this.traces.get(traceId)?.get(spanId);
+  }
+
+  set(traceId: string, spanId: string, value: V): void {
+    let spans = this.traces.get(traceId);
+    if (!spans) this.traces.set(traceId, (spans = new Map()));
+    if (!spans.has(spanId)) this.count++;
+    spans.set(spanId, value);
+  }
+
+  delete(traceId: string, spanId: string): void {
+    const spans = this.traces.get(traceId);
+    if (!spans?.delete(spanId)) return;
+    this.count--;
+    if (spans.size === 0) this.traces.delete(traceId);
+  }
+
+  *values(): Generator<V> {
+    for (const spans of this.traces.values()) yield* spans.values();
+  }
 }
 
 export class SpanStore {
@@ -101,14 +133,18 @@ export class SpanStore {
   private nextSeq = 0;
   private evicted = 0;
   private syscallCount = 0;
-  /** insertion-ordered: the first entry is the oldest */
-  private readonly bySeq = new Map<number, StoredSpan>();
+  /** arrival order: queue[head] is the oldest retained span (a Map used as a FIFO degrades with deletions) */
+  private queue: (StoredSpan | undefined)[] = [];
+  private head = 0;
   /** trace/span id → newest span with those ids (hostile processes may reuse ids) */
-  private readonly byKey = new Map<string, StoredSpan>();
+  private readonly byKey = new IdMap<StoredSpan>();
   /** trace/parent span id → retained children */
-  private readonly children = new Map<string, Set<StoredSpan>>();
+  private readonly children = new IdMap<Set<StoredSpan>>();
   /** column → spans starting in it, plus the sorted list of non-empty columns for window scans */
   private readonly byColumn = new Map<number, Set<StoredSpan>>();
+  /** column → span count per duration bucket, kept current so the unfiltered spectrogram (live mode's redraw)
+   *  costs a pass over the columns, not over the spans */
+  private readonly columnCounts = new Map<number, Uint32Array>();
   private sortedColumns: number[] = [];
   private readonly nameCounts = new Map<string, number>();
   private readonly serviceCounts = new Map<string, number>();
@@ -125,8 +161,9 @@ export class SpanStore {
   setClock(clock: Clock): void {
     this.clock = clock;
     this.byColumn.clear();
+    this.columnCounts.clear();
     this.sortedColumns = [];
-    for (const entry of this.bySeq.values()) {
+    for (const entry of this.retained()) {
       Object.assign(entry, this.timing(entry.span));
       this.indexColumn(entry);
     }
@@ -134,12 +171,11 @@ export class SpanStore {
 
   add(span: SpanRecord, proc: ProcessInfo): StoredSpan {
     const entry: StoredSpan = { seq: this.nextSeq++, span, proc, ...this.timing(span) };
-    this.bySeq.set(entry.seq, entry);
-    this.byKey.set(spanKey(span.traceId, span.spanId), entry);
+    this.queue.push(entry);
+    this.byKey.set(span.traceId, span.spanId, entry);
     if (span.parentSpanId !== undefined) {
-      const parentKey = spanKey(span.traceId, span.parentSpanId);
-      let siblings = this.children.get(parentKey);
-      if (!siblings) this.children.set(parentKey, (siblings = new Set()));
+      let siblings = this.children.get(span.traceId, span.parentSpanId);
+      if (!siblings) this.children.set(span.traceId, span.parentSpanId, (siblings = new Set()));
       siblings.add(entry);
     }
     this.indexColumn(entry);
@@ -152,7 +188,8 @@ export class SpanStore {
     } else this.pidCounts.set(proc.pid, { count: 1, proc });
     this.syscallCount += span.syscalls.length;
     this.evictOverflow();
-    if (this.bySeq.has(entry.seq)) {
+    // Eviction is oldest-first, so the new span survived unless the store is now empty.
+    if (this.size > 0) {
       for (const listener of this.listeners) {
         try {
           listener(entry);
@@ -165,7 +202,7 @@ export class SpanStore {
   }
 
   get size(): number {
-    return this.bySeq.size;
+    return this.queue.length - this.head;
   }
 
   /** Live updates: called with every span added; returns the unsubscribe function. */
@@ -175,7 +212,7 @@ export class SpanStore {
   }
 
   get(traceId: string, spanId: string): StoredSpan | undefined {
-    return this.byKey.get(spanKey(traceId, spanId));
+    return this.byKey.get(traceId, spanId);
   }
 
   /** Spans whose start and duration fall into the window and that match the filter. */
@@ -197,11 +234,21 @@ export class SpanStore {
   /** Spectrogram cells (count per column × duration bucket) of the spans matching the filter. */
   spectrogram(filter: SpanFilter & { fromUs?: number; toUs?: number }): Spectrogram {
     const counts = new Map<number, Uint32Array>();
-    for (const entry of this.scanWindow(filter.fromUs, filter.toUs)) {
-      if (!matches(entry, filter)) continue;
-      let column = counts.get(entry.column);
-      if (!column) counts.set(entry.column, (column = new Uint32Array(BUCKET_COUNT)));
-      column[entry.bucket]++;
+    const unfiltered = filter.name === undefined && filter.service === undefined && filter.pid === undefined;
+    const { fromUs, toUs } = filter;
+    for (const column of this.columnsIn(fromUs, toUs)) {
+      const whole = (fromUs === undefined || column * COLUMN_US >= fromUs) && (toUs === undefined || (column + 1) * COLUMN_US <= toUs);
+      if (unfiltered && whole) {
+        counts.set(column, this.columnCounts.get(column)!);
+        continue;
+      }
+      for (const entry of this.byColumn.get(column)!) {
+        if ((fromUs !== undefined && entry.startUs < fromUs) || (toUs !== undefined && entry.startUs >= toUs)) continue;
+        if (!matches(entry, filter)) continue;
+        let perBucket = counts.get(column);
+        if (!perBucket) counts.set(column, (perBucket = new Uint32Array(BUCKET_COUNT)));
+        perBucket[entry.bucket]++;
+      }
     }
     const cells: SpectrogramCell[] = [];
     let maxCount = 0;
@@ -233,7 +280,7 @@ export class SpanStore {
     const pending: SpanTreeNode[] = [rootNode];
     while (pending.length && visited.size < MAX_TREE_NODES) {
       const node = pending.pop()!;
-      const kids = this.children.get(spanKey(node.entry.span.traceId, node.entry.span.spanId));
+      const kids = this.children.get(node.entry.span.traceId, node.entry.span.spanId);
       if (!kids) continue;
       for (const kid of [...kids].sort((a, b) => a.span.start - b.span.start || a.seq - b.seq)) {
         if (visited.has(kid) || visited.size >= MAX_TREE_NODES) continue;
@@ -267,7 +314,7 @@ export class SpanStore {
     const first = this.sortedColumns[0];
     const last = this.sortedColumns[this.sortedColumns.length - 1];
     return {
-      spans: this.bySeq.size,
+      spans: this.size,
       syscalls: this.syscallCount,
       maxSpans: this.maxSpans,
       maxSyscalls: this.maxSyscalls,
@@ -285,12 +332,13 @@ export class SpanStore {
     let columnEntries = 0;
     for (const set of this.byColumn.values()) columnEntries += set.size;
     return {
-      spans: this.bySeq.size,
+      spans: this.size,
       keys: this.byKey.size,
       childEntries,
       childParents: this.children.size,
       columnEntries,
       columns: this.sortedColumns.length,
+      columnCounts: this.columnCounts.size,
       names: this.nameCounts.size,
       services: this.serviceCounts.size,
       pids: this.pidCounts.size,
@@ -304,12 +352,18 @@ export class SpanStore {
     return { startUs, durationNs, bucket: bucketOf(durationNs), column: columnOf(startUs) };
   }
 
-  private *scanWindow(fromUs: number | undefined, toUs: number | undefined): Generator<StoredSpan> {
+  /** Non-empty columns that may hold spans starting in [fromUs, toUs), in time order. */
+  private *columnsIn(fromUs: number | undefined, toUs: number | undefined): Generator<number> {
     const columns = this.sortedColumns;
-    let i = fromUs === undefined ? 0 : lowerBound(columns, columnOf(fromUs));
     const lastColumn = toUs === undefined ? Infinity : columnOf(toUs);
-    for (; i < columns.length && columns[i] <= lastColumn; i++) {
-      for (const entry of this.byColumn.get(columns[i])!) {
+    for (let i = fromUs === undefined ? 0 : lowerBound(columns, columnOf(fromUs)); i < columns.length && columns[i] <= lastColumn; i++) {
+      yield columns[i];
+    }
+  }
+
+  private *scanWindow(fromUs: number | undefined, toUs: number | undefined): Generator<StoredSpan> {
+    for (const column of this.columnsIn(fromUs, toUs)) {
+      for (const entry of this.byColumn.get(column)!) {
         if (fromUs !== undefined && entry.startUs < fromUs) continue;
         if (toUs !== undefined && entry.startUs >= toUs) continue;
         yield entry;
@@ -321,40 +375,50 @@ export class SpanStore {
     let set = this.byColumn.get(entry.column);
     if (!set) {
       this.byColumn.set(entry.column, (set = new Set()));
+      this.columnCounts.set(entry.column, new Uint32Array(BUCKET_COUNT));
       this.sortedColumns.splice(lowerBound(this.sortedColumns, entry.column), 0, entry.column);
     }
     set.add(entry);
+    this.columnCounts.get(entry.column)![entry.bucket]++;
   }
 
   private unindexColumn(entry: StoredSpan): void {
     const set = this.byColumn.get(entry.column);
-    if (!set) return;
-    set.delete(entry);
+    if (!set?.delete(entry)) return;
+    this.columnCounts.get(entry.column)![entry.bucket]--;
     if (set.size === 0) {
       this.byColumn.delete(entry.column);
+      this.columnCounts.delete(entry.column);
       const i = lowerBound(this.sortedColumns, entry.column);
       if (this.sortedColumns[i] === entry.column) this.sortedColumns.splice(i, 1);
     }
   }
 
   private evictOverflow(): void {
-    while (this.bySeq.size > this.maxSpans || (this.syscallCount > this.maxSyscalls && this.bySeq.size > 0)) {
-      const oldest = this.bySeq.values().next().value!;
+    while (this.size > this.maxSpans || (this.syscallCount > this.maxSyscalls && this.size > 0)) {
+      const oldest = this.queue[this.head]!;
+      this.queue[this.head++] = undefined;
       this.remove(oldest);
       this.evicted++;
     }
+    // Drop the consumed prefix once it is the larger part, keeping the queue's memory proportional to its size.
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private *retained(): Generator<StoredSpan> {
+    for (let i = this.head; i < this.queue.length; i++) yield this.queue[i]!;
   }
 
   private remove(entry: StoredSpan): void {
     const { span, proc } = entry;
-    this.bySeq.delete(entry.seq);
-    const key = spanKey(span.traceId, span.spanId);
-    if (this.byKey.get(key) === entry) this.byKey.delete(key);
+    if (this.byKey.get(span.traceId, span.spanId) === entry) this.byKey.delete(span.traceId, span.spanId);
     if (span.parentSpanId !== undefined) {
-      const parentKey = spanKey(span.traceId, span.parentSpanId);
-      const siblings = this.children.get(parentKey);
+      const siblings = this.children.get(span.traceId, span.parentSpanId);
       siblings?.delete(entry);
-      if (siblings?.size === 0) this.children.delete(parentKey);
+      if (siblings?.size === 0) this.children.delete(span.traceId, span.parentSpanId);
     }
     this.unindexColumn(entry);
     decrement(this.nameCounts, span.name);
