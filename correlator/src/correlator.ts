@@ -53,7 +53,7 @@ function newStats(): CorrelatorStats {
   return {
     events: 0, markers: 0, malformedMarkers: 0, unmatchedExits: 0, spansStarted: 0, spansFinished: 0,
     spansClosedByExit: 0, spansEvicted: 0, spansClosedAtStop: 0, openSpans: 0, badContext: 0, syscalls: 0,
-    syscallsInSpans: 0, syscallsOutsideSpans: 0, unattributed: 0, syscallsOverSpanLimit: 0,
+    syscallsInSpans: 0, syscallsOutsideSpans: 0, unattributed: 0, syscallsOverSpanLimit: 0, markerWrites: 0,
     drops: { syscall: 0, marker: 0, process: 0 },
   };
 }
@@ -187,10 +187,16 @@ export class Correlator {
 
   private syscall(ev: SyscallEvent): void {
     const st = this.st;
-    st.syscalls++;
     const thread = this.procs.thread(ev.tid, ev.pid);
-    const proc = thread.proc as Proc;
     const cls = this.classifier.of(ev.nr, ev.name);
+    // The probe reports a marker at the write's entry and the write itself at its exit, with the same entry time:
+    // that write is the marker, not work done inside the span.
+    if (cls.write && ev.ts === thread.lastMarkerTs) {
+      st.markerWrites++;
+      return;
+    }
+    st.syscalls++;
+    const proc = thread.proc as Proc;
     let fd = -1;
     let desc: FdDesc | undefined;
     if (cls.fdArg >= 0) {
@@ -245,6 +251,7 @@ export class Correlator {
 
   private marker(ev: MarkerEvent): void {
     const thread = this.procs.thread(ev.tid, ev.pid);
+    thread.lastMarkerTs = ev.ts;
     const r = assembleMarker(thread, ev);
     if (r.kind === 'ignored' || r.kind === 'pending') return;
     if (r.kind === 'malformed') {

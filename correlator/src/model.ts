@@ -105,5 +105,7 @@ export interface CorrelatorStats {
   unattributed: number;
   /** syscalls attributed to a span that had reached its per-span limit (counted on the span, not kept) */
   syscallsOverSpanLimit: number;
+  /** write syscalls that carried a marker (reported by the probe as the marker; not counted in `syscalls`) */
+  markerWrites: number;
   drops: { syscall: number; marker: number; process: number };
 }

@@ -25,7 +25,7 @@ function conformance(): Conformance[] {
 
 function thread(tid = 77, pid = 70, ppid = 7): ThreadState {
   const proc = { info: { pid, ppid, exe: 'x', exePath: '', cmdline: [], serviceName: 'x' } } as unknown as ThreadState['proc'];
-  return { tid, proc, stack: [], pending: null };
+  return { tid, proc, stack: [], pending: null, lastMarkerTs: -1 };
 }
 
 function feed(t: ThreadState, text: string | Uint8Array, len?: number) {
@@ -118,6 +118,19 @@ describe('marker reassembly', () => {
   it('tag keys keep ["a.b"] apart from ["a","b"]', () => {
     expect(tagKeyOf(['a.b'])).not.toBe(tagKeyOf(['a', 'b']));
     expect(tagKeyOf(['a\\', 'b'])).not.toBe(tagKeyOf(['a\\.b']));
+  });
+
+  it('drops the write syscall that carried a marker (same thread, same entry time), keeps other writes', () => {
+    const { c, spans } = collect({}, oneProcess(10));
+    const s = new Stream();
+    const enter = s.marker(10, 10, '>:t:a::');
+    s.sys(10, 10, 'write', { ts: enter.ts, args: [9], ret: 7 });
+    s.sys(10, 10, 'write', { args: [9], ret: 5 }); // an ordinary /dev/null write
+    const exit = s.marker(10, 10, '<:t:a::');
+    s.sys(10, 10, 'writev', { ts: exit.ts, args: [9], ret: 7 });
+    c.pushBatch(s.events);
+    expect(spans[0].span.syscalls.map((r) => [r.name, r.bytes])).toEqual([['write', 5]]);
+    expect(c.stats()).toMatchObject({ markerWrites: 2, syscalls: 1, syscallsOutsideSpans: 0 });
   });
 
   it('counts malformed markers in the correlator stats, ignores non-markers', () => {

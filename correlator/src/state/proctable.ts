@@ -14,6 +14,8 @@ export interface ThreadState<S = unknown> {
   stack: S[];
   /** start of a marker split across writes, waiting for this thread's next /dev/null write */
   pending: Uint8Array | null;
+  /** entry time of this thread's last marker: the write syscall that carried it has the same one */
+  lastMarkerTs: number;
 }
 
 export interface ProcState<S = unknown> extends FdOwner {
@@ -102,7 +104,7 @@ export class ProcTable<S = unknown> {
   private addThread(proc: ProcState<S>, tid: number): ThreadState<S> {
     const old = this.threads.get(tid);
     if (old !== undefined) this.removeThread(old, 0); // tid reused: the old owner's exit was missed
-    const t: ThreadState<S> = { tid, proc, stack: [], pending: null };
+    const t: ThreadState<S> = { tid, proc, stack: [], pending: null, lastMarkerTs: -1 };
     proc.threads.set(tid, t);
     this.threads.set(tid, t);
     return t;

@@ -30,6 +30,8 @@ export interface SyscallClass {
   fdArg: number;
   /** a non-negative return value is a byte count */
   bytes: boolean;
+  /** write/writev/pwrite*: the calls that carry markers */
+  write: boolean;
   effect: Effect;
 }
 
@@ -71,12 +73,15 @@ const EFFECTS: Record<string, [Effect, number]> = {
 const BYTES = new Set(FD0_BYTES);
 const FDS = new Set(FD0);
 
+const WRITES = new Set(['write', 'writev', 'pwrite64', 'pwritev', 'pwritev2']);
+
 export function classify(name: string): SyscallClass {
+  const write = WRITES.has(name);
   const eff = EFFECTS[name];
-  if (eff) return { fdArg: eff[1], bytes: false, effect: eff[0] };
-  if (BYTES.has(name)) return { fdArg: 0, bytes: true, effect: Effect.None };
-  if (FDS.has(name)) return { fdArg: 0, bytes: false, effect: Effect.None };
-  return { fdArg: -1, bytes: false, effect: Effect.None };
+  if (eff) return { fdArg: eff[1], bytes: false, write, effect: eff[0] };
+  if (BYTES.has(name)) return { fdArg: 0, bytes: true, write, effect: Effect.None };
+  if (FDS.has(name)) return { fdArg: 0, bytes: false, write, effect: Effect.None };
+  return { fdArg: -1, bytes: false, write, effect: Effect.None };
 }
 
 /** Cache by syscall number (x86_64 numbers stay below 1024; others fall back to the name). */
