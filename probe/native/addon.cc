@@ -49,7 +49,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
     ns_core_opts opts{};
     opts.snap_len = o.Get("snapLen").As<Napi::Number>().Uint32Value();
     opts.ring_size = o.Get("ringSize").As<Napi::Number>().Uint32Value();
-    opts.wakeup_bytes = static_cast<uint64_t>(o.Get("wakeupBytes").As<Napi::Number>().Int64Value());
+    opts.wakeup_every = o.Get("wakeupEvery").As<Napi::Number>().Uint32Value();
     opts.follow_children = o.Get("followChildren").As<Napi::Boolean>().Value();
     opts.markers_all = o.Get("markersAll").As<Napi::Boolean>().Value();
     opts.cgroup_id = static_cast<uint64_t>(o.Get("cgroupId").As<Napi::Number>().Int64Value());

@@ -97,7 +97,7 @@ struct ns_core *ns_core_open(const struct ns_core_opts *o, ns_record_fn fn, void
 	ro->markers_all = o->markers_all;
 	ro->cgroup_id = o->cgroup_id;
 	ro->cgroup_level = o->cgroup_level;
-	ro->wakeup_bytes = o->wakeup_bytes;
+	ro->wakeup_every = o->wakeup_every;
 	memcpy((void *)ro->syscall_mask, o->syscall_mask, sizeof(o->syscall_mask));
 	int e = bpf_map__set_max_entries(c->skel->maps.events, o->ring_size);
 	if (!e)

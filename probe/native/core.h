@@ -15,7 +15,7 @@ extern "C" {
 struct ns_core_opts {
 	uint32_t snap_len;
 	uint32_t ring_size;
-	uint64_t wakeup_bytes;
+	uint32_t wakeup_every; /* records between forced consumer wake-ups */
 	bool follow_children;
 	bool markers_all;
 	uint64_t cgroup_id;    /* 0: no cgroup filter */

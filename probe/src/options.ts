@@ -31,7 +31,7 @@ export interface NativeOptions {
   markersAll: boolean;
   snapLen: number;
   ringSize: number;
-  wakeupBytes: number;
+  wakeupEvery: number;
   syscalls: number[];
   cgroupId: number;
   cgroupLevel: number;
@@ -113,8 +113,8 @@ export function resolveOptions(o: ProbeOptions): NativeOptions {
     markersAll: markers === 'all',
     snapLen,
     ringSize,
-    // wake the consumer a few times per ring fill; the native thread's 10 ms poll covers light traffic
-    wakeupBytes: Math.max(256, Math.min(ringSize >> 2, 1 << 20)),
+    // wake the consumer about four times per ring fill (records are ~112 bytes); its 10 ms poll covers light traffic
+    wakeupEvery: Math.max(1, Math.min(Math.floor(ringSize / 4 / 128), 8192)),
     syscalls,
     cgroupId: cg.id,
     cgroupLevel: cg.level,
