@@ -12,7 +12,7 @@ export interface ProbeOptions {
   pids?: number[];
   /** default true */
   followChildren?: boolean;
-  /** cgroup v2 path (absolute under /sys/fs/cgroup, or relative to it); trace every process in it and below */
+  /** cgroup v2 path (absolute under the cgroup2 mount, or relative to it); trace every process in it and below */
   cgroup?: string;
   /** marker payload / string capture limit, default 4096 */
   snapLen?: number;
@@ -38,7 +38,6 @@ export interface NativeOptions {
   cgroupDir: string;
 }
 
-const CGROUP_ROOT = '/sys/fs/cgroup';
 const MIN_KERNEL: [number, number] = [5, 11]; // task-local storage in tracing programs, bpf_get_current_task_btf
 
 export function checkEnvironment(): void {
@@ -71,8 +70,16 @@ export function checkPidExists(pid: number): void {
   }
 }
 
+/** Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems). */
+function cgroup2Root(): string {
+  const line = readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.split(' ')[2] === 'cgroup2');
+  if (!line) throw new ProbeError('No cgroup v2 hierarchy is mounted, so the cgroup option cannot be used.');
+  return line.split(' ')[1];
+}
+
 function resolveCgroup(path: string): { id: number; level: number; dir: string } {
-  const dir = isAbsolute(path) && path.startsWith(CGROUP_ROOT + '/') ? path : join(CGROUP_ROOT, path);
+  const root = cgroup2Root();
+  const dir = isAbsolute(path) && (path === root || path.startsWith(root + '/')) ? path : join(root, path);
   let st;
   try {
     st = statSync(dir, { bigint: true });
@@ -81,7 +88,7 @@ function resolveCgroup(path: string): { id: number; level: number; dir: string }
   }
   if (!st.isDirectory() || !existsSync(join(dir, 'cgroup.procs')))
     throw new ProbeError(`The path ${dir} is not a cgroup v2 directory.`);
-  const rel = relative(CGROUP_ROOT, resolve(dir));
+  const rel = relative(root, resolve(dir));
   return { id: Number(st.ino), level: rel === '' ? 0 : rel.split('/').length, dir };
 }
 

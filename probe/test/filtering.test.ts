@@ -1,6 +1,8 @@
 // What gets traced: only the traced set (an untraced process pays and shows nothing), auto-discovery of marker
 // writers, following children, removing a pid, and choosing syscalls.
 import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MarkerEvent, ProbeEvent } from '../src/index.js';
 import { collectingProbe, exited } from './helpers.js';
@@ -84,5 +86,25 @@ describe('filtering in the kernel', () => {
     expect([...names].every((n) => n === 'newfstatat' || n === 'stat')).toBe(true);
     expect(events.some((e) => e.kind === 'syscall' && e.path === path)).toBe(true);
     expect(events.filter((e) => e.kind === 'marker')).toHaveLength(1);
+  });
+
+  it('traces every process that joins a chosen cgroup, and nothing outside it', async () => {
+    const mount = readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.split(' ')[2] === 'cgroup2')!.split(' ')[1];
+    const name = `nullspan-test-${process.pid}`;
+    mkdirSync(join(mount, name));
+    try {
+      const c = collectingProbe({ cgroup: name });
+      finish = c.finish;
+      const inside = unique();
+      const outside = unique();
+      const member = shell(`echo $$ > ${join(mount, name, 'cgroup.procs')}; test -e ${inside}`);
+      const other = shell(`test -e ${outside}`);
+      await Promise.all([exited(member), exited(other)]);
+      const events = await c.finish();
+      expect(events.some((e) => e.kind === 'syscall' && e.path === inside)).toBe(true);
+      expect(events.some((e) => e.kind === 'syscall' && e.path === outside)).toBe(false);
+    } finally {
+      rmdirSync(join(mount, name));
+    }
   });
 });
