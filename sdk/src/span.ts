@@ -53,12 +53,18 @@ let serviceBytes: Uint8Array | undefined = encodeService(process.env.OTEL_SERVIC
 const tagCache = new Map<string, Uint8Array>();
 const TAG_CACHE_MAX = 4096;
 
+let lastName = '';
+let lastTags: Uint8Array = new Uint8Array(0);
+
 function tagsFor(name: string): Uint8Array {
+  if (name === lastName) return lastTags; // spans often come in runs of one name: skip the map
   let t = tagCache.get(name);
   if (t === undefined) {
     t = encodeTags(name, sink.snapLength >> 2);
     if (tagCache.size < TAG_CACHE_MAX) tagCache.set(name, t);
   }
+  lastName = name;
+  lastTags = t;
   return t;
 }
 
@@ -89,6 +95,8 @@ export function configure(options: SdkOptions = {}): void {
       sink = new MarkerSink(sinkOptions);
       encoder = new MarkerEncoder(sink.buf);
       tagCache.clear();
+      lastName = '';
+      lastTags = encodeTags('', 1);
     }
   } catch {
     // keep the previous configuration
@@ -121,7 +129,8 @@ function putArgs(enc: MarkerEncoder, args: SpanArgs): void {
   for (const k in args) {
     let s: string | undefined;
     try {
-      s = stringify(args[k]);
+      const v = args[k];
+      s = typeof v === 'string' ? v : stringify(v);
     } catch {
       continue; // a throwing getter or toString: leave that arg out
     }
