@@ -6,7 +6,7 @@ import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeOtlpJsonLines, type OtlpSpan } from './helpers/otlp.js';
-import { REPO, runCli, startCli, tempDir, waitForOutput } from './helpers/cli.js';
+import { CLI, cliEnv, REPO, runCli, runProgram, startCli, tempDir, waitForOutput } from './helpers/cli.js';
 
 const FIXTURES = join(REPO, 'test/fixtures');
 const tmp = tempDir();
@@ -137,6 +137,29 @@ describe('nullspan run: options that shape the output', () => {
     const names = (f: string) => readTraces(f).map((s) => `${s.spanId} ${s.name}`).sort();
     expect(names(all)).toEqual(names(unfiltered));
     expect(names(all).length).toBeGreaterThan(2);
+  });
+});
+
+describe('nullspan run on a terminal', () => {
+  // `script` (util-linux) gives the CLI a pseudo-terminal for stdout and stderr, as an interactive user has.
+  async function onTerminal(env: Record<string, string | undefined>): Promise<string> {
+    const command = [process.execPath, CLI, 'run', '--print', '--no-otlp', '--', 'sh', join(FIXTURES, 'nested-markers.sh'), join(tmp.dir, 'tty.txt')]
+      .map((a) => `'${a}'`).join(' ');
+    const r = await runProgram('script', ['-qefc', command, '/dev/null'], { env: cliEnv(env) });
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout;
+  }
+
+  it('colors the tree and shows a live status line on stderr', async () => {
+    const out = await onTerminal({ NO_COLOR: undefined });
+    expect(out).toContain('\x1b[1mjob\x1b[22m');
+    expect(out).toMatch(/\r\x1b\[Knullspan: \d+(\.\d+)?k? events\/s {2}\d+ events {2}\d+ spans {2}\d+ drops/);
+  });
+
+  it('honours NO_COLOR', async () => {
+    const out = await onTerminal({ NO_COLOR: '1' });
+    expect(out).toMatch(/^ {2}job {2}/m);
+    expect(out).not.toContain('\x1b[1m');
   });
 });
 

@@ -34,7 +34,12 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
 }
 
 export function startCli(args: string[], options: SpawnOptions = {}): RunningCli {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  return startProgram(process.execPath, [CLI, ...args], options);
+}
+
+/** Any program, with the same collection of output (for wrappers such as `script`). */
+export function startProgram(program: string, args: string[], options: SpawnOptions = {}): RunningCli {
+  const child = spawn(program, args, {
     cwd: REPO,
     env: cliEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -53,6 +58,10 @@ export function startCli(args: string[], options: SpawnOptions = {}): RunningCli
 
 export function runCli(args: string[], options: SpawnOptions = {}): Promise<CliResult> {
   return startCli(args, options).done;
+}
+
+export function runProgram(program: string, args: string[], options: SpawnOptions = {}): Promise<CliResult> {
+  return startProgram(program, args, options).done;
 }
 
 /** Resolves once `predicate` holds for the CLI's output so far (checked as output arrives). */

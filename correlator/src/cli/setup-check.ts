@@ -7,18 +7,18 @@ import { CliError } from './errors.js';
 
 type ProbeModule = typeof import('@nullspan/probe');
 
-function commandExists(name: string): boolean {
+function commandExists(name: string, path = process.env.PATH ?? ''): boolean {
   try {
-    execFileSync('sh', ['-c', 'command -v "$0"', name], { stdio: 'ignore' });
+    execFileSync('/bin/sh', ['-c', 'command -v "$0"', name], { stdio: 'ignore', env: { PATH: path } });
     return true;
   } catch {
     return false;
   }
 }
 
-/** The sentence for "the native addon is not there". */
-export function missingAddonError(): CliError {
-  if (!commandExists('clang')) {
+/** The sentence for "the native addon is not there" (`path`: where to look for clang). */
+export function missingAddonError(path?: string): CliError {
+  if (!commandExists('clang', path)) {
     return new CliError('the probe is not built and clang is missing: run `bash setup.sh` (it installs clang and libbpf and builds everything).');
   }
   return new CliError("the probe's native addon is not built: run `bash setup.sh` (or `pnpm build`).");
