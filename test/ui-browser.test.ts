@@ -98,6 +98,9 @@ describe('web UI in chromium', () => {
       syscalls: [syscall({ name: 'openat', ts: 31e9 + 1000, dur: 5000, pid: 300, tid: 300, path: '/tmp/<b onmouseover=alert(3)>x' })],
     });
     store.add(hostile, proc(300, `evil<svg onload=alert(4)>`, 'evil'));
+    // A right-to-left override and a 20,000-character name must not take the page's layout with them.
+    const huge = '\u202e' + 'W'.repeat(20_000);
+    store.add(span({ name: huge, start: 32e9, end: 32e9 + 1e6, pid: 301, tid: 301, attributes: { [huge]: huge } }), proc(301, huge, 'huge'));
     const server = await startUiServer({ store });
     try {
       const { page, problems } = await openUi(server.url);
@@ -150,6 +153,17 @@ describe('web UI in chromium', () => {
       expect(await page.locator('img, svg, b, script:not([src])').count()).toBe(0);
       expect(await page.locator('#filter-service').innerText()).toContain('evil<svg onload=alert(4)>');
       await page.screenshot({ path: join(ARTIFACTS, 'ui-hostile.png'), fullPage: true });
+
+      await page.selectOption('#filter-pid', '301');
+      await page.waitForFunction(() => document.getElementById('spectrogram')!.dataset.visibleCells === '1');
+      await dragAround(page, await slowestLitPoint(page));
+      await page.waitForSelector('#span-list tbody tr');
+      await page.locator('#span-list tbody tr').first().click();
+      await page.waitForFunction((n) => document.getElementById('detail-title')!.textContent!.length === n, huge.length);
+      const link = (await page.locator('#jaeger-link').boundingBox())!;
+      expect(link.x + link.width).toBeLessThanOrEqual(1400);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1400);
+      await page.screenshot({ path: join(ARTIFACTS, 'ui-huge-name.png') });
       expect(problems).toEqual([]);
     } finally {
       await server.close();

@@ -30,12 +30,20 @@ table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nu
 th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
 th { color: var(--muted); font-weight: 600; position: sticky; top: 0; background: var(--panel); }
 td.args { max-width: 420px; overflow: hidden; text-overflow: ellipsis; color: var(--muted); }
+td { max-width: 360px; overflow: hidden; text-overflow: ellipsis; }
+select { max-width: 280px; }
+#breakdown td.muted { max-width: none; white-space: normal; }
+dl#detail-meta dd { max-height: 6em; overflow: auto; }
+/* Span text is hostile: keep bidi overrides and huge strings inside their own box. */
+td, dd, option, .wf-name, .wf-info span, #detail-title, #cell-tip { unicode-bidi: isolate; }
+#detail-title { overflow-wrap: anywhere; max-height: 4.2em; overflow: hidden; min-width: 0; }
+#jaeger-link, #detail-parent { flex: none; }
 .num { text-align: right; }
 #span-list tbody tr { cursor: pointer; }
 #span-list tbody tr:hover, #span-list tbody tr:focus, #span-list tbody tr.open { background: #222838; outline: none; }
 .status-error { color: var(--err); }
-dl#detail-meta { display: grid; grid-template-columns: max-content 1fr max-content 1fr; gap: 2px 12px; margin: 0; }
-dl#detail-meta dt { color: var(--muted); }
+dl#detail-meta { display: grid; grid-template-columns: fit-content(240px) minmax(0, 1fr) fit-content(240px) minmax(0, 1fr); gap: 2px 12px; margin: 0; }
+dl#detail-meta dt { color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; unicode-bidi: isolate; }
 dl#detail-meta dd { margin: 0; overflow-wrap: anywhere; }
 #breakdown-bar { display: flex; height: 14px; border-radius: 3px; overflow: hidden; background: #0b0d11; margin-bottom: 6px; }
 #breakdown-bar div { height: 100%; min-width: 1px; }
