@@ -123,6 +123,17 @@ describe('nullspan run: options that shape the output', () => {
     expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(['job', 'job.step']));
   });
 
+  it('--no-merge keeps every call on its own; --outside-spans also exports the calls made outside spans', async () => {
+    const traces = join(tmp.dir, 'unmerged.jsonl');
+    const r = await runCli(['run', '--no-otlp', '--no-merge', '--outside-spans', '--otlp-file', traces, '--', 'sh', script, join(tmp.dir, 'u.txt')]);
+    expect(r.code, r.stderr).toBe(0);
+    const spans = readTraces(traces);
+    const calls = spans.filter((s) => s.attributes['syscall.attribution'] !== undefined);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.filter((c) => c.attributes['syscall.count'] !== undefined)).toEqual([]);
+    expect(spans.some((s) => s.name === 'syscalls outside spans')).toBe(true);
+  });
+
   it('--min-duration drops whole traces whose root is shorter, and keeps whole traces otherwise', async () => {
     const none = join(tmp.dir, 'none.jsonl');
     const all = join(tmp.dir, 'all.jsonl');
@@ -212,6 +223,35 @@ describe('nullspan attach', () => {
       expect(ticks.map((t) => t.attributes.i).sort()).toEqual(['0', '1', '2']);
       expect(new Set(ticks.map((t) => t.traceId)).size).toBe(3);
       for (const t of ticks) expect(t.resource['process.pid']).toBe(target.pid);
+    } finally {
+      target.kill('SIGKILL');
+    }
+  });
+});
+
+describe('nullspan attach on SIGTERM', () => {
+  it('closes the spans still open as incomplete, exports them and detaches', async () => {
+    const traces = join(tmp.dir, 'sigterm.jsonl');
+    const target = spawn('sh', [join(FIXTURES, 'open-span.sh')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    target.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const printed = (text: string) => new Promise<void>((resolve) => {
+      const check = () => (out.includes(text) ? resolve() : target.stdout!.once('data', check));
+      check();
+    });
+    try {
+      await printed('started');
+      const cli = startCli(['attach', '--pid', String(target.pid), '--no-otlp', '--otlp-file', traces]);
+      await waitForOutput(cli, (_, err) => err.includes(`tracing pid ${target.pid}`));
+      target.stdin!.end('go\n');
+      await printed('entered');
+      cli.child.kill('SIGTERM');
+      const r = await cli.done;
+      expect(r.code, r.stderr).toBe(0);
+      const hold = readTraces(traces).filter((s) => s.name === 'hold');
+      expect(hold).toHaveLength(1);
+      expect(hold[0].attributes['nullspan.incomplete']).toBe('tracing stopped by SIGTERM');
+      expect(target.exitCode).toBeNull();
     } finally {
       target.kill('SIGKILL');
     }
