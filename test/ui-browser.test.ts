@@ -173,9 +173,12 @@ describe('web UI in chromium', () => {
   it('live mode: the spectrogram follows spans as they arrive over server-sent events', async () => {
     const store = new SpanStore({ clock: CLOCK });
     for (const r of request(1e9, 2e6)) store.add(r, proc(100, 'shop'));
-    const server = await startUiServer({ store, live: true });
+    // With an access token: the page URL carries it once, the cookie it leaves serves the API and the stream.
+    const server = await startUiServer({ store, live: true, token: 'browser-test-token-0123456789' });
     try {
+      expect(server.url).toContain('?token=');
       const { page, problems } = await openUi(server.url);
+      expect(page.url()).not.toContain('token'); // swapped for a cookie, gone from the address bar
       expect(await page.locator('#live').isChecked()).toBe(true);
       await page.waitForFunction(() => document.getElementById('spectrogram')!.dataset.visibleCells === '2');
       const before = await page.locator('#view-range').textContent();
