@@ -6,7 +6,7 @@
  *   app.use(nullspan());
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { routePath } from 'hono/route';
+import { matchedRoutes } from 'hono/route';
 import { start, withSpan, type SpanArgs } from './span.js';
 import { extract } from './tracecontext.js';
 
@@ -26,11 +26,20 @@ export interface HonoMiddlewareOptions {
 
 const defaultIsError = (status: number) => status >= 500;
 
-/** The route the request matched, or undefined when only middleware did (a 404). */
-function matchedRoute(c: Context, index?: number): string | undefined {
+/**
+ * The route pattern a request matched, or undefined when only middleware did (a 404). Before the handlers run it is
+ * the last matched route registered for a method (middleware is registered for ALL); afterwards, the route of the
+ * handler that ran last. (matchedRoutes is in hono/route since 4.8.)
+ */
+function matchedRoute(c: Context, after: boolean): string | undefined {
   try {
-    const r = index === undefined ? routePath(c) : routePath(c, index);
-    return r === '*' || r === '/*' ? undefined : r;
+    const routes = matchedRoutes(c);
+    if (after) {
+      const r = routes[c.req.routeIndex];
+      return r && r.method !== 'ALL' ? r.path : undefined;
+    }
+    for (let i = routes.length - 1; i >= 0; i--) if (routes[i].method !== 'ALL') return routes[i].path;
+    return undefined;
   } catch {
     return undefined;
   }
@@ -41,7 +50,7 @@ export function nullspan(options: HonoMiddlewareOptions = {}): MiddlewareHandler
   const trust = options.trustTraceparent !== false;
   return async (c, next) => {
     const method = c.req.method;
-    const route = matchedRoute(c, -1);
+    const route = matchedRoute(c, false);
     let name: string;
     let extra: SpanArgs | undefined;
     try {
@@ -67,7 +76,7 @@ export function nullspan(options: HonoMiddlewareOptions = {}): MiddlewareHandler
     if (c.error) s.setError(c.error);
     else if (isError(status)) s.setError(`HTTP ${status}`);
     const endArgs: SpanArgs = { 'http.response.status_code': status };
-    const finalRoute = matchedRoute(c);
+    const finalRoute = matchedRoute(c, true);
     if (finalRoute && finalRoute !== route) endArgs['http.route'] = finalRoute;
     s.end(endArgs);
   };

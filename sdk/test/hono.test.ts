@@ -107,6 +107,20 @@ describe('Hono middleware', () => {
     for (const d of dbs) expect(reqs.has(d.ext.p)).toBe(true);
   });
 
+  it('names spans after routes of mounted sub-apps, with middleware registered after the route', async () => {
+    const api = new Hono();
+    api.get('/items/:id', (c) => c.text(c.req.param('id')));
+    const a = new Hono();
+    a.use(nullspan());
+    a.route('/api', api);
+    a.use('/api/*', async (_c, next) => next()); // matches too, registered for ALL methods
+    expect(await (await a.request('/api/items/7')).text()).toBe('7');
+    const [req, exit] = cap.markers();
+    expect(req.tags.join('.')).toBe('GET /api/items/:id');
+    expect(req.args).toContainEqual(['http.route', '/api/items/:id']);
+    expect(exit.args).toEqual([['http.response.status_code', '200']]);
+  });
+
   it('uses the options: span name and extra args', async () => {
     await app({ spanName: (c, route) => `api ${route}`, requestArgs: (c) => ({ tenant: c.req.header('x-tenant') }) }).request('/users/1', { headers: { 'x-tenant': 'acme' } });
     const [req] = cap.markers();
