@@ -457,7 +457,8 @@ function renderBreakdown(b) {
     const sw = el('span', 'swatch');
     sw.style.background = r.color;
     kind.append(sw, document.createTextNode(r.label));
-    tr.append(kind, el('td', 'num', fmtDuration(r.ns)), el('td', 'num', (100 * r.ns / total).toFixed(1) + '%'),
+    const share = (100 * r.ns) / total;
+    tr.append(kind, el('td', 'num', fmtDuration(r.ns)), el('td', 'num', share > 0 && share < 0.1 ? '<0.1%' : share.toFixed(1) + '%'),
       el('td', 'num', r.calls === null ? '' : r.calls));
     tbody.append(tr);
   }
@@ -487,7 +488,9 @@ function syscallInfo(s) {
   if (where) parts.push({ text: where, className: 'path' });
   if (s.fd !== null && !where) parts.push({ text: 'fd ' + s.fd });
   if (s.bytes !== null) parts.push({ text: fmtBytes(s.bytes) });
-  parts.push({ text: s.errno ? '→ ' + s.errno : '= ' + s.ret });
+  // Calls that return addresses read better in hex.
+  const address = s.ret > 0xffff && (s.name === 'mmap' || s.name === 'mremap' || s.name === 'brk');
+  parts.push({ text: s.errno ? '→ ' + s.errno : '= ' + (address ? '0x' + s.ret.toString(16) : s.ret) });
   parts.push({ text: 'tid ' + s.tid });
   if (s.attribution !== 'thread') parts.push({ text: 'via ' + s.attribution });
   if (s.unfinished) parts.push({ text: 'unfinished' });
