@@ -38,14 +38,14 @@ export interface NativeOptions {
   cgroupDir: string;
 }
 
-const MIN_KERNEL: [number, number] = [5, 11]; // task-local storage in tracing programs, bpf_get_current_task_btf
+const MIN_KERNEL: [number, number] = [6, 2]; // bpf_rdonly_cast (6.2), task-local storage in tracing programs (5.11)
 
 export function checkEnvironment(): void {
   if (process.platform !== 'linux') throw new ProbeError('The nullspan probe only runs on Linux.');
   const [major, minor] = release().split(/[.-]/).map(Number);
   if (major < MIN_KERNEL[0] || (major === MIN_KERNEL[0] && minor < MIN_KERNEL[1]))
     throw new ProbeError(
-      `Linux ${MIN_KERNEL.join('.')} or newer is needed (this kernel is ${release()}): the probe relies on BPF ring buffers, task-local storage and BTF tracepoints.`,
+      `Linux ${MIN_KERNEL.join('.')} or newer is needed (this kernel is ${release()}): the probe relies on BPF ring buffers, task-local storage, BTF tracepoints and bpf_rdonly_cast.`,
     );
   if (!existsSync('/sys/kernel/btf/vmlinux'))
     throw new ProbeError('This kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing); nullspan needs a kernel built with CONFIG_DEBUG_INFO_BTF=y.');
