@@ -24,11 +24,12 @@ const B = {
   scope: ascii(`"scopeSpans":[{"scope":{"name":${q(SCOPE_NAME)},"version":${q(SCOPE_VERSION)}},"spans":[`),
   comma: ascii(','),
   traceId: ascii('{"traceId":"'),
+  childTraceId: ascii(',{"traceId":"'),
+  nameAfterId: ascii('","name":'),
   spanId: ascii('","spanId":"'),
   parentSpanId: ascii('","parentSpanId":"'),
   quote: ascii('"'),
   traceState: ascii(',"traceState":'),
-  nameAfterId: ascii('","name":'),
   name: ascii(',"name":'),
   kind: ascii(',"kind":'),
   start: ascii(',"startTimeUnixNano":"'),
@@ -38,24 +39,39 @@ const B = {
   message: ascii(',"message":'),
   flags: ascii('},"links":[],"droppedLinksCount":0,"flags":'),
   spanEnd: ascii('}'),
-  stringValue: ascii('{"stringValue":'),
-  intValue: ascii('{"intValue":'),
-  doubleValue: ascii('{"doubleValue":'),
-  boolTrue: ascii('{"boolValue":true}'),
-  boolFalse: ascii('{"boolValue":false}'),
-  empty: ascii('{}'),
+  true: ascii('true'),
+  false: ascii('false'),
+  empty: ascii('{"key":'),
+  commaEmpty: ascii('}},{"key":'),
+  emptyValue: ascii(',"value":{'),
   valueEnd: ascii('}}'),
+  kindInternal: ascii(',"kind":1,"startTimeUnixNano":"'),
+  okTail: ascii('],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":0},"links":[],"droppedLinksCount":0,"flags":257}'),
+  errorTail: ascii('],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":2,"message":'),
+  errorFlags: ascii('},"links":[],"droppedLinksCount":0,"flags":257}'),
 };
 
-/** `{"key":"thread.id","value":` per attribute name, built once (marker arg names are open-ended: bounded). */
-const keyPrefixes = new Map<string, Uint8Array>();
-function keyPrefix(k: string): Uint8Array {
-  let p = keyPrefixes.get(k);
-  if (p === undefined) {
-    p = new TextEncoder().encode('{"key":' + q(k) + ',"value":');
-    if (keyPrefixes.size < 4096) keyPrefixes.set(k, p);
+type ValueKind = 0 | 1 | 2 | 3; // string, int, double, bool
+const VALUE_OPEN = ['{"stringValue":', '{"intValue":', '{"doubleValue":', '{"boolValue":'];
+
+/**
+ * Everything before an attribute's value, as one constant per name, value kind and position:
+ * `{"key":"file.path","value":{"stringValue":`, or for later attributes `}},{"key":...` which also closes the
+ * previous one. Built once per attribute name (marker arg names are open-ended: the cache is bounded).
+ */
+const heads = new Map<string, Uint8Array[]>();
+function attrHead(k: string, kind: ValueKind, first: boolean): Uint8Array {
+  let h = heads.get(k);
+  if (h === undefined) {
+    h = [];
+    const key = '{"key":' + q(k) + ',"value":';
+    for (let i = 0; i < 4; i++) {
+      h.push(ascii(key + VALUE_OPEN[i]));
+      h.push(ascii('}},' + key + VALUE_OPEN[i]));
+    }
+    if (heads.size < 4096) heads.set(k, h);
   }
-  return p;
+  return h[kind * 2 + (first ? 0 : 1)];
 }
 
 export interface SpanWithProcess {
@@ -93,60 +109,67 @@ export class OtlpJsonEncoder {
     return r;
   }
 
-  private value(w: JsonWriter, v: unknown): void {
+  /** One attribute (closing the previous one); returns false for values OTLP JSON cannot carry here. */
+  private attr(w: JsonWriter, k: string, v: unknown, first: boolean): void {
     switch (typeof v) {
       case 'string':
-        w.raw(B.stringValue);
+        w.raw(attrHead(k, 0, first));
         w.str(v);
-        w.raw(B.valueEnd);
         return;
       case 'number':
         if (Number.isInteger(v)) {
-          w.raw(B.intValue);
+          w.raw(attrHead(k, 1, first));
           w.num(v);
         } else {
-          w.raw(B.doubleValue);
+          w.raw(attrHead(k, 2, first));
           w.plain(q(v));
         }
-        w.raw(B.valueEnd);
         return;
       case 'boolean':
-        w.raw(v ? B.boolTrue : B.boolFalse);
-        w.raw(B.spanEnd);
+        w.raw(attrHead(k, 3, first));
+        w.raw(v ? B.true : B.false);
         return;
       default:
-        w.raw(B.empty);
-        w.raw(B.spanEnd);
+        // (not produced by the mapping) the transformer writes {} for other values
+        w.raw(first ? B.empty : B.commaEmpty);
+        w.raw(ascii(q(k)));
+        w.raw(B.emptyValue);
     }
   }
 
+  /** `[` … `]` of an attribute list. */
   private attributes(w: JsonWriter, a: Attributes): void {
     let first = true;
     for (const k of Object.keys(a)) {
-      if (!first) w.raw(B.comma);
+      this.attr(w, k, a[k], first);
       first = false;
-      w.raw(keyPrefix(k));
-      this.value(w, a[k]);
     }
+    if (!first) w.raw(B.valueEnd);
   }
 
   private readonly visit = (k: string, v: string | number | boolean): void => {
-    const w = this.w;
-    if (!this.firstAttr) w.raw(B.comma);
+    this.attr(this.w, k, v, this.firstAttr);
     this.firstAttr = false;
-    w.raw(keyPrefix(k));
-    this.value(w, v);
   };
+
+  /** digits of the last seconds value written: consecutive timestamps almost always share it */
+  private lastSec = -1;
+  private lastSecDigits: Uint8Array = new Uint8Array(0);
 
   private time(mono: number): void {
     this.wall.into(mono, this.t);
     const sec = this.t[0];
+    const w = this.w;
     if (sec <= 0) {
-      this.w.plain(String(BigInt(sec) * 1_000_000_000n + BigInt(this.t[1])));
+      w.plain(String(BigInt(sec) * 1_000_000_000n + BigInt(this.t[1])));
       return;
     }
-    this.w.num(sec);
-    this.w.padded(this.t[1], 9);
+    if (sec !== this.lastSec) {
+      this.lastSec = sec;
+      this.lastSecDigits = ascii(String(sec));
+    }
+    w.raw(this.lastSecDigits);
+    w.padded(this.t[1], 9);
   }
 
   private appSpan(span: SpanRecord): void {
@@ -186,36 +209,32 @@ export class OtlpJsonEncoder {
     w.raw(B.spanEnd);
   }
 
-  private syscallSpan(span: SpanRecord, c: SyscallRecord, hi: number, lo: number, index: number): void {
+
+  private syscallSpan(traceId: string, spanId: string, c: SyscallRecord, hi: number, lo: number, index: number): void {
     const w = this.w;
     childSpanWords(hi, lo, index, this.ids);
-    w.raw(B.traceId);
-    w.plain(span.traceId);
+    w.raw(B.childTraceId);
+    w.plain(traceId);
     w.raw(B.spanId);
     w.hex32(this.ids[0]);
     w.hex32(this.ids[1]);
     w.raw(B.parentSpanId);
-    w.plain(span.spanId);
+    w.plain(spanId);
     w.raw(B.nameAfterId);
     w.str(c.name);
-    w.raw(B.kind);
-    w.num(1);
-    w.raw(B.start);
+    w.raw(B.kindInternal);
     this.time(c.ts);
     w.raw(B.end);
     this.time(c.end);
     w.raw(B.attrs);
     this.firstAttr = true;
     forEachSyscallAttribute(c, this.visit);
-    w.raw(B.tail);
+    if (!this.firstAttr) w.raw(B.valueEnd);
     if (syscallFailed(c)) {
-      w.num(2);
-      w.raw(B.message);
+      w.raw(B.errorTail);
       w.str(c.errno as string);
-    } else w.num(0);
-    w.raw(B.flags);
-    w.num(FLAGS_LOCAL);
-    w.raw(B.spanEnd);
+      w.raw(B.errorFlags);
+    } else w.raw(B.okTail);
   }
 
   private spans(span: SpanRecord): void {
@@ -224,10 +243,7 @@ export class OtlpJsonEncoder {
     if (calls.length === 0) return;
     const hi = parseInt(span.spanId.slice(0, 8), 16);
     const lo = parseInt(span.spanId.slice(8, 16), 16);
-    for (let i = 0; i < calls.length; i++) {
-      this.w.raw(B.comma);
-      this.syscallSpan(span, calls[i], hi, lo, i);
-    }
+    for (let i = 0; i < calls.length; i++) this.syscallSpan(span.traceId, span.spanId, calls[i], hi, lo, i);
   }
 
   /** One ExportTraceServiceRequest (spans grouped by process resource, in first-seen order) as JSON text. */
