@@ -69,7 +69,8 @@ describe('probe lifecycle', () => {
     const c = collectingProbe();
     const child = c.probe.spawn(blocked, ['/etc/hostname'], { stdio: ['ignore', 'pipe', 'ignore'] });
     await new Promise((r) => child.stdout!.once('data', r));
-    await new Promise((r) => setTimeout(r, 50)); // let it enter read()
+    // wait until it is blocked in read(2) (syscall 0), as /proc/<pid>/syscall shows
+    while (!readFileSync(`/proc/${child.pid}/syscall`, 'utf8').startsWith('0 ')) await new Promise((r) => setTimeout(r, 10));
     const events = await c.finish();
     child.kill();
     await exited(child);
