@@ -236,6 +236,10 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv = proces
   const syscalls = out.syscalls as string;
   out.syscalls = syscalls === 'all' ? 'all' : syscalls.split(',').map((n) => n.trim()).filter(Boolean);
   const options = out as unknown as CliOptions;
+  const ring = options.ringSize;
+  if (ring < 4096 || (ring & (ring - 1)) !== 0) {
+    throw new UsageError(`--ring-size expects a power of two of at least 4K, got ${ring} bytes.`);
+  }
 
   const positionals = parsed.positionals;
   let file: string | undefined;
