@@ -178,18 +178,23 @@ try {
       `RSS start ${r.rssStartMb.toFixed(0)} MB, at 25% ${r.rssQuarterMb.toFixed(0)} MB, peak ${r.rssPeakMb.toFixed(0)} MB, end ${r.rssEndMb.toFixed(0)} MB`);
   }
   console.log(`correlator stats: ${JSON.stringify(exp.stats)}`);
+  // "On one core": events per CPU-second of the (single-threaded) replay. Wall-clock figures are reported too;
+  // on this shared 2-core machine they include time the process waited for a CPU.
+  const cpuEps = (r) => r.events / r.cpuSecs;
   const flat = exp.rssEndMb - exp.rssQuarterMb < 64;
-  const met = exp.eps >= TARGET_EPS && exp.rssPeakMb < TARGET_RSS_MB && flat;
+  const met = cpuEps(exp) >= TARGET_EPS && exp.rssPeakMb < TARGET_RSS_MB && flat;
   const rows = [{
     issue: 5,
-    workload: `replay of a ${(events / 1e6).toFixed(1)}M-event synthetic capture (HTTP-server mix), one core`,
+    workload: `replay of a ${(events / 1e6).toFixed(1)}M-event synthetic capture (HTTP-server mix: ${(exp.otelSpans / events).toFixed(2)} exported OTel spans per event), one core`,
     figures: {
-      events_per_s_export: Math.round(exp.eps), events_per_s_correlate_only: Math.round(corr.eps),
-      otel_spans_per_s: Math.round(exp.otelSpans / exp.secs), rss_peak_mb: Math.round(exp.rssPeakMb),
+      events_per_cpu_s_export: Math.round(cpuEps(exp)), events_per_cpu_s_correlate_only: Math.round(cpuEps(corr)),
+      events_per_wall_s_export: Math.round(exp.eps), events_per_wall_s_correlate_only: Math.round(corr.eps),
+      otel_spans_per_cpu_s: Math.round(exp.otelSpans / exp.cpuSecs), rss_peak_mb: Math.round(exp.rssPeakMb),
       rss_growth_after_25pct_mb: Math.round(exp.rssEndMb - exp.rssQuarterMb),
     },
-    result: `${(exp.eps / 1e6).toFixed(2)} M events/s with OTLP JSON export (${(corr.eps / 1e6).toFixed(2)} M/s correlate only) vs target 1.00 M/s; ` +
-      `RSS peak ${exp.rssPeakMb.toFixed(0)} MB (${(exp.rssEndMb - exp.rssQuarterMb).toFixed(0)} MB growth after 25%) vs < 256 MB flat`,
+    result: `${(cpuEps(exp) / 1e6).toFixed(2)} M events/CPU-s with OTLP JSON export, ${(cpuEps(corr) / 1e6).toFixed(2)} M correlate only ` +
+      `(wall ${(exp.eps / 1e6).toFixed(2)} / ${(corr.eps / 1e6).toFixed(2)} M/s) vs target 1.00 M/s; ` +
+      `RSS peak ${exp.rssPeakMb.toFixed(0)} MB, ${(exp.rssEndMb - exp.rssQuarterMb).toFixed(0)} MB growth after 25% vs < 256 MB flat`,
     target: '≥ 1,000,000 events/s on one core; RSS flat and < 256 MB for a 10-million-event capture',
     met,
   }];
