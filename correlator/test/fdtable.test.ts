@@ -112,6 +112,18 @@ describe('fd table from events', () => {
     expect(target(c, 100, 9)).toBeUndefined();
   });
 
+  it('a child whose first events overtake its fork event keeps them and gets its identity', () => {
+    const { c } = collect({}, oneProcess(100, 'server'));
+    const s = new Stream();
+    s.sys(100, 100, 'openat', { args: [AT_FDCWD, 0, 0], path: '/inherited', ret: 3 });
+    s.sys(300, 300, 'openat', { args: [AT_FDCWD, 0, 0], path: '/early', ret: 4 }); // before the fork event
+    s.fork(100, 100, 300);
+    c.pushBatch(s.events);
+    expect(target(c, 300, 3)).toBe('/inherited');
+    expect(target(c, 300, 4)).toBe('/early');
+    expect(c.processes().get(300)).toMatchObject({ exe: 'server', ppid: 100 });
+  });
+
   it('socket tuples from connect, bind + accept, datagram peers, pipes and socketpairs', () => {
     const { c, spans } = collect({}, oneProcess(100));
     const s = new Stream();

@@ -26,6 +26,8 @@ export interface ProcState<S = unknown> extends FdOwner {
   envServiceName?: string;
   threads: Map<number, ThreadState<S>>;
   exited: boolean;
+  /** created on first sight of an event (neither seeded nor forked while traced): identity unknown */
+  lazy?: boolean;
 }
 
 export interface ProcTableHooks<S> {
@@ -95,6 +97,7 @@ export class ProcTable<S = unknown> {
         cwd: '/',
         threads: new Map(),
         exited: false,
+        lazy: true,
       };
       this.procs.set(pid, p);
     }
@@ -123,6 +126,20 @@ export class ProcTable<S = unknown> {
       return;
     }
     const stale = this.procs.get(ev.childPid);
+    if (stale?.lazy) {
+      // The child's first events overtook its fork event (another CPU): keep what it did, give it its identity.
+      stale.lazy = false;
+      stale.info = { ...parent.info, pid: ev.childPid, ppid: parent.info.pid };
+      stale.serviceNameFrom = parent.serviceNameFrom;
+      stale.envServiceName = parent.envServiceName;
+      stale.cwd = parent.cwd;
+      const own = stale.fds;
+      stale.fds = ev.sharesFiles ? parent.fds : parent.fds.clone();
+      if (ev.sharesFiles) parent.fds.users++;
+      for (const [fd, d] of own.descs) stale.fds.set(fd, d, own.cloexec.has(fd));
+      if (!stale.threads.has(ev.childTid)) this.addThread(stale, ev.childTid);
+      return;
+    }
     if (stale !== undefined) this.endProcess(stale, ev.ts); // pid reused: the old one's exit was missed
     let fds = parent.fds;
     if (ev.sharesFiles) fds.users++;
@@ -146,6 +163,7 @@ export class ProcTable<S = unknown> {
     for (const t of [...proc.threads.values()]) if (t.tid !== ev.pid) this.removeThread(t, ev.ts);
     if (!proc.threads.has(ev.pid)) this.addThread(proc, ev.pid);
     applyExec(proc);
+    proc.lazy = false;
     const exe = posix.basename(ev.filename);
     let serviceName = proc.info.serviceName;
     let from = proc.serviceNameFrom;
