@@ -174,6 +174,18 @@ describe('nullspan run on a terminal', () => {
   });
 });
 
+describe('nullspan run --print into a closed pipe', () => {
+  it('stops printing and still completes the other outputs (as in `nullspan run --print ... | head`)', async () => {
+    const traces = join(tmp.dir, 'epipe.jsonl');
+    const cli = startCli(['run', '--print', '--no-otlp', '--otlp-file', traces, '--', 'sh', join(FIXTURES, 'nested-markers.sh'), join(tmp.dir, 'e.txt')]);
+    cli.child.stdout!.destroy();
+    const r = await cli.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(readTraces(traces).map((s) => s.name)).toEqual(expect.arrayContaining(['job', 'job.step']));
+  });
+});
+
 describe('nullspan run: exit codes and interruption', () => {
   it('reports death by signal as 128 + the signal number', async () => {
     const r = await runCli(['run', '--no-otlp', '--', 'sh', '-c', 'kill -TERM $$']);

@@ -9,6 +9,8 @@ export interface StatusFigures {
 }
 
 export class Terminal {
+  /** the reader of stdout went away (`nullspan run --print ... | head`): stop printing, keep tracing */
+  private stdoutClosed = false;
   private statusShown = false;
   private timer?: NodeJS.Timeout;
   private last?: { at: number; events: number };
@@ -17,7 +19,14 @@ export class Terminal {
   constructor(
     private readonly stdout: NodeJS.WriteStream = process.stdout,
     private readonly stderr: NodeJS.WriteStream = process.stderr,
-  ) {}
+  ) {
+    // EPIPE and friends arrive as 'error' events; unhandled, they would end nullspan with a stack trace and
+    // lose the outputs that do not depend on the terminal (the OTLP file, the endpoint, the capture).
+    stdout.on('error', () => {
+      this.stdoutClosed = true;
+    });
+    stderr.on('error', () => undefined);
+  }
 
   /** Starts refreshing the status line from `figures` twice a second, when stderr is a terminal. */
   startStatus(figures: () => StatusFigures): void {
@@ -44,6 +53,7 @@ export class Terminal {
 
   /** Writes results (the span tree) to stdout. */
   out(text: string): void {
+    if (this.stdoutClosed) return;
     this.eraseStatus();
     this.stdout.write(text);
     this.drawStatus();
