@@ -70,81 +70,80 @@ export class MarkerEncoder {
     this.truncated = false;
   }
 
-  /** `_tid=<process prefix><hex of the newest span id>` (ids.ts, localTraceId): a trace rooted at that span. */
-  newestTraceId(): void {
-    if (this.truncated) return;
-    const start = this.pos;
-    let pos = start;
+  /**
+   * Opens the next arg: writes the separating comma and returns where the arg's bytes go, or -1 (and the marker is
+   * flagged truncated) when `room` more bytes do not fit.
+   */
+  private next(room: number): number {
+    if (this.truncated) return -1;
+    let pos = this.pos;
     if (!this.first) this.buf[pos++] = COMMA;
-    if (pos + TID_PREFIX_ARG.length + 16 > this.limit) return this.cut(start);
+    if (pos + room > this.limit) {
+      this.truncated = true;
+      return -1;
+    }
+    return pos;
+  }
+
+  private copy(pos: number, bytes: Uint8Array): number {
     const buf = this.buf;
-    for (let i = 0; i < TID_PREFIX_ARG.length; i++) buf[pos++] = TID_PREFIX_ARG[i];
-    for (let i = 0; i < 16; i++) buf[pos++] = lastIdHex[i];
+    for (let i = 0; i < bytes.length; i++) buf[pos++] = bytes[i];
+    return pos;
+  }
+
+  private close(pos: number): void {
     this.pos = pos;
     this.first = false;
+  }
+
+  /** `_tid=<process prefix><hex of the newest span id>` (ids.ts, localTraceId): a trace rooted at that span. */
+  newestTraceId(): void {
+    const pos = this.next(TID_PREFIX_ARG.length + 16);
+    if (pos >= 0) this.close(this.copy(this.copy(pos, TID_PREFIX_ARG), lastIdHex));
   }
 
   /** A reserved arg whose `_name=` prefix is pre-encoded; skipped (and flagged) when it does not fit whole. */
   reserved(prefix: Uint8Array, value: string): void {
-    if (this.truncated) return;
-    const start = this.pos;
-    let pos = start;
-    if (!this.first) this.buf[pos++] = COMMA;
-    if (pos + prefix.length > this.limit) return this.cut(start);
-    for (let i = 0; i < prefix.length; i++) this.buf[pos++] = prefix[i];
-    pos = encodeEscaped(this.buf, pos, this.limit, value, ARG_ESCAPES);
-    if (pos < 0) return this.cut(start);
-    this.pos = pos;
-    this.first = false;
+    const pos = this.next(prefix.length);
+    if (pos < 0) return;
+    const end = encodeEscaped(this.buf, this.copy(pos, prefix), this.limit, value, ARG_ESCAPES);
+    if (end < 0) this.truncated = true;
+    else this.close(end);
   }
 
   /** A reserved arg with an integer value (`_p=<id>`). */
   reservedInt(prefix: Uint8Array, value: number): void {
-    if (this.truncated) return;
-    const start = this.pos;
-    let pos = start;
-    if (!this.first) this.buf[pos++] = COMMA;
-    if (pos + prefix.length + 17 > this.limit) return this.cut(start);
-    const buf = this.buf;
-    for (let i = 0; i < prefix.length; i++) buf[pos++] = prefix[i];
-    this.pos = encodeDecimal(buf, pos, value);
-    this.first = false;
+    const pos = this.next(prefix.length + 17);
+    if (pos >= 0) this.close(encodeDecimal(this.buf, this.copy(pos, prefix), value));
   }
 
   /** Pre-encoded `_name=value` bytes (the service name, cached per configuration). */
   raw(bytes: Uint8Array): void {
-    if (this.truncated) return;
-    const start = this.pos;
-    let pos = start;
-    if (!this.first) this.buf[pos++] = COMMA;
-    if (pos + bytes.length > this.limit) return this.cut(start);
-    for (let i = 0; i < bytes.length; i++) this.buf[pos++] = bytes[i];
-    this.pos = pos;
-    this.first = false;
+    const pos = this.next(bytes.length);
+    if (pos >= 0) this.close(this.copy(pos, bytes));
   }
 
   /** A program arg: `name=value`, with one more `_` in front of names that start with `_`. */
   arg(name: string, value: string): void {
-    if (this.truncated || name.length === 0) return;
-    const start = this.pos;
-    let pos = start;
-    if (!this.first) this.buf[pos++] = COMMA;
-    if (name.charCodeAt(0) === UNDERSCORE) {
-      if (pos >= this.limit) return this.cut(start);
-      this.buf[pos++] = UNDERSCORE;
-    }
+    if (name.length === 0) return;
+    const underscore = name.charCodeAt(0) === UNDERSCORE ? 1 : 0;
+    let pos = this.next(underscore + 1);
+    if (pos < 0) return;
+    if (underscore) this.buf[pos++] = UNDERSCORE;
     pos = encodeEscaped(this.buf, pos, this.limit, name, ARG_ESCAPES);
-    if (pos < 0 || pos >= this.limit) return this.cut(start);
+    if (pos < 0 || pos >= this.limit) {
+      this.truncated = true; // not even the name fits: the arg is left out
+      return;
+    }
     this.buf[pos++] = EQ;
     pos = encodeEscaped(this.buf, pos, this.limit, value, ARG_ESCAPES);
-    this.first = false;
     if (pos < 0) {
       // keep the name and as much of the value as fits
-      this.pos = ~pos;
+      this.close(~pos);
       this.truncated = true;
       return;
     }
-    this.pos = pos;
+    this.close(pos);
   }
 
   /** Closes the marker; returns its length. */
@@ -162,11 +161,6 @@ export class MarkerEncoder {
       this.buf[pos++] = COLON;
     }
     return pos;
-  }
-
-  private cut(start: number): void {
-    this.pos = start;
-    this.truncated = true;
   }
 }
 

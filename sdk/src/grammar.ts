@@ -229,39 +229,20 @@ export function parseMarker(bytes: Uint8Array): ParseResult {
 
   // TAGS
   const tags: string[] = [];
-  let segBytes = 0; // bytes in the current tag, escapes counted once
   let sawDot = false;
   for (;;) {
-    if (i >= n) return INCOMPLETE;
-    const b = bytes[i];
-    if (b === BSL) {
-      if (i + 1 >= n) return INCOMPLETE;
-      pushScratch(bytes[i + 1]);
-      segBytes++;
-      i += 2;
-      continue;
+    const at = scanField(bytes, i, TAG_BYTES);
+    if (at === -1) return INCOMPLETE;
+    if (at < -1) return malformed(`an unescaped ${describeByte(bytes[-2 - at])} is not allowed in a tag`, -2 - at);
+    const b = bytes[at];
+    i = at + 1;
+    if (scratchLen === 0) {
+      if (b === COLON && !sawDot) break; // no tags at all
+      return malformed('a tag is empty (two dots in a row, or a leading or trailing dot)', at);
     }
-    if (b === COLON || b === DOT) {
-      if (segBytes === 0) {
-        if (b === COLON && !sawDot) {
-          i++;
-          break; // no tags at all
-        }
-        return malformed('a tag is empty (two dots in a row, or a leading or trailing dot)', i);
-      }
-      tags.push(takeScratch());
-      segBytes = 0;
-      i++;
-      if (b === COLON) break;
-      sawDot = true;
-      continue;
-    }
-    if (b === GT || b === LT || b === EQ || b === NL) {
-      return malformed(`an unescaped ${describeByte(b)} is not allowed in a tag`, i);
-    }
-    pushScratch(b);
-    segBytes++;
-    i++;
+    tags.push(takeScratch());
+    if (b === COLON) break;
+    sawDot = true;
   }
 
   // ARGS
@@ -270,57 +251,56 @@ export function parseMarker(bytes: Uint8Array): ParseResult {
   if (i >= n) return INCOMPLETE;
   if (bytes[i] === COLON) return done(d, id, tags, args, ext, i + 1);
   for (;;) {
-    // name
-    let nameBytes = 0;
-    let name: string;
-    for (;;) {
-      if (i >= n) return INCOMPLETE;
-      const b = bytes[i];
-      if (b === BSL) {
-        if (i + 1 >= n) return INCOMPLETE;
-        pushScratch(bytes[i + 1]);
-        nameBytes++;
-        i += 2;
-        continue;
-      }
-      if (b === EQ) {
-        if (nameBytes === 0) return malformed('an arg name is empty', i);
-        name = takeScratch();
-        i++;
-        break;
-      }
-      if (b === COMMA || b === COLON) {
-        if (nameBytes === 0) return malformed('an arg is empty (trailing or doubled comma)', i);
-        return malformed("an arg has no '=' (args are name=value pairs)", i);
-      }
-      pushScratch(b);
-      nameBytes++;
-      i++;
+    const eq = scanField(bytes, i, NAME_BYTES);
+    if (eq === -1) return INCOMPLETE;
+    if (bytes[eq] !== EQ) {
+      if (scratchLen === 0) return malformed('an arg is empty (trailing or doubled comma)', eq);
+      return malformed("an arg has no '=' (args are name=value pairs)", eq);
     }
-    // value
-    let end: number;
-    for (;;) {
-      if (i >= n) return INCOMPLETE;
-      const b = bytes[i];
-      if (b === BSL) {
-        if (i + 1 >= n) return INCOMPLETE;
-        pushScratch(bytes[i + 1]);
-        i += 2;
-        continue;
-      }
-      if (b === EQ) return malformed("an unescaped '=' is not allowed in an arg value", i);
-      if (b === COMMA || b === COLON) {
-        end = b;
-        i++;
-        break;
-      }
-      pushScratch(b);
-      i++;
-    }
-    const value = takeScratch();
-    addArg(args, ext, name, value);
-    if (end === COLON) return done(d, id, tags, args, ext, i);
+    if (scratchLen === 0) return malformed('an arg name is empty', eq);
+    const name = takeScratch();
+    const end = scanField(bytes, eq + 1, VALUE_BYTES);
+    if (end === -1) return INCOMPLETE;
+    if (end < -1) return malformed("an unescaped '=' is not allowed in an arg value", -2 - end);
+    addArg(args, ext, name, takeScratch());
+    i = end + 1;
+    if (bytes[end] === COLON) return done(d, id, tags, args, ext, i);
   }
+}
+
+// What a byte means inside each field (unescaped): 0 part of it, 1 ends it, 2 malformed.
+const TAG_BYTES = byteClasses(':.', '><=\n');
+const NAME_BYTES = byteClasses('=,:', '');
+const VALUE_BYTES = byteClasses(',:', '=');
+
+function byteClasses(ends: string, bad: string): Uint8Array {
+  const t = new Uint8Array(256);
+  for (const c of ends) t[c.charCodeAt(0)] = 1;
+  for (const c of bad) t[c.charCodeAt(0)] = 2;
+  return t;
+}
+
+/**
+ * Gathers one field's bytes, escapes removed, into the scratch buffer from offset i. Returns the offset of the
+ * byte that ends it, -1 when the input ends first (incomplete), or -2 - offset of a byte not allowed there.
+ */
+function scanField(bytes: Uint8Array, i: number, classes: Uint8Array): number {
+  const n = bytes.length;
+  while (i < n) {
+    const b = bytes[i];
+    if (b === BSL) {
+      if (i + 1 >= n) return -1;
+      pushScratch(bytes[i + 1]);
+      i += 2;
+      continue;
+    }
+    const c = classes[b];
+    if (c === 1) return i;
+    if (c === 2) return -2 - i;
+    pushScratch(b);
+    i++;
+  }
+  return -1;
 }
 
 function addArg(args: [string, string][], ext: Record<string, string>, name: string, value: string): void {
