@@ -76,6 +76,14 @@ export async function runCommand(argv: string[], o: CliOptions): Promise<number>
   }
   try {
     await live.start();
+  } catch (err) {
+    // e.g. the UI port is taken: same rule, the command does not go on untraced
+    started.kill('SIGKILL');
+    await live.stop('tracing could not start');
+    disposeSignals();
+    throw err;
+  }
+  try {
     await Promise.race([exited, detach, live.pumped]);
   } finally {
     const childDone = started.exitCode !== null || started.signalCode !== null;
