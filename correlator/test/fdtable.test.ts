@@ -112,6 +112,35 @@ describe('fd table from events', () => {
     expect(target(c, 100, 9)).toBeUndefined();
   });
 
+  it('names epoll/eventfd/timerfd/pidfd fds; getsockname/getpeername fill in what bind(port 0) and accept left open', () => {
+    const { c, spans } = collect({}, oneProcess(100));
+    const s = new Stream();
+    s.sys(100, 100, 'epoll_create1', { args: [O_CLOEXEC], ret: 3 });
+    s.sys(100, 100, 'eventfd2', { args: [0, 0], ret: 4 });
+    s.sys(100, 100, 'timerfd_create', { args: [1, O_CLOEXEC], ret: 5 });
+    s.sys(100, 100, 'pidfd_open', { args: [42, 0], ret: 6 });
+    s.sys(100, 100, 'socket', { args: [2, 1, 0], ret: 7 });
+    s.sys(100, 100, 'bind', { args: [7], addr: inet('127.0.0.1', 0) });
+    s.marker(100, 100, '>:t:x::');
+    s.sys(100, 100, 'accept4', { args: [7, 0, 0, 0], ret: 8 }); // libuv passes no address buffer
+    s.sys(100, 100, 'read', { args: [8], ret: 10 });
+    s.sys(100, 100, 'getsockname', { args: [7], addr: inet('127.0.0.1', 41535) });
+    s.sys(100, 100, 'accept4', { args: [7, 0, 0, 0], ret: 9 });
+    s.sys(100, 100, 'getpeername', { args: [9], addr: inet('127.0.0.1', 50001) });
+    s.sys(100, 100, 'read', { args: [9], ret: 10 });
+    s.marker(100, 100, '<:t:x::');
+    c.pushBatch(s.events);
+    expect([3, 4, 5, 6].map((fd) => target(c, 100, fd))).toEqual([
+      'anon_inode:[eventpoll]', 'anon_inode:[eventfd]', 'anon_inode:[timerfd]', 'anon_inode:[pidfd]',
+    ]);
+    const reads = spans[0].span.syscalls.filter((r) => r.name === 'read');
+    expect(reads.map((r) => r.target)).toEqual(['127.0.0.1 -> ?', '127.0.0.1:41535 -> 127.0.0.1:50001']);
+    const s2 = new Stream();
+    s2.exec(100, '/bin/x');
+    c.pushBatch(s2.events);
+    expect([...c.fds(100)!.keys()].sort()).toEqual([4, 7, 8, 9]); // epoll, timerfd (CLOEXEC) and pidfd (always) gone
+  });
+
   it('a child whose first events overtake its fork event keeps them and gets its identity', () => {
     const { c } = collect({}, oneProcess(100, 'server'));
     const s = new Stream();

@@ -4,7 +4,7 @@
 import { posix } from 'node:path';
 import type { SockAddr, SyscallEvent } from '@nullspan/probe';
 import {
-  AF_INET, AF_INET6, AF_UNIX, AT_FDCWD, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, Effect, FD_CLOEXEC, F_DUPFD,
+  ANON_FDS, AF_INET, AF_INET6, AF_UNIX, AT_FDCWD, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, Effect, FD_CLOEXEC, F_DUPFD,
   F_DUPFD_CLOEXEC, F_SETFD, O_CLOEXEC, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_STREAM, argInt, type SyscallClass,
 } from './syscalls.js';
 
@@ -23,6 +23,8 @@ export interface FdDesc {
   localPort?: number;
   peerAddress?: string;
   peerPort?: number;
+  /** a connected socket (accepted or connected) whose peer may not be known */
+  connected?: boolean;
 }
 
 export function fileDesc(path: string): FdDesc {
@@ -55,7 +57,7 @@ export function socketTarget(d: FdDesc): string {
   const peer = d.peerAddress !== undefined ? endpoint(d.peerAddress, d.peerPort, d.transport) : undefined;
   if (local !== undefined && peer !== undefined) return `${local} -> ${peer}`;
   if (peer !== undefined) return `-> ${peer}`;
-  if (local !== undefined) return local;
+  if (local !== undefined) return d.connected ? `${local} -> ?` : local;
   return `${d.transport ?? 'unknown'} socket`;
 }
 
@@ -168,18 +170,35 @@ export function applyFdEffect(owner: FdOwner, ev: SyscallEvent, cls: SyscallClas
       break;
     case Effect.Connect: {
       const d = t.get(argInt(a[0]));
+      if (d && ev.addr) {
+        d.connected = true;
+        setPeer(d, ev.addr);
+      }
+      break;
+    }
+    case Effect.Bind:
+    case Effect.GetSockName: {
+      const d = t.get(argInt(a[0]));
+      // bind to port 0 lets the kernel choose: the port is unknown until a getsockname says it
+      if (d && ev.addr) setLocal(d, ev.addr, cls.effect === Effect.Bind && ev.addr.family !== 'unix' && ev.addr.port === 0);
+      break;
+    }
+    case Effect.GetPeerName: {
+      const d = t.get(argInt(a[0]));
       if (d && ev.addr) setPeer(d, ev.addr);
       break;
     }
-    case Effect.Bind: {
-      const d = t.get(argInt(a[0]));
-      if (d && ev.addr) setLocal(d, ev.addr);
+    case Effect.AnonFd: {
+      const [target, flagArg, bit] = ANON_FDS[ev.name];
+      const cloexec = flagArg === -1 || (flagArg >= 0 && (argInt(a[flagArg]) & bit) !== 0);
+      t.set(ev.ret, otherDesc(target), cloexec);
       break;
     }
     case Effect.Accept:
     case Effect.Accept4: {
       const listener = t.get(argInt(a[0]));
       const d = socketDesc(listener?.transport ?? (ev.addr ? transportOfAddr(ev.addr) : undefined));
+      d.connected = true;
       if (listener?.localAddress !== undefined) {
         d.localAddress = listener.localAddress;
         d.localPort = listener.localPort;
@@ -270,10 +289,10 @@ function setPeer(d: FdDesc, addr: SockAddr): void {
   d.target = socketTarget(d);
 }
 
-function setLocal(d: FdDesc, addr: SockAddr): void {
+function setLocal(d: FdDesc, addr: SockAddr, portUnknown = false): void {
   if (d.kind !== 'socket') return;
   d.localAddress = addr.address;
-  d.localPort = addr.family === 'unix' ? undefined : addr.port;
+  d.localPort = addr.family === 'unix' || portUnknown ? undefined : addr.port;
   if (d.transport === undefined && addr.family === 'unix') d.transport = 'unix';
   d.target = socketTarget(d);
 }

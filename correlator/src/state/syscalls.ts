@@ -23,7 +23,13 @@ export const enum Effect {
   Chdir,
   Fchdir,
   Listen,
+  GetSockName,
+  GetPeerName,
+  /** creates an fd that is not a file: epoll, eventfd, timerfd, signalfd, inotify, memfd, pidfd, io_uring, ... */
+  AnonFd,
 }
+
+const O_CLOEXEC_BIT = 0o2000000;
 
 export interface SyscallClass {
   /** argument index holding the fd the call works on, -1 if none */
@@ -68,6 +74,27 @@ const EFFECTS: Record<string, [Effect, number]> = {
   close_range: [Effect.CloseRange, -1],
   chdir: [Effect.Chdir, -1],
   fchdir: [Effect.Fchdir, 0],
+  getsockname: [Effect.GetSockName, 0],
+  getpeername: [Effect.GetPeerName, 0],
+};
+
+/** fd-creating calls that are not files: what /proc/PID/fd would show, and where their close-on-exec flag is
+ * (argument index and bit; -1 = always close-on-exec, -2 = never). */
+export const ANON_FDS: Record<string, [target: string, flagArg: number, cloexecBit: number]> = {
+  epoll_create: ['anon_inode:[eventpoll]', -2, 0],
+  epoll_create1: ['anon_inode:[eventpoll]', 0, O_CLOEXEC_BIT],
+  eventfd: ['anon_inode:[eventfd]', -2, 0],
+  eventfd2: ['anon_inode:[eventfd]', 1, O_CLOEXEC_BIT],
+  timerfd_create: ['anon_inode:[timerfd]', 1, O_CLOEXEC_BIT],
+  signalfd4: ['anon_inode:[signalfd]', 3, O_CLOEXEC_BIT],
+  inotify_init: ['anon_inode:inotify', -2, 0],
+  inotify_init1: ['anon_inode:inotify', 0, O_CLOEXEC_BIT],
+  fanotify_init: ['anon_inode:[fanotify]', 0, O_CLOEXEC_BIT],
+  memfd_create: ['memfd', 1, 1 /* MFD_CLOEXEC */],
+  pidfd_open: ['anon_inode:[pidfd]', -1, 0],
+  io_uring_setup: ['anon_inode:[io_uring]', -1, 0],
+  userfaultfd: ['anon_inode:[userfaultfd]', 0, O_CLOEXEC_BIT],
+  perf_event_open: ['anon_inode:[perf_event]', 4, 8 /* PERF_FLAG_FD_CLOEXEC */],
 };
 
 const BYTES = new Set(FD0_BYTES);
@@ -77,6 +104,7 @@ const WRITES = new Set(['write', 'writev', 'pwrite64', 'pwritev', 'pwritev2']);
 
 export function classify(name: string): SyscallClass {
   const write = WRITES.has(name);
+  if (ANON_FDS[name] !== undefined) return { fdArg: -1, bytes: false, write, effect: Effect.AnonFd };
   const eff = EFFECTS[name];
   if (eff) return { fdArg: eff[1], bytes: false, write, effect: eff[0] };
   if (BYTES.has(name)) return { fdArg: 0, bytes: true, write, effect: Effect.None };
