@@ -45,6 +45,10 @@ function matchedRoute(c: Context, after: boolean): string | undefined {
   }
 }
 
+function isHttpException(e: Error): boolean {
+  return typeof (e as { getResponse?: unknown }).getResponse === 'function' && typeof (e as { status?: unknown }).status === 'number';
+}
+
 export function nullspan(options: HonoMiddlewareOptions = {}): MiddlewareHandler {
   const isError = options.isError ?? defaultIsError;
   const trust = options.trustTraceparent !== false;
@@ -73,8 +77,10 @@ export function nullspan(options: HonoMiddlewareOptions = {}): MiddlewareHandler
       throw e;
     }
     const status = c.res.status;
-    if (c.error) s.setError(c.error);
-    else if (isError(status)) s.setError(`HTTP ${status}`);
+    const err = c.error;
+    // an HTTPException carries its own status (a thrown 404 is a client's error, not the server's)
+    if (err && !isHttpException(err)) s.setError(err);
+    else if (isError(status)) s.setError(err ?? `HTTP ${status}`);
     const endArgs: SpanArgs = { 'http.response.status_code': status };
     const finalRoute = matchedRoute(c, true);
     if (finalRoute && finalRoute !== route) endArgs['http.route'] = finalRoute;

@@ -94,6 +94,7 @@ export function configure(options: SdkOptions = {}): void {
       sink.close();
       sink = new MarkerSink(sinkOptions);
       encoder = new MarkerEncoder(sink.buf);
+      building = false; // a marker being built right now (configure() from an arg's toString) keeps the old encoder
       tagCache.clear();
       lastName = '';
       lastTags = encodeTags('', 1);

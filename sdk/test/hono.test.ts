@@ -28,6 +28,9 @@ function app(options?: Parameters<typeof nullspan>[0]) {
     throw new HTTPException(503, { message: 'busy' });
   });
   a.get('/teapot', (c) => c.text('no', 418));
+  a.get('/unauthorized', () => {
+    throw new HTTPException(401, { message: 'who are you' });
+  });
   a.get('/inject', (c) => c.json(span.inject({} as Record<string, string>)));
   return a;
 }
@@ -68,18 +71,20 @@ describe('Hono middleware', () => {
     expect(enters.every((m) => /^[0-9a-f]{32}$/.test(m.ext.tid))).toBe(true);
   });
 
-  it('marks thrown errors and 5xx responses failed, 4xx not', async () => {
+  it('marks thrown errors and 5xx responses failed, 4xx (also thrown as HTTPException) not', async () => {
     const a = app();
     expect((await a.request('/fail')).status).toBe(500);
     expect((await a.request('/http-error')).status).toBe(503);
     expect((await a.request('/teapot')).status).toBe(418);
     expect((await a.request('/nowhere')).status).toBe(404);
+    expect((await a.request('/unauthorized')).status).toBe(401);
     const exits = cap.markers().filter((m) => m.dir === '<');
     expect(exits.map((m) => [m.tags.join('.'), m.ext.st, m.ext.msg, m.args[0][1]])).toEqual([
       ['GET /fail', 'error', 'kaput', '500'],
       ['GET /http-error', 'error', 'busy', '503'],
       ['GET /teapot', undefined, undefined, '418'],
       ['GET', undefined, undefined, '404'],
+      ['GET /unauthorized', undefined, undefined, '401'],
     ]);
   });
 

@@ -98,6 +98,17 @@ describe('never throws into the application', () => {
     expect(() => readFileSync(path)).toThrow(/ENOENT/);
   });
 
+  it('configure() from inside a marker being built leaves the SDK working normally', () => {
+    const path = join(dir, 'r1');
+    const path2 = join(dir, 'r2');
+    configure({ target: path });
+    const sneaky = { toJSON() { configure({ target: path2 }); return 'x'; } };
+    span.start('outer', { sneaky }).end();
+    span.start('after').end();
+    expect(readFileSync(path2, 'utf8')).toMatch(/^>:\d+:outer:_tid=[0-9a-f]{32},sneaky="x":<:\d+:outer::>:\d+:after:_tid=[0-9a-f]{32}:<:\d+:after::$/);
+    expect(reasons).toEqual([]);
+  });
+
   it('nonsense arguments do not throw', () => {
     configure({ target: join(dir, 'n') });
     expect(() => {
