@@ -9,7 +9,7 @@ import { childSpanWords } from './ids.js';
 import { JsonWriter, ascii } from './jsonwriter.js';
 import {
   KIND_OTEL, SCOPE_NAME, SCOPE_VERSION, STATUS_OTEL, WallClock, forEachSyscallAttribute, parseResourceAttributesEnv,
-  resourceAttributes, spanAttributes, syscallFailed, type OtlpMappingOptions,
+  resourceAttributes, forEachSpanAttribute, syscallFailed, type OtlpMappingOptions,
 } from './otlp.js';
 
 const q = JSON.stringify;
@@ -197,7 +197,9 @@ export class OtlpJsonEncoder {
     w.raw(B.end);
     this.time(span.end);
     w.raw(B.attrs);
-    this.attributes(w, spanAttributes(span));
+    this.firstAttr = true;
+    forEachSpanAttribute(span, this.visit);
+    if (!this.firstAttr) w.raw(B.valueEnd);
     w.raw(B.tail);
     w.num(STATUS_OTEL[span.status]);
     if (span.statusMessage !== undefined) {

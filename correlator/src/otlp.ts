@@ -207,13 +207,38 @@ export function syscallAttributes(c: SyscallRecord): Attributes {
   return a;
 }
 
-/** Attributes of an application span: its marker args, then what nullspan adds. */
+/** What nullspan adds to an application span's marker args (names documented in correlator/README.md). */
+function forEachAddedAttribute(span: SpanRecord, visit: (key: string, value: string | number | boolean) => void): void {
+  visit('thread.id', span.tid);
+  if (span.incomplete) visit('nullspan.incomplete', span.incomplete);
+  if (span.truncated) visit('nullspan.truncated', true);
+  if (span.droppedSyscalls) visit('nullspan.dropped_syscalls', span.droppedSyscalls);
+}
+
+/** Attributes of an application span: its marker args, then what nullspan adds (which wins over an arg of the same
+ * name, keeping the arg's position, as an object assignment does). */
 export function spanAttributes(span: SpanRecord): Attributes {
-  const attrs: Attributes = { ...span.attributes, 'thread.id': span.tid };
-  if (span.incomplete) attrs['nullspan.incomplete'] = span.incomplete;
-  if (span.truncated) attrs['nullspan.truncated'] = true;
-  if (span.droppedSyscalls) attrs['nullspan.dropped_syscalls'] = span.droppedSyscalls;
+  const attrs: Attributes = { ...span.attributes };
+  forEachAddedAttribute(span, (k, v) => {
+    attrs[k] = v;
+  });
   return attrs;
+}
+
+/** Visits spanAttributes(span) in order without building the object (the common case: no arg named like ours). */
+export function forEachSpanAttribute(span: SpanRecord, visit: (key: string, value: string | number | boolean) => void): void {
+  const args = span.attributes;
+  const keys = Object.keys(args);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (k === 'thread.id' || k.startsWith('nullspan.')) {
+      const all = spanAttributes(span);
+      for (const key of Object.keys(all)) visit(key, all[key] as string | number | boolean);
+      return;
+    }
+  }
+  for (let i = 0; i < keys.length; i++) visit(keys[i], args[keys[i]]);
+  forEachAddedAttribute(span, visit);
 }
 
 /** Resource attributes of a traced process. */

@@ -109,7 +109,7 @@ describe('OTLP mapping', () => {
     const odd: SpanRecord = {
       traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), parentSpanId: 'c'.repeat(16), remoteParent: true,
       traceState: 'vendor=x,other=y', name: 'weird "name" \u2028 ✓ \ud800', kind: 'producer', start: 0.4, end: 7e15, pid: 7, tid: 9,
-      attributes: Object.assign(Object.create(null), { z: '1', 200: 'int-like key first', 'a"b': 'quote\n' }),
+      attributes: Object.assign(Object.create(null), { z: '1', 200: 'int-like key first', 'a"b': 'quote\n', 'thread.id': 'an arg named like ours' }),
       status: 'ok', incomplete: 'evicted', truncated: true, droppedSyscalls: 3,
       syscalls: [{ name: 'recvfrom', ts: 1, dur: 1, end: 2, tid: 9, pid: 7, ret: -104, errno: 'ECONNRESET', fd: 4, target: '-> [::1]:80',
         peerAddress: '::1', peerPort: 80, localAddress: '::1', localPort: 5555, transport: 'tcp', count: 1, attribution: 'unattributed', unfinished: true }],
