@@ -125,13 +125,23 @@ describe('nullspan run: options that shape the output', () => {
 
   it('--no-merge keeps every call on its own; --outside-spans also exports the calls made outside spans', async () => {
     const traces = join(tmp.dir, 'unmerged.jsonl');
-    const r = await runCli(['run', '--no-otlp', '--no-merge', '--outside-spans', '--otlp-file', traces, '--', 'sh', script, join(tmp.dir, 'u.txt')]);
+    const capture = join(tmp.dir, 'unmerged.nscap');
+    const r = await runCli(['run', '--no-otlp', '--no-merge', '--outside-spans', '--otlp-file', traces, '--write', capture, '--', 'sh', script, join(tmp.dir, 'u.txt')]);
     expect(r.code, r.stderr).toBe(0);
     const spans = readTraces(traces);
     const calls = spans.filter((s) => s.attributes['syscall.attribution'] !== undefined);
     expect(calls.length).toBeGreaterThan(0);
     expect(calls.filter((c) => c.attributes['syscall.count'] !== undefined)).toEqual([]);
     expect(spans.some((s) => s.name === 'syscalls outside spans')).toBe(true);
+
+    // the capture remembers these settings: a plain replay reproduces the run, flags given again win
+    const replayed = join(tmp.dir, 'unmerged-replay.jsonl');
+    expect((await runCli(['replay', '--no-otlp', '--otlp-file', replayed, capture])).code).toBe(0);
+    expect(readFileSync(replayed, 'utf8')).toBe(readFileSync(traces, 'utf8'));
+    const bounded = join(tmp.dir, 'bounded.jsonl');
+    expect((await runCli(['replay', '--no-otlp', '--max-open-spans', '1', '--otlp-file', bounded, capture])).code).toBe(0);
+    expect(readTraces(bounded).some((s) => s.attributes['nullspan.incomplete'] !== undefined)).toBe(true);
+    expect(readTraces(traces).some((s) => s.attributes['nullspan.incomplete'] !== undefined)).toBe(false);
   });
 
   it('--min-duration drops whole traces whose root is shorter, and keeps whole traces otherwise', async () => {

@@ -55,11 +55,11 @@ describe('parseCommandLine', () => {
 
   it('applies defaults, environment variables and explicit values in that order of precedence', () => {
     expect(parseCommandLine(['replay', 'f'], {}).options.endpoint).toBe('http://localhost:4318');
-    expect(parseCommandLine(['replay', 'f'], {}).options.endpointExplicit).toBe(false);
+    expect(parseCommandLine(['replay', 'f'], {}).options.given.has('endpoint')).toBe(false);
     expect(parseCommandLine(['replay', 'f'], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).options.endpoint).toBe('http://c:4318');
     const explicit = parseCommandLine(['replay', '--endpoint', 'http://d:1', 'f'], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' });
     expect(explicit.options.endpoint).toBe('http://d:1');
-    expect(explicit.options.endpointExplicit).toBe(true);
+    expect(explicit.options.given.has('endpoint')).toBe(true);
     expect(explicit.file).toBe('f');
   });
 

@@ -7,6 +7,7 @@ import type { Probe, ProbeOptions } from '@nullspan/probe';
 import { CaptureWriter } from '../capture.js';
 import { sampleClock } from '../clock.js';
 import type { InitialState } from '../state/snapshot.js';
+import { settingsFromOptions } from './correlator-settings.js';
 import { missingAddonError } from './setup-check.js';
 import type { CliOptions } from './options.js';
 import { TraceSession } from './session.js';
@@ -47,8 +48,9 @@ export class LiveTrace {
   ) {
     const clock = sampleClock();
     const host = hostname();
+    const settings = settingsFromOptions(opts);
     this.session = new TraceSession(opts, term, {
-      clock, hostName: host, initialState, live: true, outputs: { export: true, print: true, ui: true },
+      clock, hostName: host, initialState, settings, live: true, outputs: { export: true, print: true, ui: true },
     });
     if (opts.write) {
       this.capture = CaptureWriter.create(opts.write, {
@@ -57,7 +59,7 @@ export class LiveTrace {
         idSeed: this.session.correlator.idSeed,
         probe: { ...probeOptions(opts, []), pids: opts.pid },
         initialState,
-        meta,
+        meta: { ...meta, correlator: settings },
       });
     }
     this.pumped = this.pump().catch((err: unknown) => {

@@ -99,8 +99,6 @@ export interface CliOptions {
   print: boolean;
   otlpFile?: string;
   endpoint: string;
-  /** true when the endpoint came from --endpoint (otherwise the exporter reads OTEL_* itself) */
-  endpointExplicit: boolean;
   noOtlp: boolean;
   write?: string;
   minDuration: number;
@@ -120,6 +118,8 @@ export interface CliOptions {
   markdown: boolean;
   help: boolean;
   version: boolean;
+  /** long names of the options given on the command line (not from a default or the environment) */
+  given: ReadonlySet<string>;
 }
 
 export interface ParsedCommandLine {
@@ -232,7 +232,7 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv = proces
       out[key] = spec.type === 'boolean' ? false : undefined;
     }
   }
-  out.endpointExplicit = values.endpoint !== undefined;
+  out.given = new Set(Object.keys(values).filter((k) => values[k] !== undefined));
   const syscalls = out.syscalls as string;
   out.syscalls = syscalls === 'all' ? 'all' : syscalls.split(',').map((n) => n.trim()).filter(Boolean);
   const options = out as unknown as CliOptions;

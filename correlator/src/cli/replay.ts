@@ -4,6 +4,7 @@
 
 import { CaptureReader } from '../capture.js';
 import { clockFromString } from '../clock.js';
+import { settingsForReplay } from './correlator-settings.js';
 import { CliError } from './errors.js';
 import type { CliOptions } from './options.js';
 import { TraceSession, type SessionSetup } from './session.js';
@@ -25,6 +26,7 @@ export async function replayCapture(
     hostName: h.hostName,
     idSeed: h.idSeed,
     initialState: h.initialState,
+    settings: settingsForReplay(o, h.meta?.correlator),
     live: false,
     outputs,
   });

@@ -11,6 +11,7 @@ import type { Clock } from '../model.js';
 import type { InitialState } from '../state/snapshot.js';
 import { SpanStore } from '../ui/store.js';
 import { startUiServer, type UiServer } from '../ui/server.js';
+import { correlatorOptions, type CorrelatorSettings } from './correlator-settings.js';
 import { describeEndpoint, probeEndpoint, type EndpointCheck } from './endpoint.js';
 import { CliError } from './errors.js';
 import type { CliOptions } from './options.js';
@@ -23,6 +24,7 @@ export interface SessionSetup {
   hostName: string;
   idSeed?: string;
   initialState: InitialState;
+  settings: CorrelatorSettings;
   /** live tracing (the UI follows new spans) vs. a replay */
   live: boolean;
   /** which outputs this command offers (`nullspan ui` serves a capture and exports nothing) */
@@ -52,9 +54,7 @@ export class TraceSession {
       clock: setup.clock,
       hostName: setup.hostName,
       idSeed: setup.idSeed,
-      maxOpenSpans: opts.maxOpenSpans,
-      exportOutsideSpans: opts.outsideSpans,
-      merge: { enabled: !opts.noMerge, slowNs: opts.mergeThreshold },
+      ...correlatorOptions(setup.settings),
     });
     this.correlator.seed(setup.initialState);
     this.palette = wantsColor(process.stdout) ? COLORS : PLAIN;
@@ -67,7 +67,8 @@ export class TraceSession {
     if (outputs.export && !opts.noOtlp) {
       this.http = new OtlpHttpExporter(setup.clock, {
         hostName: setup.hostName,
-        ...(opts.endpointExplicit ? { endpoint: opts.endpoint } : {}),
+        // without --endpoint the exporter resolves the OTEL_EXPORTER_OTLP_* variables itself
+        ...(opts.given.has('endpoint') ? { endpoint: opts.endpoint } : {}),
       });
       this.sinks.push(this.http);
     }

@@ -1,5 +1,6 @@
 // `nullspan ui [CAPTURE]`: serve the web UI on the spans of a capture file (or on none) until Ctrl-C.
 
+import { settingsFromOptions } from './correlator-settings.js';
 import type { CliOptions } from './options.js';
 import { replayCapture } from './replay.js';
 import { TraceSession } from './session.js';
@@ -17,7 +18,8 @@ export async function uiCommand(file: string | undefined, o: CliOptions): Promis
     if (replayed.failure) term.notice(`${replayed.failure.replace(/\.$/, '')}; showing the spans before it.`);
   } else {
     session = new TraceSession(opts, term, {
-      clock: { wallOffsetNs: 0n }, hostName: '', initialState: { version: 1, processes: [] }, live: false, outputs,
+      clock: { wallOffsetNs: 0n }, hostName: '', initialState: { version: 1, processes: [] },
+      settings: settingsFromOptions(opts), live: false, outputs,
     });
     await session.start();
   }
