@@ -121,6 +121,29 @@ describe('OTLP/HTTP exporter against a real loopback receiver', () => {
     await exp.shutdown();
   });
 
+  it('honours OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_HEADERS when no endpoint option is given', async () => {
+    const rx = receiver();
+    const port = await rx.listen();
+    let auth: string | undefined;
+    rx.server.prependListener('request', (req: IncomingMessage) => {
+      auth = req.headers['x-team'] as string | undefined;
+    });
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${port}`;
+    process.env.OTEL_EXPORTER_OTLP_HEADERS = 'x-team=core';
+    try {
+      const exp = new OtlpHttpExporter(CLOCK, FAST);
+      expect(exp.url).toBeUndefined(); // left to the OTel exporter's own environment handling
+      exp.export(span(3), PROC);
+      await exp.flush();
+      expect(rx.spanNames).toContain('op3');
+      expect(auth).toBe('core');
+      await exp.shutdown();
+    } finally {
+      delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+      delete process.env.OTEL_EXPORTER_OTLP_HEADERS;
+    }
+  });
+
   it('shutdown with the endpoint still down counts what never left', async () => {
     const probe = receiver();
     const port = await probe.listen();
