@@ -319,6 +319,7 @@ export class Correlator {
 }
 
 function createsFd(e: Effect): boolean {
-  return e === Effect.Open || e === Effect.OpenAt || e === Effect.OpenAt2 || e === Effect.Creat || e === Effect.Socket || e === Effect.Accept || e === Effect.Accept4;
+  return e === Effect.Open || e === Effect.OpenAt || e === Effect.OpenAt2 || e === Effect.Creat || e === Effect.Socket ||
+    e === Effect.Accept || e === Effect.Accept4 || e === Effect.AnonFd;
 }
 
