@@ -49,25 +49,23 @@ function consumingProbe(opts) {
   };
 }
 
-async function baseline() {
-  return runs(RUNS, plainDd());
-}
+/** One round: the plain storm, the storm traced by a fresh probe, and the storm while a fresh probe traces only
+ * another process. Rounds interleave the three so that load from the rest of the machine hits them alike; the
+ * figures are medians over rounds, the ratios medians of per-round ratios. */
+async function round3() {
+  const base = await timed(plainDd());
 
-async function traced() {
-  const c = consumingProbe();
-  const t = await runs(RUNS, () => c.probe.spawn('dd', ddArgs(COUNT), { stdio: 'ignore' }));
-  await c.close();
-  const s = c.probe.stats();
-  return { t, drops: s.drops.syscall + s.drops.marker + s.drops.process, events: s.events };
-}
+  const tracing = consumingProbe();
+  const traced = await timed(() => tracing.probe.spawn('dd', ddArgs(COUNT), { stdio: 'ignore' }));
+  await tracing.close();
+  const s = tracing.probe.stats();
 
-async function attachedUntraced() {
   const other = spawn('sleep', ['600'], { stdio: 'ignore' });
-  const c = consumingProbe({ pids: [other.pid] });
-  const t = await runs(RUNS, plainDd());
-  await c.close();
+  const attached = consumingProbe({ pids: [other.pid] });
+  const untraced = await timed(plainDd());
+  await attached.close();
   other.kill();
-  return t;
+  return { base, traced, untraced, drops: s.drops.syscall + s.drops.marker + s.drops.process };
 }
 
 async function straced() {
@@ -149,12 +147,14 @@ const dir = mkdtempSync(join(tmpdir(), 'nullspan-bench-'));
 const pace = join(dir, 'pace');
 execFileSync('cc', ['-O2', '-o', pace, new URL('./pace.c', import.meta.url).pathname]);
 
-console.log('storm: dd bs=1 count=500000 (1,000,000 syscalls), medians of', RUNS, 'runs');
-const base1 = await baseline();
-const tr = await traced();
-const un = await attachedUntraced();
-const base2 = await baseline();
-const base = (base1 + base2) / 2;
+console.log('storm: dd bs=1 count=500000 (1,000,000 syscalls), medians of', RUNS, 'interleaved rounds');
+const rounds = [];
+for (let i = 0; i < RUNS; i++) rounds.push(await round3());
+const base = median(rounds.map((r) => r.base));
+const tr = { t: median(rounds.map((r) => r.traced)), drops: rounds.reduce((n, r) => n + r.drops, 0) };
+const un = median(rounds.map((r) => r.untraced));
+const tracedRatio = median(rounds.map((r) => r.traced / r.base));
+const untracedRatio = median(rounds.map((r) => r.untraced / r.base));
 const bt = await bpftraced();
 const st = await straced();
 console.log(`  baseline ${round(base)} s | nullspan traced ${round(tr.t)} s (${tr.drops} drops) | nullspan attached, untraced ${round(un)} s | bpftrace ${round(bt)} s | strace -f ${round(st, 1)} s (scaled from count=${COUNT / 10})`);
@@ -162,8 +162,6 @@ const rate = await maxRate(pace);
 const decode = await decodeRate();
 console.log(`  highest zero-drop rate into JavaScript: ${rate} events/s; decodeBatch: ${Math.round(decode)} events/s`);
 
-const tracedRatio = tr.t / base;
-const untracedRatio = un / base;
 const rows = [
   {
     issue: 3,
