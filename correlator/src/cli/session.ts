@@ -43,6 +43,8 @@ export class TraceSession {
   private store?: SpanStore;
   private ui?: UiServer;
   private spans = 0;
+  private traces = 0;
+  private syscalls = 0;
   private readonly palette;
 
   constructor(
@@ -80,6 +82,8 @@ export class TraceSession {
 
     this.correlator.onSpan((span, proc) => {
       this.spans++;
+      this.syscalls += span.syscalls.length;
+      if (span.parentSpanId === undefined || span.remoteParent) this.traces++;
       this.store?.add(span, proc);
       if (this.gate) this.gate.add(span, proc);
       else {
@@ -134,6 +138,7 @@ export class TraceSession {
     }
     if (this.http) await this.finishHttp(this.http);
     this.reportLosses();
+    this.summarize();
   }
 
   /** Where the web UI is served, when it is. */
@@ -160,6 +165,14 @@ export class TraceSession {
     if (st.dropped > 0) {
       this.term.notice(`${st.dropped} spans could not be sent to ${now.url}${http.lastError ? ` (${http.lastError.message})` : ''}.`);
     }
+  }
+
+  private summarize(): void {
+    const where = [this.opts.otlpFile, this.http && this.endpoint?.reachable ? this.endpoint.url : undefined].filter(Boolean);
+    this.term.interactiveNotice(
+      `${plural(this.traces, 'trace')}, ${plural(this.spans, 'span')}, ${plural(this.syscalls, 'system call record')}` +
+        (where.length ? ` → ${where.join(', ')}` : '') + '.',
+    );
   }
 
   private reportLosses(): void {
@@ -189,4 +202,8 @@ export class TraceSession {
   private print(trace: TracedSpan[]): void {
     this.term.out(renderTrace(trace, this.palette).join('\n') + '\n');
   }
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

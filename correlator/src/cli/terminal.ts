@@ -66,6 +66,11 @@ export class Terminal {
     this.drawStatus();
   }
 
+  /** A notice only an interactive user needs (a summary at exit); scripts reading stderr do not get it. */
+  interactiveNotice(text: string): void {
+    if (this.stderr.isTTY) this.notice(text);
+  }
+
   private drawStatus(): void {
     if (!this.lastText || !this.timer) return;
     const width = this.stderr.columns || 100;
