@@ -525,6 +525,8 @@ static __always_inline struct ns_task_state *traced_state(struct task_struct *ta
 	__u32 gen = traced_gen;
 	if (st->gen != gen)
 		refresh_traced(st, task, gen);
+	if (!st->traced && in_traced_cgroup()) /* `task` is current in all three scheduler hooks */
+		st->traced = 1;
 	return st->traced ? st : NULL;
 }
 
