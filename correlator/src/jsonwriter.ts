@@ -3,6 +3,7 @@
 // they are plain ASCII and JSON.stringify + encodeInto otherwise, so escaping is always JSON.stringify's.
 
 const encoder = new TextEncoder();
+const MINUS = new Uint8Array([0x2d]);
 const HEX = new Uint8Array(16);
 for (let i = 0; i < 16; i++) HEX[i] = '0123456789abcdef'.charCodeAt(i);
 
@@ -38,42 +39,51 @@ export class JsonWriter {
     this.len = o;
   }
 
-  /** A non-negative or negative integer (safe range), or any number as JSON writes it. */
+  /** An integer in the safe range, or any number as JSON writes it. */
   num(n: number): void {
-    if (!Number.isSafeInteger(n)) {
-      this.raw(encoder.encode(JSON.stringify(n)));
+    if (n >= 0 && n < 2147483648 && (n | 0) === n) {
+      this.small(n);
       return;
     }
-    if (this.len + 17 > this.buf.length) this.grow(17);
-    const b = this.buf;
+    if (!Number.isSafeInteger(n)) {
+      this.plain(JSON.stringify(n));
+      return;
+    }
     if (n < 0) {
-      b[this.len++] = 0x2d;
+      this.raw(MINUS);
       n = -n;
     }
+    this.plain(String(n)); // large integers are rare (return values of mmap, ...)
+  }
+
+  /** A non-negative int32, with integer arithmetic. */
+  private small(n: number): void {
+    if (this.len + 10 > this.buf.length) this.grow(10);
+    const b = this.buf;
     if (n < 10) {
       b[this.len++] = 0x30 + n;
       return;
     }
-    let digits = 0;
-    for (let x = n; x >= 1; x = Math.floor(x / 10)) digits++;
+    let digits = 1;
+    for (let x = n; x >= 10; x = (x / 10) | 0) digits++;
     let o = this.len + digits;
     this.len = o;
-    while (n >= 1) {
-      const q = Math.floor(n / 10);
-      b[--o] = 0x30 + (n - q * 10);
+    do {
+      const q = (n / 10) | 0;
+      b[--o] = 0x30 + n - q * 10;
       n = q;
-    }
+    } while (n > 0);
   }
 
-  /** `n` zero-padded to `width` digits (n < 10^width). */
+  /** `n` (0 <= n < 10^width, int32) zero-padded to `width` digits. */
   padded(n: number, width: number): void {
     if (this.len + width > this.buf.length) this.grow(width);
     const b = this.buf;
     let o = this.len + width;
     this.len = o;
     for (let i = 0; i < width; i++) {
-      const q = Math.floor(n / 10);
-      b[--o] = 0x30 + (n - q * 10);
+      const q = (n / 10) | 0;
+      b[--o] = 0x30 + n - q * 10;
       n = q;
     }
   }
@@ -94,6 +104,27 @@ export class JsonWriter {
     let o = this.len;
     for (let i = 0; i < s.length; i++) b[o++] = s.charCodeAt(i);
     this.len = o;
+  }
+
+  /**
+   * Encoded literals of recently written strings. Records share their fd's path/tuple string objects, whose hash
+   * V8 keeps, so a lookup is cheap and the bytes are copied instead of re-scanned. Bounded: cleared when full.
+   */
+  private readonly literals = new Map<string, Uint8Array>();
+
+  /** A JSON string literal through the cache (for strings that repeat: paths, tuples, names). */
+  cachedStr(s: string): void {
+    let lit = this.literals.get(s);
+    if (lit === undefined) {
+      if (s.length > 512) return this.str(s);
+      const start = this.len;
+      this.str(s);
+      lit = this.buf.slice(start, this.len);
+      if (this.literals.size >= 4096) this.literals.clear();
+      this.literals.set(s, lit);
+      return;
+    }
+    this.raw(lit);
   }
 
   /** A JSON string literal, quotes included. */

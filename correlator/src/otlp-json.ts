@@ -114,7 +114,7 @@ export class OtlpJsonEncoder {
     switch (typeof v) {
       case 'string':
         w.raw(attrHead(k, 0, first));
-        w.str(v);
+        w.cachedStr(v);
         return;
       case 'number':
         if (Number.isInteger(v)) {
@@ -223,7 +223,7 @@ export class OtlpJsonEncoder {
     w.raw(B.parentSpanId);
     w.plain(spanId);
     w.raw(B.nameAfterId);
-    w.str(c.name);
+    w.cachedStr(c.name);
     w.raw(B.kindInternal);
     this.time(c.ts);
     w.raw(B.end);
