@@ -33,7 +33,7 @@ const openProbes = new Set<Probe>();
 export class Probe {
   readonly #native: NativeProbe;
   readonly #queue: Batch[] = [];
-  #waiter: ((r: IteratorResult<Batch>) => void) | null = null;
+  readonly #waiters: ((r: IteratorResult<Batch>) => void)[] = [];
   #ended = false;
   #closing: Promise<void> | null = null;
   #resolveClosed!: () => void;
@@ -120,11 +120,10 @@ export class Probe {
   }
 
   #onBatch(batch: Batch): void {
-    if (this.#waiter) {
-      const w = this.#waiter;
-      this.#waiter = null;
+    const waiter = this.#waiters.shift();
+    if (waiter) {
       this.#native.ack();
-      w({ value: batch, done: false });
+      waiter({ value: batch, done: false });
     } else {
       this.#queue.push(batch);
     }
@@ -134,11 +133,8 @@ export class Probe {
     this.#ended = true;
     openProbes.delete(this);
     this.#resolveClosed();
-    if (this.#waiter && this.#queue.length === 0) {
-      const w = this.#waiter;
-      this.#waiter = null;
-      w({ value: undefined, done: true });
-    }
+    // waiters exist only while the queue is empty
+    for (const waiter of this.#waiters.splice(0)) waiter({ value: undefined, done: true });
   }
 
   #next(): Promise<IteratorResult<Batch>> {
@@ -148,8 +144,7 @@ export class Probe {
       return Promise.resolve({ value: batch, done: false });
     }
     if (this.#ended) return Promise.resolve({ value: undefined, done: true });
-    if (this.#waiter) return Promise.reject(new ProbeError('Only one batch may be awaited at a time.'));
-    return new Promise((resolve) => (this.#waiter = resolve));
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 }
 
