@@ -82,21 +82,25 @@ async function bpftraced() {
     execFileSync('mount', ['-t', 'tracefs', 'nodev', '/sys/kernel/tracing']); // bpftrace reads tracepoint formats there
     mounted = true;
   }
-  const bt = spawn('bpftrace', ['-e', 'tracepoint:raw_syscalls:sys_enter /comm == "dd"/ { @enter = count(); } tracepoint:raw_syscalls:sys_exit /comm == "dd"/ { @exit = count(); }'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  await new Promise((resolve, reject) => {
-    bt.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('Attaching')) resolve();
+  try {
+    const bt = spawn('bpftrace', ['-e', 'tracepoint:raw_syscalls:sys_enter /comm == "dd"/ { @enter = count(); } tracepoint:raw_syscalls:sys_exit /comm == "dd"/ { @exit = count(); }'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    await new Promise((resolve, reject) => {
+      bt.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('Attaching')) resolve();
+      });
+      bt.once('error', reject);
+      bt.once('exit', () => reject(new Error('bpftrace exited before attaching')));
     });
-    bt.once('exit', () => reject(new Error('bpftrace exited before attaching')));
-  });
-  await new Promise((r) => setTimeout(r, 300));
-  const t = await runs(RUNS, plainDd());
-  bt.kill('SIGINT');
-  await new Promise((r) => bt.once('exit', r));
-  if (mounted) execFileSync('umount', ['/sys/kernel/tracing']);
-  return t;
+    await new Promise((r) => setTimeout(r, 300));
+    const t = await runs(RUNS, plainDd());
+    bt.kill('SIGINT');
+    await new Promise((r) => bt.once('exit', r));
+    return t;
+  } finally {
+    if (mounted) execFileSync('umount', ['/sys/kernel/tracing']);
+  }
 }
 
 /** Paced writers at increasing rates (two writer processes above 800k/s, one per core); the highest achieved rate
@@ -155,8 +159,17 @@ const tr = { t: median(rounds.map((r) => r.traced)), drops: rounds.reduce((n, r)
 const un = median(rounds.map((r) => r.untraced));
 const tracedRatio = median(rounds.map((r) => r.traced / r.base));
 const untracedRatio = median(rounds.map((r) => r.untraced / r.base));
-const bt = await bpftraced();
-const st = await straced();
+/** A comparison tool that is missing or fails must not cost the nullspan figures. */
+async function optional(name, fn) {
+  try {
+    return await fn();
+  } catch (e) {
+    console.log(`  (${name} not measured: ${e.message})`);
+    return NaN;
+  }
+}
+const bt = await optional('bpftrace', bpftraced);
+const st = await optional('strace', straced);
 console.log(`  baseline ${round(base)} s | nullspan traced ${round(tr.t)} s (${tr.drops} drops) | nullspan attached, untraced ${round(un)} s | bpftrace ${round(bt)} s | strace -f ${round(st, 1)} s (scaled from count=${COUNT / 10})`);
 const rate = await maxRate(pace);
 const decode = await decodeRate();
@@ -168,7 +181,7 @@ const rows = [
     workload: 'syscall storm: dd bs=1 count=500000 (1M syscalls)',
     figures: {
       baseline_s: round(base), nullspan_traced_s: round(tr.t), nullspan_untraced_attached_s: round(un),
-      bpftrace_s: round(bt), strace_s_scaled: round(st, 1),
+      bpftrace_s: Number.isNaN(bt) ? null : round(bt), strace_s_scaled: Number.isNaN(st) ? null : round(st, 1),
       traced_ratio: round(tracedRatio, 2), untraced_ratio: round(untracedRatio, 2), traced_drops: tr.drops,
     },
     result: `baseline ${round(base, 2)} s; nullspan traced ${round(tr.t, 2)} s (${round(tracedRatio, 2)}x), attached-untraced ${round(un, 2)} s (${round(untracedRatio, 2)}x); bpftrace ${round(bt, 2)} s (${round(bt / base, 2)}x); strace -f ~${round(st, 0)} s (${Math.round(st / base)}x, scaled from 10x fewer)`,
