@@ -33,6 +33,10 @@ export class MarkerEncoder {
   /** the span whose `:ID:TAGS:` header is at buf[1, headerEnd), or -1 (lets a leaf span's exit reuse its enter's) */
   headerId = -1;
   private headerEnd = 0;
+  private idEnd = 0;
+  /** where the last variable reserved value (trace id hex digits, parent id digits) starts and ends */
+  private varPos = 0;
+  private varEnd = 0;
 
   /** `>:ID:TAGS:` with tags already encoded (see encodeTags). */
   begin(dir: number, id: number, tags: Uint8Array): void {
@@ -51,6 +55,7 @@ export class MarkerEncoder {
     const buf = this.buf;
     buf[0] = dir;
     buf[1] = COLON;
+    this.idEnd = pos;
     buf[pos++] = COLON;
     // encodeTags keeps tags far below the smallest snap length; a loop beats set() for a few bytes
     for (let i = 0; i < tags.length; i++) buf[pos++] = tags[i];
@@ -99,7 +104,10 @@ export class MarkerEncoder {
   /** `_tid=<process prefix><hex of the newest span id>` (ids.ts, localTraceId): a trace rooted at that span. */
   newestTraceId(): void {
     const pos = this.next(TID_PREFIX_ARG.length + 16);
-    if (pos >= 0) this.close(this.copy(this.copy(pos, TID_PREFIX_ARG), lastIdHex));
+    if (pos < 0) return;
+    this.varPos = this.copy(pos, TID_PREFIX_ARG);
+    this.varEnd = this.copy(this.varPos, lastIdHex);
+    this.close(this.varEnd);
   }
 
   /** A reserved arg whose `_name=` prefix is pre-encoded; skipped (and flagged) when it does not fit whole. */
@@ -114,7 +122,35 @@ export class MarkerEncoder {
   /** A reserved arg with an integer value (`_p=<id>`). */
   reservedInt(prefix: Uint8Array, value: number): void {
     const pos = this.next(prefix.length + 17);
-    if (pos >= 0) this.close(encodeDecimal(this.buf, this.copy(pos, prefix), value));
+    if (pos < 0) return;
+    this.varPos = this.copy(pos, prefix);
+    this.varEnd = encodeDecimal(this.buf, this.varPos, value);
+    this.close(this.varEnd);
+  }
+
+  /**
+   * Snapshot of the marker so far (header and reserved args, before the program's args) as a template for the
+   * next enter of the same name and shape; undefined when it was cut short.
+   */
+  capture(varId: number, kind: string | undefined, svc: Uint8Array | undefined): EnterTemplate | undefined {
+    if (this.truncated) return undefined;
+    return new EnterTemplate(Uint8Array.prototype.slice.call(this.buf, 0, this.pos), this.headerEnd, this.idEnd - 2, this.varPos, this.varEnd - this.varPos, varId, kind, svc);
+  }
+
+  /**
+   * Starts an enter marker for the newest span id from a template: one copy of its bytes, then the id digits
+   * (and, for a root, the trace id's hex digits) patched in. The template's shape matches (see EnterTemplate.fits).
+   */
+  beginFromTemplate(t: EnterTemplate, id: number, root: boolean): void {
+    const buf = this.buf;
+    buf.set(t.bytes, 0);
+    for (let i = 0; i < lastIdLength; i++) buf[2 + i] = lastIdDigits[i];
+    if (root) for (let i = 0; i < 16; i++) buf[t.varPos + i] = lastIdHex[i];
+    this.pos = t.bytes.length;
+    this.first = false;
+    this.truncated = false;
+    this.headerEnd = t.headerEnd;
+    this.headerId = id;
   }
 
   /** Pre-encoded `_name=value` bytes (the service name, cached per configuration). */
@@ -163,6 +199,39 @@ export class MarkerEncoder {
     return pos;
   }
 }
+
+/**
+ * The fixed start of an enter marker — `>:ID:TAGS:` and the reserved args — for one span name and shape (root or
+ * child, kind, service name, id length), captured from a marker built the long way. Writing the next one is a
+ * copy plus patching the digits that change: the span id, and the trace id (root) or the parent id (child).
+ */
+export class EnterTemplate {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly headerEnd: number,
+    readonly idLength: number,
+    /** root: the trace id's 16 hex digits; child: the parent id's decimal digits */
+    readonly varPos: number,
+    readonly varLength: number,
+    /** child: the parent id whose digits are in `bytes` now */
+    private varId: number,
+    readonly kind: string | undefined,
+    readonly svc: Uint8Array | undefined,
+  ) {}
+
+  /** Whether the next enter (of the newest span id) can come from this template; patches in a new parent id. */
+  fits(kind: string | undefined, svc: Uint8Array | undefined, parentId: number): boolean {
+    if (this.idLength !== lastIdLength || this.kind !== kind || this.svc !== svc) return false;
+    if (parentId === 0 || parentId === this.varId) return true;
+    const n = encodeDecimal(digitScratch, 0, parentId);
+    if (n !== this.varLength) return false;
+    for (let i = 0; i < n; i++) this.bytes[this.varPos + i] = digitScratch[i];
+    this.varId = parentId;
+    return true;
+  }
+}
+
+const digitScratch = new Uint8Array(20);
 
 /**
  * Encodes a span name as marker tags: split at dots into sysdig-style tags (`db.query` → `db`, `query`) when no

@@ -35,7 +35,7 @@ export interface SinkOptions {
 
 export class MarkerSink {
   /** The marker being built; sized snapLength. Encoders write here, then call flush(n). */
-  buf: Buffer;
+  buf: Uint8Array;
   snapLength: number;
   /** Nothing is written when false (disabled by option or by a failure). */
   active: boolean;
@@ -48,7 +48,7 @@ export class MarkerSink {
   constructor(options: SinkOptions = {}) {
     this.target = options.target ?? (process.env.NULLSPAN_TARGET || '/dev/null');
     this.snapLength = clampSnapLength(options.snapLength);
-    this.buf = Buffer.allocUnsafe(this.snapLength);
+    this.buf = new Uint8Array(this.snapLength); // not a Buffer: its slice() would be a view, not a copy
     this.active = options.enabled ?? process.env.NULLSPAN_DISABLED !== '1';
   }
 

@@ -4,7 +4,7 @@
  * turns markers off.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { MarkerEncoder, encodeTags, reservedPrefix } from './encoder.js';
+import { MarkerEncoder, encodeTags, reservedPrefix, type EnterTemplate } from './encoder.js';
 import { ARG_ESCAPES, encodeEscaped } from './grammar.js';
 import { localTraceId, newSpanId, spanIdHex } from './ids.js';
 import { MarkerSink, type SinkOptions } from './sink.js';
@@ -49,23 +49,29 @@ let encoder = new MarkerEncoder(sink.buf);
 let building = false;
 let serviceBytes: Uint8Array | undefined = encodeService(process.env.OTEL_SERVICE_NAME);
 
-/** Encoded tags per span name; names are usually a small fixed set, the cap keeps hostile names from growing it. */
-const tagCache = new Map<string, Uint8Array>();
-const TAG_CACHE_MAX = 4096;
+/** What is cached per span name: its encoded tags, and enter templates for root and child spans. */
+interface NameInfo {
+  tags: Uint8Array;
+  root: EnterTemplate | undefined;
+  child: EnterTemplate | undefined;
+}
 
+/** Per span name; names are usually a small fixed set, the cap keeps hostile names from growing it. */
+const names = new Map<string, NameInfo>();
+const NAMES_MAX = 4096;
 let lastName = '';
-let lastTags: Uint8Array = new Uint8Array(0);
+let lastInfo: NameInfo = { tags: new Uint8Array(0), root: undefined, child: undefined };
 
-function tagsFor(name: string): Uint8Array {
-  if (name === lastName) return lastTags; // spans often come in runs of one name: skip the map
-  let t = tagCache.get(name);
-  if (t === undefined) {
-    t = encodeTags(name, sink.snapLength >> 2);
-    if (tagCache.size < TAG_CACHE_MAX) tagCache.set(name, t);
+function nameInfo(name: string): NameInfo {
+  if (name === lastName) return lastInfo; // spans often come in runs of one name: skip the map
+  let info = names.get(name);
+  if (info === undefined) {
+    info = { tags: encodeTags(name, sink.snapLength >> 2), root: undefined, child: undefined };
+    if (names.size < NAMES_MAX) names.set(name, info);
   }
   lastName = name;
-  lastTags = t;
-  return t;
+  lastInfo = info;
+  return info;
 }
 
 function encodeService(name: string | undefined): Uint8Array | undefined {
@@ -83,7 +89,7 @@ function encodeService(name: string | undefined): Uint8Array | undefined {
  */
 export function configure(options: SdkOptions = {}): void {
   try {
-    if ('serviceName' in options) serviceBytes = encodeService(options.serviceName);
+    if ('serviceName' in options) serviceBytes = encodeService(options.serviceName); // templates see the new bytes
     if ('target' in options || 'snapLength' in options || 'enabled' in options) {
       // options not given keep their current value
       sinkOptions = {
@@ -95,9 +101,9 @@ export function configure(options: SdkOptions = {}): void {
       sink = new MarkerSink(sinkOptions);
       encoder = new MarkerEncoder(sink.buf);
       building = false; // a marker being built right now (configure() from an arg's toString) keeps the old encoder
-      tagCache.clear();
+      names.clear();
       lastName = '';
-      lastTags = encodeTags('', 1);
+      lastInfo = { tags: encodeTags('', 1), root: undefined, child: undefined };
     }
   } catch {
     // keep the previous configuration
@@ -239,7 +245,7 @@ export class Span {
     const enc = acquire();
     try {
       if (enc.headerId === this.id) enc.reopen(LT); // nothing written since our enter: its header is still there
-      else enc.begin(LT, this.id, tagsFor(this.name));
+      else enc.begin(LT, this.id, nameInfo(this.name).tags);
       if (this.status !== 'unset') {
         enc.reserved(P_STATUS, this.status);
         if (this.statusMessage !== undefined) enc.reserved(P_MESSAGE, this.statusMessage);
@@ -275,7 +281,7 @@ export function start(name: string, args?: SpanArgs, options?: StartOptions): Sp
   const p = options?.parent;
   const parent = p === undefined ? als.getStore() : p === null ? undefined : isSpan(p) ? p : undefined;
   const remote = p && !isSpan(p) && isValidRemote(p) ? p : undefined;
-  const kind = options?.kind;
+  const kind = options?.kind !== undefined && KINDS.has(options.kind) ? options.kind : undefined;
   let s: Span;
   if (parent !== undefined) {
     s = new Span(id, name, parent.traceRoot, parent.remoteTrace, parent.id, undefined, parent.traceFlags, parent.traceState);
@@ -287,19 +293,39 @@ export function start(name: string, args?: SpanArgs, options?: StartOptions): Sp
   if (!sink.active) return s;
   const enc = acquire();
   try {
-    enc.beginNewest(GT, id, tagsFor(name));
-    if (parent !== undefined) {
-      enc.reservedInt(P_PARENT, parent.id);
-    } else {
-      if (remote !== undefined) {
-        enc.reserved(P_TRACEPARENT, formatTraceparent(remote));
-        if (remote.traceState) enc.reserved(P_TRACESTATE, remote.traceState);
+    const info = nameInfo(name);
+    if (remote === undefined && enc === encoder) {
+      // local root or child: from the name's template when the shape matches, else the long way + a new template
+      const child = parent !== undefined;
+      const t = child ? info.child : info.root;
+      const svc = child ? undefined : serviceBytes;
+      if (t !== undefined && t.fits(kind, svc, child ? parent.id : 0)) {
+        enc.beginFromTemplate(t, id, !child);
       } else {
-        enc.newestTraceId(); // id is the newest span id: nothing made another since
+        enc.beginNewest(GT, id, info.tags);
+        if (child) enc.reservedInt(P_PARENT, parent.id);
+        else enc.newestTraceId(); // id is the newest span id: nothing made another since
+        if (svc !== undefined) enc.raw(svc);
+        if (kind !== undefined) enc.reserved(P_KIND, kind);
+        const nt = enc.capture(child ? parent.id : 0, kind, svc);
+        if (child) info.child = nt;
+        else info.root = nt;
       }
-      if (serviceBytes !== undefined) enc.raw(serviceBytes);
+    } else {
+      enc.beginNewest(GT, id, info.tags);
+      if (parent !== undefined) {
+        enc.reservedInt(P_PARENT, parent.id);
+      } else {
+        if (remote !== undefined) {
+          enc.reserved(P_TRACEPARENT, formatTraceparent(remote));
+          if (remote.traceState) enc.reserved(P_TRACESTATE, remote.traceState);
+        } else {
+          enc.newestTraceId();
+        }
+        if (serviceBytes !== undefined) enc.raw(serviceBytes);
+      }
+      if (kind !== undefined) enc.reserved(P_KIND, kind);
     }
-    if (kind !== undefined && KINDS.has(kind)) enc.reserved(P_KIND, kind);
     if (args) putArgs(enc, args);
     flushAndRelease(enc);
   } catch {
