@@ -210,6 +210,17 @@ describe('spans the correlator has to close', () => {
     expect(byName(spans, 'per-process').incomplete).toBeUndefined();
   });
 
+  it('a new thread whose span starts before its fork event arrives keeps that span', () => {
+    const { c, spans } = collect({}, oneProcess(10));
+    const s = new Stream();
+    s.marker(10, 12, '>:t:early::');
+    s.fork(10, 10, 10, 12, { isThread: true });
+    s.marker(10, 12, '<:t:early::');
+    c.pushBatch(s.events);
+    expect(spans).toHaveLength(1);
+    expect(spans[0].span.incomplete).toBeUndefined();
+  });
+
   it('evicts the oldest open span when the table is full, emitting and counting it', () => {
     const { c, spans } = collect({ maxOpenSpans: 3 }, oneProcess(10));
     const s = new Stream();

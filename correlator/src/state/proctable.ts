@@ -122,7 +122,8 @@ export class ProcTable<S = unknown> {
   fork(ev: ForkEvent): void {
     const parent = this.thread(ev.tid, ev.pid).proc;
     if (ev.isThread) {
-      this.addThread(parent, ev.childTid);
+      // the new thread's first events may have overtaken this fork event: keep what it already did
+      if (this.threads.get(ev.childTid)?.proc !== parent) this.addThread(parent, ev.childTid);
       return;
     }
     const stale = this.procs.get(ev.childPid);
