@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeBatch, syscallNumber } from '@nullspan/probe';
 import * as layout from '../../probe/dist/layout.generated.js';
 import { CaptureReader, CaptureWriter, OtlpFileExporter, correlatorForCapture } from '../dist/index.js';
-import { createEncoder } from './encode.mjs';
+import { createEncoder } from './lib/encode.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const TARGET_EPS = 1_000_000;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { decodeBatch, syscallNumber, type ProbeEvent } from '@nullspan/probe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as layout from '../../probe/src/layout.generated.js';
-import { createEncoder } from '../bench/encode.mjs';
+import { createEncoder } from '../bench/lib/encode.mjs';
 import { CaptureFormatError, CaptureReader, CaptureWriter, type CaptureHeaderInput } from '../src/capture.js';
 import { Correlator } from '../src/correlator.js';
 import { correlatorForCapture, replayInto } from '../src/replay.js';

@@ -1,3 +1,4 @@
+// (In bench/lib/ so that `pnpm bench` does not run it as a benchmark.)
 // Encodes ProbeEvent objects into the probe's binary record layout, for synthetic captures (benchmark, replay
 // tests). The layout is not restated here: offsets, sizes and constants come from the probe's
 // layout.generated.{ts,js}, generated from bpf/nullspan.h (the one source of truth); pass that module in.
