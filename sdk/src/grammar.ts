@@ -341,7 +341,24 @@ function escapeTable(chars: string): Uint8Array {
  */
 export function encodeEscaped(buf: Uint8Array, pos: number, limit: number, s: string, escapes: Uint8Array): number {
   const len = s.length;
-  for (let i = 0; i < len; i++) {
+  // Fast path: plain ASCII that surely fits (most names and values) needs no per-character room checks.
+  if (pos + 2 * len <= limit) {
+    let i = 0;
+    for (; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      if (escapes[c] === 1) buf[pos++] = BSL;
+      buf[pos++] = c;
+    }
+    if (i === len) return pos;
+    return encodeEscapedFrom(buf, pos, limit, s, escapes, i);
+  }
+  return encodeEscapedFrom(buf, pos, limit, s, escapes, 0);
+}
+
+function encodeEscapedFrom(buf: Uint8Array, pos: number, limit: number, s: string, escapes: Uint8Array, from: number): number {
+  const len = s.length;
+  for (let i = from; i < len; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x80) {
       if (escapes[c] === 1) {

@@ -82,8 +82,11 @@ export function nullspan(options: HonoMiddlewareOptions = {}): MiddlewareHandler
     if (err && !isHttpException(err)) s.setError(err);
     else if (isError(status)) s.setError(err ?? `HTTP ${status}`);
     const endArgs: SpanArgs = { 'http.response.status_code': status };
-    const finalRoute = matchedRoute(c, true);
-    if (finalRoute && finalRoute !== route) endArgs['http.route'] = finalRoute;
+    if (route === undefined) {
+      // only middleware matched up front; a handler may still have answered (e.g. one mounted under a wildcard)
+      const finalRoute = matchedRoute(c, true);
+      if (finalRoute) endArgs['http.route'] = finalRoute;
+    }
     s.end(endArgs);
   };
 }
