@@ -3,40 +3,56 @@
 // they are plain ASCII and JSON.stringify + encodeInto otherwise, so escaping is always JSON.stringify's.
 
 const encoder = new TextEncoder();
-const MINUS = new Uint8Array([0x2d]);
 const HEX = new Uint8Array(16);
 for (let i = 0; i < 16; i++) HEX[i] = '0123456789abcdef'.charCodeAt(i);
 
-/** Bytes of an ASCII constant, computed once. */
-export function ascii(s: string): Uint8Array {
-  return encoder.encode(s);
+/**
+ * A byte string padded to whole 32-bit words, so copying it is a loop over words (unaligned little-endian stores
+ * through a DataView) instead of bytes. `n` is its real length; the pad bytes land past the end and are
+ * overwritten by whatever comes next.
+ */
+export class Bytes {
+  readonly words: Uint32Array;
+
+  constructor(src: Uint8Array) {
+    const padded = new Uint8Array((src.length + 3) & ~3);
+    padded.set(src);
+    this.words = new Uint32Array(padded.buffer);
+    this.n = src.length;
+  }
+
+  readonly n: number;
+}
+
+/** Bytes of an ASCII (or any) constant, computed once. */
+export function ascii(s: string): Bytes {
+  return new Bytes(encoder.encode(s));
 }
 
 export class JsonWriter {
   buf: Uint8Array;
+  private dv: DataView;
   len = 0;
 
   constructor(initial = 1 << 20) {
     this.buf = new Uint8Array(initial);
+    this.dv = new DataView(this.buf.buffer);
   }
 
   private grow(need: number): void {
-    const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.len + need));
+    const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.len + need + 8));
     bigger.set(this.buf.subarray(0, this.len));
     this.buf = bigger;
+    this.dv = new DataView(bigger.buffer);
   }
 
-  raw(bytes: Uint8Array): void {
-    if (this.len + bytes.length > this.buf.length) this.grow(bytes.length);
-    const b = this.buf;
+  raw(c: Bytes): void {
+    const words = c.words;
+    if (this.len + words.length * 4 > this.buf.length) this.grow(words.length * 4);
+    const dv = this.dv;
     let o = this.len;
-    // short constants: a loop beats TypedArray.set's call overhead
-    if (bytes.length < 48) for (let i = 0; i < bytes.length; i++) b[o++] = bytes[i];
-    else {
-      b.set(bytes, o);
-      o += bytes.length;
-    }
-    this.len = o;
+    for (let i = 0; i < words.length; i++, o += 4) dv.setUint32(o, words[i], true);
+    this.len += c.n;
   }
 
   /** An integer in the safe range, or any number as JSON writes it. */
@@ -48,10 +64,6 @@ export class JsonWriter {
     if (!Number.isSafeInteger(n)) {
       this.plain(JSON.stringify(n));
       return;
-    }
-    if (n < 0) {
-      this.raw(MINUS);
-      n = -n;
     }
     this.plain(String(n)); // large integers are rare (return values of mmap, ...)
   }
@@ -110,7 +122,7 @@ export class JsonWriter {
    * Encoded literals of recently written strings. Records share their fd's path/tuple string objects, whose hash
    * V8 keeps, so a lookup is cheap and the bytes are copied instead of re-scanned. Bounded: cleared when full.
    */
-  private readonly literals = new Map<string, Uint8Array>();
+  private readonly literals = new Map<string, Bytes>();
 
   /** A JSON string literal through the cache (for strings that repeat: paths, tuples, names). */
   cachedStr(s: string): void {
@@ -119,7 +131,7 @@ export class JsonWriter {
       if (s.length > 512) return this.str(s);
       const start = this.len;
       this.str(s);
-      lit = this.buf.slice(start, this.len);
+      lit = new Bytes(this.buf.subarray(start, this.len));
       if (this.literals.size >= 4096) this.literals.clear();
       this.literals.set(s, lit);
       return;

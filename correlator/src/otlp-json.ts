@@ -6,7 +6,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
 import type { Clock, ProcessInfo, SpanRecord, SyscallRecord } from './model.js';
 import { childSpanWords } from './ids.js';
-import { JsonWriter, ascii } from './jsonwriter.js';
+import { Bytes, JsonWriter, ascii } from './jsonwriter.js';
 import {
   KIND_OTEL, SCOPE_NAME, SCOPE_VERSION, STATUS_OTEL, WallClock, forEachSyscallAttribute, parseResourceAttributesEnv,
   resourceAttributes, forEachSpanAttribute, syscallFailed, type OtlpMappingOptions,
@@ -59,8 +59,8 @@ const VALUE_OPEN = ['{"stringValue":', '{"intValue":', '{"doubleValue":', '{"boo
  * `{"key":"file.path","value":{"stringValue":`, or for later attributes `}},{"key":...` which also closes the
  * previous one. Built once per attribute name (marker arg names are open-ended: the cache is bounded).
  */
-const heads = new Map<string, Uint8Array[]>();
-function attrHead(k: string, kind: ValueKind, first: boolean): Uint8Array {
+const heads = new Map<string, Bytes[]>();
+function attrHead(k: string, kind: ValueKind, first: boolean): Bytes {
   let h = heads.get(k);
   if (h === undefined) {
     h = [];
@@ -83,7 +83,7 @@ export class OtlpJsonEncoder {
   private readonly wall: WallClock;
   private readonly hostName: string | undefined;
   private readonly baseAttrs: Attributes;
-  private readonly resources = new WeakMap<ProcessInfo, Uint8Array>();
+  private readonly resources = new WeakMap<ProcessInfo, Bytes>();
   private w = new JsonWriter();
   private readonly t = new Float64Array(2);
   private readonly ids = new Uint32Array(2);
@@ -96,14 +96,14 @@ export class OtlpJsonEncoder {
   }
 
   /** `{"resource":{...},` of a process, encoded once per ProcessInfo (they are replaced, never mutated). */
-  private resource(proc: ProcessInfo): Uint8Array {
+  private resource(proc: ProcessInfo): Bytes {
     let r = this.resources.get(proc);
     if (r === undefined) {
       const w = new JsonWriter(1024);
       w.raw(ascii('{"resource":{"attributes":['));
       this.attributes(w, resourceAttributes(proc, this.hostName, this.baseAttrs));
       w.raw(ascii('],"droppedAttributesCount":0},'));
-      r = w.bytes().slice();
+      r = new Bytes(w.bytes());
       this.resources.set(proc, r);
     }
     return r;
@@ -154,7 +154,7 @@ export class OtlpJsonEncoder {
 
   /** digits of the last seconds value written: consecutive timestamps almost always share it */
   private lastSec = -1;
-  private lastSecDigits: Uint8Array = new Uint8Array(0);
+  private lastSecDigits: Bytes = ascii('');
 
   private time(mono: number): void {
     this.wall.into(mono, this.t);
@@ -254,7 +254,7 @@ export class OtlpJsonEncoder {
   }
 
   /** The same as UTF-8 bytes, followed by `suffix` bytes (a newline for JSON Lines). Valid until the next call. */
-  requestBytes(items: readonly SpanWithProcess[], suffix?: Uint8Array): Uint8Array {
+  requestBytes(items: readonly SpanWithProcess[], suffix?: Bytes): Uint8Array {
     const groups = new Map<ProcessInfo, SpanRecord[]>();
     for (const { span, proc } of items) {
       let g = groups.get(proc);

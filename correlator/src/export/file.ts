@@ -6,9 +6,10 @@ import { closeSync, openSync, writeSync, constants as fsc } from 'node:fs';
 import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
 import type { OtlpMappingOptions } from '../otlp.js';
 import { OtlpJsonEncoder, type SpanWithProcess } from '../otlp-json.js';
+import { ascii } from '../jsonwriter.js';
 import type { ExportStats, SpanSink } from './sink.js';
 
-const NEWLINE = new Uint8Array([0x0a]);
+const NEWLINE = ascii('\n');
 
 export interface FileExportOptions extends OtlpMappingOptions {
   /** OTel spans per line (default 1024) */
