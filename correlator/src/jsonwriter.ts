@@ -12,7 +12,8 @@ for (let i = 0; i < 16; i++) HEX[i] = '0123456789abcdef'.charCodeAt(i);
  * overwritten by whatever comes next.
  */
 export class Bytes {
-  readonly words: Uint32Array;
+  words: Uint32Array;
+  n: number;
 
   constructor(src: Uint8Array) {
     const padded = new Uint8Array((src.length + 3) & ~3);
@@ -21,7 +22,18 @@ export class Bytes {
     this.n = src.length;
   }
 
-  readonly n: number;
+  /** Reuses this object for another ASCII string (ids written many times: no allocation per span). */
+  setAscii(s: string): this {
+    const nWords = (s.length + 3) >> 2;
+    if (this.words.length < nWords) this.words = new Uint32Array(nWords);
+    const w = this.words;
+    for (let i = 0; i < nWords; i++) {
+      const j = i * 4;
+      w[i] = (s.charCodeAt(j) & 0xff) | ((s.charCodeAt(j + 1) & 0xff) << 8) | ((s.charCodeAt(j + 2) & 0xff) << 16) | ((s.charCodeAt(j + 3) & 0xff) << 24);
+    }
+    this.n = s.length;
+    return this;
+  }
 }
 
 /** Bytes of an ASCII (or any) constant, computed once. */

@@ -212,16 +212,20 @@ export class OtlpJsonEncoder {
   }
 
 
-  private syscallSpan(traceId: string, spanId: string, c: SyscallRecord, hi: number, lo: number, index: number): void {
+  /** the current application span's trace and span id, as bytes for its children */
+  private readonly traceIdBytes = ascii('0'.repeat(32));
+  private readonly spanIdBytes = ascii('0'.repeat(16));
+
+  private syscallSpan(c: SyscallRecord, hi: number, lo: number, index: number): void {
     const w = this.w;
     childSpanWords(hi, lo, index, this.ids);
     w.raw(B.childTraceId);
-    w.plain(traceId);
+    w.raw(this.traceIdBytes);
     w.raw(B.spanId);
     w.hex32(this.ids[0]);
     w.hex32(this.ids[1]);
     w.raw(B.parentSpanId);
-    w.plain(spanId);
+    w.raw(this.spanIdBytes);
     w.raw(B.nameAfterId);
     w.cachedStr(c.name);
     w.raw(B.kindInternal);
@@ -245,7 +249,9 @@ export class OtlpJsonEncoder {
     if (calls.length === 0) return;
     const hi = parseInt(span.spanId.slice(0, 8), 16);
     const lo = parseInt(span.spanId.slice(8, 16), 16);
-    for (let i = 0; i < calls.length; i++) this.syscallSpan(span.traceId, span.spanId, calls[i], hi, lo, i);
+    this.traceIdBytes.setAscii(span.traceId);
+    this.spanIdBytes.setAscii(span.spanId);
+    for (let i = 0; i < calls.length; i++) this.syscallSpan(calls[i], hi, lo, i);
   }
 
   /** One ExportTraceServiceRequest (spans grouped by process resource, in first-seen order) as JSON text. */
