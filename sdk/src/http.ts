@@ -80,11 +80,12 @@ export { inject } from './span.js';
  * fetch() inside a client span (`HTTP <METHOD>`, with url.full and the response status); the request carries the
  * span's `traceparent`, so the server's span becomes its child. Rejections and 5xx mark the span failed.
  */
-export async function tracedFetch(input: string | URL, init: RequestInit = {}): Promise<Response> {
-  const method = (init.method ?? 'GET').toUpperCase();
-  const url = String(input);
+export async function tracedFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+  const isRequest = typeof Request !== 'undefined' && input instanceof Request;
+  const method = (init.method ?? (isRequest ? input.method : 'GET')).toUpperCase();
+  const url = isRequest ? input.url : String(input);
   const s = start(`HTTP ${method}`, { 'http.request.method': method, 'url.full': url }, { kind: 'client' });
-  const headers = new Headers(init.headers);
+  const headers = new Headers(init.headers ?? (isRequest ? input.headers : undefined));
   injectContext(headers, s.context());
   try {
     const res = await withSpan(s, () => fetch(input, { ...init, headers }));

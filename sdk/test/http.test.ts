@@ -88,6 +88,15 @@ describe('node:http wrapper and outgoing context', () => {
     });
   });
 
+  it('tracedFetch takes a Request too, keeping its method and headers', async () => {
+    const res = await tracedFetch(new Request(`${base}/echo`, { method: 'POST', headers: { 'x-keep': 'yes' }, body: 'hi' }));
+    const seen = (await res.json()) as Record<string, string>;
+    expect(seen['x-keep']).toBe('yes');
+    const client = cap.markers().find((m) => m.dir === '>' && m.ext.k === 'client')!;
+    expect(client.tags.join('.')).toBe('HTTP POST');
+    expect(seen.traceparent).toBe(`00-${client.ext.tid}-${client.id.toString(16).padStart(16, '0')}-01`);
+  });
+
   it('a failed fetch ends the client span as failed and rethrows', async () => {
     await expect(tracedFetch('http://127.0.0.1:1/nothing')).rejects.toThrow();
     const exit = cap.markers().find((m) => m.dir === '<')!;
