@@ -82,11 +82,11 @@ describe('renderTrace', () => {
   });
 
   it('never passes control characters from marker text to the terminal', () => {
-    const hostile = span('0000000000000001', undefined, 0, 1, { name: 'x\x1b[2J\x07y', attributes: { k: 'a\nb' } });
+    const hostile = span('0000000000000001', undefined, 0, 1, { name: 'x\x1b[2J\x07y\u009b', attributes: { k: 'a\nb\u202egnp.exe' } });
     const text = renderTrace([{ span: hostile, proc }], PLAIN).join('\n');
-    expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f]/);
-    expect(text).toContain('x\\x1b[2J\\x07y');
-    expect(text).toContain('k=a\\nb');
+    expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/);
+    expect(text).toContain('x\\x1b[2J\\x07y\\x9b');
+    expect(text).toContain('k=a\\nb\\u202egnp.exe');
   });
 
   it('colors only for a terminal without NO_COLOR', () => {
