@@ -12,7 +12,7 @@ import { formatTraceparent, injectContext, type HeaderCarrier, type TraceContext
 
 export type SpanKind = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
 export type SpanStatus = 'unset' | 'ok' | 'error';
-/** Arg values: strings as they are; numbers, booleans, bigints via String(); objects as JSON; null/undefined skipped. */
+/** Arg values: strings as they are; numbers, booleans, bigints, symbols via String(); objects as JSON; null, undefined and functions skipped. */
 export type SpanArgs = Record<string, unknown>;
 
 export interface StartOptions {
@@ -127,8 +127,10 @@ function stringify(v: unknown): string | undefined {
       } catch {
         return String(v);
       }
+    case 'symbol':
+      return v.toString();
     default:
-      return String(v);
+      return undefined; // functions: their source is not an arg
   }
 }
 
@@ -220,10 +222,17 @@ export class Span {
     return this;
   }
 
+  /** `message` is kept with 'error' only. Unknown statuses are ignored. */
   setStatus(status: SpanStatus, message?: string): this {
-    if (this.ended) return this;
+    if (this.ended || (status !== 'ok' && status !== 'error' && status !== 'unset')) return this;
     this.status = status;
-    this.statusMessage = status === 'error' && message !== undefined ? String(message) : undefined;
+    let msg: string | undefined;
+    try {
+      msg = status === 'error' && message !== undefined ? String(message) : undefined;
+    } catch {
+      msg = undefined; // a message whose toString throws
+    }
+    this.statusMessage = msg;
     return this;
   }
 

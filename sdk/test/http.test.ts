@@ -8,9 +8,16 @@ import { capture, type Capture } from './capture.js';
 let cap: Capture;
 let server: Server;
 let base: string;
+/** the /hang request reached the server; the server has seen its connection close */
+let hangArrived: Promise<void>;
+let onHangArrived: () => void;
+let hangClosed: Promise<void>;
+let onHangClosed: () => void;
 
 beforeEach(async () => {
   cap = capture();
+  hangArrived = new Promise((r) => (onHangArrived = r));
+  hangClosed = new Promise((r) => (onHangClosed = r));
   server = createServer(
     traceRequests(async (req, res) => {
       if (req.url === '/slow-fail') {
@@ -23,7 +30,11 @@ beforeEach(async () => {
         res.end('ok');
         throw new Error('after the response');
       }
-      if (req.url === '/hang') return; // the client gives up
+      if (req.url === '/hang') {
+        res.once('close', () => setImmediate(onHangClosed)); // after the wrapper's own close handling
+        onHangArrived();
+        return; // no response: the client gives up
+      }
       const inner = span.start('handler.inner');
       inner.end();
       res.setHeader('content-type', 'application/json');
@@ -66,13 +77,12 @@ describe('node:http wrapper and outgoing context', () => {
   it('marks 5xx, rejected listeners and abandoned requests failed', async () => {
     expect((await fetch(`${base}/slow-fail`)).status).toBe(502);
     expect((await fetch(`${base}/reject`)).status).toBe(200);
-    await new Promise<void>((resolve) => {
-      const r = request(`${base}/hang`);
-      r.on('error', () => resolve());
-      r.end();
-      setTimeout(() => r.destroy(), 50);
-    });
-    await new Promise((r) => setTimeout(r, 50));
+    const r = request(`${base}/hang`);
+    r.on('error', () => {});
+    r.end();
+    await hangArrived;
+    r.destroy();
+    await hangClosed;
     const exits = cap.markers().filter((m) => m.dir === '<' && m.tags[0] === 'GET');
     expect(exits.map((m) => m.ext)).toEqual([
       { st: 'error', msg: 'HTTP 502' },

@@ -118,6 +118,8 @@ describe('never throws into the application', () => {
       span.start({ toString: () => 'obj-name' }, null).setError({ toString() { throw new Error('x'); } }).end();
       span.start('p', undefined, { parent: { traceId: 'x', spanId: 'y', flags: 1 } }).end();
       // @ts-expect-error
+      span.start('st').setStatus('error', { toString() { throw new Error('no'); } }).setStatus('bogus').end({ f() {}, s: Symbol('q') });
+      // @ts-expect-error
       span.inject(null);
       span.extract({ traceparent: ['a', 'b'] });
       configure({ snapLength: -5 });
@@ -127,6 +129,7 @@ describe('never throws into the application', () => {
     // the bad snap length was clamped to the minimum, the target kept
     const text = readFileSync(join(dir, 'n'), 'utf8');
     expect(text).toContain('after-bad-config');
+    expect(text).toMatch(/<:\d+:st:_st=error,s=Symbol\(q\):/);
     expect(text.length).toBeLessThan(2000);
   });
 });

@@ -122,23 +122,41 @@ describe('snap length', () => {
 
 describe('nesting through the async context', () => {
   it('children of interleaved async requests get their own request as parent', async () => {
+    // Gates released in scrambled orders make the requests interleave deterministically: every request is open
+    // while the others start and end their children, and they finish in an order unrelated to their start.
     const N = 40;
-    const order: number[] = [];
-    await Promise.all(
+    const gate = () => {
+      let open!: () => void;
+      const p = new Promise<void>((r) => (open = r));
+      return { p, open };
+    };
+    const startGates = Array.from({ length: N }, gate);
+    const endGates = Array.from({ length: N }, gate);
+    const scramble = (k: number) => Array.from({ length: N }, (_, i) => (i * k + 7) % N); // k coprime to N
+    const all = Promise.all(
       Array.from({ length: N }, (_, n) =>
         span.trace('req', { n }, async (req) => {
-          await sleep((n * 7) % 5);
+          await startGates[n].p;
           await span.trace('db', { n }, async () => {
-            await sleep((n * 3) % 4);
+            await Promise.resolve();
             const leaf = span.start('cache', { n });
-            await sleep(1);
+            await endGates[n].p;
             leaf.end();
           });
-          order.push(n);
           expect(span.current()).toBe(req);
         }),
       ),
     );
+    const turn = () => new Promise((r) => setImmediate(r));
+    for (const n of scramble(3)) {
+      startGates[n].open();
+      await turn();
+    }
+    for (const n of scramble(7)) {
+      endGates[n].open();
+      await turn();
+    }
+    await all;
     expect(span.current()).toBeUndefined();
     const ms = cap.markers();
     const enters = ms.filter((m) => m.dir === '>');
@@ -155,11 +173,13 @@ describe('nesting through the async context', () => {
       expect(parent.args).toEqual(m.args); // same n all the way up
       expect(parent.tags[0]).toBe(m.tags[0] === 'db' ? 'req' : 'db');
     }
-    // every enter has exactly one exit, and the writes really interleaved
-    expect(ms.filter((m) => m.dir === '<')).toHaveLength(3 * N);
-    const firstExit = ms.findIndex((m) => m.dir === '<');
-    expect(firstExit).toBeLessThan(3 * N);
-    expect(order).not.toEqual([...order].sort((a, b) => a - b));
+    // every enter has one exit; the requests really ran interleaved
+    const nOf = (m: { args: [string, string][] }) => Number(m.args[0]?.[1]);
+    const exits = ms.filter((m) => m.dir === '<');
+    expect(exits).toHaveLength(3 * N);
+    expect(enters.filter((m) => m.tags[0] === 'db').map(nOf)).toEqual(scramble(3));
+    const reqIds = new Map(reqs.map((r) => [r.id, nOf(r)]));
+    expect(exits.filter((m) => m.tags[0] === 'req').map((m) => reqIds.get(m.id))).toEqual(scramble(7));
   });
 
   it('span.with makes a started span the parent; parent:null starts a new trace inside an active span', () => {
