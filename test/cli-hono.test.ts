@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeOtlpJsonLines, type OtlpSpan } from './helpers/otlp.js';
 import { startOtlpReceiver, type OtlpReceiver } from './helpers/otlp-receiver.js';
-import { REPO, runCli, tempDir, type CliResult } from './helpers/cli.js';
+import { cliEnv, REPO, runCli, startCli, tempDir, waitForOutput, type CliResult } from './helpers/cli.js';
 
 const DEMO = join(REPO, 'examples/hono-service/dist/demo.js');
+const SERVER_JS = join(REPO, 'examples/hono-service/dist/server.js');
 const SERVER = 2;
 const CLIENT = 3;
 const STATUS_ERROR = 2;
@@ -145,5 +146,40 @@ describe('quick start: the Hono example under nullspan run', () => {
     expect(readFileSync(replayed, 'utf8')).toBe(readFileSync(file, 'utf8'));
     const demoLine = /^(example service listening on |GET \/\S* -> )/;
     expect(r.stdout).toBe(live.stdout.split('\n').filter((l) => !demoLine.test(l)).join('\n'));
+  });
+});
+
+describe('the Hono service under nullspan run, serving requests the test sends', () => {
+  it('nests each of several concurrent requests correctly, and flushes everything on Ctrl-C', async () => {
+    const traces = join(tmp.dir, 'server.jsonl');
+    const cli = startCli(['run', '--no-otlp', '--otlp-file', traces, '--', process.execPath, SERVER_JS], {
+      env: cliEnv({ PORT: '0' }),
+    });
+    await waitForOutput(cli, (out) => /example service on http:\/\/127\.0\.0\.1:\d+/.test(out));
+    const base = /example service on (http:\/\/127\.0\.0\.1:\d+)/.exec(cli.stdout())![1];
+    const ids = ['11', '12', '13', '14', '15'];
+    const answers = await Promise.all(ids.map((id) => fetch(`${base}/users/${id}`).then((r) => r.json() as Promise<{ id: string }>)));
+    expect(answers.map((a) => a.id)).toEqual(ids);
+    expect((await fetch(`${base}/fail`)).status).toBe(500);
+
+    cli.child.kill('SIGINT');
+    const r = await cli.done;
+    // the service died of the SIGINT nullspan passed on; run reports that as 128 + 2
+    expect(r.code, r.stderr).toBe(130);
+
+    const got = decodeOtlpJsonLines(readFileSync(traces, 'utf8'));
+    const servers = got.filter((s) => s.name === 'GET /users/:id');
+    expect(servers.map((s) => s.attributes['url.path']).sort()).toEqual(ids.map((id) => `/users/${id}`));
+    // interleaved on one thread, each query still hangs under the request that made it
+    for (const q of got.filter((s) => s.name === 'db.query')) {
+      const parent = got.find((s) => s.spanId === q.parentSpanId && s.traceId === q.traceId)!;
+      expect(parent.attributes['url.path']).toBe(`/users/${q.attributes.id}`);
+      for (const step of ['db.connect', 'db.fetch']) {
+        expect(got.filter((s) => s.name === step && s.parentSpanId === q.spanId)).toHaveLength(1);
+      }
+    }
+    expect(got.filter((s) => s.name === 'db.query')).toHaveLength(ids.length);
+    expect(new Set(servers.map((s) => s.traceId)).size).toBe(ids.length);
+    expect(got.find((s) => s.name === 'GET /fail')!.status.code).toBe(STATUS_ERROR);
   });
 });
