@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeOtlpJsonLines, type OtlpSpan } from './helpers/otlp.js';
 import { startOtlpReceiver, type OtlpReceiver } from './helpers/otlp-receiver.js';
-import { cliEnv, REPO, runCli, startCli, tempDir, waitForOutput, type CliResult } from './helpers/cli.js';
+import { cliEnv, REPO, runCli, runProgram, startCli, tempDir, waitForOutput, type CliResult } from './helpers/cli.js';
 
 const DEMO = join(REPO, 'examples/hono-service/dist/demo.js');
 const SERVER_JS = join(REPO, 'examples/hono-service/dist/server.js');
@@ -181,5 +181,20 @@ describe('the Hono service under nullspan run, serving requests the test sends',
     expect(got.filter((s) => s.name === 'db.query')).toHaveLength(ids.length);
     expect(new Set(servers.map((s) => s.traceId)).size).toBe(ids.length);
     expect(got.find((s) => s.name === 'GET /fail')!.status.code).toBe(STATUS_ERROR);
+  });
+});
+
+describe('the README quick-start line', () => {
+  it('`pnpm nullspan run --print --otlp-file FILE -- node examples/hono-service/dist/demo.js` works from the repo root', async () => {
+    const traces = join(tmp.dir, 'quickstart.jsonl');
+    const r = await runProgram('pnpm', ['nullspan', 'run', '--print', '--otlp-file', traces, '--', 'node', 'examples/hono-service/dist/demo.js'], {
+      cwd: REPO,
+      env: cliEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}GET \/users\/:id {2}/m);
+    expect(r.stdout).toMatch(/^ {4}db\.query {2}/m);
+    const names = decodeOtlpJsonLines(readFileSync(traces, 'utf8')).map((s) => s.name);
+    expect(names).toEqual(expect.arrayContaining(['GET /proxy', 'db.fetch', 'file.write+fsync']));
   });
 });
