@@ -46,9 +46,17 @@ export class JsonWriter {
   private dv: DataView;
   len = 0;
 
-  constructor(initial = 1 << 20) {
+  /** `literals`: the cache of encoded repeating strings, shareable between writers */
+  constructor(initial = 1 << 20, private readonly literals = new Map<string, Bytes>()) {
     this.buf = new Uint8Array(initial);
     this.dv = new DataView(this.buf.buffer);
+  }
+
+  /** Appends bytes written elsewhere (bulk copy). */
+  append(bytes: Uint8Array): void {
+    if (this.len + bytes.length + 4 > this.buf.length) this.grow(bytes.length + 4);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
   }
 
   private grow(need: number): void {
@@ -134,8 +142,6 @@ export class JsonWriter {
    * Encoded literals of recently written strings. Records share their fd's path/tuple string objects, whose hash
    * V8 keeps, so a lookup is cheap and the bytes are copied instead of re-scanned. Bounded: cleared when full.
    */
-  private readonly literals = new Map<string, Bytes>();
-
   /** A JSON string literal through the cache (for strings that repeat: paths, tuples, names). */
   cachedStr(s: string): void {
     let lit = this.literals.get(s);

@@ -84,7 +84,7 @@ export class OtlpJsonEncoder {
   private readonly hostName: string | undefined;
   private readonly baseAttrs: Attributes;
   private readonly resources = new WeakMap<ProcessInfo, Bytes>();
-  private w = new JsonWriter();
+  private w = new JsonWriter(1024);
   private readonly t = new Float64Array(2);
   private readonly ids = new Uint32Array(2);
   private firstAttr = true;
@@ -254,37 +254,60 @@ export class OtlpJsonEncoder {
     for (let i = 0; i < calls.length; i++) this.syscallSpan(calls[i], hi, lo, i);
   }
 
-  /** One ExportTraceServiceRequest (spans grouped by process resource, in first-seen order) as JSON text. */
-  request(items: readonly SpanWithProcess[]): string {
-    return Buffer.from(this.requestBytes(items)).toString('utf8');
+  /** Spans added since the last take(), encoded already, one writer per process resource (first-seen order). */
+  private readonly groups = new Map<ProcessInfo, JsonWriter>();
+  private readonly pool: JsonWriter[] = [];
+  private readonly literals = new Map<string, Bytes>();
+  private out = new JsonWriter();
+
+  /**
+   * Encodes a finished span (and its syscall children) now, into the next request. Encoding at once rather than at
+   * take() lets span records die young instead of surviving in a batch.
+   */
+  add(span: SpanRecord, proc: ProcessInfo): void {
+    let g = this.groups.get(proc);
+    if (g === undefined) {
+      g = this.pool.pop() ?? new JsonWriter(64 << 10, this.literals);
+      g.len = 0;
+      this.groups.set(proc, g);
+    } else g.raw(B.comma);
+    this.w = g;
+    this.spans(span);
   }
 
-  /** The same as UTF-8 bytes, followed by `suffix` bytes (a newline for JSON Lines). Valid until the next call. */
-  requestBytes(items: readonly SpanWithProcess[], suffix?: Bytes): Uint8Array {
-    const groups = new Map<ProcessInfo, SpanRecord[]>();
-    for (const { span, proc } of items) {
-      let g = groups.get(proc);
-      if (g === undefined) groups.set(proc, (g = []));
-      g.push(span);
-    }
-    if (this.w.buf.length > 16 << 20) this.w = new JsonWriter(); // one huge request grew it: start small again
-    const w = this.w;
+  /** Spans waiting for take(). */
+  get pending(): boolean {
+    return this.groups.size > 0;
+  }
+
+  /**
+   * The ExportTraceServiceRequest of every span added since the last call — spans grouped by process resource in
+   * first-seen order, as otlp-transformer groups them — followed by `suffix`. A view, valid until the next call.
+   */
+  take(suffix?: Bytes): Uint8Array {
+    if (this.out.buf.length > 16 << 20) this.out = new JsonWriter(); // one huge request grew it: start small again
+    const w = this.out;
     w.len = 0;
     w.raw(B.open);
     let firstGroup = true;
-    for (const [proc, spans] of groups) {
+    for (const [proc, g] of this.groups) {
       if (!firstGroup) w.raw(B.comma);
       firstGroup = false;
       w.raw(this.resource(proc));
       w.raw(B.scope);
-      for (let i = 0; i < spans.length; i++) {
-        if (i) w.raw(B.comma);
-        this.spans(spans[i]);
-      }
+      w.append(g.bytes());
       w.raw(B.groupEnd);
+      if (g.buf.length <= 4 << 20 && this.pool.length < 64) this.pool.push(g);
     }
+    this.groups.clear();
     w.raw(B.close);
     if (suffix) w.raw(suffix);
     return w.bytes();
+  }
+
+  /** One request for `items`, as JSON text (tests compare it with otlp-transformer's). */
+  request(items: readonly SpanWithProcess[]): string {
+    for (const { span, proc } of items) this.add(span, proc);
+    return Buffer.from(this.take()).toString('utf8');
   }
 }

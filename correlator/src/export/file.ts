@@ -5,7 +5,7 @@
 import { closeSync, openSync, writeSync, constants as fsc } from 'node:fs';
 import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
 import type { OtlpMappingOptions } from '../otlp.js';
-import { OtlpJsonEncoder, type SpanWithProcess } from '../otlp-json.js';
+import { OtlpJsonEncoder } from '../otlp-json.js';
 import { ascii } from '../jsonwriter.js';
 import type { ExportStats, SpanSink } from './sink.js';
 
@@ -22,7 +22,6 @@ export class OtlpFileExporter implements SpanSink {
   private fd: number | null;
   private readonly encoder: OtlpJsonEncoder;
   private readonly maxBatch: number;
-  private batch: SpanWithProcess[] = [];
   private batchWeight = 0;
   private readonly st: ExportStats = { exported: 0, dropped: 0, pending: 0, failedAttempts: 0, requests: 0 };
 
@@ -39,19 +38,17 @@ export class OtlpFileExporter implements SpanSink {
       this.st.dropped += 1 + span.syscalls.length;
       return;
     }
-    this.batch.push({ span, proc });
+    this.encoder.add(span, proc);
     this.batchWeight += 1 + span.syscalls.length;
     if (this.batchWeight >= this.maxBatch) this.writeBatch();
   }
 
   private writeBatch(): void {
-    if (this.batch.length === 0 || this.fd === null) return;
-    const items = this.batch;
+    if (!this.encoder.pending || this.fd === null) return;
     const weight = this.batchWeight;
-    this.batch = [];
     this.batchWeight = 0;
     try {
-      writeAll(this.fd, this.encoder.requestBytes(items, NEWLINE));
+      writeAll(this.fd, this.encoder.take(NEWLINE));
       this.st.exported += weight;
       this.st.requests++;
     } catch (err) {
