@@ -295,6 +295,8 @@ describe('nullspan errors are one sentence on stderr with a non-zero exit', () =
     [['replay', '/nonexistent/capture'], 1, /\/nonexistent\/capture: no such file or directory/],
     [['run', '--otlp-file', '/nonexistent/t.jsonl', '--', 'true'], 1, /--otlp-file \/nonexistent\/t\.jsonl: cannot create a file in \/nonexistent/],
     [['run', '--write', '/tmp', '--', 'true'], 1, /--write \/tmp is a directory/],
+    [['run', '--syscalls', 'bogus,read', '--', 'true'], 2, /--syscalls names bogus, which is not an x86_64 system call/],
+    [['run', '--snaplen', '999999', '--', 'true'], 2, /--snaplen must be an integer from 1 to \d+, not 999999/],
   ])('%j', async (args, code, message) => {
     const r = await runCli(args as string[]);
     expect(r.code).toBe(code);

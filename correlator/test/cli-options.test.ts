@@ -84,6 +84,7 @@ describe('parseCommandLine', () => {
     [['replay', 'a', 'b'], /takes one file/],
     [['attach', 'extra'], /unexpected argument "extra"/],
     [['run', '--otlp-file'], /needs a value/],
+    [['ui', '--port', '70000'], /--port expects a port number from 0 to 65535, got 70000/],
     [['run', '--ring-size', '3M', '--', 'ls'], /--ring-size expects a power of two of at least 4K, got 3145728 bytes/],
   ])('rejects %j with one sentence', (args, message) => {
     let error: unknown;

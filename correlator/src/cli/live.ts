@@ -8,6 +8,7 @@ import { CaptureWriter } from '../capture.js';
 import { sampleClock } from '../clock.js';
 import type { InitialState } from '../state/snapshot.js';
 import { settingsFromOptions } from './correlator-settings.js';
+import { UsageError } from './errors.js';
 import { missingAddonError } from './setup-check.js';
 import type { CliOptions } from './options.js';
 import { TraceSession } from './session.js';
@@ -26,8 +27,24 @@ export function openProbe(mod: ProbeModule, opts: ProbeOptions): Probe {
     return mod.Probe.open(opts);
   } catch (err) {
     if (err instanceof mod.ProbeError && /native addon could not be loaded/.test(err.message)) throw missingAddonError();
+    if (err instanceof mod.ProbeError && PROBE_OPTION_FLAGS.some(([re]) => re.test(err.message))) {
+      throw new UsageError(inCliTerms(err.message));
+    }
     throw err;
   }
+}
+
+/** The probe names its own options (`snapLen`); users typed flags (`--snaplen`). */
+const PROBE_OPTION_FLAGS: [RegExp, string][] = [
+  [/\bThe syscalls option\b/, '--syscalls'],
+  [/\bThe snapLen option\b|\bsnapLen\b/, '--snaplen'],
+  [/\bThe ringSize option\b|\bringSize\b/, '--ring-size'],
+  [/\bThe markers option\b/, '--markers'],
+];
+
+function inCliTerms(message: string): string {
+  for (const [re, flag] of PROBE_OPTION_FLAGS) message = message.replace(re, flag);
+  return message;
 }
 
 export class LiveTrace {

@@ -236,6 +236,7 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv = proces
   const syscalls = out.syscalls as string;
   out.syscalls = syscalls === 'all' ? 'all' : syscalls.split(',').map((n) => n.trim()).filter(Boolean);
   const options = out as unknown as CliOptions;
+  if (options.port > 65535) throw new UsageError(`--port expects a port number from 0 to 65535, got ${options.port}.`);
   const ring = options.ringSize;
   if (ring < 4096 || (ring & (ring - 1)) !== 0) {
     throw new UsageError(`--ring-size expects a power of two of at least 4K, got ${ring} bytes.`);
