@@ -127,17 +127,18 @@ static __always_inline bool is_write_nr(long nr)
 	       nr == __NR_pwritev2;
 }
 
-/* Records submitted since the last forced wake-up. Unsynchronized on purpose: a lost increment only shifts a
- * wake-up, and it is far cheaper than asking the ring how full it is on every submit. */
-__u32 unwoken_records;
+/* Records each CPU submitted since its last forced wake-up, one cache line per CPU so producers on different CPUs
+ * never write the same line (and never the line holding drops_pending, which every emission reads). */
+struct ns_cpu_slot cpu_slots[NS_MAX_CPUS];
 
-/* Batched wake-ups: the consumer is woken every wakeup_every records (user space sizes that to a fraction of the
- * ring) and otherwise polls on a short timeout, so light traffic still flows. */
+/* Batched wake-ups: the consumer is woken every wakeup_every records per CPU (user space sizes that to a fraction
+ * of the ring) and otherwise polls on a short timeout, so light traffic still flows. */
 static __always_inline __u64 submit_flags(void)
 {
-	if (++unwoken_records < wakeup_every)
+	struct ns_cpu_slot *slot = &cpu_slots[bpf_get_smp_processor_id() & (NS_MAX_CPUS - 1)];
+	if (++slot->unwoken < wakeup_every)
 		return BPF_RB_NO_WAKEUP;
-	unwoken_records = 0;
+	slot->unwoken = 0;
 	return BPF_RB_FORCE_WAKEUP;
 }
 

@@ -119,6 +119,12 @@ struct ns_drop_counters {
 	__u64 pending_any;
 };
 
+/* Per-CPU wake-up bookkeeping in the BPF program's .bss (a cache line each). */
+struct ns_cpu_slot {
+	__u32 unwoken;
+	__u32 _pad[15];
+};
+
 /* Per-thread state (the `task_states` task-local storage value). */
 struct ns_task_state {
 	__u32 gen;      /* traced_gen when `traced` was decided; stale => look the thread group up again */
