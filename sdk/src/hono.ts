@@ -7,7 +7,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
-import { start, withSpan, type SpanArgs } from './span.js';
+import { start, withSpan, type Span, type SpanArgs } from './span.js';
 import { extract } from './tracecontext.js';
 
 export interface HonoMiddlewareOptions {
@@ -52,22 +52,47 @@ function isHttpException(e: Error): boolean {
 export function nullspan(options: HonoMiddlewareOptions = {}): MiddlewareHandler {
   const isError = options.isError ?? defaultIsError;
   const trust = options.trustTraceparent !== false;
-  return async (c, next) => {
+
+  /** The request's span; the options' callbacks may throw, the request goes on regardless. */
+  function open(c: Context): { s: Span; route: string | undefined } {
     const method = c.req.method;
     const route = matchedRoute(c, false);
-    let name: string;
-    let extra: SpanArgs | undefined;
+    const args: SpanArgs = { 'http.request.method': method };
+    let name = route ? `${method} ${route}` : method;
     try {
-      name = options.spanName ? options.spanName(c, route) : route ? `${method} ${route}` : method;
-      extra = options.requestArgs?.(c);
+      args['url.path'] = c.req.path;
+      if (route) args['http.route'] = route;
+      if (options.spanName) name = String(options.spanName(c, route));
+      const extra = options.requestArgs?.(c);
+      if (extra) Object.assign(args, extra);
     } catch {
-      name = method;
+      // keep what was gathered before the throw
     }
-    const args: SpanArgs = { 'http.request.method': method, 'url.path': c.req.path };
-    if (route) args['http.route'] = route;
-    if (extra) Object.assign(args, extra);
     const parent = trust ? extract(c.req.raw.headers) : undefined;
-    const s = start(name, args, { kind: 'server', parent: parent ?? null });
+    return { s: start(name, args, { kind: 'server', parent: parent ?? null }), route };
+  }
+
+  function close(c: Context, s: Span, route: string | undefined): void {
+    const endArgs: SpanArgs = {};
+    try {
+      const status = c.res.status;
+      endArgs['http.response.status_code'] = status;
+      const err = c.error;
+      // an HTTPException carries its own status (a thrown 404 is a client's error, not the server's)
+      if (err && !isHttpException(err)) s.setError(err);
+      else if (isError(status)) s.setError(err ?? `HTTP ${status}`);
+      if (route === undefined) {
+        // only middleware matched up front; a handler may still have answered (e.g. one under a wildcard)
+        const finalRoute = matchedRoute(c, true);
+        if (finalRoute) endArgs['http.route'] = finalRoute;
+      }
+    } finally {
+      s.end(endArgs);
+    }
+  }
+
+  return async (c, next) => {
+    const { s, route } = open(c);
     try {
       await withSpan(s, next);
     } catch (e) {
@@ -76,17 +101,10 @@ export function nullspan(options: HonoMiddlewareOptions = {}): MiddlewareHandler
       s.end({ 'http.response.status_code': 500 });
       throw e;
     }
-    const status = c.res.status;
-    const err = c.error;
-    // an HTTPException carries its own status (a thrown 404 is a client's error, not the server's)
-    if (err && !isHttpException(err)) s.setError(err);
-    else if (isError(status)) s.setError(err ?? `HTTP ${status}`);
-    const endArgs: SpanArgs = { 'http.response.status_code': status };
-    if (route === undefined) {
-      // only middleware matched up front; a handler may still have answered (e.g. one mounted under a wildcard)
-      const finalRoute = matchedRoute(c, true);
-      if (finalRoute) endArgs['http.route'] = finalRoute;
+    try {
+      close(c, s, route);
+    } catch {
+      // a throwing isError option: the span is ended anyway, the response goes out
     }
-    s.end(endArgs);
   };
 }

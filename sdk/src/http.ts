@@ -49,9 +49,14 @@ export function traceRequests<Req extends IncomingMessage, Res extends ServerRes
       s = start(name, args, { kind: 'server', parent: (trust ? extract(req.headers) : undefined) ?? null });
       const finish = () => {
         const status = res.statusCode;
-        if (!res.writableFinished && s.status === 'unset') s.setError('connection closed before the response finished');
-        else if (isError(status) && s.status === 'unset') s.setError(`HTTP ${status}`);
-        s.end({ 'http.response.status_code': status });
+        try {
+          if (!res.writableFinished && s.status === 'unset') s.setError('connection closed before the response finished');
+          else if (isError(status) && s.status === 'unset') s.setError(`HTTP ${status}`);
+        } catch {
+          // a throwing isError option must not become an uncaught exception
+        } finally {
+          s.end({ 'http.response.status_code': status });
+        }
       };
       // 'finish' comes on process.nextTick, before promise reactions: a listener that rejects right after
       // res.end() is still recorded when the end waits for one microtask turn.

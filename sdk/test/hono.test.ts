@@ -126,6 +126,17 @@ describe('Hono middleware', () => {
     expect(exit.args).toEqual([['http.response.status_code', '200']]);
   });
 
+  it('survives options that throw: the request is served, the span still written', async () => {
+    const boom = () => {
+      throw new Error('option bug');
+    };
+    const res = await app({ spanName: boom, requestArgs: boom, isError: boom }).request('/users/3');
+    expect(res.status).toBe(200);
+    const ms = cap.markers();
+    expect(ms.map((m) => `${m.dir}${m.tags.join('.')}`)).toEqual(['>GET /users/:id', '>db.query', '<db.query', '<GET /users/:id']);
+    expect(ms[3].args).toEqual([['http.response.status_code', '200']]);
+  });
+
   it('uses the options: span name and extra args', async () => {
     await app({ spanName: (c, route) => `api ${route}`, requestArgs: (c) => ({ tenant: c.req.header('x-tenant') }) }).request('/users/1', { headers: { 'x-tenant': 'acme' } });
     const [req] = cap.markers();
