@@ -32,7 +32,7 @@ describe('TraceAssembler', () => {
     expect(traceDuration(released[0])).toBe(50);
   });
 
-  it('releases what is still held on flush, and the oldest trace when it holds too much', () => {
+  it('releases what is still held on flush, and the oldest trace when it holds too much (spans + syscalls)', () => {
     const released: TracedSpan[][] = [];
     const a = new TraceAssembler((t) => released.push(t), 2);
     a.add(span('0000000000000002', '0000000000000001', 10, 20), proc);
@@ -42,6 +42,10 @@ describe('TraceAssembler', () => {
     expect(released.map((t) => t[0].span.traceId)).toEqual([TRACE]);
     a.flush();
     expect(released.map((t) => t[0].span.traceId)).toEqual([TRACE, 'b'.repeat(32), 'c'.repeat(32)]);
+    // system call records count too: one span carrying three of them is already over the bound
+    const heavy = { ...span('0000000000000008', '0000000000000007', 10, 20), traceId: 'f'.repeat(32), syscalls: [syscall('read', 11), syscall('read', 12), syscall('read', 13)] };
+    a.add(heavy, proc);
+    expect(released.map((t) => t[0].span.traceId)).toEqual([TRACE, 'b'.repeat(32), 'c'.repeat(32), 'f'.repeat(32)]);
   });
 
   it('waits for a remote parent one second of event time, then releases', () => {

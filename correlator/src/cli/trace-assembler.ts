@@ -21,11 +21,12 @@ export class TraceAssembler {
   private readonly pending = new Map<string, PendingTrace>();
   /** traces waiting for a remote parent: trace id → end of their top span */
   private readonly awaitingParent = new Map<string, number>();
-  private pendingSpans = 0;
+  /** what is held, in spans plus their system call records (the memory that matters) */
+  private pendingWeight = 0;
 
   constructor(
     private readonly release: (trace: TracedSpan[]) => void,
-    private readonly maxPendingSpans = 50_000,
+    private readonly maxPendingWeight = 200_000,
   ) {}
 
   add(span: SpanRecord, proc: ProcessInfo): void {
@@ -35,7 +36,7 @@ export class TraceAssembler {
       this.pending.set(span.traceId, trace);
     }
     trace.spans.push({ span, proc });
-    this.pendingSpans++;
+    this.pendingWeight += weight(span);
     if (span.parentSpanId === undefined) {
       this.releaseTrace(span.traceId);
     } else if (span.remoteParent) {
@@ -43,7 +44,7 @@ export class TraceAssembler {
     }
     this.releaseOverdue(span.end);
     // Bounded memory: the oldest traces go out as they are when too much is held back.
-    while (this.pendingSpans > this.maxPendingSpans) {
+    while (this.pendingWeight > this.maxPendingWeight) {
       const oldest = this.pending.keys().next().value as string;
       this.releaseTrace(oldest);
     }
@@ -65,9 +66,13 @@ export class TraceAssembler {
     if (!trace) return;
     this.pending.delete(traceId);
     this.awaitingParent.delete(traceId);
-    this.pendingSpans -= trace.spans.length;
+    for (const t of trace.spans) this.pendingWeight -= weight(t.span);
     this.release(trace.spans);
   }
+}
+
+function weight(span: SpanRecord): number {
+  return 1 + span.syscalls.length;
 }
 
 /** The spans of a trace whose parent is not among them, earliest first. */
