@@ -120,7 +120,7 @@ struct ns_drop_counters {
 };
 
 /* Per-CPU wake-up bookkeeping in the BPF program's .bss (a cache line each). */
-struct ns_cpu_slot {
+struct __attribute__((aligned(64))) ns_cpu_slot {
 	__u32 unwoken;
 	__u32 _pad[15];
 };
