@@ -312,7 +312,14 @@ export function helpText(version: string): string {
     }
     for (const line of body.slice(1)) out.push(' '.repeat(col) + line);
   }
-  out.push('', 'Needs root (or CAP_BPF + CAP_PERFMON) and a kernel with BTF. Run `bash setup.sh` once to build everything.');
+  out.push(
+    '',
+    "Exit status: `run` exits with COMMAND's status (128 + N when signal N ended it); otherwise 0, 1 on errors,",
+    '2 on a wrong command line. Ctrl-C / SIGTERM: finished spans are flushed, open ones closed as incomplete, the',
+    'probe detached, every output completed; a second Ctrl-C exits at once. NO_COLOR turns colors off.',
+    '',
+    'Needs root (or CAP_BPF + CAP_PERFMON) and a kernel with BTF. Run `bash setup.sh` once to build everything.',
+  );
   return out.join('\n') + '\n';
 }
 
