@@ -163,52 +163,78 @@ function flushAndRelease(enc: MarkerEncoder): void {
   }
 }
 
+/** The remote parent of a trace continued from another service; shared by all its spans in this process. */
+interface RemoteParent {
+  traceId: string;
+  spanId: string;
+  flags: number;
+  traceState: string | undefined;
+}
+
+/** What the exit marker will add, made only for spans that get a status or exit args before they end. */
+interface ExitInfo {
+  status: SpanStatus;
+  message: string | undefined;
+  args: SpanArgs[];
+}
+
 export class Span {
   /** numeric marker ID, unique in this process */
   readonly id: number;
   readonly name: string;
   /** @internal id of the root span that started this trace here (the trace id derives from it), 0 if remote */
   readonly traceRoot: number;
-  /** @internal trace id of a trace continued from a remote parent */
-  readonly remoteTrace: string | undefined;
   /** numeric ID of the local parent span, 0 for a local root */
   readonly parentId: number;
-  /** 16 hex digits of the remote parent span, if any */
-  private readonly remoteParent: string | undefined;
-  readonly traceFlags: number;
-  readonly traceState: string | undefined;
+  /** @internal the remote parent of this trace, if it came from another service */
+  readonly remote: RemoteParent | undefined;
   ended = false;
-  status: SpanStatus = 'unset';
-  statusMessage: string | undefined = undefined;
-  private exitArgs: SpanArgs[] | undefined = undefined;
-  private hex: string | undefined = undefined;
-  private tid: string | undefined = undefined;
+  private exit: ExitInfo | undefined = undefined;
 
   /** @internal use span.start() */
-  constructor(id: number, name: string, traceRoot: number, remoteTrace: string | undefined, parentId: number, remoteParent: string | undefined, flags: number, traceState: string | undefined) {
+  constructor(id: number, name: string, traceRoot: number, parentId: number, remote: RemoteParent | undefined) {
     this.id = id;
     this.name = name;
     this.traceRoot = traceRoot;
-    this.remoteTrace = remoteTrace;
     this.parentId = parentId;
-    this.remoteParent = remoteParent;
-    this.traceFlags = flags;
-    this.traceState = traceState;
+    this.remote = remote;
   }
 
   /** 16 hex digits of the parent span (local or remote), undefined for a new trace. */
   get parentSpanId(): string | undefined {
-    return this.parentId !== 0 ? spanIdHex(this.parentId) : this.remoteParent;
+    return this.parentId !== 0 ? spanIdHex(this.parentId) : this.remote?.spanId;
   }
 
   /** The trace id: 32 hex digits. */
   get traceId(): string {
-    return (this.tid ??= this.remoteTrace ?? localTraceId(this.traceRoot));
+    return this.remote !== undefined ? this.remote.traceId : localTraceId(this.traceRoot);
   }
 
   /** The OpenTelemetry span id: the numeric ID as 16 hex digits. */
   get spanId(): string {
-    return (this.hex ??= spanIdHex(this.id));
+    return spanIdHex(this.id);
+  }
+
+  /** W3C trace flags (bit 0: sampled); 1 unless a remote parent said otherwise. */
+  get traceFlags(): number {
+    return this.remote !== undefined ? this.remote.flags : 1;
+  }
+
+  /** W3C tracestate of a trace continued from a remote parent. */
+  get traceState(): string | undefined {
+    return this.remote?.traceState;
+  }
+
+  get status(): SpanStatus {
+    return this.exit?.status ?? 'unset';
+  }
+
+  get statusMessage(): string | undefined {
+    return this.exit?.message;
+  }
+
+  private exitInfo(): ExitInfo {
+    return (this.exit ??= { status: 'unset', message: undefined, args: [] });
   }
 
   /** W3C context of this span, for inject(). */
@@ -218,21 +244,22 @@ export class Span {
 
   /** Adds args to the exit marker (the correlator merges enter and exit args). */
   setArgs(args: SpanArgs): this {
-    if (!this.ended && args) (this.exitArgs ??= []).push(args);
+    if (!this.ended && args) this.exitInfo().args.push(args);
     return this;
   }
 
   /** `message` is kept with 'error' only. Unknown statuses are ignored. */
   setStatus(status: SpanStatus, message?: string): this {
     if (this.ended || (status !== 'ok' && status !== 'error' && status !== 'unset')) return this;
-    this.status = status;
     let msg: string | undefined;
     try {
       msg = status === 'error' && message !== undefined ? String(message) : undefined;
     } catch {
       msg = undefined; // a message whose toString throws
     }
-    this.statusMessage = msg;
+    const x = this.exitInfo();
+    x.status = status;
+    x.message = msg;
     return this;
   }
 
@@ -255,11 +282,14 @@ export class Span {
     try {
       if (enc.headerId === this.id) enc.reopen(LT); // nothing written since our enter: its header is still there
       else enc.begin(LT, this.id, nameInfo(this.name).tags);
-      if (this.status !== 'unset') {
-        enc.reserved(P_STATUS, this.status);
-        if (this.statusMessage !== undefined) enc.reserved(P_MESSAGE, this.statusMessage);
+      const x = this.exit;
+      if (x !== undefined) {
+        if (x.status !== 'unset') {
+          enc.reserved(P_STATUS, x.status);
+          if (x.message !== undefined) enc.reserved(P_MESSAGE, x.message);
+        }
+        for (const a of x.args) putArgs(enc, a);
       }
-      if (this.exitArgs !== undefined) for (const a of this.exitArgs) putArgs(enc, a);
       if (args) putArgs(enc, args);
       flushAndRelease(enc);
     } catch {
@@ -267,7 +297,7 @@ export class Span {
     } finally {
       if (enc === encoder) building = false;
     }
-    this.exitArgs = undefined;
+    if (this.exit !== undefined) this.exit.args = []; // the status stays readable; the args are written, let them go
   }
 }
 
@@ -293,11 +323,11 @@ export function start(name: string, args?: SpanArgs, options?: StartOptions): Sp
   const kind = options?.kind !== undefined && KINDS.has(options.kind) ? options.kind : undefined;
   let s: Span;
   if (parent !== undefined) {
-    s = new Span(id, name, parent.traceRoot, parent.remoteTrace, parent.id, undefined, parent.traceFlags, parent.traceState);
+    s = new Span(id, name, parent.traceRoot, parent.id, parent.remote);
   } else if (remote !== undefined) {
-    s = new Span(id, name, 0, remote.traceId, 0, remote.spanId, remote.flags, remote.traceState);
+    s = new Span(id, name, 0, 0, { traceId: remote.traceId, spanId: remote.spanId, flags: remote.flags, traceState: remote.traceState });
   } else {
-    s = new Span(id, name, id, undefined, 0, undefined, 1, undefined);
+    s = new Span(id, name, id, 0, undefined);
   }
   if (!sink.active) return s;
   const enc = acquire();
