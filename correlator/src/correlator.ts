@@ -25,6 +25,8 @@ export interface CorrelatorOptions {
   maxSyscallsPerSpan?: number;
   /** syscalls outside any span kept per process for drill-down (default 1024) */
   outsideRingSize?: number;
+  /** processes whose outside-span rings are kept at once; the oldest ring goes first (default 256) */
+  maxOutsideRings?: number;
   /** also emit syscalls outside spans, as spans named "syscalls outside spans" (default false) */
   exportOutsideSpans?: boolean;
   /** records per emitted outside-spans span (default 512) */
@@ -74,6 +76,9 @@ export class Correlator {
   private readonly ringSize: number;
   private readonly exportOutside: boolean;
   private readonly outsideBatchSize: number;
+  private readonly maxRings: number;
+  /** processes holding an outside ring, oldest first: bounds that memory however many processes there are */
+  private readonly ringOwners = new Set<Proc>();
   private readonly exited = new Map<number, Proc>();
   private readonly out: AttributionResult = { span: null, attribution: 'thread' };
   private readonly ctx: AttributionContext;
@@ -90,6 +95,7 @@ export class Correlator {
     this.ringSize = opts.outsideRingSize ?? 1024;
     this.exportOutside = opts.exportOutsideSpans ?? false;
     this.outsideBatchSize = opts.outsideBatchSize ?? 512;
+    this.maxRings = opts.maxOutsideRings ?? 256;
     const thread = new ThreadActiveSpanSource();
     this.source = opts.activeSpanSource ? new ChainedActiveSpanSource([opts.activeSpanSource, thread]) : thread;
     this.procs = new ProcTable<OpenSpan>({
@@ -233,7 +239,7 @@ export class Correlator {
     if (attribution === 'unattributed') st.unattributed++;
     else st.syscallsOutsideSpans++;
     let ring = proc.outside;
-    if (ring === undefined) ring = proc.outside = new SyscallRing(this.ringSize);
+    if (ring === undefined) ring = this.newRing(proc);
     const last = ring.last();
     if (last !== null && tryMerge(last, ev, fd, bytes, attribution, this.merge)) return;
     const rec = makeRecord(ev, fd, desc, desc === undefined ? this.pathOf(ev, proc) : null, bytes, attribution);
@@ -243,6 +249,16 @@ export class Correlator {
       batch.push(rec);
       if (batch.length >= this.outsideBatchSize) this.flushOutside(proc);
     }
+  }
+
+  private newRing(proc: Proc): SyscallRing {
+    if (this.ringOwners.size >= this.maxRings) {
+      const oldest = this.ringOwners.values().next().value as Proc;
+      this.ringOwners.delete(oldest);
+      oldest.outside = undefined;
+    }
+    this.ringOwners.add(proc);
+    return (proc.outside = new SyscallRing(this.ringSize));
   }
 
   private pathOf(ev: SyscallEvent, proc: Proc): string | null {
@@ -275,7 +291,12 @@ export class Correlator {
     this.spans.processExited(proc, ts);
     if (this.exportOutside) this.flushOutside(proc);
     this.exited.set(proc.info.pid, proc);
-    if (this.exited.size > EXITED_KEPT) this.exited.delete(this.exited.keys().next().value as number);
+    if (this.exited.size > EXITED_KEPT) {
+      const gone = this.exited.get(this.exited.keys().next().value as number) as Proc;
+      this.exited.delete(gone.info.pid);
+      this.ringOwners.delete(gone);
+      gone.outside = undefined;
+    }
   }
 
   /** Emits a process's pending outside-span syscalls as one span of its own trace. */

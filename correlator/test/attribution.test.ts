@@ -64,6 +64,17 @@ describe('attribution: the thread rule (sysdig evtin.span)', () => {
     expect(c.stats().syscallsOverSpanLimit).toBe(2);
   });
 
+  it('bounds how many processes keep an outside ring (the oldest ring goes first)', () => {
+    const { c } = collect({ maxOutsideRings: 2 }, oneProcess(10));
+    const s = new Stream();
+    for (const pid of [20, 21, 22]) {
+      s.fork(10, 10, pid);
+      s.sys(pid, pid, 'getpid');
+    }
+    c.pushBatch(s.events);
+    expect([20, 21, 22].map((pid) => c.outsideSyscalls(pid).length)).toEqual([0, 1, 1]);
+  });
+
   it('exportOutsideSpans emits them as spans of their own, in batches', () => {
     const { c, spans } = collect({ exportOutsideSpans: true, outsideBatchSize: 2, merge: { enabled: false } }, oneProcess(10));
     const s = new Stream();
