@@ -58,7 +58,7 @@ interface NameInfo {
 
 /** Per span name; names are usually a small fixed set, the cap keeps hostile names from growing it. */
 const names = new Map<string, NameInfo>();
-const NAMES_MAX = 4096;
+const NAMES_MAX = 1024; // worst case (1 KiB names, templates): a few MB
 let lastName = '';
 let lastInfo: NameInfo = { tags: new Uint8Array(0), root: undefined, child: undefined };
 

@@ -95,3 +95,16 @@ describe('enter templates', () => {
     }
   });
 });
+
+describe('name cache', () => {
+  it('stays correct past its bound (every span a new name)', () => {
+    for (let i = 0; i < 3000; i++) span.start(`name-${i}.x`, { i }).end();
+    const ms = cap.markers();
+    expect(ms).toHaveLength(6000);
+    for (let i = 0; i < 3000; i++) {
+      expect(ms[2 * i].tags).toEqual([`name-${i}`, 'x']);
+      expect(ms[2 * i].args).toEqual([['i', String(i)]]);
+      expect(ms[2 * i + 1].tags).toEqual([`name-${i}`, 'x']);
+    }
+  });
+});
