@@ -23,6 +23,8 @@ export interface CorrelatorOptions {
   maxOpenSpans?: number;
   /** syscall records kept per span; more are counted on the span (default 10000) */
   maxSyscallsPerSpan?: number;
+  /** syscall records held by all open spans together; more are counted on their span (default 500000) */
+  maxHeldSyscalls?: number;
   /** syscalls outside any span kept per process for drill-down (default 1024) */
   outsideRingSize?: number;
   /** processes whose outside-span rings are kept at once; the oldest ring goes first (default 256) */
@@ -73,6 +75,9 @@ export class Correlator {
   private readonly merge: ResolvedMergeOptions;
   private readonly listeners: SpanListener[] = [];
   private readonly maxPerSpan: number;
+  private readonly maxHeld: number;
+  /** records held by open spans now */
+  private held = 0;
   private readonly ringSize: number;
   private readonly exportOutside: boolean;
   private readonly outsideBatchSize: number;
@@ -92,6 +97,7 @@ export class Correlator {
     this.ids = new IdGenerator(this.idSeed);
     this.merge = resolveMergeOptions(opts.merge);
     this.maxPerSpan = opts.maxSyscallsPerSpan ?? 10_000;
+    this.maxHeld = opts.maxHeldSyscalls ?? 500_000;
     this.ringSize = opts.outsideRingSize ?? 1024;
     this.exportOutside = opts.exportOutsideSpans ?? false;
     this.outsideBatchSize = opts.outsideBatchSize ?? 512;
@@ -226,13 +232,14 @@ export class Correlator {
       const last = span.last;
       if (last !== null && tryMerge(last, ev, fd, bytes, out.attribution, this.merge)) return;
       const list = span.record.syscalls;
-      if (list.length >= this.maxPerSpan) {
+      if (list.length >= this.maxPerSpan || this.held >= this.maxHeld) {
         st.syscallsOverSpanLimit++;
         span.record.droppedSyscalls = (span.record.droppedSyscalls ?? 0) + 1;
         return;
       }
       span.last = makeRecord(ev, fd, desc, desc === undefined ? this.pathOf(ev, proc) : null, bytes, out.attribution);
       list.push(span.last);
+      this.held++;
       return;
     }
     const attribution = out.attribution;
@@ -331,6 +338,7 @@ export class Correlator {
       if (s.end < s.ts) s.end = s.ts;
     }
     span.last = null;
+    this.held -= list.length;
     this.emit(r, span.proc.info);
   }
 

@@ -64,6 +64,22 @@ describe('attribution: the thread rule (sysdig evtin.span)', () => {
     expect(c.stats().syscallsOverSpanLimit).toBe(2);
   });
 
+  it('bounds the syscall records all open spans hold together', () => {
+    const { c, spans } = collect({ maxHeldSyscalls: 4, merge: { enabled: false } }, oneProcess(10));
+    const s = new Stream();
+    s.fork(10, 10, 10, 11, { isThread: true });
+    s.marker(10, 10, '>:t:a::');
+    s.marker(10, 11, '>:t:b::');
+    for (let i = 0; i < 3; i++) s.sys(10, 10, 'getpid');
+    for (let i = 0; i < 3; i++) s.sys(10, 11, 'getpid');
+    s.marker(10, 10, '<:t:a::'); // releases its 3 records
+    s.sys(10, 11, 'getppid');
+    s.marker(10, 11, '<:t:b::');
+    c.pushBatch(s.events);
+    expect(spans.map((x) => [x.span.name, x.span.syscalls.length, x.span.droppedSyscalls ?? 0])).toEqual([['a', 3, 0], ['b', 2, 2]]); // b: one getpid kept, two over the budget, getppid kept once a released its records
+    expect(c.stats().syscallsOverSpanLimit).toBe(2);
+  });
+
   it('bounds how many processes keep an outside ring (the oldest ring goes first)', () => {
     const { c } = collect({ maxOutsideRings: 2 }, oneProcess(10));
     const s = new Stream();
