@@ -32,7 +32,8 @@ echo ">:t:job:script=markers.sh,dir=$work:" > /dev/null
     echo "<:t:job.process.checksum:sha256=$sum:" > /dev/null
   echo '<:t:job.process::' > /dev/null
 
-  # a marker written by a helper process (/bin/echo): ID pp resolves to this shell either way
+  # markers written by helper processes (/bin/echo, a new process each time): ID t would differ between the two,
+  # pp is this shell for both, so enter and exit pair up (the span belongs to the writing helper process)
   /bin/echo '>:pp:job.helper::' > /dev/null
   ls -l "$work" > "$work/listing.txt"
   /bin/echo '<:pp:job.helper::' > /dev/null
