@@ -4,7 +4,7 @@
 import type { DropsEvent, MarkerEvent, ProbeEvent, SyscallEvent } from '@nullspan/probe';
 import { ChainedActiveSpanSource, ThreadActiveSpanSource, resetResult, type ActiveSpanSource, type AttributionContext, type AttributionResult } from './attribution.js';
 import { IdGenerator, newIdSeed } from './ids.js';
-import { assembleMarker } from './markers.js';
+import { assembleMarker, dropPending, type PendingBudget } from './markers.js';
 import { makeRecord, resolveMergeOptions, tryMerge, type MergeOptions, type ResolvedMergeOptions } from './merge.js';
 import type { Clock, CorrelatorStats, ProcessInfo, SpanRecord, SyscallRecord } from './model.js';
 import { SyscallRing } from './ring.js';
@@ -88,6 +88,8 @@ export class Correlator {
   private readonly out: AttributionResult = { span: null, attribution: 'thread' };
   private readonly ctx: AttributionContext;
   private lastTs = 0;
+  /** split-marker bytes waiting on all threads together: at most 16 MiB */
+  private readonly pending: PendingBudget = { bytes: 0, max: 16 << 20 };
   private closed = false;
 
   constructor(opts: CorrelatorOptions) {
@@ -105,7 +107,10 @@ export class Correlator {
     const thread = new ThreadActiveSpanSource();
     this.source = opts.activeSpanSource ? new ChainedActiveSpanSource([opts.activeSpanSource, thread]) : thread;
     this.procs = new ProcTable<OpenSpan>({
-      threadExit: (t, ts) => this.spans.threadExited(t, ts),
+      threadExit: (t, ts) => {
+        dropPending(t, this.pending);
+        this.spans.threadExited(t, ts);
+      },
       processExit: (p, ts) => this.processExited(p as Proc, ts),
     });
     this.spans = new SpanTable({
@@ -275,7 +280,7 @@ export class Correlator {
   private marker(ev: MarkerEvent): void {
     const thread = this.procs.thread(ev.tid, ev.pid);
     thread.lastMarkerTs = ev.ts;
-    const r = assembleMarker(thread, ev);
+    const r = assembleMarker(thread, ev, this.pending);
     if (r.kind === 'ignored' || r.kind === 'pending') return;
     if (r.kind === 'malformed') {
       this.st.malformedMarkers++;

@@ -53,15 +53,27 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Bytes of split markers waiting across all threads, and the most allowed (hostile writers cannot pile up memory). */
+export interface PendingBudget {
+  bytes: number;
+  max: number;
+}
+
+/** Forgets a thread's pending bytes (the thread exited). */
+export function dropPending(thread: ThreadState, budget: PendingBudget): void {
+  if (thread.pending !== null) budget.bytes -= thread.pending.length;
+  thread.pending = null;
+}
+
 /**
  * Feeds one /dev/null write of `thread`.
  * Pending bytes are copied: probe payloads may be views into a large batch buffer that must not stay alive.
  */
-export function assembleMarker(thread: ThreadState, ev: MarkerEvent): MarkerOutcome {
+export function assembleMarker(thread: ThreadState, ev: MarkerEvent, budget: PendingBudget): MarkerOutcome {
   let bytes = ev.data;
   const pending = thread.pending;
   if (pending !== null) {
-    thread.pending = null;
+    dropPending(thread, budget);
     if (pending.length + bytes.length > MAX_MARKER_BYTES) {
       return { kind: 'malformed', error: `split marker longer than ${MAX_MARKER_BYTES} bytes`, offset: MAX_MARKER_BYTES };
     }
@@ -79,7 +91,11 @@ export function assembleMarker(thread: ThreadState, ev: MarkerEvent): MarkerOutc
   if (bytes.length >= MAX_MARKER_BYTES) {
     return { kind: 'malformed', error: `split marker longer than ${MAX_MARKER_BYTES} bytes`, offset: bytes.length };
   }
+  if (budget.bytes + bytes.length > budget.max) {
+    return { kind: 'malformed', error: 'too many split markers waiting for their rest', offset: bytes.length };
+  }
   thread.pending = pending === null ? bytes.slice() : bytes;
+  budget.bytes += bytes.length;
   return PENDING;
 }
 

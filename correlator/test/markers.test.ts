@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { assembleMarker, MAX_MARKER_BYTES, tagKeyOf } from '../src/markers.js';
+import { assembleMarker, MAX_MARKER_BYTES, tagKeyOf, type PendingBudget } from '../src/markers.js';
 import type { ThreadState } from '../src/state/proctable.js';
 import { Stream, collect, oneProcess } from './synthetic.js';
 
@@ -28,9 +28,11 @@ function thread(tid = 77, pid = 70, ppid = 7): ThreadState {
   return { tid, proc, stack: [], pending: null, lastMarkerTs: -1 };
 }
 
+let budget: PendingBudget = { bytes: 0, max: 16 << 20 };
+
 function feed(t: ThreadState, text: string | Uint8Array, len?: number) {
   const data = typeof text === 'string' ? new TextEncoder().encode(text) : text;
-  return assembleMarker(t, { kind: 'marker', ts: 1, tid: t.tid, pid: t.proc.info.pid, cpu: 0, fd: 5, data, len: len ?? data.length });
+  return assembleMarker(t, { kind: 'marker', ts: 1, tid: t.tid, pid: t.proc.info.pid, cpu: 0, fd: 5, data, len: len ?? data.length }, budget);
 }
 
 describe('marker parsing: the MARKERS.md conformance block', () => {
@@ -99,6 +101,21 @@ describe('marker reassembly', () => {
     expect(t.pending).toBeNull();
     expect(MAX_MARKER_BYTES).toBe(65536);
     expect(feed(t, '>:t:b::').kind).toBe('marker');
+  });
+
+  it('bounds the split-marker bytes waiting on all threads together', () => {
+    budget = { bytes: 0, max: 100 };
+    try {
+      const a = thread(1);
+      const b = thread(2);
+      expect(feed(a, '>:t:a:k=' + 'v'.repeat(80)).kind).toBe('pending');
+      expect(feed(b, '>:t:b:k=' + 'v'.repeat(80)).kind).toBe('malformed'); // over the shared budget
+      expect(feed(a, ':').kind).toBe('marker'); // a's bytes are released when its marker completes
+      expect(budget.bytes).toBe(0);
+      expect(feed(b, '>:t:b:k=' + 'v'.repeat(80)).kind).toBe('pending');
+    } finally {
+      budget = { bytes: 0, max: 16 << 20 };
+    }
   });
 
   it('a marker cut at the snap length before its final ":" is malformed, not pending', () => {
