@@ -144,6 +144,7 @@ export class JsonWriter {
    */
   /** A JSON string literal through the cache (for strings that repeat: paths, tuples, names). */
   cachedStr(s: string): void {
+    if (s.length < 16) return this.str(s); // short ones are quicker to scan than to look up
     let lit = this.literals.get(s);
     if (lit === undefined) {
       if (s.length > 512) return this.str(s);
