@@ -84,6 +84,25 @@ describe('OTLP/HTTP export to a real receiver', () => {
   });
 });
 
+describe('the default endpoint', () => {
+  it('with no --endpoint and no OTEL_* variable, spans go to http://localhost:4318 (as the quick start promises)', async () => {
+    const local = await startOtlpReceiver(4318).catch((err: Error) => {
+      throw new Error(`this test needs port 4318 free on 127.0.0.1 (${err.message})`);
+    });
+    try {
+      const r = await runCli(['run', '--', 'sh', SCRIPT, join(tmp.dir, 'default.txt')], {
+        env: cliEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: undefined, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined }),
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(local.errors).toEqual([]);
+      expect(local.spans().map((s) => s.name)).toEqual(expect.arrayContaining(['job', 'job.step']));
+    } finally {
+      await local.close();
+    }
+  });
+});
+
 describe('best-effort export', () => {
   it('says once that nothing listens, still writes the file, and exits promptly with the command', async () => {
     const file = join(tmp.dir, 'nobody.jsonl');

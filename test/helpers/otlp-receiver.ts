@@ -23,7 +23,8 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+/** Starts the receiver on 127.0.0.1:`port` (default: any free port). */
+export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
   const requests: ReceivedRequest[] = [];
   const errors: string[] = [];
   const app = new Hono();
@@ -48,12 +49,13 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     }
   });
 
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port }, () => resolve(s));
+    s.once('error', reject);
   });
-  const { port } = server.address() as AddressInfo;
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     requests,
     errors,
     spans: () => requests.flatMap((r) => r.spans),
