@@ -5,14 +5,18 @@ export {
   ThreadActiveSpanSource, ChainedActiveSpanSource, resetResult,
   type ActiveSpanSource, type AttributionContext, type AttributionResult,
 } from './attribution.js';
-export type { OpenSpan } from './spans.js';
+export type { OpenSpan, SpanTable } from './spans.js';
 export type { MergeOptions } from './merge.js';
 export { snapshotProc, containerIdFromCgroup, type InitialState, type ProcessSnapshot, type FdSnapshot, type SnapshotOptions } from './state/snapshot.js';
 export type { FdDesc, Transport } from './state/fdtable.js';
 export type { ThreadState, ProcState } from './state/proctable.js';
 export { sampleClock, clockFromString } from './clock.js';
 export { newIdSeed } from './ids.js';
-export { OtlpMapper, WallClock, syscallAttributes, parseResourceAttributesEnv, type OtlpMappingOptions } from './otlp.js';
+export {
+  OtlpMapper, WallClock, syscallAttributes, forEachSyscallAttribute, spanAttributes, resourceAttributes,
+  parseResourceAttributesEnv, type OtlpMappingOptions,
+} from './otlp.js';
+export { OtlpJsonEncoder, type SpanWithProcess } from './otlp-json.js';
 export type { SpanSink, ExportStats } from './export/sink.js';
 export { OtlpFileExporter, type FileExportOptions } from './export/file.js';
 export { OtlpHttpExporter, tracesUrl, type HttpExportOptions, type SpanExporterLike } from './export/http.js';
