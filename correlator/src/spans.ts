@@ -43,7 +43,7 @@ interface ParentRef {
   spanId: string;
 }
 
-const KINDS: Record<string, SpanKind> = { server: 'server', client: 'client', producer: 'producer', consumer: 'consumer', internal: 'internal' };
+const KINDS = new Map<string | undefined, SpanKind>([['server', 'server'], ['client', 'client'], ['producer', 'producer'], ['consumer', 'consumer'], ['internal', 'internal']]);
 /** SDK spans remembered per process after they end, so a late child's `_p` still finds its trace */
 const RECENT_PER_PROCESS = 1024;
 
@@ -128,7 +128,7 @@ export class SpanTable {
       traceId: traceId ?? ids.traceId(),
       spanId: sdkId ? sdkSpanIdHex(m.id) : ids.spanId(),
       name: m.tags.length ? m.tags.join('.') : 'span',
-      kind: KINDS[ext.k] ?? 'internal',
+      kind: KINDS.get(ext.k) ?? 'internal', // a Map: `_k=constructor` must not find Object's
       start: ts,
       end: ts,
       pid: proc.info.pid,

@@ -261,11 +261,12 @@ describe('spans the correlator has to close', () => {
   it('hostile args cannot reach the prototype', () => {
     const { c, spans } = collect({}, oneProcess(10));
     const s = new Stream();
-    s.marker(10, 10, '>:t:a:__proto__=x,constructor=y:');
+    s.marker(10, 10, '>:t:a:__proto__=x,constructor=y,_k=constructor:');
     s.marker(10, 10, '<:t:a::');
     c.pushBatch(s.events);
     const attrs = spans[0].span.attributes;
     expect(Object.keys(attrs).sort()).toEqual(['_proto__', 'constructor'].sort());
     expect(({} as Record<string, unknown>).x).toBeUndefined();
+    expect(spans[0].span.kind).toBe('internal');
   });
 });
