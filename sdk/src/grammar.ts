@@ -63,12 +63,6 @@ function pushScratch(b: number): void {
   scratch[scratchLen++] = b;
 }
 
-function takeScratch(): string {
-  const s = decodeWtf8(scratch, 0, scratchLen);
-  scratchLen = 0;
-  return s;
-}
-
 /**
  * Decodes UTF-8 extended with WTF-8's encoded surrogates (ED A0..BF xx), so lone surrogates come back as the code
  * units they were. Bytes that are not valid (WTF-)UTF-8 decode to U+FFFD, one per bad byte: hostile input still
@@ -236,11 +230,11 @@ export function parseMarker(bytes: Uint8Array): ParseResult {
     if (at < -1) return malformed(`an unescaped ${describeByte(bytes[-2 - at])} is not allowed in a tag`, -2 - at);
     const b = bytes[at];
     i = at + 1;
-    if (scratchLen === 0) {
+    if (fieldEmpty(at)) {
       if (b === COLON && !sawDot) break; // no tags at all
       return malformed('a tag is empty (two dots in a row, or a leading or trailing dot)', at);
     }
-    tags.push(takeScratch());
+    tags.push(fieldText(bytes, at));
     if (b === COLON) break;
     sawDot = true;
   }
@@ -254,15 +248,15 @@ export function parseMarker(bytes: Uint8Array): ParseResult {
     const eq = scanField(bytes, i, NAME_BYTES);
     if (eq === -1) return INCOMPLETE;
     if (bytes[eq] !== EQ) {
-      if (scratchLen === 0) return malformed('an arg is empty (trailing or doubled comma)', eq);
+      if (fieldEmpty(eq)) return malformed('an arg is empty (trailing or doubled comma)', eq);
       return malformed("an arg has no '=' (args are name=value pairs)", eq);
     }
-    if (scratchLen === 0) return malformed('an arg name is empty', eq);
-    const name = takeScratch();
+    if (fieldEmpty(eq)) return malformed('an arg name is empty', eq);
+    const name = fieldText(bytes, eq);
     const end = scanField(bytes, eq + 1, VALUE_BYTES);
     if (end === -1) return INCOMPLETE;
     if (end < -1) return malformed("an unescaped '=' is not allowed in an arg value", -2 - end);
-    addArg(args, ext, name, takeScratch());
+    addArg(args, ext, name, fieldText(bytes, end));
     i = end + 1;
     if (bytes[end] === COLON) return done(d, id, tags, args, ext, i);
   }
@@ -280,27 +274,89 @@ function byteClasses(ends: string, bad: string): Uint8Array {
   return t;
 }
 
+// The field scanFields() last read: bytes[fieldStart, end) as they are while no backslash was seen; from the
+// first backslash on, its bytes (escapes removed) are gathered in the scratch buffer instead.
+let fieldStart = 0;
+let fieldEscaped = false;
+/** OR of the field's bytes: below 0x80 means plain ASCII */
+let fieldBits = 0;
+
 /**
- * Gathers one field's bytes, escapes removed, into the scratch buffer from offset i. Returns the offset of the
- * byte that ends it, -1 when the input ends first (incomplete), or -2 - offset of a byte not allowed there.
+ * Reads one field from offset i. Returns the offset of the byte that ends it, -1 when the input ends first
+ * (incomplete), or -2 - offset of a byte not allowed there.
  */
 function scanField(bytes: Uint8Array, i: number, classes: Uint8Array): number {
   const n = bytes.length;
+  fieldStart = i;
+  fieldEscaped = false;
+  let bits = 0;
   while (i < n) {
     const b = bytes[i];
     if (b === BSL) {
       if (i + 1 >= n) return -1;
+      if (!fieldEscaped) {
+        fieldEscaped = true;
+        scratchLen = 0;
+        for (let k = fieldStart; k < i; k++) pushScratch(bytes[k]);
+      }
+      bits |= bytes[i + 1];
       pushScratch(bytes[i + 1]);
       i += 2;
       continue;
     }
     const c = classes[b];
-    if (c === 1) return i;
+    if (c === 1) {
+      fieldBits = bits;
+      return i;
+    }
     if (c === 2) return -2 - i;
-    pushScratch(b);
+    bits |= b;
+    if (fieldEscaped) pushScratch(b);
     i++;
   }
   return -1;
+}
+
+/** Whether the field that ended at `end` has no bytes. */
+function fieldEmpty(end: number): boolean {
+  return fieldEscaped ? scratchLen === 0 : end === fieldStart;
+}
+
+/** The field that ended at `end`, as a string. */
+function fieldText(bytes: Uint8Array, end: number): string {
+  if (fieldEscaped) {
+    const s = fieldBits < 0x80 ? internAscii(scratch, 0, scratchLen) : decodeWtf8(scratch, 0, scratchLen);
+    scratchLen = 0;
+    return s;
+  }
+  return fieldBits < 0x80 ? internAscii(bytes, fieldStart, end) : decodeWtf8(bytes, fieldStart, end);
+}
+
+// Short ASCII fields repeat endlessly (tags, arg names, methods, routes, service names): a small direct-mapped
+// cache hands back the same string instead of making a new one each time. Bounded: 4096 strings of ≤ 24 chars.
+const INTERN_MAX_LENGTH = 24;
+const internTable: (string | undefined)[] = new Array(4096).fill(undefined);
+
+function internAscii(bytes: Uint8Array, start: number, end: number): string {
+  const len = end - start;
+  if (len > INTERN_MAX_LENGTH) return fromCodeUnits(bytes, start, end);
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i], 16777619);
+  const slot = (h >>> 20) ^ (h & 0xfff);
+  const cached = internTable[slot];
+  if (cached !== undefined && cached.length === len) {
+    let same = true;
+    for (let i = 0; i < len; i++) {
+      if (cached.charCodeAt(i) !== bytes[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cached;
+  }
+  const s = fromCodeUnits(bytes, start, end);
+  internTable[slot] = s;
+  return s;
 }
 
 function addArg(args: [string, string][], ext: Record<string, string>, name: string, value: string): void {
