@@ -174,7 +174,9 @@ export class SpanTable {
           match = s;
           break;
         }
-        elsewhere ??= s;
+        // Only shared IDs pair up across processes (helpers); a thread, process or SDK id belongs to its process,
+        // so another process cannot end that span.
+        if (!s.sdkId && (s.idKind === 'num' || s.idKind === 'pp')) elsewhere ??= s;
       }
     }
     match ??= elsewhere;

@@ -72,6 +72,19 @@ describe('matching exits to enters', () => {
     expect(c.stats()).toMatchObject({ spansFinished: 1, spansClosedByExit: 0, unmatchedExits: 0 });
   });
 
+  it('another process cannot end a span with a thread, process or SDK id', () => {
+    const { c, spans } = collect({}, oneProcess(10));
+    const s = new Stream();
+    s.fork(10, 10, 20);
+    s.marker(10, 10, '>:p:job::');
+    s.marker(10, 10, '>:4398046511104:sdk::');
+    s.marker(20, 20, '<:10:job::'); // pid 10 as a number, from process 20
+    s.marker(20, 20, '<:4398046511104:sdk::');
+    c.pushBatch(s.events);
+    expect(spans).toHaveLength(0);
+    expect(c.stats().unmatchedExits).toBe(2);
+  });
+
   it('counts and drops exits without an enter', () => {
     const { c, spans } = collect({}, oneProcess(10));
     const s = new Stream();
