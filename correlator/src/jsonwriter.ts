@@ -22,6 +22,24 @@ export class Bytes {
     this.n = src.length;
   }
 
+  /** Reuses this object for other bytes (grows its words when needed). */
+  setBytes(src: Uint8Array): this {
+    const nWords = (src.length + 3) >> 2;
+    if (this.words.length < nWords) this.words = new Uint32Array(Math.max(nWords, 16));
+    const w = this.words;
+    const n = src.length;
+    const full = n >> 2;
+    let j = 0;
+    for (let i = 0; i < full; i++, j += 4) w[i] = (src[j] | (src[j + 1] << 8) | (src[j + 2] << 16) | (src[j + 3] << 24)) >>> 0;
+    if (j < n) {
+      let last = 0;
+      for (let k = 0; j + k < n; k++) last |= src[j + k] << (8 * k);
+      w[full] = last >>> 0;
+    }
+    this.n = n;
+    return this;
+  }
+
   /** Reuses this object for another ASCII string (ids written many times: no allocation per span). */
   setAscii(s: string): this {
     const nWords = (s.length + 3) >> 2;
@@ -41,13 +59,44 @@ export function ascii(s: string): Bytes {
   return new Bytes(encoder.encode(s));
 }
 
+/**
+ * Direct-mapped cache of encoded string literals: slot by length and two characters, hit by identity or equal
+ * content. No hashing of whole strings and no allocation on a miss once a slot's buffer is big enough; a miss just
+ * replaces the slot. Bounded by construction (SLOTS entries of at most 512 characters).
+ */
+export class LiteralCache {
+  private static readonly SLOTS = 512;
+  private readonly keys: (string | undefined)[] = new Array(LiteralCache.SLOTS);
+  private readonly values: Bytes[] = [];
+
+  constructor() {
+    for (let i = 0; i < LiteralCache.SLOTS; i++) this.values.push(new Bytes(new Uint8Array(0)));
+  }
+
+  private slot(s: string): number {
+    const n = s.length;
+    return (n * 31 + s.charCodeAt(n - 1) * 7 + s.charCodeAt(n >> 1)) & (LiteralCache.SLOTS - 1);
+  }
+
+  get(s: string): Bytes | undefined {
+    const i = this.slot(s);
+    return this.keys[i] === s ? this.values[i] : undefined;
+  }
+
+  put(s: string, encoded: Uint8Array): void {
+    const i = this.slot(s);
+    this.keys[i] = s;
+    this.values[i].setBytes(encoded);
+  }
+}
+
 export class JsonWriter {
   buf: Uint8Array;
   private dv: DataView;
   len = 0;
 
   /** `literals`: the cache of encoded repeating strings, shareable between writers */
-  constructor(initial = 1 << 20, private readonly literals = new Map<string, Bytes>()) {
+  constructor(initial = 1 << 20, private readonly literals = new LiteralCache()) {
     this.buf = new Uint8Array(initial);
     this.dv = new DataView(this.buf.buffer);
   }
@@ -139,23 +188,16 @@ export class JsonWriter {
   }
 
   /**
-   * Encoded literals of recently written strings. Records share their fd's path/tuple string objects, whose hash
-   * V8 keeps, so a lookup is cheap and the bytes are copied instead of re-scanned. Bounded: cleared when full.
+   * A JSON string literal through the literal cache: strings that repeat (a file's path, a connection's tuple on
+   * every call on its fd) are copied as encoded bytes instead of re-scanned.
    */
-  /** A JSON string literal through the cache (for strings that repeat: paths, tuples, names). */
   cachedStr(s: string): void {
-    if (s.length < 16) return this.str(s); // short ones are quicker to scan than to look up
-    let lit = this.literals.get(s);
-    if (lit === undefined) {
-      if (s.length > 512) return this.str(s);
-      const start = this.len;
-      this.str(s);
-      lit = new Bytes(this.buf.subarray(start, this.len));
-      if (this.literals.size >= 4096) this.literals.clear();
-      this.literals.set(s, lit);
-      return;
-    }
-    this.raw(lit);
+    if (s.length < 16 || s.length > 512) return this.str(s); // short ones are quicker to scan than to look up
+    const lit = this.literals.get(s);
+    if (lit !== undefined) return this.raw(lit);
+    const start = this.len;
+    this.str(s);
+    this.literals.put(s, this.buf.subarray(start, this.len));
   }
 
   /** A JSON string literal, quotes included. */

@@ -6,7 +6,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
 import type { Clock, ProcessInfo, SpanRecord, SyscallRecord } from './model.js';
 import { childSpanWords } from './ids.js';
-import { Bytes, JsonWriter, ascii } from './jsonwriter.js';
+import { Bytes, JsonWriter, LiteralCache, ascii } from './jsonwriter.js';
 import {
   KIND_OTEL, SCOPE_NAME, SCOPE_VERSION, STATUS_OTEL, WallClock, forEachSyscallAttribute, parseResourceAttributesEnv,
   resourceAttributes, forEachSpanAttribute, syscallFailed, type OtlpMappingOptions,
@@ -257,7 +257,7 @@ export class OtlpJsonEncoder {
   /** Spans added since the last take(), encoded already, one writer per process resource (first-seen order). */
   private readonly groups = new Map<ProcessInfo, JsonWriter>();
   private readonly pool: JsonWriter[] = [];
-  private readonly literals = new Map<string, Bytes>();
+  private readonly literals = new LiteralCache();
   private out = new JsonWriter();
 
   /**
