@@ -4,7 +4,8 @@
 import { posix } from 'node:path';
 import type { ExecEvent, ExitEvent, ForkEvent } from '@nullspan/probe';
 import type { ProcessInfo } from '../model.js';
-import { FdTable, applyExec, type FdDesc, type FdOwner } from './fdtable.js';
+import { FdTable, applyExec, resolvePath, type FdDesc, type FdOwner } from './fdtable.js';
+import { AT_FDCWD } from './syscalls.js';
 import type { InitialState } from './snapshot.js';
 
 export interface ThreadState<S = unknown> {
@@ -173,7 +174,7 @@ export class ProcTable<S = unknown> {
       from = 'exe';
     }
     proc.serviceNameFrom = from;
-    proc.info = { ...proc.info, exe, exePath: ev.filename, cmdline: ev.argv, serviceName };
+    proc.info = { ...proc.info, exe, exePath: resolvePath(proc, AT_FDCWD, ev.filename), cmdline: ev.argv, serviceName };
   }
 
   exit(ev: ExitEvent): void {
