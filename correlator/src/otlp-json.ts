@@ -18,8 +18,6 @@ const FLAGS_LOCAL = 257;
 const FLAGS_REMOTE = 769;
 
 const B = {
-  open: ascii('{"resourceSpans":['),
-  close: ascii(']}'),
   groupEnd: ascii(']}]}'),
   scope: ascii(`"scopeSpans":[{"scope":{"name":${q(SCOPE_NAME)},"version":${q(SCOPE_VERSION)}},"spans":[`),
   comma: ascii(','),
@@ -258,7 +256,6 @@ export class OtlpJsonEncoder {
   private readonly groups = new Map<ProcessInfo, JsonWriter>();
   private readonly pool: JsonWriter[] = [];
   private readonly literals = new LiteralCache();
-  private out = new JsonWriter();
 
   /**
    * Encodes a finished span (and its syscall children) now, into the next request. Encoding at once rather than at
@@ -267,8 +264,13 @@ export class OtlpJsonEncoder {
   add(span: SpanRecord, proc: ProcessInfo): void {
     let g = this.groups.get(proc);
     if (g === undefined) {
+      if (this.groups.size === 0) this.recycle();
       g = this.pool.pop() ?? new JsonWriter(64 << 10, this.literals);
       g.len = 0;
+      // Every group starts with the comma that separates it from the previous one; take() drops the first's.
+      g.raw(B.comma);
+      g.raw(this.resource(proc));
+      g.raw(B.scope);
       this.groups.set(proc, g);
     } else g.raw(B.comma);
     this.w = g;
@@ -280,34 +282,41 @@ export class OtlpJsonEncoder {
     return this.groups.size > 0;
   }
 
+  /** Group buffers handed out by the last take(): reusable once the caller wrote them (at the next add/take). */
+  private taken: JsonWriter[] = [];
+
+  private recycle(): void {
+    for (const g of this.taken) if (g.buf.length <= 4 << 20 && this.pool.length < 64) this.pool.push(g);
+    this.taken = [];
+  }
+
   /**
    * The ExportTraceServiceRequest of every span added since the last call — spans grouped by process resource in
-   * first-seen order, as otlp-transformer groups them — followed by `suffix`. A view, valid until the next call.
+   * first-seen order, as otlp-transformer groups them — followed by `suffix`, as pieces to write in order (no copy
+   * into one buffer). Valid until the next add() or take().
    */
-  take(suffix?: Bytes): Uint8Array {
-    if (this.out.buf.length > 16 << 20) this.out = new JsonWriter(); // one huge request grew it: start small again
-    const w = this.out;
-    w.len = 0;
-    w.raw(B.open);
-    let firstGroup = true;
-    for (const [proc, g] of this.groups) {
-      if (!firstGroup) w.raw(B.comma);
-      firstGroup = false;
-      w.raw(this.resource(proc));
-      w.raw(B.scope);
-      w.append(g.bytes());
-      w.raw(B.groupEnd);
-      if (g.buf.length <= 4 << 20 && this.pool.length < 64) this.pool.push(g);
+  take(suffix?: Uint8Array): Uint8Array[] {
+    this.recycle();
+    const pieces: Uint8Array[] = [OPEN];
+    let first = true;
+    for (const g of this.groups.values()) {
+      g.raw(B.groupEnd);
+      pieces.push(first ? g.bytes().subarray(1) : g.bytes());
+      first = false;
+      this.taken.push(g);
     }
     this.groups.clear();
-    w.raw(B.close);
-    if (suffix) w.raw(suffix);
-    return w.bytes();
+    pieces.push(CLOSE);
+    if (suffix) pieces.push(suffix);
+    return pieces;
   }
 
   /** One request for `items`, as JSON text (tests compare it with otlp-transformer's). */
   request(items: readonly SpanWithProcess[]): string {
     for (const { span, proc } of items) this.add(span, proc);
-    return Buffer.from(this.take()).toString('utf8');
+    return Buffer.concat(this.take()).toString('utf8');
   }
 }
+
+const OPEN = new TextEncoder().encode('{"resourceSpans":[');
+const CLOSE = new TextEncoder().encode(']}');

@@ -2,14 +2,13 @@
 // `file` exporter writes and its `otlpjsonfile` receiver reads. The JSON is byte-for-byte what
 // otlp-transformer's JsonTraceSerializer makes of the shared mapping (otlp-json.ts, held to it by a test), written
 // synchronously so the file is complete when flush() returns, even if the process exits right after.
-import { closeSync, openSync, writeSync, constants as fsc } from 'node:fs';
+import { closeSync, openSync, writeSync, writevSync, constants as fsc } from 'node:fs';
 import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
 import type { OtlpMappingOptions } from '../otlp.js';
 import { OtlpJsonEncoder } from '../otlp-json.js';
-import { ascii } from '../jsonwriter.js';
 import type { ExportStats, SpanSink } from './sink.js';
 
-const NEWLINE = ascii('\n');
+const NEWLINE = new Uint8Array([0x0a]);
 
 export interface FileExportOptions extends OtlpMappingOptions {
   /** OTel spans per line (default 1024) */
@@ -48,7 +47,7 @@ export class OtlpFileExporter implements SpanSink {
     const weight = this.batchWeight;
     this.batchWeight = 0;
     try {
-      writeAll(this.fd, this.encoder.take(NEWLINE));
+      writePieces(this.fd, this.encoder.take(NEWLINE));
       this.st.exported += weight;
       this.st.requests++;
     } catch (err) {
@@ -78,6 +77,19 @@ export class OtlpFileExporter implements SpanSink {
 
   stats(): ExportStats {
     return { ...this.st, pending: this.batchWeight };
+  }
+}
+
+/** One writev for the pieces of a line; whatever a short write left goes out piece by piece. */
+function writePieces(fd: number, pieces: Uint8Array[]): void {
+  let done = writevSync(fd, pieces);
+  for (const p of pieces) {
+    if (done >= p.length) {
+      done -= p.length;
+      continue;
+    }
+    writeAll(fd, p.subarray(done));
+    done = 0;
   }
 }
 
