@@ -8,7 +8,7 @@ import type { Clock, ProcessInfo, SpanRecord, SyscallRecord } from './model.js';
 import { childSpanWords } from './ids.js';
 import { Bytes, JsonWriter, LiteralCache, ascii } from './jsonwriter.js';
 import {
-  KIND_OTEL, SCOPE_NAME, SCOPE_VERSION, STATUS_OTEL, WallClock, forEachSyscallAttribute, parseResourceAttributesEnv,
+  KIND_OTEL, SCOPE_NAME, SCOPE_VERSION, STATUS_OTEL, SYSCALL_ATTRIBUTE_KEYS, WallClock, forEachSyscallAttribute, parseResourceAttributesEnv,
   resourceAttributes, forEachSpanAttribute, syscallFailed, type OtlpMappingOptions,
 } from './otlp.js';
 
@@ -71,6 +71,9 @@ function attrHead(k: string, kind: ValueKind, first: boolean): Bytes {
   }
   return h[kind * 2 + (first ? 0 : 1)];
 }
+
+/** attrHead's constants for the syscall attributes, by key index: no map lookup per attribute. */
+const syscallHeads: Bytes[][] = SYSCALL_ATTRIBUTE_KEYS.map((k) => [0, 1, 2, 3].flatMap((kind) => [attrHead(k, kind as ValueKind, true), attrHead(k, kind as ValueKind, false)]));
 
 export interface SpanWithProcess {
   span: SpanRecord;
@@ -148,6 +151,32 @@ export class OtlpJsonEncoder {
   private readonly visit = (k: string, v: string | number | boolean): void => {
     this.attr(this.w, k, v, this.firstAttr);
     this.firstAttr = false;
+  };
+
+  /** Syscall attributes: the head constant comes by key index. */
+  private readonly visitSyscall = (_k: string, v: string | number | boolean, index: number): void => {
+    const w = this.w;
+    const heads = syscallHeads[index];
+    const second = this.firstAttr ? 0 : 1;
+    this.firstAttr = false;
+    switch (typeof v) {
+      case 'string':
+        w.raw(heads[second]);
+        w.cachedStr(v);
+        return;
+      case 'number':
+        if (Number.isInteger(v)) {
+          w.raw(heads[2 + second]);
+          w.num(v);
+        } else {
+          w.raw(heads[4 + second]);
+          w.plain(JSON.stringify(v));
+        }
+        return;
+      default:
+        w.raw(heads[6 + second]);
+        w.raw(v ? B.true : B.false);
+    }
   };
 
   /** digits of the last seconds value written: consecutive timestamps almost always share it */
@@ -232,7 +261,7 @@ export class OtlpJsonEncoder {
     this.time(c.end);
     w.raw(B.attrs);
     this.firstAttr = true;
-    forEachSyscallAttribute(c, this.visit);
+    forEachSyscallAttribute(c, this.visitSyscall);
     if (!this.firstAttr) w.raw(B.valueEnd);
     if (syscallFailed(c)) {
       w.raw(B.errorTail);

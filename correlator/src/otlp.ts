@@ -178,25 +178,33 @@ export class OtlpMapper {
 
 /** Visits the attributes of one syscall child span in order (names documented in correlator/README.md). The one
  * definition of those attributes: the ReadableSpan mapping and the direct OTLP JSON encoder both use it. */
-export function forEachSyscallAttribute(c: SyscallRecord, visit: (key: string, value: string | number | boolean) => void): void {
-  visit('thread.id', c.tid);
-  visit('syscall.ret', c.ret);
-  visit('syscall.attribution', c.attribution);
-  if (c.errno !== undefined) visit('syscall.errno', c.errno);
-  if (c.fd !== undefined) visit('syscall.fd', c.fd);
-  if (c.target !== undefined) visit('syscall.target', c.target);
-  if (c.path !== undefined) visit('file.path', c.path);
-  if (c.peerAddress !== undefined) visit('network.peer.address', c.peerAddress);
-  if (c.peerPort !== undefined) visit('network.peer.port', c.peerPort);
-  if (c.localAddress !== undefined) visit('network.local.address', c.localAddress);
-  if (c.localPort !== undefined) visit('network.local.port', c.localPort);
-  if (c.transport !== undefined) visit('network.transport', c.transport);
-  if (c.bytes !== undefined) visit('syscall.bytes', c.bytes);
+/** Names of the syscall attributes; `forEachSyscallAttribute` passes each with its index here. */
+export const SYSCALL_ATTRIBUTE_KEYS = [
+  'thread.id', 'syscall.ret', 'syscall.attribution', 'syscall.errno', 'syscall.fd', 'syscall.target', 'file.path',
+  'network.peer.address', 'network.peer.port', 'network.local.address', 'network.local.port', 'network.transport',
+  'syscall.bytes', 'syscall.count', 'syscall.duration_ns', 'syscall.unfinished',
+] as const;
+const K = SYSCALL_ATTRIBUTE_KEYS;
+
+export function forEachSyscallAttribute(c: SyscallRecord, visit: (key: string, value: string | number | boolean, keyIndex: number) => void): void {
+  visit(K[0], c.tid, 0);
+  visit(K[1], c.ret, 1);
+  visit(K[2], c.attribution, 2);
+  if (c.errno !== undefined) visit(K[3], c.errno, 3);
+  if (c.fd !== undefined) visit(K[4], c.fd, 4);
+  if (c.target !== undefined) visit(K[5], c.target, 5);
+  if (c.path !== undefined) visit(K[6], c.path, 6);
+  if (c.peerAddress !== undefined) visit(K[7], c.peerAddress, 7);
+  if (c.peerPort !== undefined) visit(K[8], c.peerPort, 8);
+  if (c.localAddress !== undefined) visit(K[9], c.localAddress, 9);
+  if (c.localPort !== undefined) visit(K[10], c.localPort, 10);
+  if (c.transport !== undefined) visit(K[11], c.transport, 11);
+  if (c.bytes !== undefined) visit(K[12], c.bytes, 12);
   if (c.count > 1) {
-    visit('syscall.count', c.count);
-    visit('syscall.duration_ns', c.dur);
+    visit(K[13], c.count, 13);
+    visit(K[14], c.dur, 14);
   }
-  if (c.unfinished) visit('syscall.unfinished', true);
+  if (c.unfinished) visit(K[15], true, 15);
 }
 
 export function syscallAttributes(c: SyscallRecord): Attributes {
