@@ -95,6 +95,15 @@ struct {
 	__type(value, char[NS_PATH_MAX]);
 } exec_paths SEC(".maps");
 
+/** libuv work items submitted by a thread with an active-span slot (uv__work_submit uprobe), until a worker picks
+ * them up (uv__*_work uprobes). LRU: work that never runs (cancelled) ages out instead of filling the map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ns_work_key);
+	__type(value, struct ns_work_ctx);
+} work_ctx SEC(".maps");
+
 /* ---- helpers ---- */
 
 #define S_IFMT 00170000
@@ -267,11 +276,11 @@ static __always_inline int peek_write(long nr, const __u64 *args, char peek[2])
 }
 
 /* Copy a marker write (all iovecs of a writev concatenated, up to snap_len) into the ring. */
-static __always_inline void emit_marker(long nr, const __u64 *args, __u64 ts, __u64 pid_tgid)
+static __always_inline int emit_marker(long nr, const __u64 *args, __u64 ts, __u64 pid_tgid)
 {
 	struct ns_scratch *s = cpu_scratch();
 	if (!s)
-		return;
+		return -1;
 	struct ns_marker *m = (void *)s->buf;
 	__u32 snap = snap_len;
 	__u32 off = 0;
@@ -309,13 +318,28 @@ static __always_inline void emit_marker(long nr, const __u64 *args, __u64 ts, __
 	m->len = total;
 	m->data_len = off;
 	m->_pad = 0;
+	int last = off > 0 && off == total ? (unsigned char)data[(off - 1) & NS_SCRATCH_MASK] : -1;
 	emit_scratch(s, size, NS_DROP_MARKER);
+	return last;
+}
+
+/* A write of NS_SLOT_MAGIC + slot to the null device registers the slot's address as the thread's active-span
+ * slot (write/pwrite64 only: the SDK writes one contiguous buffer). */
+static __always_inline bool check_slot_registration(struct ns_task_state *st, long nr, const __u64 *args)
+{
+	if ((nr != __NR_write && nr != __NR_pwrite64) || args[2] < NS_SLOT_MAGIC_LEN + NS_SLOT_LEN)
+		return false;
+	__u64 magic = 0;
+	if (bpf_probe_read_user(&magic, sizeof(magic), (void *)args[1]) || magic != NS_SLOT_MAGIC)
+		return false;
+	st->slot = args[1] + NS_SLOT_MAGIC_LEN;
+	return true;
 }
 
 /* Markers are checked at entry: the payload is in the caller's memory and the entry time orders it before
  * anything the write itself causes. Returns true when a marker was emitted. */
-static __always_inline bool check_marker(struct task_struct *task, long nr, const __u64 *args, bool strict,
-					 __u64 ts, __u64 pid_tgid)
+static __always_inline bool check_marker(struct task_struct *task, struct ns_task_state *st, long nr,
+					 const __u64 *args, bool strict, __u64 ts, __u64 pid_tgid)
 {
 	char peek[2];
 	/* cheap fd check first: only writes to the null device pay for reading user memory */
@@ -323,13 +347,38 @@ static __always_inline bool check_marker(struct task_struct *task, long nr, cons
 		return false;
 	if (peek_write(nr, args, peek))
 		return false;
-	if (peek[0] != '>' && peek[0] != '<')
+	if (peek[0] == (char)(NS_SLOT_MAGIC & 0xff) && check_slot_registration(st, nr, args))
 		return false;
-	/* auto-discovery only adopts writers of something that looks like a marker ("<:" / ">:") */
-	if (strict && peek[1] != ':' && peek[1] != 0)
-		return false;
-	emit_marker(nr, args, ts, pid_tgid);
+	/* the continuation of a marker split across writes starts with any byte */
+	if (!st->marker_cont) {
+		if (peek[0] != '>' && peek[0] != '<')
+			return false;
+		/* auto-discovery only adopts writers of something that looks like a marker ("<:" / ">:") */
+		if (strict && peek[1] != ':' && peek[1] != 0)
+			return false;
+	}
+	int last = emit_marker(nr, args, ts, pid_tgid);
+	/* a complete marker ends with ':' (a newline may follow); anything else was cut short by its writer */
+	st->marker_cont = last >= 0 && last != ':' && last != '\n';
 	return true;
+}
+
+/* Which span the thread says is active: its slot (read now, one 8-byte user read), else the submitter of the libuv
+ * work it is running. */
+static __always_inline void read_active_span(struct ns_task_state *st)
+{
+	st->ctx_span = 0;
+	st->ctx_src = NS_CTX_NONE;
+	if (st->slot) {
+		__u64 v = 0;
+		if (!bpf_probe_read_user(&v, sizeof(v), (void *)st->slot)) {
+			st->ctx_span = v;
+			st->ctx_src = NS_CTX_SLOT;
+		}
+	} else if (st->in_work) {
+		st->ctx_span = st->work_span;
+		st->ctx_src = NS_CTX_SUBMITTER;
+	}
 }
 
 /* ---- syscalls ---- */
@@ -355,7 +404,7 @@ int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 		__u64 args[3] = { regs->di, regs->si, regs->dx };
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
 		ts = bpf_ktime_get_ns();
-		if (!check_marker(task, id, args, true, ts, pid_tgid))
+		if (!check_marker(task, st, id, args, true, ts, pid_tgid))
 			return 0;
 		trace_thread_group(st, pid_tgid >> 32);
 		marker_seen = true;
@@ -374,9 +423,10 @@ int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 	st->args[4] = regs->r8;
 	st->args[5] = regs->r9;
 	if (write && !marker_seen)
-		check_marker(task, id, st->args, false, ts, bpf_get_current_pid_tgid());
+		check_marker(task, st, id, st->args, false, ts, bpf_get_current_pid_tgid());
 	if (!syscall_selected(id))
 		return 0;
+	read_active_span(st);
 	st->ts = ts;
 	st->nr = id;
 	st->inflight = 1;
@@ -446,8 +496,10 @@ static __always_inline void emit_syscall_full(struct ns_task_state *st, __u32 de
 	r->nr = nr;
 	r->flags = 0;
 	r->path_len = r->path2_len = r->addr_len = 0;
+	r->ctx_src = st->ctx_src;
 	r->_pad = 0;
 	r->fds[0] = r->fds[1] = -1;
+	r->ctx_span = st->ctx_span;
 
 	if (NS_DESC_PATH(desc)) {
 		__u32 tid = (__u32)pid_tgid;
@@ -509,8 +561,10 @@ int BPF_PROG(ns_sys_exit, struct pt_regs *regs, long ret)
 	r->nr = nr;
 	r->flags = 0;
 	r->path_len = r->path2_len = r->addr_len = 0;
+	r->ctx_src = st->ctx_src;
 	r->_pad = 0;
 	r->fds[0] = r->fds[1] = -1;
+	r->ctx_span = st->ctx_span;
 	bpf_ringbuf_submit(r, submit_flags());
 	return 0;
 }
@@ -569,8 +623,13 @@ int BPF_PROG(ns_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(ns_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	if (!traced_state(p))
+	struct ns_task_state *st = traced_state(p);
+	if (!st)
 		return 0;
+	/* a new program: the old address space (and any slot or libuv work in it) is gone */
+	st->slot = 0;
+	st->in_work = 0;
+	st->marker_cont = 0;
 	struct ns_scratch *s = cpu_scratch();
 	if (!s)
 		return 0;
@@ -626,5 +685,52 @@ int BPF_PROG(ns_exit, struct task_struct *p)
 	r->code = p->exit_code;
 	r->group_dead = group_dead;
 	bpf_ringbuf_submit(r, submit_flags());
+	return 0;
+}
+
+/* ---- libuv work: which span submitted the work a worker thread runs (attached per node binary by user space,
+ * sdk/MARKERS.md "Active span") ---- */
+
+/* uv__work_submit(loop, struct uv__work *w, kind, work, done), on the submitting thread */
+SEC("uprobe")
+int BPF_KPROBE(ns_uv_submit, void *loop, void *w)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct ns_task_state *st = bpf_task_storage_get(&task_states, task, 0, 0);
+	if (!st || !st->slot)
+		return 0;
+	struct ns_work_ctx c = {};
+	if (bpf_probe_read_user(&c.span, sizeof(c.span), (void *)st->slot))
+		return 0;
+	struct ns_work_key k = { .work = (__u64)w, .tgid = task->tgid };
+	bpf_map_update_elem(&work_ctx, &k, &c, BPF_ANY);
+	return 0;
+}
+
+/* uv__fs_work / uv__getaddrinfo_work / uv__queue_work / ... (struct uv__work *w), on the worker */
+SEC("uprobe")
+int BPF_KPROBE(ns_uv_work, void *w)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct ns_work_key k = { .work = (__u64)w, .tgid = task->tgid };
+	struct ns_work_ctx *c = bpf_map_lookup_elem(&work_ctx, &k);
+	if (!c)
+		return 0;
+	__u64 span = c->span;
+	bpf_map_delete_elem(&work_ctx, &k);
+	struct ns_task_state *st = bpf_task_storage_get(&task_states, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		return 0;
+	st->work_span = span;
+	st->in_work = 1;
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ns_uv_work_ret)
+{
+	struct ns_task_state *st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), 0, 0);
+	if (st)
+		st->in_work = 0;
 	return 0;
 }

@@ -64,9 +64,25 @@ struct ns_syscall {
 	__u16 path_len;
 	__u16 path2_len;
 	__u16 addr_len;
-	__u16 _pad;
+	__u8 ctx_src;   /* enum ns_ctx_src: where ctx_span came from */
+	__u8 _pad;
 	__s32 fds[2];
+	__u64 ctx_span; /* the active span (SDK numeric span id) when the call entered; 0 = none */
 };
+
+/* ns_syscall.ctx_src: which span the calling thread said was active at entry (sdk/MARKERS.md "Active span"). */
+enum ns_ctx_src {
+	NS_CTX_NONE = 0,      /* the thread published nothing (not a Node SDK thread, or uprobes unavailable) */
+	NS_CTX_SLOT = 1,      /* read from the thread's registered active-span slot */
+	NS_CTX_SUBMITTER = 2, /* a libuv worker running work whose submitting thread's slot held ctx_span */
+};
+
+/* Active-span slot registration: a write to the null device whose first NS_SLOT_MAGIC_LEN bytes are this magic
+ * (first byte not '>'/'<', so marker parsers ignore it) registers the 8 bytes that follow it in the writer's
+ * memory as the thread's slot: u32 lo, u32 hi of the active span id (0 = none). */
+#define NS_SLOT_MAGIC 0x31746c73736e0023ULL /* bytes "#\0nsslt1" little-endian: 23 00 6e 73 73 6c 74 31 */
+#define NS_SLOT_MAGIC_LEN 8
+#define NS_SLOT_LEN 8
 
 /* A write to the null character device whose first byte is '>' or '<'. Tail: data[data_len]. */
 struct ns_marker {
@@ -133,6 +149,24 @@ struct ns_task_state {
 	__u16 nr;
 	__u64 ts;
 	__u64 args[6];
+	__u64 slot;        /* user address of the thread's active-span slot (0: none registered) */
+	__u64 ctx_span;    /* of the syscall in flight */
+	__u64 work_span;   /* libuv worker: span of the submitter of the work item being run */
+	__u8 ctx_src;      /* of the syscall in flight (enum ns_ctx_src) */
+	__u8 in_work;      /* libuv worker: inside a work function (work_span valid) */
+	__u8 marker_cont;  /* the last marker write ended mid-marker: capture the next null-device write */
+	__u8 _pad[5];
+};
+
+/* uv__work_submit → worker: what the submitting thread's slot held, keyed by (process, struct uv__work *). */
+struct ns_work_key {
+	__u64 work;
+	__u32 tgid;
+	__u32 _pad;
+};
+
+struct ns_work_ctx {
+	__u64 span;
 };
 
 /* What to capture besides the raw registers for a syscall: ns_sysdesc(nr) encodes it in 32 bits. */

@@ -35,6 +35,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
     Napi::Function fn = DefineClass(env, "NativeProbe",
                                     {InstanceMethod("addPid", &NativeProbe::AddPid),
                                      InstanceMethod("removePid", &NativeProbe::RemovePid),
+                                     InstanceMethod("attachLibuv", &NativeProbe::AttachLibuv),
                                      InstanceMethod("stats", &NativeProbe::Stats),
                                      InstanceMethod("ack", &NativeProbe::Ack),
                                      InstanceMethod("stop", &NativeProbe::Stop)});
@@ -194,6 +195,17 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
       throw Napi::Error::New(info.Env(), std::string(add ? "Adding" : "Removing") + " pid " + std::to_string(pid) +
                                              " failed (" + strerror(-e) + ").");
     return info.Env().Undefined();
+  }
+
+  // attachLibuv(path): null when attached (or already), else the sentence saying why not.
+  Napi::Value AttachLibuv(const Napi::CallbackInfo &info) {
+    std::string path = info[0].As<Napi::String>().Utf8Value();
+    std::lock_guard<std::mutex> lk(coreMu_);
+    if (!core_ || stopRequested_.load()) return Napi::String::New(info.Env(), "The probe is closed.");
+    char err[1024] = {0};
+    int e = ns_core_attach_libuv(core_, path.c_str(), err, sizeof(err));
+    if (e < 0) return Napi::String::New(info.Env(), err);
+    return info.Env().Null();
   }
 
   Napi::Value Stats(const Napi::CallbackInfo &info) {

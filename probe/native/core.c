@@ -3,6 +3,7 @@
 #include "core.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -33,6 +34,11 @@ struct ns_core {
 	int cpus;
 	uint32_t snap_len;
 	char cgroup_dir[4096];
+	/* libuv uprobes, per node binary (ns_core_attach_libuv) */
+	struct bpf_link *uv_links[NS_MAX_LIBUV_BINARIES * 2 * 8];
+	int n_uv_links;
+	char uv_binaries[NS_MAX_LIBUV_BINARIES][PATH_MAX];
+	int n_uv_binaries;
 };
 
 /* libbpf's last warning, kept to explain a failed load in the error sentence. */
@@ -187,10 +193,70 @@ int ns_core_drop_totals(struct ns_core *c, uint64_t *out, int cpus)
 	return e ? -errno : 0;
 }
 
+static void destroy_uv_links(struct ns_core *c)
+{
+	for (int i = 0; i < c->n_uv_links; i++)
+		bpf_link__destroy(c->uv_links[i]);
+	c->n_uv_links = 0;
+}
+
 void ns_core_detach(struct ns_core *c)
 {
+	destroy_uv_links(c);
 	if (c->skel)
 		nullspan__detach(c->skel);
+}
+
+static struct bpf_link *attach_uprobe(struct ns_core *c, struct bpf_program *prog, const char *binary,
+				      const char *func, bool ret)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = func, .retprobe = ret);
+	struct bpf_link *l = bpf_program__attach_uprobe_opts(prog, -1, binary, 0, &o);
+	if (!l)
+		return NULL;
+	c->uv_links[c->n_uv_links++] = l;
+	return l;
+}
+
+/* libuv's work functions a worker thread runs a uv__work through (the work types node uses). */
+static const char *const uv_work_functions[] = { "uv__fs_work", "uv__getaddrinfo_work", "uv__queue_work",
+						 "uv__getnameinfo_work", "uv__random_work" };
+
+int ns_core_attach_libuv(struct ns_core *c, const char *binary, char *err, size_t errlen)
+{
+	char real[PATH_MAX];
+	if (!realpath(binary, real)) {
+		snprintf(err, errlen, "Cannot resolve %s (%s).", binary, strerror(errno));
+		return -errno;
+	}
+	for (int i = 0; i < c->n_uv_binaries; i++)
+		if (!strcmp(c->uv_binaries[i], real))
+			return 1;
+	if (c->n_uv_binaries >= NS_MAX_LIBUV_BINARIES) {
+		snprintf(err, errlen, "Already watching libuv in %d binaries; %s is left out.", NS_MAX_LIBUV_BINARIES, real);
+		return -E2BIG;
+	}
+	int first = c->n_uv_links;
+	last_libbpf_msg[0] = 0;
+	/* the submit probe and the file system work probe are required; the other work types are optional */
+	bool ok = attach_uprobe(c, c->skel->progs.ns_uv_submit, real, "uv__work_submit", false) &&
+		  attach_uprobe(c, c->skel->progs.ns_uv_work, real, uv_work_functions[0], false) &&
+		  attach_uprobe(c, c->skel->progs.ns_uv_work_ret, real, uv_work_functions[0], true);
+	if (!ok) {
+		int e = errno;
+		for (int i = first; i < c->n_uv_links; i++)
+			bpf_link__destroy(c->uv_links[i]);
+		c->n_uv_links = first;
+		snprintf(err, errlen, "%s has no libuv work-queue symbols to probe (uv__work_submit, uv__fs_work: %s%s%s).",
+			 real, strerror(e), last_libbpf_msg[0] ? "; " : "", last_libbpf_msg);
+		return -e;
+	}
+	for (size_t i = 1; i < sizeof(uv_work_functions) / sizeof(uv_work_functions[0]); i++)
+		if (attach_uprobe(c, c->skel->progs.ns_uv_work, real, uv_work_functions[i], false) &&
+		    !attach_uprobe(c, c->skel->progs.ns_uv_work_ret, real, uv_work_functions[i], true))
+			bpf_link__destroy(c->uv_links[--c->n_uv_links]); /* never an entry without its return */
+	snprintf(c->uv_binaries[c->n_uv_binaries++], PATH_MAX, "%s", real);
+	return 0;
 }
 
 static uint64_t monotonic_ns(void)
@@ -250,6 +316,8 @@ static void emit_unfinished(struct ns_core *c, uint32_t pid, uint32_t tid, const
 	memcpy(r->args, st->args, sizeof(r->args));
 	r->nr = st->nr;
 	r->flags = NS_SYS_UNFINISHED;
+	r->ctx_src = st->ctx_src;
+	r->ctx_span = st->ctx_span;
 	r->fds[0] = r->fds[1] = -1;
 	c->fn(c->ctx, buf, off);
 	free(buf);
@@ -345,6 +413,7 @@ void ns_core_destroy(struct ns_core *c)
 {
 	if (!c)
 		return;
+	destroy_uv_links(c);
 	ring_buffer__free(c->rb);
 	nullspan__destroy(c->skel);
 	free(c);

@@ -9,6 +9,7 @@ import { syscallName } from './syscalls.js';
 const utf8 = new TextDecoder();
 const TWO_32 = 4294967296;
 const HDR = SIZES.ns_hdr;
+const CTX_SOURCES = ['none', 'slot', 'submitter'] as const;
 
 /** Thrown for bytes that are not a valid batch; `decoded` holds every event before the bad record. */
 export class BatchDecodeError extends ProbeError {
@@ -61,6 +62,9 @@ function syscall(dv: DataView, bytes: Uint8Array, o: number, ts: number, tid: nu
       ? [dv.getInt32(o + O.ns_syscall_fds, true), dv.getInt32(o + O.ns_syscall_fds + 4, true)]
       : null,
     unfinished: (flags & C.NS_SYS_UNFINISHED) !== 0,
+    // span ids are below 2^53 (SDK ids); a hostile slot value above that is only ever compared, never trusted
+    ctxSpan: u64(dv, o + O.ns_syscall_ctx_span),
+    ctxSource: CTX_SOURCES[dv.getUint8(o + O.ns_syscall_ctx_src)] ?? 'none',
   };
 }
 

@@ -24,6 +24,12 @@ export interface SockAddr {
   port: number;
 }
 
+/** Where SyscallEvent.ctxSpan came from (sdk/MARKERS.md "Active span"). */
+export type ContextSource =
+  | 'none' // the thread published nothing: not a Node SDK thread, or a worker whose work's submitter is unknown
+  | 'slot' // the thread's own active-span slot, read by the probe when the call entered
+  | 'submitter'; // a libuv worker: the slot of the thread that submitted the work it was running
+
 export interface SyscallEvent extends EventBase {
   kind: 'syscall';
   nr: number; // x86_64 syscall number
@@ -42,6 +48,9 @@ export interface SyscallEvent extends EventBase {
   fds: [number, number] | null;
   /** still blocked in the kernel when the probe stopped */
   unfinished: boolean;
+  /** the SDK span id active for this call (0 = none published); see ctxSource */
+  ctxSpan: number;
+  ctxSource: ContextSource;
 }
 
 export interface MarkerEvent extends EventBase {

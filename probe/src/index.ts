@@ -1,5 +1,7 @@
 // @nullspan/probe: load the BPF program, change the traced set, and stream batches of raw records to JavaScript.
 import { spawn as spawnChild, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
 import { ProbeError } from './errors.js';
 import { checkEnvironment, checkPidExists, resolveOptions, type ProbeOptions } from './options.js';
 import { loadNative, type NativeProbe } from './native.js';
@@ -38,6 +40,11 @@ export class Probe {
   #closing: Promise<void> | null = null;
   #resolveClosed!: () => void;
   readonly #closed = new Promise<void>((resolve) => (this.#resolveClosed = resolve));
+  /** executables already given to attachLibuv (attached or not), so each is tried once */
+  readonly #libuvTried = new Set<string>();
+  readonly #libuvAuto: boolean;
+  /** one sentence per thing that works less well than it could (e.g. no libuv uprobes for a binary) */
+  readonly notices: string[] = [];
 
   private constructor(opts: ProbeOptions) {
     checkEnvironment();
@@ -53,6 +60,26 @@ export class Probe {
       throw new ProbeError((e as Error).message);
     }
     openProbes.add(this);
+    this.#libuvAuto = opts.libuv !== false;
+    for (const bin of opts.libuv === false ? [] : (opts.libuv ?? [process.execPath])) this.attachLibuv(bin);
+  }
+
+  /**
+   * Puts the libuv work-queue uprobes on a node binary (once per binary). Returns null when they are attached,
+   * else the one-sentence reason, also kept in `notices`: tracing goes on, worker-thread syscalls of that binary
+   * are then unattributed.
+   */
+  attachLibuv(binary: string): string | null {
+    if (this.#libuvTried.has(binary)) return null;
+    this.#libuvTried.add(binary);
+    let why: string | null;
+    try {
+      why = this.#native.attachLibuv(binary);
+    } catch (e) {
+      why = (e as Error).message;
+    }
+    if (why !== null) this.notices.push(`libuv worker attribution is off for ${binary}: ${why}`);
+    return why;
   }
 
   /** Loads and attaches the probe. Throws ProbeError (a sentence) when that is impossible. */
@@ -87,6 +114,15 @@ export class Probe {
   addPid(pid: number): void {
     checkPidExists(pid);
     this.#call(() => this.#native.addPid(pid));
+    if (this.#libuvAuto) {
+      let exe: string | undefined;
+      try {
+        exe = readlinkSync(`/proc/${pid}/exe`);
+      } catch {
+        exe = undefined; // gone already, or a kernel thread
+      }
+      if (exe !== undefined && basename(exe).startsWith('node')) this.attachLibuv(exe);
+    }
   }
 
   removePid(pid: number): void {

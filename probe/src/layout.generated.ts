@@ -2,7 +2,7 @@
 
 export const SIZES = {
   "ns_hdr": 24,
-  "ns_syscall": 112,
+  "ns_syscall": 120,
   "ns_marker": 40,
   "ns_fork": 40,
   "ns_exec": 40,
@@ -25,7 +25,9 @@ export const OFFSETS = {
   "ns_syscall_path_len": 92,
   "ns_syscall_path2_len": 94,
   "ns_syscall_addr_len": 96,
+  "ns_syscall_ctx_src": 98,
   "ns_syscall_fds": 100,
+  "ns_syscall_ctx_span": 112,
   "ns_marker_fd": 24,
   "ns_marker_len": 28,
   "ns_marker_data_len": 32,
@@ -56,5 +58,10 @@ export const CONSTANTS = {
   "NS_FORK_SHARES_FILES": 2,
   "NS_SNAP_MAX": 32768,
   "NS_RECORD_ALIGN": 8,
-  "NS_NR_MAX": 512
+  "NS_NR_MAX": 512,
+  "NS_CTX_NONE": 0,
+  "NS_CTX_SLOT": 1,
+  "NS_CTX_SUBMITTER": 2,
+  "NS_SLOT_MAGIC_LEN": 8,
+  "NS_SLOT_LEN": 8
 } as const;

@@ -22,6 +22,12 @@ export interface ProbeOptions {
   syscalls?: string[] | 'all';
   /** 'all' = auto-discovery: any process writing a marker becomes traced; default 'traced' */
   markers?: 'traced' | 'all';
+  /**
+   * Node binaries whose libuv work queue gets uprobes, so syscalls on libuv worker threads carry the span that
+   * submitted the work (sdk/MARKERS.md "Active span"). Default: this process's own node (process.execPath); traced
+   * processes whose executable is named node* are added when their pid is. false: none.
+   */
+  libuv?: string[] | false;
 }
 
 /** What the addon's constructor takes. */

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Probe, ProbeError, type SyscallEvent } from '../src/index.js';
 import { collectingProbe, compileFixture, exited } from './helpers.js';
 
-const OUR_PROGRAMS = ['ns_sys_enter', 'ns_sys_exit', 'ns_fork', 'ns_exec', 'ns_exit'];
+const OUR_PROGRAMS = ['ns_sys_enter', 'ns_sys_exit', 'ns_fork', 'ns_exec', 'ns_exit', 'ns_uv_submit', 'ns_uv_work', 'ns_uv_work_ret'];
 
 /** BPF program and map ids this process holds, from its fds' fdinfo (other probes may run on the machine). */
 function heldByUs(): { progs: Set<number>; maps: Set<number> } {

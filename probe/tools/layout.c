@@ -19,7 +19,7 @@ int main(void)
 	FIELD(ns_hdr, pid);
 	FIELD(ns_syscall, dur); FIELD(ns_syscall, ret); FIELD(ns_syscall, args); FIELD(ns_syscall, nr);
 	FIELD(ns_syscall, flags); FIELD(ns_syscall, path_len); FIELD(ns_syscall, path2_len);
-	FIELD(ns_syscall, addr_len); FIELD(ns_syscall, fds);
+	FIELD(ns_syscall, addr_len); FIELD(ns_syscall, ctx_src); FIELD(ns_syscall, fds); FIELD(ns_syscall, ctx_span);
 	FIELD(ns_marker, fd); FIELD(ns_marker, len); FIELD(ns_marker, data_len);
 	FIELD(ns_fork, child_tid); FIELD(ns_fork, child_pid); FIELD(ns_fork, flags);
 	FIELD(ns_exec, old_tid); FIELD(ns_exec, filename_len); FIELD(ns_exec, argv_len);
@@ -31,6 +31,7 @@ int main(void)
 	CONST(NS_KIND_DROPS); CONST(NS_DROP_SYSCALL); CONST(NS_DROP_MARKER); CONST(NS_DROP_PROCESS);
 	CONST(NS_SYS_UNFINISHED); CONST(NS_SYS_HAS_FDS); CONST(NS_FORK_THREAD); CONST(NS_FORK_SHARES_FILES);
 	CONST(NS_SNAP_MAX); CONST(NS_RECORD_ALIGN); CONST(NS_NR_MAX);
+	CONST(NS_CTX_NONE); CONST(NS_CTX_SLOT); CONST(NS_CTX_SUBMITTER); CONST(NS_SLOT_MAGIC_LEN); CONST(NS_SLOT_LEN);
 	printf("\n}}\n");
 	return 0;
 }
