@@ -2,7 +2,7 @@
 // them into exactly the same spans — initial process/fd state, clock offset, host name, id seed. Format
 // (little-endian; documented in correlator/CAPTURE.md):
 //
-//   magic "NULLSPAN" | u16 version=1 | u16 flags=0 | u32 header length | header JSON (UTF-8) | u32 CRC32(header)
+//   magic "NULLSPAN" | u16 version=2 | u16 flags=0 | u32 header length | header JSON (UTF-8) | u32 CRC32(header)
 //   block*: u8 type ('B' batch | 'E' end) | 3 zero bytes | u32 payload length | u32 CRC32(payload) | payload
 //
 // 'B' payloads are probe batches exactly as the probe delivered them (decoded with decodeBatch at replay);
@@ -12,7 +12,7 @@ import { crc32 } from 'node:zlib';
 import type { InitialState } from './state/snapshot.js';
 
 export const CAPTURE_MAGIC = 'NULLSPAN';
-export const CAPTURE_VERSION = 1;
+export const CAPTURE_VERSION = 2; // 2: ns_syscall gained ctx_span/ctx_src (120-byte records)
 const PREAMBLE = 16; // magic + version + flags + header length
 const BLOCK_HEADER = 12;
 const TYPE_BATCH = 0x42; // 'B'

@@ -78,7 +78,7 @@ describe('capture files', () => {
     expect(live.length).toBeGreaterThan(60);
     expect(live.some((s) => s.incomplete)).toBe(true);
     const reader = CaptureReader.open(path);
-    expect(reader.header).toMatchObject({ format: 'nullspan-capture', version: 1, hostName: 'h1', probe: { snapLen: 256 } });
+    expect(reader.header).toMatchObject({ format: 'nullspan-capture', version: 2, hostName: 'h1', probe: { snapLen: 256 } });
     const c = correlatorForCapture(reader.header);
     const replayed: SpanRecord[] = [];
     c.onSpan((s) => replayed.push(s));
@@ -155,9 +155,9 @@ describe('capture files', () => {
     writeFileSync(join(dir, 'badheader'), hdr);
     expect(() => CaptureReader.open(join(dir, 'badheader'))).toThrow(/header checksum mismatch at byte offset 16/);
     const v2 = readFileSync(path);
-    v2[8] = 2;
+    v2[8] = 99;
     writeFileSync(join(dir, 'v2'), v2);
-    expect(() => CaptureReader.open(join(dir, 'v2'))).toThrow(/unsupported capture version 2/);
+    expect(() => CaptureReader.open(join(dir, 'v2'))).toThrow(/unsupported capture version 99/);
   });
 
   it('replay of a damaged capture emits what came before, then reports the offset', () => {
