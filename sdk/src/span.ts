@@ -4,6 +4,7 @@
  * turns markers off.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { publishActive, publishedActive, startActiveContext } from './active.js';
 import { MarkerEncoder, encodeTags, reservedPrefix, type EnterTemplate } from './encoder.js';
 import { ARG_ESCAPES, encodeEscaped } from './grammar.js';
 import { localTraceId, newSpanId, spanIdHex } from './ids.js';
@@ -41,6 +42,22 @@ const P_MESSAGE = reservedPrefix('msg');
 const KINDS = new Set(['server', 'client', 'producer', 'consumer']);
 
 const als = new AsyncLocalStorage<Span>();
+const activeSpanId = (): number => {
+  const s = als.getStore();
+  return s === undefined ? 0 : s.id;
+};
+let contextStarted = false;
+
+/** Runs fn in an AsyncLocalStorage context and keeps the probe-readable active-span slot (active.ts) in step. */
+function runActive<T>(s: Span | undefined, fn: (s: Span) => T, arg?: Span): T {
+  const prev = publishedActive();
+  publishActive(s === undefined ? 0 : s.id);
+  try {
+    return s === undefined ? als.exit(fn as () => T) : als.run(s, fn, arg as Span);
+  } finally {
+    publishActive(prev);
+  }
+}
 
 let sinkOptions: SinkOptions = {};
 let sink = new MarkerSink(sinkOptions);
@@ -315,6 +332,10 @@ function isSpan(p: unknown): p is Span {
 
 /** Starts a span (writes its enter marker) as a child of the active span unless told otherwise. Never throws. */
 export function start(name: string, args?: SpanArgs, options?: StartOptions): Span {
+  if (!contextStarted) {
+    contextStarted = true;
+    startActiveContext(activeSpanId);
+  }
   name = typeof name === 'string' ? name : String(name);
   const id = newSpanId();
   const p = options?.parent;
@@ -387,7 +408,7 @@ export function inject<C extends HeaderCarrier>(carrier: C, s: Span | undefined 
 
 /** Runs fn with `s` as the active span (children started inside, also after awaits, get it as parent). */
 export function withSpan<T>(s: Span | undefined, fn: () => T): T {
-  return s === undefined ? als.exit(fn) : als.run(s, fn);
+  return runActive(s, fn as (s: Span) => T);
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -405,7 +426,7 @@ export function trace<T>(name: string, a: SpanArgs | undefined | ((s: Span) => T
   const s = start(name, typeof a === 'function' ? undefined : a, options);
   let result: T;
   try {
-    result = als.run(s, fn, s);
+    result = runActive(s, fn, s);
   } catch (e) {
     s.setError(e);
     s.end();

@@ -1,0 +1,37 @@
+// The active-span slot follows the async context: the span of the callback running now is published, 0 between
+// callbacks, also when requests interleave on the event loop.
+import { describe, expect, it } from 'vitest';
+import { publishedActive } from '../src/active.js';
+import { span } from '../src/index.js';
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+describe('active span slot', () => {
+  it('publishes the span of the running async context and 0 between callbacks', async () => {
+    const seen: [string, number, number][] = [];
+    const request = (name: string, waits: number) =>
+      span.trace(name, async (s) => {
+        seen.push([name, s.id, publishedActive()]);
+        for (let i = 0; i < waits; i++) {
+          await tick();
+          seen.push([name, s.id, publishedActive()]);
+          await new Promise<void>((r) => setTimeout(() => {
+            seen.push([name, s.id, publishedActive()]);
+            r();
+          }, 1));
+        }
+        await span.trace(`${name}.child`, async (c) => {
+          await tick();
+          seen.push([`${name}.child`, c.id, publishedActive()]);
+        });
+        seen.push([name, s.id, publishedActive()]);
+      });
+    await Promise.all([request('a', 3), request('b', 2), request('c', 4)]);
+    expect(seen.length).toBeGreaterThan(20);
+    for (const [name, id, published] of seen) expect(published, name).toBe(id);
+    // outside any span, in a fresh callback
+    const between = await new Promise<number>((r) => setTimeout(() => r(publishedActive()), 1));
+    expect(between).toBe(0);
+    expect(span.with(undefined, () => publishedActive())).toBe(0);
+  });
+});
