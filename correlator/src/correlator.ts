@@ -3,6 +3,7 @@
 // reproduces the live output exactly. Assumes the stream keeps each thread's events in order (one ring buffer).
 import type { DropsEvent, MarkerEvent, ProbeEvent, SyscallEvent } from '@nullspan/probe';
 import { ChainedActiveSpanSource, ThreadActiveSpanSource, resetResult, type ActiveSpanSource, type AttributionContext, type AttributionResult } from './attribution.js';
+import { ContextActiveSpanSource } from './attribution-context.js';
 import { IdGenerator, newIdSeed } from './ids.js';
 import { assembleMarker, dropPending, type PendingBudget } from './markers.js';
 import { makeRecord, resolveMergeOptions, tryMerge, type MergeOptions, type ResolvedMergeOptions } from './merge.js';
@@ -104,8 +105,9 @@ export class Correlator {
     this.exportOutside = opts.exportOutsideSpans ?? false;
     this.outsideBatchSize = opts.outsideBatchSize ?? 512;
     this.maxRings = opts.maxOutsideRings ?? 256;
-    const thread = new ThreadActiveSpanSource();
-    this.source = opts.activeSpanSource ? new ChainedActiveSpanSource([opts.activeSpanSource, thread]) : thread;
+    // the published active span (issue 7) where a thread publishes one, else sysdig's thread rule
+    const base = new ContextActiveSpanSource(new ThreadActiveSpanSource());
+    this.source = opts.activeSpanSource ? new ChainedActiveSpanSource([opts.activeSpanSource, base]) : base;
     this.procs = new ProcTable<OpenSpan>({
       threadExit: (t, ts) => {
         dropPending(t, this.pending);

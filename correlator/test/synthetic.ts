@@ -26,6 +26,7 @@ export class Stream {
       kind: 'syscall', ts: o.ts ?? this.tick(), tid, pid, cpu: 0, nr: o.nr ?? nrOf(name), name,
       dur: o.dur ?? 500, ret: o.ret ?? 0, args: o.args ?? [0, 0, 0, 0, 0, 0], path: o.path ?? null,
       path2: o.path2 ?? null, addr: o.addr ?? null, fds: o.fds ?? null, unfinished: o.unfinished ?? false,
+      ctxSpan: o.ctxSpan ?? 0, ctxSource: o.ctxSource ?? 'none',
     };
     this.ts = Math.max(this.ts, ev.ts + ev.dur);
     this.events.push(ev);

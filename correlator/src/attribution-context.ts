@@ -1,0 +1,151 @@
+// Issue 7: which span a system call belongs to when many requests interleave on one Node thread. The probe stamps
+// every syscall with the span the calling thread published as active (SyscallEvent.ctxSpan/ctxSource, see
+// sdk/MARKERS.md "Active span"); this source turns that into an attribution and falls back to sysdig's thread rule
+// for threads that publish nothing (programs without the Node SDK, sysdig markers from threaded programs).
+//
+//   slot, id ≠ 0       → the open span with that id in the caller's process               'context'
+//   submitter, id ≠ 0  → the same, for a libuv worker running work that span submitted   'submitter'
+//   id names no open span of the process                                                  'unattributed'
+//   submitter, id 0    → work submitted outside any span: no span
+//   slot, id 0         → the event loop between callbacks: a call on a socket or file whose only user so far is
+//                        one open span goes to it ('fd'); other fd calls are 'unattributed'; calls on no fd (or
+//                        on epoll/eventfd/pipes, which every request shares) belong to no span
+//   none               → thread rule, except on the other threads of a process that publishes (libuv workers,
+//                        when the worker probes are missing): 'unattributed' until the process has shown working
+//                        worker probes, after which a thread with nothing published is between work items: no span
+import type { ProbeEvent, SyscallEvent } from '@nullspan/probe';
+import type { ActiveSpanSource, AttributionContext, AttributionResult } from './attribution.js';
+import type { OpenSpan } from './spans.js';
+import type { FdOwner } from './state/fdtable.js';
+import type { ProcState } from './state/proctable.js';
+import { Effect, SyscallClassifier, argInt } from './state/syscalls.js';
+
+/** An fd used by two spans that were open at the same time: its later calls cannot be told apart. */
+const SHARED = 'shared' as const;
+type FdUser = OpenSpan | typeof SHARED;
+/** fds remembered per fd table; past this (close events lost?) the table starts over */
+const MAX_FDS_PER_TABLE = 65536;
+
+export class ContextActiveSpanSource implements ActiveSpanSource {
+  readonly name: string;
+  private readonly classifier = new SyscallClassifier();
+  /** processes with a thread that publishes its active span */
+  private readonly publishing = new WeakSet<ProcState<OpenSpan>>();
+  /** processes whose libuv workers have shown submitter context (the worker probes work there) */
+  private readonly workersProbed = new WeakSet<ProcState<OpenSpan>>();
+  /** per fd table: which span used each socket/file fd (shared tables are one object, so one entry) */
+  private readonly fdUsers = new WeakMap<FdOwner['fds'], Map<number, FdUser>>();
+
+  /** `fallback` decides for threads that publish nothing (the thread rule) */
+  constructor(private readonly fallback: ActiveSpanSource) {
+    this.name = `context>${fallback.name}`;
+  }
+
+  resolve(ev: SyscallEvent, ctx: AttributionContext, out: AttributionResult): void {
+    const src = ev.ctxSource;
+    const proc = ctx.thread.proc;
+    if (src === 'slot' || src === 'submitter') {
+      if (src === 'slot') this.publishing.add(proc);
+      else this.workersProbed.add(proc);
+      const id = ev.ctxSpan;
+      if (id !== 0) {
+        const span = ctx.spans.findById(proc, id);
+        if (span !== undefined && !span.closed) {
+          out.span = span;
+          out.attribution = src === 'slot' ? 'context' : 'submitter';
+        } else {
+          out.attribution = 'unattributed'; // ended already, or never seen (dropped marker, hostile slot)
+        }
+        this.trackFd(ev, proc, out.span);
+        return;
+      }
+      out.attribution = src === 'slot' ? 'context' : 'submitter';
+      if (src === 'slot') this.eventLoop(ev, proc, out);
+      else this.trackFd(ev, proc, null);
+      return;
+    }
+    if (this.publishing.has(proc) && ctx.thread.stack.length === 0 && ctx.thread.tid !== proc.info.pid) {
+      out.attribution = this.workersProbed.has(proc) ? 'context' : 'unattributed';
+      return;
+    }
+    this.fallback.resolve(ev, ctx, out);
+  }
+
+  observe(ev: ProbeEvent): void {
+    this.fallback.observe?.(ev);
+  }
+
+  spanStarted(span: OpenSpan): void {
+    this.fallback.spanStarted?.(span);
+  }
+
+  spanEnded(span: OpenSpan): void {
+    this.fallback.spanEnded?.(span);
+  }
+
+  /** A call made while no callback ran (slot 0). */
+  private eventLoop(ev: SyscallEvent, proc: ProcState<OpenSpan>, out: AttributionResult): void {
+    const cls = this.classifier.of(ev.nr, ev.name);
+    if (cls.fdArg >= 0) {
+      const fd = argInt(ev.args[cls.fdArg]);
+      // a close has already left the fd table, not this record
+      const user = this.fdUsers.get(proc.fds)?.get(fd);
+      if (user !== undefined && user !== SHARED && !user.closed) {
+        out.span = user;
+        out.attribution = 'fd';
+      } else if (user !== undefined || this.trackedFd(ev, proc) >= 0) {
+        out.attribution = 'unattributed';
+      }
+    }
+    this.trackFd(ev, proc, null);
+  }
+
+  /** The socket or file fd the call works on, or -1 (no fd, or one every request shares: epoll, eventfd, pipe). */
+  private trackedFd(ev: SyscallEvent, proc: ProcState<OpenSpan>): number {
+    const cls = this.classifier.of(ev.nr, ev.name);
+    if (cls.fdArg < 0) return -1;
+    const fd = argInt(ev.args[cls.fdArg]);
+    const kind = proc.fds.get(fd)?.kind;
+    return kind === 'socket' || kind === 'file' ? fd : -1;
+  }
+
+  /** Keeps the fd → span record current: `span` (null: none known) used the call's fd, created or closed one. */
+  private trackFd(ev: SyscallEvent, proc: ProcState<OpenSpan>, span: OpenSpan | null): void {
+    const cls = this.classifier.of(ev.nr, ev.name);
+    const e = cls.effect;
+    let users = this.fdUsers.get(proc.fds);
+    if (e === Effect.Close || e === Effect.CloseRange || e === Effect.Dup2 || e === Effect.Dup3) {
+      // the fd (or the dup target) now means something else: forget it
+      const fd = argInt(ev.args[e === Effect.Close || e === Effect.CloseRange ? 0 : 1]);
+      if (e === Effect.CloseRange) users?.clear();
+      else users?.delete(fd);
+      return;
+    }
+    if (ev.ret >= 0 && createsFd(e)) {
+      users?.delete(ev.ret);
+      const kind = proc.fds.get(ev.ret)?.kind;
+      if (span === null || (kind !== 'socket' && kind !== 'file')) return;
+      if (users === undefined) this.fdUsers.set(proc.fds, (users = new Map()));
+      if (users.size >= MAX_FDS_PER_TABLE) users.clear();
+      users.set(ev.ret, span);
+      return;
+    }
+    if (span === null) return;
+    const fd = this.trackedFd(ev, proc);
+    if (fd < 0) return;
+    if (users === undefined) this.fdUsers.set(proc.fds, (users = new Map()));
+    const prev = users.get(fd);
+    if (prev === span || prev === SHARED) return; // shared stays shared until the fd is closed
+    if (prev === undefined || prev.closed) {
+      if (users.size >= MAX_FDS_PER_TABLE) users.clear();
+      users.set(fd, span);
+    } else {
+      users.set(fd, SHARED);
+    }
+  }
+}
+
+function createsFd(e: Effect): boolean {
+  return e === Effect.Open || e === Effect.OpenAt || e === Effect.OpenAt2 || e === Effect.Creat || e === Effect.Socket ||
+    e === Effect.Accept || e === Effect.Accept4 || e === Effect.AnonFd || e === Effect.Dup;
+}
