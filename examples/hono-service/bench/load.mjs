@@ -13,8 +13,10 @@ import http from 'node:http';
 // Two diagnostic modes say where the SDK's cost goes: 'als' makes no spans, just an AsyncLocalStorage context
 // around each request and step (what any span nesting on Node 20 pays: it turns on async_hooks' promise hooks for
 // the whole process); 'sdk_nowrite' is the SDK with markers switched off (NULLSPAN_DISABLED=1): all of its
-// JavaScript, none of its system calls.
-const MODES = ['plain', 'als', 'sdk_nowrite', 'sdk', 'otel'];
+// JavaScript, none of its system calls. 'sdk' is the SDK as shipped, publishing the active span for syscall
+// attribution (issue 7); 'sdk_noctx' is the SDK with that switched off (NULLSPAN_CONTEXT=0).
+const MODES = ['plain', 'als', 'sdk_nowrite', 'sdk_noctx', 'sdk', 'otel'];
+const MODE_ENV = { sdk_nowrite: { NULLSPAN_DISABLED: '1' }, sdk_noctx: { NULLSPAN_CONTEXT: '0' } };
 const RUNS = 7;
 const REQUESTS = 3000; // per run
 const CONCURRENCY = 16;
@@ -46,7 +48,7 @@ async function serve(mode, receiverPort) {
     const als = new AsyncLocalStorage();
     app.use((c, next) => als.run({ c }, next));
     app.get('/bench', handler((name, fn) => als.run({ name }, fn)));
-  } else if (mode === 'sdk' || mode === 'sdk_nowrite') {
+  } else if (mode === 'sdk' || mode === 'sdk_nowrite' || mode === 'sdk_noctx') {
     const { span } = await import('@nullspan/sdk');
     const { nullspan } = await import('@nullspan/sdk/hono');
     span.configure({ serviceName: 'bench' });
@@ -158,7 +160,7 @@ async function main() {
   const receiverPort = await receiver.port;
   const me = new URL(import.meta.url).pathname;
   const servers = Object.fromEntries(
-    MODES.map((m) => [m, startChild([me, 'serve', m, String(receiverPort)], m === 'sdk_nowrite' ? { ...process.env, NULLSPAN_DISABLED: '1' } : process.env)]),
+    MODES.map((m) => [m, startChild([me, 'serve', m, String(receiverPort)], { ...process.env, ...MODE_ENV[m] })]),
   );
   const ports = Object.fromEntries(await Promise.all(MODES.map(async (m) => [m, await servers[m].port])));
 
@@ -169,7 +171,7 @@ async function main() {
     for (const m of order) {
       const res = await load(ports[m], REQUESTS);
       results[m].push(res);
-      console.log(`run ${r + 1} ${m.padEnd(5)} ${res.rps.toFixed(0)} req/s  p99 ${res.p99.toFixed(2)} ms${res.failed ? `  ${res.failed} FAILED` : ''}`);
+      console.log(`run ${r + 1} ${m.padEnd(11)} ${res.rps.toFixed(0)} req/s  p99 ${res.p99.toFixed(2)} ms${res.failed ? `  ${res.failed} FAILED` : ''}`);
     }
   }
   for (const s of Object.values(servers)) s.child.kill();
@@ -186,6 +188,9 @@ async function main() {
   const pct = (x) => `${(x * 100).toFixed(1)}%`;
   const jsCost = cost('sdk_nowrite');
   const alsCost = cost('als');
+  const noctxCost = cost('sdk_noctx');
+  // attribution's own share: SDK with it against the SDK without it, run by run
+  const ctxCost = median(results.sdk.map((x, i) => 1 - x.rps / results.sdk_noctx[i].rps));
   console.log(`sdk costs ${pct(sdkCost)} of throughput (its JavaScript alone ${pct(jsCost)}, AsyncLocalStorage alone ${pct(alsCost)}), OpenTelemetry SDK ${pct(otelCost)}`);
   console.log(
     'BENCH_JSON ' +
@@ -207,6 +212,24 @@ async function main() {
           },
           result: `req/s: uninstrumented ${Math.round(rps.plain)}, SDK ${Math.round(rps.sdk)} (${pct(sdkCost)} cost; without its writes ${pct(jsCost)}), OpenTelemetry SDK ${Math.round(rps.otel)} (${pct(otelCost)} cost); p99 ${p99.plain.toFixed(2)} / ${p99.sdk.toFixed(2)} / ${p99.otel.toFixed(2)} ms${failed ? `; ${failed} requests failed` : ''}`,
           target: 'SDK costs ≤ 5% of throughput',
+          met: sdkCost <= 0.05 && failed === 0,
+        },
+        {
+          issue: 7,
+          workload: `Hono service, loopback, ${CONCURRENCY} keep-alive connections, ${REQUESTS} requests x ${RUNS} runs, 1 server span + 2 nested spans per request; SDK with and without active-span publishing (NULLSPAN_CONTEXT=0), no probe`,
+          figures: {
+            plain_rps: Math.round(rps.plain),
+            sdk_noctx_rps: Math.round(rps.sdk_noctx),
+            sdk_attr_rps: Math.round(rps.sdk),
+            plain_p99_ms: Number(p99.plain.toFixed(2)),
+            sdk_noctx_p99_ms: Number(p99.sdk_noctx.toFixed(2)),
+            sdk_attr_p99_ms: Number(p99.sdk.toFixed(2)),
+            sdk_noctx_cost_pct: Number((noctxCost * 100).toFixed(1)),
+            sdk_attr_cost_pct: Number((sdkCost * 100).toFixed(1)),
+            attribution_vs_sdk_pct: Number((ctxCost * 100).toFixed(1)),
+          },
+          result: `req/s: uninstrumented ${Math.round(rps.plain)}, SDK without attribution ${Math.round(rps.sdk_noctx)} (${pct(noctxCost)}), SDK + attribution ${Math.round(rps.sdk)} (${pct(sdkCost)}; attribution alone ${pct(ctxCost)} against the SDK); p99 ${p99.plain.toFixed(2)} / ${p99.sdk_noctx.toFixed(2)} / ${p99.sdk.toFixed(2)} ms`,
+          target: 'SDK + attribution costs ≤ 5% of throughput',
           met: sdkCost <= 0.05 && failed === 0,
         },
       ]),
