@@ -91,7 +91,18 @@ export class Probe {
    * Spawns `command` already traced: a shell waits on an extra pipe until the probe has added it to the traced
    * set, then execs the command (so the trace starts with that exec and a couple of the shell's syscalls).
    */
-  spawn(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; stdio?: any } = {}): ChildProcess {
+  spawn(
+    command: string,
+    args: string[],
+    opts: {
+      env?: NodeJS.ProcessEnv;
+      cwd?: string;
+      stdio?: any;
+      /** runs after the child is traced and before it may go on: the place to snapshot its /proc state without
+       * racing the command (a throw kills the child and propagates) */
+      beforeRelease?: (pid: number) => void;
+    } = {},
+  ): ChildProcess {
     const stdio = normalizeStdio(opts.stdio);
     const gate = stdio.length;
     stdio.push('pipe');
@@ -104,9 +115,13 @@ export class Probe {
     }
     try {
       this.addPid(child.pid);
-    } finally {
-      release?.end('\n');
+      opts.beforeRelease?.(child.pid);
+    } catch (err) {
+      child.kill('SIGKILL');
+      release?.end();
+      throw err;
     }
+    release?.end('\n');
     return child;
   }
 

@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsc, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { snapshotProc } from '../state/snapshot.js';
+import { snapshotProc, type InitialState } from '../state/snapshot.js';
 import { CliError, UsageError } from './errors.js';
 import { LiveTrace, openProbe, probeOptions } from './live.js';
 import type { CliOptions } from './options.js';
@@ -52,7 +52,10 @@ export async function runCommand(argv: string[], o: CliOptions): Promise<number>
     setTimeout(graceOver, SIGNAL_GRACE_MS).unref();
   });
 
-  child = probe.spawn(argv[0], argv.slice(1), { stdio: 'inherit' });
+  // The /proc snapshot is taken while the child still waits to exec: taken later it would race the command and
+  // could seed fd state the event stream has already changed.
+  let initialState: InitialState | undefined;
+  child = probe.spawn(argv[0], argv.slice(1), { stdio: 'inherit', beforeRelease: (pid) => (initialState = snapshotProc([pid])) });
   const started = child;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     started.once('exit', (code, signal) => resolve({ code, signal }));
@@ -66,7 +69,7 @@ export async function runCommand(argv: string[], o: CliOptions): Promise<number>
 
   let live: LiveTrace;
   try {
-    live = new LiveTrace(mod, probe, o, term, snapshotProc([started.pid]), { command: 'run', argv });
+    live = new LiveTrace(mod, probe, o, term, initialState ?? snapshotProc([started.pid]), { command: 'run', argv });
   } catch (err) {
     // Tracing could not start after all: do not leave the command running untraced.
     started.kill('SIGKILL');
