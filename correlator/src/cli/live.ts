@@ -87,6 +87,8 @@ export class LiveTrace {
 
   /** Starts the outputs that run beside the stream and the status line. */
   async start(): Promise<void> {
+    // e.g. a node binary without libuv symbols: its worker-thread calls will be unattributed (issue 7)
+    for (const n of this.probe.notices ?? []) this.term.notice(n);
     await this.session.start();
     this.term.startStatus(() => ({ events: this.probe.stats().events, ...this.session.figures(), drops: this.kernelDrops() }));
   }
