@@ -16,7 +16,7 @@
 import type { ProbeEvent, SyscallEvent } from '@nullspan/probe';
 import type { ActiveSpanSource, AttributionContext, AttributionResult } from './attribution.js';
 import type { OpenSpan } from './spans.js';
-import type { FdOwner } from './state/fdtable.js';
+import type { FdDesc, FdOwner } from './state/fdtable.js';
 import type { ProcState } from './state/proctable.js';
 import { Effect, SyscallClassifier, argInt } from './state/syscalls.js';
 
@@ -100,13 +100,13 @@ export class ContextActiveSpanSource implements ActiveSpanSource {
     this.trackFd(ev, proc, null);
   }
 
-  /** The socket or file fd the call works on, or -1 (no fd, or one every request shares: epoll, eventfd, pipe). */
+  /** The socket or file fd the call works on, or -1 (no fd, or one every request shares: epoll, eventfd, pipe,
+   * /dev/null). */
   private trackedFd(ev: SyscallEvent, proc: ProcState<OpenSpan>): number {
     const cls = this.classifier.of(ev.nr, ev.name);
     if (cls.fdArg < 0) return -1;
     const fd = argInt(ev.args[cls.fdArg]);
-    const kind = proc.fds.get(fd)?.kind;
-    return kind === 'socket' || kind === 'file' ? fd : -1;
+    return isTracked(proc.fds.get(fd)) ? fd : -1;
   }
 
   /** Keeps the fd → span record current: `span` (null: none known) used the call's fd, created or closed one. */
@@ -123,8 +123,7 @@ export class ContextActiveSpanSource implements ActiveSpanSource {
     }
     if (ev.ret >= 0 && createsFd(e)) {
       users?.delete(ev.ret);
-      const kind = proc.fds.get(ev.ret)?.kind;
-      if (span === null || (kind !== 'socket' && kind !== 'file')) return;
+      if (span === null || !isTracked(proc.fds.get(ev.ret))) return;
       if (users === undefined) this.fdUsers.set(proc.fds, (users = new Map()));
       if (users.size >= MAX_FDS_PER_TABLE) users.clear();
       users.set(ev.ret, span);
@@ -143,6 +142,11 @@ export class ContextActiveSpanSource implements ActiveSpanSource {
       users.set(fd, SHARED);
     }
   }
+}
+
+/** Sockets and files; the null device carries markers and slot registrations, never a request's I/O. */
+function isTracked(d: FdDesc | undefined): boolean {
+  return d !== undefined && (d.kind === 'socket' || (d.kind === 'file' && d.path !== '/dev/null'));
 }
 
 function createsFd(e: Effect): boolean {

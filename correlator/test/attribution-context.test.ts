@@ -91,6 +91,15 @@ describe('attribution: the published active span (issue 7)', () => {
     expect(stats.unattributed).toBe(4);
   });
 
+  it('never counts writes to /dev/null between callbacks (slot re-registration) as unattributed', () => {
+    const { s, end } = twoRequests();
+    s.sys(MAIN, MAIN, 'openat', { args: [AT_FDCWD, 0, 0], path: '/dev/null', ret: 40, ctxSource: 'slot', ctxSpan: A });
+    s.sys(MAIN, MAIN, 'write', { args: [40], ret: 16, ctxSource: 'slot', ctxSpan: 0 });
+    const { stats, c } = end();
+    expect(stats.unattributed).toBe(0);
+    expect(c.outsideSyscalls(MAIN).map((r) => [r.name, r.attribution])).toEqual([['write', 'context']]);
+  });
+
   it('keeps the thread rule for threads that publish nothing (sysdig markers, non-Node programs)', () => {
     const { c, spans } = collect({}, oneProcess(20, 'worker'));
     const s = new Stream();

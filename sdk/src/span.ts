@@ -334,7 +334,8 @@ function isSpan(p: unknown): p is Span {
 export function start(name: string, args?: SpanArgs, options?: StartOptions): Span {
   if (!contextStarted) {
     contextStarted = true;
-    startActiveContext(activeSpanId);
+    // outside any span: the re-registration timer must not carry (or keep alive) the span active right now
+    als.exit(() => startActiveContext(activeSpanId));
   }
   name = typeof name === 'string' ? name : String(name);
   const id = newSpanId();
