@@ -3,7 +3,7 @@
 // fs.promises.readFile (libuv worker threads), and calls a loopback upstream on a fresh connection to a port that
 // belongs to that id alone (so every socket call names its request by its peer port). Every one of those system
 // calls must sit under its own request's span, or be exported as unattributed; none under another request.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -51,7 +51,7 @@ beforeAll(async () => {
     ports[id] = await listen(server);
     portToId.set(ports[id], id);
   }
-  const cli = startCli(['run', '--outside-spans', '--otlp-file', file, '--', process.execPath, SERVICE, tmp.dir, JSON.stringify(ports)]);
+  const cli = startCli(['run', '--no-otlp', '--outside-spans', '--otlp-file', file, '--', process.execPath, SERVICE, tmp.dir, JSON.stringify(ports)]);
   await waitForOutput(cli, (out) => /listening on \d+/.test(out));
   const port = Number(/listening on (\d+)/.exec(cli.stdout())![1]);
   const bodies = await Promise.all(ids.map((id) => get(port, `/work/${id}`)));
@@ -133,4 +133,29 @@ describe('attribution of interleaved requests on one Node thread (issue 7)', () 
         expect(names, `${id}: ${names.join(' ')}`).toContain(expected);
     }
   });
+});
+
+describe('libuv uprobes for a node binary the CLI only learns about from the exec', () => {
+  it('attributes worker-thread calls of that node to the submitting span', async () => {
+    const dir = tempDir();
+    try {
+      // a node executable at a path nothing attached to yet (a copy: uprobes belong to the file)
+      const node = join(dir.dir, 'node');
+      copyFileSync(process.execPath, node);
+      const data = join(dir.dir, 'data.txt');
+      writeFileSync(data, 'worker data');
+      const out = join(dir.dir, 'traces.jsonl');
+      const cli = startCli(['run', '--no-otlp', '--otlp-file', out, '--', node, join(REPO, 'test/fixtures/attribution-worker.mjs'), data]);
+      const r = await cli.done;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('read 11 bytes');
+      expect(r.stderr).toBe('');
+      const all = decodeOtlpJsonLines(readFileSync(out, 'utf8'));
+      const job = all.find((s) => s.name === 'job')!;
+      const under = all.filter((s) => s.parentSpanId === job.spanId && s.attributes['file.path'] === data);
+      expect(under.map((s) => `${s.name}:${s.attributes['syscall.attribution']}`)).toContain('openat:submitter');
+    } finally {
+      dir.remove();
+    }
+  }, 30_000);
 });

@@ -3,7 +3,7 @@
 // open and waits for every output.
 
 import { hostname } from 'node:os';
-import type { Probe, ProbeOptions } from '@nullspan/probe';
+import type { Probe, ProbeEvent, ProbeOptions } from '@nullspan/probe';
 import { CaptureWriter } from '../capture.js';
 import { sampleClock } from '../clock.js';
 import type { InitialState } from '../state/snapshot.js';
@@ -15,6 +15,8 @@ import { TraceSession } from './session.js';
 import type { Terminal } from './terminal.js';
 
 type ProbeModule = typeof import('@nullspan/probe');
+/** an absolute path to an executable named node* */
+const NODE_EXE = /^\/(?:.*\/)?node[^/]*$/;
 
 /** The probe options the command line asks for. */
 export function probeOptions(o: CliOptions, pids: number[]): ProbeOptions {
@@ -112,7 +114,19 @@ export class LiveTrace {
   private async pump(): Promise<void> {
     for await (const batch of this.probe.batches()) {
       this.capture?.writeBatch(batch.bytes);
-      this.session.push(this.mod.decodeBatch(batch.bytes));
+      const events = this.mod.decodeBatch(batch.bytes);
+      this.probeNodeExecs(events);
+      this.session.push(events);
+    }
+  }
+
+  /** A traced process that execs a node binary gets that binary's libuv uprobes (issue 7; once per binary). */
+  private probeNodeExecs(events: ProbeEvent[]): void {
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
+      if (ev.kind !== 'exec' || !NODE_EXE.test(ev.filename)) continue;
+      const why = this.probe.attachLibuv(ev.filename);
+      if (why !== null) this.term.notice(`libuv worker attribution is off for ${ev.filename}: ${why}`);
     }
   }
 
