@@ -10,9 +10,10 @@
 //   slot, id 0         → the event loop between callbacks: a call on a socket or file whose only user so far is
 //                        one open span goes to it ('fd'); other fd calls are 'unattributed'; calls on no fd (or
 //                        on epoll/eventfd/pipes, which every request shares) belong to no span
-//   none               → thread rule, except on the other threads of a process that publishes (libuv workers,
-//                        when the worker probes are missing): 'unattributed' until the process has shown working
-//                        worker probes, after which a thread with nothing published is between work items: no span
+//   none               → thread rule, except in a process that publishes: its main thread → 'unattributed' (the
+//                        slot could not be read); its other threads (libuv workers, when the worker probes are
+//                        missing) 'unattributed' until the process has shown working worker probes, after which a
+//                        thread with nothing published is between work items: no span
 import type { ProbeEvent, SyscallEvent } from '@nullspan/probe';
 import type { ActiveSpanSource, AttributionContext, AttributionResult } from './attribution.js';
 import type { OpenSpan } from './spans.js';
@@ -29,10 +30,10 @@ const MAX_FDS_PER_TABLE = 65536;
 export class ContextActiveSpanSource implements ActiveSpanSource {
   readonly name: string;
   private readonly classifier = new SyscallClassifier();
-  /** processes with a thread that publishes its active span */
-  private readonly publishing = new WeakSet<ProcState<OpenSpan>>();
-  /** processes whose libuv workers have shown submitter context (the worker probes work there) */
-  private readonly workersProbed = new WeakSet<ProcState<OpenSpan>>();
+  /** pids with a thread that publishes its active span (until the process execs or exits) */
+  private readonly publishing = new Set<number>();
+  /** pids whose libuv workers have shown submitter context (the worker probes work there) */
+  private readonly workersProbed = new Set<number>();
   /** per fd table: which span used each socket/file fd (shared tables are one object, so one entry) */
   private readonly fdUsers = new WeakMap<FdOwner['fds'], Map<number, FdUser>>();
 
@@ -45,8 +46,8 @@ export class ContextActiveSpanSource implements ActiveSpanSource {
     const src = ev.ctxSource;
     const proc = ctx.thread.proc;
     if (src === 'slot' || src === 'submitter') {
-      if (src === 'slot') this.publishing.add(proc);
-      else this.workersProbed.add(proc);
+      if (src === 'slot') this.publishing.add(ev.pid);
+      else this.workersProbed.add(ev.pid);
       const id = ev.ctxSpan;
       if (id !== 0) {
         const span = ctx.spans.findById(proc, id);
@@ -64,14 +65,27 @@ export class ContextActiveSpanSource implements ActiveSpanSource {
       else this.trackFd(ev, proc, null);
       return;
     }
-    if (this.publishing.has(proc) && ctx.thread.stack.length === 0 && ctx.thread.tid !== proc.info.pid) {
-      out.attribution = this.workersProbed.has(proc) ? 'context' : 'unattributed';
-      return;
+    if (this.publishing.has(ev.pid)) {
+      if (ctx.thread.tid === ev.pid) {
+        // the main thread's slot could not be read (a page the probe cannot fault in): unknown
+        out.attribution = 'unattributed';
+        return;
+      }
+      if (ctx.thread.stack.length === 0) {
+        // another thread: a libuv worker between work items, or running work whose submitter is unknown
+        out.attribution = this.workersProbed.has(ev.pid) ? 'context' : 'unattributed';
+        return;
+      }
     }
     this.fallback.resolve(ev, ctx, out);
   }
 
   observe(ev: ProbeEvent): void {
+    if ((ev.kind === 'exec' || (ev.kind === 'exit' && ev.groupDead)) && this.publishing.size > 0) {
+      // a new program (or none): it has to publish again
+      this.publishing.delete(ev.pid);
+      this.workersProbed.delete(ev.pid);
+    }
     this.fallback.observe?.(ev);
   }
 

@@ -100,6 +100,21 @@ describe('attribution: the published active span (issue 7)', () => {
     expect(c.outsideSyscalls(MAIN).map((r) => [r.name, r.attribution])).toEqual([['write', 'context']]);
   });
 
+  it('never falls back to the thread rule on the main thread of a publishing process, until it execs', () => {
+    const { c, spans } = collect({}, oneProcess(MAIN, 'node'));
+    const s = new Stream();
+    s.marker(MAIN, MAIN, `>:${A}:GET /a:_tid=${TRACE_A}:`);
+    s.sys(MAIN, MAIN, 'getpid', { ctxSource: 'slot', ctxSpan: A });
+    s.sys(MAIN, MAIN, 'getppid'); // slot unreadable this time: not guessed from the thread's markers
+    s.exec(MAIN, '/bin/true');
+    s.sys(MAIN, MAIN, 'getuid'); // a new program that publishes nothing: the thread rule again
+    s.marker(MAIN, MAIN, `<:${A}:GET /a::`);
+    c.pushBatch(s.events);
+    c.close();
+    expect(byName(spans, 'GET /a').syscalls.map((r) => [r.name, r.attribution])).toEqual([['getpid', 'context'], ['getuid', 'thread']]);
+    expect(c.stats().unattributed).toBe(1);
+  });
+
   it('keeps the thread rule for threads that publish nothing (sysdig markers, non-Node programs)', () => {
     const { c, spans } = collect({}, oneProcess(20, 'worker'));
     const s = new Stream();
