@@ -2,6 +2,8 @@
 // terminal) and one-line notices. Output that goes to stdout while the status line is shown first erases it, so
 // the two never garble each other when both are the same terminal.
 
+import { sanitize } from './terminal-text.js';
+
 export interface StatusFigures {
   events: number;
   spans: number;
@@ -59,10 +61,10 @@ export class Terminal {
     this.drawStatus();
   }
 
-  /** A one-line notice on stderr. */
+  /** A one-line notice on stderr. Notices quote traced processes (executable paths), so they are sanitized. */
   notice(text: string): void {
     this.eraseStatus();
-    this.stderr.write(`nullspan: ${text}\n`);
+    this.stderr.write(`nullspan: ${sanitize(text)}\n`);
     this.drawStatus();
   }
 

@@ -3,6 +3,7 @@
 // result or errno, merged counts). Pure text in, text out: the CLI decides where it goes and whether to color.
 
 import type { ProcessInfo, SpanRecord, SyscallRecord } from '../model.js';
+import { sanitize } from './terminal-text.js';
 import { traceRoots, type TracedSpan } from './trace-assembler.js';
 
 export interface Palette {
@@ -41,18 +42,6 @@ export function formatBytes(n: number): string {
   if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
   if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
   return `${(n / 1024 ** 3).toFixed(1)} GiB`;
-}
-
-/** Marker text comes from arbitrary processes: never let it move the cursor, recolor the terminal or reorder
- * what is shown (bidirectional overrides). */
-export function sanitize(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    if (c === '\n') return '\\n';
-    if (c === '\t') return '\\t';
-    const code = c.charCodeAt(0);
-    return code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`;
-  });
 }
 
 const MAX_ATTR_TEXT = 120;
