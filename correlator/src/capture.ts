@@ -7,8 +7,9 @@
 //
 // 'B' payloads are probe batches exactly as the probe delivered them (decoded with decodeBatch at replay);
 // the optional 'E' block (JSON) closes the file with the run's statistics. Files are created mode 0600.
-import { closeSync, fchmodSync, fstatSync, openSync, readSync, writeSync, constants as fsc } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
+import { openPrivateFile } from './private-file.js';
 import type { InitialState } from './state/snapshot.js';
 
 export const CAPTURE_MAGIC = 'NULLSPAN';
@@ -68,14 +69,12 @@ export class CaptureWriter {
   }
 
   /**
-   * Creates (or truncates) `path` with mode 0600. An existing file is overwritten and its mode forced to 0600;
-   * a symbolic link is refused (O_NOFOLLOW), so a planted link cannot redirect the write.
+   * Creates (or truncates) `path` with mode 0600 (openPrivateFile: an existing file's mode is forced to 0600, a
+   * symbolic link is refused, so a planted link cannot redirect the write).
    */
   static create(path: string, input: CaptureHeaderInput): CaptureWriter {
-    const fd = openSync(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | fsc.O_NOFOLLOW, 0o600);
+    const fd = openPrivateFile(path);
     try {
-      if (!fstatSync(fd).isFile()) throw new Error(`${path} is not a regular file`);
-      fchmodSync(fd, 0o600);
       const w = new CaptureWriter(path, fd);
       const header: CaptureHeader = {
         format: 'nullspan-capture',

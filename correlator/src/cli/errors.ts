@@ -27,8 +27,8 @@ export function sentence(message: string): string {
 export function describeError(err: unknown): { message: string; exitCode: number } {
   if (err instanceof CliError) return { message: sentence(err.message), exitCode: err.exitCode };
   if (err instanceof Error) {
-    // ProbeError and the capture reader's errors are written for users.
-    if (err.name === 'ProbeError' || err.name === 'CaptureFormatError' || err.name === 'BatchDecodeError') {
+    // ProbeError, the capture reader's errors and refused output paths are written for users.
+    if (err.name === 'ProbeError' || err.name === 'CaptureFormatError' || err.name === 'BatchDecodeError' || err.name === 'PrivateFileError') {
       return { message: sentence(err.message), exitCode: 1 };
     }
     const code = (err as NodeJS.ErrnoException).code;

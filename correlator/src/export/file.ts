@@ -2,9 +2,10 @@
 // `file` exporter writes and its `otlpjsonfile` receiver reads. The JSON is byte-for-byte what
 // otlp-transformer's JsonTraceSerializer makes of the shared mapping (otlp-json.ts, held to it by a test), written
 // synchronously so the file is complete when flush() returns, even if the process exits right after.
-import { closeSync, openSync, writeSync, writevSync, constants as fsc } from 'node:fs';
+import { closeSync, writeSync, writevSync } from 'node:fs';
 import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
 import type { OtlpMappingOptions } from '../otlp.js';
+import { openPrivateFile } from '../private-file.js';
 import { OtlpJsonEncoder } from '../otlp-json.js';
 import type { ExportStats, SpanSink } from './sink.js';
 
@@ -27,9 +28,8 @@ export class OtlpFileExporter implements SpanSink {
   constructor(readonly path: string, clock: Clock, opts: FileExportOptions = {}) {
     this.encoder = new OtlpJsonEncoder(clock, opts);
     this.maxBatch = opts.maxBatchSpans ?? 1024;
-    // 0600: the traces name other processes' files, peers and arguments.
-    const flags = fsc.O_WRONLY | fsc.O_CREAT | (opts.append ? fsc.O_APPEND : fsc.O_TRUNC);
-    this.fd = openSync(path, flags, 0o600);
+    // 0600 (also an existing file), never through a symlink: the traces name other processes' files and peers.
+    this.fd = openPrivateFile(path, { append: opts.append });
   }
 
   export(span: SpanRecord, proc: ProcessInfo): void {
