@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO, startCli, tempDir, waitForOutput, type RunningCli } from './helpers/cli.js';
+import { REPO, runCli, startCli, tempDir, waitForOutput, type RunningCli } from './helpers/cli.js';
 
 const SCRIPT = join(REPO, 'test/fixtures/nested-markers.sh');
 const tmp = tempDir();
@@ -36,6 +36,20 @@ describe('web UI from the CLI', () => {
     const ui = startCli(['ui', '--port', '0', capture]);
     await waitForOutput(ui, (_, err) => /serving \d+ spans/.test(err));
     expect(await spanNames(URL_RE.exec(ui.stderr())![1])).toEqual(['job', 'job.step']);
+    expect(await stop(ui)).toBe(0);
+  });
+
+  it('--ui-max-spans bounds what the web UI keeps: the oldest spans are dropped and counted', async () => {
+    const capture = join(tmp.dir, 'bounded.nscap');
+    const run = await runCli(['run', '--no-otlp', '--write', capture, '--', 'sh', SCRIPT, join(tmp.dir, 'b.txt')]);
+    expect(run.code).toBe(0);
+    const ui = startCli(['ui', '--port', '0', '--ui-max-spans', '1', '--ui-max-syscalls', '500', capture]);
+    await waitForOutput(ui, (_, err) => /serving \d+ spans/.test(err));
+    const res = await fetch(new URL('api/stats', URL_RE.exec(ui.stderr())![1]));
+    const { store } = (await res.json()) as { store: { spans: number; evicted: number; maxSpans: number; maxSyscalls: number } };
+    // job.step ends first, so job (the later of the two) is the one kept
+    expect(store).toMatchObject({ spans: 1, evicted: 1, maxSpans: 1, maxSyscalls: 500 });
+    expect(await spanNames(URL_RE.exec(ui.stderr())![1])).toEqual(['job']);
     expect(await stop(ui)).toBe(0);
   });
 

@@ -6,6 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { helpText, OPTIONS, optionsMarkdown, parseCommandLine } from '../src/cli/options.js';
 import { UsageError } from '../src/cli/errors.js';
+import { openProbe, probeOptions } from '../src/cli/live.js';
+import { DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS } from '../src/ui/store.js';
+// the probe's package entry does not export its defaults yet; the table must still agree with them
+import { RING_SIZE_DEFAULT, SNAP_LEN_DEFAULT } from '../../probe/src/options.js';
 
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 
@@ -85,7 +89,8 @@ describe('parseCommandLine', () => {
     [['attach', 'extra'], /unexpected argument "extra"/],
     [['run', '--otlp-file'], /needs a value/],
     [['ui', '--port', '70000'], /--port expects a port number from 0 to 65535, got 70000/],
-    [['run', '--ring-size', '3M', '--', 'ls'], /--ring-size expects a power of two of at least 4K, got 3145728 bytes/],
+    [['ui', '--ui-max-spans', '0'], /--ui-max-spans expects a positive integer, got 0/],
+    [['run', '--ui-max-syscalls=-1', '--', 'ls'], /--ui-max-syscalls expects a non-negative integer, got "-1"/],
   ])('rejects %j with one sentence', (args, message) => {
     let error: unknown;
     try {
@@ -96,5 +101,35 @@ describe('parseCommandLine', () => {
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
+  });
+});
+
+describe('options the CLI hands on', () => {
+  it("--snaplen and --ring-size default to the probe's own defaults", () => {
+    const o = parseCommandLine(['attach'], {}).options;
+    expect(o.snaplen).toBe(SNAP_LEN_DEFAULT);
+    expect(o.ringSize).toBe(RING_SIZE_DEFAULT);
+  });
+
+  it("a --ring-size outside the probe's limits is a usage error in CLI terms, from the probe's one check", async () => {
+    const mod = await import('@nullspan/probe');
+    for (const ring of ['3M', '2K', '2G']) {
+      const { options } = parseCommandLine(['attach', '--ring-size', ring], {});
+      let error: unknown;
+      try {
+        openProbe(mod, probeOptions(options, [])).close();
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toBe(`--ring-size must be a power of two from 4096 to 1073741824 bytes, not ${options.ringSize}.`);
+    }
+  });
+
+  it("--ui-max-spans / --ui-max-syscalls default to the web UI store's bounds", () => {
+    const o = parseCommandLine(['ui'], {}).options;
+    expect([o.uiMaxSpans, o.uiMaxSyscalls]).toEqual([DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS]);
+    const given = parseCommandLine(['replay', '--ui', '--ui-max-spans', '100', '--ui-max-syscalls', '2000', 'f'], {}).options;
+    expect([given.uiMaxSpans, given.uiMaxSyscalls]).toEqual([100, 2000]);
   });
 });

@@ -14,9 +14,9 @@ export interface ProbeOptions {
   followChildren?: boolean;
   /** cgroup v2 path (absolute under the cgroup2 mount, or relative to it); trace every process in it and below */
   cgroup?: string;
-  /** marker payload / string capture limit, default 4096 */
+  /** marker payload / string capture limit, default SNAP_LEN_DEFAULT (4096), at most SNAP_LEN_MAX */
   snapLen?: number;
-  /** bytes, power of two, default 16 MiB */
+  /** bytes, power of two from RING_SIZE_MIN to RING_SIZE_MAX, default RING_SIZE_DEFAULT (16 MiB) */
   ringSize?: number;
   /** default 'all' */
   syscalls?: string[] | 'all';
@@ -43,6 +43,13 @@ export interface NativeOptions {
   cgroupLevel: number;
   cgroupDir: string;
 }
+
+/** The defaults and limits of snapLen and ringSize: the CLI's options table shows and checks the same values. */
+export const SNAP_LEN_DEFAULT = 4096;
+export const SNAP_LEN_MAX: number = CONSTANTS.NS_SNAP_MAX;
+export const RING_SIZE_DEFAULT = 16 << 20;
+export const RING_SIZE_MIN = 4096;
+export const RING_SIZE_MAX = 1 << 30;
 
 const MIN_KERNEL: [number, number] = [6, 2]; // bpf_rdonly_cast (6.2), task-local storage in tracing programs (5.11)
 
@@ -99,12 +106,12 @@ function resolveCgroup(path: string): { id: number; level: number; dir: string }
 }
 
 export function resolveOptions(o: ProbeOptions): NativeOptions {
-  const snapLen = o.snapLen ?? 4096;
-  if (!Number.isInteger(snapLen) || snapLen < 1 || snapLen > CONSTANTS.NS_SNAP_MAX)
-    throw new ProbeError(`The snapLen option must be an integer from 1 to ${CONSTANTS.NS_SNAP_MAX}, not ${snapLen}.`);
-  const ringSize = o.ringSize ?? 16 << 20;
-  if (!Number.isInteger(ringSize) || ringSize < 4096 || ringSize > 1 << 30 || (ringSize & (ringSize - 1)) !== 0)
-    throw new ProbeError(`The ringSize option must be a power of two from 4096 to 1073741824 bytes, not ${ringSize}.`);
+  const snapLen = o.snapLen ?? SNAP_LEN_DEFAULT;
+  if (!Number.isInteger(snapLen) || snapLen < 1 || snapLen > SNAP_LEN_MAX)
+    throw new ProbeError(`The snapLen option must be an integer from 1 to ${SNAP_LEN_MAX}, not ${snapLen}.`);
+  const ringSize = o.ringSize ?? RING_SIZE_DEFAULT;
+  if (!Number.isInteger(ringSize) || ringSize < RING_SIZE_MIN || ringSize > RING_SIZE_MAX || (ringSize & (ringSize - 1)) !== 0)
+    throw new ProbeError(`The ringSize option must be a power of two from ${RING_SIZE_MIN} to ${RING_SIZE_MAX} bytes, not ${ringSize}.`);
   const markers = o.markers ?? 'traced';
   if (markers !== 'traced' && markers !== 'all') throw new ProbeError(`The markers option must be 'traced' or 'all', not ${String(markers)}.`);
   let syscalls: number[];

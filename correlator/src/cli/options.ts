@@ -2,6 +2,7 @@
 // and the parser are all generated from it, so they cannot drift apart.
 
 import { parseArgs } from 'node:util';
+import { DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS } from '../ui/store.js';
 import { UsageError } from './errors.js';
 
 export const COMMANDS = ['run', 'attach', 'replay', 'ui'] as const;
@@ -79,6 +80,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'Access token the web UI requires (as `?token=` or `Authorization: Bearer`).' },
   { name: 'jaeger-url', type: 'string', value: 'URL', default: 'http://localhost:16686', env: 'NULLSPAN_JAEGER_URL',
     commands: UI, help: 'Jaeger UI the web UI links traces to.' },
+  { name: 'ui-max-spans', type: 'integer', value: 'N', default: String(DEFAULT_MAX_SPANS), commands: UI,
+    help: 'Spans the web UI keeps in memory; beyond it the oldest are dropped (and counted).' },
+  { name: 'ui-max-syscalls', type: 'integer', value: 'N', default: String(DEFAULT_MAX_SYSCALLS), commands: UI,
+    help: 'System-call records the web UI keeps in memory across its spans; beyond it the oldest spans are dropped ' +
+      '(and counted).' },
   { name: 'markdown', type: 'boolean', commands: 'all', help: 'With --help: print the options table as Markdown.' },
   { name: 'help', alias: 'h', type: 'boolean', commands: 'all', help: 'Show this help.' },
   { name: 'version', alias: 'V', type: 'boolean', commands: 'all', help: 'Show the version.' },
@@ -115,6 +121,8 @@ export interface CliOptions {
   host: string;
   token?: string;
   jaegerUrl: string;
+  uiMaxSpans: number;
+  uiMaxSyscalls: number;
   markdown: boolean;
   help: boolean;
   version: boolean;
@@ -237,9 +245,10 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv = proces
   out.syscalls = syscalls === 'all' ? 'all' : syscalls.split(',').map((n) => n.trim()).filter(Boolean);
   const options = out as unknown as CliOptions;
   if (options.port > 65535) throw new UsageError(`--port expects a port number from 0 to 65535, got ${options.port}.`);
-  const ring = options.ringSize;
-  if (ring < 4096 || (ring & (ring - 1)) !== 0) {
-    throw new UsageError(`--ring-size expects a power of two of at least 4K, got ${ring} bytes.`);
+  // --snaplen and --ring-size are checked by the probe itself (its limits, one source), in CLI terms (live.ts).
+  for (const name of ['ui-max-spans', 'ui-max-syscalls'] as const) {
+    const n = options[camel(name) as 'uiMaxSpans' | 'uiMaxSyscalls'];
+    if (n < 1) throw new UsageError(`--${name} expects a positive integer, got ${n}.`);
   }
 
   const positionals = parsed.positionals;

@@ -6,6 +6,10 @@
 import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
 import { bucketOf, columnOf, BUCKET_COUNT, COLUMN_US } from './buckets.js';
 
+/** Defaults of the store's bounds (also the defaults of `--ui-max-spans` / `--ui-max-syscalls`). */
+export const DEFAULT_MAX_SPANS = 50_000;
+export const DEFAULT_MAX_SYSCALLS = 1_000_000;
+
 export interface SpanStoreOptions {
   /** spans kept in memory (default 50,000) */
   maxSpans?: number;
@@ -152,8 +156,8 @@ export class SpanStore {
   private readonly listeners = new Set<SpanListener>();
 
   constructor(options: SpanStoreOptions = {}) {
-    this.maxSpans = positiveInteger(options.maxSpans ?? 50_000, 'maxSpans');
-    this.maxSyscalls = positiveInteger(options.maxSyscalls ?? 1_000_000, 'maxSyscalls');
+    this.maxSpans = positiveInteger(options.maxSpans ?? DEFAULT_MAX_SPANS, 'maxSpans');
+    this.maxSyscalls = positiveInteger(options.maxSyscalls ?? DEFAULT_MAX_SYSCALLS, 'maxSyscalls');
     this.clock = options.clock ?? { wallOffsetNs: 0n };
   }
 
