@@ -25,6 +25,8 @@ let published = 0;
 let slot: Buffer | undefined;
 let fd = -1;
 let started = false;
+/** callbacks entered and not yet left, as the hook counts them */
+let depth = 0;
 
 /** Publishes `id` as this thread's active span (no-op while off or unchanged). */
 export function publishActive(id: number): void {
@@ -90,15 +92,16 @@ export function startActiveContext(activeId: () => number): void {
   }
   // Around every async callback: publish its context's span before, restore what was there after (callbacks can
   // nest), so system calls the event loop makes between callbacks see 0, not the last request's span.
-  const saved: number[] = [];
+  const saved = new Float64Array(MAX_DEPTH);
   createHook({
     before() {
-      if (saved.length > MAX_DEPTH) saved.length = 0;
-      saved.push(published);
+      if (depth === MAX_DEPTH) depth = 0;
+      saved[depth++] = published;
       publishActive(activeId());
     },
     after() {
-      publishActive(saved.length > 0 ? saved.pop()! : 0);
+      publishActive(depth > 0 ? saved[--depth] : 0);
     },
   }).enable();
+  // (A handled uncaught exception still gets its after hooks: Node emits them while unwinding its async stack.)
 }
