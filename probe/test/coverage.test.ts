@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeBatch, Probe, type MarkerEvent, type ProbeEvent, type SockAddr, type SyscallEvent } from '../src/index.js';
+import { decodeBatch, Probe, type MarkerEvent, type ProbeEvent, type ProbeOptions, type SockAddr, type SyscallEvent } from '../src/index.js';
 import { collectingProbe, compileFixture } from './helpers.js';
 
 const AT_FDCWD = -100;
@@ -194,14 +194,14 @@ describe('a process doing the calls capture.test.ts does not', () => {
   });
 });
 
-describe('markers through an fd opened before the probe started', () => {
+describe('markers of a writer that waits for the test (null-writer)', () => {
   let writer: string;
   beforeAll(() => {
     writer = compileFixture('null-writer');
   });
 
   for (const how of ['pids option', 'addPid'] as const) {
-    it(`are captured once the process is traced (${how})`, async () => {
+    it(`through an fd opened before the probe started are captured once the process is traced (${how})`, async () => {
       const child = spawn(writer, ['>:t:early.fd::', '<:t:early.fd::'], { stdio: ['pipe', 'pipe', 'ignore'] });
       const done = finished(child);
       await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
@@ -225,21 +225,51 @@ describe('markers through an fd opened before the probe started', () => {
     });
   }
 
-  it('cut at snapLen: a 200-byte marker arrives as its first 64 bytes with len 200, the next one whole', async () => {
-    const long = `>:t:long.${'x'.repeat(200 - 11)}::`;
-    expect(long).toHaveLength(200);
-    const c = collectingProbe({ snapLen: 64 });
-    const child = c.probe.spawn(writer, [long, '<:t:after.cut::'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  /** Runs null-writer traced from its exec on, writing `args` (see the fixture for the '|' writev syntax). */
+  async function traceWriter(args: string[], opts: ProbeOptions = {}) {
+    const c = collectingProbe(opts);
+    const child = c.probe.spawn(writer, args, { stdio: ['pipe', 'ignore', 'ignore'] });
     const done = finished(child);
     child.stdin!.end('\n');
     expect((await done).code).toBe(0);
-    const markers = markersOf(await c.finish(), child.pid!);
+    const events = await c.finish();
+    return { markers: markersOf(events, child.pid!), calls: callsOf(events, child.pid!) };
+  }
+
+  it('cut at snapLen: a 200-byte marker arrives as its first 64 bytes with len 200, the next one whole', async () => {
+    const long = `>:t:long.${'x'.repeat(200 - 11)}::`;
+    expect(long).toHaveLength(200);
+    const { markers } = await traceWriter([long, '<:t:after.cut::'], { snapLen: 64 });
     expect(markers).toHaveLength(2);
     expect(markers[0].data.length).toBe(64);
     expect(markers[0].len).toBe(200);
     expect(text(markers[0])).toBe(long.slice(0, 64));
     expect(text(markers[1])).toBe('<:t:after.cut::');
     expect(markers[1].len).toBe(15);
+  });
+
+  it('cut at snapLen inside the iovecs of one writev: the first 64 concatenated bytes, len the total', async () => {
+    const pieces = [`>:t:iov.${'y'.repeat(42)}`, 'z'.repeat(50), `${'w'.repeat(48)}::`];
+    const whole = pieces.join('');
+    const { markers, calls } = await traceWriter([pieces.join('|')], { snapLen: 64 });
+    expect(markers.map((m) => [text(m), m.len])).toEqual([[whole.slice(0, 64), whole.length]]);
+    expect(calls.find((e) => e.name === 'writev' && e.ts === markers[0].ts)?.ret).toBe(whole.length);
+  });
+
+  it('written by a writev whose first iovec is empty: the concatenated payload is what starts with ">"', async () => {
+    const { markers } = await traceWriter(['|>:t:empty.first::', '<:t:empty.first::']);
+    expect(markers.map((m) => [text(m), m.len])).toEqual([['>:t:empty.first::', 17], ['<:t:empty.first::', 17]]);
+  });
+
+  it('written by a writev of 40 iovecs: len is the total written, data all of it (well under the snap length)', async () => {
+    const pieces = ['>:t:many.', ...Array.from({ length: 38 }, (_, i) => `k${i}=`), ':'];
+    const whole = pieces.join('');
+    const { markers, calls } = await traceWriter([pieces.join('|'), 'not a marker']);
+    expect(calls.find((e) => e.name === 'writev')?.ret).toBe(whole.length);
+    expect(markers[0].len, 'len: the bytes the application wrote').toBe(whole.length);
+    expect(text(markers[0])).toBe(whole);
+    // the marker was complete (it ends with ':'), so the next write to /dev/null is no continuation of it
+    expect(markers.map(text)).toEqual([whole]);
   });
 });
 
