@@ -63,7 +63,8 @@ async function main() {
     tick_off_ns: f(m('off', 'tick')), tick_on_ns: f(m('on', 'tick')), tick_cost_ns: f(d('tick')),
     span_off_ns: f(m('off', 'span')), span_on_ns: f(m('on', 'span')), span_cost_ns: f(d('span')),
   };
-  const result = `per async hop (await) ${figures.hop_off_ns} → ${figures.hop_on_ns} ns (+${figures.hop_cost_ns}); per setImmediate hop ${figures.tick_off_ns} → ${figures.tick_on_ns} ns (+${figures.tick_cost_ns}); per span.trace ${figures.span_off_ns} → ${figures.span_on_ns} ns (+${figures.span_cost_ns}), context publishing off → on`;
+  const signed = (x) => (x >= 0 ? `+${x}` : `${x}`);
+  const result = `per async hop (await) ${figures.hop_off_ns} → ${figures.hop_on_ns} ns (${signed(figures.hop_cost_ns)}); per setImmediate hop ${figures.tick_off_ns} → ${figures.tick_on_ns} ns (${signed(figures.tick_cost_ns)}); per span.trace ${figures.span_off_ns} → ${figures.span_on_ns} ns (${signed(figures.span_cost_ns)}), context publishing off → on`;
   console.log(result);
   console.log('BENCH_JSON ' + JSON.stringify([{
     issue: 7,
