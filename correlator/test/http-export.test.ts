@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OtlpHttpExporter } from '../src/export/http.js';
+import { DEFAULT_OTLP_ENDPOINT, tracesUrl } from '../src/export/traces-url.js';
+import { probeEndpoint } from '../src/cli/endpoint.js';
 import type { ProcessInfo, SpanRecord } from '../src/model.js';
 import { CLOCK } from './synthetic.js';
 
@@ -132,7 +134,7 @@ describe('OTLP/HTTP exporter against a real loopback receiver', () => {
     process.env.OTEL_EXPORTER_OTLP_HEADERS = 'x-team=core';
     try {
       const exp = new OtlpHttpExporter(CLOCK, FAST);
-      expect(exp.url).toBeUndefined(); // left to the OTel exporter's own environment handling
+      expect(exp.url).toBe(`http://127.0.0.1:${port}/v1/traces`);
       exp.export(span(3), PROC);
       await exp.flush();
       expect(rx.spanNames).toContain('op3');
@@ -155,5 +157,31 @@ describe('OTLP/HTTP exporter against a real loopback receiver', () => {
     expect(exp.stats()).toMatchObject({ exported: 0, dropped: 6, pending: 0 });
     exp.export(span(2), PROC);
     expect(exp.stats().dropped).toBe(12);
+  });
+});
+
+describe('tracesUrl: the one resolution of where traces go', () => {
+  it('follows the OTel specification order', () => {
+    const both = { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://t:1/custom/path', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://g:2/' };
+    expect(tracesUrl('http://x:3/', both)).toBe('http://x:3/v1/traces'); // an explicit endpoint wins
+    expect(tracesUrl(undefined, both)).toBe('http://t:1/custom/path'); // the signal variable is taken as it is
+    expect(tracesUrl(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://g:2/' })).toBe('http://g:2/v1/traces');
+    expect(tracesUrl(undefined, {})).toBe(`${DEFAULT_OTLP_ENDPOINT}/v1/traces`);
+  });
+
+  it("the CLI's reachability check connects to the exporter's own URL (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT included)", async () => {
+    const rx = receiver();
+    const port = await rx.listen();
+    process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = `http://127.0.0.1:${port}/v1/traces`;
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = 'http://127.0.0.1:1';
+    try {
+      const exp = new OtlpHttpExporter(CLOCK, FAST);
+      expect(exp.url).toBe(`http://127.0.0.1:${port}/v1/traces`);
+      expect(await probeEndpoint(exp.url)).toEqual({ url: exp.url, reachable: true });
+      await exp.shutdown();
+    } finally {
+      delete process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+      delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    }
   });
 });

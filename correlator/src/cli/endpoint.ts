@@ -12,17 +12,8 @@ export interface EndpointCheck {
 
 const CONNECT_TIMEOUT_MS = 1000;
 
-/** The traces URL the exporter posts to: its own resolution, else the OTEL_* variables, else `endpoint`. */
-export function tracesUrlOf(exporterUrl: string | undefined, endpoint: string): string {
-  if (exporterUrl) return exporterUrl;
-  const tracesEnv = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  if (tracesEnv) return tracesEnv;
-  return `${(process.env.OTEL_EXPORTER_OTLP_ENDPOINT || endpoint).replace(/\/+$/, '')}/v1/traces`;
-}
-
-/** Opens (and closes) a TCP connection to the endpoint's host and port. */
-export async function probeEndpoint(exporterUrl: string | undefined, endpoint: string): Promise<EndpointCheck> {
-  const url = tracesUrlOf(exporterUrl, endpoint);
+/** Opens (and closes) a TCP connection to the host and port of `url` (the exporter's traces URL). */
+export async function probeEndpoint(url: string): Promise<EndpointCheck> {
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -2,6 +2,7 @@
 // and the parser are all generated from it, so they cannot drift apart.
 
 import { parseArgs } from 'node:util';
+import { DEFAULT_OTLP_ENDPOINT } from '../export/traces-url.js';
 import { DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS } from '../ui/store.js';
 import { UsageError } from './errors.js';
 
@@ -43,7 +44,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'otlp-file', alias: 'o', type: 'string', value: 'FILE', commands: OUTPUT,
     help: 'Write the traces to FILE as OTLP JSON Lines (one ExportTraceServiceRequest per line, the ' +
       'OpenTelemetry Collector file format). Complete when nullspan exits.' },
-  { name: 'endpoint', type: 'string', value: 'URL', default: 'http://localhost:4318', env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+  { name: 'endpoint', type: 'string', value: 'URL', default: DEFAULT_OTLP_ENDPOINT, env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     commands: OUTPUT,
     help: 'OTLP/HTTP endpoint the traces are sent to (`/v1/traces` is appended). Best effort: when nothing listens ' +
       'nullspan says so once and goes on. The other OTEL_EXPORTER_OTLP_* variables are honoured.' },

@@ -69,7 +69,7 @@ export class TraceSession {
     if (outputs.export && !opts.noOtlp) {
       this.http = new OtlpHttpExporter(setup.clock, {
         hostName: setup.hostName,
-        // without --endpoint the exporter resolves the OTEL_EXPORTER_OTLP_* variables itself
+        // without --endpoint, tracesUrl takes OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT first, as the OTel spec says
         ...(opts.given.has('endpoint') ? { endpoint: opts.endpoint } : {}),
       });
       this.sinks.push(this.http);
@@ -96,7 +96,7 @@ export class TraceSession {
   /** Starts what runs beside the event stream: the endpoint check and the web UI. */
   async start(): Promise<void> {
     if (this.http) {
-      this.endpoint = await probeEndpoint(this.http.url, this.opts.endpoint);
+      this.endpoint = await probeEndpoint(this.http.url);
       if (!this.endpoint.reachable) this.term.notice(describeEndpoint(this.endpoint, this.opts.otlpFile));
     }
     if (this.store) {
@@ -153,7 +153,7 @@ export class TraceSession {
 
   private async finishHttp(http: OtlpHttpExporter): Promise<void> {
     // Flushing to an endpoint nobody listens on would wait out the retries for nothing.
-    const now = await probeEndpoint(http.url, this.opts.endpoint);
+    const now = await probeEndpoint(http.url);
     if (!now.reachable) {
       const pending = http.stats().pending;
       if (this.endpoint?.reachable) this.term.notice(describeEndpoint(now, this.opts.otlpFile));

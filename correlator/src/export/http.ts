@@ -1,5 +1,6 @@
-// OTLP/HTTP export through @opentelemetry/exporter-trace-otlp-http (JSON), which also resolves the standard
-// OTEL_EXPORTER_OTLP_* variables (endpoint, headers, timeout, compression) when no endpoint option is given.
+// OTLP/HTTP export through @opentelemetry/exporter-trace-otlp-http (JSON), which also applies the standard
+// OTEL_EXPORTER_OTLP_* variables (headers, compression); the URL is resolved by tracesUrl (traces-url.ts), so the
+// CLI checks the very address the exporter posts to.
 // Around it: a bounded queue measured in OTel spans, batching, a bound on requests in flight (the exporter has a
 // concurrent-export limit), retries with exponential backoff that keep the batch until the endpoint takes it,
 // and counted drops when the queue is full. Memory stays bounded; nothing throws.
@@ -9,6 +10,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
 import { OtlpMapper, type OtlpMappingOptions } from '../otlp.js';
 import type { ExportStats, SpanSink } from './sink.js';
+import { tracesUrl } from './traces-url.js';
 
 /** The part of an OTLP span exporter this module uses (tests may pass their own). */
 export interface SpanExporterLike {
@@ -46,21 +48,17 @@ interface Entry {
   weight: number;
 }
 
-/** Resolves the traces URL: explicit option, else undefined so the OTel exporter applies the OTEL_* variables. */
-export function tracesUrl(endpoint: string | undefined): string | undefined {
-  if (endpoint !== undefined) return endpoint.replace(/\/+$/, '') + '/v1/traces';
-  if (process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT) return undefined;
-  return 'http://localhost:4318/v1/traces';
-}
-
 function permanentFailure(err: unknown): boolean {
   // 4xx other than 429: the receiver will never accept this batch; retrying would block the queue forever.
   const code = (err as { code?: unknown } | undefined)?.code;
   return typeof code === 'number' && code >= 400 && code < 500 && code !== 429 && code !== 408;
 }
 
+export { tracesUrl };
+
 export class OtlpHttpExporter implements SpanSink {
-  readonly url: string | undefined;
+  /** where the traces go (tracesUrl: the option, else the OTEL_* variables, else the default) */
+  readonly url: string;
   private readonly mapper: OtlpMapper;
   private readonly exporter: SpanExporterLike;
   private readonly maxQueue: number;
@@ -99,7 +97,7 @@ export class OtlpHttpExporter implements SpanSink {
     this.url = tracesUrl(opts.endpoint);
     const envTimeout = Number(process.env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT || process.env.OTEL_EXPORTER_OTLP_TIMEOUT);
     this.exporter = opts.exporter ?? new OTLPTraceExporter({
-      ...(this.url !== undefined ? { url: this.url } : {}),
+      url: this.url,
       ...(opts.headers ? { headers: opts.headers } : {}),
       timeoutMillis: opts.timeoutMs ?? (envTimeout > 0 ? envTimeout : 10_000),
       concurrencyLimit: this.maxInFlight + 1,

@@ -1,0 +1,18 @@
+// Where OTLP/HTTP traces go: the one resolution shared by the exporter, the CLI's endpoint check and its options
+// table (a tiny module of its own, so `nullspan --help` does not load the OTel exporter).
+
+/** The OTLP/HTTP endpoint the OpenTelemetry specification defaults to. */
+export const DEFAULT_OTLP_ENDPOINT = 'http://localhost:4318';
+
+/**
+ * The traces URL in the specification's order: an explicit endpoint + `/v1/traces`, else
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is, else OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`, else the default.
+ */
+export function tracesUrl(endpoint?: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (endpoint === undefined) {
+    const signal = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+    if (signal) return signal;
+  }
+  const base = endpoint ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || DEFAULT_OTLP_ENDPOINT);
+  return `${base.replace(/\/+$/, '')}/v1/traces`;
+}
