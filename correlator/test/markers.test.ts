@@ -1,27 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { readConformanceVectors } from '../../sdk/test/vectors.js';
 import { assembleMarker, MAX_MARKER_BYTES, tagKeyOf, type PendingBudget } from '../src/markers.js';
 import type { ThreadState } from '../src/state/proctable.js';
 import { Stream, collect, oneProcess } from './synthetic.js';
-
-interface Conformance {
-  in: string;
-  dir?: '>' | '<';
-  id?: number | 't' | 'p' | 'pp';
-  tags?: string[];
-  args?: [string, string][];
-  ext?: Record<string, string>;
-  error?: true;
-  incomplete?: true;
-}
-
-function conformance(): Conformance[] {
-  const md = readFileSync(fileURLToPath(new URL('../../sdk/MARKERS.md', import.meta.url)), 'utf8');
-  const block = /```jsonl\n([\s\S]*?)```/.exec(md);
-  if (!block) throw new Error('MARKERS.md has no ```jsonl block');
-  return block[1].split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Conformance);
-}
 
 function thread(tid = 77, pid = 70, ppid = 7): ThreadState {
   const proc = { info: { pid, ppid, exe: 'x', exePath: '', cmdline: [], serviceName: 'x' } } as unknown as ThreadState['proc'];
@@ -36,22 +17,22 @@ function feed(t: ThreadState, text: string | Uint8Array, len?: number) {
 }
 
 describe('marker parsing: the MARKERS.md conformance block', () => {
-  const cases = conformance();
+  const cases = readConformanceVectors();
   it('has examples of every outcome', () => {
-    expect(cases.some((c) => c.error)).toBe(true);
-    expect(cases.some((c) => c.incomplete)).toBe(true);
-    expect(cases.filter((c) => c.dir).length).toBeGreaterThan(10);
+    expect(cases.some((c) => 'error' in c)).toBe(true);
+    expect(cases.some((c) => 'incomplete' in c)).toBe(true);
+    expect(cases.filter((c) => 'dir' in c).length).toBeGreaterThan(10);
   });
 
   for (const c of cases) {
     it(JSON.stringify(c.in), () => {
       const t = thread();
       const r = feed(t, c.in);
-      if (c.error) {
+      if ('error' in c) {
         expect(r.kind).toBe('malformed');
         return;
       }
-      if (c.incomplete) {
+      if ('incomplete' in c) {
         expect(r.kind).toBe('pending');
         expect(t.pending).not.toBeNull();
         return;
