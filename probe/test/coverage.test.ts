@@ -4,7 +4,7 @@
 // recvfrom/sendmsg/recvmsg (IPv4, IPv6, unix, abstract); new fds; and a slow consumer never blocking the traced
 // application. The programs print their own view (fds, ports), which the decoded events must match.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -297,6 +297,33 @@ describe('markers of a writer that waits for the test (null-writer)', () => {
     expect(text(markers[0])).toBe(whole);
     // the marker was complete (it ends with ':'), so the next write to /dev/null is no continuation of it
     expect(markers.map(text)).toEqual([whole]);
+  });
+});
+
+describe('a syscall with a socket address still blocked at close', () => {
+  it('is reported unfinished with its address: connect to a full unix backlog, sendto a full unix datagram queue', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nullspan-blocked-'));
+    const c = collectingProbe();
+    const parent = c.probe.spawn(compileFixture('blocked-socket'), [dir], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let childPid = 0;
+    try {
+      const line = await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString())));
+      childPid = Number(/^child (\d+)/.exec(line)![1]);
+      // wait until the child is blocked in connect (42) and the parent in sendto (44), as /proc/<pid>/syscall shows
+      const inSyscall = (pid: number, nr: number) => readFileSync(`/proc/${pid}/syscall`, 'utf8').startsWith(`${nr} `);
+      while (!inSyscall(childPid, 42) || !inSyscall(parent.pid!, 44)) await new Promise((r) => setTimeout(r, 10));
+      const events = await c.finish();
+      const last = (pid: number) => callsOf(events, pid).at(-1);
+      expect(last(childPid)).toMatchObject({ name: 'connect', unfinished: true, dur: 0 });
+      expect(last(parent.pid!)).toMatchObject({ name: 'sendto', unfinished: true, dur: 0 });
+      expect(last(childPid)!.addr).toEqual({ family: 'unix', address: join(dir, 'listen.sock'), port: 0 });
+      expect(last(parent.pid!)!.addr).toEqual({ family: 'unix', address: join(dir, 'recv.sock'), port: 0 });
+    } finally {
+      if (childPid) process.kill(childPid, 'SIGKILL');
+      parent.kill('SIGKILL');
+      await finished(parent);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
