@@ -176,6 +176,17 @@ describe('a process doing the calls capture.test.ts does not', () => {
       expect(accept4.args[3]).toBe(O_CLOEXEC);
     });
 
+    it('accept into a buffer too small for the IPv6 peer: no byte from beyond the buffer reaches the trace', () => {
+      const [listener] = num('tcp6');
+      const [client, server, reportedLen] = num('short6');
+      expect(reportedLen).toBe(28); // the kernel says 28 though it wrote 16: the length alone cannot be trusted
+      expect(on('connect', client).ret).toBe(0);
+      const accept = on('accept', listener);
+      expect(accept.ret).toBe(server);
+      // the application's 16 bytes hold family, port, flowinfo and the first half of ::1; the canary after is 0xab
+      expect(accept.addr?.address ?? '').not.toMatch(/ab/);
+    });
+
     it('unix: bind and connect by path, accept of an unnamed peer, bind of an abstract name', () => {
       const [listener, client, server] = num('unix');
       const path = join(dir, 'cov.sock');
@@ -205,7 +216,7 @@ describe('a process doing the calls capture.test.ts does not', () => {
       const [ev2, ev, ep1, ep, nul, d, d2, d3, sv0, sv1] = num('fds');
       const [devnull] = num('devnull');
       expect(named('socket').map((e) => e.ret)).toEqual([
-        num('tcp4')[0], num('tcp4')[1], num('tcp6')[0], num('tcp6')[1], num('unix')[0], num('unix')[1], num('abstract')[0],
+        num('tcp4')[0], num('tcp4')[1], num('tcp6')[0], num('tcp6')[1], num('short6')[0], num('unix')[0], num('unix')[1], num('abstract')[0],
         num('udp4')[0], num('udp4')[1], num('udp6')[0], num('udp6')[1],
       ]);
       expect(named('eventfd2').map((e) => e.ret)).toEqual([ev2]);
