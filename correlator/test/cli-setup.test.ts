@@ -2,6 +2,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { missingAddonError } from '../src/cli/setup-check.js';
+import { openProbe } from '../src/cli/live.js';
+import { CliError } from '../src/cli/errors.js';
+// the probe's addon loader, pointed at an addon that does not exist
+import { loadNative } from '../../probe/src/native.js';
 
 describe('missing native addon', () => {
   it('names clang when the toolchain to build the probe is missing', () => {
@@ -12,5 +16,20 @@ describe('missing native addon', () => {
   it('says how to build it when the toolchain is there', () => {
     const err = missingAddonError();
     expect(err.message).toBe("the probe's native addon is not built: run `bash setup.sh` (or `pnpm build`).");
+  });
+});
+
+describe('one message for a missing addon', () => {
+  it('an addon the probe cannot load reads exactly like a probe module that was never built', async () => {
+    const real = await import('@nullspan/probe');
+    const mod = { ...real, Probe: { open: () => loadNative('../build/Release/absent.node') } } as unknown as typeof real;
+    let error: unknown;
+    try {
+      openProbe(mod, {});
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as Error).message).toBe(missingAddonError().message);
   });
 });

@@ -18,17 +18,27 @@ export type NativeProbeClass = new (
   onEnd: () => void,
 ) => NativeProbe;
 
+/** Where node-gyp puts the addon, relative to this module (src/ and dist/ alike). */
+const ADDON_PATH = '../build/Release/nullspan_probe.node';
+
 let cached: NativeProbeClass | undefined;
 
-export function loadNative(): NativeProbeClass {
-  if (cached) return cached;
+/**
+ * Loads the addon (`addonPath` relative to this module; tests point it elsewhere). A missing or unloadable addon
+ * is a ProbeError with code 'ADDON_NOT_BUILT', so a caller such as the CLI can word it for its users.
+ */
+export function loadNative(addonPath: string = ADDON_PATH): NativeProbeClass {
+  if (cached && addonPath === ADDON_PATH) return cached;
   const require = createRequire(import.meta.url);
+  let loaded: NativeProbeClass;
   try {
-    cached = (require('../build/Release/nullspan_probe.node') as { NativeProbe: NativeProbeClass }).NativeProbe;
+    loaded = (require(addonPath) as { NativeProbe: NativeProbeClass }).NativeProbe;
   } catch (e) {
     throw new ProbeError(
-      `The probe's native addon could not be loaded (${(e as Error).message.split('\n')[0]}); build it with \`pnpm --filter @nullspan/probe build\`.`,
+      `The probe's native addon is not built (${(e as Error).message.split('\n')[0]}): run \`bash setup.sh\` (or \`pnpm build\`).`,
+      'ADDON_NOT_BUILT',
     );
   }
-  return cached;
+  if (addonPath === ADDON_PATH) cached = loaded;
+  return loaded;
 }

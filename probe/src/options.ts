@@ -53,16 +53,31 @@ export const RING_SIZE_MAX = 1 << 30;
 
 const MIN_KERNEL: [number, number] = [6, 2]; // bpf_rdonly_cast (6.2), task-local storage in tracing programs (5.11)
 
-export function checkEnvironment(): void {
-  if (process.platform !== 'linux') throw new ProbeError('The nullspan probe only runs on Linux.');
-  const [major, minor] = release().split(/[.-]/).map(Number);
+/** What checkEnvironment looks at; each defaults to this machine's (tests pass others). */
+export interface EnvironmentFacts {
+  platform?: NodeJS.Platform;
+  /** `uname -r` */
+  kernelRelease?: string;
+  /** the kernel's BTF, needed for tp_btf programs and CO-RE */
+  btfPath?: string;
+  /** whether this process may load BPF programs */
+  privileged?: boolean;
+}
+
+export function checkEnvironment(facts: EnvironmentFacts = {}): void {
+  const platform = facts.platform ?? process.platform;
+  if (platform !== 'linux') throw new ProbeError('The nullspan probe only runs on Linux.');
+  const kernel = facts.kernelRelease ?? release();
+  const [major, minor] = kernel.split(/[.-]/).map(Number);
   if (major < MIN_KERNEL[0] || (major === MIN_KERNEL[0] && minor < MIN_KERNEL[1]))
     throw new ProbeError(
-      `Linux ${MIN_KERNEL.join('.')} or newer is needed (this kernel is ${release()}): the probe relies on BPF ring buffers, task-local storage, BTF tracepoints and bpf_rdonly_cast.`,
+      `Linux ${MIN_KERNEL.join('.')} or newer is needed (this kernel is ${kernel}): the probe relies on BPF ring buffers, task-local storage, BTF tracepoints and bpf_rdonly_cast.`,
     );
-  if (!existsSync('/sys/kernel/btf/vmlinux'))
-    throw new ProbeError('This kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing); nullspan needs a kernel built with CONFIG_DEBUG_INFO_BTF=y.');
-  if (process.geteuid?.() !== 0 && !hasBpfCapabilities())
+  const btfPath = facts.btfPath ?? '/sys/kernel/btf/vmlinux';
+  if (!existsSync(btfPath))
+    throw new ProbeError(`This kernel exposes no BTF (${btfPath} is missing); nullspan needs a kernel built with CONFIG_DEBUG_INFO_BTF=y.`);
+  const privileged = facts.privileged ?? (process.geteuid?.() === 0 || hasBpfCapabilities());
+  if (!privileged)
     throw new ProbeError('The probe needs root (or the CAP_BPF and CAP_PERFMON capabilities); run it with sudo.');
 }
 

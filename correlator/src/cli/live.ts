@@ -28,7 +28,8 @@ export function openProbe(mod: ProbeModule, opts: ProbeOptions): Probe {
   try {
     return mod.Probe.open(opts);
   } catch (err) {
-    if (err instanceof mod.ProbeError && /native addon could not be loaded/.test(err.message)) throw missingAddonError();
+    // by code, not class: the error may come from another copy of the probe module than `mod`
+    if ((err as { code?: unknown } | null)?.code === 'ADDON_NOT_BUILT') throw missingAddonError();
     if (err instanceof mod.ProbeError && PROBE_OPTION_FLAGS.some(([re]) => re.test(err.message))) {
       throw new UsageError(inCliTerms(err.message));
     }

@@ -16,7 +16,8 @@ function commandExists(name: string, path = process.env.PATH ?? ''): boolean {
   }
 }
 
-/** The sentence for "the native addon is not there" (`path`: where to look for clang). */
+/** The one sentence for "the native addon is not there", whether the probe's module could not be imported or the
+ * probe reported ADDON_NOT_BUILT (`path`: where to look for clang). */
 export function missingAddonError(path?: string): CliError {
   if (!commandExists('clang', path)) {
     return new CliError('the probe is not built and clang is missing: run `bash setup.sh` (it installs clang and libbpf and builds everything).');
