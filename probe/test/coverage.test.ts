@@ -237,9 +237,10 @@ describe('markers of a writer that waits for the test (null-writer)', () => {
     writer = compileFixture('null-writer');
   });
 
-  for (const how of ['pids option', 'addPid'] as const) {
-    it(`through an fd opened before the probe started are captured once the process is traced (${how})`, async () => {
-      const child = spawn(writer, ['>:t:early.fd::', '<:t:early.fd::'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  for (const how of ['pids option', 'addPid', "markers: 'all'"] as const) {
+    it(`through an fd opened before the probe started, first by writev, are captured once the process is traced (${how})`, async () => {
+      // the first marker is a writev of ">:" and "t:early.fd::"
+      const child = spawn(writer, ['>:|t:early.fd::', '<:t:early.fd::'], { stdio: ['pipe', 'pipe', 'ignore'] });
       const done = finished(child);
       await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
       // the fd the process opened on /dev/null before any probe existed
@@ -247,7 +248,8 @@ describe('markers of a writer that waits for the test (null-writer)', () => {
       const early = fds.filter((fd) => readlinkSync(`/proc/${child.pid}/fd/${fd}`) === '/dev/null');
       expect(early).toHaveLength(1);
 
-      const c = collectingProbe(how === 'pids option' ? { pids: [child.pid!] } : {});
+      // with markers: 'all' the process is never added: its first marker makes it traced (auto-discovery)
+      const c = collectingProbe(how === 'pids option' ? { pids: [child.pid!] } : how === 'addPid' ? {} : { markers: 'all' });
       if (how === 'addPid') c.probe.addPid(child.pid!);
       child.stdin!.end('\n');
       expect((await done).code).toBe(0);
@@ -255,8 +257,8 @@ describe('markers of a writer that waits for the test (null-writer)', () => {
       const markers = markersOf(events, child.pid!);
       expect(markers.map(text)).toEqual(['>:t:early.fd::', '<:t:early.fd::']);
       expect(markers.map((m) => m.fd)).toEqual([early[0], early[0]]);
-      const writes = callsOf(events, child.pid!).filter((e) => e.name === 'write' && e.args[0] === early[0]);
-      expect(writes.map((e) => e.ret)).toEqual([14, 14]);
+      const writes = callsOf(events, child.pid!).filter((e) => e.args[0] === early[0]);
+      expect(writes.map((e) => [e.name, e.ret, e.ts])).toEqual([['writev', 14, markers[0].ts], ['write', 14, markers[1].ts]]);
       // the open itself happened before tracing
       expect(callsOf(events, child.pid!).some((e) => e.path === '/dev/null')).toBe(false);
     });
