@@ -2,14 +2,14 @@
   "targets": [
     {
       "target_name": "nullspan_probe",
-      "sources": ["native/addon.cc", "native/core.c"],
+      "sources": ["native/addon.cc", "native/core.c", "native/elfsyms.c"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "../bpf",
         "../bpf/.output",
         "/usr/include/<!(uname -m)-linux-gnu"
       ],
-      "libraries": ["<!@(pkg-config --libs libbpf)"],
+      "libraries": ["<!@(pkg-config --libs libbpf)", "<!@(pkg-config --libs libelf)"],
       "cflags": ["-O2", "-Wall"],
       "cflags_c": ["-std=gnu11"],
       "cflags_cc": ["-std=c++17", "-fexceptions"],

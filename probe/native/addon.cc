@@ -197,13 +197,14 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
     return info.Env().Undefined();
   }
 
-  // attachLibuv(path): null when attached (or already), else the sentence saying why not.
+  // attachLibuv(path, pid): null when attached, else the sentence saying why not.
   Napi::Value AttachLibuv(const Napi::CallbackInfo &info) {
     std::string path = info[0].As<Napi::String>().Utf8Value();
+    int pid = info[1].As<Napi::Number>().Int32Value();
     std::lock_guard<std::mutex> lk(coreMu_);
     if (!core_ || stopRequested_.load()) return Napi::String::New(info.Env(), "The probe is closed.");
     char err[1024] = {0};
-    int e = ns_core_attach_libuv(core_, path.c_str(), err, sizeof(err));
+    int e = ns_core_attach_libuv(core_, path.c_str(), pid, err, sizeof(err));
     if (e < 0) return Napi::String::New(info.Env(), err);
     return info.Env().Null();
   }

@@ -18,9 +18,15 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "elfsyms.h"
 #include "nullspan.h"
 #include "nullspan_sysdesc.h"
 #include "nullspan.skel.h"
+
+/* the libuv functions probed: the submit function, then the work functions a worker runs a uv__work through */
+#define NS_UV_FUNCS 6
+static const char *const uv_functions[NS_UV_FUNCS] = { "uv__work_submit", "uv__fs_work", "uv__getaddrinfo_work",
+						       "uv__queue_work", "uv__getnameinfo_work", "uv__random_work" };
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL
@@ -34,10 +40,15 @@ struct ns_core {
 	int cpus;
 	uint32_t snap_len;
 	char cgroup_dir[4096];
-	/* libuv uprobes, per node binary (ns_core_attach_libuv) */
-	struct bpf_link *uv_links[NS_MAX_LIBUV_BINARIES * 2 * 8];
-	int n_uv_links;
-	char uv_binaries[NS_MAX_LIBUV_BINARIES][PATH_MAX];
+	/* libuv uprobes (ns_core_attach_libuv): links of every (binary, pid) attached, and symbol offsets per binary */
+	struct bpf_link **uv_links;
+	int n_uv_links, cap_uv_links;
+	int n_uv_attached;
+	struct ns_uv_binary {
+		char path[PATH_MAX];
+		uint64_t offsets[NS_UV_FUNCS]; /* 0: symbol missing */
+		bool readable;
+	} uv_binaries[NS_MAX_LIBUV_BINARIES];
 	int n_uv_binaries;
 };
 
@@ -198,6 +209,10 @@ static void destroy_uv_links(struct ns_core *c)
 	for (int i = 0; i < c->n_uv_links; i++)
 		bpf_link__destroy(c->uv_links[i]);
 	c->n_uv_links = 0;
+	c->n_uv_attached = 0;
+	free(c->uv_links);
+	c->uv_links = NULL;
+	c->cap_uv_links = 0;
 }
 
 void ns_core_detach(struct ns_core *c)
@@ -207,55 +222,81 @@ void ns_core_detach(struct ns_core *c)
 		nullspan__detach(c->skel);
 }
 
-static struct bpf_link *attach_uprobe(struct ns_core *c, struct bpf_program *prog, const char *binary,
-				      const char *func, bool ret)
+static bool attach_uprobe(struct ns_core *c, struct bpf_program *prog, const char *binary, uint64_t offset,
+			  int pid, bool ret)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = func, .retprobe = ret);
-	struct bpf_link *l = bpf_program__attach_uprobe_opts(prog, -1, binary, 0, &o);
+	if (c->n_uv_links == c->cap_uv_links) {
+		int cap = c->cap_uv_links ? 2 * c->cap_uv_links : 64;
+		struct bpf_link **links = realloc(c->uv_links, cap * sizeof(*links));
+		if (!links)
+			return false;
+		c->uv_links = links;
+		c->cap_uv_links = cap;
+	}
+	LIBBPF_OPTS(bpf_uprobe_opts, o, .retprobe = ret);
+	struct bpf_link *l = bpf_program__attach_uprobe_opts(prog, pid, binary, offset, &o);
 	if (!l)
-		return NULL;
+		return false;
 	c->uv_links[c->n_uv_links++] = l;
-	return l;
+	return true;
 }
 
-/* libuv's work functions a worker thread runs a uv__work through (the work types node uses). */
-static const char *const uv_work_functions[] = { "uv__fs_work", "uv__getaddrinfo_work", "uv__queue_work",
-						 "uv__getnameinfo_work", "uv__random_work" };
+/* The symbol offsets of a binary, looked up once. */
+static struct ns_uv_binary *uv_binary(struct ns_core *c, const char *real)
+{
+	for (int i = 0; i < c->n_uv_binaries; i++)
+		if (!strcmp(c->uv_binaries[i].path, real))
+			return &c->uv_binaries[i];
+	if (c->n_uv_binaries >= NS_MAX_LIBUV_BINARIES)
+		return NULL;
+	struct ns_uv_binary *b = &c->uv_binaries[c->n_uv_binaries++];
+	snprintf(b->path, sizeof(b->path), "%s", real);
+	b->readable = ns_elf_func_offsets(real, uv_functions, NS_UV_FUNCS, b->offsets) >= 0;
+	return b;
+}
 
-int ns_core_attach_libuv(struct ns_core *c, const char *binary, char *err, size_t errlen)
+int ns_core_attach_libuv(struct ns_core *c, const char *binary, int pid, char *err, size_t errlen)
 {
 	char real[PATH_MAX];
 	if (!realpath(binary, real)) {
-		snprintf(err, errlen, "Cannot resolve %s (%s).", binary, strerror(errno));
-		return -errno;
+		int e = errno;
+		snprintf(err, errlen, "Cannot resolve %s (%s).", binary, strerror(e));
+		return -e;
 	}
-	for (int i = 0; i < c->n_uv_binaries; i++)
-		if (!strcmp(c->uv_binaries[i], real))
-			return 1;
-	if (c->n_uv_binaries >= NS_MAX_LIBUV_BINARIES) {
+	if (c->n_uv_attached >= NS_MAX_LIBUV_ATTACHED) {
+		snprintf(err, errlen, "Already watching libuv in %d processes; process %d is left out.", NS_MAX_LIBUV_ATTACHED, pid);
+		return -E2BIG;
+	}
+	struct ns_uv_binary *b = uv_binary(c, real);
+	if (!b) {
 		snprintf(err, errlen, "Already watching libuv in %d binaries; %s is left out.", NS_MAX_LIBUV_BINARIES, real);
 		return -E2BIG;
 	}
+	/* the submit probe and the file system work probe are required; the other work types are optional */
+	if (!b->readable || !b->offsets[0] || !b->offsets[1]) {
+		snprintf(err, errlen, "%s has no libuv work-queue symbols to probe (uv__work_submit, uv__fs_work): a stripped binary, or libuv as a shared library.", real);
+		return -ENOENT;
+	}
 	int first = c->n_uv_links;
 	last_libbpf_msg[0] = 0;
-	/* the submit probe and the file system work probe are required; the other work types are optional */
-	bool ok = attach_uprobe(c, c->skel->progs.ns_uv_submit, real, "uv__work_submit", false) &&
-		  attach_uprobe(c, c->skel->progs.ns_uv_work, real, uv_work_functions[0], false) &&
-		  attach_uprobe(c, c->skel->progs.ns_uv_work_ret, real, uv_work_functions[0], true);
+	bool ok = attach_uprobe(c, c->skel->progs.ns_uv_submit, real, b->offsets[0], pid, false);
+	for (int i = 1; ok && i < NS_UV_FUNCS; i++) {
+		if (!b->offsets[i])
+			continue;
+		/* never an entry without its return: a worker would keep the context after the work */
+		ok = attach_uprobe(c, c->skel->progs.ns_uv_work_ret, real, b->offsets[i], pid, true) &&
+		     attach_uprobe(c, c->skel->progs.ns_uv_work, real, b->offsets[i], pid, false);
+	}
 	if (!ok) {
 		int e = errno;
 		for (int i = first; i < c->n_uv_links; i++)
 			bpf_link__destroy(c->uv_links[i]);
 		c->n_uv_links = first;
-		snprintf(err, errlen, "%s has no libuv work-queue symbols to probe (uv__work_submit, uv__fs_work: %s%s%s).",
-			 real, strerror(e), last_libbpf_msg[0] ? "; " : "", last_libbpf_msg);
+		snprintf(err, errlen, "Attaching uprobes to %s for process %d failed (%s%s%s).", real, pid, strerror(e),
+			 last_libbpf_msg[0] ? "; " : "", last_libbpf_msg);
 		return -e;
 	}
-	for (size_t i = 1; i < sizeof(uv_work_functions) / sizeof(uv_work_functions[0]); i++)
-		if (attach_uprobe(c, c->skel->progs.ns_uv_work, real, uv_work_functions[i], false) &&
-		    !attach_uprobe(c, c->skel->progs.ns_uv_work_ret, real, uv_work_functions[i], true))
-			bpf_link__destroy(c->uv_links[--c->n_uv_links]); /* never an entry without its return */
-	snprintf(c->uv_binaries[c->n_uv_binaries++], PATH_MAX, "%s", real);
+	c->n_uv_attached++;
 	return 0;
 }
 

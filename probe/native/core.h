@@ -35,11 +35,13 @@ int ns_core_add_pid(struct ns_core *c, uint32_t pid);
 int ns_core_remove_pid(struct ns_core *c, uint32_t pid);
 /* Waits up to timeout_ms for a wake-up, then consumes whatever is in the ring. Returns records consumed. */
 int ns_core_poll(struct ns_core *c, int timeout_ms);
-/* Attaches the libuv uprobes (uv__work_submit, uv__*_work) to a node binary, so worker-thread syscalls carry the
- * span that submitted their work. Returns 0, 1 when that binary is already attached, or < 0 with one sentence in
- * err (stripped binary, libuv as a shared library, ...): tracing goes on without worker attribution. */
+/* Attaches the libuv uprobes (uv__work_submit, uv__*_work) of a node binary for one process (uprobes filtered by
+ * pid: other processes running that binary never hit them; the filter follows the process across exec), so its
+ * worker-thread syscalls carry the span that submitted their work. Returns 0, or < 0 with one sentence in err
+ * (stripped binary, libuv as a shared library, ...): tracing goes on without worker attribution. */
 #define NS_MAX_LIBUV_BINARIES 8
-int ns_core_attach_libuv(struct ns_core *c, const char *binary, char *err, size_t errlen);
+#define NS_MAX_LIBUV_ATTACHED 256
+int ns_core_attach_libuv(struct ns_core *c, const char *binary, int pid, char *err, size_t errlen);
 /* Consumes everything currently in the ring. */
 int ns_core_drain(struct ns_core *c);
 /* Number of possible CPUs, and total drops per CPU by kind: out[cpu * 3 + kind]. */

@@ -1,7 +1,7 @@
 // @nullspan/probe: load the BPF program, change the traced set, and stream batches of raw records to JavaScript.
 import { spawn as spawnChild, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
-import { basename } from 'node:path';
+import { accessSync, constants as fsc, readlinkSync } from 'node:fs';
+import { basename, delimiter, join, resolve } from 'node:path';
 import { ProbeError } from './errors.js';
 import { checkEnvironment, checkPidExists, resolveOptions, type ProbeOptions } from './options.js';
 import { loadNative, type NativeProbe } from './native.js';
@@ -40,7 +40,7 @@ export class Probe {
   #closing: Promise<void> | null = null;
   #resolveClosed!: () => void;
   readonly #closed = new Promise<void>((resolve) => (this.#resolveClosed = resolve));
-  /** executables already given to attachLibuv (attached or not), so each is tried once */
+  /** (pid, executable) pairs already given to attachLibuv (attached or not), so each is tried once */
   readonly #libuvTried = new Set<string>();
   readonly #libuvAuto: boolean;
   /** one sentence per thing that works less well than it could (e.g. no libuv uprobes for a binary) */
@@ -61,24 +61,26 @@ export class Probe {
     }
     openProbes.add(this);
     this.#libuvAuto = opts.libuv !== false;
-    for (const bin of opts.libuv === false ? [] : (opts.libuv ?? [process.execPath])) this.attachLibuv(bin);
   }
 
   /**
-   * Puts the libuv work-queue uprobes on a node binary (once per binary). Returns null when they are attached,
-   * else the one-sentence reason, also kept in `notices`: tracing goes on, worker-thread syscalls of that binary
-   * are then unattributed.
+   * Puts the libuv work-queue uprobes of a node binary on one process (pid-filtered: other processes running that
+   * binary never hit them; they stay across the process's exec). Once per (pid, binary). Returns null when they are
+   * attached, else the one-sentence reason, also kept in `notices`: tracing goes on, that process's worker-thread
+   * syscalls are then unattributed.
    */
-  attachLibuv(binary: string): string | null {
-    if (this.#libuvTried.has(binary)) return null;
-    this.#libuvTried.add(binary);
+  attachLibuv(binary: string, pid: number): string | null {
+    const key = `${pid}:${binary}`;
+    if (this.#libuvTried.has(key)) return null;
+    if (this.#libuvTried.size >= 4096) this.#libuvTried.clear(); // the kernel side has its own bound
+    this.#libuvTried.add(key);
     let why: string | null;
     try {
-      why = this.#native.attachLibuv(binary);
+      why = this.#native.attachLibuv(binary, pid);
     } catch (e) {
       why = (e as Error).message;
     }
-    if (why !== null) this.notices.push(`libuv worker attribution is off for ${binary}: ${why}`);
+    if (why !== null) this.notices.push(`libuv worker attribution is off for ${binary} (process ${pid}): ${why}`);
     return why;
   }
 
@@ -115,6 +117,11 @@ export class Probe {
     }
     try {
       this.addPid(child.pid);
+      if (this.#libuvAuto) {
+        // the shell execs the command once released; the pid-filtered uprobes are in place before it runs
+        const exe = findExecutable(command, opts.cwd, opts.env);
+        if (exe !== undefined && basename(exe).startsWith('node')) this.attachLibuv(exe, child.pid);
+      }
       opts.beforeRelease?.(child.pid);
     } catch (err) {
       child.kill('SIGKILL');
@@ -136,7 +143,7 @@ export class Probe {
       } catch {
         exe = undefined; // gone already, or a kernel thread
       }
-      if (exe !== undefined && basename(exe).startsWith('node')) this.attachLibuv(exe);
+      if (exe !== undefined && basename(exe).startsWith('node')) this.attachLibuv(exe, pid);
     }
   }
 
@@ -197,6 +204,22 @@ export class Probe {
     if (this.#ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
+}
+
+/** The file `command` runs, as the shell's exec would find it (absolute, relative to cwd, or on PATH). */
+function findExecutable(command: string, cwd: string | undefined, env: NodeJS.ProcessEnv | undefined): string | undefined {
+  const candidates = command.includes('/')
+    ? [resolve(cwd ?? process.cwd(), command)]
+    : ((env ?? process.env).PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(resolve(cwd ?? process.cwd(), d), command));
+  for (const c of candidates) {
+    try {
+      accessSync(c, fsc.X_OK);
+      return c;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 function normalizeStdio(stdio: StdioOptions | undefined): any[] {

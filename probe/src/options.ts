@@ -23,11 +23,11 @@ export interface ProbeOptions {
   /** 'all' = auto-discovery: any process writing a marker becomes traced; default 'traced' */
   markers?: 'traced' | 'all';
   /**
-   * Node binaries whose libuv work queue gets uprobes, so syscalls on libuv worker threads carry the span that
-   * submitted the work (sdk/MARKERS.md "Active span"). Default: this process's own node (process.execPath); traced
-   * processes whose executable is named node* are added when their pid is. false: none.
+   * Put uprobes on the libuv work queue of traced node processes (pid-filtered), so syscalls on their libuv worker
+   * threads carry the span that submitted the work (sdk/MARKERS.md "Active span"): done by `spawn` of a node* command
+   * and `addPid` of a node* process; `attachLibuv(binary, pid)` for others. Default true.
    */
-  libuv?: string[] | false;
+  libuv?: boolean;
 }
 
 /** What the addon's constructor takes. */

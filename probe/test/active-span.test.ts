@@ -1,6 +1,7 @@
 // The kernel side of issue 7: a marker split across two write() calls keeps its continuation, a thread that
 // registered an active-span slot gets the slot's value on each syscall, and libuv worker threads get the value the
 // submitting thread's slot held (uprobes on node's uv__work_submit / uv__fs_work).
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,12 +59,33 @@ describe('active span and split markers', () => {
   });
 
   it('says in one sentence when a binary has no libuv symbols, and keeps tracing', async () => {
-    const c = collectingProbe({ libuv: ['/bin/true'] });
+    const c = collectingProbe();
+    const child = c.probe.spawn('/bin/sleep', ['0.2']);
+    expect(c.probe.attachLibuv('/bin/sleep', child.pid!)).toMatch(/uv__work_submit.*\.$/);
     expect(c.probe.notices).toHaveLength(1);
-    expect(c.probe.notices[0]).toMatch(/^libuv worker attribution is off for \/bin\/true: .*uv__work_submit.*\.$/);
-    const child = c.probe.spawn('/bin/true', []);
+    expect(c.probe.notices[0]).toMatch(new RegExp(`^libuv worker attribution is off for /bin/sleep \\(process ${child.pid}\\): .*\\.$`));
     expect((await exited(child)).code).toBe(0);
     const events = await c.finish();
     expect(events.some((e) => e.kind === 'exec' && e.pid === child.pid)).toBe(true);
+  });
+
+  it('puts the libuv uprobes on the traced node process only', async () => {
+    // A uprobe is a breakpoint written into the process's copy of the text page (which turns it into an anonymous
+    // page): the traced node has such pages in node's code mapping, an untraced node running the same binary none.
+    const SCRIPT = `setTimeout(() => {
+      const smaps = require('node:fs').readFileSync('/proc/self/smaps', 'utf8').split(/\\n(?=[0-9a-f]+-[0-9a-f]+ )/);
+      const text = smaps.filter((m) => / r-xp .*\\/node\\S*$/m.test(m.split('\\n')[0]));
+      console.log(text.reduce((kb, m) => kb + Number(/^Anonymous:\\s+(\\d+) kB/m.exec(m)[1]), 0));
+    }, 300)`;
+    const c = collectingProbe();
+    const traced = c.probe.spawn(process.execPath, ['-e', SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] });
+    expect(c.probe.notices).toEqual([]);
+    let out = '';
+    traced.stdout!.on('data', (d) => (out += d));
+    const untraced = execFileSync(process.execPath, ['-e', SCRIPT], { encoding: 'utf8' });
+    expect((await exited(traced)).code).toBe(0);
+    await c.finish();
+    expect(Number(out)).toBeGreaterThan(0);
+    expect(Number(untraced)).toBe(0);
   });
 });

@@ -126,7 +126,7 @@ export class LiveTrace {
     for (let i = 0; i < events.length; i++) {
       const ev = events[i];
       if (ev.kind !== 'exec' || !NODE_EXE.test(ev.filename)) continue;
-      const why = this.probe.attachLibuv(ev.filename);
+      const why = this.probe.attachLibuv(ev.filename, ev.pid);
       if (why !== null) this.term.notice(`libuv worker attribution is off for ${ev.filename}: ${why}`);
     }
   }
