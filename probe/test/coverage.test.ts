@@ -1,7 +1,8 @@
 // The probe requirements capture.test.ts does not reach, each against the real kernel: markers through pwrite64,
-// pwritev, /proc/self/fd/N, a dup2-ed fd and an fd opened before the probe started; the snap length; paths of the
-// mkdir/stat/rename/unlink/chdir families; socket addresses of bind/connect/accept/accept4/getsockname/sendto/
-// recvfrom/sendmsg/recvmsg (IPv4, IPv6, unix, abstract); new fds; and a slow consumer never blocking the traced
+// pwritev(2), /proc/self/fd/N, a dup2-ed fd, a device node of its own and an fd opened before the probe started (also
+// under auto-discovery), writev edge cases and the snap length; paths of the mkdir/stat/rename/link/unlink/chdir
+// families; socket addresses of bind/connect/accept/accept4/getsockname/sendto/recvfrom/sendmsg/recvmsg (IPv4, IPv6,
+// unix, abstract), also of calls still blocked at close; new fds; and a slow consumer never blocking the traced
 // application. The programs print their own view (fds, ports), which the decoded events must match.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
@@ -66,7 +67,9 @@ describe('a process doing the calls capture.test.ts does not', () => {
   /** the fixture's own calls: from its exec on (the trace starts with the spawn gate's shell, same pid) */
   const calls = () => {
     const all = callsOf(events, pid);
-    return all.slice(all.findIndex((e) => e.name === 'execve' && e.ret === 0));
+    const exec = all.findIndex((e) => e.name === 'execve' && e.ret === 0);
+    expect(exec, 'the execve of the fixture').toBeGreaterThanOrEqual(0);
+    return all.slice(exec);
   };
   const named = (name: string) => calls().filter((e) => e.name === name);
   const on = (name: string, fd: number) => {
@@ -332,9 +335,11 @@ describe('a syscall with a socket address still blocked at close', () => {
       expect(last(childPid)!.addr).toEqual({ family: 'unix', address: join(dir, 'listen.sock'), port: 0 });
       expect(last(parent.pid!)!.addr).toEqual({ family: 'unix', address: join(dir, 'recv.sock'), port: 0 });
     } finally {
+      await c.finish(); // closing twice is harmless; a failure above must not leave the probe attached
       if (childPid) process.kill(childPid, 'SIGKILL');
+      const closed = finished(parent);
       parent.kill('SIGKILL');
-      await finished(parent);
+      await closed;
       rmSync(dir, { recursive: true, force: true });
     }
   });
