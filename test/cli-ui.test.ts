@@ -39,16 +39,16 @@ describe('web UI from the CLI', () => {
     expect(await stop(ui)).toBe(0);
   });
 
-  it('--ui-max-spans bounds what the web UI keeps: the oldest spans are dropped and counted', async () => {
+  it('--ui-max-spans (and the other --ui-max-* bounds) reach the web UI store: the oldest spans are dropped and counted', async () => {
     const capture = join(tmp.dir, 'bounded.nscap');
     const run = await runCli(['run', '--no-otlp', '--write', capture, '--', 'sh', SCRIPT, join(tmp.dir, 'b.txt')]);
     expect(run.code).toBe(0);
-    const ui = startCli(['ui', '--port', '0', '--ui-max-spans', '1', '--ui-max-syscalls', '500', capture]);
+    const ui = startCli(['ui', '--port', '0', '--ui-max-spans', '1', '--ui-max-syscalls', '500', '--ui-max-text-bytes', '1M', capture]);
     await waitForOutput(ui, (_, err) => /serving \d+ spans/.test(err));
     const res = await fetch(new URL('api/stats', URL_RE.exec(ui.stderr())![1]));
-    const { store } = (await res.json()) as { store: { spans: number; evicted: number; maxSpans: number; maxSyscalls: number } };
+    const { store } = (await res.json()) as { store: Record<string, number> };
     // job.step ends first, so job (the later of the two) is the one kept
-    expect(store).toMatchObject({ spans: 1, evicted: 1, maxSpans: 1, maxSyscalls: 500 });
+    expect(store).toMatchObject({ spans: 1, evicted: 1, maxSpans: 1, maxSyscalls: 500, maxTextBytes: 1 << 20 });
     expect(await spanNames(URL_RE.exec(ui.stderr())![1])).toEqual(['job']);
     expect(await stop(ui)).toBe(0);
   });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { helpText, OPTIONS, optionsMarkdown, parseCommandLine } from '../src/cli/options.js';
 import { UsageError } from '../src/cli/errors.js';
 import { openProbe, probeOptions } from '../src/cli/live.js';
-import { DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS } from '../src/ui/store.js';
+import { DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS, DEFAULT_MAX_TEXT_BYTES } from '../src/ui/store.js';
 // the probe's package entry does not export its defaults yet; the table must still agree with them
 import { RING_SIZE_DEFAULT, SNAP_LEN_DEFAULT } from '../../probe/src/options.js';
 
@@ -90,6 +90,7 @@ describe('parseCommandLine', () => {
     [['run', '--otlp-file'], /needs a value/],
     [['ui', '--port', '70000'], /--port expects a port number from 0 to 65535, got 70000/],
     [['ui', '--ui-max-spans', '0'], /--ui-max-spans expects a positive integer, got 0/],
+    [['ui', '--ui-max-text-bytes', '0K'], /--ui-max-text-bytes expects a positive integer, got 0/],
     [['run', '--ui-max-syscalls=-1', '--', 'ls'], /--ui-max-syscalls expects a non-negative integer, got "-1"/],
   ])('rejects %j with one sentence', (args, message) => {
     let error: unknown;
@@ -126,10 +127,11 @@ describe('options the CLI hands on', () => {
     }
   });
 
-  it("--ui-max-spans / --ui-max-syscalls default to the web UI store's bounds", () => {
+  it("--ui-max-spans / --ui-max-syscalls / --ui-max-text-bytes default to the web UI store's bounds", () => {
     const o = parseCommandLine(['ui'], {}).options;
-    expect([o.uiMaxSpans, o.uiMaxSyscalls]).toEqual([DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS]);
-    const given = parseCommandLine(['replay', '--ui', '--ui-max-spans', '100', '--ui-max-syscalls', '2000', 'f'], {}).options;
-    expect([given.uiMaxSpans, given.uiMaxSyscalls]).toEqual([100, 2000]);
+    expect([o.uiMaxSpans, o.uiMaxSyscalls, o.uiMaxTextBytes]).toEqual([DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS, DEFAULT_MAX_TEXT_BYTES]);
+    const args = ['replay', '--ui', '--ui-max-spans', '100', '--ui-max-syscalls', '2000', '--ui-max-text-bytes', '8M', 'f'];
+    const given = parseCommandLine(args, {}).options;
+    expect([given.uiMaxSpans, given.uiMaxSyscalls, given.uiMaxTextBytes]).toEqual([100, 2000, 8 << 20]);
   });
 });

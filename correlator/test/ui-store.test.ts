@@ -146,6 +146,21 @@ describe('SpanStore', () => {
     expect(store.query({}).spans.map((e) => e.span.name).sort()).toEqual(['b', 'c']);
   });
 
+  it('also bounds the text the spans hold (hostile paths and attributes as long as the snap length allows)', () => {
+    const store = new SpanStore({ clock: CLOCK, maxSpans: 1000, maxSyscalls: 1000, maxTextBytes: 10_000 });
+    const longPath = `/tmp/${'x'.repeat(3995)}`; // 4000 characters
+    const opens = (n: number) => Array.from({ length: n }, (_, i) => syscall({ name: 'openat', ts: i, dur: 1, path: longPath, target: longPath }));
+    store.add(span({ name: 'a', start: 0, end: 10, syscalls: opens(1) }), P); // 1 + 4000
+    store.add(span({ name: 'b', start: 0, end: 10, attributes: { k: 'v'.repeat(999) } }), P); // 1 + 1000
+    expect(store.stats()).toMatchObject({ spans: 2, textBytes: 5002, maxTextBytes: 10_000, evicted: 0 });
+    store.add(span({ name: 'c', start: 0, end: 10, syscalls: opens(2) }), P); // 1 + 8000: a must go
+    expect(store.stats()).toMatchObject({ spans: 2, textBytes: 9002, evicted: 1 });
+    expect(store.query({}).spans.map((e) => e.span.name).sort()).toEqual(['b', 'c']);
+    // a single span beyond the bound is not kept either (and counted)
+    store.add(span({ name: 'd', start: 0, end: 10, syscalls: opens(3) }), P);
+    expect(store.stats()).toMatchObject({ spans: 0, textBytes: 0, evicted: 4 });
+  });
+
   it('re-indexes retained spans when the clock is set later', () => {
     const store = new SpanStore();
     store.add(span({ name: 'x', start: 5e9, end: 6e9 }), P);

@@ -3,7 +3,7 @@
 
 import { parseArgs } from 'node:util';
 import { DEFAULT_OTLP_ENDPOINT } from '../export/traces-url.js';
-import { DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS } from '../ui/store.js';
+import { DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS, DEFAULT_MAX_TEXT_BYTES } from '../ui/store.js';
 import { UsageError } from './errors.js';
 
 export const COMMANDS = ['run', 'attach', 'replay', 'ui'] as const;
@@ -86,6 +86,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'ui-max-syscalls', type: 'integer', value: 'N', default: String(DEFAULT_MAX_SYSCALLS), commands: UI,
     help: 'System-call records the web UI keeps in memory across its spans; beyond it the oldest spans are dropped ' +
       '(and counted).' },
+  { name: 'ui-max-text-bytes', type: 'bytes', value: 'BYTES', default: sizeText(DEFAULT_MAX_TEXT_BYTES), commands: UI,
+    help: 'Text the web UI keeps in memory across its spans (span names, attributes, system-call paths and targets, ' +
+      'which traced processes choose); beyond it the oldest spans are dropped (and counted).' },
   { name: 'markdown', type: 'boolean', commands: 'all', help: 'With --help: print the options table as Markdown.' },
   { name: 'help', alias: 'h', type: 'boolean', commands: 'all', help: 'Show this help.' },
   { name: 'version', alias: 'V', type: 'boolean', commands: 'all', help: 'Show the version.' },
@@ -124,6 +127,7 @@ export interface CliOptions {
   jaegerUrl: string;
   uiMaxSpans: number;
   uiMaxSyscalls: number;
+  uiMaxTextBytes: number;
   markdown: boolean;
   help: boolean;
   version: boolean;
@@ -138,6 +142,14 @@ export interface ParsedCommandLine {
   file?: string;
   /** what `run` executes */
   argv: string[];
+}
+
+/** A size as the options table writes defaults: `128M` rather than 134217728. */
+function sizeText(bytes: number): string {
+  for (const [suffix, unit] of [['G', 1024 ** 3], ['M', 1024 ** 2], ['K', 1024]] as const) {
+    if (bytes % unit === 0) return `${bytes / unit}${suffix}`;
+  }
+  return String(bytes);
 }
 
 const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9 };
@@ -247,8 +259,8 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv = proces
   const options = out as unknown as CliOptions;
   if (options.port > 65535) throw new UsageError(`--port expects a port number from 0 to 65535, got ${options.port}.`);
   // --snaplen and --ring-size are checked by the probe itself (its limits, one source), in CLI terms (live.ts).
-  for (const name of ['ui-max-spans', 'ui-max-syscalls'] as const) {
-    const n = options[camel(name) as 'uiMaxSpans' | 'uiMaxSyscalls'];
+  for (const name of ['ui-max-spans', 'ui-max-syscalls', 'ui-max-text-bytes'] as const) {
+    const n = options[camel(name) as 'uiMaxSpans' | 'uiMaxSyscalls' | 'uiMaxTextBytes'];
     if (n < 1) throw new UsageError(`--${name} expects a positive integer, got ${n}.`);
   }
 

@@ -77,7 +77,12 @@ export class TraceSession {
     if (outputs.print && opts.print) this.printer = new TraceAssembler((trace) => this.print(trace));
     if (opts.minDuration > 0) this.gate = new TraceAssembler((trace) => this.release(trace));
     if (outputs.ui && opts.ui) {
-      this.store = new SpanStore({ clock: setup.clock, maxSpans: opts.uiMaxSpans, maxSyscalls: opts.uiMaxSyscalls });
+      this.store = new SpanStore({
+        clock: setup.clock,
+        maxSpans: opts.uiMaxSpans,
+        maxSyscalls: opts.uiMaxSyscalls,
+        maxTextBytes: opts.uiMaxTextBytes,
+      });
     }
 
     this.correlator.onSpan((span, proc) => {

@@ -1,6 +1,7 @@
 // The web UI's memory: the most recent finished spans (with their system calls) and the indexes the page queries.
-// Bounded by span count and by total syscall count; the oldest spans drop out first and are counted, never
-// silently lost. Everything else (columns, children, facets) is derived from the retained spans and shrinks
+// Bounded by span count, by total syscall count and by the text the spans hold (names, attributes, paths: each up
+// to the snap length, so a hostile process could otherwise fill memory within the count bounds); the oldest spans
+// drop out first and are counted, never silently lost. Everything else (columns, children, facets) is derived from the retained spans and shrinks
 // with them.
 
 import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
@@ -9,12 +10,16 @@ import { bucketOf, columnOf, BUCKET_COUNT, COLUMN_US } from './buckets.js';
 /** Defaults of the store's bounds (also the defaults of `--ui-max-spans` / `--ui-max-syscalls`). */
 export const DEFAULT_MAX_SPANS = 50_000;
 export const DEFAULT_MAX_SYSCALLS = 1_000_000;
+export const DEFAULT_MAX_TEXT_BYTES = 128 * 1024 * 1024;
 
 export interface SpanStoreOptions {
   /** spans kept in memory (default 50,000) */
   maxSpans?: number;
   /** system-call records kept in memory across all retained spans (default 1,000,000) */
   maxSyscalls?: number;
+  /** text kept in memory across all retained spans, in string characters (≈ bytes): span names, attributes,
+   *  status messages, system-call paths and targets (default 128 Mi) */
+  maxTextBytes?: number;
   /** monotonic → wall-clock offset; without it monotonic ns are shown as if they were wall-clock ns */
   clock?: Clock;
 }
@@ -30,6 +35,8 @@ export interface StoredSpan {
   durationNs: number;
   bucket: number;
   column: number;
+  /** what the span counts against maxTextBytes */
+  textBytes: number;
 }
 
 export interface SpanFilter {
@@ -76,6 +83,8 @@ export interface StoreStats {
   syscalls: number;
   maxSpans: number;
   maxSyscalls: number;
+  textBytes: number;
+  maxTextBytes: number;
   /** spans ever added */
   added: number;
   /** spans dropped because the store was full */
@@ -133,10 +142,12 @@ class IdMap<V> {
 export class SpanStore {
   readonly maxSpans: number;
   readonly maxSyscalls: number;
+  readonly maxTextBytes: number;
   private clock: Clock;
   private nextSeq = 0;
   private evicted = 0;
   private syscallCount = 0;
+  private textBytes = 0;
   /** arrival order: queue[head] is the oldest retained span (a Map used as a FIFO degrades with deletions) */
   private queue: (StoredSpan | undefined)[] = [];
   private head = 0;
@@ -158,6 +169,7 @@ export class SpanStore {
   constructor(options: SpanStoreOptions = {}) {
     this.maxSpans = positiveInteger(options.maxSpans ?? DEFAULT_MAX_SPANS, 'maxSpans');
     this.maxSyscalls = positiveInteger(options.maxSyscalls ?? DEFAULT_MAX_SYSCALLS, 'maxSyscalls');
+    this.maxTextBytes = positiveInteger(options.maxTextBytes ?? DEFAULT_MAX_TEXT_BYTES, 'maxTextBytes');
     this.clock = options.clock ?? { wallOffsetNs: 0n };
   }
 
@@ -174,7 +186,7 @@ export class SpanStore {
   }
 
   add(span: SpanRecord, proc: ProcessInfo): StoredSpan {
-    const entry: StoredSpan = { seq: this.nextSeq++, span, proc, ...this.timing(span) };
+    const entry: StoredSpan = { seq: this.nextSeq++, span, proc, ...this.timing(span), textBytes: textBytesOf(span) };
     this.queue.push(entry);
     this.byKey.set(span.traceId, span.spanId, entry);
     if (span.parentSpanId !== undefined) {
@@ -191,6 +203,7 @@ export class SpanStore {
       pidEntry.proc = proc;
     } else this.pidCounts.set(proc.pid, { count: 1, proc });
     this.syscallCount += span.syscalls.length;
+    this.textBytes += entry.textBytes;
     this.evictOverflow();
     // Eviction is oldest-first, so the new span survived unless the store is now empty.
     if (this.size > 0) {
@@ -322,6 +335,8 @@ export class SpanStore {
       syscalls: this.syscallCount,
       maxSpans: this.maxSpans,
       maxSyscalls: this.maxSyscalls,
+      textBytes: this.textBytes,
+      maxTextBytes: this.maxTextBytes,
       added: this.nextSeq,
       evicted: this.evicted,
       oldestStartUs: first === undefined ? null : minStart(this.byColumn.get(first)!),
@@ -399,7 +414,7 @@ export class SpanStore {
   }
 
   private evictOverflow(): void {
-    while (this.size > this.maxSpans || (this.syscallCount > this.maxSyscalls && this.size > 0)) {
+    while (this.size > this.maxSpans || ((this.syscallCount > this.maxSyscalls || this.textBytes > this.maxTextBytes) && this.size > 0)) {
       const oldest = this.queue[this.head]!;
       this.queue[this.head++] = undefined;
       this.remove(oldest);
@@ -430,7 +445,19 @@ export class SpanStore {
     const pidEntry = this.pidCounts.get(proc.pid);
     if (pidEntry && --pidEntry.count === 0) this.pidCounts.delete(proc.pid);
     this.syscallCount -= span.syscalls.length;
+    this.textBytes -= entry.textBytes;
   }
+}
+
+/** The text a span holds that the traced process chose (so may be as long as the snap length allows). */
+function textBytesOf(span: SpanRecord): number {
+  let n = span.name.length + (span.statusMessage?.length ?? 0) + (span.incomplete?.length ?? 0) + (span.traceState?.length ?? 0);
+  for (const key in span.attributes) n += key.length + span.attributes[key].length;
+  for (const call of span.syscalls) {
+    if (call.target !== undefined) n += call.target.length;
+    if (call.path !== undefined && call.path !== call.target) n += call.path.length;
+  }
+  return n;
 }
 
 function matches(entry: StoredSpan, filter: SpanFilter): boolean {
