@@ -257,9 +257,14 @@ static __always_inline int peek_write(long nr, const __u64 *args, char peek[2])
 	const void *buf;
 	__u64 len;
 	if (nr == __NR_writev || nr == __NR_pwritev || nr == __NR_pwritev2) {
+		/* the first bytes written are in the first non-empty iovec */
 		struct ns_iovec iov = {};
-		if (args[2] < 1 || bpf_probe_read_user(&iov, sizeof(iov), (void *)args[1]))
-			return -1;
+		for (int i = 0; i < NS_PEEK_IOV; i++) {
+			if (i >= args[2] || bpf_probe_read_user(&iov, sizeof(iov), (struct ns_iovec *)args[1] + i))
+				return -1;
+			if (iov.len)
+				break;
+		}
 		buf = iov.base;
 		len = iov.len;
 	} else {
@@ -272,6 +277,40 @@ static __always_inline int peek_write(long nr, const __u64 *args, char peek[2])
 		return -1;
 	if (len < 2)
 		peek[1] = 0;
+	return 0;
+}
+
+struct ns_iov_walk {
+	const struct ns_iovec *iov; /* the writer's iovec array */
+	char *buf;                  /* the scratch buffer; the payload starts after the ns_marker header */
+	__u32 snap;
+	__u32 off;   /* payload bytes copied */
+	__u64 total; /* bytes the writev writes */
+	bool failed;
+};
+
+/* bpf_loop callback: one iovec of a writev. */
+static long walk_iovec(__u32 i, struct ns_iov_walk *w)
+{
+	struct ns_iovec iov = {};
+	if (bpf_probe_read_user(&iov, sizeof(iov), w->iov + i)) {
+		w->failed = true;
+		return 1;
+	}
+	w->total += iov.len;
+	__u32 off = w->off;
+	if (off >= w->snap || !iov.len)
+		return 0;
+	__u64 n = iov.len;
+	if (n > w->snap - off)
+		n = w->snap - off;
+	/* offsets from the buffer's start, masked, so the verifier sees the write inside the scratch buffer */
+	if (bpf_probe_read_user(w->buf + ((sizeof(struct ns_marker) + off) & NS_SCRATCH_MASK), n & NS_SCRATCH_MASK,
+				iov.base)) {
+		w->failed = true;
+		return 1;
+	}
+	w->off = off + n;
 	return 0;
 }
 
@@ -288,23 +327,12 @@ static __always_inline int emit_marker(long nr, const __u64 *args, __u64 ts, __u
 	char *data = s->buf + sizeof(struct ns_marker);
 
 	if (nr == __NR_writev || nr == __NR_pwritev || nr == __NR_pwritev2) {
-		__u64 cnt = args[2];
-		for (int i = 0; i < NS_MAX_IOV; i++) {
-			if (i >= cnt)
-				break;
-			struct ns_iovec iov = {};
-			if (bpf_probe_read_user(&iov, sizeof(iov), (struct ns_iovec *)args[1] + i))
-				break;
-			total += iov.len;
-			__u64 n = iov.len;
-			if (off >= snap)
-				continue;
-			if (n > snap - off)
-				n = snap - off;
-			if (bpf_probe_read_user(data + (off & NS_SCRATCH_MASK), n & NS_SCRATCH_MASK, iov.base))
-				break;
-			off += n;
-		}
+		/* every iovec (UIO_MAXIOV at most): len is what the application writes, data what fits the snap */
+		struct ns_iov_walk w = { .iov = (const struct ns_iovec *)args[1], .buf = s->buf, .snap = snap };
+		__u64 cnt = args[2] < NS_MAX_IOV ? args[2] : NS_MAX_IOV;
+		bpf_loop(cnt, walk_iovec, &w, 0);
+		off = w.off;
+		total = w.total;
 	} else {
 		total = args[2];
 		__u64 n = total < snap ? total : snap;

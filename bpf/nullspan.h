@@ -34,7 +34,8 @@ enum ns_drop_kind {
 #define NS_SNAP_MAX 32768     /* largest snap length (marker payload, argv) user space may configure */
 #define NS_PATH_MAX 4096      /* PATH_MAX: longest path string the kernel accepts */
 #define NS_SOCKADDR_MAX 128   /* sizeof(struct sockaddr_storage) */
-#define NS_MAX_IOV 32         /* iovecs of one writev scanned for marker bytes */
+#define NS_MAX_IOV 1024       /* iovecs of one writev scanned for marker bytes (UIO_MAXIOV) */
+#define NS_PEEK_IOV 8         /* leading empty iovecs skipped when peeking at a write's first bytes */
 #define NS_MAX_CPUS 1024    /* CPUs the drop bookkeeping covers */
 #define NS_NR_MAX 512         /* syscall numbers below this can be selected and described */
 #define NS_RECORD_ALIGN 8
