@@ -411,6 +411,28 @@ static __always_inline void read_active_span(struct ns_task_state *st)
 
 /* ---- syscalls ---- */
 
+/* An address the kernel writes back comes with a value-result length: after the call it is the address's full
+ * size, which may exceed the buffer the application gave (the kernel then wrote only that much). Keep the buffer
+ * size from entry, so the exit never reads past the application's buffer. */
+static __always_inline void save_addr_cap(struct ns_task_state *st, long nr)
+{
+	__u32 desc = ns_sysdesc_table[nr & (NS_NR_MAX - 1)];
+	__u32 mode = NS_DESC_ADDR_MODE(desc);
+	__u32 cap = 0;
+	if (mode == NS_ADDR_OUT) {
+		__u32 idx = NS_DESC_LEN_ARG(desc);
+		bpf_probe_read_user(&cap, sizeof(cap), (void *)(idx < 6 ? st->args[idx] : 0));
+	} else if (mode == NS_ADDR_MSGHDR && nr == __NR_recvmsg) {
+		struct user_msghdr mh = {};
+		__u32 idx = NS_DESC_ADDR_ARG(desc);
+		if (!bpf_probe_read_user(&mh, sizeof(mh), (void *)(idx < 6 ? st->args[idx] : 0)))
+			cap = mh.msg_namelen;
+	} else {
+		cap = NS_SOCKADDR_MAX;
+	}
+	st->addr_cap = cap;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 {
@@ -455,6 +477,7 @@ int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 	if (!syscall_selected(id))
 		return 0;
 	read_active_span(st);
+	save_addr_cap(st, id);
 	st->ts = ts;
 	st->nr = id;
 	st->inflight = 1;
@@ -487,7 +510,7 @@ static __always_inline __u16 copy_sockaddr(struct ns_scratch *s, __u32 off, cons
 		if (ret < 0)
 			return 0;
 		bpf_probe_read_user(&l, sizeof(l), (void *)arg_at(st, NS_DESC_LEN_ARG(desc)));
-		len = l;
+		len = l < st->addr_cap ? l : st->addr_cap;
 	} else if (mode == NS_ADDR_MSGHDR) {
 		struct user_msghdr mh = {};
 		if (bpf_probe_read_user(&mh, sizeof(mh), addr))
@@ -496,6 +519,8 @@ static __always_inline __u16 copy_sockaddr(struct ns_scratch *s, __u32 off, cons
 			return 0;
 		addr = mh.msg_name;
 		len = mh.msg_namelen;
+		if (st->nr == __NR_recvmsg && len > st->addr_cap)
+			len = st->addr_cap;
 	}
 	if (!addr || !len)
 		return 0;

@@ -156,7 +156,8 @@ struct ns_task_state {
 	__u8 ctx_src;      /* of the syscall in flight (enum ns_ctx_src) */
 	__u8 in_work;      /* libuv worker: inside a work function (work_span valid) */
 	__u8 marker_cont;  /* the last marker write ended mid-marker: capture the next null-device write */
-	__u8 _pad[5];
+	__u8 _pad;
+	__u32 addr_cap;    /* size of the address buffer an accept/recvfrom/recvmsg/getsockname passed (value-result length at entry) */
 };
 
 /* uv__work_submit → worker: what the submitting thread's slot held, keyed by (process, struct uv__work *). */
