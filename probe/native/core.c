@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -328,12 +329,39 @@ static size_t read_remote_str(pid_t pid, uint64_t addr, char *dst, size_t max)
 	return got;
 }
 
+static bool read_remote(pid_t pid, uint64_t addr, void *dst, size_t len)
+{
+	struct iovec local = { dst, len }, remote = { (void *)addr, len };
+	return addr && process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len;
+}
+
+/* The address a blocked call was given (connect, bind, sendto, sendmsg): still intact in its memory. Addresses the
+ * kernel writes back (accept, recvfrom, recvmsg) do not exist yet. */
+static uint16_t read_remote_sockaddr(pid_t pid, const struct ns_task_state *st, uint32_t desc, char *dst)
+{
+	uint32_t mode = NS_DESC_ADDR_MODE(desc), ai = NS_DESC_ADDR_ARG(desc), li = NS_DESC_LEN_ARG(desc);
+	uint64_t addr = 0, len = 0;
+	if (mode == NS_ADDR_IN && ai < 6 && li < 6) {
+		addr = st->args[ai];
+		len = st->args[li];
+	} else if (mode == NS_ADDR_MSGHDR && st->nr == __NR_sendmsg && ai < 6) {
+		struct msghdr mh;
+		if (!read_remote(pid, st->args[ai], &mh, sizeof(mh)))
+			return 0;
+		addr = (uint64_t)mh.msg_name;
+		len = mh.msg_namelen;
+	}
+	if (len > NS_SOCKADDR_MAX)
+		len = NS_SOCKADDR_MAX;
+	return len && read_remote(pid, addr, dst, len) ? len : 0;
+}
+
 /* One unfinished-syscall record from a thread's task state; arguments that are paths are read from the
  * still-blocked process's memory, which is intact while it waits. */
 static void emit_unfinished(struct ns_core *c, uint32_t pid, uint32_t tid, const struct ns_task_state *st)
 {
 	size_t limit = c->snap_len < NS_PATH_MAX ? c->snap_len : NS_PATH_MAX;
-	size_t cap = sizeof(struct ns_syscall) + 2 * limit + 8;
+	size_t cap = sizeof(struct ns_syscall) + 2 * limit + NS_SOCKADDR_MAX + 8;
 	char *buf = calloc(1, cap);
 	if (!buf)
 		return;
@@ -348,6 +376,8 @@ static void emit_unfinished(struct ns_core *c, uint32_t pid, uint32_t tid, const
 		r->path2_len = read_remote_str(pid, st->args[NS_DESC_PATH2(desc) - 1], buf + off, limit);
 		off += r->path2_len;
 	}
+	r->addr_len = read_remote_sockaddr(pid, st, desc, buf + off);
+	off += r->addr_len;
 	r->h.size = off;
 	r->h.kind = NS_KIND_SYSCALL;
 	r->h.cpu = 0xffff; /* unknown: the thread is asleep */
