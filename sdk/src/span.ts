@@ -332,7 +332,8 @@ function isSpan(p: unknown): p is Span {
 
 /** Starts a span (writes its enter marker) as a child of the active span unless told otherwise. Never throws. */
 export function start(name: string, args?: SpanArgs, options?: StartOptions): Span {
-  if (!contextStarted) {
+  // with markers off there are no spans for the probe's readings to name: publish nothing
+  if (!contextStarted && sink.active) {
     contextStarted = true;
     // outside any span: the re-registration timer must not carry (or keep alive) the span active right now
     als.exit(() => startActiveContext(activeSpanId));
