@@ -61,7 +61,8 @@ function syscallLine(sc: SyscallRecord, p: Palette): string {
   if (sc.errno || sc.ret < 0) parts.push(p.err(sc.errno ?? `error ${-sc.ret}`));
   else if (sc.bytes === undefined) parts.push(`= ${sc.ret}`);
   if (sc.unfinished) parts.push(p.err('unfinished'));
-  if (sc.attribution !== 'thread') parts.push(p.dim(`[${sc.attribution}]`));
+  // the direct rules (thread, the published active span) go unsaid; indirect ones (worker submitter, fd, unsure) are shown
+  if (sc.attribution !== 'thread' && sc.attribution !== 'context') parts.push(p.dim(`[${sc.attribution}]`));
   parts.push(p.dur(formatDuration(sc.dur)));
   return p.dim('· ') + parts.join('  ');
 }
