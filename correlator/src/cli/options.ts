@@ -2,6 +2,7 @@
 // and the parser are all generated from it, so they cannot drift apart.
 
 import { parseArgs } from 'node:util';
+import { RING_SIZE_DEFAULT, SNAP_LEN_DEFAULT } from '@nullspan/probe/options';
 import { DEFAULT_OTLP_ENDPOINT } from '../export/traces-url.js';
 import { DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS, DEFAULT_MAX_TEXT_BYTES } from '../ui/store.js';
 import { UsageError } from './errors.js';
@@ -59,9 +60,9 @@ export const OPTIONS: readonly OptionSpec[] = [
       'process events are always recorded.' },
   { name: 'markers', type: 'string', value: 'WHICH', default: 'traced', choices: ['traced', 'all'], commands: TRACING,
     help: 'Take markers from the traced processes only (`traced`) or from every process on the host (`all`).' },
-  { name: 'snaplen', type: 'bytes', value: 'BYTES', default: '4096', commands: TRACING,
+  { name: 'snaplen', type: 'bytes', value: 'BYTES', default: String(SNAP_LEN_DEFAULT), commands: TRACING,
     help: 'Bytes captured of each marker and path argument.' },
-  { name: 'ring-size', type: 'bytes', value: 'BYTES', default: '16M', commands: TRACING,
+  { name: 'ring-size', type: 'bytes', value: 'BYTES', default: sizeText(RING_SIZE_DEFAULT), commands: TRACING,
     help: 'Size of the kernel ring buffer (a power of two; `K`/`M` suffixes). Larger rings drop less under bursts.' },
   { name: 'merge-threshold', type: 'duration', value: 'DURATION', default: '1ms', commands: TRACING.concat('replay'),
     help: 'Consecutive identical calls on the same fd are merged into one child with a count and total bytes; a ' +
