@@ -22,8 +22,6 @@ const B = {
   scope: ascii(`"scopeSpans":[{"scope":{"name":${q(SCOPE_NAME)},"version":${q(SCOPE_VERSION)}},"spans":[`),
   comma: ascii(','),
   traceId: ascii('{"traceId":"'),
-  childTraceId: ascii(',{"traceId":"'),
-  nameAfterId: ascii('","name":'),
   spanId: ascii('","spanId":"'),
   parentSpanId: ascii('","parentSpanId":"'),
   quote: ascii('"'),
@@ -46,6 +44,9 @@ const B = {
   kindInternal: ascii(',"kind":1,"startTimeUnixNano":"'),
   okTail: ascii('],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":0},"links":[],"droppedLinksCount":0,"flags":257}'),
   errorTail: ascii('],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":2,"message":'),
+  /** the same two, closing the last attribute first */
+  okTailAfterAttr: ascii('}}],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":0},"links":[],"droppedLinksCount":0,"flags":257}'),
+  errorTailAfterAttr: ascii('}}],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":2,"message":'),
   errorFlags: ascii('},"links":[],"droppedLinksCount":0,"flags":257}'),
 };
 
@@ -74,6 +75,12 @@ function attrHead(k: string, kind: ValueKind, first: boolean): Bytes {
 
 /** attrHead's constants for the syscall attributes, by key index: no map lookup per attribute. */
 const syscallHeads: Bytes[][] = SYSCALL_ATTRIBUTE_KEYS.map((k) => [0, 1, 2, 3].flatMap((kind) => [attrHead(k, kind as ValueKind, true), attrHead(k, kind as ValueKind, false)]));
+
+/** What every syscall child of an application span starts with, up to its own span id, and what follows that id. */
+const childHead = (traceId: string): Bytes => ascii(`,{"traceId":"${traceId}","spanId":"`);
+const childParent = (spanId: string): Bytes => ascii(`","parentSpanId":"${spanId}","name":`);
+const CHILD_HEAD_BYTES = childHead('0'.repeat(32)).n;
+const CHILD_PARENT_BYTES = childParent('0'.repeat(16)).n;
 
 export interface SpanWithProcess {
   span: SpanRecord;
@@ -155,10 +162,15 @@ export class OtlpJsonEncoder {
 
   /** Syscall attributes: the head constant comes by key index. */
   private readonly visitSyscall = (_k: string, v: string | number | boolean, index: number): void => {
+    this.syscallAttr(v, index, this.firstAttr);
+    this.firstAttr = false;
+  };
+
+  /** One syscall attribute: the head constant comes by key index. */
+  private syscallAttr(v: string | number | boolean, index: number, first: boolean): void {
     const w = this.w;
     const heads = syscallHeads[index];
-    const second = this.firstAttr ? 0 : 1;
-    this.firstAttr = false;
+    const second = first ? 0 : 1;
     switch (typeof v) {
       case 'string':
         w.raw(heads[second]);
@@ -177,7 +189,7 @@ export class OtlpJsonEncoder {
         w.raw(heads[6 + second]);
         w.raw(v ? B.true : B.false);
     }
-  };
+  }
 
   /** digits of the last seconds value written: consecutive timestamps almost always share it */
   private lastSec = -1;
@@ -239,45 +251,70 @@ export class OtlpJsonEncoder {
   }
 
 
-  /** the current application span's trace and span id, as bytes for its children */
-  private readonly traceIdBytes = ascii('0'.repeat(32));
-  private readonly spanIdBytes = ascii('0'.repeat(16));
+  /** For the current application span's children: `,{"traceId":"…","spanId":"` and `","parentSpanId":"…","name":`,
+   * the ids overwritten in place for each application span (ids are validated hex of fixed length) */
+  private childHead = childHead('0'.repeat(32));
+  private childParent = childParent('0'.repeat(16));
+  private readonly scratch = new JsonWriter(256);
+
+  /** `"read","kind":1,"startTimeUnixNano":"` by syscall name (names come from the probe's table: few). */
+  private readonly nameHeads = new Map<string, Bytes>();
+
+  private nameHead(name: string): Bytes | undefined {
+    let h = this.nameHeads.get(name);
+    if (h === undefined && this.nameHeads.size < 1024) {
+      const w = this.scratch;
+      w.len = 0;
+      w.str(name);
+      w.raw(B.kindInternal);
+      h = new Bytes(w.bytes());
+      this.nameHeads.set(name, h);
+    }
+    return h;
+  }
 
   private syscallSpan(c: SyscallRecord, hi: number, lo: number, index: number): void {
     const w = this.w;
     childSpanWords(hi, lo, index, this.ids);
-    w.raw(B.childTraceId);
-    w.raw(this.traceIdBytes);
-    w.raw(B.spanId);
+    w.raw(this.childHead);
     w.hex32(this.ids[0]);
     w.hex32(this.ids[1]);
-    w.raw(B.parentSpanId);
-    w.raw(this.spanIdBytes);
-    w.raw(B.nameAfterId);
-    w.cachedStr(c.name);
-    w.raw(B.kindInternal);
+    w.raw(this.childParent);
+    const head = this.nameHead(c.name);
+    if (head !== undefined) w.raw(head);
+    else {
+      w.cachedStr(c.name);
+      w.raw(B.kindInternal);
+    }
     this.time(c.ts);
     w.raw(B.end);
     this.time(c.end);
     w.raw(B.attrs);
     this.firstAttr = true;
     forEachSyscallAttribute(c, this.visitSyscall);
-    if (!this.firstAttr) w.raw(B.valueEnd);
+    const closeAttr = !this.firstAttr;
     if (syscallFailed(c)) {
-      w.raw(B.errorTail);
+      w.raw(closeAttr ? B.errorTailAfterAttr : B.errorTail);
       w.str(c.errno as string);
       w.raw(B.errorFlags);
-    } else w.raw(B.okTail);
+    } else w.raw(closeAttr ? B.okTailAfterAttr : B.okTail);
   }
 
   private spans(span: SpanRecord): void {
     this.appSpan(span);
     const calls = span.syscalls;
     if (calls.length === 0) return;
-    const hi = parseInt(span.spanId.slice(0, 8), 16);
-    const lo = parseInt(span.spanId.slice(8, 16), 16);
-    this.traceIdBytes.setAscii(span.traceId);
-    this.spanIdBytes.setAscii(span.spanId);
+    const id = span.spanId;
+    if (span.traceId.length === 32 && id.length === 16 && this.childHead.n === CHILD_HEAD_BYTES && this.childParent.n === CHILD_PARENT_BYTES) {
+      this.childHead.setAsciiAt(13, span.traceId);
+      this.childParent.setAsciiAt(18, id);
+    } else {
+      // (ids are validated hex of those lengths; this keeps the output right if one ever is not)
+      this.childHead = childHead(span.traceId);
+      this.childParent = childParent(id);
+    }
+    const hi = hexWord(id, 0);
+    const lo = hexWord(id, 8);
     for (let i = 0; i < calls.length; i++) this.syscallSpan(calls[i], hi, lo, i);
   }
 
@@ -345,6 +382,16 @@ export class OtlpJsonEncoder {
     for (const { span, proc } of items) this.add(span, proc);
     return Buffer.concat(this.take()).toString('utf8');
   }
+}
+
+/** 8 hex digits of `s` from `at` as a 32-bit word (span ids are validated lower-case hex). */
+function hexWord(s: string, at: number): number {
+  let v = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = s.charCodeAt(i);
+    v = (v << 4) | (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57);
+  }
+  return v >>> 0;
 }
 
 const OPEN = new TextEncoder().encode('{"resourceSpans":[');
