@@ -12,6 +12,6 @@ export default defineConfig({
     // Tests attach real BPF programs; running files one at a time keeps them from seeing each other's processes
     // and keeps timing-sensitive kernel tests off a saturated 2-core machine.
     fileParallelism: false,
-    reporters: ['default'],
+    reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });
