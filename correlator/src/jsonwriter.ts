@@ -109,10 +109,11 @@ export class LiteralCache {
     return this.keys[i] === s ? this.values[i] : undefined;
   }
 
-  put(s: string, encoded: Uint8Array): void {
+  /** Remembers `src[start, end)` as the encoding of `s`. */
+  put(s: string, src: Uint8Array, start = 0, end = src.length): void {
     const i = this.slot(s);
     this.keys[i] = s;
-    this.values[i].setBytes(encoded);
+    this.values[i].setBytes(src, start, end);
   }
 }
 
@@ -248,7 +249,25 @@ export class JsonWriter {
     if (lit !== undefined) return this.raw(lit);
     const start = this.len;
     this.str(s);
-    this.literals.put(s, this.buf.subarray(start, this.len));
+    this.literals.put(s, this.buf, start, this.len);
+  }
+
+  /**
+   * `head` followed by the string literal `s`, remembered in `cache` as one piece (a cache per head): for
+   * attribute values that repeat, one copy instead of a head, a lookup and a copy.
+   */
+  headedStr(head: Bytes, s: string, cache: LiteralCache): void {
+    if (s.length > 512) {
+      this.raw(head);
+      this.str(s);
+      return;
+    }
+    const lit = cache.get(s);
+    if (lit !== undefined) return this.raw(lit);
+    const start = this.len;
+    this.raw(head);
+    this.str(s);
+    cache.put(s, this.buf, start, this.len);
   }
 
   /** A JSON string literal, quotes included. */

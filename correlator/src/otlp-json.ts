@@ -160,6 +160,9 @@ export class OtlpJsonEncoder {
     this.firstAttr = false;
   };
 
+  /** per syscall attribute key and position: string values already encoded with their head (see syscallAttr) */
+  private readonly valueCaches: (LiteralCache | undefined)[] = new Array(SYSCALL_ATTRIBUTE_KEYS.length * 2).fill(undefined);
+
   /** Syscall attributes: the head constant comes by key index. */
   private readonly visitSyscall = (_k: string, v: string | number | boolean, index: number): void => {
     this.syscallAttr(v, index, this.firstAttr);
@@ -172,10 +175,13 @@ export class OtlpJsonEncoder {
     const heads = syscallHeads[index];
     const second = first ? 0 : 1;
     switch (typeof v) {
-      case 'string':
-        w.raw(heads[second]);
-        w.cachedStr(v);
+      case 'string': {
+        // head and value as one remembered piece: these values repeat (a fd's target on each of its calls)
+        const k = index * 2 + second;
+        const cache = this.valueCaches[k] ?? (this.valueCaches[k] = new LiteralCache());
+        w.headedStr(heads[second], v, cache);
         return;
+      }
       case 'number':
         if (Number.isInteger(v)) {
           w.raw(heads[2 + second]);
