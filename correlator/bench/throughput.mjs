@@ -6,7 +6,7 @@
 //   node correlator/bench/throughput.mjs            (10 M events)
 //   NULLSPAN_BENCH_EVENTS=2000000 node ...           (smaller)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,7 +118,12 @@ function measure(path, mode) {
   const c = correlatorForCapture(reader.header);
   let appSpans = 0;
   let otelSpans = 0;
-  const file = mode === 'export' ? new OtlpFileExporter('/dev/null', { wallOffsetNs: BigInt(reader.header.wallOffsetNs) }, { hostName: 'bench', resourceAttributes: {} }) : null;
+  // The exporter writes regular files only: a real file next to the capture, opened for appending so that it can be
+  // emptied every 64 batches (≈ 90 MB of JSON) instead of growing to gigabytes; writing into the page cache is
+  // part of the measured cost, as it is for a user's --otlp-file.
+  const outPath = `${path}.otlp.jsonl`;
+  const file = mode === 'export' ? new OtlpFileExporter(outPath, { wallOffsetNs: BigInt(reader.header.wallOffsetNs) }, { hostName: 'bench', resourceAttributes: {}, append: true }) : null;
+  let outBytes = 0;
   c.onSpan((span, proc) => {
     appSpans++;
     otelSpans += 1 + span.syscalls.length;
@@ -133,17 +138,28 @@ function measure(path, mode) {
     const evs = decodeBatch(bytes);
     events += evs.length;
     c.pushBatch(evs);
-    if (++batches % 64 === 0) samples.push(process.memoryUsage().rss);
+    if (++batches % 64 === 0) {
+      samples.push(process.memoryUsage().rss);
+      if (file) {
+        outBytes += statSync(outPath).size;
+        truncateSync(outPath, 0);
+      }
+    }
   }
   c.close('end of capture');
   file?.flushSync();
+  if (file) {
+    outBytes += statSync(outPath).size;
+    void file.shutdown();
+    rmSync(outPath, { force: true });
+  }
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   reader.close();
   samples.push(process.memoryUsage().rss);
   const q = (f) => samples[Math.min(samples.length - 1, Math.floor(samples.length * f))];
   return {
-    mode, events, secs, eps: events / secs, cpuSecs: (cpu.user + cpu.system) / 1e6, appSpans, otelSpans,
+    mode, events, secs, eps: events / secs, cpuSecs: (cpu.user + cpu.system) / 1e6, appSpans, otelSpans, outBytes,
     stats: c.stats(), rssStartMb: rss0 / 2 ** 20, rssPeakMb: Math.max(...samples) / 2 ** 20,
     rssQuarterMb: q(0.25) / 2 ** 20, rssEndMb: samples[samples.length - 1] / 2 ** 20,
   };
@@ -182,7 +198,8 @@ try {
     runs[mode].push(r);
     console.log(`${r.mode.padEnd(9)}: ${r.events} events in ${r.secs.toFixed(2)} s = ${(r.eps / 1e6).toFixed(2)} M events/s ` +
       `(cpu ${r.cpuSecs.toFixed(2)} s = ${(r.events / r.cpuSecs / 1e6).toFixed(2)} M/CPU-s); ${r.appSpans} application spans, ${r.otelSpans} OTel spans; ` +
-      `RSS start ${r.rssStartMb.toFixed(0)} MB, at 25% ${r.rssQuarterMb.toFixed(0)} MB, peak ${r.rssPeakMb.toFixed(0)} MB, end ${r.rssEndMb.toFixed(0)} MB`);
+      `RSS start ${r.rssStartMb.toFixed(0)} MB, at 25% ${r.rssQuarterMb.toFixed(0)} MB, peak ${r.rssPeakMb.toFixed(0)} MB, end ${r.rssEndMb.toFixed(0)} MB` +
+      (r.outBytes ? `; ${(r.outBytes / 2 ** 30).toFixed(2)} GiB of OTLP JSON (${(r.outBytes / r.otelSpans).toFixed(0)} bytes per OTel span)` : ''));
   }
   const median = (rs, f) => rs.map(f).sort((a, b) => a - b)[Math.floor(rs.length / 2)];
   const pick = (rs) => ({
@@ -193,9 +210,13 @@ try {
   const corr = pick(runs.correlate);
   const exp = pick(runs.export);
   console.log(`correlator stats: ${JSON.stringify(exp.stats)}`);
-  // Wall-clock figures are reported too; on this shared 2-core machine they include time spent waiting for the CPU.
+  // `met` judges events per CPU-second of the pinned replay process: what one core does, as the issue asks.
+  // Wall-clock figures are reported alongside; on this shared 2-core machine they also count time spent waiting
+  // for the CPU (steal, other work), so they are lower and noisier.
   const flat = exp.growthMb < 64;
   const met = exp.cpuEps >= TARGET_EPS && exp.rssPeakMb < TARGET_RSS_MB && flat;
+  console.log(`with OTLP JSON export: ${(exp.cpuEps / 1e6).toFixed(2)} M events per CPU-second (used for "met"), ` +
+    `${(exp.eps / 1e6).toFixed(2)} M events per wall-clock second; correlate only: ${(corr.cpuEps / 1e6).toFixed(2)} / ${(corr.eps / 1e6).toFixed(2)} M`);
   const rows = [{
     issue: 5,
     workload: `replay of a ${(events / 1e6).toFixed(1)}M-event synthetic capture (HTTP-server mix: ${(exp.otelSpans / events).toFixed(2)} exported OTel spans per event), ${pinned ? 'pinned to one core' : 'one process'}, median of ${ROUNDS}`,
@@ -203,9 +224,11 @@ try {
       events_per_cpu_s_export: Math.round(exp.cpuEps), events_per_cpu_s_correlate_only: Math.round(corr.cpuEps),
       events_per_wall_s_export: Math.round(exp.eps), events_per_wall_s_correlate_only: Math.round(corr.eps),
       rss_peak_mb: Math.round(exp.rssPeakMb), rss_growth_after_25pct_mb: Math.round(exp.growthMb),
+      // what export adds per OTel span: CPU-seconds of the export run minus the correlate-only run, per span
+      export_cpu_ns_per_otel_span: Math.round(((events / exp.cpuEps - events / corr.cpuEps) / exp.otelSpans) * 1e9),
     },
     result: `${(exp.cpuEps / 1e6).toFixed(2)} M events/CPU-s with OTLP JSON export, ${(corr.cpuEps / 1e6).toFixed(2)} M correlate only ` +
-      `(wall ${(exp.eps / 1e6).toFixed(2)} / ${(corr.eps / 1e6).toFixed(2)} M/s) vs target 1.00 M/s; ` +
+      `(wall ${(exp.eps / 1e6).toFixed(2)} / ${(corr.eps / 1e6).toFixed(2)} M/s) vs target 1.00 M/s (met judged on the CPU-s figure); ` +
       `RSS peak ${exp.rssPeakMb.toFixed(0)} MB, ${exp.growthMb.toFixed(0)} MB growth after 25% vs < 256 MB flat`,
     target: '≥ 1,000,000 events/s on one core; RSS flat and < 256 MB for a 10-million-event capture',
     met,
