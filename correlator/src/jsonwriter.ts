@@ -253,21 +253,21 @@ export class JsonWriter {
   }
 
   /**
-   * `head` followed by the string literal `s`, remembered in `cache` as one piece (a cache per head): for
-   * attribute values that repeat, one copy instead of a head, a lookup and a copy.
+   * `head` (if any), the string literal `s` and `tail` (if any), remembered in `cache` as one piece (a cache per
+   * head and tail): for values that repeat (a fd's target on each of its calls, a span name with its kind), one
+   * copy instead of several pieces and a scan.
    */
-  headedStr(head: Bytes, s: string, cache: LiteralCache): void {
-    if (s.length > 512) {
-      this.raw(head);
-      this.str(s);
-      return;
+  strPiece(head: Bytes | null, s: string, tail: Bytes | null, cache: LiteralCache): void {
+    const cacheable = s.length <= 512;
+    if (cacheable) {
+      const lit = cache.get(s);
+      if (lit !== undefined) return this.raw(lit);
     }
-    const lit = cache.get(s);
-    if (lit !== undefined) return this.raw(lit);
     const start = this.len;
-    this.raw(head);
+    if (head !== null) this.raw(head);
     this.str(s);
-    cache.put(s, this.buf, start, this.len);
+    if (tail !== null) this.raw(tail);
+    if (cacheable) cache.put(s, this.buf, start, this.len);
   }
 
   /** A JSON string literal, quotes included. */

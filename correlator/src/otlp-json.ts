@@ -17,6 +17,9 @@ const q = JSON.stringify;
 const FLAGS_LOCAL = 257;
 const FLAGS_REMOTE = 769;
 
+const TAIL = '],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":';
+const FLAGS = '},"links":[],"droppedLinksCount":0,"flags":';
+
 const B = {
   groupEnd: ascii(']}]}'),
   scope: ascii(`"scopeSpans":[{"scope":{"name":${q(SCOPE_NAME)},"version":${q(SCOPE_VERSION)}},"spans":[`),
@@ -25,15 +28,16 @@ const B = {
   spanId: ascii('","spanId":"'),
   parentSpanId: ascii('","parentSpanId":"'),
   quote: ascii('"'),
+  quoteName: ascii('","name":'),
   traceState: ascii(',"traceState":'),
   name: ascii(',"name":'),
   kind: ascii(',"kind":'),
   start: ascii(',"startTimeUnixNano":"'),
   end: ascii('","endTimeUnixNano":"'),
   attrs: ascii('","attributes":['),
-  tail: ascii('],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":'),
+  tail: ascii(TAIL),
   message: ascii(',"message":'),
-  flags: ascii('},"links":[],"droppedLinksCount":0,"flags":'),
+  flags: ascii(FLAGS),
   spanEnd: ascii('}'),
   true: ascii('true'),
   false: ascii('false'),
@@ -179,7 +183,7 @@ export class OtlpJsonEncoder {
         // head and value as one remembered piece: these values repeat (a fd's target on each of its calls)
         const k = index * 2 + second;
         const cache = this.valueCaches[k] ?? (this.valueCaches[k] = new LiteralCache());
-        w.headedStr(heads[second], v, cache);
+        w.strPiece(heads[second], v, null, cache);
         return;
       }
       case 'number':
@@ -227,33 +231,54 @@ export class OtlpJsonEncoder {
       w.raw(B.parentSpanId);
       w.plain(span.parentSpanId);
     }
-    w.raw(B.quote);
     const traceState = span.traceState ? new TraceState(span.traceState).serialize() : '';
     if (traceState) {
+      w.raw(B.quote);
       w.raw(B.traceState);
       w.str(traceState);
-    }
-    w.raw(B.name);
-    w.str(span.name);
-    w.raw(B.kind);
-    w.num(KIND_OTEL[span.kind] + 1);
-    w.raw(B.start);
+      w.raw(B.name);
+    } else w.raw(B.quoteName);
+    // name, kind and the start's key as one piece per name and kind
+    const kind = KIND_OTEL[span.kind] + 1;
+    const names = this.appNames[kind] ?? (this.appNames[kind] = new LiteralCache());
+    w.strPiece(null, span.name, this.kindStart(kind), names);
     this.time(span.start);
     w.raw(B.end);
     this.time(span.end);
     w.raw(B.attrs);
     this.firstAttr = true;
     forEachSpanAttribute(span, this.visit);
-    if (!this.firstAttr) w.raw(B.valueEnd);
-    w.raw(B.tail);
-    w.num(STATUS_OTEL[span.status]);
-    if (span.statusMessage !== undefined) {
-      w.raw(B.message);
-      w.str(span.statusMessage);
+    const closeAttr = !this.firstAttr;
+    const code = STATUS_OTEL[span.status];
+    const flags = span.parentSpanId && span.remoteParent ? FLAGS_REMOTE : FLAGS_LOCAL;
+    if (span.statusMessage === undefined) {
+      w.raw(this.appTail(closeAttr, code, flags));
+      return;
     }
+    if (closeAttr) w.raw(B.valueEnd);
+    w.raw(B.tail);
+    w.num(code);
+    w.raw(B.message);
+    w.str(span.statusMessage);
     w.raw(B.flags);
-    w.num(span.parentSpanId && span.remoteParent ? FLAGS_REMOTE : FLAGS_LOCAL);
+    w.num(flags);
     w.raw(B.spanEnd);
+  }
+
+  /** application span names with their kind and start key, per kind (see appSpan) */
+  private readonly appNames: (LiteralCache | undefined)[] = [];
+  private readonly kindStarts: (Bytes | undefined)[] = [];
+  private readonly appTails: (Bytes | undefined)[] = [];
+
+  /** `,"kind":K,"startTimeUnixNano":"` */
+  private kindStart(kind: number): Bytes {
+    return this.kindStarts[kind] ?? (this.kindStarts[kind] = ascii(`,"kind":${kind},"startTimeUnixNano":"`));
+  }
+
+  /** Everything after an application span's attributes when it has no status message, as one constant. */
+  private appTail(closeAttr: boolean, code: number, flags: number): Bytes {
+    const i = code * 4 + (flags === FLAGS_REMOTE ? 2 : 0) + (closeAttr ? 1 : 0);
+    return this.appTails[i] ?? (this.appTails[i] = ascii(`${closeAttr ? '}}' : ''}${TAIL}${code}${FLAGS}${flags}}`));
   }
 
 
