@@ -532,16 +532,9 @@ static __always_inline __u16 copy_sockaddr(struct ns_scratch *s, __u32 off, cons
 }
 
 /* Syscalls with paths, addresses or fd arrays: assembled in scratch. */
-static __always_inline void emit_syscall_full(struct ns_task_state *st, __u32 desc, long ret, __u64 now,
-					      __u64 pid_tgid)
+/* The fixed part of a syscall record from the entry saved in task storage (tails are appended by the caller). */
+static __always_inline void fill_syscall(struct ns_syscall *r, struct ns_task_state *st, long ret, __u64 now, __u32 nr)
 {
-	struct ns_scratch *s = cpu_scratch();
-	if (!s)
-		return;
-	struct ns_syscall *r = (void *)s->buf;
-	__u32 off = sizeof(*r);
-	__u32 nr = st->nr;
-
 	r->dur = now - st->ts;
 	r->ret = ret;
 	for (int i = 0; i < 6; i++)
@@ -553,6 +546,19 @@ static __always_inline void emit_syscall_full(struct ns_task_state *st, __u32 de
 	r->_pad = 0;
 	r->fds[0] = r->fds[1] = -1;
 	r->ctx_span = st->ctx_span;
+}
+
+static __always_inline void emit_syscall_full(struct ns_task_state *st, __u32 desc, long ret, __u64 now,
+					      __u64 pid_tgid)
+{
+	struct ns_scratch *s = cpu_scratch();
+	if (!s)
+		return;
+	struct ns_syscall *r = (void *)s->buf;
+	__u32 off = sizeof(*r);
+	__u32 nr = st->nr;
+
+	fill_syscall(r, st, ret, now, nr);
 
 	if (NS_DESC_PATH(desc)) {
 		__u32 tid = (__u32)pid_tgid;
@@ -607,17 +613,7 @@ int BPF_PROG(ns_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	}
 	fill_hdr(&r->h, sizeof(*r), NS_KIND_SYSCALL, st->ts, pid_tgid);
-	r->dur = now - st->ts;
-	r->ret = ret;
-	for (int i = 0; i < 6; i++)
-		r->args[i] = st->args[i];
-	r->nr = nr;
-	r->flags = 0;
-	r->path_len = r->path2_len = r->addr_len = 0;
-	r->ctx_src = st->ctx_src;
-	r->_pad = 0;
-	r->fds[0] = r->fds[1] = -1;
-	r->ctx_span = st->ctx_span;
+	fill_syscall(r, st, ret, now, nr);
 	bpf_ringbuf_submit(r, submit_flags());
 	return 0;
 }
