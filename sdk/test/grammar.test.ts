@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeWtf8, formatMarker, isMarkerStart, parseMarker, type Marker } from '../src/grammar.js';
 import { readConformanceVectors } from './vectors.js';
+import { rng } from './rng.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
@@ -72,16 +73,6 @@ describe('isMarkerStart', () => {
 
 // ---- property-style round trips with hostile strings (seeded, so a failure reproduces)
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOSTILE = [':', ',', '=', '.', '\\', '\n', '>', '<', '_', ' ', '\r', '\0', 'é', '日', '😀', '\ud800', '\udc00', '\udbff', 'a', 'Z', '0', '-', '\u2028', '\uffff'];
 

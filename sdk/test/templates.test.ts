@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configure, span, type Span, type SpanKind } from '../src/index.js';
 import { setLastSpanId } from '../src/ids.js';
 import { capture, type Capture } from './capture.js';
+import { rng } from './rng.js';
 
 let cap: Capture;
 beforeEach(() => {
@@ -14,16 +15,6 @@ beforeEach(() => {
 });
 afterEach(() => cap.stop());
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Expected {
   span: Span;
