@@ -620,6 +620,20 @@ int BPF_PROG(ns_sys_exit, struct pt_regs *regs, long ret)
 
 /* ---- processes ---- */
 
+/* A fixed-size process record reserved in the ring with its header filled (drops reported first, a failed
+ * reserve counted as a process drop); NULL when the ring is full. */
+static __always_inline void *reserve_process_record(__u32 size, __u16 kind, __u64 pid_tgid)
+{
+	report_pending_drops(pid_tgid);
+	struct ns_hdr *h = bpf_ringbuf_reserve(&events, size, 0);
+	if (!h) {
+		count_drop(NS_DROP_PROCESS);
+		return NULL;
+	}
+	fill_hdr(h, size, kind, bpf_ktime_get_ns(), pid_tgid);
+	return h;
+}
+
 /* The traced state of a task, refreshed if stale; NULL when it has none (never made a syscall). */
 static __always_inline struct ns_task_state *traced_state(struct task_struct *task)
 {
@@ -654,13 +668,9 @@ int BPF_PROG(ns_fork, struct task_struct *parent, struct task_struct *child)
 		}
 	}
 	__u64 pid_tgid = ((__u64)parent->tgid << 32) | (__u32)parent->pid;
-	report_pending_drops(pid_tgid);
-	struct ns_fork *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	if (!r) {
-		count_drop(NS_DROP_PROCESS);
+	struct ns_fork *r = reserve_process_record(sizeof(*r), NS_KIND_FORK, pid_tgid);
+	if (!r)
 		return 0;
-	}
-	fill_hdr(&r->h, sizeof(*r), NS_KIND_FORK, bpf_ktime_get_ns(), pid_tgid);
 	r->child_tid = child->pid;
 	r->child_pid = child->tgid;
 	r->flags = (thread ? NS_FORK_THREAD : 0) | (child->files == parent->files ? NS_FORK_SHARES_FILES : 0);
@@ -724,13 +734,9 @@ int BPF_PROG(ns_exit, struct task_struct *p)
 		__u32 tgid = p->tgid;
 		bpf_map_delete_elem(&traced_tgids, &tgid);
 	}
-	report_pending_drops(pid_tgid);
-	struct ns_exit *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	if (!r) {
-		count_drop(NS_DROP_PROCESS);
+	struct ns_exit *r = reserve_process_record(sizeof(*r), NS_KIND_EXIT, pid_tgid);
+	if (!r)
 		return 0;
-	}
-	fill_hdr(&r->h, sizeof(*r), NS_KIND_EXIT, bpf_ktime_get_ns(), pid_tgid);
 	r->code = p->exit_code;
 	r->group_dead = group_dead;
 	bpf_ringbuf_submit(r, submit_flags());
