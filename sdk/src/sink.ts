@@ -1,12 +1,13 @@
 /**
  * Where markers go: one pre-opened file descriptor (normally /dev/null) and one reused buffer. Every marker is one
- * fs.writeSync of buffer[0, n). Any failure — no /dev/null, something that is not the null device, a closed fd,
- * EBADF, EPIPE, ... — disables the sink for good and is said once on the debug channel: the application never
- * sees an exception from here.
+ * write() of buffer[0, n) (fastwrite.ts). Any failure — no /dev/null, something that is not the null device, a
+ * closed fd, EBADF, EPIPE, ... — disables the sink for good and is said once on the debug channel: the application
+ * never sees an exception from here.
  */
-import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { channel } from 'node:diagnostics_channel';
 import { debuglog } from 'node:util';
+import { errnoName, writeBytes, writePath } from './fastwrite.js';
 
 /** `NODE_DEBUG=nullspan` prints what the SDK says about itself (enabling, disabling). */
 const debug = debuglog('nullspan');
@@ -54,22 +55,14 @@ export class MarkerSink {
 
   /** Writes buf[0, n) as one write(); never throws. */
   flush(n: number): void {
-    if (!this.opened && !this.open()) return;
-    try {
-      writeSync(this.fd, this.buf, 0, n);
-    } catch (e) {
-      this.disable(`writing a marker failed (${describe(e)}); markers are off for this process`);
-    }
+    this.flushOther(this.buf, n);
   }
 
-  /** Writes an out-of-band buffer (used when a marker is built while another is being built). */
+  /** Writes bytes[0, n) as one write() (also a marker built while another is being built); never throws. */
   flushOther(bytes: Uint8Array, n: number): void {
     if (!this.opened && !this.open()) return;
-    try {
-      writeSync(this.fd, bytes, 0, n);
-    } catch (e) {
-      this.disable(`writing a marker failed (${describe(e)}); markers are off for this process`);
-    }
+    const r = writeBytes(this.fd, bytes, n);
+    if (r < 0) this.disable(`writing a marker failed (${errnoName(r)}); markers are off for this process`);
   }
 
   private open(): boolean {
@@ -77,7 +70,7 @@ export class MarkerSink {
     this.opened = true;
     if (typeof this.target === 'number') {
       this.fd = this.target;
-      debug('writing markers to fd %d', this.fd);
+      debug('writing markers to fd %d (%s write)', this.fd, writePath);
       return true;
     }
     try {
@@ -91,7 +84,7 @@ export class MarkerSink {
           return false;
         }
       }
-      debug('writing markers to %s (fd %d)', this.target, this.fd);
+      debug('writing markers to %s (fd %d, %s write)', this.target, this.fd, writePath);
       return true;
     } catch (e) {
       this.disable(`cannot open ${this.target} (${describe(e)}); markers are off for this process`);
