@@ -197,6 +197,20 @@ static __always_inline void report_pending_drops(__u64 pid_tgid)
 	bpf_ringbuf_submit(r, submit_flags());
 }
 
+/* A small fixed-size record reserved in the ring with its header filled (drops reported first, a failed reserve
+ * counted under drop_kind); NULL when the ring is full. */
+static __always_inline void *reserve_fixed_record(__u32 size, __u16 kind, int drop_kind, __u64 ts, __u64 pid_tgid)
+{
+	report_pending_drops(pid_tgid);
+	struct ns_hdr *h = bpf_ringbuf_reserve(&events, size, 0);
+	if (!h) {
+		count_drop(drop_kind);
+		return NULL;
+	}
+	fill_hdr(h, size, kind, ts, pid_tgid);
+	return h;
+}
+
 static __always_inline void emit_scratch(struct ns_scratch *s, __u32 size, int drop_kind)
 {
 	if (bpf_ringbuf_output(&events, s->buf, size & NS_SCRATCH_MASK, submit_flags()))
@@ -352,8 +366,12 @@ static __always_inline int emit_marker(long nr, const __u64 *args, __u64 ts, __u
 }
 
 /* A write of NS_SLOT_MAGIC + slot to the null device registers the slot's address as the thread's active-span
- * slot (write/pwrite64 only: the SDK writes one contiguous buffer). */
-static __always_inline bool check_slot_registration(struct ns_task_state *st, long nr, const __u64 *args)
+ * slot (write/pwrite64 only: the SDK writes one contiguous buffer). A slot with a probe-ack word (NS_SLOT_SIZE
+ * bytes written) is also reported, so user space can acknowledge it. Only traced threads and, under
+ * auto-discovery, writers about to be adopted (an SDK registers right before its first marker) get here: an
+ * untraced process cannot make the probe emit anything. Re-registration (once a second) re-reports. */
+static __always_inline bool check_slot_registration(struct ns_task_state *st, long nr, const __u64 *args, __u64 ts,
+						    __u64 pid_tgid)
 {
 	if ((nr != __NR_write && nr != __NR_pwrite64) || args[2] < NS_SLOT_MAGIC_LEN + NS_SLOT_LEN)
 		return false;
@@ -361,6 +379,13 @@ static __always_inline bool check_slot_registration(struct ns_task_state *st, lo
 	if (bpf_probe_read_user(&magic, sizeof(magic), (void *)args[1]) || magic != NS_SLOT_MAGIC)
 		return false;
 	st->slot = args[1] + NS_SLOT_MAGIC_LEN;
+	if (args[2] >= NS_SLOT_SIZE) {
+		struct ns_slot *r = reserve_fixed_record(sizeof(*r), NS_KIND_SLOT, NS_DROP_MARKER, ts, pid_tgid);
+		if (r) {
+			r->addr = st->slot;
+			bpf_ringbuf_submit(r, submit_flags());
+		}
+	}
 	return true;
 }
 
@@ -375,7 +400,7 @@ static __always_inline bool check_marker(struct task_struct *task, struct ns_tas
 		return false;
 	if (peek_write(nr, args, peek))
 		return false;
-	if (peek[0] == (char)(NS_SLOT_MAGIC & 0xff) && check_slot_registration(st, nr, args))
+	if (peek[0] == (char)(NS_SLOT_MAGIC & 0xff) && check_slot_registration(st, nr, args, ts, pid_tgid))
 		return false;
 	/* the continuation of a marker split across writes starts with any byte */
 	if (!st->marker_cont) {
@@ -620,20 +645,6 @@ int BPF_PROG(ns_sys_exit, struct pt_regs *regs, long ret)
 
 /* ---- processes ---- */
 
-/* A fixed-size process record reserved in the ring with its header filled (drops reported first, a failed
- * reserve counted as a process drop); NULL when the ring is full. */
-static __always_inline void *reserve_process_record(__u32 size, __u16 kind, __u64 pid_tgid)
-{
-	report_pending_drops(pid_tgid);
-	struct ns_hdr *h = bpf_ringbuf_reserve(&events, size, 0);
-	if (!h) {
-		count_drop(NS_DROP_PROCESS);
-		return NULL;
-	}
-	fill_hdr(h, size, kind, bpf_ktime_get_ns(), pid_tgid);
-	return h;
-}
-
 /* The traced state of a task, refreshed if stale; NULL when it has none (never made a syscall). */
 static __always_inline struct ns_task_state *traced_state(struct task_struct *task)
 {
@@ -668,7 +679,7 @@ int BPF_PROG(ns_fork, struct task_struct *parent, struct task_struct *child)
 		}
 	}
 	__u64 pid_tgid = ((__u64)parent->tgid << 32) | (__u32)parent->pid;
-	struct ns_fork *r = reserve_process_record(sizeof(*r), NS_KIND_FORK, pid_tgid);
+	struct ns_fork *r = reserve_fixed_record(sizeof(*r), NS_KIND_FORK, NS_DROP_PROCESS, bpf_ktime_get_ns(), pid_tgid);
 	if (!r)
 		return 0;
 	r->child_tid = child->pid;
@@ -734,7 +745,7 @@ int BPF_PROG(ns_exit, struct task_struct *p)
 		__u32 tgid = p->tgid;
 		bpf_map_delete_elem(&traced_tgids, &tgid);
 	}
-	struct ns_exit *r = reserve_process_record(sizeof(*r), NS_KIND_EXIT, pid_tgid);
+	struct ns_exit *r = reserve_fixed_record(sizeof(*r), NS_KIND_EXIT, NS_DROP_PROCESS, bpf_ktime_get_ns(), pid_tgid);
 	if (!r)
 		return 0;
 	r->code = p->exit_code;

@@ -21,6 +21,7 @@ enum ns_kind {
 	NS_KIND_EXEC = 4,
 	NS_KIND_EXIT = 5,
 	NS_KIND_DROPS = 6,
+	NS_KIND_SLOT = 7,
 };
 
 /* Drop counters are kept per kind of event that could not be reserved. */
@@ -78,12 +79,17 @@ enum ns_ctx_src {
 	NS_CTX_SUBMITTER = 2, /* a libuv worker running work whose submitting thread's slot held ctx_span */
 };
 
-/* Active-span slot registration: a write to the null device whose first NS_SLOT_MAGIC_LEN bytes are this magic
- * (first byte not '>'/'<', so marker parsers ignore it) registers the 8 bytes that follow it in the writer's
- * memory as the thread's slot: u32 lo, u32 hi of the active span id (0 = none). */
+/* Active-span slot registration (sdk/MARKERS.md "Active span"): a write to the null device whose first
+ * NS_SLOT_MAGIC_LEN bytes are this magic (first byte not '>'/'<', so marker parsers ignore it) registers the
+ * NS_SLOT_LEN bytes that follow it in the writer's memory as the thread's slot: u32 lo, u32 hi of the active span
+ * id (0 = none). A write of at least NS_SLOT_SIZE bytes also carries the probe-ack word at NS_SLOT_ACK_OFF (u32,
+ * then 4 reserved zero bytes): the probe reports it (ns_slot) and user space writes a nonzero value there, telling
+ * the writer a probe is reading the slot. Shorter writes (16 bytes: slots without the word) are never written to. */
 #define NS_SLOT_MAGIC 0x31746c73736e0023ULL /* bytes "#\0nsslt1" little-endian: 23 00 6e 73 73 6c 74 31 */
 #define NS_SLOT_MAGIC_LEN 8
 #define NS_SLOT_LEN 8
+#define NS_SLOT_ACK_OFF 16 /* from the slot's first byte */
+#define NS_SLOT_SIZE 24
 
 /* A write to the null character device whose first byte is '>' or '<'. Tail: data[data_len]. */
 struct ns_marker {
@@ -127,6 +133,13 @@ struct ns_exit {
 struct ns_drops {
 	struct ns_hdr h;
 	__u64 counts[NS_DROP_KINDS]; /* indexed by enum ns_drop_kind */
+};
+
+/* A thread registered a slot with a probe-ack word (a registration of at least NS_SLOT_SIZE bytes, from a traced
+ * thread or, under auto-discovery, from any writer). Lost ones count as marker drops (it is a null-device write). */
+struct ns_slot {
+	struct ns_hdr h;
+	__u64 addr; /* user address of the slot's span id (slot + NS_SLOT_MAGIC_LEN), in process h.pid */
 };
 
 /* Per-CPU drop accounting (the `drops` map's value). */

@@ -2,10 +2,13 @@
 // ArrayBuffer) and hands them to JavaScript through a thread-safe function. A credit count bounds the batches
 // JavaScript has received but not yet consumed: when it runs out the thread stops consuming, the ring fills and
 // the kernel drops (and counts) instead of slowing the traced application or growing memory.
+// Each batch also lists where its slot and exit records are, so JavaScript acknowledges slot registrations
+// (probe/src/slotack.ts) without walking every record of every batch.
 #include <napi.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "core.h"
+#include "nullspan.h"
 
 namespace {
 
@@ -27,6 +31,7 @@ struct BatchMsg {
   size_t len = 0;
   uint32_t count = 0;
   bool end = false;
+  std::vector<uint32_t> control; // byte offsets of the batch's NS_KIND_SLOT and NS_KIND_EXIT records
 };
 
 class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
@@ -43,7 +48,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
     return exports;
   }
 
-  // new NativeProbe(options, onBatch(arrayBuffer, count), onEnd())
+  // new NativeProbe(options, onBatch(arrayBuffer, count, controlOffsets | undefined), onEnd())
   explicit NativeProbe(const Napi::CallbackInfo &info) : Napi::ObjectWrap<NativeProbe>(info) {
     Napi::Env env = info.Env();
     Napi::Object o = info[0].As<Napi::Object>();
@@ -99,6 +104,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
     batch_ = static_cast<uint8_t *>(std::malloc(kBatchBytes));
     batchLen_ = 0;
     batchCount_ = 0;
+    control_.clear();
   }
 
   // Copies one record (8-byte aligned, zero padding) into the current batch, delivering it first when full.
@@ -110,6 +116,9 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
     if (padded > kBatchBytes) return 0;
     if (batchLen_ + padded > kBatchBytes) Deliver();
     if (!batch_) return 0;
+    uint16_t kind;
+    std::memcpy(&kind, data + offsetof(ns_hdr, kind), sizeof(kind));
+    if (kind == NS_KIND_SLOT || kind == NS_KIND_EXIT) control_.push_back(static_cast<uint32_t>(batchLen_));
     std::memcpy(batch_ + batchLen_, data, declared);
     std::memset(batch_ + batchLen_ + declared, 0, padded - declared);
     batchLen_ += padded;
@@ -129,7 +138,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
       }
       if (credits_ > 0) credits_--;
     }
-    auto *msg = new BatchMsg{batch_, batchLen_, batchCount_, false};
+    auto *msg = new BatchMsg{batch_, batchLen_, batchCount_, false, std::move(control_)};
     events_ += batchCount_;
     bytes_ += batchLen_;
     batches_++;
@@ -145,7 +154,13 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
     }
     Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(
         env, msg->data, msg->len, [](Napi::Env, void *p) { std::free(p); });
-    onBatch.Call({ab, Napi::Number::New(env, msg->count)});
+    Napi::Value control = env.Undefined();
+    if (!msg->control.empty()) {
+      Napi::Uint32Array offsets = Napi::Uint32Array::New(env, msg->control.size());
+      std::memcpy(offsets.Data(), msg->control.data(), msg->control.size() * sizeof(uint32_t));
+      control = offsets;
+    }
+    onBatch.Call({ab, Napi::Number::New(env, msg->count), control});
     delete msg;
   }
 
@@ -275,6 +290,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
   uint8_t *batch_ = nullptr; // owned by the native thread
   size_t batchLen_ = 0;
   uint32_t batchCount_ = 0;
+  std::vector<uint32_t> control_; // offsets of this batch's slot and exit records (bounded by the batch size)
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -5,7 +5,7 @@
 // Timestamps are CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns, the same clock as process.hrtime) held in a
 // double: exact up to ~104 days of uptime, then rounding to a few ns, which no span duration notices.
 
-export type EventKind = 'syscall' | 'marker' | 'fork' | 'exec' | 'exit' | 'drops';
+export type EventKind = 'syscall' | 'marker' | 'fork' | 'exec' | 'exit' | 'drops' | 'slot';
 
 interface EventBase {
   ts: number; // monotonic ns; for syscalls, the entry time
@@ -96,4 +96,12 @@ export interface DropsEvent extends EventBase {
   process: number;
 }
 
-export type ProbeEvent = SyscallEvent | MarkerEvent | ForkEvent | ExecEvent | ExitEvent | DropsEvent;
+/** A thread registered an active-span slot that has a probe-ack word (sdk/MARKERS.md "Active span"). The live probe
+ * acknowledges it in the process's memory; downstream it carries nothing to correlate. */
+export interface SlotEvent extends EventBase {
+  kind: 'slot';
+  /** user address (in process `pid`) of the slot's span id; the ack word is 8 bytes further */
+  addr: number;
+}
+
+export type ProbeEvent = SyscallEvent | MarkerEvent | ForkEvent | ExecEvent | ExitEvent | DropsEvent | SlotEvent;

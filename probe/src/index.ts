@@ -5,12 +5,14 @@ import { basename, delimiter, join, resolve } from 'node:path';
 import { ProbeError } from './errors.js';
 import { checkEnvironment, checkPidExists, resolveOptions, type ProbeOptions } from './options.js';
 import { loadNative, type NativeProbe } from './native.js';
+import { SlotAcker, type SlotAckStats } from './slotack.js';
 
 export * from './events.js';
 export { ProbeError } from './errors.js';
 export { decodeBatch, BatchDecodeError } from './decode.js';
 export { syscallName, syscallNumber } from './syscalls.js';
 export type { ProbeOptions } from './options.js';
+export type { SlotAckStats } from './slotack.js';
 
 /** Raw records exactly as the capture file stores them (decode with decodeBatch). */
 export interface Batch {
@@ -27,6 +29,8 @@ export interface ProbeStats {
   drops: { syscall: number; marker: number; process: number; perCpu: number[] };
   /** times the native thread found JavaScript holding its maximum of unconsumed batches and waited */
   queueFull: number;
+  /** active-span slot registrations acknowledged in the registering process (sdk/MARKERS.md "Active span") */
+  slotAcks: SlotAckStats;
 }
 
 // Probes stay reachable while open even if the caller drops its reference: the native thread calls into them.
@@ -43,6 +47,8 @@ export class Probe {
   /** (pid, executable) pairs already given to attachLibuv (attached or not), so each is tried once */
   readonly #libuvTried = new Set<string>();
   readonly #libuvAuto: boolean;
+  /** the live side of the active-span handshake: tells each registering SDK that this probe reads its slot */
+  readonly #slotAcker = new SlotAcker();
   /** one sentence per thing that works less well than it could (e.g. no libuv uprobes for a binary) */
   readonly notices: string[] = [];
 
@@ -53,7 +59,7 @@ export class Probe {
     try {
       this.#native = new Native(
         native,
-        (buf: ArrayBuffer, count: number) => this.#onBatch({ bytes: new Uint8Array(buf), count }),
+        (buf: ArrayBuffer, count: number, control: Uint32Array | undefined) => this.#onBatch({ bytes: new Uint8Array(buf), count }, control),
         () => this.#onEnd(),
       );
     } catch (e) {
@@ -157,7 +163,7 @@ export class Probe {
   }
 
   stats(): ProbeStats {
-    return this.#native.stats() as ProbeStats;
+    return { ...(this.#native.stats() as Omit<ProbeStats, 'slotAcks'>), slotAcks: this.#slotAcker.stats() };
   }
 
   /** Detaches and unloads everything; resolves once the last batch (unfinished syscalls, late drops) is queued. */
@@ -177,7 +183,9 @@ export class Probe {
     }
   }
 
-  #onBatch(batch: Batch): void {
+  #onBatch(batch: Batch, control: Uint32Array | undefined): void {
+    // acknowledged on arrival, whether or not (or how fast) the consumer reads the batch
+    if (control !== undefined) this.#slotAcker.onBatch(batch.bytes, control);
     const waiter = this.#waiters.shift();
     if (waiter) {
       this.#native.ack();
@@ -189,6 +197,7 @@ export class Probe {
 
   #onEnd(): void {
     this.#ended = true;
+    this.#slotAcker.close();
     openProbes.delete(this);
     this.#resolveClosed();
     // waiters exist only while the queue is empty

@@ -7,7 +7,8 @@ export const SIZES = {
   "ns_fork": 40,
   "ns_exec": 40,
   "ns_exit": 32,
-  "ns_drops": 48
+  "ns_drops": 48,
+  "ns_slot": 32
 } as const;
 
 export const OFFSETS = {
@@ -39,7 +40,8 @@ export const OFFSETS = {
   "ns_exec_argv_len": 32,
   "ns_exit_code": 24,
   "ns_exit_group_dead": 28,
-  "ns_drops_counts": 24
+  "ns_drops_counts": 24,
+  "ns_slot_addr": 24
 } as const;
 
 export const CONSTANTS = {
@@ -49,6 +51,7 @@ export const CONSTANTS = {
   "NS_KIND_EXEC": 4,
   "NS_KIND_EXIT": 5,
   "NS_KIND_DROPS": 6,
+  "NS_KIND_SLOT": 7,
   "NS_DROP_SYSCALL": 0,
   "NS_DROP_MARKER": 1,
   "NS_DROP_PROCESS": 2,
@@ -63,5 +66,9 @@ export const CONSTANTS = {
   "NS_CTX_SLOT": 1,
   "NS_CTX_SUBMITTER": 2,
   "NS_SLOT_MAGIC_LEN": 8,
-  "NS_SLOT_LEN": 8
+  "NS_SLOT_LEN": 8,
+  "NS_SLOT_ACK_OFF": 16,
+  "NS_SLOT_SIZE": 24,
+  "NS_SLOT_MAGIC_LO": 1936588835,
+  "NS_SLOT_MAGIC_HI": 829713523
 } as const;

@@ -14,7 +14,8 @@ export interface NativeProbe {
 
 export type NativeProbeClass = new (
   opts: NativeOptions,
-  onBatch: (buf: ArrayBuffer, count: number) => void,
+  /** control: byte offsets of the batch's slot and exit records (undefined when it has none) */
+  onBatch: (buf: ArrayBuffer, count: number, control: Uint32Array | undefined) => void,
   onEnd: () => void,
 ) => NativeProbe;
 

@@ -6,13 +6,15 @@
 
 #define FIELD(type, field) printf("%s\"%s.%s\": %zu", first ? "" : ",\n  ", #type, #field, offsetof(struct type, field)), first = 0
 #define SIZE(type) printf("%s\"%s\": %zu", first ? "" : ",\n  ", #type, sizeof(struct type)), first = 0
-#define CONST(name) printf("%s\"%s\": %lld", first ? "" : ",\n  ", #name, (long long)(name)), first = 0
+#define CONST(name) CONST_AS(#name, name)
+#define CONST_AS(key, value) printf("%s\"%s\": %lld", first ? "" : ",\n  ", key, (long long)(value)), first = 0
 
 int main(void)
 {
 	int first = 1;
 	printf("{\"sizes\": {\n  ");
 	SIZE(ns_hdr); SIZE(ns_syscall); SIZE(ns_marker); SIZE(ns_fork); SIZE(ns_exec); SIZE(ns_exit); SIZE(ns_drops);
+	SIZE(ns_slot);
 	printf("\n}, \"offsets\": {\n  ");
 	first = 1;
 	FIELD(ns_hdr, size); FIELD(ns_hdr, kind); FIELD(ns_hdr, cpu); FIELD(ns_hdr, ts); FIELD(ns_hdr, tid);
@@ -25,13 +27,17 @@ int main(void)
 	FIELD(ns_exec, old_tid); FIELD(ns_exec, filename_len); FIELD(ns_exec, argv_len);
 	FIELD(ns_exit, code); FIELD(ns_exit, group_dead);
 	FIELD(ns_drops, counts);
+	FIELD(ns_slot, addr);
 	printf("\n}, \"constants\": {\n  ");
 	first = 1;
 	CONST(NS_KIND_SYSCALL); CONST(NS_KIND_MARKER); CONST(NS_KIND_FORK); CONST(NS_KIND_EXEC); CONST(NS_KIND_EXIT);
-	CONST(NS_KIND_DROPS); CONST(NS_DROP_SYSCALL); CONST(NS_DROP_MARKER); CONST(NS_DROP_PROCESS);
+	CONST(NS_KIND_DROPS); CONST(NS_KIND_SLOT); CONST(NS_DROP_SYSCALL); CONST(NS_DROP_MARKER); CONST(NS_DROP_PROCESS);
 	CONST(NS_SYS_UNFINISHED); CONST(NS_SYS_HAS_FDS); CONST(NS_FORK_THREAD); CONST(NS_FORK_SHARES_FILES);
 	CONST(NS_SNAP_MAX); CONST(NS_RECORD_ALIGN); CONST(NS_NR_MAX);
 	CONST(NS_CTX_NONE); CONST(NS_CTX_SLOT); CONST(NS_CTX_SUBMITTER); CONST(NS_SLOT_MAGIC_LEN); CONST(NS_SLOT_LEN);
+	CONST(NS_SLOT_ACK_OFF); CONST(NS_SLOT_SIZE);
+	/* the 64-bit magic as two u32 halves: a JavaScript number holds each exactly */
+	CONST_AS("NS_SLOT_MAGIC_LO", NS_SLOT_MAGIC & 0xffffffffULL); CONST_AS("NS_SLOT_MAGIC_HI", NS_SLOT_MAGIC >> 32);
 	printf("\n}}\n");
 	return 0;
 }
