@@ -164,6 +164,8 @@ export class Correlator {
       case 'drops':
         this.drops(ev);
         break;
+      case 'slot':
+        break; // the live probe's handshake with the SDK (acknowledged there, sdk/MARKERS.md): nothing to correlate
     }
   }
 

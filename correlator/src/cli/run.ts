@@ -32,6 +32,15 @@ function assertCommandExists(command: string): void {
   if (!found) throw new CliError(`command not found: ${command}.`, 127);
 }
 
+/**
+ * The command's environment: ours, plus NULLSPAN_CONTEXT=1 unless the user set it. The probe is attached before
+ * the command starts, so the SDK may keep the active span current from its first request on instead of waiting
+ * for the probe's first acknowledgement (sdk/MARKERS.md "Active span").
+ */
+export function commandEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return env.NULLSPAN_CONTEXT === undefined ? { ...env, NULLSPAN_CONTEXT: '1' } : env;
+}
+
 export async function runCommand(argv: string[], o: CliOptions): Promise<number> {
   if (argv.length === 0) {
     throw new UsageError('missing command to run: put it after `--`, as in `nullspan run -- node app.js`.');
@@ -55,7 +64,11 @@ export async function runCommand(argv: string[], o: CliOptions): Promise<number>
   // The /proc snapshot is taken while the child still waits to exec: taken later it would race the command and
   // could seed fd state the event stream has already changed.
   let initialState: InitialState | undefined;
-  child = probe.spawn(argv[0], argv.slice(1), { stdio: 'inherit', beforeRelease: (pid) => (initialState = snapshotProc([pid])) });
+  child = probe.spawn(argv[0], argv.slice(1), {
+    stdio: 'inherit',
+    env: commandEnvironment(process.env),
+    beforeRelease: (pid) => (initialState = snapshotProc([pid])),
+  });
   const started = child;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     started.once('exit', (code, signal) => resolve({ code, signal }));
