@@ -2,7 +2,7 @@
 // reported as a slot event with the slot's address, and the live probe writes a nonzero ack word into the
 // registering process; a 16-byte registration (no ack word) and a buffer whose reserved bytes are not zero are never
 // written to.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,8 +43,18 @@ describe('active-span slot handshake (probe side)', () => {
     child.stdout!.on('data', (d) => (out += d));
     expect((await exited(child)).code).toBe(0);
     const acks = c.probe.stats().slotAcks;
-    const events = await c.finish();
     const pid = child.pid!;
+    // the probe (still open) closes its /proc/<pid>/mem once the process's exit record arrives
+    const memOpen = () => readdirSync('/proc/self/fd').some((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === `/proc/${pid}/mem`;
+      } catch {
+        return false; // the directory's own fd, gone by now
+      }
+    });
+    for (let i = 0; i < 50 && memOpen(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(memOpen()).toBe(false);
+    const events = await c.finish();
 
     const words = JSON.parse(out) as { good: number[]; short: number[]; odd: number[] };
     expect(words.good[4]).toBe(process.pid); // the ack word holds the acknowledging probe's pid
@@ -63,6 +73,21 @@ describe('active-span slot handshake (probe side)', () => {
       expect(s.addr).toBe(writes[i].args[1] + 8);
       expect(s.ts).toBe(writes[i].ts);
     });
+  });
+
+  it("in markers: 'all' mode, acknowledges a writer that registers right before its first marker", async () => {
+    // the SDK's order: register the slot on the first span start, then write the span's marker
+    const script = CHILD.replace('const deadline', "fs.writeSync(fd, '>:t:first::');\nconst deadline");
+    writeFileSync(join(dir, 'discovered.mjs'), script);
+    const c = collectingProbe({ markers: 'all' });
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [join(dir, 'discovered.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    expect((await exited(child)).code).toBe(0);
+    const events = await c.finish();
+    expect(JSON.parse(out).good[4]).toBe(process.pid);
+    expect(events.filter((e) => e.kind === 'slot' && e.pid === child.pid)).toHaveLength(2);
   });
 
   it('acknowledges nothing in untraced processes', async () => {
