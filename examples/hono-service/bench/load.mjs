@@ -7,7 +7,8 @@
 //
 // This file is also the server: `node load.mjs serve <mode> [receiverPort]` (so the bench runner, which runs every
 // bench/*.mjs, finds no extra program here).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 
@@ -29,10 +30,18 @@ import http from 'node:http';
 // throughput divides by. Costs are the median over runs of each run against the plain run next to it in time.
 const MODES = ['plain', 'writes', 'als', 'sdk', 'sdk_fs', 'sdk_ctx', 'otel'];
 const MODE_ENV = { sdk_fs: { NULLSPAN_NATIVE: '0' }, sdk_ctx: { NULLSPAN_CONTEXT: '1' } };
-const RUNS = Number(process.env.BENCH_RUNS) || 7;
+const RUNS = Number(process.env.BENCH_RUNS) || 9;
 const REQUESTS = 4000; // per run
 const CONCURRENCY = 16;
-const WARMUP = 1000;
+const WARMUP = 2000;
+
+/**
+ * Servers on the last CPU, this load generator on the others (taskset, when there are two CPUs or more): the
+ * scheduler moving the two across cores was most of the run-to-run noise on this 2-core VM.
+ */
+const cpus = availableParallelism();
+const pin = process.argv[2] !== 'serve' && cpus >= 2 && spawnSync('taskset', ['-V']).status === 0;
+if (pin) spawnSync('taskset', ['-a', '-p', '-c', `0-${cpus - 2}`, String(process.pid)], { stdio: 'ignore' });
 
 if (process.argv[2] === 'serve') await serve(process.argv[3], Number(process.argv[4]));
 else await main();
@@ -145,7 +154,8 @@ async function serve(mode, receiverPort) {
 // load generator
 
 function startChild(args, env = process.env) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
+  const [cmd, argv] = pin ? ['taskset', ['-c', String(cpus - 1), process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], env });
   const port = new Promise((resolve, reject) => {
     child.stdout.once('data', (d) => resolve(Number(String(d).trim())));
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
