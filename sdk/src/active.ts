@@ -13,7 +13,9 @@
  * NULLSPAN_CONTEXT=1 keeps the hook on without waiting for an ack (`nullspan run` sets it).
  */
 import { createHook, type AsyncHook } from 'node:async_hooks';
-import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { writeBytes } from './fastwrite.js';
+import { isNullDevice } from './sink.js';
 
 /** "#\0nsslt1": not a marker (first byte is not '>' or '<'); the probe's NS_SLOT_MAGIC (bpf/nullspan.h). */
 const MAGIC = [0x23, 0x00, 0x6e, 0x73, 0x73, 0x6c, 0x74, 0x31];
@@ -21,7 +23,6 @@ const MAGIC = [0x23, 0x00, 0x6e, 0x73, 0x73, 0x6c, 0x74, 0x31];
 const SLOT_SIZE = 24;
 /** byte offset of the probe-ack word in the slot (NS_SLOT_ACK_OFF) */
 const ACK_OFFSET = 16;
-const NULL_DEVICE_RDEV = (1 << 8) | 3;
 const TWO_32 = 4294967296;
 /** re-register this often, so a probe attached after startup (`nullspan attach`) finds the slot */
 const REREGISTER_MS = 1000;
@@ -132,11 +133,7 @@ function reregister(): void {
 }
 
 function register(): void {
-  try {
-    writeSync(fd, slot!, 0, SLOT_SIZE);
-  } catch {
-    stop();
-  }
+  if (writeBytes(fd, slot!, SLOT_SIZE) < 0) stop();
 }
 
 function stop(): void {
@@ -180,8 +177,7 @@ export function startActiveContext(activeId: () => number): void {
   // (A handled uncaught exception still gets its after hooks: Node emits them while unwinding its async stack.)
   try {
     fd = openSync('/dev/null', 'w');
-    const st = fstatSync(fd);
-    if (!st.isCharacterDevice() || st.rdev !== NULL_DEVICE_RDEV) {
+    if (!isNullDevice(fd)) {
       stop();
       return;
     }

@@ -17,6 +17,12 @@ export const disabledChannel = channel('nullspan:disabled');
 /** The null character device is 1:3 on Linux. */
 const NULL_DEVICE_RDEV = (1 << 8) | 3;
 
+/** Whether fd is the null character device (a regular file at /dev/null, as in some containers, is not). */
+export function isNullDevice(fd: number): boolean {
+  const st = fstatSync(fd);
+  return st.isCharacterDevice() && st.rdev === NULL_DEVICE_RDEV;
+}
+
 export const DEFAULT_SNAP_LENGTH = 4096;
 export const MIN_SNAP_LENGTH = 256;
 export const MAX_SNAP_LENGTH = 65536;
@@ -76,13 +82,10 @@ export class MarkerSink {
     try {
       this.fd = openSync(this.target, 'a');
       this.ownsFd = true;
-      if (this.target === '/dev/null') {
-        const st = fstatSync(this.fd);
-        if (!st.isCharacterDevice() || st.rdev !== NULL_DEVICE_RDEV) {
-          // A regular file at /dev/null (some containers) would grow forever with markers.
-          this.disable('/dev/null is not the null character device; markers are off for this process');
-          return false;
-        }
+      if (this.target === '/dev/null' && !isNullDevice(this.fd)) {
+        // A regular file at /dev/null would grow forever with markers.
+        this.disable('/dev/null is not the null character device; markers are off for this process');
+        return false;
       }
       debug('writing markers to %s (fd %d, %s write)', this.target, this.fd, writePath);
       return true;
