@@ -50,19 +50,6 @@ export function isMarkerStart(bytes: Uint8Array): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing
 
-/** Field bytes with escapes removed are gathered here before decoding (grows, never shrinks: bounded by input). */
-let scratch = new Uint8Array(256);
-let scratchLen = 0;
-
-function pushScratch(b: number): void {
-  if (scratchLen === scratch.length) {
-    const bigger = new Uint8Array(scratch.length * 2);
-    bigger.set(scratch);
-    scratch = bigger;
-  }
-  scratch[scratchLen++] = b;
-}
-
 /**
  * Decodes UTF-8 extended with WTF-8's encoded surrogates (ED A0..BF xx), so lone surrogates come back as the code
  * units they were. Bytes that are not valid (WTF-)UTF-8 decode to U+FFFD, one per bad byte: hostile input still
@@ -201,7 +188,6 @@ function isIdPrefix(bytes: Uint8Array, start: number, end: number): number {
 
 /** Parses one marker from the start of `bytes` (see sdk/MARKERS.md). Never throws. */
 export function parseMarker(bytes: Uint8Array): ParseResult {
-  scratchLen = 0;
   const n = bytes.length;
   if (n === 0) return malformed('an empty write is not a marker', 0);
   const d = bytes[0];
@@ -222,19 +208,20 @@ export function parseMarker(bytes: Uint8Array): ParseResult {
   i++; // ':'
 
   // TAGS
+  const f = new FieldScanner(bytes);
   const tags: string[] = [];
   let sawDot = false;
   for (;;) {
-    const at = scanField(bytes, i, TAG_BYTES);
+    const at = f.scan(i, TAG_BYTES);
     if (at === -1) return INCOMPLETE;
     if (at < -1) return malformed(`an unescaped ${describeByte(bytes[-2 - at])} is not allowed in a tag`, -2 - at);
     const b = bytes[at];
     i = at + 1;
-    if (fieldEmpty(at)) {
+    if (f.empty(at)) {
       if (b === COLON && !sawDot) break; // no tags at all
       return malformed('a tag is empty (two dots in a row, or a leading or trailing dot)', at);
     }
-    tags.push(fieldText(bytes, at));
+    tags.push(f.text(at));
     if (b === COLON) break;
     sawDot = true;
   }
@@ -245,18 +232,18 @@ export function parseMarker(bytes: Uint8Array): ParseResult {
   if (i >= n) return INCOMPLETE;
   if (bytes[i] === COLON) return done(d, id, tags, args, ext, i + 1);
   for (;;) {
-    const eq = scanField(bytes, i, NAME_BYTES);
+    const eq = f.scan(i, NAME_BYTES);
     if (eq === -1) return INCOMPLETE;
     if (bytes[eq] !== EQ) {
-      if (fieldEmpty(eq)) return malformed('an arg is empty (trailing or doubled comma)', eq);
+      if (f.empty(eq)) return malformed('an arg is empty (trailing or doubled comma)', eq);
       return malformed("an arg has no '=' (args are name=value pairs)", eq);
     }
-    if (fieldEmpty(eq)) return malformed('an arg name is empty', eq);
-    const name = fieldText(bytes, eq);
-    const end = scanField(bytes, eq + 1, VALUE_BYTES);
+    if (f.empty(eq)) return malformed('an arg name is empty', eq);
+    const name = f.text(eq);
+    const end = f.scan(eq + 1, VALUE_BYTES);
     if (end === -1) return INCOMPLETE;
     if (end < -1) return malformed("an unescaped '=' is not allowed in an arg value", -2 - end);
-    addArg(args, ext, name, fieldText(bytes, end));
+    addArg(args, ext, name, f.text(end));
     i = end + 1;
     if (bytes[end] === COLON) return done(d, id, tags, args, ext, i);
   }
@@ -274,62 +261,73 @@ function byteClasses(ends: string, bad: string): Uint8Array {
   return t;
 }
 
-// The field scanFields() last read: bytes[fieldStart, end) as they are while no backslash was seen; from the
-// first backslash on, its bytes (escapes removed) are gathered in the scratch buffer instead.
-let fieldStart = 0;
-let fieldEscaped = false;
-/** OR of the field's bytes: below 0x80 means plain ASCII */
-let fieldBits = 0;
-
 /**
- * Reads one field from offset i. Returns the offset of the byte that ends it, -1 when the input ends first
- * (incomplete), or -2 - offset of a byte not allowed there.
+ * Reads the fields of one marker. Its state lives in the instance, one per parse, so nothing a parse leaves behind
+ * can leak into another: while no backslash was seen a field is bytes[start, end) as they are; from the first
+ * backslash on, its bytes (escapes removed) are gathered in `scratch` instead.
  */
-function scanField(bytes: Uint8Array, i: number, classes: Uint8Array): number {
-  const n = bytes.length;
-  fieldStart = i;
-  fieldEscaped = false;
-  let bits = 0;
-  while (i < n) {
-    const b = bytes[i];
-    if (b === BSL) {
-      if (i + 1 >= n) return -1;
-      if (!fieldEscaped) {
-        fieldEscaped = true;
-        scratchLen = 0;
-        for (let k = fieldStart; k < i; k++) pushScratch(bytes[k]);
+class FieldScanner {
+  private start = 0;
+  private escaped = false;
+  /** OR of the field's bytes: below 0x80 means plain ASCII */
+  private bits = 0;
+  /** allocated at the first escape of the marker; no field is longer than the input */
+  private scratch: Uint8Array | undefined = undefined;
+  private scratchLen = 0;
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  /**
+   * Reads one field from offset i. Returns the offset of the byte that ends it, -1 when the input ends first
+   * (incomplete), or -2 - offset of a byte not allowed there.
+   */
+  scan(i: number, classes: Uint8Array): number {
+    const bytes = this.bytes;
+    const n = bytes.length;
+    this.start = i;
+    this.escaped = false;
+    let bits = 0;
+    while (i < n) {
+      const b = bytes[i];
+      if (b === BSL) {
+        if (i + 1 >= n) return -1;
+        const scratch = (this.scratch ??= new Uint8Array(n));
+        if (!this.escaped) {
+          this.escaped = true;
+          this.scratchLen = 0;
+          for (let k = this.start; k < i; k++) scratch[this.scratchLen++] = bytes[k];
+        }
+        bits |= bytes[i + 1];
+        scratch[this.scratchLen++] = bytes[i + 1];
+        i += 2;
+        continue;
       }
-      bits |= bytes[i + 1];
-      pushScratch(bytes[i + 1]);
-      i += 2;
-      continue;
+      const c = classes[b];
+      if (c === 1) {
+        this.bits = bits;
+        return i;
+      }
+      if (c === 2) return -2 - i;
+      bits |= b;
+      if (this.escaped) this.scratch![this.scratchLen++] = b;
+      i++;
     }
-    const c = classes[b];
-    if (c === 1) {
-      fieldBits = bits;
-      return i;
+    return -1;
+  }
+
+  /** Whether the field that ended at `end` has no bytes. */
+  empty(end: number): boolean {
+    return this.escaped ? this.scratchLen === 0 : end === this.start;
+  }
+
+  /** The field that ended at `end`, as a string. */
+  text(end: number): string {
+    if (this.escaped) {
+      const scratch = this.scratch!;
+      return this.bits < 0x80 ? internAscii(scratch, 0, this.scratchLen) : decodeWtf8(scratch, 0, this.scratchLen);
     }
-    if (c === 2) return -2 - i;
-    bits |= b;
-    if (fieldEscaped) pushScratch(b);
-    i++;
+    return this.bits < 0x80 ? internAscii(this.bytes, this.start, end) : decodeWtf8(this.bytes, this.start, end);
   }
-  return -1;
-}
-
-/** Whether the field that ended at `end` has no bytes. */
-function fieldEmpty(end: number): boolean {
-  return fieldEscaped ? scratchLen === 0 : end === fieldStart;
-}
-
-/** The field that ended at `end`, as a string. */
-function fieldText(bytes: Uint8Array, end: number): string {
-  if (fieldEscaped) {
-    const s = fieldBits < 0x80 ? internAscii(scratch, 0, scratchLen) : decodeWtf8(scratch, 0, scratchLen);
-    scratchLen = 0;
-    return s;
-  }
-  return fieldBits < 0x80 ? internAscii(bytes, fieldStart, end) : decodeWtf8(bytes, fieldStart, end);
 }
 
 // Short ASCII fields repeat endlessly (tags, arg names, methods, routes, service names): a small direct-mapped

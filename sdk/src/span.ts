@@ -152,15 +152,19 @@ function stringify(v: unknown): string | undefined {
 }
 
 function putArgs(enc: MarkerEncoder, args: SpanArgs): void {
-  for (const k in args) {
-    let s: string | undefined;
-    try {
-      const v = args[k];
-      s = typeof v === 'string' ? v : stringify(v);
-    } catch {
-      continue; // a throwing getter or toString: leave that arg out
+  try {
+    for (const k in args) {
+      let s: string | undefined;
+      try {
+        const v = args[k];
+        s = typeof v === 'string' ? v : stringify(v);
+      } catch {
+        continue; // a throwing getter or toString: leave that arg out
+      }
+      if (s !== undefined) enc.arg(k, s);
     }
-    if (s !== undefined) enc.arg(k, s);
+  } catch {
+    // args that cannot be enumerated (a throwing Proxy): the marker keeps what was read
   }
 }
 
@@ -321,13 +325,62 @@ export class Span {
 const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
 
-/** A TraceContext handed in by the application (usually from extract(), but it may be anything). */
-function isValidRemote(c: TraceContext): boolean {
-  return typeof c.traceId === 'string' && HEX32.test(c.traceId) && typeof c.spanId === 'string' && HEX16.test(c.spanId) && Number.isInteger(c.flags) && c.flags >= 0 && c.flags <= 255;
+/**
+ * A copy of a TraceContext handed in by the application (usually from extract(), but it may be anything), each
+ * field read once; undefined when it is not a valid one.
+ */
+function readRemote(c: TraceContext): RemoteParent | undefined {
+  const traceId: unknown = c.traceId;
+  const spanId: unknown = c.spanId;
+  const flags: unknown = c.flags;
+  const traceState: unknown = c.traceState;
+  if (typeof traceId !== 'string' || !HEX32.test(traceId) || typeof spanId !== 'string' || !HEX16.test(spanId)) return undefined;
+  if (typeof flags !== 'number' || !Number.isInteger(flags) || flags < 0 || flags > 255) return undefined;
+  const r: RemoteParent = { traceId, spanId, flags, traceState: typeof traceState === 'string' ? traceState : undefined };
+  remotes.add(r);
+  return r;
 }
 
-function isSpan(p: unknown): p is Span {
-  return p instanceof Span;
+/** RemoteParents made by readRemote: children share their parent's without reading it again. */
+const remotes = new WeakSet<RemoteParent>();
+
+/** What a new span descends from: a local span (its ids), a remote parent, or nothing (a new trace). */
+interface Lineage {
+  parentId: number;
+  traceRoot: number;
+  remote: RemoteParent | undefined;
+}
+
+const NEW_TRACE: Lineage = { parentId: 0, traceRoot: 0, remote: undefined };
+
+function localLineage(p: Span): Lineage {
+  const parentId: unknown = p.id;
+  const traceRoot: unknown = p.traceRoot;
+  const remote: unknown = p.remote;
+  if (!Number.isSafeInteger(parentId) || (parentId as number) <= 0 || !Number.isSafeInteger(traceRoot)) return NEW_TRACE;
+  const shared = remote === undefined || remotes.has(remote as RemoteParent);
+  return { parentId: parentId as number, traceRoot: traceRoot as number, remote: shared ? (remote as RemoteParent | undefined) : readRemote(remote as TraceContext) };
+}
+
+/** The parent named by `options.parent`: undefined (the active span), null (none), a Span or a remote context. */
+function lineageOf(p: unknown): Lineage {
+  if (p === undefined) {
+    const active = als.getStore();
+    return active === undefined ? NEW_TRACE : localLineage(active);
+  }
+  if (p === null || typeof p !== 'object') return NEW_TRACE;
+  if (p instanceof Span) return localLineage(p);
+  const remote = readRemote(p as TraceContext);
+  return remote === undefined ? NEW_TRACE : { parentId: 0, traceRoot: 0, remote };
+}
+
+/** Reads an option once; a throwing getter or Proxy trap counts as the option not given. */
+function readOption<K extends keyof StartOptions>(options: StartOptions | undefined, key: K): StartOptions[K] | undefined {
+  try {
+    return options == null ? undefined : options[key];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts a span (writes its enter marker) as a child of the active span unless told otherwise. Never throws. */
@@ -338,45 +391,50 @@ export function start(name: string, args?: SpanArgs, options?: StartOptions): Sp
     // outside any span: the re-registration timer must not carry (or keep alive) the span active right now
     als.exit(() => startActiveContext(activeSpanId));
   }
-  name = typeof name === 'string' ? name : String(name);
-  const id = newSpanId();
-  const p = options?.parent;
-  const parent = p === undefined ? als.getStore() : p === null ? undefined : isSpan(p) ? p : undefined;
-  const remote = p && !isSpan(p) && isValidRemote(p) ? p : undefined;
-  const kind = options?.kind !== undefined && KINDS.has(options.kind) ? options.kind : undefined;
-  let s: Span;
-  if (parent !== undefined) {
-    s = new Span(id, name, parent.traceRoot, parent.id, parent.remote);
-  } else if (remote !== undefined) {
-    s = new Span(id, name, 0, 0, { traceId: remote.traceId, spanId: remote.spanId, flags: remote.flags, traceState: remote.traceState });
-  } else {
-    s = new Span(id, name, id, 0, undefined);
+  // Everything the caller controls (a name's toString, option getters, Proxy traps) is read before the span id is
+  // taken: the enter marker copies the newest id's digits (ids.ts), and caller code may start spans of its own.
+  // Args are read while the marker is built: a span started from there writes through its own buffer (acquire).
+  let lineage: Lineage;
+  try {
+    name = typeof name === 'string' ? name : String(name);
+  } catch {
+    name = 'span';
   }
+  try {
+    lineage = lineageOf(readOption(options, 'parent'));
+  } catch {
+    lineage = NEW_TRACE; // a parent that cannot be read is no parent
+  }
+  const k = readOption(options, 'kind');
+  const kind = typeof k === 'string' && KINDS.has(k) ? k : undefined;
+  const id = newSpanId(); // from here to the header: no caller code
+  const { parentId, remote } = lineage;
+  const child = parentId !== 0;
+  const s = new Span(id, name, child ? lineage.traceRoot : remote !== undefined ? 0 : id, parentId, remote);
   if (!sink.active) return s;
   const enc = acquire();
   try {
     const info = nameInfo(name);
-    if (remote === undefined && enc === encoder) {
+    if ((child || remote === undefined) && enc === encoder) {
       // local root or child: from the name's template when the shape matches, else the long way + a new template
-      const child = parent !== undefined;
       const t = child ? info.child : info.root;
       const svc = child ? undefined : serviceBytes;
-      if (t !== undefined && t.fits(kind, svc, child ? parent.id : 0)) {
+      if (t !== undefined && t.fits(kind, svc, parentId)) {
         enc.beginFromTemplate(t, id, !child);
       } else {
         enc.beginNewest(GT, id, info.tags);
-        if (child) enc.reservedInt(P_PARENT, parent.id);
+        if (child) enc.reservedInt(P_PARENT, parentId);
         else enc.newestTraceId(); // id is the newest span id: nothing made another since
         if (svc !== undefined) enc.raw(svc);
         if (kind !== undefined) enc.reserved(P_KIND, kind);
-        const nt = enc.capture(child ? parent.id : 0, kind, svc);
+        const nt = enc.capture(parentId, kind, svc);
         if (child) info.child = nt;
         else info.root = nt;
       }
     } else {
       enc.beginNewest(GT, id, info.tags);
-      if (parent !== undefined) {
-        enc.reservedInt(P_PARENT, parent.id);
+      if (child) {
+        enc.reservedInt(P_PARENT, parentId);
       } else {
         if (remote !== undefined) {
           enc.reserved(P_TRACEPARENT, formatTraceparent(remote));
