@@ -1,7 +1,7 @@
 // Markers: per-thread reassembly of markers split across writes, parsing through the SDK's grammar (the one
 // implementation of sdk/MARKERS.md), and resolution of the thread/process-relative ID forms.
 import type { MarkerEvent } from '@nullspan/probe';
-import { parseMarker, type Marker } from '@nullspan/sdk/grammar';
+import { parseMarker, type ArgValue, type Marker } from '@nullspan/sdk/grammar';
 import type { ThreadState } from './state/proctable.js';
 
 /** A marker split across writes is joined up to this many bytes, then declared malformed (MARKERS.md). */
@@ -18,7 +18,8 @@ export interface ResolvedMarker {
   tags: string[];
   /** tags as one unambiguous key (escaped '.'-join): what "same tags, byte for byte" compares */
   tagKey: string;
-  args: [string, string][];
+  /** typed args (sdk/MARKERS.md, "Typed args") as numbers and booleans */
+  args: [string, ArgValue][];
   ext: Record<string, string>;
 }
 

@@ -4,6 +4,10 @@
 // Times are CLOCK_MONOTONIC nanoseconds as numbers (the probe's clock). A `Clock` turns them into wall-clock time
 // at the edges (export, display): wall-clock ns do not fit a double exactly, monotonic ones do.
 
+import type { ArgValue } from '@nullspan/sdk/grammar';
+
+export type { ArgValue };
+
 export interface Clock {
   /** wall-clock ns (Unix epoch) minus monotonic ns, sampled once when tracing started */
   wallOffsetNs: bigint;
@@ -71,8 +75,8 @@ export interface SpanRecord {
   end: number;
   pid: number;
   tid: number;
-  /** marker args (enter and exit), reserved `_` args excluded */
-  attributes: Record<string, string>;
+  /** marker args (enter and exit), reserved `_` args excluded; typed args as numbers and booleans */
+  attributes: Record<string, ArgValue>;
   status: StatusCode;
   statusMessage?: string;
   /** set when the correlator closed the span itself (process exited, evicted, tracing stopped) */

@@ -2,7 +2,7 @@
 // the same resolved ID and tags (writer's process first, then any process); parents come from `_p`, W3C context,
 // tag prefixes or the thread's innermost span; the open-span table is bounded. Every span is handed to `finish`
 // exactly once, whether its exit marker came or the correlator had to close it.
-import type { CorrelatorStats, SpanKind, SpanRecord, SyscallRecord } from './model.js';
+import type { ArgValue, CorrelatorStats, SpanKind, SpanRecord, SyscallRecord } from './model.js';
 import { tagKeyOf, type IdKind, type ResolvedMarker } from './markers.js';
 import type { ProcState, ProcTable, ThreadState } from './state/proctable.js';
 import { IdGenerator, isSdkSpanId, isValidTraceId, parseTraceParent, sdkSpanIdHex } from './ids.js';
@@ -53,7 +53,7 @@ function removeFrom<T>(list: T[] | undefined, item: T): void {
   if (i >= 0) list.splice(i, 1);
 }
 
-function addArgs(attrs: Record<string, string>, args: [string, string][]): void {
+function addArgs(attrs: Record<string, ArgValue>, args: [string, ArgValue][]): void {
   for (let i = 0; i < args.length; i++) attrs[args[i][0]] = args[i][1];
 }
 
@@ -122,7 +122,7 @@ export class SpanTable {
       parentSpanId = parent.spanId;
     }
     const sdkId = m.idKind === 'num' && isSdkSpanId(m.id);
-    const attributes: Record<string, string> = Object.create(null);
+    const attributes: Record<string, ArgValue> = Object.create(null);
     addArgs(attributes, m.args);
     const record: SpanRecord = {
       traceId: traceId ?? ids.traceId(),

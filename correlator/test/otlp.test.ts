@@ -123,6 +123,32 @@ describe('OTLP mapping', () => {
     expect(new OtlpJsonEncoder(CLOCK, opts).request(items)).toBe(reference);
   });
 
+  it('typed marker args arrive as intValue, doubleValue and boolValue, the same bytes from both encoders', () => {
+    const { c, spans } = collect({ clock: CLOCK }, oneProcess(10, 'node'));
+    const s = new Stream();
+    s.ts = 1_000;
+    s.marker(10, 10, '>:4398046511105:GET:_tid=4bf92f3577b34da6a3ce929d0e0e4736,_k=server,_i.attempt=-3,_d.ratio=0.25,_b.cached=true,_b.cold=false,route=/a:');
+    s.marker(10, 10, '<:4398046511105:GET:http.response.status_code=200,server.port=8080,_i.max=9007199254740991,_d.big=1e21,_d.tiny=5e-324,_d.two=2.0,_i.huge=9007199254740992,_d.nan=NaN,note=200:');
+    c.pushBatch(s.events);
+    const items = spans.map((x) => ({ span: x.span, proc: PROC }));
+    expect(items).toHaveLength(1);
+    const readable: ReadableSpan[] = [];
+    const mapper = new OtlpMapper(CLOCK, { resourceAttributes: {} });
+    for (const { span, proc } of items) mapper.map(span, proc, readable);
+    const reference = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(readable));
+    const ours = new OtlpJsonEncoder(CLOCK, { resourceAttributes: {} }).request(items);
+    expect(ours).toBe(reference);
+    const app = JSON.parse(ours).resourceSpans[0].scopeSpans[0].spans[0];
+    const byKey = Object.fromEntries(app.attributes.map((a: { key: string; value: unknown }) => [a.key, a.value]));
+    expect(byKey).toMatchObject({
+      attempt: { intValue: -3 }, ratio: { doubleValue: 0.25 }, cached: { boolValue: true }, cold: { boolValue: false },
+      route: { stringValue: '/a' }, 'http.response.status_code': { intValue: 200 }, 'server.port': { intValue: 8080 },
+      max: { intValue: 9007199254740991 }, tiny: { doubleValue: 5e-324 }, two: { intValue: 2 },
+      // no exact int64 or finite JSON number for these: they stay the text that was written
+      big: { stringValue: '1e21' }, huge: { stringValue: '9007199254740992' }, nan: { stringValue: 'NaN' }, note: { stringValue: '200' },
+    });
+  });
+
   it('parses OTEL_RESOURCE_ATTRIBUTES', () => {
     expect(parseResourceAttributesEnv('deployment.environment=prod,team=a%2Cb,bad')).toEqual({ 'deployment.environment': 'prod', team: 'a,b' });
   });

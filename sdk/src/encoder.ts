@@ -10,6 +10,7 @@ const COLON = 0x3a;
 const COMMA = 0x2c;
 const EQ = 0x3d;
 const UNDERSCORE = 0x5f;
+const DOT = 0x2e;
 const TRUNC = new TextEncoder().encode(',_trunc=1:');
 
 /** Bytes `_name=` of a reserved arg, ready to copy. */
@@ -180,6 +181,42 @@ export class MarkerEncoder {
       return;
     }
     this.close(pos);
+  }
+
+  /** A safe integer arg: `_i.name=<decimal>` (sdk/MARKERS.md, "Typed args"). */
+  intArg(name: string, value: number): void {
+    const pos = this.typedName(0x69 /* i */, name, 17);
+    if (pos >= 0) this.close(encodeDecimal(this.buf, pos, value));
+  }
+
+  /** A double or boolean arg with its ASCII text: `_d.name=1.5`, `_b.name=true`. */
+  typedArg(type: number, name: string, text: string): void {
+    let pos = this.typedName(type, name, text.length);
+    if (pos < 0) return;
+    const buf = this.buf;
+    for (let i = 0; i < text.length; i++) buf[pos++] = text.charCodeAt(i);
+    this.close(pos);
+  }
+
+  /**
+   * Writes `_<type>.name=` if it and `room` bytes of value fit; returns where the value goes, or -1 (the marker is
+   * flagged truncated). A typed arg is written whole or left out: a number cut short would be another number.
+   */
+  private typedName(type: number, name: string, room: number): number {
+    if (name.length === 0) return -1;
+    let pos = this.next(4 + room);
+    if (pos < 0) return -1;
+    const buf = this.buf;
+    buf[pos++] = UNDERSCORE;
+    buf[pos++] = type;
+    buf[pos++] = DOT;
+    pos = encodeEscaped(buf, pos, this.limit, name, ARG_ESCAPES);
+    if (pos < 0 || pos + 1 + room > this.limit) {
+      this.truncated = true;
+      return -1;
+    }
+    buf[pos++] = EQ;
+    return pos;
   }
 
   /** Closes the marker; returns its length. */

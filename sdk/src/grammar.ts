@@ -4,6 +4,10 @@
  * survives a round trip byte for byte.
  */
 
+import { SEMCONV_TYPES, numberType, parseTyped, typeOfReserved, type ArgValue } from './arg-types.js';
+
+export { SEMCONV_TYPES, parseTyped, type ArgType, type ArgValue } from './arg-types.js';
+
 export type MarkerId = number | 't' | 'p' | 'pp';
 
 export interface Marker {
@@ -11,8 +15,11 @@ export interface Marker {
   /** `g` and the empty ID parse to 0 */
   id: MarkerId;
   tags: string[];
-  /** the program's own args in order (reserved `_` args excluded, `__x` already turned back into `_x`) */
-  args: [string, string][];
+  /**
+   * the program's own args in order (reserved `_` args excluded, `__x` already turned back into `_x`); typed args
+   * (`_i.x`, `_d.x`, `_b.x`, semantic-convention keys) as numbers and booleans
+   */
+  args: [string, ArgValue][];
   /** reserved args (`_tid`, `_p`, ...) without the leading underscore */
   ext: Record<string, string>;
 }
@@ -227,7 +234,7 @@ export function parseMarker(bytes: Uint8Array): ParseResult {
   }
 
   // ARGS
-  const args: [string, string][] = [];
+  const args: [string, ArgValue][] = [];
   const ext: Record<string, string> = {};
   if (i >= n) return INCOMPLETE;
   if (bytes[i] === COLON) return done(d, id, tags, args, ext, i + 1);
@@ -357,16 +364,26 @@ function internAscii(bytes: Uint8Array, start: number, end: number): string {
   return s;
 }
 
-function addArg(args: [string, string][], ext: Record<string, string>, name: string, value: string): void {
+function addArg(args: [string, ArgValue][], ext: Record<string, string>, name: string, value: string): void {
   if (name.charCodeAt(0) === 0x5f /* _ */) {
-    if (name.charCodeAt(1) === 0x5f) args.push([name.slice(1), value]);
-    else ext[name.slice(1)] = value;
-  } else {
-    args.push([name, value]);
+    if (name.charCodeAt(1) === 0x5f) {
+      args.push([name.slice(1), value]);
+      return;
+    }
+    const t = typeOfReserved(name.slice(1));
+    if (t === undefined) {
+      ext[name.slice(1)] = value;
+      return;
+    }
+    // `_i.x=…`: typed when the value parses as its type, else kept as the text it is
+    args.push([name.slice(3), parseTyped(t, value) ?? value]);
+    return;
   }
+  const t = SEMCONV_TYPES.get(name);
+  args.push([name, t === undefined ? value : (parseTyped(t, value) ?? value)]);
 }
 
-function done(d: number, id: MarkerId, tags: string[], args: [string, string][], ext: Record<string, string>, length: number): ParseResult {
+function done(d: number, id: MarkerId, tags: string[], args: [string, ArgValue][], ext: Record<string, string>, length: number): ParseResult {
   return { ok: true, marker: { dir: d === GT ? '>' : '<', id, tags, args, ext }, length };
 }
 
@@ -497,6 +514,13 @@ export function encodeDecimal(buf: Uint8Array, pos: number, n: number): number {
   return pos + 8;
 }
 
+/** The text of a typed arg value; RangeError for a number no typed arg can carry (see arg-types.ts). */
+function typedText(v: number | boolean): string {
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (numberType(v) === undefined) throw new RangeError(`a typed arg must be a finite number, integral ones within ±(2^53 - 1), got ${v}`);
+  return String(v + 0);
+}
+
 function checkId(id: MarkerId): void {
   if (id === 't' || id === 'p' || id === 'pp') return;
   if (typeof id !== 'number' || !Number.isSafeInteger(id)) {
@@ -512,8 +536,10 @@ function encodeId(buf: Uint8Array, pos: number, id: MarkerId): number {
 
 /**
  * Formats a marker so that parseMarker gives back exactly `m` (ext args are written first, as `_name`; a program
- * arg whose name starts with `_` gets one more `_`). Throws RangeError for what the grammar cannot express: an
- * invalid ID, an empty tag, an empty arg name, an ext name starting with `_`.
+ * arg whose name starts with `_` gets one more `_`; numbers and booleans as typed args). One exception: a string
+ * value of a semantic-convention key that parses as the key's type comes back typed. Throws RangeError for what
+ * the grammar cannot express: an invalid ID, an empty tag, an empty arg name, an ext name starting with `_`, a
+ * number that is not finite or integral beyond ±(2^53 - 1).
  */
 export function formatMarker(m: Marker): Uint8Array {
   checkId(m.id);
@@ -527,9 +553,12 @@ export function formatMarker(m: Marker): Uint8Array {
     if (k.charCodeAt(0) === 0x5f) throw new RangeError(`invalid reserved arg name "_${k}"`);
     bound += maxEncodedLength(k.length + m.ext[k].length) + 3;
   }
+  const argTexts: string[] = [];
   for (const [k, v] of m.args) {
     if (k.length === 0) throw new RangeError('a marker arg name cannot be empty');
-    bound += maxEncodedLength(k.length + v.length) + 3;
+    const text = typeof v === 'string' ? v : typedText(v);
+    argTexts.push(text);
+    bound += maxEncodedLength(k.length + text.length) + 6;
   }
   const buf = new Uint8Array(bound);
   let pos = 0;
@@ -551,13 +580,20 @@ export function formatMarker(m: Marker): Uint8Array {
     buf[pos++] = EQ;
     pos = encodeEscaped(buf, pos, bound, m.ext[k], ARG_ESCAPES);
   }
-  for (const [k, v] of m.args) {
+  for (let a = 0; a < m.args.length; a++) {
+    const [k, v] = m.args[a];
     if (!first) buf[pos++] = COMMA;
     first = false;
-    if (k.charCodeAt(0) === 0x5f) buf[pos++] = 0x5f;
+    if (typeof v !== 'string') {
+      buf[pos++] = 0x5f; // `_i.`, `_d.`, `_b.`: the name follows as it is
+      buf[pos++] = typeof v === 'boolean' ? 0x62 : numberType(v) === 'i' ? 0x69 : 0x64;
+      buf[pos++] = DOT;
+    } else if (k.charCodeAt(0) === 0x5f) {
+      buf[pos++] = 0x5f;
+    }
     pos = encodeEscaped(buf, pos, bound, k, ARG_ESCAPES);
     buf[pos++] = EQ;
-    pos = encodeEscaped(buf, pos, bound, v, ARG_ESCAPES);
+    pos = encodeEscaped(buf, pos, bound, argTexts[a], ARG_ESCAPES);
   }
   buf[pos++] = COLON;
   return buf.subarray(0, pos);

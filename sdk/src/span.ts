@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { publishActive, publishedActive, startActiveContext } from './active.js';
 import { MarkerEncoder, encodeTags, reservedPrefix, type EnterTemplate } from './encoder.js';
+import { numberType } from './arg-types.js';
 import { ARG_ESCAPES, encodeEscaped } from './grammar.js';
 import { localTraceId, newSpanId, spanIdHex } from './ids.js';
 import { MarkerSink, type SinkOptions } from './sink.js';
@@ -13,7 +14,11 @@ import { formatTraceparent, injectContext, type HeaderCarrier, type TraceContext
 
 export type SpanKind = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
 export type SpanStatus = 'unset' | 'ok' | 'error';
-/** Arg values: strings as they are; numbers, booleans, bigints, symbols via String(); objects as JSON; null, undefined and functions skipped. */
+/**
+ * Arg values: strings as they are; numbers, booleans and bigints typed (an int, a double, a bool: sdk/MARKERS.md,
+ * "Typed args"; NaN, ±Infinity and integers beyond ±(2^53 - 1) as text); symbols via String(); objects as JSON;
+ * null, undefined and functions skipped.
+ */
 export type SpanArgs = Record<string, unknown>;
 
 export interface StartOptions {
@@ -127,44 +132,58 @@ export function configure(options: SdkOptions = {}): void {
   }
 }
 
-function stringify(v: unknown): string | undefined {
-  switch (typeof v) {
-    case 'string':
-      return v;
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-      return String(v);
-    case 'undefined':
-      return undefined;
-    case 'object':
-      if (v === null) return undefined;
-      try {
-        return JSON.stringify(v) ?? String(v);
-      } catch {
-        return String(v);
-      }
-    case 'symbol':
-      return v.toString();
-    default:
-      return undefined; // functions: their source is not an arg
+/** Objects as JSON (else String()), symbols via toString(); null gives undefined (no arg). */
+function stringify(v: object | symbol | null): string | undefined {
+  if (typeof v === 'symbol') return v.toString();
+  if (v === null) return undefined;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
   }
 }
 
 function putArgs(enc: MarkerEncoder, args: SpanArgs): void {
   try {
     for (const k in args) {
-      let s: string | undefined;
+      let v: unknown;
       try {
-        const v = args[k];
-        s = typeof v === 'string' ? v : stringify(v);
+        v = args[k];
+        if (typeof v === 'object' || typeof v === 'symbol') v = stringify(v);
       } catch {
-        continue; // a throwing getter or toString: leave that arg out
+        continue; // a throwing getter, toJSON or toString: leave that arg out
       }
-      if (s !== undefined) enc.arg(k, s);
+      putArg(enc, k, v);
     }
   } catch {
     // args that cannot be enumerated (a throwing Proxy): the marker keeps what was read
+  }
+}
+
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** One arg value, already read: numbers, booleans and bigints as typed args (sdk/MARKERS.md, "Typed args"). */
+function putArg(enc: MarkerEncoder, k: string, v: unknown): void {
+  switch (typeof v) {
+    case 'string':
+      enc.arg(k, v);
+      return;
+    case 'number': {
+      const t = numberType(v);
+      if (t === 'i') enc.intArg(k, v + 0); // + 0: -0 is 0
+      else if (t === 'd') enc.typedArg(0x64 /* d */, k, String(v));
+      else enc.arg(k, String(v)); // NaN, ±Infinity, integral beyond ±(2^53 - 1): as text
+      return;
+    }
+    case 'boolean':
+      enc.typedArg(0x62 /* b */, k, v ? 'true' : 'false');
+      return;
+    case 'bigint':
+      if (v >= -MAX_SAFE_BIGINT && v <= MAX_SAFE_BIGINT) enc.intArg(k, Number(v));
+      else enc.arg(k, String(v));
+      return;
+    default:
+      // undefined, null, functions: not an arg
   }
 }
 

@@ -46,7 +46,7 @@ describe('Hono middleware', () => {
     expect(req.ext.tid).toMatch(/^[0-9a-f]{32}$/);
     expect(req.args).toEqual([['http.request.method', 'GET'], ['url.path', '/users/42'], ['http.route', '/users/:id']]);
     expect(db.ext.p).toBe(String(req.id));
-    expect(reqExit.args).toEqual([['http.response.status_code', '200']]);
+    expect(reqExit.args).toEqual([['http.response.status_code', 200]]);
     expect(reqExit.ext).toEqual({});
   });
 
@@ -80,11 +80,11 @@ describe('Hono middleware', () => {
     expect((await a.request('/unauthorized')).status).toBe(401);
     const exits = cap.markers().filter((m) => m.dir === '<');
     expect(exits.map((m) => [m.tags.join('.'), m.ext.st, m.ext.msg, m.args[0][1]])).toEqual([
-      ['GET /fail', 'error', 'kaput', '500'],
-      ['GET /http-error', 'error', 'busy', '503'],
-      ['GET /teapot', undefined, undefined, '418'],
-      ['GET', undefined, undefined, '404'],
-      ['GET /unauthorized', undefined, undefined, '401'],
+      ['GET /fail', 'error', 'kaput', 500],
+      ['GET /http-error', 'error', 'busy', 503],
+      ['GET /teapot', undefined, undefined, 418],
+      ['GET', undefined, undefined, 404],
+      ['GET /unauthorized', undefined, undefined, 401],
     ]);
   });
 
@@ -123,7 +123,7 @@ describe('Hono middleware', () => {
     const [req, exit] = cap.markers();
     expect(req.tags.join('.')).toBe('GET /api/items/:id');
     expect(req.args).toContainEqual(['http.route', '/api/items/:id']);
-    expect(exit.args).toEqual([['http.response.status_code', '200']]);
+    expect(exit.args).toEqual([['http.response.status_code', 200]]);
   });
 
   it('survives options that throw: the request is served, the span still written', async () => {
@@ -134,7 +134,7 @@ describe('Hono middleware', () => {
     expect(res.status).toBe(200);
     const ms = cap.markers();
     expect(ms.map((m) => `${m.dir}${m.tags.join('.')}`)).toEqual(['>GET /users/:id', '>db.query', '<db.query', '<GET /users/:id']);
-    expect(ms[3].args).toEqual([['http.response.status_code', '200']]);
+    expect(ms[3].args).toEqual([['http.response.status_code', 200]]);
   });
 
   it('uses the options: span name and extra args', async () => {

@@ -69,9 +69,9 @@ describe('node:http wrapper and outgoing context', () => {
     expect(srv.args).toEqual([['http.request.method', 'GET'], ['url.path', '/hello']]);
     expect(inner.ext.p).toBe(String(srv.id));
     const srvExit = ms.find((m) => m.dir === '<' && m.id === srv.id)!;
-    expect(srvExit.args).toEqual([['http.response.status_code', '200']]);
+    expect(srvExit.args).toEqual([['http.response.status_code', 200]]);
     const clientExit = ms.find((m) => m.dir === '<' && m.id === client.id)!;
-    expect(clientExit.args).toEqual([['http.response.status_code', '200']]);
+    expect(clientExit.args).toEqual([['http.response.status_code', 200]]);
   });
 
   it('marks 5xx, rejected listeners and abandoned requests failed', async () => {

@@ -46,12 +46,12 @@ describe('OpenTelemetry bridge', () => {
     const [op, child, childExit, manual, manualExit, opExit] = ms;
     expect(op.ext).toMatchObject({ k: 'server' });
     expect(op.ext.tid).toMatch(/^[0-9a-f]{32}$/);
-    expect(op.args).toEqual([['n', '1'], ['attr.list', '["a","b"]']]);
+    expect(op.args).toEqual([['n', 1], ['attr.list', '["a","b"]']]);
     expect(child.ext).toEqual({ p: String(op.id) });
     expect(manual.ext).toEqual({ p: String(op.id) });
     expect(childExit.ext).toEqual({ st: 'error', msg: 'child failed' });
     expect(childExit.args).toEqual([['exception.type', 'TypeError'], ['exception.message', 'bad thing']]);
-    expect(manualExit.args).toEqual([['rows', '2'], ['n', '1']]);
+    expect(manualExit.args).toEqual([['rows', 2], ['n', 1]]);
     expect(opExit.ext).toEqual({ st: 'ok' });
     expect(opExit.args).toEqual([['phase', 'start']]);
   });

@@ -16,9 +16,9 @@ describe('span.start / end', () => {
     s.end({ rows: 3 });
     const [enter, exit, ...rest] = cap.markers();
     expect(rest).toEqual([]);
-    expect(enter).toMatchObject({ dir: '>', id: s.id, tags: ['db', 'query'], args: [['table', 'users'], ['n', '3'], ['ok', 'true']] });
+    expect(enter).toMatchObject({ dir: '>', id: s.id, tags: ['db', 'query'], args: [['table', 'users'], ['n', 3], ['ok', true]] });
     expect(enter.ext).toEqual({ tid: s.traceId, svc: 'checkout' });
-    expect(exit).toMatchObject({ dir: '<', id: s.id, tags: ['db', 'query'], args: [['rows', '3']], ext: {} });
+    expect(exit).toMatchObject({ dir: '<', id: s.id, tags: ['db', 'query'], args: [['rows', 3]], ext: {} });
     expect(s.spanId).toBe(spanIdHex(s.id));
     expect(s.spanId).toMatch(/^[0-9a-f]{16}$/);
     expect(s.traceId).toMatch(/^[0-9a-f]{32}$/);
@@ -47,7 +47,7 @@ describe('span.start / end', () => {
     const [enter, exit] = cap.markers();
     expect(enter.ext.k).toBe('client');
     expect(exit.ext).toEqual({ st: 'error', msg: 'card declined: code=51, retry' });
-    expect(exit.args).toEqual([['amount', '12.5'], ['gateway', 'x']]);
+    expect(exit.args).toEqual([['amount', 12.5], ['gateway', 'x']]);
   });
 
   it('explicit ok status', () => {

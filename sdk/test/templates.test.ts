@@ -94,7 +94,7 @@ describe('name cache', () => {
     expect(ms).toHaveLength(6000);
     for (let i = 0; i < 3000; i++) {
       expect(ms[2 * i].tags).toEqual([`name-${i}`, 'x']);
-      expect(ms[2 * i].args).toEqual([['i', String(i)]]);
+      expect(ms[2 * i].args).toEqual([['i', i]]);
       expect(ms[2 * i + 1].tags).toEqual([`name-${i}`, 'x']);
     }
   });

@@ -2,7 +2,7 @@
 // and, interleaved with its child spans in time order, the system calls made inside it (path or peer, bytes,
 // result or errno, merged counts). Pure text in, text out: the CLI decides where it goes and whether to color.
 
-import type { ProcessInfo, SpanRecord, SyscallRecord } from '../model.js';
+import type { ArgValue, ProcessInfo, SpanRecord, SyscallRecord } from '../model.js';
 import { sanitize } from './terminal-text.js';
 import { traceRoots, type TracedSpan } from './trace-assembler.js';
 
@@ -46,8 +46,8 @@ export function formatBytes(n: number): string {
 
 const MAX_ATTR_TEXT = 120;
 
-function attrText(attrs: Record<string, string>): string {
-  const parts = Object.entries(attrs).map(([k, v]) => `${sanitize(k)}=${sanitize(v)}`);
+function attrText(attrs: Record<string, ArgValue>): string {
+  const parts = Object.entries(attrs).map(([k, v]) => `${sanitize(k)}=${sanitize(String(v))}`);
   const text = parts.join(' ');
   return text.length > MAX_ATTR_TEXT ? `${text.slice(0, MAX_ATTR_TEXT - 1)}…` : text;
 }

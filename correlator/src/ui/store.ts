@@ -452,7 +452,7 @@ export class SpanStore {
 /** The text a span holds that the traced process chose (so may be as long as the snap length allows). */
 function textBytesOf(span: SpanRecord): number {
   let n = span.name.length + (span.statusMessage?.length ?? 0) + (span.incomplete?.length ?? 0) + (span.traceState?.length ?? 0);
-  for (const key in span.attributes) n += key.length + span.attributes[key].length;
+  for (const key in span.attributes) n += key.length + String(span.attributes[key]).length;
   for (const call of span.syscalls) {
     if (call.target !== undefined) n += call.target.length;
     if (call.path !== undefined && call.path !== call.target) n += call.path.length;

@@ -1,7 +1,7 @@
 // JSON shapes of the UI's API, built from retained spans. Values are passed through as data (never markup):
 // the page renders every string with textContent.
 
-import type { SpanRecord, SyscallRecord } from '../model.js';
+import type { ArgValue, SpanRecord, SyscallRecord } from '../model.js';
 import type { SpanTreeNode, StoredSpan } from './store.js';
 
 export interface SpanSummaryJson {
@@ -20,7 +20,7 @@ export interface SpanSummaryJson {
   status: SpanRecord['status'];
   statusMessage: string | null;
   incomplete: string | null;
-  attributes: Record<string, string>;
+  attributes: Record<string, ArgValue>;
   syscallCount: number;
 }
 
