@@ -98,28 +98,8 @@ export function childSpanId(parentSpanId: string, index: number): string {
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
-const SPAN_ID = /^[0-9a-f]{16}$/;
 const ALL_ZERO_TRACE = '0'.repeat(32);
-const ALL_ZERO_SPAN = '0'.repeat(16);
 
 export function isValidTraceId(s: string): boolean {
   return TRACE_ID.test(s) && s !== ALL_ZERO_TRACE;
-}
-
-export function isValidSpanId(s: string): boolean {
-  return SPAN_ID.test(s) && s !== ALL_ZERO_SPAN;
-}
-
-export interface TraceParent {
-  traceId: string;
-  spanId: string;
-  flags: number;
-}
-
-/** W3C `traceparent` (version 00, or a future version read as 00 per the spec); null when it does not parse. */
-export function parseTraceParent(s: string): TraceParent | null {
-  const m = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/.exec(s);
-  if (!m || m[1] === 'ff' || (m[1] === '00' && m[5] !== undefined)) return null;
-  if (!isValidTraceId(m[2]) || !isValidSpanId(m[3])) return null;
-  return { traceId: m[2], spanId: m[3], flags: parseInt(m[4], 16) };
 }

@@ -5,7 +5,8 @@
 import type { ArgValue, CorrelatorStats, SpanKind, SpanRecord, SyscallRecord } from './model.js';
 import { tagKeyOf, type IdKind, type ResolvedMarker } from './markers.js';
 import type { ProcState, ProcTable, ThreadState } from './state/proctable.js';
-import { IdGenerator, isSdkSpanId, isValidTraceId, parseTraceParent, sdkSpanIdHex } from './ids.js';
+import { parseTraceparent } from '@nullspan/sdk/tracecontext';
+import { IdGenerator, isSdkSpanId, isValidTraceId, sdkSpanIdHex } from './ids.js';
 
 export interface OpenSpan {
   readonly seq: number;
@@ -101,8 +102,8 @@ export class SpanTable {
       if (parent === undefined) stats.badContext++;
     }
     if (parent === undefined && ext.tp !== undefined) {
-      const tp = parseTraceParent(ext.tp);
-      if (tp !== null) {
+      const tp = parseTraceparent(ext.tp);
+      if (tp !== undefined) {
         traceId = tp.traceId;
         parentSpanId = tp.spanId;
         remoteParent = true;
