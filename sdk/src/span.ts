@@ -363,36 +363,6 @@ function readRemote(c: TraceContext): RemoteParent | undefined {
 /** RemoteParents made by readRemote: children share their parent's without reading it again. */
 const remotes = new WeakSet<RemoteParent>();
 
-/** What a new span descends from: a local span (its ids), a remote parent, or nothing (a new trace). */
-interface Lineage {
-  parentId: number;
-  traceRoot: number;
-  remote: RemoteParent | undefined;
-}
-
-const NEW_TRACE: Lineage = { parentId: 0, traceRoot: 0, remote: undefined };
-
-function localLineage(p: Span): Lineage {
-  const parentId: unknown = p.id;
-  const traceRoot: unknown = p.traceRoot;
-  const remote: unknown = p.remote;
-  if (!Number.isSafeInteger(parentId) || (parentId as number) <= 0 || !Number.isSafeInteger(traceRoot)) return NEW_TRACE;
-  const shared = remote === undefined || remotes.has(remote as RemoteParent);
-  return { parentId: parentId as number, traceRoot: traceRoot as number, remote: shared ? (remote as RemoteParent | undefined) : readRemote(remote as TraceContext) };
-}
-
-/** The parent named by `options.parent`: undefined (the active span), null (none), a Span or a remote context. */
-function lineageOf(p: unknown): Lineage {
-  if (p === undefined) {
-    const active = als.getStore();
-    return active === undefined ? NEW_TRACE : localLineage(active);
-  }
-  if (p === null || typeof p !== 'object') return NEW_TRACE;
-  if (p instanceof Span) return localLineage(p);
-  const remote = readRemote(p as TraceContext);
-  return remote === undefined ? NEW_TRACE : { parentId: 0, traceRoot: 0, remote };
-}
-
 /** Reads an option once; a throwing getter or Proxy trap counts as the option not given. */
 function readOption<K extends keyof StartOptions>(options: StartOptions | undefined, key: K): StartOptions[K] | undefined {
   try {
@@ -413,23 +383,39 @@ export function start(name: string, args?: SpanArgs, options?: StartOptions): Sp
   // Everything the caller controls (a name's toString, option getters, Proxy traps) is read before the span id is
   // taken: the enter marker copies the newest id's digits (ids.ts), and caller code may start spans of its own.
   // Args are read while the marker is built: a span started from there writes through its own buffer (acquire).
-  let lineage: Lineage;
   try {
     name = typeof name === 'string' ? name : String(name);
   } catch {
     name = 'span';
   }
+  let parentId = 0;
+  let traceRoot = 0;
+  let remote: RemoteParent | undefined;
   try {
-    lineage = lineageOf(readOption(options, 'parent'));
+    const p = readOption(options, 'parent'); // undefined: the active span; null: none
+    const local = p === undefined ? als.getStore() : p instanceof Span ? p : undefined;
+    if (local !== undefined) {
+      const id: unknown = local.id;
+      const root: unknown = local.traceRoot;
+      const r: unknown = local.remote;
+      if (Number.isSafeInteger(id) && (id as number) > 0 && Number.isSafeInteger(root)) {
+        parentId = id as number;
+        traceRoot = root as number;
+        remote = r === undefined || remotes.has(r as RemoteParent) ? (r as RemoteParent | undefined) : readRemote(r as TraceContext);
+      }
+    } else if (p !== null && typeof p === 'object') {
+      remote = readRemote(p as TraceContext);
+    }
   } catch {
-    lineage = NEW_TRACE; // a parent that cannot be read is no parent
+    parentId = 0; // a parent that cannot be read is no parent
+    traceRoot = 0;
+    remote = undefined;
   }
   const k = readOption(options, 'kind');
   const kind = typeof k === 'string' && KINDS.has(k) ? k : undefined;
   const id = newSpanId(); // from here to the header: no caller code
-  const { parentId, remote } = lineage;
   const child = parentId !== 0;
-  const s = new Span(id, name, child ? lineage.traceRoot : remote !== undefined ? 0 : id, parentId, remote);
+  const s = new Span(id, name, child ? traceRoot : remote !== undefined ? 0 : id, parentId, remote);
   if (!sink.active) return s;
   const enc = acquire();
   try {
