@@ -42,18 +42,45 @@ export const SEMCONV_TYPES: ReadonlyMap<string, ArgType> = new Map<string, ArgTy
   ['code.column.number', 'i'],
 ]);
 
-const INT = /^-?[0-9]{1,16}$/;
+// Most arg names are not in the table: a length and a first-character check turn them away before the map lookup
+// (every marker arg is looked up).
+const KEY_LENGTHS = new Uint8Array(64);
+const KEY_FIRST = new Uint8Array(128);
+for (const k of SEMCONV_TYPES.keys()) {
+  KEY_LENGTHS[k.length] = 1;
+  KEY_FIRST[k.charCodeAt(0)] = 1;
+}
+
+/** The semantic-convention type of an arg name, or undefined. */
+export function semconvType(name: string): ArgType | undefined {
+  if (name.length >= 64 || KEY_LENGTHS[name.length] === 0 || KEY_FIRST[name.charCodeAt(0)] !== 1) return undefined;
+  return SEMCONV_TYPES.get(name);
+}
+
 // JSON's number syntax: what every language prints and parses the same way
 const DOUBLE = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
+/** `-?[0-9]+` within ±(2^53 − 1), -0 as 0; undefined otherwise. A loop: every status code and port comes here. */
+function parseInt64(text: string): number | undefined {
+  const len = text.length;
+  const neg = len > 0 && text.charCodeAt(0) === 0x2d;
+  let i = neg ? 1 : 0;
+  if (i === len) return undefined;
+  let v = 0;
+  for (; i < len; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    v = v * 10 + d;
+    if (v > Number.MAX_SAFE_INTEGER) return undefined;
+  }
+  return neg && v !== 0 ? -v : v;
+}
 
 /** The typed value of `text` as type `t`, or undefined when it is not one (the arg then stays text). */
 export function parseTyped(t: ArgType, text: string): number | boolean | undefined {
   switch (t) {
-    case 'i': {
-      if (!INT.test(text)) return undefined;
-      const n = Number(text);
-      return Number.isSafeInteger(n) ? n + 0 : undefined; // + 0: -0 is 0
-    }
+    case 'i':
+      return parseInt64(text);
     case 'd': {
       if (text.length > 64 || !DOUBLE.test(text)) return undefined;
       const n = Number(text);
@@ -65,10 +92,8 @@ export function parseTyped(t: ArgType, text: string): number | boolean | undefin
   }
 }
 
-/** The type letter of a reserved arg name `_i.x` / `_d.x` / `_b.x` (given without its `_`), or undefined. */
-export function typeOfReserved(name: string): ArgType | undefined {
-  if (name.length < 3 || name.charCodeAt(1) !== 0x2e /* . */) return undefined;
-  const c = name.charCodeAt(0);
+/** The type a letter of a typed arg name (`_i.x`, `_d.x`, `_b.x`) stands for, or undefined. */
+export function typeLetter(c: number): ArgType | undefined {
   return c === 0x69 /* i */ ? 'i' : c === 0x64 /* d */ ? 'd' : c === 0x62 /* b */ ? 'b' : undefined;
 }
 

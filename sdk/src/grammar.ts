@@ -4,7 +4,7 @@
  * survives a round trip byte for byte.
  */
 
-import { SEMCONV_TYPES, numberType, parseTyped, typeOfReserved, type ArgValue } from './arg-types.js';
+import { numberType, parseTyped, semconvType, typeLetter, type ArgValue } from './arg-types.js';
 
 export { SEMCONV_TYPES, parseTyped, type ArgType, type ArgValue } from './arg-types.js';
 
@@ -193,8 +193,23 @@ function isIdPrefix(bytes: Uint8Array, start: number, end: number): number {
   return -1;
 }
 
+/** A scanner for the next parse: a parse takes it and gives it back, so one in progress never shares its state. */
+let idleScanner: FieldScanner | undefined;
+
 /** Parses one marker from the start of `bytes` (see sdk/MARKERS.md). Never throws. */
 export function parseMarker(bytes: Uint8Array): ParseResult {
+  const f = idleScanner ?? new FieldScanner();
+  idleScanner = undefined;
+  f.bytes = bytes;
+  const r = parseWith(f, bytes);
+  f.bytes = EMPTY;
+  idleScanner = f;
+  return r;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function parseWith(f: FieldScanner, bytes: Uint8Array): ParseResult {
   const n = bytes.length;
   if (n === 0) return malformed('an empty write is not a marker', 0);
   const d = bytes[0];
@@ -215,7 +230,6 @@ export function parseMarker(bytes: Uint8Array): ParseResult {
   i++; // ':'
 
   // TAGS
-  const f = new FieldScanner(bytes);
   const tags: string[] = [];
   let sawDot = false;
   for (;;) {
@@ -269,20 +283,19 @@ function byteClasses(ends: string, bad: string): Uint8Array {
 }
 
 /**
- * Reads the fields of one marker. Its state lives in the instance, one per parse, so nothing a parse leaves behind
- * can leak into another: while no backslash was seen a field is bytes[start, end) as they are; from the first
- * backslash on, its bytes (escapes removed) are gathered in `scratch` instead.
+ * Reads the fields of one marker. Its state belongs to the parse that holds the scanner (parseMarker): while no
+ * backslash was seen a field is bytes[start, end) as they are; from the first backslash on, its bytes (escapes
+ * removed) are gathered in `scratch` instead.
  */
 class FieldScanner {
+  bytes: Uint8Array = EMPTY;
   private start = 0;
   private escaped = false;
   /** OR of the field's bytes: below 0x80 means plain ASCII */
   private bits = 0;
-  /** allocated at the first escape of the marker; no field is longer than the input */
-  private scratch: Uint8Array | undefined = undefined;
+  /** grows to the longest input that had an escape; no field is longer than its input */
+  private scratch = new Uint8Array(256);
   private scratchLen = 0;
-
-  constructor(private readonly bytes: Uint8Array) {}
 
   /**
    * Reads one field from offset i. Returns the offset of the byte that ends it, -1 when the input ends first
@@ -298,7 +311,8 @@ class FieldScanner {
       const b = bytes[i];
       if (b === BSL) {
         if (i + 1 >= n) return -1;
-        const scratch = (this.scratch ??= new Uint8Array(n));
+        if (this.scratch.length < n) this.scratch = new Uint8Array(n);
+        const scratch = this.scratch;
         if (!this.escaped) {
           this.escaped = true;
           this.scratchLen = 0;
@@ -316,7 +330,7 @@ class FieldScanner {
       }
       if (c === 2) return -2 - i;
       bits |= b;
-      if (this.escaped) this.scratch![this.scratchLen++] = b;
+      if (this.escaped) this.scratch[this.scratchLen++] = b;
       i++;
     }
     return -1;
@@ -330,7 +344,7 @@ class FieldScanner {
   /** The field that ended at `end`, as a string. */
   text(end: number): string {
     if (this.escaped) {
-      const scratch = this.scratch!;
+      const scratch = this.scratch;
       return this.bits < 0x80 ? internAscii(scratch, 0, this.scratchLen) : decodeWtf8(scratch, 0, this.scratchLen);
     }
     return this.bits < 0x80 ? internAscii(this.bytes, this.start, end) : decodeWtf8(this.bytes, this.start, end);
@@ -338,8 +352,9 @@ class FieldScanner {
 }
 
 // Short ASCII fields repeat endlessly (tags, arg names, methods, routes, service names): a small direct-mapped
-// cache hands back the same string instead of making a new one each time. Bounded: 4096 strings of ≤ 24 chars.
-const INTERN_MAX_LENGTH = 24;
+// cache hands back the same string instead of making a new one each time. Bounded: 4096 strings of ≤ 32 chars,
+// so semantic-convention names such as http.response.status_code fit (their type lookup then hashes a known string).
+const INTERN_MAX_LENGTH = 32;
 const internTable: (string | undefined)[] = new Array(4096).fill(undefined);
 
 function internAscii(bytes: Uint8Array, start: number, end: number): string {
@@ -370,7 +385,7 @@ function addArg(args: [string, ArgValue][], ext: Record<string, string>, name: s
       args.push([name.slice(1), value]);
       return;
     }
-    const t = typeOfReserved(name.slice(1));
+    const t = name.length > 3 && name.charCodeAt(2) === DOT ? typeLetter(name.charCodeAt(1)) : undefined;
     if (t === undefined) {
       ext[name.slice(1)] = value;
       return;
@@ -379,7 +394,7 @@ function addArg(args: [string, ArgValue][], ext: Record<string, string>, name: s
     args.push([name.slice(3), parseTyped(t, value) ?? value]);
     return;
   }
-  const t = SEMCONV_TYPES.get(name);
+  const t = semconvType(name);
   args.push([name, t === undefined ? value : (parseTyped(t, value) ?? value)]);
 }
 
