@@ -75,7 +75,7 @@ describe('quick start: the Hono example under nullspan run', () => {
     expect(named('GET /hello')).toHaveLength(2);
     expect(servers).toHaveLength(7);
     const users = one('GET /users/:id');
-    expect(users.attributes).toMatchObject({ 'http.request.method': 'GET', 'url.path': '/users/42', 'http.response.status_code': '200' });
+    expect(users.attributes).toMatchObject({ 'http.request.method': 'GET', 'url.path': '/users/42', 'http.response.status_code': 200 });
     expect(users.resource['service.name']).toBe('hono-example');
     expect(users.resource['process.executable.name']).toBe('node');
     expect(String(users.resource['process.command_line'])).toContain('demo.js');
@@ -88,7 +88,7 @@ describe('quick start: the Hono example under nullspan run', () => {
     expect(parentOf(query)).toBe(users);
     expect(parentOf(one('db.connect'))).toBe(query);
     expect(parentOf(one('db.fetch'))).toBe(query);
-    expect(query.attributes).toMatchObject({ 'db.system': 'files', id: '42', rows: '1' });
+    expect(query.attributes).toMatchObject({ 'db.system': 'files', id: '42', rows: 1 });
     expect(parentOf(one('file.read'))).toBe(one('GET /file'));
     const slow = one('GET /slow');
     expect(parentOf(one('file.write+fsync'))).toBe(slow);
