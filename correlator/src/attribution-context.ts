@@ -19,7 +19,7 @@ import type { ActiveSpanSource, AttributionContext, AttributionResult } from './
 import type { OpenSpan } from './spans.js';
 import type { FdDesc, FdOwner } from './state/fdtable.js';
 import type { ProcState } from './state/proctable.js';
-import { Effect, SyscallClassifier, argInt } from './state/syscalls.js';
+import { Effect, SyscallClassifier, argInt, createsFd } from './state/syscalls.js';
 
 /** An fd used by two spans that were open at the same time: its later calls cannot be told apart. */
 const SHARED = 'shared' as const;
@@ -161,9 +161,4 @@ export class ContextActiveSpanSource implements ActiveSpanSource {
 /** Sockets and files; the null device carries markers and slot registrations, never a request's I/O. */
 function isTracked(d: FdDesc | undefined): boolean {
   return d !== undefined && (d.kind === 'socket' || (d.kind === 'file' && d.path !== '/dev/null'));
-}
-
-function createsFd(e: Effect): boolean {
-  return e === Effect.Open || e === Effect.OpenAt || e === Effect.OpenAt2 || e === Effect.Creat || e === Effect.Socket ||
-    e === Effect.Accept || e === Effect.Accept4 || e === Effect.AnonFd || e === Effect.Dup;
 }

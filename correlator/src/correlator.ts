@@ -13,7 +13,7 @@ import { SpanTable, type OpenSpan } from './spans.js';
 import { applyFdEffect, resolvePath, type FdDesc } from './state/fdtable.js';
 import { ProcTable, type ProcState, type ThreadState } from './state/proctable.js';
 import type { InitialState } from './state/snapshot.js';
-import { AT_FDCWD, Effect, SyscallClassifier, argInt } from './state/syscalls.js';
+import { AT_FDCWD, Effect, SyscallClassifier, argInt, createsFd } from './state/syscalls.js';
 
 export interface CorrelatorOptions {
   clock: Clock;
@@ -354,10 +354,5 @@ export class Correlator {
   private emit(r: SpanRecord, info: ProcessInfo): void {
     for (let i = 0; i < this.listeners.length; i++) this.listeners[i](r, info);
   }
-}
-
-function createsFd(e: Effect): boolean {
-  return e === Effect.Open || e === Effect.OpenAt || e === Effect.OpenAt2 || e === Effect.Creat || e === Effect.Socket ||
-    e === Effect.Accept || e === Effect.Accept4 || e === Effect.AnonFd;
 }
 
