@@ -15,7 +15,7 @@
 //                        missing) 'unattributed' until the process has shown working worker probes, after which a
 //                        thread with nothing published is between work items: no span
 import type { ProbeEvent, SyscallEvent } from '@nullspan/probe';
-import type { ActiveSpanSource, AttributionContext, AttributionResult } from './attribution.js';
+import { attributeTo, attributeToNone, attributeUnsure, type ActiveSpanSource, type AttributionContext, type AttributionResult } from './attribution.js';
 import type { OpenSpan } from './spans.js';
 import type { FdDesc, FdOwner } from './state/fdtable.js';
 import type { ProcState } from './state/proctable.js';
@@ -52,15 +52,14 @@ export class ContextActiveSpanSource implements ActiveSpanSource {
       if (id !== 0) {
         const span = ctx.spans.findById(proc, id);
         if (span !== undefined && !span.closed) {
-          out.span = span;
-          out.attribution = src === 'slot' ? 'context' : 'submitter';
+          attributeTo(out, span, src === 'slot' ? 'context' : 'submitter');
         } else {
-          out.attribution = 'unattributed'; // ended already, or never seen (dropped marker, hostile slot)
+          attributeUnsure(out); // ended already, or never seen (dropped marker, hostile slot)
         }
         this.trackFd(ev, proc, out.span);
         return;
       }
-      out.attribution = src === 'slot' ? 'context' : 'submitter';
+      attributeToNone(out, src === 'slot' ? 'context' : 'submitter');
       if (src === 'slot') this.eventLoop(ev, proc, out);
       else this.trackFd(ev, proc, null);
       return;
@@ -68,12 +67,13 @@ export class ContextActiveSpanSource implements ActiveSpanSource {
     if (this.publishing.has(ev.pid)) {
       if (ctx.thread.tid === ev.pid) {
         // the main thread's slot could not be read (a page the probe cannot fault in): unknown
-        out.attribution = 'unattributed';
+        attributeUnsure(out);
         return;
       }
       if (ctx.thread.stack.length === 0) {
         // another thread: a libuv worker between work items, or running work whose submitter is unknown
-        out.attribution = this.workersProbed.has(ev.pid) ? 'context' : 'unattributed';
+        if (this.workersProbed.has(ev.pid)) attributeToNone(out, 'context');
+        else attributeUnsure(out);
         return;
       }
     }
@@ -105,10 +105,9 @@ export class ContextActiveSpanSource implements ActiveSpanSource {
       // a close has already left the fd table, not this record
       const user = this.fdUsers.get(proc.fds)?.get(fd);
       if (user !== undefined && user !== SHARED && !user.closed) {
-        out.span = user;
-        out.attribution = 'fd';
+        attributeTo(out, user, 'fd');
       } else if (user !== undefined || this.trackedFd(ev, proc) >= 0) {
-        out.attribution = 'unattributed';
+        attributeUnsure(out);
       }
     }
     this.trackFd(ev, proc, null);

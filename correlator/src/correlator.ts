@@ -86,7 +86,7 @@ export class Correlator {
   /** processes holding an outside ring, oldest first: bounds that memory however many processes there are */
   private readonly ringOwners = new Set<Proc>();
   private readonly exited = new Map<number, Proc>();
-  private readonly out: AttributionResult = { span: null, attribution: 'thread' };
+  private readonly out: AttributionResult = { outcome: 'none', span: null, attribution: 'thread' };
   private readonly ctx: AttributionContext;
   private lastTs = 0;
   /** split-marker bytes waiting on all threads together: at most 16 MiB */
@@ -236,7 +236,7 @@ export class Correlator {
     this.ctx.thread = thread;
     this.source.resolve(ev, this.ctx, out);
     const span = out.span;
-    if (span !== null && !span.closed) {
+    if (out.outcome === 'span' && span !== null && !span.closed) {
       st.syscallsInSpans++;
       const last = span.last;
       if (last !== null && tryMerge(last, ev, fd, bytes, out.attribution, this.merge)) return;
@@ -252,7 +252,7 @@ export class Correlator {
       return;
     }
     const attribution = out.attribution;
-    if (attribution === 'unattributed') st.unattributed++;
+    if (out.outcome === 'unattributed') st.unattributed++;
     else st.syscallsOutsideSpans++;
     let ring = proc.outside;
     if (ring === undefined) ring = this.newRing(proc);
