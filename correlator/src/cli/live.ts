@@ -15,8 +15,6 @@ import { TraceSession } from './session.js';
 import type { Terminal } from './terminal.js';
 
 type ProbeModule = typeof import('@nullspan/probe');
-/** an absolute path to an executable named node* */
-const NODE_EXE = /^\/(?:.*\/)?node[^/]*$/;
 
 /** The probe options the command line asks for. */
 export function probeOptions(o: CliOptions, pids: number[]): ProbeOptions {
@@ -125,7 +123,7 @@ export class LiveTrace {
   private probeNodeExecs(events: ProbeEvent[]): void {
     for (let i = 0; i < events.length; i++) {
       const ev = events[i];
-      if (ev.kind !== 'exec' || !NODE_EXE.test(ev.filename)) continue;
+      if (ev.kind !== 'exec' || !this.mod.isNodeBinary(ev.filename)) continue;
       const why = this.probe.attachLibuv(ev.filename, ev.pid);
       if (why !== null) this.term.notice(`libuv worker attribution is off for ${ev.filename}: ${why}`);
     }
