@@ -1,4 +1,4 @@
-// Issue 7: which span a system call belongs to when many requests interleave on one Node thread. The probe stamps
+// Which span a system call belongs to when many requests interleave on one Node thread. The probe stamps
 // every syscall with the span the calling thread published as active (SyscallEvent.ctxSpan/ctxSource, see
 // sdk/MARKERS.md "Active span"); this source turns that into an attribution and falls back to sysdig's thread rule
 // for threads that publish nothing (programs without the Node SDK, sysdig markers from threaded programs).

@@ -1,6 +1,6 @@
 // Which open span a system call belongs to. The correlator asks an ActiveSpanSource for every syscall; the
 // default is sysdig's `evtin.span` rule (innermost span open on the calling thread). Better sources (the SDK
-// publishing the active async context, uprobes on libuv's work queue: issue 7) implement the same interface and
+// publishing the active async context, uprobes on libuv's work queue: attribution-context.ts) implement the same interface and
 // are chained in front of it; a source that cannot be sure says 'unattributed' instead of guessing.
 import type { ProbeEvent, SyscallEvent } from '@nullspan/probe';
 import type { Attribution } from './model.js';

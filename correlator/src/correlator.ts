@@ -105,7 +105,7 @@ export class Correlator {
     this.exportOutside = opts.exportOutsideSpans ?? false;
     this.outsideBatchSize = opts.outsideBatchSize ?? 512;
     this.maxRings = opts.maxOutsideRings ?? 256;
-    // the published active span (issue 7) where a thread publishes one, else sysdig's thread rule
+    // the published active span where a thread publishes one, else sysdig's thread rule
     const base = new ContextActiveSpanSource(new ThreadActiveSpanSource());
     this.source = opts.activeSpanSource ? new ChainedActiveSpanSource([opts.activeSpanSource, base]) : base;
     this.procs = new ProcTable<OpenSpan>({

@@ -104,7 +104,7 @@ describe('attribution: the thread rule (sysdig evtin.span)', () => {
   });
 });
 
-/** A stand-in for issue 7's mechanism: the test decides which span is active per syscall. */
+/** A stand-in for a context-aware source (the published active span): the test decides which span is active per syscall. */
 class MappedSource implements ActiveSpanSource {
   readonly name = 'test-map';
   /** tid → span name to use; 'unsure' → unattributed */
