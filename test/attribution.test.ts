@@ -1,4 +1,4 @@
-// Issue 7 acceptance, end to end on the real kernel through the real CLI: a Hono service handles 50 concurrent
+// Attribution of interleaved requests, end to end on the real kernel through the real CLI: a Hono service handles 50 concurrent
 // requests on one Node thread; each reads a file named after its request id with readFileSync (main thread) and with
 // fs.promises.readFile (libuv worker threads), and calls a loopback upstream on a fresh connection to a port that
 // belongs to that id alone (so every socket call names its request by its peer port). Every one of those system

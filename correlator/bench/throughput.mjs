@@ -1,4 +1,4 @@
-// Correlator throughput from a recorded capture (issue 5): events/s turned into exported spans on one core, and
+// Correlator throughput from a recorded capture (target: 1 M events/s on one core): events/s turned into exported spans on one core, and
 // RSS while doing it. Builds a synthetic capture in the probe's binary layout (an HTTP-server-like mix: accepts,
 // request spans with file reads, a database call in a child span, outside-span epoll/futex noise), then replays
 // it in fresh child processes: (1) correlate only, (2) correlate + serialise every span as OTLP JSON Lines

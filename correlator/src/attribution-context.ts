@@ -1,4 +1,4 @@
-// Issue 7: which span a system call belongs to when many requests interleave on one Node thread. The probe stamps
+// Which span a system call belongs to when many requests interleave on one Node thread. The probe stamps
 // every syscall with the span the calling thread published as active (SyscallEvent.ctxSpan/ctxSource, see
 // sdk/MARKERS.md "Active span"); this source turns that into an attribution and falls back to sysdig's thread rule
 // for threads that publish nothing (programs without the Node SDK, sysdig markers from threaded programs).
@@ -15,11 +15,11 @@
 //                        missing) 'unattributed' until the process has shown working worker probes, after which a
 //                        thread with nothing published is between work items: no span
 import type { ProbeEvent, SyscallEvent } from '@nullspan/probe';
-import type { ActiveSpanSource, AttributionContext, AttributionResult } from './attribution.js';
+import { attributeTo, attributeToNone, attributeUnsure, type ActiveSpanSource, type AttributionContext, type AttributionResult } from './attribution.js';
 import type { OpenSpan } from './spans.js';
 import type { FdDesc, FdOwner } from './state/fdtable.js';
 import type { ProcState } from './state/proctable.js';
-import { Effect, SyscallClassifier, argInt } from './state/syscalls.js';
+import { Effect, SyscallClassifier, argInt, createsFd } from './state/syscalls.js';
 
 /** An fd used by two spans that were open at the same time: its later calls cannot be told apart. */
 const SHARED = 'shared' as const;
@@ -52,15 +52,14 @@ export class ContextActiveSpanSource implements ActiveSpanSource {
       if (id !== 0) {
         const span = ctx.spans.findById(proc, id);
         if (span !== undefined && !span.closed) {
-          out.span = span;
-          out.attribution = src === 'slot' ? 'context' : 'submitter';
+          attributeTo(out, span, src === 'slot' ? 'context' : 'submitter');
         } else {
-          out.attribution = 'unattributed'; // ended already, or never seen (dropped marker, hostile slot)
+          attributeUnsure(out); // ended already, or never seen (dropped marker, hostile slot)
         }
         this.trackFd(ev, proc, out.span);
         return;
       }
-      out.attribution = src === 'slot' ? 'context' : 'submitter';
+      attributeToNone(out, src === 'slot' ? 'context' : 'submitter');
       if (src === 'slot') this.eventLoop(ev, proc, out);
       else this.trackFd(ev, proc, null);
       return;
@@ -68,12 +67,13 @@ export class ContextActiveSpanSource implements ActiveSpanSource {
     if (this.publishing.has(ev.pid)) {
       if (ctx.thread.tid === ev.pid) {
         // the main thread's slot could not be read (a page the probe cannot fault in): unknown
-        out.attribution = 'unattributed';
+        attributeUnsure(out);
         return;
       }
       if (ctx.thread.stack.length === 0) {
         // another thread: a libuv worker between work items, or running work whose submitter is unknown
-        out.attribution = this.workersProbed.has(ev.pid) ? 'context' : 'unattributed';
+        if (this.workersProbed.has(ev.pid)) attributeToNone(out, 'context');
+        else attributeUnsure(out);
         return;
       }
     }
@@ -105,10 +105,9 @@ export class ContextActiveSpanSource implements ActiveSpanSource {
       // a close has already left the fd table, not this record
       const user = this.fdUsers.get(proc.fds)?.get(fd);
       if (user !== undefined && user !== SHARED && !user.closed) {
-        out.span = user;
-        out.attribution = 'fd';
+        attributeTo(out, user, 'fd');
       } else if (user !== undefined || this.trackedFd(ev, proc) >= 0) {
-        out.attribution = 'unattributed';
+        attributeUnsure(out);
       }
     }
     this.trackFd(ev, proc, null);
@@ -161,9 +160,4 @@ export class ContextActiveSpanSource implements ActiveSpanSource {
 /** Sockets and files; the null device carries markers and slot registrations, never a request's I/O. */
 function isTracked(d: FdDesc | undefined): boolean {
   return d !== undefined && (d.kind === 'socket' || (d.kind === 'file' && d.path !== '/dev/null'));
-}
-
-function createsFd(e: Effect): boolean {
-  return e === Effect.Open || e === Effect.OpenAt || e === Effect.OpenAt2 || e === Effect.Creat || e === Effect.Socket ||
-    e === Effect.Accept || e === Effect.Accept4 || e === Effect.AnonFd || e === Effect.Dup;
 }

@@ -1,22 +1,46 @@
 // Which open span a system call belongs to. The correlator asks an ActiveSpanSource for every syscall; the
 // default is sysdig's `evtin.span` rule (innermost span open on the calling thread). Better sources (the SDK
-// publishing the active async context, uprobes on libuv's work queue: issue 7) implement the same interface and
+// publishing the active async context, uprobes on libuv's work queue: attribution-context.ts) implement the same interface and
 // are chained in front of it; a source that cannot be sure says 'unattributed' instead of guessing.
 import type { ProbeEvent, SyscallEvent } from '@nullspan/probe';
 import type { Attribution } from './model.js';
 import type { OpenSpan, SpanTable } from './spans.js';
 import type { ThreadState } from './state/proctable.js';
 
-/** Filled in by a source (one object reused for every syscall: no allocation on the hot path). */
+/**
+ * What a source decided about one call:
+ *   'span'         it belongs to `span` (found the way `attribution` says)
+ *   'none'         no span is active for it (inside a chain: no opinion, the next source is asked)
+ *   'unattributed' a span may own it but the source cannot tell which: counted, never guessed
+ */
+export type Outcome = 'span' | 'none' | 'unattributed';
+
+/** Filled in by a source through `attributeTo`, `attributeToNone` or `attributeUnsure` (one object reused for
+ *  every syscall: no allocation on the hot path). */
 export interface AttributionResult {
-  /** the span the call belongs to, or null */
+  outcome: Outcome;
+  /** the span when outcome is 'span', else null */
   span: OpenSpan | null;
-  /**
-   * With a span: how it was found. Without one: 'unattributed' means "a span may own this call but the source
-   * cannot tell which" (counted, never guessed); anything else means "no span is active" (or, inside a chain,
-   * "no opinion: ask the next source").
-   */
+  /** how the span was found; without one, the rule that found none (kept on the call's record) */
   attribution: Attribution;
+}
+
+export function attributeTo(out: AttributionResult, span: OpenSpan, how: Attribution): void {
+  out.outcome = 'span';
+  out.span = span;
+  out.attribution = how;
+}
+
+export function attributeToNone(out: AttributionResult, rule: Attribution): void {
+  out.outcome = 'none';
+  out.span = null;
+  out.attribution = rule;
+}
+
+export function attributeUnsure(out: AttributionResult): void {
+  out.outcome = 'unattributed';
+  out.span = null;
+  out.attribution = 'unattributed';
 }
 
 export interface AttributionContext {
@@ -42,8 +66,8 @@ export class ThreadActiveSpanSource implements ActiveSpanSource {
 
   resolve(_ev: SyscallEvent, ctx: AttributionContext, out: AttributionResult): void {
     const stack = ctx.thread.stack;
-    out.span = stack.length ? stack[stack.length - 1] : null;
-    out.attribution = 'thread';
+    if (stack.length) attributeTo(out, stack[stack.length - 1], 'thread');
+    else attributeToNone(out, 'thread');
   }
 }
 
@@ -58,7 +82,7 @@ export class ChainedActiveSpanSource implements ActiveSpanSource {
   resolve(ev: SyscallEvent, ctx: AttributionContext, out: AttributionResult): void {
     for (const s of this.sources) {
       s.resolve(ev, ctx, resetResult(out));
-      if (out.span !== null || out.attribution === 'unattributed') return;
+      if (out.outcome !== 'none') return;
     }
   }
 
@@ -77,7 +101,6 @@ export class ChainedActiveSpanSource implements ActiveSpanSource {
 
 /** Clears a result before asking a source ("no span, thread rule"). */
 export function resetResult(out: AttributionResult): AttributionResult {
-  out.span = null;
-  out.attribution = 'thread';
+  attributeToNone(out, 'thread');
   return out;
 }

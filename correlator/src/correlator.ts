@@ -13,7 +13,7 @@ import { SpanTable, type OpenSpan } from './spans.js';
 import { applyFdEffect, resolvePath, type FdDesc } from './state/fdtable.js';
 import { ProcTable, type ProcState, type ThreadState } from './state/proctable.js';
 import type { InitialState } from './state/snapshot.js';
-import { AT_FDCWD, Effect, SyscallClassifier, argInt } from './state/syscalls.js';
+import { AT_FDCWD, Effect, SyscallClassifier, argInt, createsFd } from './state/syscalls.js';
 
 export interface CorrelatorOptions {
   clock: Clock;
@@ -86,7 +86,7 @@ export class Correlator {
   /** processes holding an outside ring, oldest first: bounds that memory however many processes there are */
   private readonly ringOwners = new Set<Proc>();
   private readonly exited = new Map<number, Proc>();
-  private readonly out: AttributionResult = { span: null, attribution: 'thread' };
+  private readonly out: AttributionResult = { outcome: 'none', span: null, attribution: 'thread' };
   private readonly ctx: AttributionContext;
   private lastTs = 0;
   /** split-marker bytes waiting on all threads together: at most 16 MiB */
@@ -105,7 +105,7 @@ export class Correlator {
     this.exportOutside = opts.exportOutsideSpans ?? false;
     this.outsideBatchSize = opts.outsideBatchSize ?? 512;
     this.maxRings = opts.maxOutsideRings ?? 256;
-    // the published active span (issue 7) where a thread publishes one, else sysdig's thread rule
+    // the published active span where a thread publishes one, else sysdig's thread rule
     const base = new ContextActiveSpanSource(new ThreadActiveSpanSource());
     this.source = opts.activeSpanSource ? new ChainedActiveSpanSource([opts.activeSpanSource, base]) : base;
     this.procs = new ProcTable<OpenSpan>({
@@ -236,7 +236,7 @@ export class Correlator {
     this.ctx.thread = thread;
     this.source.resolve(ev, this.ctx, out);
     const span = out.span;
-    if (span !== null && !span.closed) {
+    if (out.outcome === 'span' && span !== null && !span.closed) {
       st.syscallsInSpans++;
       const last = span.last;
       if (last !== null && tryMerge(last, ev, fd, bytes, out.attribution, this.merge)) return;
@@ -252,7 +252,7 @@ export class Correlator {
       return;
     }
     const attribution = out.attribution;
-    if (attribution === 'unattributed') st.unattributed++;
+    if (out.outcome === 'unattributed') st.unattributed++;
     else st.syscallsOutsideSpans++;
     let ring = proc.outside;
     if (ring === undefined) ring = this.newRing(proc);
@@ -354,10 +354,5 @@ export class Correlator {
   private emit(r: SpanRecord, info: ProcessInfo): void {
     for (let i = 0; i < this.listeners.length; i++) this.listeners[i](r, info);
   }
-}
-
-function createsFd(e: Effect): boolean {
-  return e === Effect.Open || e === Effect.OpenAt || e === Effect.OpenAt2 || e === Effect.Creat || e === Effect.Socket ||
-    e === Effect.Accept || e === Effect.Accept4 || e === Effect.AnonFd;
 }
 

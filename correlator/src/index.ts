@@ -2,8 +2,8 @@
 export type * from './model.js';
 export { Correlator, OUTSIDE_SPAN_NAME, type CorrelatorOptions, type SpanListener } from './correlator.js';
 export {
-  ThreadActiveSpanSource, ChainedActiveSpanSource, resetResult,
-  type ActiveSpanSource, type AttributionContext, type AttributionResult,
+  ThreadActiveSpanSource, ChainedActiveSpanSource, resetResult, attributeTo, attributeToNone, attributeUnsure,
+  type ActiveSpanSource, type AttributionContext, type AttributionResult, type Outcome,
 } from './attribution.js';
 export type { OpenSpan, SpanTable } from './spans.js';
 export type { MergeOptions } from './merge.js';

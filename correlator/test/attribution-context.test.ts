@@ -1,4 +1,4 @@
-// Issue 7's attribution rules on synthetic streams: the span a thread published as active (SyscallEvent.ctxSpan /
+// The published-active-span attribution rules on synthetic streams: the span a thread published as active (SyscallEvent.ctxSpan /
 // ctxSource) decides; the event loop between callbacks goes by fd only when one open span owns the fd; anything
 // unsure is 'unattributed' and counted; threads that publish nothing keep sysdig's thread rule.
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 import type { SyscallEvent } from '@nullspan/probe';
 import { describe, expect, it } from 'vitest';
-import type { ActiveSpanSource, AttributionContext, AttributionResult } from '../src/attribution.js';
+import { attributeTo, attributeUnsure, type ActiveSpanSource, type AttributionContext, type AttributionResult } from '../src/attribution.js';
 import { OUTSIDE_SPAN_NAME } from '../src/correlator.js';
 import type { OpenSpan } from '../src/spans.js';
 import { Stream, byName, collect, oneProcess } from './synthetic.js';
@@ -104,7 +104,7 @@ describe('attribution: the thread rule (sysdig evtin.span)', () => {
   });
 });
 
-/** A stand-in for issue 7's mechanism: the test decides which span is active per syscall. */
+/** A stand-in for a context-aware source (the published active span): the test decides which span is active per syscall. */
 class MappedSource implements ActiveSpanSource {
   readonly name = 'test-map';
   /** tid → span name to use; 'unsure' → unattributed */
@@ -117,13 +117,12 @@ class MappedSource implements ActiveSpanSource {
     const want = this.active.get(ev.tid);
     if (want === undefined) return; // no opinion: the thread rule decides
     if (want === 'unsure') {
-      out.attribution = 'unattributed';
+      attributeUnsure(out);
       return;
     }
     for (const s of ctx.spans.open()) {
       if (s.record.name === want) {
-        out.span = s;
-        out.attribution = 'context';
+        attributeTo(out, s, 'context');
         return;
       }
     }

@@ -72,18 +72,18 @@ describe('UI API', () => {
     const d = await get(`/api/spans/${slowRoot.traceId}/${slowRoot.spanId}`);
     expect(d.res.status).toBe(200);
     expect(d.json.jaegerUrl).toBe(`https://jaeger.example:8443/jaeger/trace/${slowRoot.traceId}`);
-    const tree = d.json.tree;
+    const [tree, dbQuery, ...rest] = d.json.tree.nodes;
+    expect(rest).toEqual([]);
     expect(tree.span.name).toBe('GET /report');
-    expect(tree.offsetNs).toBe(0);
+    expect(tree).toMatchObject({ offsetNs: 0, parent: null, depth: 0 });
     expect(tree.syscalls.map((s: any) => s.name)).toEqual(['openat', 'read', 'openat', 'writev']);
     expect(tree.syscalls[0]).toMatchObject({ path: '/srv/shop/templates/list.html', fd: 22, offsetNs: 2000, durationNs: 15_000, errno: null });
     expect(tree.syscalls[1]).toMatchObject({ count: 12, bytes: 49152, extentNs: 380_000 });
     expect(tree.syscalls[2]).toMatchObject({ errno: 'ENOENT', ret: -2 });
     expect(tree.syscalls[3]).toMatchObject({ peer: '127.0.0.1:51234' });
-    expect(tree.children).toHaveLength(1);
-    expect(tree.children[0].span.name).toBe('db.query');
-    expect(tree.children[0].offsetNs).toBe(500_000_000);
-    expect(tree.children[0].syscalls[0]).toMatchObject({ name: 'sendto', peer: '127.0.0.1:5432', bytes: 120 });
+    expect(dbQuery.span.name).toBe('db.query');
+    expect(dbQuery).toMatchObject({ offsetNs: 500_000_000, parent: 0, depth: 1 });
+    expect(dbQuery.syscalls[0]).toMatchObject({ name: 'sendto', peer: '127.0.0.1:5432', bytes: 120 });
     const b = d.json.breakdown;
     expect(b.durationNs).toBe(2_500_000_000);
     expect(b.bySyscall[0]).toMatchObject({ name: 'recvfrom', ns: 1_000_000_000, calls: 1 });
@@ -92,7 +92,7 @@ describe('UI API', () => {
     expect(b.inSyscallsNs + b.outsideSyscallsNs).toBe(2_500_000_000);
     expect(b.inSyscallsNs).toBe(15_000 + 60_000 + 4000 + 30_000 + 8000 + 1_000_000_000);
     expect(d.json.parentRetained).toBe(false);
-    const child = await get(`/api/spans/${slowRoot.traceId}/${tree.children[0].span.spanId}`);
+    const child = await get(`/api/spans/${slowRoot.traceId}/${dbQuery.span.spanId}`);
     expect(child.json.parentRetained).toBe(true);
   });
 
@@ -136,7 +136,7 @@ describe('UI API', () => {
     expect(list.json.spans[0].service).toBe(`evil ${HOSTILE}`);
     expect(list.json.spans[0].attributes[HOSTILE]).toBe('"></script><script>alert(2)</script>');
     const tree = await get(`/api/spans/${hostile.traceId}/${hostile.spanId}`);
-    expect(tree.json.tree.syscalls[0].path).toBe('/tmp/<b>bold</b>');
+    expect(tree.json.tree.nodes[0].syscalls[0].path).toBe('/tmp/<b>bold</b>');
     const facets = await get('/api/facets');
     expect(facets.json.names.map((n: any) => n.name)).toContain(HOSTILE);
 

@@ -1,4 +1,4 @@
-// Issue 7: what the active-span slot costs on the syscall path. A traced node child makes 300,000 cheap syscalls
+// What the active-span slot (sdk/MARKERS.md "Active span") costs on the syscall path. A traced node child makes 300,000 cheap syscalls
 // (fstat) with and without a registered slot (one 8-byte user read per syscall at entry), rounds interleaved;
 // also the same child untraced, for scale. Run as root after `pnpm --filter @nullspan/probe build`.
 // Last stdout line: BENCH_JSON [...].

@@ -1,4 +1,4 @@
-// Issue 3 benchmark: the 1,000,000-syscall storm (`dd if=/dev/zero of=/dev/null bs=1 count=500000`: 500k reads +
+// The probe's overhead on a 1,000,000-syscall storm (`dd if=/dev/zero of=/dev/null bs=1 count=500000`: 500k reads +
 // 500k writes) without a tracer, traced by nullspan, with nullspan attached but tracing another process, under
 // `strace -f` (10x smaller count, scaled: the full run takes ~90 s) and under bpftrace counting raw_syscalls for
 // it; then the highest event rate nullspan sustains into JavaScript with zero drops.

@@ -24,7 +24,6 @@ namespace {
 constexpr size_t kBatchBytes = 1 << 20; // one batch holds at most this many bytes of records
 constexpr int kCredits = 8;             // batches JavaScript may hold unconsumed
 constexpr int kPollMs = 10;             // longest a lone record waits before delivery
-constexpr size_t kRecordAlign = 8;
 
 struct BatchMsg {
   uint8_t *data = nullptr;
@@ -65,7 +64,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
     Napi::Array syscalls = o.Get("syscalls").As<Napi::Array>();
     for (uint32_t i = 0; i < syscalls.Length(); i++) {
       uint32_t nr = syscalls.Get(i).As<Napi::Number>().Uint32Value();
-      if (nr < 512) opts.syscall_mask[nr / 64] |= 1ULL << (nr % 64);
+      if (nr < NS_NR_MAX) opts.syscall_mask[nr / 64] |= 1ULL << (nr % 64);
     }
     Napi::Array pids = o.Get("pids").As<Napi::Array>();
 
@@ -81,7 +80,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
       }
     }
     cpus_ = ns_core_cpus(core_);
-    final_drops_.assign(static_cast<size_t>(cpus_) * 3, 0);
+    final_drops_.assign(static_cast<size_t>(cpus_) * NS_DROP_KINDS, 0);
 
     onEnd_ = Napi::Persistent(info[2].As<Napi::Function>());
     tsfn_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "nullspan-probe", 0, 1);
@@ -111,8 +110,8 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
   int Append(const uint8_t *data, size_t size) {
     uint32_t declared;
     std::memcpy(&declared, data, sizeof(declared));
-    if (declared < 24 || declared > size) return 0; // not a record we wrote; never copy past what the ring gave us
-    size_t padded = (declared + kRecordAlign - 1) & ~(kRecordAlign - 1);
+    if (declared < sizeof(ns_hdr) || declared > size) return 0; // not a record we wrote; never copy past what the ring gave us
+    size_t padded = (declared + NS_RECORD_ALIGN - 1) & ~static_cast<size_t>(NS_RECORD_ALIGN - 1);
     if (padded > kBatchBytes) return 0;
     if (batchLen_ + padded > kBatchBytes) Deliver();
     if (!batch_) return 0;
@@ -226,7 +225,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
 
   Napi::Value Stats(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
-    std::vector<uint64_t> drops(static_cast<size_t>(cpus_) * 3, 0);
+    std::vector<uint64_t> drops(static_cast<size_t>(cpus_) * NS_DROP_KINDS, 0);
     {
       std::lock_guard<std::mutex> lk(coreMu_);
       if (core_)
@@ -234,20 +233,20 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
       else
         drops = final_drops_;
     }
-    uint64_t kind[3] = {0, 0, 0};
+    uint64_t kind[NS_DROP_KINDS] = {};
     Napi::Array perCpu = Napi::Array::New(env, cpus_);
     for (int cpu = 0; cpu < cpus_; cpu++) {
       uint64_t sum = 0;
-      for (int k = 0; k < 3; k++) {
-        kind[k] += drops[cpu * 3 + k];
-        sum += drops[cpu * 3 + k];
+      for (int k = 0; k < NS_DROP_KINDS; k++) {
+        kind[k] += drops[cpu * NS_DROP_KINDS + k];
+        sum += drops[cpu * NS_DROP_KINDS + k];
       }
       perCpu.Set(cpu, Napi::Number::New(env, static_cast<double>(sum)));
     }
     Napi::Object d = Napi::Object::New(env);
-    d.Set("syscall", Napi::Number::New(env, static_cast<double>(kind[0])));
-    d.Set("marker", Napi::Number::New(env, static_cast<double>(kind[1])));
-    d.Set("process", Napi::Number::New(env, static_cast<double>(kind[2])));
+    d.Set("syscall", Napi::Number::New(env, static_cast<double>(kind[NS_DROP_SYSCALL])));
+    d.Set("marker", Napi::Number::New(env, static_cast<double>(kind[NS_DROP_MARKER])));
+    d.Set("process", Napi::Number::New(env, static_cast<double>(kind[NS_DROP_PROCESS])));
     d.Set("perCpu", perCpu);
     Napi::Object s = Napi::Object::New(env);
     s.Set("events", Napi::Number::New(env, static_cast<double>(events_.load())));

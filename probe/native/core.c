@@ -308,13 +308,18 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* process_vm_readv fails a whole chunk that crosses into an unmapped page, so remote strings are read page by page */
+#define REMOTE_PAGE_SIZE 4096
+/* cgroup levels searched below the traced cgroup for processes with calls in flight */
+#define MAX_CGROUP_DEPTH 16
+
 /* Reads a NUL-terminated string from another process, page by page (a string may end just before an unmapped
  * page). Returns its length without the NUL. */
 static size_t read_remote_str(pid_t pid, uint64_t addr, char *dst, size_t max)
 {
 	size_t got = 0;
 	while (addr && got < max) {
-		size_t chunk = 4096 - ((addr + got) & 4095);
+		size_t chunk = REMOTE_PAGE_SIZE - ((addr + got) & (REMOTE_PAGE_SIZE - 1));
 		if (chunk > max - got)
 			chunk = max - got;
 		struct iovec local = { dst + got, chunk }, remote = { (void *)(addr + got), chunk };
@@ -433,7 +438,7 @@ static void emit_unfinished_of_cgroup(struct ns_core *c, const char *dir, int de
 			emit_unfinished_of_process(c, pid);
 		fclose(f);
 	}
-	if (depth > 16)
+	if (depth > MAX_CGROUP_DEPTH)
 		return;
 	DIR *d = opendir(dir);
 	if (!d)

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nullspan.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -21,7 +23,7 @@ struct ns_core_opts {
 	uint64_t cgroup_id;    /* 0: no cgroup filter */
 	uint32_t cgroup_level;
 	const char *cgroup_dir; /* for enumerating its processes at close */
-	uint64_t syscall_mask[8];
+	uint64_t syscall_mask[NS_NR_MAX / 64]; /* bit nr % 64 of word nr / 64: the BPF program's syscall_mask */
 };
 
 struct ns_core;
@@ -44,7 +46,7 @@ int ns_core_poll(struct ns_core *c, int timeout_ms);
 int ns_core_attach_libuv(struct ns_core *c, const char *binary, int pid, char *err, size_t errlen);
 /* Consumes everything currently in the ring. */
 int ns_core_drain(struct ns_core *c);
-/* Number of possible CPUs, and total drops per CPU by kind: out[cpu * 3 + kind]. */
+/* Number of possible CPUs, and total drops per CPU by kind: out[cpu * NS_DROP_KINDS + kind]. */
 int ns_core_cpus(const struct ns_core *c);
 int ns_core_drop_totals(struct ns_core *c, uint64_t *out, int cpus);
 /* Detaches every program (nothing new enters the ring afterwards). */

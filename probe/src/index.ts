@@ -1,16 +1,18 @@
 // @nullspan/probe: load the BPF program, change the traced set, and stream batches of raw records to JavaScript.
 import { spawn as spawnChild, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { accessSync, constants as fsc, readlinkSync } from 'node:fs';
-import { basename, delimiter, join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { ProbeError } from './errors.js';
 import { checkEnvironment, checkPidExists, resolveOptions, type ProbeOptions } from './options.js';
 import { loadNative, type NativeProbe } from './native.js';
+import { isNodeBinary } from './node-binary.js';
 import { SlotAcker, type SlotAckStats } from './slotack.js';
 
 export * from './events.js';
 export { ProbeError } from './errors.js';
 export { decodeBatch, BatchDecodeError } from './decode.js';
 export { syscallName, syscallNumber } from './syscalls.js';
+export { isNodeBinary } from './node-binary.js';
 export type { ProbeOptions } from './options.js';
 export type { SlotAckStats } from './slotack.js';
 
@@ -126,7 +128,7 @@ export class Probe {
       if (this.#libuvAuto) {
         // the shell execs the command once released; the pid-filtered uprobes are in place before it runs
         const exe = findExecutable(command, opts.cwd, opts.env);
-        if (exe !== undefined && basename(exe).startsWith('node')) this.attachLibuv(exe, child.pid);
+        if (exe !== undefined && isNodeBinary(exe)) this.attachLibuv(exe, child.pid);
       }
       opts.beforeRelease?.(child.pid);
     } catch (err) {
@@ -149,7 +151,7 @@ export class Probe {
       } catch {
         exe = undefined; // gone already, or a kernel thread
       }
-      if (exe !== undefined && basename(exe).startsWith('node')) this.attachLibuv(exe, pid);
+      if (exe !== undefined && isNodeBinary(exe)) this.attachLibuv(exe, pid);
     }
   }
 

@@ -1,4 +1,4 @@
-// The kernel side of issue 7: a marker split across two write() calls keeps its continuation, a thread that
+// The kernel side of active-span attribution: a marker split across two write() calls keeps its continuation, a thread that
 // registered an active-span slot gets the slot's value on each syscall, and libuv worker threads get the value the
 // submitting thread's slot held (uprobes on node's uv__work_submit / uv__fs_work).
 import { execFileSync } from 'node:child_process';

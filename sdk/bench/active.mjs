@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Cost of the active-span slot (sdk/MARKERS.md "Active span", issue 7), context publishing on vs off
+// Cost of the active-span slot (sdk/MARKERS.md "Active span"), context publishing on vs off
 // (NULLSPAN_CONTEXT=0), each in its own child process (the async hook is process-wide), rounds interleaved:
 //   hop   one async hop inside a span: `await` of a resolved promise (a promise reaction: before + after hooks)
 //   tick  one setImmediate hop inside a span (a libuv-driven callback: before + after hooks)

@@ -15,8 +15,6 @@ import { TraceSession } from './session.js';
 import type { Terminal } from './terminal.js';
 
 type ProbeModule = typeof import('@nullspan/probe');
-/** an absolute path to an executable named node* */
-const NODE_EXE = /^\/(?:.*\/)?node[^/]*$/;
 
 /** The probe options the command line asks for. */
 export function probeOptions(o: CliOptions, pids: number[]): ProbeOptions {
@@ -90,7 +88,7 @@ export class LiveTrace {
 
   /** Starts the outputs that run beside the stream and the status line. */
   async start(): Promise<void> {
-    // e.g. a node binary without libuv symbols: its worker-thread calls will be unattributed (issue 7)
+    // e.g. a node binary without libuv symbols: its worker-thread calls will be unattributed (attribution-context.ts)
     for (const n of this.probe.notices ?? []) this.term.notice(n);
     await this.session.start();
     this.term.startStatus(() => ({ events: this.probe.stats().events, ...this.session.figures(), drops: this.kernelDrops() }));
@@ -121,11 +119,11 @@ export class LiveTrace {
     }
   }
 
-  /** A traced process that execs a node binary gets that binary's libuv uprobes (issue 7; once per binary). */
+  /** A traced process that execs a node binary gets that binary's libuv uprobes (worker-thread attribution; once per binary). */
   private probeNodeExecs(events: ProbeEvent[]): void {
     for (let i = 0; i < events.length; i++) {
       const ev = events[i];
-      if (ev.kind !== 'exec' || !NODE_EXE.test(ev.filename)) continue;
+      if (ev.kind !== 'exec' || !this.mod.isNodeBinary(ev.filename)) continue;
       const why = this.probe.attachLibuv(ev.filename, ev.pid);
       if (why !== null) this.term.notice(`libuv worker attribution is off for ${ev.filename}: ${why}`);
     }

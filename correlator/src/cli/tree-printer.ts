@@ -81,6 +81,13 @@ function processLabel(proc: ProcessInfo): string {
   return `${sanitize(proc.serviceName)} (pid ${proc.pid}${proc.exe && proc.exe !== proc.serviceName ? ` ${sanitize(proc.exe)}` : ''})`;
 }
 
+/** Indentation stops growing here: deeper levels are drawn at this depth and say their depth in the line, so a
+ *  tree nested 100,000 deep costs lines proportional to its spans, not bytes quadratic in its depth. */
+export const MAX_INDENT_DEPTH = 32;
+
+/** One pending step of the walk: a span to draw, or a system call line under the span at `depth`. */
+type Step = { node: TracedSpan; depth: number; parentPid: number; sc?: undefined } | { sc: SyscallRecord; depth: number };
+
 /** The lines of one trace: a header, then each top-level span as a tree. */
 export function renderTrace(trace: TracedSpan[], p: Palette): string[] {
   const children = new Map<string, TracedSpan[]>();
@@ -95,26 +102,42 @@ export function renderTrace(trace: TracedSpan[], p: Palette): string[] {
   const first = roots[0] ?? trace[0];
   lines.push(p.head(`trace ${trace[0].span.traceId}  ${processLabel(first.proc)}`));
 
+  // An explicit stack, not recursion: parent ids come from marker text, so the depth is the traced process's choice.
   const visited = new Set<TracedSpan>();
-  const visit = (node: TracedSpan, depth: number, parentPid: number) => {
-    if (visited.has(node)) return;
-    visited.add(node);
-    const indent = '  '.repeat(depth + 1);
-    const pidNote = node.span.pid !== parentPid ? p.dim(`  [${processLabel(node.proc)}]`) : '';
-    lines.push(indent + spanLine(node.span, p) + pidNote);
-    type Item = { start: number; span?: TracedSpan; sc?: SyscallRecord };
-    const items: Item[] = [
-      ...(children.get(node.span.spanId) ?? []).map((c) => ({ start: c.span.start, span: c })),
-      ...node.span.syscalls.map((sc) => ({ start: sc.ts, sc })),
-    ];
-    items.sort((a, b) => a.start - b.start);
-    for (const item of items) {
-      if (item.span) visit(item.span, depth + 1, node.span.pid);
-      else if (item.sc) lines.push(`${indent}  ${syscallLine(item.sc, p)}`);
+  const stack: Step[] = [];
+  const walk = (top: TracedSpan) => {
+    stack.push({ node: top, depth: 0, parentPid: top.span.pid });
+    while (stack.length) {
+      const step = stack.pop()!;
+      if (step.sc) {
+        lines.push(`${indentOf(step.depth)}  ${syscallLine(step.sc, p)}`);
+        continue;
+      }
+      const { node, depth, parentPid } = step;
+      if (visited.has(node)) continue;
+      visited.add(node);
+      const pidNote = node.span.pid !== parentPid ? p.dim(`  [${processLabel(node.proc)}]`) : '';
+      const depthNote = depth > MAX_INDENT_DEPTH ? p.dim(`[depth ${depth}] `) : '';
+      lines.push(indentOf(depth) + depthNote + spanLine(node.span, p) + pidNote);
+      type Item = { start: number; span?: TracedSpan; sc?: SyscallRecord };
+      const items: Item[] = [];
+      for (const c of children.get(node.span.spanId) ?? []) items.push({ start: c.span.start, span: c });
+      for (const sc of node.span.syscalls) items.push({ start: sc.ts, sc });
+      items.sort((a, b) => a.start - b.start);
+      // pushed last-first so they come off the stack in time order
+      for (let i = items.length - 1; i >= 0; i--) {
+        const item = items[i];
+        if (item.span) stack.push({ node: item.span, depth: depth + 1, parentPid: node.span.pid });
+        else if (item.sc) stack.push({ sc: item.sc, depth });
+      }
     }
   };
-  for (const root of roots) visit(root, 0, root.span.pid);
+  for (const root of roots) walk(root);
   // Parent ids come from marker text; whatever a cycle kept out of the tree is still shown.
-  for (const t of trace) visit(t, 0, t.span.pid);
+  for (const t of trace) walk(t);
   return lines;
+}
+
+function indentOf(depth: number): string {
+  return '  '.repeat(Math.min(depth, MAX_INDENT_DEPTH) + 1);
 }

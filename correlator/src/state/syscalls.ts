@@ -129,6 +129,15 @@ export class SyscallClassifier {
   }
 }
 
+/** Calls whose non-negative return value is a new fd: their record is about that fd (the one the program uses
+ *  next), and any earlier user of the fd number is stale. dup belongs here like accept: the new fd shares the old
+ *  one's description but is a different fd. dup2/dup3 and fcntl(F_DUPFD) return an fd chosen by an argument
+ *  or a command, and are handled where the fd table is. */
+export function createsFd(e: Effect): boolean {
+  return e === Effect.Open || e === Effect.OpenAt || e === Effect.OpenAt2 || e === Effect.Creat || e === Effect.Socket ||
+    e === Effect.Accept || e === Effect.Accept4 || e === Effect.AnonFd || e === Effect.Dup;
+}
+
 /** Argument registers are 64-bit; fds and flags are C ints. Accepts values decoded signed or unsigned. */
 export function argInt(v: number): number {
   if (v >= 2 ** 31 && v < 2 ** 32) return v - 2 ** 32; // 32-bit register value of a negative int

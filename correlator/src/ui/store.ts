@@ -105,7 +105,7 @@ const MAX_TREE_NODES = 10_000;
 
 /**
  * trace id → span id → value. Two levels instead of one concatenated key: the ids are strings the correlator
- * already holds (their hashes are cached), while a fresh `trace/span` string per lookup made every add and
+ * already holds (their hashes are cached), while a fresh `trace/span` string per lookup would make every add and
  * eviction pay for building and hashing it.
  */
 class IdMap<V> {

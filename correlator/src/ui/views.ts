@@ -48,14 +48,25 @@ export interface SyscallJson {
   unfinished: boolean;
 }
 
-export interface SpanTreeJson {
+/** One span of a tree response. */
+export interface SpanNodeJson {
   span: SpanSummaryJson;
   /** ns after the tree's root span started */
   offsetNs: number;
   syscalls: SyscallJson[];
   /** syscalls of this span left out of the response (the response caps the total) */
   omittedSyscalls: number;
-  children: SpanTreeJson[];
+  /** index of the parent node in `nodes`; null for the root */
+  parent: number | null;
+  /** levels below the root */
+  depth: number;
+}
+
+/** A span with its retained descendants, flat in depth-first order (a child follows its parent, siblings by start):
+ *  nesting is the traced process's choice, and a nested JSON document as deep as the tree would overflow the stack
+ *  of whatever serializes or walks it recursively, here or in the browser. */
+export interface SpanTreeJson {
+  nodes: SpanNodeJson[];
 }
 
 export interface TimeBreakdownJson {
@@ -126,19 +137,26 @@ function hostPort(address: string, port: number | undefined): string {
 export function spanTreeJson(root: SpanTreeNode): SpanTreeJson {
   const originNs = root.entry.span.start;
   let budget = MAX_SYSCALLS_PER_RESPONSE;
-  const build = (node: SpanTreeNode): SpanTreeJson => {
+  const nodes: SpanNodeJson[] = [];
+  const pending: { node: SpanTreeNode; parent: number | null; depth: number }[] = [{ node: root, parent: null, depth: 0 }];
+  while (pending.length) {
+    const { node, parent, depth } = pending.pop()!;
     const calls = node.entry.span.syscalls;
     const kept = calls.slice(0, Math.max(0, budget));
     budget -= kept.length;
-    return {
+    const index = nodes.length;
+    nodes.push({
       span: spanSummary(node.entry),
       offsetNs: node.entry.span.start - originNs,
       syscalls: kept.map((c) => syscallJson(c, originNs)),
       omittedSyscalls: calls.length - kept.length,
-      children: node.children.map(build),
-    };
-  };
-  return build(root);
+      parent,
+      depth,
+    });
+    // last child first, so the first comes off the stack next
+    for (let i = node.children.length - 1; i >= 0; i--) pending.push({ node: node.children[i], parent: index, depth: depth + 1 });
+  }
+  return { nodes };
 }
 
 /** Where the time of a span went: system calls by name vs. the rest. */
@@ -165,7 +183,7 @@ export function timeBreakdown(root: SpanTreeNode): TimeBreakdownJson {
       const to = Math.min(end, call.ts + call.dur);
       if (to > from) intervals.push([from, to]);
     }
-    pending.push(...node.children);
+    for (const child of node.children) pending.push(child);
   }
   const inSyscallsNs = unionLength(intervals);
   return {

@@ -10,6 +10,8 @@ const $ = (id) => document.getElementById(id);
 const MARGIN = { left: 64, right: 10, top: 8, bottom: 24 };
 const MIN_COLUMN_PX = 8;
 const MAX_WATERFALL_ROWS = 2500;
+// Indentation stops growing here (deeper spans say their depth), as in the terminal tree.
+const MAX_INDENT_DEPTH = 32;
 const PALETTE = ['#4ea1ff', '#e39b3b', '#b267e6', '#3fc1a5', '#e8d21d', '#ff7aa8', '#8fbf4a', '#c9a27e'];
 
 const state = {
@@ -396,7 +398,7 @@ async function openSpan(traceId, spanId, row) {
   if (state.openRow) state.openRow.classList.remove('open');
   state.openRow = row || null;
   if (row) row.classList.add('open');
-  const span = d.tree.span;
+  const span = d.tree.nodes[0].span;
   $('detail-title').textContent = span.name;
   const link = $('jaeger-link');
   if (/^https?:\/\//.test(d.jaegerUrl)) { link.href = d.jaegerUrl; link.hidden = false; } else link.hidden = true;
@@ -469,16 +471,25 @@ function renderBreakdown(b) {
   tbody.append(note);
 }
 
-function flattenTree(node, depth, rows) {
-  rows.push({ kind: 'span', depth, node });
-  const items = node.syscalls.map((s) => ({ offset: s.offsetNs, sys: s }))
-    .concat(node.children.map((c) => ({ offset: c.offsetNs, child: c })));
-  items.sort((a, b) => a.offset - b.offset);
-  for (const item of items) {
-    if (item.sys) rows.push({ kind: 'syscall', depth: depth + 1, sys: item.sys });
-    else flattenTree(item.child, depth + 1, rows);
+// The rows of the waterfall: each span followed by its system calls and child spans in time order. The response
+// is flat (nodes in depth-first order with parent indexes); the walk uses an explicit stack because the depth is
+// whatever the traced process made it.
+function waterfallRows(nodes) {
+  const children = nodes.map(() => []);
+  nodes.forEach((n, i) => { if (n.parent !== null && children[n.parent]) children[n.parent].push(i); });
+  const rows = [];
+  const stack = nodes.length ? [{ index: 0 }] : [];
+  while (stack.length) {
+    const step = stack.pop();
+    if (step.row) { rows.push(step.row); continue; }
+    const node = nodes[step.index];
+    rows.push({ kind: 'span', depth: node.depth, node });
+    const items = node.syscalls.map((s) => ({ offset: s.offsetNs, row: { kind: 'syscall', depth: node.depth + 1, sys: s } }))
+      .concat(children[step.index].map((i) => ({ offset: nodes[i].offsetNs, index: i })));
+    items.sort((a, b) => a.offset - b.offset);
+    if (node.omittedSyscalls > 0) stack.push({ row: { kind: 'omitted', depth: node.depth + 1, count: node.omittedSyscalls } });
+    for (let i = items.length - 1; i >= 0; i--) stack.push(items[i].row ? { row: items[i].row } : { index: items[i].index });
   }
-  if (node.omittedSyscalls > 0) rows.push({ kind: 'omitted', depth: depth + 1, count: node.omittedSyscalls });
   return rows;
 }
 
@@ -500,8 +511,8 @@ function syscallInfo(s) {
 function renderWaterfall(tree) {
   const wf = $('waterfall');
   wf.replaceChildren();
-  const rows = flattenTree(tree, 0, []);
-  let total = tree.span.durationNs;
+  const rows = waterfallRows(tree.nodes);
+  let total = tree.nodes[0].span.durationNs;
   for (const r of rows) {
     if (r.kind === 'span') total = Math.max(total, r.node.offsetNs + r.node.span.durationNs);
     if (r.kind === 'syscall') total = Math.max(total, r.sys.offsetNs + Math.max(r.sys.extentNs, r.sys.durationNs));
@@ -522,7 +533,7 @@ function renderWaterfall(tree) {
   for (const r of rows.slice(0, MAX_WATERFALL_ROWS)) {
     if (r.kind === 'omitted') {
       const more = el('div', 'wf-more', r.count + ' more system calls of this span not shown');
-      more.style.paddingLeft = (r.depth * 14) + 'px';
+      more.style.paddingLeft = (Math.min(r.depth, MAX_INDENT_DEPTH) * 14) + 'px';
       wf.append(more);
       continue;
     }
@@ -530,12 +541,12 @@ function renderWaterfall(tree) {
     const row = el('div', 'wf-row ' + r.kind);
     row.setAttribute('role', 'row');
     const label = el('div', 'wf-label');
-    label.style.paddingLeft = (r.depth * 14) + 'px';
+    label.style.paddingLeft = (Math.min(r.depth, MAX_INDENT_DEPTH) * 14) + 'px';
     let offset, width, dur, title;
     if (isSpan) {
       const s = r.node.span;
       label.append(el('span', 'wf-name', s.name));
-      const info = el('span', 'wf-info', s.service + ' [' + s.pid + '] tid ' + s.tid + (s.status === 'error' ? ' · error' : ''));
+      const info = el('span', 'wf-info', s.service + ' [' + s.pid + '] tid ' + s.tid + (s.status === 'error' ? ' · error' : '') + (r.depth > MAX_INDENT_DEPTH ? ' · depth ' + r.depth : ''));
       label.append(info);
       offset = r.node.offsetNs;
       width = s.durationNs;
