@@ -12,7 +12,7 @@ import type { InitialState } from '../state/snapshot.js';
 import { SpanStore } from '../ui/store.js';
 import { startUiServer, type UiServer } from '../ui/server.js';
 import { correlatorOptions, type CorrelatorSettings } from './correlator-settings.js';
-import { describeEndpoint, probeEndpoint, type EndpointCheck } from './endpoint.js';
+import { describeEndpoint, probeEndpoint, unreachableReason, type EndpointCheck } from './endpoint.js';
 import { CliError } from './errors.js';
 import type { CliOptions } from './options.js';
 import type { Terminal } from './terminal.js';
@@ -69,6 +69,7 @@ export class TraceSession {
     if (outputs.export && !opts.noOtlp) {
       this.http = new OtlpHttpExporter(setup.clock, {
         hostName: setup.hostName,
+        maxQueueBytes: opts.maxExportQueueBytes,
         // without --endpoint, tracesUrl takes OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT first, as the OTel spec says
         ...(opts.given.has('endpoint') ? { endpoint: opts.endpoint } : {}),
       });
@@ -159,17 +160,13 @@ export class TraceSession {
   private async finishHttp(http: OtlpHttpExporter): Promise<void> {
     // Flushing to an endpoint nobody listens on would wait out the retries for nothing.
     const now = await probeEndpoint(http.url);
-    if (!now.reachable) {
-      const pending = http.stats().pending;
+    if (now.reachable) await http.shutdown();
+    else {
       if (this.endpoint?.reachable) this.term.notice(describeEndpoint(now, this.opts.otlpFile));
-      if (pending > 0 && this.endpoint?.reachable) this.term.notice(`${pending} spans were not sent to ${now.url}.`);
-      return;
+      await http.abandon(unreachableReason(now));
     }
-    await http.shutdown();
     const st = http.stats();
-    if (st.dropped > 0) {
-      this.term.notice(`${st.dropped} spans could not be sent to ${now.url}${http.lastError ? ` (${http.lastError.message})` : ''}.`);
-    }
+    if (st.dropped > 0) this.term.notice(`${plural(st.dropped, 'span')} ${st.dropped === 1 ? 'was' : 'were'} not delivered to ${http.url} (${lossText(st.lost)}).`);
   }
 
   private summarize(): void {
@@ -207,6 +204,12 @@ export class TraceSession {
   private print(trace: TracedSpan[]): void {
     this.term.out(renderTrace(trace, this.palette).join('\n') + '\n');
   }
+}
+
+/** `HTTP 500: 10, queue limit: 2`, the largest loss first. */
+export function lossText(lost: Record<string, number> | undefined): string {
+  const entries = Object.entries(lost ?? {}).sort((a, b) => b[1] - a[1]);
+  return entries.length ? entries.map(([reason, n]) => `${reason}: ${n}`).join(', ') : 'reason unknown';
 }
 
 function plural(n: number, noun: string): string {
