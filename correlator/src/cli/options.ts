@@ -4,14 +4,14 @@
 import { parseArgs } from 'node:util';
 import { RING_SIZE_DEFAULT, SNAP_LEN_DEFAULT } from '@nullspan/probe/options';
 import { DEFAULT_MAX_QUEUE_BYTES } from '../export/span-bytes.js';
-import { DEFAULT_OTLP_ENDPOINT } from '../export/traces-url.js';
+import { DEFAULT_OTLP_ENDPOINT, httpUrlProblem } from '../export/traces-url.js';
 import { DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS, DEFAULT_MAX_TEXT_BYTES } from '../ui/store.js';
 import { UsageError } from './errors.js';
 
 export const COMMANDS = ['run', 'attach', 'replay', 'ui'] as const;
 export type Command = (typeof COMMANDS)[number];
 
-type OptionType = 'boolean' | 'string' | 'integer' | 'bytes' | 'duration';
+type OptionType = 'boolean' | 'string' | 'integer' | 'bytes' | 'duration' | 'url';
 
 export interface OptionSpec {
   /** long name without the dashes */
@@ -49,7 +49,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'otlp-file', alias: 'o', type: 'string', value: 'FILE', commands: OUTPUT,
     help: 'Write the traces to FILE as OTLP JSON Lines (one ExportTraceServiceRequest per line, the ' +
       'OpenTelemetry Collector file format). Complete when nullspan exits.' },
-  { name: 'endpoint', type: 'string', value: 'URL', default: DEFAULT_OTLP_ENDPOINT, env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+  { name: 'endpoint', type: 'url', value: 'URL', default: DEFAULT_OTLP_ENDPOINT, env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     commands: OUTPUT,
     help: 'OTLP/HTTP endpoint the traces are sent to (`/v1/traces` is appended). Best effort: when nothing listens ' +
       'nullspan says so once and goes on. The other OTEL_EXPORTER_OTLP_* variables are honoured.' },
@@ -87,7 +87,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'Address the web UI binds to. Anything but loopback requires --token.' },
   { name: 'token', type: 'string', value: 'TOKEN', env: 'NULLSPAN_TOKEN', commands: UI,
     help: 'Access token the web UI requires (as `?token=` or `Authorization: Bearer`).' },
-  { name: 'jaeger-url', type: 'string', value: 'URL', default: 'http://localhost:16686', env: 'NULLSPAN_JAEGER_URL',
+  { name: 'jaeger-url', type: 'url', value: 'URL', default: 'http://localhost:16686', env: 'NULLSPAN_JAEGER_URL',
     commands: UI, help: 'Jaeger UI the web UI links traces to.' },
   { name: 'ui-max-spans', type: 'integer', value: 'N', min: 1, default: String(DEFAULT_MAX_SPANS), commands: UI,
     help: 'Spans the web UI keeps in memory; beyond it the oldest are dropped (and counted).' },
@@ -164,9 +164,10 @@ function sizeText(bytes: number): string {
 const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9 };
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
-function parseValue(spec: OptionSpec, raw: string): unknown {
+/** `origin`: where the value came from, when not the command line (an environment variable). */
+function parseValue(spec: OptionSpec, raw: string, origin?: string): unknown {
   const bad = (what: string) =>
-    new UsageError(`--${spec.name} expects ${what}, got ${JSON.stringify(raw)}.`);
+    new UsageError(`--${spec.name}${origin ? ` (from ${origin})` : ''} expects ${what}, got ${JSON.stringify(raw)}.`);
   switch (spec.type) {
     case 'boolean':
       return true;
@@ -182,6 +183,11 @@ function parseValue(spec: OptionSpec, raw: string): unknown {
       const m = /^(\d+)([kmg]?)(i?b)?$/i.exec(raw);
       if (!m) throw bad('a size such as 4096, 64K or 16M');
       return inRange(spec, Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()], raw, 'a size');
+    }
+    case 'url': {
+      const problem = httpUrlProblem(raw);
+      if (problem) throw bad(`an http:// or https:// URL (${problem})`);
+      return raw;
     }
     case 'duration': {
       const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s)?$/.exec(raw);
@@ -271,7 +277,7 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv = proces
     } else if (given !== undefined) {
       out[key] = spec.type === 'boolean' ? true : parseValue(spec, given as string);
     } else if (spec.env && env[spec.env]) {
-      out[key] = parseValue(spec, env[spec.env] as string);
+      out[key] = parseValue(spec, env[spec.env] as string, spec.env);
     } else if (spec.default !== undefined) {
       out[key] = parseValue(spec, spec.default);
     } else {

@@ -7,6 +7,7 @@ import { Correlator } from '../correlator.js';
 import { OtlpFileExporter } from '../export/file.js';
 import { OtlpHttpExporter } from '../export/http.js';
 import type { SpanSink } from '../export/sink.js';
+import { httpUrlProblem, tracesUrl } from '../export/traces-url.js';
 import type { Clock } from '../model.js';
 import type { InitialState } from '../state/snapshot.js';
 import { SpanStore } from '../ui/store.js';
@@ -67,6 +68,10 @@ export class TraceSession {
       this.sinks.push(this.file);
     }
     if (outputs.export && !opts.noOtlp) {
+      // --endpoint was checked with the options; OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is taken as it is
+      const endpointOption = opts.given.has('endpoint') ? opts.endpoint : undefined;
+      const problem = httpUrlProblem(tracesUrl(endpointOption));
+      if (problem) throw new CliError(`the OTLP endpoint ${tracesUrl(endpointOption)} cannot be used: ${problem}; give an http:// or https:// URL.`);
       this.http = new OtlpHttpExporter(setup.clock, {
         hostName: setup.hostName,
         maxQueueBytes: opts.maxExportQueueBytes,
