@@ -89,7 +89,7 @@ export class LiveTrace {
     // e.g. a node binary without libuv symbols: its worker-thread calls will be unattributed (issue 7)
     for (const n of this.probe.notices ?? []) this.term.notice(n);
     await this.session.start();
-    this.term.startStatus(() => ({ events: this.probe.stats().events, ...this.session.figures(), drops: this.kernelDrops() }));
+    this.term.startStatus(() => ({ events: this.probe.stats().events, ...this.session.figures(this.kernelDrops()) }));
   }
 
   /** Stops tracing and completes every output. Safe to call more than once. */

@@ -15,6 +15,7 @@ import { startUiServer, type UiServer } from '../ui/server.js';
 import { correlatorOptions, type CorrelatorSettings } from './correlator-settings.js';
 import { describeEndpoint, probeEndpoint, unreachableReason, type EndpointCheck } from './endpoint.js';
 import { CliError } from './errors.js';
+import { exportLossText, lossCounts, type LossCounts } from './losses.js';
 import type { CliOptions } from './options.js';
 import type { Terminal } from './terminal.js';
 import { TraceAssembler, traceDuration, type TracedSpan } from './trace-assembler.js';
@@ -130,9 +131,13 @@ export class TraceSession {
     this.correlator.pushBatch(events);
   }
 
-  figures(): { spans: number; drops: number } {
-    const d = this.correlator.stats().drops;
-    return { spans: this.spans, drops: d.syscall + d.marker + d.process };
+  /** What the status line shows; `kernelDrops` from the probe when live (the correlator only learns of drops from
+   * the event stream). */
+  figures(kernelDrops?: number): { spans: number; losses: LossCounts } {
+    const s = this.correlator.stats();
+    const drops = kernelDrops ?? s.drops.syscall + s.drops.marker + s.drops.process;
+    const exporters = [this.file?.stats(), this.http?.stats()].filter((st) => st !== undefined);
+    return { spans: this.spans, losses: lossCounts(s, drops, exporters) };
   }
 
   /**
@@ -171,7 +176,7 @@ export class TraceSession {
       await http.abandon(unreachableReason(now));
     }
     const st = http.stats();
-    if (st.dropped > 0) this.term.notice(`${plural(st.dropped, 'span')} ${st.dropped === 1 ? 'was' : 'were'} not delivered to ${http.url} (${lossText(st.lost)}).`);
+    if (st.dropped > 0) this.term.notice(`${plural(st.dropped, 'span')} ${st.dropped === 1 ? 'was' : 'were'} not delivered to ${http.url} (${exportLossText(st.lost)}).`);
   }
 
   private summarize(): void {
@@ -209,12 +214,6 @@ export class TraceSession {
   private print(trace: TracedSpan[]): void {
     this.term.out(renderTrace(trace, this.palette).join('\n') + '\n');
   }
-}
-
-/** `HTTP 500: 10, queue limit: 2`, the largest loss first. */
-export function lossText(lost: Record<string, number> | undefined): string {
-  const entries = Object.entries(lost ?? {}).sort((a, b) => b[1] - a[1]);
-  return entries.length ? entries.map(([reason, n]) => `${reason}: ${n}`).join(', ') : 'reason unknown';
 }
 
 function plural(n: number, noun: string): string {
