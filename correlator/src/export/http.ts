@@ -5,8 +5,7 @@
 // exporter has a concurrent-export limit), retries with exponential backoff that keep the batch until the endpoint
 // takes it, and every span given up on counted under the reason it was lost. Memory stays bounded; nothing throws.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { Agent as HttpAgent, type ClientRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -93,36 +92,37 @@ function permanentFailure(err: unknown): boolean {
 
 export { tracesUrl };
 
-/** Statuses of the responses to our own requests. The OTel exporter reports a retryable status (429, 503) that it
- * gave up on without the status itself; the loss notice needs it. */
+/** Statuses of the responses to the exporter's requests (POSTs to its URL). The OTel exporter reports a retryable
+ * status (429, 503) that it gave up on without the status itself; the loss notice needs it. Watched through
+ * node:http's diagnostics channel, which leaves the exporter's own agent (and its OTEL_* TLS settings) alone. */
 class ResponseStatuses {
-  private readonly agents = new Set<HttpAgent>();
   /** status of the most recent response */
   private last: number | undefined;
+  private readonly target: URL;
   private readonly onResponse = (message: unknown): void => {
-    const { request, response } = message as { request: ClientRequest & { agent?: unknown }; response: IncomingMessage };
-    if (this.agents.has(request.agent as HttpAgent)) this.last = response.statusCode;
+    const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
+    if (
+      request.method === 'POST' &&
+      request.protocol === this.target.protocol &&
+      request.path === this.target.pathname + this.target.search &&
+      request.getHeader('host') === this.target.host
+    ) {
+      this.last = response.statusCode;
+    }
   };
+
+  constructor(url: string) {
+    this.target = new URL(url);
+    subscribe('http.client.response.finish', this.onResponse);
+  }
 
   /** The endpoint's latest answer, when it was a refusal. */
   get lastRefusal(): number | undefined {
     return this.last !== undefined && this.last >= 300 ? this.last : undefined;
   }
 
-  constructor() {
-    subscribe('http.client.response.finish', this.onResponse);
-  }
-
-  /** The exporter's agent factory: keep-alive agents (its default) whose responses are watched. */
-  agentFor = (protocol: string): HttpAgent => {
-    const agent = protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-    this.agents.add(agent);
-    return agent;
-  };
-
   close(): void {
     unsubscribe('http.client.response.finish', this.onResponse);
-    for (const agent of this.agents) agent.destroy();
   }
 }
 
@@ -177,13 +177,12 @@ export class OtlpHttpExporter implements SpanSink {
     if (opts.exporter) {
       this.exporter = opts.exporter;
     } else {
-      this.statuses = new ResponseStatuses();
+      this.statuses = new ResponseStatuses(this.url);
       this.exporter = new OTLPTraceExporter({
         url: this.url,
         ...(opts.headers ? { headers: opts.headers } : {}),
         timeoutMillis: timeoutMs,
         concurrencyLimit: this.maxInFlight + 1,
-        httpAgentOptions: this.statuses.agentFor,
       });
     }
   }
