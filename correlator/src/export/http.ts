@@ -4,13 +4,12 @@
 // Around it: a queue bounded in OTel spans and in estimated bytes, batching, a bound on requests in flight (the
 // exporter has a concurrent-export limit), retries with exponential backoff that keep the batch until the endpoint
 // takes it, and every span given up on counted under the reason it was lost. Memory stays bounded; nothing throws.
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { ClientRequest, IncomingMessage } from 'node:http';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
 import { OtlpMapper, type OtlpMappingOptions } from '../otlp.js';
+import { ResponseStatuses } from './response-statuses.js';
 import type { ExportStats, SpanSink } from './sink.js';
 import { DEFAULT_MAX_QUEUE_BYTES, estimateSpanBytes } from './span-bytes.js';
 import { tracesUrl } from './traces-url.js';
@@ -92,40 +91,6 @@ function permanentFailure(err: unknown): boolean {
 
 export { tracesUrl };
 
-/** Statuses of the responses to the exporter's requests (POSTs to its URL). The OTel exporter reports a retryable
- * status (429, 503) that it gave up on without the status itself; the loss notice needs it. Watched through
- * node:http's diagnostics channel, which leaves the exporter's own agent (and its OTEL_* TLS settings) alone. */
-class ResponseStatuses {
-  /** status of the most recent response */
-  private last: number | undefined;
-  private readonly target: URL;
-  private readonly onResponse = (message: unknown): void => {
-    const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
-    if (
-      request.method === 'POST' &&
-      request.protocol === this.target.protocol &&
-      request.path === this.target.pathname + this.target.search &&
-      request.getHeader('host') === this.target.host
-    ) {
-      this.last = response.statusCode;
-    }
-  };
-
-  constructor(url: string) {
-    this.target = new URL(url);
-    subscribe('http.client.response.finish', this.onResponse);
-  }
-
-  /** The endpoint's latest answer, when it was a refusal. */
-  get lastRefusal(): number | undefined {
-    return this.last !== undefined && this.last >= 300 ? this.last : undefined;
-  }
-
-  close(): void {
-    unsubscribe('http.client.response.finish', this.onResponse);
-  }
-}
-
 export class OtlpHttpExporter implements SpanSink {
   /** where the traces go (tracesUrl: the option, else the OTEL_* variables, else the default) */
   readonly url: string;
@@ -158,6 +123,8 @@ export class OtlpHttpExporter implements SpanSink {
   private waiters: (() => void)[] = [];
   private readonly st: ExportStats = { exported: 0, dropped: 0, pending: 0, failedAttempts: 0, requests: 0 };
   private readonly lost = new Map<string, number>();
+  /** why the most recent attempt failed, in the words of the loss notice */
+  private lastFailure: string | undefined;
   lastError: Error | undefined;
 
   constructor(clock: Clock, opts: HttpExportOptions = {}) {
@@ -250,9 +217,6 @@ export class OtlpHttpExporter implements SpanSink {
     await Promise.race([this.exporter.shutdown().catch(() => undefined), sleep(0)]);
     this.statuses?.close();
   }
-
-  /** why the most recent attempt failed, in the words of the loss notice */
-  private lastFailure: string | undefined;
 
   private giveUp(unsentReason: string): void {
     this.closed = true;
