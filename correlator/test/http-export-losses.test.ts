@@ -38,6 +38,24 @@ describe('export queue bounded by bytes', () => {
     expect(st.lost).toEqual({ 'queue limit': 90 });
   });
 
+  it('cuts requests at maxBatchBytes, so the requests in flight stay bounded in bytes too', async () => {
+    const sizes: number[] = [];
+    const recording: SpanExporterLike = {
+      export: (spans, done) => {
+        sizes.push(spans.length);
+        done({ code: ExportResultCode.SUCCESS });
+      },
+      shutdown: async () => undefined,
+    };
+    const one = estimateSpanBytes(span(0, 31_000));
+    const exp = new OtlpHttpExporter(CLOCK, { exporter: recording, maxBatchBytes: 3 * one, scheduledDelayMs: 60_000 });
+    for (let i = 0; i < 10; i++) exp.export(span(i, 31_000), PROC);
+    await exp.flush();
+    expect(sizes).toEqual([3, 3, 3, 1]);
+    expect(exp.stats()).toMatchObject({ exported: 10, dropped: 0 });
+    await exp.shutdown();
+  });
+
   it('counts a refused batch under its HTTP status and what was left at shutdown under the last failure', async () => {
     const refusing: SpanExporterLike = {
       export: (_spans, done) => done({ code: ExportResultCode.FAILED, error: Object.assign(new Error('Internal Server Error'), { code: 500 }) }),

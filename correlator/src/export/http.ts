@@ -31,6 +31,9 @@ export interface HttpExportOptions extends OtlpMappingOptions {
   maxQueueBytes?: number;
   /** OTel spans per request (default 2048) */
   maxBatchSpans?: number;
+  /** estimated bytes per request (default 4 MiB; a single larger span goes alone): what bounds the memory of the
+   * requests in flight, which hold their spans' text once more as the request body */
+  maxBatchBytes?: number;
   /** requests in flight at once (default 2) */
   maxInFlight?: number;
   /** a partial batch waits at most this long (default 1000 ms) */
@@ -100,6 +103,7 @@ export class OtlpHttpExporter implements SpanSink {
   private readonly maxQueue: number;
   private readonly maxQueueBytes: number;
   private readonly maxBatch: number;
+  private readonly maxBatchBytes: number;
   private readonly maxInFlight: number;
   private readonly delayMs: number;
   private readonly initialBackoff: number;
@@ -132,6 +136,7 @@ export class OtlpHttpExporter implements SpanSink {
     this.maxQueue = opts.maxQueueSpans ?? 100_000;
     this.maxQueueBytes = opts.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
     this.maxBatch = opts.maxBatchSpans ?? 2048;
+    this.maxBatchBytes = opts.maxBatchBytes ?? 4 * 1024 * 1024;
     this.maxInFlight = opts.maxInFlight ?? 2;
     this.delayMs = opts.scheduledDelayMs ?? 1000;
     this.initialBackoff = opts.initialBackoffMs ?? 500;
@@ -297,7 +302,7 @@ export class OtlpHttpExporter implements SpanSink {
 
   private takeBatch(): Batch {
     const batch: Batch = { entries: [], weight: 0, bytes: 0 };
-    while (this.head < this.queue.length && (batch.entries.length === 0 || batch.weight + this.queue[this.head].weight <= this.maxBatch)) {
+    while (this.head < this.queue.length && (batch.entries.length === 0 || this.fits(batch, this.queue[this.head]))) {
       const e = this.queue[this.head];
       this.queue[this.head++] = undefined as unknown as Entry;
       batch.entries.push(e);
@@ -309,6 +314,10 @@ export class OtlpHttpExporter implements SpanSink {
       this.head = 0;
     }
     return batch;
+  }
+
+  private fits(batch: Batch, e: Entry): boolean {
+    return batch.weight + e.weight <= this.maxBatch && batch.bytes + e.bytes <= this.maxBatchBytes;
   }
 
   private send(batch: Batch): void {
