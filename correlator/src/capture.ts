@@ -8,6 +8,7 @@
 // 'B' payloads are probe batches exactly as the probe delivered them (decoded with decodeBatch at replay);
 // the optional 'E' block (JSON) closes the file with the run's statistics. Files are created mode 0600.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { getSystemErrorMap } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { openPrivateFile } from './private-file.js';
 import type { InitialState } from './state/snapshot.js';
@@ -51,6 +52,15 @@ export class CaptureFormatError extends Error {
   constructor(readonly path: string, readonly offset: number, problem: string) {
     super(`${path}: ${problem} at byte offset ${offset}`);
     this.name = 'CaptureFormatError';
+  }
+}
+
+/** The capture file could not be written (disk full, a file that refuses writes such as /proc/version). */
+export class CaptureWriteError extends Error {
+  constructor(readonly path: string, cause: NodeJS.ErrnoException) {
+    const known = typeof cause.errno === 'number' ? getSystemErrorMap().get(cause.errno) : undefined;
+    super(`cannot write the capture ${path}: ${known ? `${known[1]} (${known[0]})` : cause.message}`);
+    this.name = 'CaptureWriteError';
   }
 }
 
@@ -107,7 +117,11 @@ export class CaptureWriter {
 
   private write(b: Uint8Array): void {
     if (this.fd === null) throw new Error(`capture ${this.path} is already closed`);
-    writeAll(this.fd, b);
+    try {
+      writeAll(this.fd, b);
+    } catch (err) {
+      throw new CaptureWriteError(this.path, err as NodeJS.ErrnoException);
+    }
     this.bytesWritten += b.length;
   }
 
@@ -194,6 +208,9 @@ export class CaptureReader {
     return this.pos;
   }
 
+  /** File offset of the payload batches() yielded last (where its first record starts). */
+  batchOffset = 0;
+
   /**
    * Yields each probe batch in order. At a truncated or corrupt block it throws CaptureFormatError naming the
    * block's offset — after everything before it was yielded.
@@ -226,6 +243,7 @@ export class CaptureReader {
         if (rest.length > 0) throw new CaptureFormatError(this.path, this.pos, 'data after the end block');
         return;
       }
+      this.batchOffset = at + BLOCK_HEADER;
       yield payload;
     }
   }

@@ -1,7 +1,7 @@
 // Replay: a capture file through a fresh Correlator configured from the capture header (clock, host, id seed,
 // initial state), so the spans are exactly those of the live run.
 import type { ProbeEvent } from '@nullspan/probe';
-import { CaptureReader, type CaptureHeader } from './capture.js';
+import { CaptureFormatError, CaptureReader, type CaptureHeader } from './capture.js';
 import { clockFromString } from './clock.js';
 import { Correlator, type CorrelatorOptions } from './correlator.js';
 
@@ -21,8 +21,39 @@ export function correlatorForCapture(header: CaptureHeader, opts: ReplayOptions 
  */
 export function replayInto(reader: CaptureReader, correlator: Correlator, decode: (batch: Uint8Array) => ProbeEvent[]): void {
   try {
-    for (const batch of reader.batches()) correlator.pushBatch(decode(batch));
+    for (const events of decodedBatches(reader, decode)) correlator.pushBatch(events);
   } finally {
     correlator.close('end of capture');
+  }
+}
+
+/** What decodeBatch throws for a corrupt record (by shape: the probe module may be another copy). */
+interface CorruptRecord {
+  offset: number;
+  problem: string;
+  decoded: ProbeEvent[];
+}
+
+function isCorruptRecord(err: unknown): err is CorruptRecord {
+  const e = err as Partial<CorruptRecord> | null;
+  return typeof e?.offset === 'number' && typeof e.problem === 'string' && Array.isArray(e.decoded);
+}
+
+/**
+ * The decoded events of each batch of a capture. A record that does not decode (garbled behind a valid block
+ * checksum) ends the replay with a CaptureFormatError naming its offset in the file — after the events before it,
+ * in its own batch too, were yielded.
+ */
+export function* decodedBatches(reader: CaptureReader, decode: (batch: Uint8Array) => ProbeEvent[]): Generator<ProbeEvent[]> {
+  for (const batch of reader.batches()) {
+    let events: ProbeEvent[];
+    try {
+      events = decode(batch);
+    } catch (err) {
+      if (!isCorruptRecord(err)) throw err;
+      if (err.decoded.length > 0) yield err.decoded;
+      throw new CaptureFormatError(reader.path, reader.batchOffset + err.offset, `the record ${err.problem}`);
+    }
+    yield events;
   }
 }

@@ -11,10 +11,12 @@ const TWO_32 = 4294967296;
 const HDR = SIZES.ns_hdr;
 const CTX_SOURCES = ['none', 'slot', 'submitter'] as const;
 
-/** Thrown for bytes that are not a valid batch; `decoded` holds every event before the bad record. */
+/** Thrown for bytes that are not a valid batch; `decoded` holds every event before the bad record, `offset` is
+ * the bad record's byte offset in the batch and `problem` what is wrong with it (a capture reader names the file
+ * offset instead). */
 export class BatchDecodeError extends ProbeError {
-  constructor(message: string, readonly decoded: ProbeEvent[]) {
-    super(message);
+  constructor(readonly offset: number, readonly problem: string, readonly decoded: ProbeEvent[]) {
+    super(`The record at byte ${offset} ${problem}.`, 'BATCH_CORRUPT');
   }
 }
 
@@ -108,18 +110,18 @@ export function decodeBatch(bytes: Uint8Array): ProbeEvent[] {
   const out: ProbeEvent[] = [];
   let o = 0;
   while (o < bytes.length) {
-    if (bytes.length - o < HDR) throw new BatchDecodeError(`The batch ends inside a record header at byte ${o}.`, out);
+    if (bytes.length - o < HDR) throw new BatchDecodeError(o, 'is cut off inside its header by the end of the batch', out);
     const size = dv.getUint32(o + O.ns_hdr_size, true);
     const kind = dv.getUint16(o + O.ns_hdr_kind, true);
     if (size < HDR || o + size > bytes.length)
-      throw new BatchDecodeError(`The record at byte ${o} declares an impossible size of ${size} bytes.`, out);
+      throw new BatchDecodeError(o, `declares an impossible size of ${size} bytes`, out);
     const cpu = dv.getUint16(o + O.ns_hdr_cpu, true);
     const ts = u64(dv, o + O.ns_hdr_ts);
     const tid = dv.getUint32(o + O.ns_hdr_tid, true);
     const pid = dv.getUint32(o + O.ns_hdr_pid, true);
     const fixed = fixedSize(kind);
     if (fixed !== undefined && size < fixed + tailSize(dv, o, kind))
-      throw new BatchDecodeError(`The record at byte ${o} is too short (${size} bytes) for its kind ${kind} and contents.`, out);
+      throw new BatchDecodeError(o, `is too short (${size} bytes) for its kind ${kind} and contents`, out);
     switch (kind) {
       case C.NS_KIND_SYSCALL:
         out.push(syscall(dv, bytes, o, ts, tid, pid, cpu));

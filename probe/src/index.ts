@@ -9,7 +9,7 @@ import { isNodeBinary } from './node-binary.js';
 import { SlotAcker, type SlotAckStats } from './slotack.js';
 
 export * from './events.js';
-export { ProbeError } from './errors.js';
+export { ProbeError, ProbeOptionError, type ProbeErrorCode } from './errors.js';
 export { decodeBatch, BatchDecodeError } from './decode.js';
 export { syscallName, syscallNumber } from './syscalls.js';
 export { isNodeBinary } from './node-binary.js';
@@ -65,7 +65,7 @@ export class Probe {
         () => this.#onEnd(),
       );
     } catch (e) {
-      throw new ProbeError((e as Error).message);
+      throw new ProbeError((e as Error).message, 'LOAD_FAILED');
     }
     openProbes.add(this);
     this.#libuvAuto = opts.libuv !== false;

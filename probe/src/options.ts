@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { release } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { ProbeError } from './errors.js';
+import { ProbeError, ProbeOptionError } from './errors.js';
 import { CONSTANTS } from './layout.generated.js';
 import { syscallNumber } from './syscalls.js';
 import { SYSCALL_NAMES } from './syscalls.generated.js';
@@ -123,19 +123,19 @@ function resolveCgroup(path: string): { id: number; level: number; dir: string }
 export function resolveOptions(o: ProbeOptions): NativeOptions {
   const snapLen = o.snapLen ?? SNAP_LEN_DEFAULT;
   if (!Number.isInteger(snapLen) || snapLen < 1 || snapLen > SNAP_LEN_MAX)
-    throw new ProbeError(`The snapLen option must be an integer from 1 to ${SNAP_LEN_MAX}, not ${snapLen}.`);
+    throw new ProbeOptionError('snapLen', `must be an integer from 1 to ${SNAP_LEN_MAX}, not ${snapLen}`);
   const ringSize = o.ringSize ?? RING_SIZE_DEFAULT;
   if (!Number.isInteger(ringSize) || ringSize < RING_SIZE_MIN || ringSize > RING_SIZE_MAX || (ringSize & (ringSize - 1)) !== 0)
-    throw new ProbeError(`The ringSize option must be a power of two from ${RING_SIZE_MIN} to ${RING_SIZE_MAX} bytes, not ${ringSize}.`);
+    throw new ProbeOptionError('ringSize', `must be a power of two from ${RING_SIZE_MIN} to ${RING_SIZE_MAX} bytes, not ${ringSize}`);
   const markers = o.markers ?? 'traced';
-  if (markers !== 'traced' && markers !== 'all') throw new ProbeError(`The markers option must be 'traced' or 'all', not ${String(markers)}.`);
+  if (markers !== 'traced' && markers !== 'all') throw new ProbeOptionError('markers', `must be 'traced' or 'all', not ${String(markers)}`);
   let syscalls: number[];
   if (o.syscalls === undefined || o.syscalls === 'all') {
     syscalls = SYSCALL_NAMES.flatMap((n, nr) => (n === undefined ? [] : [nr]));
   } else {
     syscalls = o.syscalls.map((name) => {
       const nr = syscallNumber(name);
-      if (nr === undefined) throw new ProbeError(`The syscalls option names ${name}, which is not an x86_64 system call.`);
+      if (nr === undefined) throw new ProbeOptionError('syscalls', `names ${name}, which is not an x86_64 system call`);
       return nr;
     });
   }

@@ -23,12 +23,18 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
-/** Starts the receiver on 127.0.0.1:`port` (default: any free port). */
-export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
+/** How a failing receiver answers every request: with this HTTP status, or never (the connection stays open). */
+export type FailingAnswer = number | 'never';
+
+/** Starts the receiver on 127.0.0.1:`port` (default: any free port). With `fail`, it takes no spans and answers
+ * every request that way instead (a collector in trouble). */
+export async function startOtlpReceiver(port = 0, fail?: FailingAnswer): Promise<OtlpReceiver> {
   const requests: ReceivedRequest[] = [];
   const errors: string[] = [];
   const app = new Hono();
   app.post('/v1/traces', async (c) => {
+    if (fail === 'never') return new Promise<Response>(() => undefined);
+    if (fail !== undefined) return c.text('receiver failing on purpose', fail as 500);
     let body = new Uint8Array(await c.req.arrayBuffer());
     if ((c.req.header('content-encoding') ?? '').toLowerCase() === 'gzip') body = gunzipSync(body);
     const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
@@ -59,6 +65,10 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
     requests,
     errors,
     spans: () => requests.flatMap((r) => r.spans),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => new Promise<void>((resolve) => {
+      // a receiver that never answers still holds the connections nullspan opened
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      server.close(() => resolve());
+    }),
   };
 }

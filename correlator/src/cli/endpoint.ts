@@ -2,6 +2,7 @@
 // listens instead of logging every failed retry, and does not wait out retries at exit when nobody will answer.
 
 import { connect } from 'node:net';
+import { LOSS } from '../export/http.js';
 
 export interface EndpointCheck {
   url: string;
@@ -37,4 +38,11 @@ export async function probeEndpoint(url: string): Promise<EndpointCheck> {
 export function describeEndpoint(check: EndpointCheck, otlpFile: string | undefined): string {
   const where = otlpFile ? `the traces are written to ${otlpFile}` : 'add --otlp-file FILE to keep the traces';
   return `nothing listens at ${check.url} (${check.problem ?? 'unreachable'}); ${where} (--no-otlp turns the endpoint off).`;
+}
+
+/** Why spans still queued for an endpoint that does not answer are lost, in the words of the loss notice. */
+export function unreachableReason(check: EndpointCheck): string {
+  if (check.problem === 'ECONNREFUSED') return LOSS.connectionRefused;
+  if (check.problem === 'ETIMEDOUT') return LOSS.timeout;
+  return check.problem ?? 'unreachable';
 }

@@ -22,13 +22,15 @@ export function sentence(message: string): string {
   return /[.!?)]$/.test(line) ? line : `${line}.`;
 }
 
+/** Errors (by name: they may come from another copy of a module) whose messages are written for users. */
+const USER_FACING = new Set(['ProbeError', 'CaptureFormatError', 'CaptureWriteError', 'PrivateFileError']);
+
 /** Turns any thrown value into the one line nullspan prints. Errors that carry a user-facing sentence (ours, the
  * probe's, the capture reader's) are printed as they are; anything else is an internal error, still one line. */
 export function describeError(err: unknown): { message: string; exitCode: number } {
   if (err instanceof CliError) return { message: sentence(err.message), exitCode: err.exitCode };
   if (err instanceof Error) {
-    // ProbeError, the capture reader's errors and refused output paths are written for users.
-    if (err.name === 'ProbeError' || err.name === 'CaptureFormatError' || err.name === 'BatchDecodeError' || err.name === 'PrivateFileError') {
+    if (USER_FACING.has(err.name)) {
       return { message: sentence(err.message), exitCode: 1 };
     }
     const code = (err as NodeJS.ErrnoException).code;

@@ -27,26 +27,22 @@ export function openProbe(mod: ProbeModule, opts: ProbeOptions): Probe {
     return mod.Probe.open(opts);
   } catch (err) {
     // by code, not class: the error may come from another copy of the probe module than `mod`
-    if ((err as { code?: unknown } | null)?.code === 'ADDON_NOT_BUILT') throw missingAddonError();
-    if (err instanceof mod.ProbeError && PROBE_OPTION_FLAGS.some(([re]) => re.test(err.message))) {
-      throw new UsageError(inCliTerms(err.message));
+    const e = err as { code?: unknown; option?: unknown; requirement?: unknown } | null;
+    if (e?.code === 'ADDON_NOT_BUILT') throw missingAddonError();
+    if (e?.code === 'INVALID_OPTION' && typeof e.option === 'string' && typeof e.requirement === 'string') {
+      throw new UsageError(`${PROBE_OPTION_FLAGS[e.option] ?? e.option} ${e.requirement}.`);
     }
     throw err;
   }
 }
 
 /** The probe names its own options (`snapLen`); users typed flags (`--snaplen`). */
-const PROBE_OPTION_FLAGS: [RegExp, string][] = [
-  [/\bThe syscalls option\b/, '--syscalls'],
-  [/\bThe snapLen option\b|\bsnapLen\b/, '--snaplen'],
-  [/\bThe ringSize option\b|\bringSize\b/, '--ring-size'],
-  [/\bThe markers option\b/, '--markers'],
-];
-
-function inCliTerms(message: string): string {
-  for (const [re, flag] of PROBE_OPTION_FLAGS) message = message.replace(re, flag);
-  return message;
-}
+const PROBE_OPTION_FLAGS: Record<string, string> = {
+  syscalls: '--syscalls',
+  snapLen: '--snaplen',
+  ringSize: '--ring-size',
+  markers: '--markers',
+};
 
 export class LiveTrace {
   readonly session: TraceSession;
@@ -91,7 +87,7 @@ export class LiveTrace {
     // e.g. a node binary without libuv symbols: its worker-thread calls will be unattributed (attribution-context.ts)
     for (const n of this.probe.notices ?? []) this.term.notice(n);
     await this.session.start();
-    this.term.startStatus(() => ({ events: this.probe.stats().events, ...this.session.figures(), drops: this.kernelDrops() }));
+    this.term.startStatus(() => ({ events: this.probe.stats().events, ...this.session.figures(this.kernelDrops()) }));
   }
 
   /** Stops tracing and completes every output. Safe to call more than once. */

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { statSync } from 'node:fs';
 import { describeError, UsageError } from './errors.js';
-import { assertWritableFile } from './output-paths.js';
+import { assertDistinctFiles, assertReadableFile, assertWritableFile, type NamedFile } from './output-paths.js';
 import { helpText, optionsMarkdown, parseCommandLine, type ParsedCommandLine } from './options.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -37,6 +37,15 @@ function restoreInvocationDirectory(): void {
   }
 }
 
+/** Every file the command line names: the outputs, and the capture replay and ui read. */
+function namedFiles(cl: ParsedCommandLine): NamedFile[] {
+  const files: NamedFile[] = [];
+  if (cl.file) files.push({ role: 'the capture', path: cl.file, writes: false });
+  if (cl.options.write) files.push({ role: '--write', path: cl.options.write, writes: true });
+  if (cl.options.otlpFile) files.push({ role: '--otlp-file', path: cl.options.otlpFile, writes: true });
+  return files;
+}
+
 export async function main(args: string[]): Promise<number> {
   const cl = parseCommandLine(args);
   if (cl.options.help) {
@@ -48,6 +57,8 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   restoreInvocationDirectory();
+  if (cl.file) assertReadableFile(cl.file, 'the capture');
+  assertDistinctFiles(namedFiles(cl));
   if (cl.options.otlpFile) assertWritableFile(cl.options.otlpFile, '--otlp-file');
   if (cl.options.write) assertWritableFile(cl.options.write, '--write');
   return dispatch(cl);

@@ -3,14 +3,15 @@
 
 import { parseArgs } from 'node:util';
 import { RING_SIZE_DEFAULT, SNAP_LEN_DEFAULT } from '@nullspan/probe/options';
-import { DEFAULT_OTLP_ENDPOINT } from '../export/traces-url.js';
+import { DEFAULT_MAX_QUEUE_BYTES } from '../export/span-bytes.js';
+import { DEFAULT_OTLP_ENDPOINT, httpUrlProblem } from '../export/traces-url.js';
 import { DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS, DEFAULT_MAX_TEXT_BYTES } from '../ui/store.js';
 import { UsageError } from './errors.js';
 
 export const COMMANDS = ['run', 'attach', 'replay', 'ui'] as const;
 export type Command = (typeof COMMANDS)[number];
 
-type OptionType = 'boolean' | 'string' | 'integer' | 'bytes' | 'duration';
+type OptionType = 'boolean' | 'string' | 'integer' | 'bytes' | 'duration' | 'url';
 
 export interface OptionSpec {
   /** long name without the dashes */
@@ -28,6 +29,9 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** may be given several times */
   multiple?: boolean;
+  /** smallest and largest value accepted (integer and bytes options) */
+  min?: number;
+  max?: number;
   commands: readonly Command[] | 'all';
   help: string;
 }
@@ -37,7 +41,7 @@ const OUTPUT: readonly Command[] = ['run', 'attach', 'replay'];
 const UI: readonly Command[] = ['run', 'attach', 'replay', 'ui'];
 
 export const OPTIONS: readonly OptionSpec[] = [
-  { name: 'pid', type: 'integer', value: 'PID', multiple: true, commands: ['attach'],
+  { name: 'pid', type: 'integer', value: 'PID', multiple: true, min: 1, commands: ['attach'],
     help: 'Process to trace (all its threads, and children it starts from now on). Repeat for several.' },
   { name: 'print', alias: 'p', type: 'boolean', commands: OUTPUT,
     help: 'Print each finished trace as a tree: spans with durations and the system calls made inside them ' +
@@ -45,11 +49,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'otlp-file', alias: 'o', type: 'string', value: 'FILE', commands: OUTPUT,
     help: 'Write the traces to FILE as OTLP JSON Lines (one ExportTraceServiceRequest per line, the ' +
       'OpenTelemetry Collector file format). Complete when nullspan exits.' },
-  { name: 'endpoint', type: 'string', value: 'URL', default: DEFAULT_OTLP_ENDPOINT, env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+  { name: 'endpoint', type: 'url', value: 'URL', default: DEFAULT_OTLP_ENDPOINT, env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     commands: OUTPUT,
     help: 'OTLP/HTTP endpoint the traces are sent to (`/v1/traces` is appended). Best effort: when nothing listens ' +
       'nullspan says so once and goes on. The other OTEL_EXPORTER_OTLP_* variables are honoured.' },
   { name: 'no-otlp', type: 'boolean', commands: OUTPUT, help: 'Do not export over OTLP/HTTP.' },
+  { name: 'max-export-queue-bytes', type: 'bytes', value: 'BYTES', default: sizeText(DEFAULT_MAX_QUEUE_BYTES), min: 1, commands: OUTPUT,
+    help: 'Bound on the spans waiting for the OTLP/HTTP endpoint, in bytes of memory (estimated per span from its ' +
+      'text and system-call records); beyond it new spans are dropped and counted as "queue limit" in the exit notice.' },
   { name: 'write', alias: 'w', type: 'string', value: 'FILE', commands: TRACING,
     help: 'Save the raw event stream and the initial process state to a capture FILE (mode 0600) for `nullspan replay`.' },
   { name: 'min-duration', type: 'duration', value: 'DURATION', default: '0', commands: OUTPUT,
@@ -70,24 +77,24 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'no-merge', type: 'boolean', commands: TRACING.concat('replay'), help: 'Keep every system call on its own.' },
   { name: 'outside-spans', type: 'boolean', commands: TRACING.concat('replay'),
     help: 'Also export system calls made outside any span (grouped per process).' },
-  { name: 'max-open-spans', type: 'integer', value: 'N', default: '10000', commands: TRACING.concat('replay'),
+  { name: 'max-open-spans', type: 'integer', value: 'N', default: '10000', min: 1, commands: TRACING.concat('replay'),
     help: 'Bound on spans open at once; beyond it the oldest are closed as incomplete (and counted).' },
   { name: 'ui', type: 'boolean', commands: ['run', 'attach', 'replay'],
     help: 'Also serve the web UI (latency spectrogram and drill-down) while tracing.' },
-  { name: 'port', type: 'integer', value: 'PORT', default: '7317', env: 'NULLSPAN_PORT', commands: UI,
+  { name: 'port', type: 'integer', value: 'PORT', default: '7317', min: 0, max: 65535, env: 'NULLSPAN_PORT', commands: UI,
     help: 'Port of the web UI (0 picks a free one; the address is printed on start).' },
   { name: 'host', type: 'string', value: 'ADDR', default: '127.0.0.1', commands: UI,
     help: 'Address the web UI binds to. Anything but loopback requires --token.' },
   { name: 'token', type: 'string', value: 'TOKEN', env: 'NULLSPAN_TOKEN', commands: UI,
     help: 'Access token the web UI requires (as `?token=` or `Authorization: Bearer`).' },
-  { name: 'jaeger-url', type: 'string', value: 'URL', default: 'http://localhost:16686', env: 'NULLSPAN_JAEGER_URL',
+  { name: 'jaeger-url', type: 'url', value: 'URL', default: 'http://localhost:16686', env: 'NULLSPAN_JAEGER_URL',
     commands: UI, help: 'Jaeger UI the web UI links traces to.' },
-  { name: 'ui-max-spans', type: 'integer', value: 'N', default: String(DEFAULT_MAX_SPANS), commands: UI,
+  { name: 'ui-max-spans', type: 'integer', value: 'N', min: 1, default: String(DEFAULT_MAX_SPANS), commands: UI,
     help: 'Spans the web UI keeps in memory; beyond it the oldest are dropped (and counted).' },
-  { name: 'ui-max-syscalls', type: 'integer', value: 'N', default: String(DEFAULT_MAX_SYSCALLS), commands: UI,
+  { name: 'ui-max-syscalls', type: 'integer', value: 'N', min: 1, default: String(DEFAULT_MAX_SYSCALLS), commands: UI,
     help: 'System-call records the web UI keeps in memory across its spans; beyond it the oldest spans are dropped ' +
       '(and counted).' },
-  { name: 'ui-max-text-bytes', type: 'bytes', value: 'BYTES', default: sizeText(DEFAULT_MAX_TEXT_BYTES), commands: UI,
+  { name: 'ui-max-text-bytes', type: 'bytes', value: 'BYTES', min: 1, default: sizeText(DEFAULT_MAX_TEXT_BYTES), commands: UI,
     help: 'Text the web UI keeps in memory across its spans (span names, attributes, system-call paths and targets, ' +
       'which traced processes choose); beyond it the oldest spans are dropped (and counted).' },
   { name: 'markdown', type: 'boolean', commands: 'all', help: 'With --help: print the options table as Markdown.' },
@@ -111,6 +118,7 @@ export interface CliOptions {
   otlpFile?: string;
   endpoint: string;
   noOtlp: boolean;
+  maxExportQueueBytes: number;
   write?: string;
   minDuration: number;
   syscalls: string[] | 'all';
@@ -156,9 +164,10 @@ function sizeText(bytes: number): string {
 const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9 };
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
-function parseValue(spec: OptionSpec, raw: string): unknown {
+/** `origin`: where the value came from, when not the command line (an environment variable). */
+function parseValue(spec: OptionSpec, raw: string, origin?: string): unknown {
   const bad = (what: string) =>
-    new UsageError(`--${spec.name} expects ${what}, got ${JSON.stringify(raw)}.`);
+    new UsageError(`--${spec.name}${origin ? ` (from ${origin})` : ''} expects ${what}, got ${JSON.stringify(raw)}.`);
   switch (spec.type) {
     case 'boolean':
       return true;
@@ -167,20 +176,41 @@ function parseValue(spec: OptionSpec, raw: string): unknown {
       if (raw === '') throw bad('a value');
       return raw;
     case 'integer': {
-      if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw bad('a non-negative integer');
-      return Number(raw);
+      if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw bad(rangeText(spec, 'an integer'));
+      return inRange(spec, Number(raw), raw, 'an integer');
     }
     case 'bytes': {
       const m = /^(\d+)([kmg]?)(i?b)?$/i.exec(raw);
       if (!m) throw bad('a size such as 4096, 64K or 16M');
-      return Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()];
+      return inRange(spec, Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()], raw, 'a size');
+    }
+    case 'url': {
+      const problem = httpUrlProblem(raw);
+      if (problem) throw bad(`an http:// or https:// URL (${problem})`);
+      return raw;
     }
     case 'duration': {
       const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s)?$/.exec(raw);
-      if (!m) throw bad('a duration such as 500us, 2ms or 1s');
+      if (!m) throw bad(`a ${raw.startsWith('-') ? 'non-negative ' : ''}duration such as 500us, 2ms or 1s`);
       return Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']);
     }
   }
+}
+
+/** `a positive integer`, `an integer from 0 to 65535`, ...: what the option's range admits. */
+function rangeText(spec: OptionSpec, kind: string): string {
+  const min = spec.min ?? 0;
+  if (spec.max !== undefined) return `${kind} from ${min} to ${spec.max}`;
+  if (min === 0) return `a non-negative ${kind.replace(/^an? /, '')}`;
+  if (min === 1) return `a positive ${kind.replace(/^an? /, '')}`;
+  return `${kind} of at least ${min}`;
+}
+
+function inRange(spec: OptionSpec, n: number, raw: string, kind: string): number {
+  if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+    throw new UsageError(`--${spec.name} expects ${rangeText(spec, kind)}, got ${JSON.stringify(raw)}.`);
+  }
+  return n;
 }
 
 function camel(name: string): string {
@@ -229,7 +259,7 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv = proces
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: own, options: config, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinDashValues(own), options: config, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError(describeParseError(err as Error));
   }
@@ -247,7 +277,7 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv = proces
     } else if (given !== undefined) {
       out[key] = spec.type === 'boolean' ? true : parseValue(spec, given as string);
     } else if (spec.env && env[spec.env]) {
-      out[key] = parseValue(spec, env[spec.env] as string);
+      out[key] = parseValue(spec, env[spec.env] as string, spec.env);
     } else if (spec.default !== undefined) {
       out[key] = parseValue(spec, spec.default);
     } else {
@@ -258,12 +288,7 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv = proces
   const syscalls = out.syscalls as string;
   out.syscalls = syscalls === 'all' ? 'all' : syscalls.split(',').map((n) => n.trim()).filter(Boolean);
   const options = out as unknown as CliOptions;
-  if (options.port > 65535) throw new UsageError(`--port expects a port number from 0 to 65535, got ${options.port}.`);
   // --snaplen and --ring-size are checked by the probe itself (its limits, one source), in CLI terms (live.ts).
-  for (const name of ['ui-max-spans', 'ui-max-syscalls', 'ui-max-text-bytes'] as const) {
-    const n = options[camel(name) as 'uiMaxSpans' | 'uiMaxSyscalls' | 'uiMaxTextBytes'];
-    if (n < 1) throw new UsageError(`--${name} expects a positive integer, got ${n}.`);
-  }
 
   const positionals = parsed.positionals;
   let file: string | undefined;
@@ -276,15 +301,27 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv = proces
   return { command, options, file, argv };
 }
 
+/** `--min-duration -5ms` is a value that starts with a dash, not a missing one: joined as `--min-duration=-5ms`,
+ * the value's own check says what is wrong with it. */
+function joinDashValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const spec = args[i].startsWith('--') ? OPTIONS.find((o) => o.name === args[i].slice(2)) : undefined;
+    if (spec && takesValue(spec) && /^-\d/.test(args[i + 1] ?? '')) out.push(`${args[i]}=${args[++i]}`);
+    else out.push(args[i]);
+  }
+  return out;
+}
+
 function describeParseError(err: Error): string {
   const code = (err as { code?: string }).code;
   const m = /'([^']+)'/.exec(err.message);
   const opt = m ? m[1].split(' ')[0] : undefined;
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${opt ?? ''}; see \`nullspan --help\`.`.replace('  ', ' ');
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    return opt && !/argument missing/.test(err.message) && /does not take/.test(err.message)
-      ? `option ${opt} does not take a value.`
-      : `option ${opt ?? ''} needs a value.`;
+    if (opt && /does not take/.test(err.message)) return `option ${opt} does not take a value.`;
+    if (opt && /ambiguous/.test(err.message)) return `option ${opt} needs a value (write ${opt}=VALUE for a value that starts with a dash).`;
+    return `option ${opt ?? ''} needs a value.`;
   }
   return err.message.split('\n')[0];
 }

@@ -2,8 +2,9 @@
 // same id seed, same stop reason). A corrupt or truncated capture still yields everything before the damage,
 // then fails with the byte offset.
 
-import { CaptureReader } from '../capture.js';
+import { CaptureFormatError, CaptureReader } from '../capture.js';
 import { clockFromString } from '../clock.js';
+import { decodedBatches } from '../replay.js';
 import { settingsForReplay } from './correlator-settings.js';
 import { CliError } from './errors.js';
 import type { CliOptions } from './options.js';
@@ -31,16 +32,27 @@ export async function replayCapture(
     outputs,
   });
   let failure: string | undefined;
+  let internal: unknown;
   try {
+    // a UI that cannot start is not damage in the capture: it fails the command (after the reader is closed)
     await session.start();
-    for (const bytes of reader.batches()) session.push(decodeBatch(bytes));
   } catch (err) {
+    reader.close();
+    throw err;
+  }
+  try {
+    for (const events of decodedBatches(reader, decodeBatch)) session.push(events);
+  } catch (err) {
+    // Damage in the file ends the replay with what came before it; anything else is nullspan's own failure,
+    // reported once the outputs hold what was replayed.
+    if (!(err instanceof CaptureFormatError)) internal = err;
     failure = (err as Error).message;
   } finally {
     reader.close();
   }
   const stopReason = typeof reader.trailer?.stopReason === 'string' ? reader.trailer.stopReason : 'capture ended';
   await session.finish(failure ? 'capture ended early' : stopReason);
+  if (internal !== undefined) throw internal;
   return { session, failure };
 }
 

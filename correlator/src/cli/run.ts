@@ -15,21 +15,33 @@ import { Terminal } from './terminal.js';
 /** How long a command that was sent our SIGINT/SIGTERM gets to end (and finish its spans) before we detach. */
 const SIGNAL_GRACE_MS = 2000;
 
-function isExecutable(path: string): boolean {
+/** What a shell finds at `path`: an executable file, something it may not execute (a directory only when named
+ * explicitly; the PATH search skips them), or nothing. */
+function probeCommand(path: string, explicit: boolean): 'executable' | 'not executable' | undefined {
+  let st;
+  try {
+    st = statSync(path, { bigint: true });
+  } catch {
+    return undefined;
+  }
+  if (!st.isFile()) return explicit && st.isDirectory() ? 'not executable' : undefined;
   try {
     accessSync(path, fsc.X_OK);
-    return statSync(path).isFile();
+    return 'executable';
   } catch {
-    return false;
+    return 'not executable';
   }
 }
 
-/** The shell would say "not found" in its own words and exit 127; say it in ours first. */
+/** The shell would say "not found" (127) or "permission denied" (126) in its own words; say it in ours first. */
 function assertCommandExists(command: string): void {
-  const found = command.includes('/')
-    ? isExecutable(command)
-    : (process.env.PATH ?? '').split(delimiter).some((dir) => dir && isExecutable(join(dir, command)));
-  if (!found) throw new CliError(`command not found: ${command}.`, 127);
+  const candidates = command.includes('/')
+    ? [command]
+    : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+  const found = candidates.map((path) => probeCommand(path, command.includes('/')));
+  if (found.includes('executable')) return;
+  if (found.includes('not executable')) throw new CliError(`${command}: permission denied (not an executable file).`, 126);
+  throw new CliError(`command not found: ${command}.`, 127);
 }
 
 /**

@@ -7,13 +7,15 @@ import { Correlator } from '../correlator.js';
 import { OtlpFileExporter } from '../export/file.js';
 import { OtlpHttpExporter } from '../export/http.js';
 import type { SpanSink } from '../export/sink.js';
+import { httpUrlProblem, tracesUrl } from '../export/traces-url.js';
 import type { Clock } from '../model.js';
 import type { InitialState } from '../state/snapshot.js';
 import { SpanStore } from '../ui/store.js';
 import { startUiServer, type UiServer } from '../ui/server.js';
 import { correlatorOptions, type CorrelatorSettings } from './correlator-settings.js';
-import { describeEndpoint, probeEndpoint, type EndpointCheck } from './endpoint.js';
+import { describeEndpoint, probeEndpoint, unreachableReason, type EndpointCheck } from './endpoint.js';
 import { CliError } from './errors.js';
+import { exportLossText, lossCounts, type LossCounts } from './losses.js';
 import type { CliOptions } from './options.js';
 import type { Terminal } from './terminal.js';
 import { TraceAssembler, traceDuration, type TracedSpan } from './trace-assembler.js';
@@ -67,8 +69,13 @@ export class TraceSession {
       this.sinks.push(this.file);
     }
     if (outputs.export && !opts.noOtlp) {
+      // --endpoint was checked with the options; OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is taken as it is
+      const endpointOption = opts.given.has('endpoint') ? opts.endpoint : undefined;
+      const problem = httpUrlProblem(tracesUrl(endpointOption));
+      if (problem) throw new CliError(`the OTLP endpoint ${tracesUrl(endpointOption)} cannot be used: ${problem}; give an http:// or https:// URL.`);
       this.http = new OtlpHttpExporter(setup.clock, {
         hostName: setup.hostName,
+        maxQueueBytes: opts.maxExportQueueBytes,
         // without --endpoint, tracesUrl takes OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT first, as the OTel spec says
         ...(opts.given.has('endpoint') ? { endpoint: opts.endpoint } : {}),
       });
@@ -124,9 +131,13 @@ export class TraceSession {
     this.correlator.pushBatch(events);
   }
 
-  figures(): { spans: number; drops: number } {
-    const d = this.correlator.stats().drops;
-    return { spans: this.spans, drops: d.syscall + d.marker + d.process };
+  /** What the status line shows; `kernelDrops` from the probe when live (the correlator only learns of drops from
+   * the event stream). */
+  figures(kernelDrops?: number): { spans: number; losses: LossCounts } {
+    const s = this.correlator.stats();
+    const drops = kernelDrops ?? s.drops.syscall + s.drops.marker + s.drops.process;
+    const exporters = [this.file?.stats(), this.http?.stats()].filter((st) => st !== undefined);
+    return { spans: this.spans, losses: lossCounts(s, drops, exporters) };
   }
 
   /**
@@ -159,17 +170,13 @@ export class TraceSession {
   private async finishHttp(http: OtlpHttpExporter): Promise<void> {
     // Flushing to an endpoint nobody listens on would wait out the retries for nothing.
     const now = await probeEndpoint(http.url);
-    if (!now.reachable) {
-      const pending = http.stats().pending;
+    if (now.reachable) await http.shutdown();
+    else {
       if (this.endpoint?.reachable) this.term.notice(describeEndpoint(now, this.opts.otlpFile));
-      if (pending > 0 && this.endpoint?.reachable) this.term.notice(`${pending} spans were not sent to ${now.url}.`);
-      return;
+      await http.abandon(unreachableReason(now));
     }
-    await http.shutdown();
     const st = http.stats();
-    if (st.dropped > 0) {
-      this.term.notice(`${st.dropped} spans could not be sent to ${now.url}${http.lastError ? ` (${http.lastError.message})` : ''}.`);
-    }
+    if (st.dropped > 0) this.term.notice(`${plural(st.dropped, 'span')} ${st.dropped === 1 ? 'was' : 'were'} not delivered to ${http.url} (${exportLossText(st.lost)}).`);
   }
 
   private summarize(): void {

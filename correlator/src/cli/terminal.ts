@@ -2,12 +2,13 @@
 // terminal) and one-line notices. Output that goes to stdout while the status line is shown first erases it, so
 // the two never garble each other when both are the same terminal.
 
+import { lossText, type LossCounts } from './losses.js';
 import { sanitize } from './terminal-text.js';
 
 export interface StatusFigures {
   events: number;
   spans: number;
-  drops: number;
+  losses: LossCounts;
 }
 
 export class Terminal {
@@ -38,12 +39,12 @@ export class Terminal {
       const now = Date.now();
       const rate = this.last && now > this.last.at ? ((f.events - this.last.events) * 1000) / (now - this.last.at) : 0;
       this.last = { at: now, events: f.events };
-      this.lastText = `nullspan: ${formatRate(rate)} events/s  ${f.events} events  ${f.spans} spans  ${f.drops} drops`;
+      this.lastText = `nullspan: ${formatRate(rate)} events/s  ${f.events} events  ${f.spans} spans  ${lossText(f.losses)}`;
       this.drawStatus();
     };
-    refresh();
     this.timer = setInterval(refresh, 500);
     this.timer.unref();
+    refresh(); // drawn at once: the line is only drawn while the timer is set
   }
 
   stopStatus(): void {

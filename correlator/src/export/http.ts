@@ -1,15 +1,17 @@
 // OTLP/HTTP export through @opentelemetry/exporter-trace-otlp-http (JSON), which also applies the standard
 // OTEL_EXPORTER_OTLP_* variables (headers, compression); the URL is resolved by tracesUrl (traces-url.ts), so the
 // CLI checks the very address the exporter posts to.
-// Around it: a bounded queue measured in OTel spans, batching, a bound on requests in flight (the exporter has a
-// concurrent-export limit), retries with exponential backoff that keep the batch until the endpoint takes it,
-// and counted drops when the queue is full. Memory stays bounded; nothing throws.
+// Around it: a queue bounded in OTel spans and in estimated bytes, batching, a bound on requests in flight (the
+// exporter has a concurrent-export limit), retries with exponential backoff that keep the batch until the endpoint
+// takes it, and every span given up on counted under the reason it was lost. Memory stays bounded; nothing throws.
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
 import { OtlpMapper, type OtlpMappingOptions } from '../otlp.js';
+import { ResponseStatuses } from './response-statuses.js';
 import type { ExportStats, SpanSink } from './sink.js';
+import { DEFAULT_MAX_QUEUE_BYTES, estimateSpanBytes } from './span-bytes.js';
 import { tracesUrl } from './traces-url.js';
 
 /** The part of an OTLP span exporter this module uses (tests may pass their own). */
@@ -25,8 +27,13 @@ export interface HttpExportOptions extends OtlpMappingOptions {
   headers?: Record<string, string>;
   /** OTel spans (application spans + syscall children) queued at most; beyond, new spans are dropped (default 100000) */
   maxQueueSpans?: number;
+  /** estimated bytes of the queued spans at most (span-bytes.ts); beyond, new spans are dropped (default 64 MiB) */
+  maxQueueBytes?: number;
   /** OTel spans per request (default 2048) */
   maxBatchSpans?: number;
+  /** estimated bytes per request (default 4 MiB; a single larger span goes alone): what bounds the memory of the
+   * requests in flight, which hold their spans' text once more as the request body */
+  maxBatchBytes?: number;
   /** requests in flight at once (default 2) */
   maxInFlight?: number;
   /** a partial batch waits at most this long (default 1000 ms) */
@@ -38,6 +45,8 @@ export interface HttpExportOptions extends OtlpMappingOptions {
   maxBackoffMs?: number;
   /** flush() gives up waiting after this long (default 30000 ms); what is left stays queued */
   flushTimeoutMs?: number;
+  /** shutdown() waits at most this long for the endpoint, then counts what is left as lost (default: timeoutMs) */
+  shutdownTimeoutMs?: number;
   /** use this exporter instead of an OTLPTraceExporter */
   exporter?: SpanExporterLike;
 }
@@ -46,12 +55,41 @@ interface Entry {
   span: SpanRecord;
   proc: ProcessInfo;
   weight: number;
+  bytes: number;
+}
+
+interface Batch {
+  entries: Entry[];
+  weight: number;
+  bytes: number;
+  /** why its last attempt failed (a batch waiting for a retry) */
+  failure?: string;
+  /** counted as lost at shutdown while its request was still out: its late answer changes nothing */
+  abandoned?: boolean;
+}
+
+/** Reasons spans are lost, as the exit notice names them. */
+export const LOSS = {
+  queueLimit: 'queue limit',
+  connectionRefused: 'connection refused',
+  timeout: 'timeout',
+  shutDown: 'exported after shutdown',
+} as const;
+
+/** the statuses OTLP/HTTP says to retry (the specification's list, plus 408) */
+const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504]);
+
+/** An HTTP status the endpoint answered with, when an export failed because of it. */
+function httpStatusOf(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'number' ? code : undefined;
 }
 
 function permanentFailure(err: unknown): boolean {
-  // 4xx other than 429: the receiver will never accept this batch; retrying would block the queue forever.
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'number' && code >= 400 && code < 500 && code !== 429 && code !== 408;
+  // A status outside the retryable ones (400, 500, ...): the receiver will not accept this batch by being asked
+  // again, and retrying would block the queue.
+  const status = httpStatusOf(err);
+  return status !== undefined && !RETRYABLE_STATUS.has(status);
 }
 
 export { tracesUrl };
@@ -61,18 +99,24 @@ export class OtlpHttpExporter implements SpanSink {
   readonly url: string;
   private readonly mapper: OtlpMapper;
   private readonly exporter: SpanExporterLike;
+  private readonly statuses?: ResponseStatuses;
   private readonly maxQueue: number;
+  private readonly maxQueueBytes: number;
   private readonly maxBatch: number;
+  private readonly maxBatchBytes: number;
   private readonly maxInFlight: number;
   private readonly delayMs: number;
   private readonly initialBackoff: number;
   private readonly maxBackoff: number;
   private readonly flushTimeout: number;
+  private readonly shutdownTimeout: number;
   /** batches that failed, sent again first */
-  private readonly retry: Entry[][] = [];
+  private readonly retry: Batch[] = [];
+  private readonly inFlightBatches = new Set<Batch>();
   private queue: Entry[] = [];
   private head = 0;
   private pendingWeight = 0;
+  private pendingBytes = 0;
   private inFlight = 0;
   private inFlightWeight = 0;
   private backoff: number;
@@ -82,12 +126,17 @@ export class OtlpHttpExporter implements SpanSink {
   private closed = false;
   private waiters: (() => void)[] = [];
   private readonly st: ExportStats = { exported: 0, dropped: 0, pending: 0, failedAttempts: 0, requests: 0 };
+  private readonly lost = new Map<string, number>();
+  /** why the most recent attempt failed, in the words of the loss notice */
+  private lastFailure: string | undefined;
   lastError: Error | undefined;
 
   constructor(clock: Clock, opts: HttpExportOptions = {}) {
     this.mapper = new OtlpMapper(clock, opts);
     this.maxQueue = opts.maxQueueSpans ?? 100_000;
+    this.maxQueueBytes = opts.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
     this.maxBatch = opts.maxBatchSpans ?? 2048;
+    this.maxBatchBytes = opts.maxBatchBytes ?? 4 * 1024 * 1024;
     this.maxInFlight = opts.maxInFlight ?? 2;
     this.delayMs = opts.scheduledDelayMs ?? 1000;
     this.initialBackoff = opts.initialBackoffMs ?? 500;
@@ -95,37 +144,50 @@ export class OtlpHttpExporter implements SpanSink {
     this.flushTimeout = opts.flushTimeoutMs ?? 30_000;
     this.backoff = this.initialBackoff;
     this.url = tracesUrl(opts.endpoint);
-    const envTimeout = Number(process.env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT || process.env.OTEL_EXPORTER_OTLP_TIMEOUT);
-    this.exporter = opts.exporter ?? new OTLPTraceExporter({
-      url: this.url,
-      ...(opts.headers ? { headers: opts.headers } : {}),
-      timeoutMillis: opts.timeoutMs ?? (envTimeout > 0 ? envTimeout : 10_000),
-      concurrencyLimit: this.maxInFlight + 1,
-    });
+    const timeoutMs = opts.timeoutMs ?? exportTimeoutFromEnv();
+    this.shutdownTimeout = opts.shutdownTimeoutMs ?? timeoutMs;
+    if (opts.exporter) {
+      this.exporter = opts.exporter;
+    } else {
+      this.statuses = new ResponseStatuses(this.url);
+      this.exporter = new OTLPTraceExporter({
+        url: this.url,
+        ...(opts.headers ? { headers: opts.headers } : {}),
+        timeoutMillis: timeoutMs,
+        concurrencyLimit: this.maxInFlight + 1,
+      });
+    }
   }
 
   export(span: SpanRecord, proc: ProcessInfo): void {
     const weight = 1 + span.syscalls.length;
-    if (this.closed || this.pendingWeight + weight > this.maxQueue) {
-      this.st.dropped += weight;
+    if (this.closed) {
+      this.drop(weight, LOSS.shutDown);
       return;
     }
-    this.queue.push({ span, proc, weight });
+    const bytes = estimateSpanBytes(span);
+    if (this.pendingWeight + weight > this.maxQueue || this.pendingBytes + bytes > this.maxQueueBytes) {
+      this.drop(weight, LOSS.queueLimit);
+      return;
+    }
+    this.queue.push({ span, proc, weight, bytes });
     this.pendingWeight += weight;
+    this.pendingBytes += bytes;
     this.pump();
   }
 
   stats(): ExportStats {
-    return { ...this.st, pending: this.pendingWeight };
+    return { ...this.st, pending: this.pendingWeight, pendingBytes: this.pendingBytes, lost: Object.fromEntries(this.lost) };
   }
 
-  /** Sends everything queued now; resolves when sent, or after flushTimeoutMs with the rest still queued. */
-  flush(): Promise<void> {
+  /** Sends everything queued now; resolves when sent, or after `timeoutMs` with the rest still queued. */
+  flush(timeoutMs = this.flushTimeout): Promise<void> {
     if (this.pendingWeight === 0) return Promise.resolve();
     this.urgent = true;
     return new Promise<void>((resolve) => {
-      const timeout = setTimeout(done, this.flushTimeout);
-      timeout.unref();
+      // Not unref'd: the wait is bounded, and while someone awaits it Node must not run out of work and end the
+      // process inside the await (the caller's exit code and loss report would never come).
+      const timeout = setTimeout(done, timeoutMs);
       const self = this;
       function done(): void {
         clearTimeout(timeout);
@@ -139,18 +201,72 @@ export class OtlpHttpExporter implements SpanSink {
     });
   }
 
+  /**
+   * Sends what is queued for at most shutdownTimeoutMs, then counts everything not delivered under the reason it
+   * was not: its last failure, or `timeout` for what the endpoint had not answered by then.
+   */
   async shutdown(): Promise<void> {
-    await this.flush();
+    const deadline = Date.now() + this.shutdownTimeout;
+    await this.flush(this.shutdownTimeout);
+    this.giveUp(this.lastFailure ?? LOSS.timeout);
+    // The OTel exporter waits for its requests in flight; one that never gets an answer must not hold us past
+    // the deadline.
+    await Promise.race([this.exporter.shutdown().catch(() => undefined), sleep(deadline - Date.now())]);
+    this.statuses?.close();
+  }
+
+  /** Counts everything not yet delivered as lost under `reason` and stops, without waiting for the endpoint (the
+   * caller knows nobody answers there). */
+  async abandon(reason: string): Promise<void> {
+    this.giveUp(reason);
+    await Promise.race([this.exporter.shutdown().catch(() => undefined), sleep(0)]);
+    this.statuses?.close();
+  }
+
+  private giveUp(unsentReason: string): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    // Whatever the endpoint never took is lost now: count it.
-    this.st.dropped += this.pendingWeight;
+    // A request still out was either never answered or is being retried by the OTel exporter after a refusal.
+    const refusal = this.statuses?.lastRefusal;
+    for (const batch of this.inFlightBatches) {
+      batch.abandoned = true;
+      this.drop(batch.weight, refusal !== undefined ? `HTTP ${refusal}` : LOSS.timeout);
+    }
+    this.inFlightBatches.clear();
+    for (const batch of this.retry) this.drop(batch.weight, batch.failure ?? unsentReason);
+    this.retry.length = 0;
+    let unsent = 0;
+    for (let i = this.head; i < this.queue.length; i++) unsent += this.queue[i].weight;
+    this.drop(unsent, unsentReason);
     this.pendingWeight = 0;
+    this.pendingBytes = 0;
+    this.inFlight = 0;
+    this.inFlightWeight = 0;
     this.queue = [];
     this.head = 0;
-    this.retry.length = 0;
-    await this.exporter.shutdown().catch(() => undefined);
+    for (const w of [...this.waiters]) w();
+  }
+
+  private drop(weight: number, reason: string): void {
+    if (weight <= 0) return;
+    this.st.dropped += weight;
+    this.lost.set(reason, (this.lost.get(reason) ?? 0) + weight);
+  }
+
+  /** The reason an attempt failed, as the loss notice names it. */
+  private failureReason(err: unknown): string {
+    const status = httpStatusOf(err);
+    if (status !== undefined) return `HTTP ${status}`;
+    const code = (err as { code?: unknown } | undefined)?.code;
+    if (code === 'ECONNREFUSED') return LOSS.connectionRefused;
+    if (typeof code === 'string') return code;
+    const message = (err as Error | undefined)?.message;
+    if (message === 'Request timed out') return LOSS.timeout;
+    // a retryable status the exporter gave up on (429, 503, ...) after its own quick retries
+    const refusal = this.statuses?.lastRefusal;
+    if (refusal !== undefined) return `HTTP ${refusal}`;
+    return message ?? 'export failed';
   }
 
   private schedule(ms: number): void {
@@ -159,6 +275,7 @@ export class OtlpHttpExporter implements SpanSink {
       this.timer = null;
       this.pump(true);
     }, Math.max(0, ms));
+    // unref'd: a pending retry alone must not keep a process alive; flush() holds the loop while it waits
     this.timer.unref();
   }
 
@@ -183,14 +300,14 @@ export class OtlpHttpExporter implements SpanSink {
     }
   }
 
-  private takeBatch(): Entry[] {
-    const batch: Entry[] = [];
-    let w = 0;
-    while (this.head < this.queue.length && (batch.length === 0 || w + this.queue[this.head].weight <= this.maxBatch)) {
+  private takeBatch(): Batch {
+    const batch: Batch = { entries: [], weight: 0, bytes: 0 };
+    while (this.head < this.queue.length && (batch.entries.length === 0 || this.fits(batch, this.queue[this.head]))) {
       const e = this.queue[this.head];
       this.queue[this.head++] = undefined as unknown as Entry;
-      batch.push(e);
-      w += e.weight;
+      batch.entries.push(e);
+      batch.weight += e.weight;
+      batch.bytes += e.bytes;
     }
     if (this.head > 4096 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
@@ -199,32 +316,35 @@ export class OtlpHttpExporter implements SpanSink {
     return batch;
   }
 
-  private send(batch: Entry[]): void {
-    let weight = 0;
+  private fits(batch: Batch, e: Entry): boolean {
+    return batch.weight + e.weight <= this.maxBatch && batch.bytes + e.bytes <= this.maxBatchBytes;
+  }
+
+  private send(batch: Batch): void {
     const spans: ReadableSpan[] = [];
-    for (const e of batch) {
-      weight += e.weight;
-      this.mapper.map(e.span, e.proc, spans);
-    }
+    for (const e of batch.entries) this.mapper.map(e.span, e.proc, spans);
     this.inFlight++;
-    this.inFlightWeight += weight;
+    this.inFlightWeight += batch.weight;
+    this.inFlightBatches.add(batch);
     let settled = false;
     const done = (r: ExportResult): void => {
-      if (settled) return;
+      if (settled || batch.abandoned) return;
       settled = true;
       this.inFlight--;
-      this.inFlightWeight -= weight;
+      this.inFlightWeight -= batch.weight;
+      this.inFlightBatches.delete(batch);
       if (r.code === ExportResultCode.SUCCESS) {
-        this.st.exported += weight;
+        this.st.exported += batch.weight;
         this.st.requests++;
-        this.pendingWeight -= weight;
+        this.settle(batch);
         this.backoff = this.initialBackoff;
       } else {
         this.st.failedAttempts++;
         this.lastError = r.error;
+        batch.failure = this.lastFailure = this.failureReason(r.error);
         if (this.closed || permanentFailure(r.error)) {
-          this.st.dropped += weight;
-          this.pendingWeight -= weight;
+          this.drop(batch.weight, batch.failure);
+          this.settle(batch);
         } else {
           this.retry.push(batch);
           this.backoffUntil = Date.now() + this.backoff;
@@ -241,8 +361,25 @@ export class OtlpHttpExporter implements SpanSink {
     }
   }
 
+  /** The batch left the queue for good (delivered or counted as lost). */
+  private settle(batch: Batch): void {
+    this.pendingWeight -= batch.weight;
+    this.pendingBytes -= batch.bytes;
+  }
+
   private notify(): void {
     if (this.pendingWeight > 0 || this.waiters.length === 0) return;
     for (const w of [...this.waiters]) w();
   }
+}
+
+/** OTEL_EXPORTER_OTLP_TRACES_TIMEOUT / OTEL_EXPORTER_OTLP_TIMEOUT (ms), else the specification's 10 s. */
+export function exportTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const ms = Number(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT || env.OTEL_EXPORTER_OTLP_TIMEOUT);
+  return ms > 0 ? ms : 10_000;
+}
+
+/** A bounded wait that holds the event loop (see flush). */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }

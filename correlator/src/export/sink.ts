@@ -21,4 +21,8 @@ export interface ExportStats {
   failedAttempts: number;
   /** OTLP requests sent successfully / lines written */
   requests: number;
+  /** estimated bytes of the spans waiting (exporters with a queue) */
+  pendingBytes?: number;
+  /** `dropped` by reason ('queue limit', 'connection refused', 'HTTP 500', 'timeout', ...) */
+  lost?: Record<string, number>;
 }

@@ -16,3 +16,14 @@ export function tracesUrl(endpoint?: string, env: NodeJS.ProcessEnv = process.en
   const base = endpoint ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || DEFAULT_OTLP_ENDPOINT);
   return `${base.replace(/\/+$/, '')}/v1/traces`;
 }
+
+/** Why `url` cannot be an OTLP/HTTP endpoint (not a URL, not http/https), or undefined when it can. */
+export function httpUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'not a URL';
+  }
+  return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? undefined : `${parsed.protocol.replace(/:$/, '')} is not supported`;
+}

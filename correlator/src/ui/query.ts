@@ -16,7 +16,9 @@ export function singleValues(params: Params, allowed: readonly string[]): Record
   for (const [name, values] of Object.entries(params)) {
     if (!allowed.includes(name)) {
       throw new BadRequest(
-        `Unknown parameter '${printable(name)}' (expected ${allowed.map((a) => `'${a}'`).join(', ')}).`,
+        allowed.length === 0
+          ? `Unknown parameter '${printable(name)}'; this endpoint takes no parameters.`
+          : `Unknown parameter '${printable(name)}' (expected ${allowed.map((a) => `'${a}'`).join(', ')}).`,
       );
     }
     if (values.length !== 1) throw new BadRequest(`Parameter '${name}' is given more than once.`);
