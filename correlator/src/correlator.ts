@@ -56,7 +56,7 @@ const EXITED_KEPT = 64;
 
 function newStats(): CorrelatorStats {
   return {
-    events: 0, markers: 0, malformedMarkers: 0, unmatchedExits: 0, spansStarted: 0, spansFinished: 0,
+    events: 0, markers: 0, malformedMarkers: 0, markersOverTagLimit: 0, unmatchedExits: 0, spansStarted: 0, spansFinished: 0,
     spansClosedByExit: 0, spansEvicted: 0, spansClosedAtStop: 0, openSpans: 0, badContext: 0, syscalls: 0,
     syscallsInSpans: 0, syscallsOutsideSpans: 0, unattributed: 0, syscallsOverSpanLimit: 0, markerWrites: 0,
     drops: { syscall: 0, marker: 0, process: 0 },
@@ -288,6 +288,7 @@ export class Correlator {
     if (r.kind === 'ignored' || r.kind === 'pending') return;
     if (r.kind === 'malformed') {
       this.st.malformedMarkers++;
+      if (r.tooManyTags) this.st.markersOverTagLimit++;
       return;
     }
     this.st.markers++;

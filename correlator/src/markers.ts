@@ -7,6 +7,12 @@ import type { ThreadState } from './state/proctable.js';
 /** A marker split across writes is joined up to this many bytes, then declared malformed (MARKERS.md). */
 export const MAX_MARKER_BYTES = 64 * 1024;
 
+/**
+ * Tags one marker may carry (sdk/MARKERS.md). Names have a handful; a writer sending thousands is hostile or
+ * broken, and its marker is declared malformed (counted apart in the stats) rather than costing time and memory.
+ */
+export const MAX_TAGS = 256;
+
 /** How the writer named the span: a number it chose (`g`/empty = 0), or its thread/process/parent id. */
 export type IdKind = 'num' | 't' | 'p' | 'pp';
 
@@ -28,7 +34,8 @@ export type MarkerOutcome =
   | { kind: 'ignored' }
   /** the start of a split marker, kept until the thread's next write */
   | { kind: 'pending' }
-  | { kind: 'malformed'; error: string; offset: number };
+  /** `tooManyTags`: well-formed but over MAX_TAGS */
+  | { kind: 'malformed'; error: string; offset: number; tooManyTags?: boolean };
 
 const IGNORED: MarkerOutcome = { kind: 'ignored' };
 const PENDING: MarkerOutcome = { kind: 'pending' };
@@ -82,7 +89,12 @@ export function assembleMarker(thread: ThreadState, ev: MarkerEvent, budget: Pen
     return IGNORED;
   }
   const r = parseMarker(bytes);
-  if (r.ok) return { kind: 'marker', marker: resolve(r.marker, thread) };
+  if (r.ok) {
+    if (r.marker.tags.length > MAX_TAGS) {
+      return { kind: 'malformed', error: `more than ${MAX_TAGS} tags`, offset: 0, tooManyTags: true };
+    }
+    return { kind: 'marker', marker: resolve(r.marker, thread) };
+  }
   if (!r.incomplete) return { kind: 'malformed', error: r.error, offset: r.offset };
   if (ev.data.length < ev.len) {
     // The probe cut the payload at its snap length: the missing bytes will never arrive.

@@ -88,6 +88,8 @@ export interface CorrelatorStats {
   events: number;
   markers: number;
   malformedMarkers: number;
+  /** of the malformed markers, those with more tags than a marker may carry (MAX_TAGS) */
+  markersOverTagLimit: number;
   unmatchedExits: number;
   spansStarted: number;
   spansFinished: number;

@@ -1,9 +1,12 @@
 // Markers → spans, following sdk/MARKERS.md "Matching and nesting": exits match the most recent open enter with
 // the same resolved ID and tags (writer's process first, then any process); parents come from `_p`, W3C context,
-// tag prefixes or the thread's innermost span; the open-span table is bounded. Every span is handed to `finish`
-// exactly once, whether its exit marker came or the correlator had to close it.
+// tag prefixes or the thread's innermost span; the open-span table is bounded in spans and in bytes. Every span is
+// handed to `finish` exactly once, whether its exit marker came or the correlator had to close it.
+//
+// Open spans are indexed in a tree of their tags (one node per distinct tag path), so matching an exit and finding
+// a tag-prefix parent walk the marker's tags once: the cost is linear in the marker, whatever is open.
 import type { CorrelatorStats, SpanKind, SpanRecord, SyscallRecord } from './model.js';
-import { tagKeyOf, type IdKind, type ResolvedMarker } from './markers.js';
+import type { IdKind, ResolvedMarker } from './markers.js';
 import type { ProcState, ProcTable, ThreadState } from './state/proctable.js';
 import { IdGenerator, isSdkSpanId, isValidTraceId, parseTraceParent, sdkSpanIdHex } from './ids.js';
 
@@ -11,8 +14,9 @@ export interface OpenSpan {
   readonly seq: number;
   readonly id: number;
   readonly idKind: IdKind;
-  readonly tagKey: string;
   readonly tags: string[];
+  /** where the span is indexed by its tags */
+  readonly node: TagNode;
   /** the ID is an SDK span id: unique in its process, and the OTel span id */
   readonly sdkId: boolean;
   /** process whose markers own the span: the writer, or an ancestor that adopted it when the writer exited */
@@ -43,6 +47,26 @@ interface ParentRef {
   spanId: string;
 }
 
+/**
+ * One tag path of open spans (`db` → `db.query`): the spans whose tags are exactly this path, by owner process
+ * and by ID, oldest first. A node lives while spans are indexed at it or below it.
+ */
+class TagNode {
+  readonly children = new Map<string, TagNode>();
+  /** spans by the pid owning them: the tag-prefix parent rule takes the most recent of the writer's process */
+  readonly byOwner = new Map<number, OpenSpan[]>();
+  /** spans by ID and owner: an exit takes the most recent of its own process */
+  readonly byIdOwner = new Map<number, Map<number, OpenSpan[]>>();
+  /** spans by ID with a shared ID (global or small numbers, `pp`): an exit from another process may end them */
+  readonly sharedById = new Map<number, OpenSpan[]>();
+  /** spans indexed here or below */
+  weight = 0;
+  constructor(
+    readonly parent: TagNode | null,
+    readonly tag: string,
+  ) {}
+}
+
 const KINDS = new Map<string | undefined, SpanKind>([['server', 'server'], ['client', 'client'], ['producer', 'producer'], ['consumer', 'consumer'], ['internal', 'internal']]);
 /** SDK spans remembered per process after they end, so a late child's `_p` still finds its trace */
 const RECENT_PER_PROCESS = 1024;
@@ -51,6 +75,36 @@ function removeFrom<T>(list: T[] | undefined, item: T): void {
   if (list === undefined) return;
   const i = list.lastIndexOf(item);
   if (i >= 0) list.splice(i, 1);
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+/** Keeps a list oldest first when a span changes owner (an adopted span is older than the adopter's). */
+function pushBySeq<K>(map: Map<K, OpenSpan[]>, key: K, span: OpenSpan): void {
+  const list = map.get(key);
+  if (list === undefined) return void map.set(key, [span]);
+  let i = list.length;
+  while (i > 0 && list[i - 1].seq > span.seq) i--;
+  list.splice(i, 0, span);
+}
+
+function pull<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  removeFrom(list, value);
+  if (list?.length === 0) map.delete(key);
+}
+
+function last<T>(list: T[] | undefined): T | undefined {
+  return list === undefined ? undefined : list[list.length - 1];
+}
+
+/** A shared ID pairs up across processes (helpers like /bin/echo); a thread, process or SDK ID does not. */
+function sharedId(s: OpenSpan): boolean {
+  return (s.idKind === 'num' && !s.sdkId) || s.idKind === 'pp';
 }
 
 function addArgs(attrs: Record<string, string>, args: [string, string][]): void {
@@ -62,7 +116,7 @@ export class SpanTable {
   /** every open span, oldest first (Map keeps insertion order): eviction takes the first */
   private readonly all = new Map<number, OpenSpan>();
   private readonly byId = new Map<number, OpenSpan[]>();
-  private readonly byTag = new Map<string, OpenSpan[]>();
+  private readonly tagRoot = new TagNode(null, '');
   private readonly openPerPid = new Map<number, number>();
   private readonly recent = new Map<number, Map<number, ParentRef>>();
 
@@ -142,13 +196,14 @@ export class SpanTable {
     if (traceState !== undefined) record.traceState = traceState;
     this.applyStatus(record, m);
     const span: OpenSpan = {
-      seq: ++this.seq, id: m.id, idKind: m.idKind, tagKey: m.tagKey, tags: m.tags, sdkId,
+      seq: ++this.seq, id: m.id, idKind: m.idKind, tags: m.tags, node: this.nodeFor(m.tags), sdkId,
       ownerPid: proc.info.pid, proc, thread, record, last: null, closed: false,
     };
     this.all.set(span.seq, span);
-    this.index(this.byId, m.id, span);
-    this.index(this.byTag, m.tagKey, span);
-    this.countOwner(span.ownerPid, 1);
+    push(this.byId, m.id, span);
+    this.indexOwner(span);
+    if (sharedId(span)) push(span.node.sharedById, span.id, span);
+    for (let n: TagNode | null = span.node; n !== null; n = n.parent) n.weight++;
     thread.stack.push(span);
     stats.spansStarted++;
     this.o.started?.(span);
@@ -162,24 +217,11 @@ export class SpanTable {
 
   /** Matches an exit marker; returns false (and counts it) when no open enter matches. */
   exit(m: ResolvedMarker, thread: ThreadState<OpenSpan>, ts: number): boolean {
-    const list = this.byId.get(m.id);
     const pid = thread.proc.info.pid;
-    let match: OpenSpan | undefined;
-    let elsewhere: OpenSpan | undefined;
-    if (list !== undefined) {
-      for (let i = list.length - 1; i >= 0; i--) {
-        const s = list[i];
-        if (s.tagKey !== m.tagKey) continue;
-        if (s.ownerPid === pid) {
-          match = s;
-          break;
-        }
-        // Only shared IDs pair up across processes (helpers); a thread, process or SDK id belongs to its process,
-        // so another process cannot end that span.
-        if (!s.sdkId && (s.idKind === 'num' || s.idKind === 'pp')) elsewhere ??= s;
-      }
-    }
-    match ??= elsewhere;
+    const node = this.findNode(m.tags);
+    // The writer's own span first; else the most recent span with a shared ID (no span of the writer's process
+    // has these tags and ID then, so the most recent shared one is another process's).
+    const match = node && (last(node.byIdOwner.get(m.id)?.get(pid)) ?? last(node.sharedById.get(m.id)));
     if (match === undefined) {
       this.o.stats.unmatchedExits++;
       return false;
@@ -216,11 +258,10 @@ export class SpanTable {
     const parent = this.o.procs.procs.get(proc.info.ppid);
     for (const s of [...this.all.values()]) {
       if (s.ownerPid !== pid) continue;
-      const shared = (s.idKind === 'num' && !s.sdkId) || s.idKind === 'pp';
-      if (shared && parent !== undefined && !parent.exited) {
-        this.countOwner(pid, -1);
+      if (sharedId(s) && parent !== undefined && !parent.exited) {
+        this.unindexOwner(s);
         s.ownerPid = parent.info.pid;
-        this.countOwner(s.ownerPid, 1);
+        this.indexOwner(s);
         continue;
       }
       this.o.stats.spansClosedByExit++;
@@ -239,11 +280,10 @@ export class SpanTable {
   private close(span: OpenSpan, ts: number, incomplete?: string, errorMessage?: string): void {
     span.closed = true;
     this.all.delete(span.seq);
-    removeFrom(this.byId.get(span.id), span);
-    if (this.byId.get(span.id)?.length === 0) this.byId.delete(span.id);
-    removeFrom(this.byTag.get(span.tagKey), span);
-    if (this.byTag.get(span.tagKey)?.length === 0) this.byTag.delete(span.tagKey);
-    this.countOwner(span.ownerPid, -1);
+    pull(this.byId, span.id, span);
+    this.unindexOwner(span);
+    if (sharedId(span)) pull(span.node.sharedById, span.id, span);
+    this.releaseNode(span.node);
     if (span.thread !== null) removeFrom(span.thread.stack, span);
     const r = span.record;
     r.end = ts;
@@ -282,18 +322,15 @@ export class SpanTable {
 
   /** Most recent open span of the same process whose tags are a proper prefix of `m`'s. */
   private prefixParent(m: ResolvedMarker, proc: ProcState<OpenSpan>): OpenSpan | undefined {
-    if (m.tags.length < 2) return undefined;
+    // A live process owns every span it wrote (spans change owner only when their writer exits).
+    const pid = proc.info.pid;
     let best: OpenSpan | undefined;
-    for (let k = m.tags.length - 1; k >= 1; k--) {
-      const list = this.byTag.get(tagKeyPrefix(m.tags, k));
-      if (list === undefined) continue;
-      for (let i = list.length - 1; i >= 0; i--) {
-        const s = list[i];
-        if (s.proc === proc || s.ownerPid === proc.info.pid) {
-          if (best === undefined || s.seq > best.seq) best = s;
-          break;
-        }
-      }
+    let node: TagNode | undefined = this.tagRoot;
+    for (let k = 0; k < m.tags.length - 1; k++) {
+      node = node.children.get(m.tags[k]);
+      if (node === undefined) break;
+      const s = last(node.byOwner.get(pid));
+      if (s !== undefined && (best === undefined || s.seq > best.seq)) best = s;
     }
     return best;
   }
@@ -303,10 +340,47 @@ export class SpanTable {
     return st.length ? st[st.length - 1] : undefined;
   }
 
-  private index<K>(map: Map<K, OpenSpan[]>, key: K, span: OpenSpan): void {
-    const list = map.get(key);
-    if (list === undefined) map.set(key, [span]);
-    else list.push(span);
+  /** The node of `tags`, created with its missing ancestors. */
+  private nodeFor(tags: string[]): TagNode {
+    let node = this.tagRoot;
+    for (let i = 0; i < tags.length; i++) {
+      let child = node.children.get(tags[i]);
+      if (child === undefined) node.children.set(tags[i], (child = new TagNode(node, tags[i])));
+      node = child;
+    }
+    return node;
+  }
+
+  private findNode(tags: string[]): TagNode | undefined {
+    let node: TagNode | undefined = this.tagRoot;
+    for (let i = 0; i < tags.length && node !== undefined; i++) node = node.children.get(tags[i]);
+    return node;
+  }
+
+  /** A span left `node`: nodes with nothing indexed at or below them go (the tree holds open spans' tags only). */
+  private releaseNode(node: TagNode): void {
+    for (let n: TagNode | null = node; n !== null; n = n.parent) {
+      n.weight--;
+      if (n.weight === 0 && n.parent !== null) n.parent.children.delete(n.tag);
+    }
+  }
+
+  private indexOwner(span: OpenSpan): void {
+    pushBySeq(span.node.byOwner, span.ownerPid, span);
+    let byOwner = span.node.byIdOwner.get(span.id);
+    if (byOwner === undefined) span.node.byIdOwner.set(span.id, (byOwner = new Map()));
+    pushBySeq(byOwner, span.ownerPid, span);
+    this.countOwner(span.ownerPid, 1);
+  }
+
+  private unindexOwner(span: OpenSpan): void {
+    pull(span.node.byOwner, span.ownerPid, span);
+    const byOwner = span.node.byIdOwner.get(span.id);
+    if (byOwner !== undefined) {
+      pull(byOwner, span.ownerPid, span);
+      if (byOwner.size === 0) span.node.byIdOwner.delete(span.id);
+    }
+    this.countOwner(span.ownerPid, -1);
   }
 
   private countOwner(pid: number, delta: number): void {
@@ -314,8 +388,4 @@ export class SpanTable {
     if (n > 0) this.openPerPid.set(pid, n);
     else this.openPerPid.delete(pid);
   }
-}
-
-function tagKeyPrefix(tags: string[], k: number): string {
-  return tagKeyOf(tags.slice(0, k));
 }
