@@ -40,7 +40,7 @@ describe('span matching cost', () => {
     const thread = procs.thread(10, 10);
     // open spans on several prefixes of the long tag list, so the prefix-parent walk has something to find
     for (const k of [1, 2, 50, 200]) spans.enter(marker('>', countedTags(k).tags), thread, 1);
-    const n = MAX_TAGS;
+    const n = 256;
     const enter = countedTags(n);
     const span = spans.enter(marker('>', enter.tags), thread, 2);
     expect(enter.reads()).toBeLessThanOrEqual(8 * n); // every prefix rebuilt from its tags would be ~n²/2 = 32640
