@@ -9,6 +9,7 @@ import { assembleMarker, dropPending, type PendingBudget } from './markers.js';
 import { makeRecord, resolveMergeOptions, tryMerge, type MergeOptions, type ResolvedMergeOptions } from './merge.js';
 import type { Clock, CorrelatorStats, ProcessInfo, SpanRecord, SyscallRecord } from './model.js';
 import { SyscallRing } from './ring.js';
+import { DEFAULT_MAX_OPEN_SPAN_BYTES, syscallRecordBytes } from './span-bytes.js';
 import { SpanTable, type OpenSpan } from './spans.js';
 import { applyFdEffect, resolvePath, type FdDesc } from './state/fdtable.js';
 import { ProcTable, type ProcState, type ThreadState } from './state/proctable.js';
@@ -22,6 +23,8 @@ export interface CorrelatorOptions {
   merge?: MergeOptions;
   /** open spans kept before the oldest is evicted (default 10000) */
   maxOpenSpans?: number;
+  /** bytes open spans may hold together (span-bytes.ts) before the oldest is evicted (default 128 MiB) */
+  maxOpenSpanBytes?: number;
   /** syscall records kept per span; more are counted on the span (default 10000) */
   maxSyscallsPerSpan?: number;
   /** syscall records held by all open spans together; more are counted on their span (default 500000) */
@@ -57,7 +60,8 @@ const EXITED_KEPT = 64;
 function newStats(): CorrelatorStats {
   return {
     events: 0, markers: 0, malformedMarkers: 0, markersOverTagLimit: 0, unmatchedExits: 0, spansStarted: 0, spansFinished: 0,
-    spansClosedByExit: 0, spansEvicted: 0, spansClosedAtStop: 0, openSpans: 0, badContext: 0, syscalls: 0,
+    spansClosedByExit: 0, spansEvicted: 0, spansEvictedByBytes: 0, spansClosedAtStop: 0, openSpans: 0,
+    openSpanBytes: 0, badContext: 0, syscalls: 0,
     syscallsInSpans: 0, syscallsOutsideSpans: 0, unattributed: 0, syscallsOverSpanLimit: 0, markerWrites: 0,
     drops: { syscall: 0, marker: 0, process: 0 },
   };
@@ -118,6 +122,7 @@ export class Correlator {
     this.spans = new SpanTable({
       ids: this.ids,
       maxOpenSpans: opts.maxOpenSpans ?? 10_000,
+      maxOpenBytes: opts.maxOpenSpanBytes ?? DEFAULT_MAX_OPEN_SPAN_BYTES,
       stats: this.st,
       procs: this.procs,
       finish: (s) => this.finish(s),
@@ -179,6 +184,7 @@ export class Correlator {
 
   stats(): CorrelatorStats {
     this.st.openSpans = this.spans.size;
+    this.st.openSpanBytes = this.spans.bytes;
     return { ...this.st, drops: { ...this.st.drops } };
   }
 
@@ -249,6 +255,7 @@ export class Correlator {
       span.last = makeRecord(ev, fd, desc, desc === undefined ? this.pathOf(ev, proc) : null, bytes, out.attribution);
       list.push(span.last);
       this.held++;
+      this.spans.grow(span, syscallRecordBytes(span.last), ev.ts);
       return;
     }
     const attribution = out.attribution;

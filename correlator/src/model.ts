@@ -95,10 +95,14 @@ export interface CorrelatorStats {
   spansFinished: number;
   spansClosedByExit: number;
   spansEvicted: number;
+  /** of the evicted spans, those that went because open spans held more bytes than allowed */
+  spansEvictedByBytes: number;
   /** spans still open when tracing stopped (closed by Correlator.close, marked incomplete) */
   spansClosedAtStop: number;
   /** spans currently open */
   openSpans: number;
+  /** bytes the open spans hold (names, args, tags, syscall records; an estimate that errs high) */
+  openSpanBytes: number;
   badContext: number;
   /** syscalls = syscallsInSpans + syscallsOutsideSpans + unattributed */
   syscalls: number;

@@ -8,6 +8,7 @@
 import type { CorrelatorStats, SpanKind, SpanRecord, SyscallRecord } from './model.js';
 import type { IdKind, ResolvedMarker } from './markers.js';
 import type { ProcState, ProcTable, ThreadState } from './state/proctable.js';
+import { SPAN_RECORD_BYTES, pairsBytes, textBytes } from './span-bytes.js';
 import { IdGenerator, isSdkSpanId, isValidTraceId, parseTraceParent, sdkSpanIdHex } from './ids.js';
 
 export interface OpenSpan {
@@ -29,11 +30,15 @@ export interface OpenSpan {
   /** the span's last syscall record: the candidate for merging the next identical call */
   last: SyscallRecord | null;
   closed: boolean;
+  /** memory the span holds (span-bytes.ts): its record, tags, args and syscall records */
+  bytes: number;
 }
 
 export interface SpanTableOptions {
   ids: IdGenerator;
   maxOpenSpans: number;
+  /** bytes all open spans may hold together (span-bytes.ts); beyond it the oldest are evicted */
+  maxOpenBytes: number;
   stats: CorrelatorStats;
   procs: ProcTable<OpenSpan>;
   /** receives every span exactly once, when it ends */
@@ -119,11 +124,18 @@ export class SpanTable {
   private readonly tagRoot = new TagNode(null, '');
   private readonly openPerPid = new Map<number, number>();
   private readonly recent = new Map<number, Map<number, ParentRef>>();
+  /** what all open spans hold (the sum of their `bytes`) */
+  private openBytes = 0;
 
   constructor(private readonly o: SpanTableOptions) {}
 
   get size(): number {
     return this.all.size;
+  }
+
+  /** Bytes held by open spans (what maxOpenBytes bounds). */
+  get bytes(): number {
+    return this.openBytes;
   }
 
   /** Open spans, oldest first (read-only view for attribution sources and the UI). */
@@ -198,7 +210,10 @@ export class SpanTable {
     const span: OpenSpan = {
       seq: ++this.seq, id: m.id, idKind: m.idKind, tags: m.tags, node: this.nodeFor(m.tags), sdkId,
       ownerPid: proc.info.pid, proc, thread, record, last: null, closed: false,
+      bytes: SPAN_RECORD_BYTES + textBytes(record.name) + textBytes(record.statusMessage) + pairsBytes(m.args) +
+        m.tags.length * 24, // the tags array's slots; the tag strings are the name's in all but a header
     };
+    this.openBytes += span.bytes;
     this.all.set(span.seq, span);
     push(this.byId, m.id, span);
     this.indexOwner(span);
@@ -207,12 +222,32 @@ export class SpanTable {
     thread.stack.push(span);
     stats.spansStarted++;
     this.o.started?.(span);
-    while (this.all.size > this.o.maxOpenSpans) {
-      const oldest = this.all.values().next().value as OpenSpan;
-      stats.spansEvicted++;
-      this.close(oldest, ts, 'evicted', `evicted from the open-span table (limit ${this.o.maxOpenSpans}) before its exit marker`);
-    }
+    this.evictOverLimits(ts);
     return span;
+  }
+
+  /** An open span took `bytes` more (a syscall record); the oldest spans go when all together hold too much. */
+  grow(span: OpenSpan, bytes: number, ts: number): void {
+    span.bytes += bytes;
+    this.openBytes += bytes;
+    this.evictOverLimits(ts);
+  }
+
+  private evictOverLimits(ts: number): void {
+    const { stats, maxOpenSpans, maxOpenBytes } = this.o;
+    while (this.all.size > maxOpenSpans) {
+      stats.spansEvicted++;
+      this.close(this.oldest(), ts, 'evicted', `evicted from the open-span table (limit ${maxOpenSpans} spans) before its exit marker`);
+    }
+    while (this.openBytes > maxOpenBytes && this.all.size > 0) {
+      stats.spansEvicted++;
+      stats.spansEvictedByBytes++;
+      this.close(this.oldest(), ts, 'evicted', `evicted from the open-span table (limit ${maxOpenBytes} bytes) before its exit marker`);
+    }
+  }
+
+  private oldest(): OpenSpan {
+    return this.all.values().next().value as OpenSpan;
   }
 
   /** Matches an exit marker; returns false (and counts it) when no open enter matches. */
@@ -279,6 +314,7 @@ export class SpanTable {
 
   private close(span: OpenSpan, ts: number, incomplete?: string, errorMessage?: string): void {
     span.closed = true;
+    this.openBytes -= span.bytes;
     this.all.delete(span.seq);
     pull(this.byId, span.id, span);
     this.unindexOwner(span);

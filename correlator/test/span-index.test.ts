@@ -30,7 +30,7 @@ function table(): { spans: SpanTable; procs: ProcTable<OpenSpan>; finished: Open
   const procs = new ProcTable<OpenSpan>({ threadExit: () => {}, processExit: () => {} });
   procs.seed(oneProcess(10));
   const stats = { spansStarted: 0, spansFinished: 0, unmatchedExits: 0, badContext: 0, spansEvicted: 0 } as CorrelatorStats;
-  const spans = new SpanTable({ ids: new IdGenerator(SEED), maxOpenSpans: 10_000, stats, procs, finish: (s) => finished.push(s) });
+  const spans = new SpanTable({ ids: new IdGenerator(SEED), maxOpenSpans: 10_000, maxOpenBytes: Infinity, stats, procs, finish: (s) => finished.push(s) });
   return { spans, procs, finished };
 }
 
@@ -65,5 +65,40 @@ describe('span matching cost', () => {
     expect(spans).toHaveLength(1);
     expect(spans[0].span.incomplete).toBeUndefined();
     expect(c.stats()).toMatchObject({ markers: 2, malformedMarkers: 2, markersOverTagLimit: 2, unmatchedExits: 0 });
+  });
+});
+
+describe('open-span table bounded by bytes', () => {
+  it('evicts the oldest open spans when their args hold more than maxOpenSpanBytes, and counts it', () => {
+    const { c, spans } = collect({ maxOpenSpanBytes: 1 << 20 }, oneProcess(10));
+    const s = new Stream();
+    const blob = 'x'.repeat(31_000);
+    for (let i = 1; i <= 100; i++) s.marker(10, 10, `>:${i}:open:blob=${blob}:`);
+    c.pushBatch(s.events);
+    const st = c.stats();
+    expect(st.spansEvictedByBytes).toBeGreaterThan(60); // 100 × 31 KB against 1 MiB: about 33 stay
+    expect(st.spansEvicted).toBe(st.spansEvictedByBytes);
+    expect(st.openSpans).toBe(100 - st.spansEvicted);
+    expect(st.openSpanBytes).toBeLessThanOrEqual(1 << 20);
+    expect(st.openSpanBytes).toBeGreaterThan(st.openSpans * 31_000);
+    expect(spans).toHaveLength(st.spansEvicted);
+    expect(spans[0].span.attributes.blob).toBe(blob); // the oldest went first, whole and marked
+    expect(spans[0].span.name).toBe('open');
+    expect(spans.every(({ span }) => span.incomplete === 'evicted' && span.status === 'error')).toBe(true);
+  });
+
+  it('counts the system call records an open span holds: paths a process chooses evict too', () => {
+    const { c, spans } = collect({ maxOpenSpanBytes: 256 << 10 }, oneProcess(10));
+    const s = new Stream();
+    s.marker(10, 10, '>:1:old::');
+    s.marker(10, 10, '>:2:busy::');
+    const path = '/' + 'p'.repeat(4000);
+    for (let i = 0; i < 100; i++) s.sys(10, 10, 'openat', { args: [-100, 0, 0, 0, 0, 0], path, ret: -2 });
+    c.pushBatch(s.events);
+    expect(c.stats().spansEvictedByBytes).toBeGreaterThanOrEqual(1);
+    expect(spans[0].span.name).toBe('old');
+    expect(c.stats().openSpanBytes).toBeLessThanOrEqual(256 << 10);
+    c.close();
+    expect(c.stats()).toMatchObject({ openSpans: 0, openSpanBytes: 0 });
   });
 });

@@ -4,6 +4,7 @@
 
 import type { ProbeEvent } from '@nullspan/probe';
 import { Correlator } from '../correlator.js';
+import { MAX_TAGS } from '../markers.js';
 import { OtlpFileExporter } from '../export/file.js';
 import { OtlpHttpExporter } from '../export/http.js';
 import type { SpanSink } from '../export/sink.js';
@@ -74,8 +75,9 @@ export class TraceSession {
       });
       this.sinks.push(this.http);
     }
-    if (outputs.print && opts.print) this.printer = new TraceAssembler((trace) => this.print(trace));
-    if (opts.minDuration > 0) this.gate = new TraceAssembler((trace) => this.release(trace));
+    const pendingLimits = { maxPendingBytes: opts.maxPendingBytes };
+    if (outputs.print && opts.print) this.printer = new TraceAssembler((trace) => this.print(trace), pendingLimits);
+    if (opts.minDuration > 0) this.gate = new TraceAssembler((trace) => this.release(trace), pendingLimits);
     if (outputs.ui && opts.ui) {
       this.store = new SpanStore({
         clock: setup.clock,
@@ -143,6 +145,7 @@ export class TraceSession {
     }
     if (this.http) await this.finishHttp(this.http);
     this.reportLosses();
+    this.reportByteLimits();
     this.summarize();
   }
 
@@ -194,6 +197,17 @@ export class TraceSession {
         `${s.malformedMarkers} malformed markers, ${s.unmatchedExits} unmatched span exits, ${s.spansEvicted} spans evicted.`,
       );
     }
+  }
+
+  /** What the byte bounds cost: spans closed early, traces shown or filtered without all their spans. */
+  private reportByteLimits(): void {
+    const s = this.correlator.stats();
+    if (s.markersOverTagLimit > 0) this.term.notice(`${s.markersOverTagLimit} of the malformed markers had more than ${MAX_TAGS} tags.`);
+    if (s.spansEvictedByBytes > 0) {
+      this.term.notice(`${s.spansEvictedByBytes} open spans were evicted over --max-open-span-bytes ${this.opts.maxOpenSpanBytes}.`);
+    }
+    const early = (this.printer?.releasedEarly ?? 0) + (this.gate?.releasedEarly ?? 0);
+    if (early > 0) this.term.notice(`${early} traces went out before their root span ended (--max-pending-bytes).`);
   }
 
   private release(trace: TracedSpan[]): void {
