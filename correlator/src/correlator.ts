@@ -1,7 +1,7 @@
 // The correlator: probe events in, finished spans (with their system calls) out. Pure: it reads nothing but the
 // events and the seeded InitialState, and generated ids come from a seeded generator, so replaying a capture
 // reproduces the live output exactly. Assumes the stream keeps each thread's events in order (one ring buffer).
-import type { DropsEvent, MarkerEvent, ProbeEvent, SyscallEvent } from '@nullspan/probe';
+import type { DropsEvent, LostEvent, MarkerEvent, ProbeEvent, SyscallEvent } from '@nullspan/probe';
 import { ChainedActiveSpanSource, ThreadActiveSpanSource, resetResult, type ActiveSpanSource, type AttributionContext, type AttributionResult } from './attribution.js';
 import { ContextActiveSpanSource } from './attribution-context.js';
 import { IdGenerator, newIdSeed } from './ids.js';
@@ -49,6 +49,8 @@ export type SpanListener = (span: SpanRecord, proc: ProcessInfo) => void;
 export const OUTSIDE_SPAN_NAME = 'syscalls outside spans';
 
 interface ProcExtra {
+  /** records of its threads the kernel dropped so far */
+  lost?: number;
   outside?: SyscallRing;
   outsideBatch?: SyscallRecord[];
 }
@@ -126,6 +128,7 @@ export class Correlator {
       stats: this.st,
       procs: this.procs,
       finish: (s) => this.finish(s),
+      lostRecords: (p) => (p as Proc).lost ?? 0,
       started: this.source.spanStarted?.bind(this.source),
       ended: this.source.spanEnded?.bind(this.source),
     });
@@ -168,6 +171,9 @@ export class Correlator {
         break;
       case 'drops':
         this.drops(ev);
+        break;
+      case 'lost':
+        this.lost(ev);
         break;
       case 'slot':
         break; // the live probe's handshake with the SDK (acknowledged there, sdk/MARKERS.md): nothing to correlate
@@ -309,6 +315,12 @@ export class Correlator {
     this.st.drops.syscall += ev.syscall;
     this.st.drops.marker += ev.marker;
     this.st.drops.process += ev.process;
+  }
+
+  /** Counts a thread's lost records on its process: the spans open across them say how many they miss. */
+  private lost(ev: LostEvent): void {
+    const proc = this.procs.thread(ev.tid, ev.pid).proc as Proc;
+    proc.lost = (proc.lost ?? 0) + ev.records;
   }
 
   private processExited(proc: Proc, ts: number): void {

@@ -81,6 +81,8 @@ export interface SpanRecord {
   truncated?: boolean;
   /** system calls attributed to the span but not kept (per-span limit reached) */
   droppedSyscalls?: number;
+  /** records (syscalls, markers) of the span's process the kernel dropped while the span was open */
+  droppedRecords?: number;
   syscalls: SyscallRecord[];
 }
 

@@ -32,6 +32,8 @@ export interface OpenSpan {
   closed: boolean;
   /** memory the span holds (span-bytes.ts): its record, tags, args and syscall records */
   bytes: number;
+  /** the process's count of lost records when the span started */
+  readonly lostAtStart: number;
 }
 
 export interface SpanTableOptions {
@@ -43,6 +45,8 @@ export interface SpanTableOptions {
   procs: ProcTable<OpenSpan>;
   /** receives every span exactly once, when it ends */
   finish(span: OpenSpan): void;
+  /** records of `proc` the kernel dropped so far (the probe reports them per thread) */
+  lostRecords?(proc: ProcState<OpenSpan>): number;
   started?(span: OpenSpan): void;
   ended?(span: OpenSpan): void;
 }
@@ -212,6 +216,7 @@ export class SpanTable {
       ownerPid: proc.info.pid, proc, thread, record, last: null, closed: false,
       bytes: SPAN_RECORD_BYTES + textBytes(record.name) + textBytes(record.statusMessage) + pairsBytes(m.args) +
         m.tags.length * 24, // the tags array's slots; the tag strings are the name's in all but a header
+      lostAtStart: this.o.lostRecords?.(proc) ?? 0,
     };
     this.openBytes += span.bytes;
     this.all.set(span.seq, span);
@@ -323,6 +328,8 @@ export class SpanTable {
     if (span.thread !== null) removeFrom(span.thread.stack, span);
     const r = span.record;
     r.end = ts;
+    const lost = (this.o.lostRecords?.(span.proc) ?? 0) - span.lostAtStart;
+    if (lost > 0) r.droppedRecords = lost;
     if (incomplete !== undefined) {
       r.incomplete = incomplete;
       if (errorMessage !== undefined) {
