@@ -46,13 +46,13 @@ describe('nullspan run on markers with thousands of tags', () => {
 });
 
 describe('nullspan run on open spans with large args', () => {
-  it('keeps its peak RSS under 512 MB with 20,000 open spans of 31 KB args each, evicting by bytes', async () => {
+  it('keeps its peak RSS under the documented 512 MB with 20,000 open spans of 31 KB args each', async () => {
     // 620 MB of args held open: without a byte bound the table kept them all (over 700 MB peak RSS)
     const r = await runProgram('/usr/bin/time', ['-f', 'maxrss-kb %M', process.execPath, join(REPO, 'correlator/dist/cli/main.js'),
-      'run', '--no-otlp', '--snaplen', '32768', '--max-open-span-bytes', '64M', '--', process.execPath, WRITER, 'big-args', '20000', '31000']);
+      'run', '--no-otlp', '--snaplen', '32768', '--', process.execPath, WRITER, 'big-args', '20000', '31000']);
     expect(r.code, r.stderr).toBe(0);
-    const evicted = Number(/(\d+) open spans were evicted over --max-open-span-bytes 67108864\./.exec(r.stderr)?.[1]);
-    expect(evicted).toBeGreaterThan(15_000);
+    const evicted = Number(/(\d+) open spans were evicted over --max-open-span-bytes 134217728\./.exec(r.stderr)?.[1]);
+    expect(evicted).toBeGreaterThan(10_000);
     const peakMb = Number(/maxrss-kb (\d+)/.exec(r.stderr)![1]) / 1024;
     expect(peakMb).toBeLessThan(512);
   }, 180_000);

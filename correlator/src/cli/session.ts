@@ -14,6 +14,7 @@ import { SpanStore } from '../ui/store.js';
 import { startUiServer, type UiServer } from '../ui/server.js';
 import { correlatorOptions, type CorrelatorSettings } from './correlator-settings.js';
 import { describeEndpoint, probeEndpoint, type EndpointCheck } from './endpoint.js';
+import { limitHeapGrowth } from './heap.js';
 import { CliError } from './errors.js';
 import type { CliOptions } from './options.js';
 import type { Terminal } from './terminal.js';
@@ -53,6 +54,7 @@ export class TraceSession {
     private readonly term: Terminal,
     private readonly setup: SessionSetup,
   ) {
+    limitHeapGrowth();
     this.correlator = new Correlator({
       clock: setup.clock,
       hostName: setup.hostName,
