@@ -124,7 +124,8 @@ export class SpanTable {
   private seq = 0;
   /** every open span, oldest first (Map keeps insertion order): eviction takes the first */
   private readonly all = new Map<number, OpenSpan>();
-  private readonly byId = new Map<number, OpenSpan[]>();
+  /** open spans by writer process and ID: what `_p` and the published active span name */
+  private readonly byProcId = new WeakMap<ProcState<OpenSpan>, Map<number, OpenSpan[]>>();
   private readonly tagRoot = new TagNode(null, '');
   private readonly openPerPid = new Map<number, number>();
   private readonly recent = new Map<number, Map<number, ParentRef>>();
@@ -149,10 +150,7 @@ export class SpanTable {
 
   /** Most recent open span of `proc` with numeric ID `id`. */
   findById(proc: ProcState<OpenSpan>, id: number): OpenSpan | undefined {
-    const list = this.byId.get(id);
-    if (list === undefined) return undefined;
-    for (let i = list.length - 1; i >= 0; i--) if (list[i].proc === proc) return list[i];
-    return undefined;
+    return last(this.byProcId.get(proc)?.get(id));
   }
 
   enter(m: ResolvedMarker, thread: ThreadState<OpenSpan>, ts: number): OpenSpan {
@@ -220,7 +218,9 @@ export class SpanTable {
     };
     this.openBytes += span.bytes;
     this.all.set(span.seq, span);
-    push(this.byId, m.id, span);
+    let byId = this.byProcId.get(proc);
+    if (byId === undefined) this.byProcId.set(proc, (byId = new Map()));
+    push(byId, m.id, span);
     this.indexOwner(span);
     if (sharedId(span)) push(span.node.sharedById, span.id, span);
     for (let n: TagNode | null = span.node; n !== null; n = n.parent) n.weight++;
@@ -321,7 +321,8 @@ export class SpanTable {
     span.closed = true;
     this.openBytes -= span.bytes;
     this.all.delete(span.seq);
-    pull(this.byId, span.id, span);
+    const byId = this.byProcId.get(span.proc);
+    if (byId !== undefined) pull(byId, span.id, span);
     this.unindexOwner(span);
     if (sharedId(span)) pull(span.node.sharedById, span.id, span);
     this.releaseNode(span.node);
