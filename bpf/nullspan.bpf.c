@@ -211,10 +211,28 @@ static __always_inline void *reserve_fixed_record(__u32 size, __u16 kind, int dr
 	return h;
 }
 
-static __always_inline void emit_scratch(struct ns_scratch *s, __u32 size, int drop_kind)
+/* Returns false when the ring had no room (counted under drop_kind). */
+static __always_inline bool emit_scratch(struct ns_scratch *s, __u32 size, int drop_kind)
 {
-	if (bpf_ringbuf_output(&events, s->buf, size & NS_SCRATCH_MASK, submit_flags()))
+	if (bpf_ringbuf_output(&events, s->buf, size & NS_SCRATCH_MASK, submit_flags())) {
 		count_drop(drop_kind);
+		return false;
+	}
+	return true;
+}
+
+/* Before a thread's record: how many of its records were lost since its previous one (a branch when none). */
+static __always_inline void report_thread_lost(struct ns_task_state *st, __u64 pid_tgid)
+{
+	if (!st->lost)
+		return;
+	struct ns_lost *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r)
+		return;
+	fill_hdr(&r->h, sizeof(*r), NS_KIND_LOST, bpf_ktime_get_ns(), pid_tgid);
+	r->records = st->lost;
+	st->lost = 0;
+	bpf_ringbuf_submit(r, submit_flags());
 }
 
 /* Decide (and cache) whether this thread is traced. */
@@ -329,7 +347,7 @@ static long walk_iovec(__u32 i, struct ns_iov_walk *w)
 }
 
 /* Copy a marker write (all iovecs of a writev concatenated, up to snap_len) into the ring. */
-static __always_inline int emit_marker(long nr, const __u64 *args, __u64 ts, __u64 pid_tgid)
+static __always_inline int emit_marker(struct ns_task_state *st, long nr, const __u64 *args, __u64 ts, __u64 pid_tgid)
 {
 	struct ns_scratch *s = cpu_scratch();
 	if (!s)
@@ -354,6 +372,7 @@ static __always_inline int emit_marker(long nr, const __u64 *args, __u64 ts, __u
 			off = n;
 	}
 	report_pending_drops(pid_tgid);
+	report_thread_lost(st, pid_tgid);
 	__u32 size = sizeof(struct ns_marker) + off;
 	fill_hdr(&m->h, size, NS_KIND_MARKER, ts, pid_tgid);
 	m->fd = (__s32)args[0];
@@ -361,7 +380,8 @@ static __always_inline int emit_marker(long nr, const __u64 *args, __u64 ts, __u
 	m->data_len = off;
 	m->_pad = 0;
 	int last = off > 0 && off == total ? (unsigned char)data[(off - 1) & NS_SCRATCH_MASK] : -1;
-	emit_scratch(s, size, NS_DROP_MARKER);
+	if (!emit_scratch(s, size, NS_DROP_MARKER))
+		st->lost++;
 	return last;
 }
 
@@ -410,7 +430,7 @@ static __always_inline bool check_marker(struct task_struct *task, struct ns_tas
 		if (strict && peek[1] != ':' && peek[1] != 0)
 			return false;
 	}
-	int last = emit_marker(nr, args, ts, pid_tgid);
+	int last = emit_marker(st, nr, args, ts, pid_tgid);
 	/* a complete marker ends with ':' (a newline may follow); anything else was cut short by its writer */
 	st->marker_cont = last >= 0 && last != ':' && last != '\n';
 	return true;
@@ -610,8 +630,10 @@ static __always_inline void emit_syscall_full(struct ns_task_state *st, __u32 de
 			r->flags |= NS_SYS_HAS_FDS;
 	}
 	report_pending_drops(pid_tgid);
+	report_thread_lost(st, pid_tgid);
 	fill_hdr(&r->h, off, NS_KIND_SYSCALL, st->ts, pid_tgid);
-	emit_scratch(s, off, NS_DROP_SYSCALL);
+	if (!emit_scratch(s, off, NS_DROP_SYSCALL))
+		st->lost++;
 }
 
 SEC("tp_btf/sys_exit")
@@ -632,9 +654,11 @@ int BPF_PROG(ns_sys_exit, struct pt_regs *regs, long ret)
 
 	/* hot path: a fixed-size record reserved straight in the ring */
 	report_pending_drops(pid_tgid);
+	report_thread_lost(st, pid_tgid);
 	struct ns_syscall *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		count_drop(NS_DROP_SYSCALL);
+		st->lost++;
 		return 0;
 	}
 	fill_hdr(&r->h, sizeof(*r), NS_KIND_SYSCALL, st->ts, pid_tgid);

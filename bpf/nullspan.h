@@ -22,6 +22,7 @@ enum ns_kind {
 	NS_KIND_EXIT = 5,
 	NS_KIND_DROPS = 6,
 	NS_KIND_SLOT = 7,
+	NS_KIND_LOST = 8,
 };
 
 /* Drop counters are kept per kind of event that could not be reserved. */
@@ -142,6 +143,13 @@ struct ns_slot {
 	__u64 addr; /* user address of the slot's span id (slot + NS_SLOT_MAGIC_LEN), in process h.pid */
 };
 
+/* Records of this thread (syscalls, markers) the ring had no room for since its previous record: reported before
+ * the thread's next record, so user space knows whose spans miss them. Counted in ns_drops too. */
+struct ns_lost {
+	struct ns_hdr h;
+	__u64 records;
+};
+
 /* Per-CPU drop accounting (the `drops` map's value). */
 struct ns_drop_counters {
 	__u64 total[NS_DROP_KINDS];   /* since load; what stats() reports */
@@ -171,6 +179,7 @@ struct ns_task_state {
 	__u8 marker_cont;  /* the last marker write ended mid-marker: capture the next null-device write */
 	__u8 _pad;
 	__u32 addr_cap;    /* size of the address buffer an accept/recvfrom/recvmsg/getsockname passed (value-result length at entry) */
+	__u32 lost;        /* this thread's records the ring had no room for, not yet reported (ns_lost) */
 };
 
 /* uv__work_submit → worker: what the submitting thread's slot held, keyed by (process, struct uv__work *). */

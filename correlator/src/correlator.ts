@@ -1,7 +1,7 @@
 // The correlator: probe events in, finished spans (with their system calls) out. Pure: it reads nothing but the
 // events and the seeded InitialState, and generated ids come from a seeded generator, so replaying a capture
 // reproduces the live output exactly. Assumes the stream keeps each thread's events in order (one ring buffer).
-import type { DropsEvent, MarkerEvent, ProbeEvent, SyscallEvent } from '@nullspan/probe';
+import type { DropsEvent, LostEvent, MarkerEvent, ProbeEvent, SyscallEvent } from '@nullspan/probe';
 import { ChainedActiveSpanSource, ThreadActiveSpanSource, resetResult, type ActiveSpanSource, type AttributionContext, type AttributionResult } from './attribution.js';
 import { ContextActiveSpanSource } from './attribution-context.js';
 import { IdGenerator, newIdSeed } from './ids.js';
@@ -9,6 +9,7 @@ import { assembleMarker, dropPending, type PendingBudget } from './markers.js';
 import { makeRecord, resolveMergeOptions, tryMerge, type MergeOptions, type ResolvedMergeOptions } from './merge.js';
 import type { Clock, CorrelatorStats, ProcessInfo, SpanRecord, SyscallRecord } from './model.js';
 import { SyscallRing } from './ring.js';
+import { DEFAULT_MAX_OPEN_SPAN_BYTES, syscallRecordBytes } from './span-bytes.js';
 import { SpanTable, type OpenSpan } from './spans.js';
 import { applyFdEffect, resolvePath, type FdDesc } from './state/fdtable.js';
 import { ProcTable, type ProcState, type ThreadState } from './state/proctable.js';
@@ -22,6 +23,8 @@ export interface CorrelatorOptions {
   merge?: MergeOptions;
   /** open spans kept before the oldest is evicted (default 10000) */
   maxOpenSpans?: number;
+  /** bytes open spans may hold together (span-bytes.ts) before the oldest is evicted (default 128 MiB) */
+  maxOpenSpanBytes?: number;
   /** syscall records kept per span; more are counted on the span (default 10000) */
   maxSyscallsPerSpan?: number;
   /** syscall records held by all open spans together; more are counted on their span (default 500000) */
@@ -46,6 +49,8 @@ export type SpanListener = (span: SpanRecord, proc: ProcessInfo) => void;
 export const OUTSIDE_SPAN_NAME = 'syscalls outside spans';
 
 interface ProcExtra {
+  /** records of its threads the kernel dropped so far */
+  lost?: number;
   outside?: SyscallRing;
   outsideBatch?: SyscallRecord[];
 }
@@ -56,8 +61,9 @@ const EXITED_KEPT = 64;
 
 function newStats(): CorrelatorStats {
   return {
-    events: 0, markers: 0, malformedMarkers: 0, unmatchedExits: 0, spansStarted: 0, spansFinished: 0,
-    spansClosedByExit: 0, spansEvicted: 0, spansClosedAtStop: 0, openSpans: 0, badContext: 0, syscalls: 0,
+    events: 0, markers: 0, malformedMarkers: 0, markersOverTagLimit: 0, unmatchedExits: 0, spansStarted: 0, spansFinished: 0,
+    spansClosedByExit: 0, spansEvicted: 0, spansEvictedByBytes: 0, spansClosedAtStop: 0, openSpans: 0,
+    openSpanBytes: 0, badContext: 0, syscalls: 0,
     syscallsInSpans: 0, syscallsOutsideSpans: 0, unattributed: 0, syscallsOverSpanLimit: 0, markerWrites: 0,
     drops: { syscall: 0, marker: 0, process: 0 },
   };
@@ -118,9 +124,11 @@ export class Correlator {
     this.spans = new SpanTable({
       ids: this.ids,
       maxOpenSpans: opts.maxOpenSpans ?? 10_000,
+      maxOpenBytes: opts.maxOpenSpanBytes ?? DEFAULT_MAX_OPEN_SPAN_BYTES,
       stats: this.st,
       procs: this.procs,
       finish: (s) => this.finish(s),
+      lostRecords: (p) => (p as Proc).lost ?? 0,
       started: this.source.spanStarted?.bind(this.source),
       ended: this.source.spanEnded?.bind(this.source),
     });
@@ -164,6 +172,9 @@ export class Correlator {
       case 'drops':
         this.drops(ev);
         break;
+      case 'lost':
+        this.lost(ev);
+        break;
       case 'slot':
         break; // the live probe's handshake with the SDK (acknowledged there, sdk/MARKERS.md): nothing to correlate
     }
@@ -179,6 +190,7 @@ export class Correlator {
 
   stats(): CorrelatorStats {
     this.st.openSpans = this.spans.size;
+    this.st.openSpanBytes = this.spans.bytes;
     return { ...this.st, drops: { ...this.st.drops } };
   }
 
@@ -249,6 +261,7 @@ export class Correlator {
       span.last = makeRecord(ev, fd, desc, desc === undefined ? this.pathOf(ev, proc) : null, bytes, out.attribution);
       list.push(span.last);
       this.held++;
+      this.spans.grow(span, syscallRecordBytes(span.last), ev.ts);
       return;
     }
     const attribution = out.attribution;
@@ -288,6 +301,7 @@ export class Correlator {
     if (r.kind === 'ignored' || r.kind === 'pending') return;
     if (r.kind === 'malformed') {
       this.st.malformedMarkers++;
+      if (r.tooManyTags) this.st.markersOverTagLimit++;
       return;
     }
     this.st.markers++;
@@ -301,6 +315,12 @@ export class Correlator {
     this.st.drops.syscall += ev.syscall;
     this.st.drops.marker += ev.marker;
     this.st.drops.process += ev.process;
+  }
+
+  /** Counts a thread's lost records on its process: the spans open across them say how many they miss. */
+  private lost(ev: LostEvent): void {
+    const proc = this.procs.thread(ev.tid, ev.pid).proc as Proc;
+    proc.lost = (proc.lost ?? 0) + ev.records;
   }
 
   private processExited(proc: Proc, ts: number): void {

@@ -1,11 +1,17 @@
 // Markers: per-thread reassembly of markers split across writes, parsing through the SDK's grammar (the one
 // implementation of sdk/MARKERS.md), and resolution of the thread/process-relative ID forms.
 import type { MarkerEvent } from '@nullspan/probe';
-import { parseMarker, type ArgValue, type Marker } from '@nullspan/sdk/grammar';
+import { parseMarker, type ArgValue, type Marker, type ParseResult } from '@nullspan/sdk/grammar';
 import type { ThreadState } from './state/proctable.js';
 
 /** A marker split across writes is joined up to this many bytes, then declared malformed (MARKERS.md). */
 export const MAX_MARKER_BYTES = 64 * 1024;
+
+/**
+ * Tags one marker may carry (sdk/MARKERS.md). Names have a handful; a writer sending thousands is hostile or
+ * broken, and its marker is declared malformed (counted apart in the stats) rather than costing time and memory.
+ */
+export const MAX_TAGS = 256;
 
 /** How the writer named the span: a number it chose (`g`/empty = 0), or its thread/process/parent id. */
 export type IdKind = 'num' | 't' | 'p' | 'pp';
@@ -29,7 +35,8 @@ export type MarkerOutcome =
   | { kind: 'ignored' }
   /** the start of a split marker, kept until the thread's next write */
   | { kind: 'pending' }
-  | { kind: 'malformed'; error: string; offset: number };
+  /** `tooManyTags`: well-formed but over MAX_TAGS */
+  | { kind: 'malformed'; error: string; offset: number; tooManyTags?: boolean };
 
 const IGNORED: MarkerOutcome = { kind: 'ignored' };
 const PENDING: MarkerOutcome = { kind: 'pending' };
@@ -47,23 +54,60 @@ export function tagKeyOf(tags: string[]): string {
   return key;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
-
 /** Bytes of split markers waiting across all threads, and the most allowed (hostile writers cannot pile up memory). */
 export interface PendingBudget {
   bytes: number;
   max: number;
 }
 
+/**
+ * What is known of a thread's pending marker without parsing it again: its unescaped ':' so far (a marker needs
+ * four to be complete) and whether its last byte is an unescaped backslash. Re-parsing the whole marker on every
+ * write would cost its length squared when a writer sends it a byte at a time.
+ */
+interface SplitScan {
+  colons: number;
+  escaped: boolean;
+}
+
+const scans = new WeakMap<ThreadState, SplitScan>();
+const COLON = 0x3a;
+const BSL = 0x5c;
+/** unescaped ':' in a complete marker: dir ":" id ":" tags ":" args ":" */
+const COLONS_TO_COMPLETE = 4;
+
+function scan(state: SplitScan, bytes: Uint8Array): void {
+  let { colons, escaped } = state;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (escaped) escaped = false;
+    else if (b === BSL) escaped = true;
+    else if (b === COLON) colons++;
+  }
+  state.colons = colons;
+  state.escaped = escaped;
+}
+
+/** `pending` with `more` after it, in place when its buffer has room (capacity doubles: copying stays linear). */
+function append(pending: Uint8Array, more: Uint8Array, budget: PendingBudget): Uint8Array {
+  const length = pending.length + more.length;
+  let buffer = pending.buffer;
+  if (length > buffer.byteLength) {
+    const grown = new Uint8Array(Math.min(Math.max(length, 2 * buffer.byteLength), MAX_MARKER_BYTES));
+    grown.set(pending, 0);
+    budget.bytes += grown.byteLength - buffer.byteLength;
+    buffer = grown.buffer;
+  }
+  const out = new Uint8Array(buffer, 0, length);
+  out.set(more, pending.length);
+  return out;
+}
+
 /** Forgets a thread's pending bytes (the thread exited). */
 export function dropPending(thread: ThreadState, budget: PendingBudget): void {
-  if (thread.pending !== null) budget.bytes -= thread.pending.length;
+  if (thread.pending !== null) budget.bytes -= thread.pending.buffer.byteLength;
   thread.pending = null;
+  scans.delete(thread);
 }
 
 /**
@@ -71,20 +115,60 @@ export function dropPending(thread: ThreadState, budget: PendingBudget): void {
  * Pending bytes are copied: probe payloads may be views into a large batch buffer that must not stay alive.
  */
 export function assembleMarker(thread: ThreadState, ev: MarkerEvent, budget: PendingBudget): MarkerOutcome {
-  let bytes = ev.data;
   const pending = thread.pending;
-  if (pending !== null) {
-    dropPending(thread, budget);
-    if (pending.length + bytes.length > MAX_MARKER_BYTES) {
-      return { kind: 'malformed', error: `split marker longer than ${MAX_MARKER_BYTES} bytes`, offset: MAX_MARKER_BYTES };
+  if (pending === null) {
+    const bytes = ev.data;
+    if (bytes.length === 0 || (bytes[0] !== GT && bytes[0] !== LT)) return IGNORED;
+    const r = parseMarker(bytes);
+    if (r.ok || !r.incomplete) return outcome(r, thread);
+    thread.pending = bytes.slice(); // its own buffer: append() may grow it in place
+    budget.bytes += bytes.length;
+    const cut = stillIncomplete(ev, bytes, budget);
+    if (cut !== null) {
+      dropPending(thread, budget);
+      return cut;
     }
-    bytes = concat(pending, bytes);
-  } else if (bytes.length === 0 || (bytes[0] !== GT && bytes[0] !== LT)) {
-    return IGNORED;
+    const state = { colons: 0, escaped: false };
+    scan(state, bytes);
+    scans.set(thread, state);
+    return PENDING;
   }
-  const r = parseMarker(bytes);
-  if (r.ok) return { kind: 'marker', marker: resolve(r.marker, thread) };
-  if (!r.incomplete) return { kind: 'malformed', error: r.error, offset: r.offset };
+  if (pending.length + ev.data.length > MAX_MARKER_BYTES) {
+    dropPending(thread, budget);
+    return { kind: 'malformed', error: `split marker longer than ${MAX_MARKER_BYTES} bytes`, offset: MAX_MARKER_BYTES };
+  }
+  const state = scans.get(thread) ?? { colons: 0, escaped: false };
+  const before = state.colons;
+  scan(state, ev.data);
+  const bytes = append(pending, ev.data, budget);
+  thread.pending = bytes;
+  // Only a write that brings the marker's fourth unescaped ':' (or a later one) can complete it.
+  if (state.colons >= COLONS_TO_COMPLETE && state.colons > before) {
+    const r = parseMarker(bytes);
+    if (r.ok || !r.incomplete) {
+      dropPending(thread, budget);
+      return outcome(r, thread);
+    }
+  }
+  const cut = stillIncomplete(ev, bytes, budget);
+  if (cut !== null) {
+    dropPending(thread, budget);
+    return cut;
+  }
+  return PENDING;
+}
+
+/** A parse that ended (a marker, or malformed): what the correlator gets. */
+function outcome(r: Exclude<ParseResult, { incomplete: true }>, thread: ThreadState): MarkerOutcome {
+  if (!r.ok) return { kind: 'malformed', error: r.error, offset: r.offset };
+  if (r.marker.tags.length > MAX_TAGS) {
+    return { kind: 'malformed', error: `more than ${MAX_TAGS} tags`, offset: 0, tooManyTags: true };
+  }
+  return { kind: 'marker', marker: resolve(r.marker, thread) };
+}
+
+/** Why an incomplete marker cannot wait for its rest, or null when it can. */
+function stillIncomplete(ev: MarkerEvent, bytes: Uint8Array, budget: PendingBudget): MarkerOutcome | null {
   if (ev.data.length < ev.len) {
     // The probe cut the payload at its snap length: the missing bytes will never arrive.
     return { kind: 'malformed', error: 'marker cut at the snap length before its final ":"', offset: bytes.length };
@@ -92,12 +176,10 @@ export function assembleMarker(thread: ThreadState, ev: MarkerEvent, budget: Pen
   if (bytes.length >= MAX_MARKER_BYTES) {
     return { kind: 'malformed', error: `split marker longer than ${MAX_MARKER_BYTES} bytes`, offset: bytes.length };
   }
-  if (budget.bytes + bytes.length > budget.max) {
+  if (budget.bytes > budget.max) {
     return { kind: 'malformed', error: 'too many split markers waiting for their rest', offset: bytes.length };
   }
-  thread.pending = pending === null ? bytes.slice() : bytes;
-  budget.bytes += bytes.length;
-  return PENDING;
+  return null;
 }
 
 function resolve(m: Marker, thread: ThreadState): ResolvedMarker {

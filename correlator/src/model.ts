@@ -85,6 +85,8 @@ export interface SpanRecord {
   truncated?: boolean;
   /** system calls attributed to the span but not kept (per-span limit reached) */
   droppedSyscalls?: number;
+  /** records (syscalls, markers) of the span's process the kernel dropped while the span was open */
+  droppedRecords?: number;
   syscalls: SyscallRecord[];
 }
 
@@ -92,15 +94,21 @@ export interface CorrelatorStats {
   events: number;
   markers: number;
   malformedMarkers: number;
+  /** of the malformed markers, those with more tags than a marker may carry (MAX_TAGS) */
+  markersOverTagLimit: number;
   unmatchedExits: number;
   spansStarted: number;
   spansFinished: number;
   spansClosedByExit: number;
   spansEvicted: number;
+  /** of the evicted spans, those that went because open spans held more bytes than allowed */
+  spansEvictedByBytes: number;
   /** spans still open when tracing stopped (closed by Correlator.close, marked incomplete) */
   spansClosedAtStop: number;
   /** spans currently open */
   openSpans: number;
+  /** bytes the open spans hold (names, args, tags, syscall records; an estimate that errs high) */
+  openSpanBytes: number;
   badContext: number;
   /** syscalls = syscallsInSpans + syscallsOutsideSpans + unattributed */
   syscalls: number;

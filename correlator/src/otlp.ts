@@ -221,6 +221,7 @@ function forEachAddedAttribute(span: SpanRecord, visit: (key: string, value: str
   if (span.incomplete) visit('nullspan.incomplete', span.incomplete);
   if (span.truncated) visit('nullspan.truncated', true);
   if (span.droppedSyscalls) visit('nullspan.dropped_syscalls', span.droppedSyscalls);
+  if (span.droppedRecords) visit('nullspan.dropped_records', span.droppedRecords);
 }
 
 /** Attributes of an application span: its marker args, then what nullspan adds (which wins over an arg of the same

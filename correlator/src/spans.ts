@@ -1,10 +1,14 @@
 // Markers → spans, following sdk/MARKERS.md "Matching and nesting": exits match the most recent open enter with
 // the same resolved ID and tags (writer's process first, then any process); parents come from `_p`, W3C context,
-// tag prefixes or the thread's innermost span; the open-span table is bounded. Every span is handed to `finish`
-// exactly once, whether its exit marker came or the correlator had to close it.
+// tag prefixes or the thread's innermost span; the open-span table is bounded in spans and in bytes. Every span is
+// handed to `finish` exactly once, whether its exit marker came or the correlator had to close it.
+//
+// Open spans are indexed in a tree of their tags (one node per distinct tag path), so matching an exit and finding
+// a tag-prefix parent walk the marker's tags once: the cost is linear in the marker, whatever is open.
 import type { ArgValue, CorrelatorStats, SpanKind, SpanRecord, SyscallRecord } from './model.js';
-import { tagKeyOf, type IdKind, type ResolvedMarker } from './markers.js';
+import type { IdKind, ResolvedMarker } from './markers.js';
 import type { ProcState, ProcTable, ThreadState } from './state/proctable.js';
+import { SPAN_RECORD_BYTES, pairsBytes, textBytes } from './span-bytes.js';
 import { parseTraceparent } from '@nullspan/sdk/tracecontext';
 import { IdGenerator, isSdkSpanId, isValidTraceId, sdkSpanIdHex } from './ids.js';
 
@@ -12,8 +16,9 @@ export interface OpenSpan {
   readonly seq: number;
   readonly id: number;
   readonly idKind: IdKind;
-  readonly tagKey: string;
   readonly tags: string[];
+  /** where the span is indexed by its tags */
+  readonly node: TagNode;
   /** the ID is an SDK span id: unique in its process, and the OTel span id */
   readonly sdkId: boolean;
   /** process whose markers own the span: the writer, or an ancestor that adopted it when the writer exited */
@@ -26,15 +31,23 @@ export interface OpenSpan {
   /** the span's last syscall record: the candidate for merging the next identical call */
   last: SyscallRecord | null;
   closed: boolean;
+  /** memory the span holds (span-bytes.ts): its record, tags, args and syscall records */
+  bytes: number;
+  /** the process's count of lost records when the span started */
+  readonly lostAtStart: number;
 }
 
 export interface SpanTableOptions {
   ids: IdGenerator;
   maxOpenSpans: number;
+  /** bytes all open spans may hold together (span-bytes.ts); beyond it the oldest are evicted */
+  maxOpenBytes: number;
   stats: CorrelatorStats;
   procs: ProcTable<OpenSpan>;
   /** receives every span exactly once, when it ends */
   finish(span: OpenSpan): void;
+  /** records of `proc` the kernel dropped so far (the probe reports them per thread) */
+  lostRecords?(proc: ProcState<OpenSpan>): number;
   started?(span: OpenSpan): void;
   ended?(span: OpenSpan): void;
 }
@@ -42,6 +55,26 @@ export interface SpanTableOptions {
 interface ParentRef {
   traceId: string;
   spanId: string;
+}
+
+/**
+ * One tag path of open spans (`db` → `db.query`): the spans whose tags are exactly this path, by owner process
+ * and by ID, oldest first. A node lives while spans are indexed at it or below it.
+ */
+class TagNode {
+  readonly children = new Map<string, TagNode>();
+  /** spans by the pid owning them: the tag-prefix parent rule takes the most recent of the writer's process */
+  readonly byOwner = new Map<number, OpenSpan[]>();
+  /** spans by ID and owner: an exit takes the most recent of its own process */
+  readonly byIdOwner = new Map<number, Map<number, OpenSpan[]>>();
+  /** spans by ID with a shared ID (global or small numbers, `pp`): an exit from another process may end them */
+  readonly sharedById = new Map<number, OpenSpan[]>();
+  /** spans indexed here or below */
+  weight = 0;
+  constructor(
+    readonly parent: TagNode | null,
+    readonly tag: string,
+  ) {}
 }
 
 const KINDS = new Map<string | undefined, SpanKind>([['server', 'server'], ['client', 'client'], ['producer', 'producer'], ['consumer', 'consumer'], ['internal', 'internal']]);
@@ -54,6 +87,36 @@ function removeFrom<T>(list: T[] | undefined, item: T): void {
   if (i >= 0) list.splice(i, 1);
 }
 
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+/** Keeps a list oldest first when a span changes owner (an adopted span is older than the adopter's). */
+function pushBySeq<K>(map: Map<K, OpenSpan[]>, key: K, span: OpenSpan): void {
+  const list = map.get(key);
+  if (list === undefined) return void map.set(key, [span]);
+  let i = list.length;
+  while (i > 0 && list[i - 1].seq > span.seq) i--;
+  list.splice(i, 0, span);
+}
+
+function pull<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  removeFrom(list, value);
+  if (list?.length === 0) map.delete(key);
+}
+
+function last<T>(list: T[] | undefined): T | undefined {
+  return list === undefined ? undefined : list[list.length - 1];
+}
+
+/** A shared ID pairs up across processes (helpers like /bin/echo); a thread, process or SDK ID does not. */
+function sharedId(s: OpenSpan): boolean {
+  return (s.idKind === 'num' && !s.sdkId) || s.idKind === 'pp';
+}
+
 function addArgs(attrs: Record<string, ArgValue>, args: [string, ArgValue][]): void {
   for (let i = 0; i < args.length; i++) attrs[args[i][0]] = args[i][1];
 }
@@ -62,15 +125,23 @@ export class SpanTable {
   private seq = 0;
   /** every open span, oldest first (Map keeps insertion order): eviction takes the first */
   private readonly all = new Map<number, OpenSpan>();
-  private readonly byId = new Map<number, OpenSpan[]>();
-  private readonly byTag = new Map<string, OpenSpan[]>();
+  /** open spans by writer process and ID: what `_p` and the published active span name */
+  private readonly byProcId = new WeakMap<ProcState<OpenSpan>, Map<number, OpenSpan[]>>();
+  private readonly tagRoot = new TagNode(null, '');
   private readonly openPerPid = new Map<number, number>();
   private readonly recent = new Map<number, Map<number, ParentRef>>();
+  /** what all open spans hold (the sum of their `bytes`) */
+  private openBytes = 0;
 
   constructor(private readonly o: SpanTableOptions) {}
 
   get size(): number {
     return this.all.size;
+  }
+
+  /** Bytes held by open spans (what maxOpenBytes bounds). */
+  get bytes(): number {
+    return this.openBytes;
   }
 
   /** Open spans, oldest first (read-only view for attribution sources and the UI). */
@@ -80,10 +151,7 @@ export class SpanTable {
 
   /** Most recent open span of `proc` with numeric ID `id`. */
   findById(proc: ProcState<OpenSpan>, id: number): OpenSpan | undefined {
-    const list = this.byId.get(id);
-    if (list === undefined) return undefined;
-    for (let i = list.length - 1; i >= 0; i--) if (list[i].proc === proc) return list[i];
-    return undefined;
+    return last(this.byProcId.get(proc)?.get(id));
   }
 
   enter(m: ResolvedMarker, thread: ThreadState<OpenSpan>, ts: number): OpenSpan {
@@ -143,44 +211,58 @@ export class SpanTable {
     if (traceState !== undefined) record.traceState = traceState;
     this.applyStatus(record, m);
     const span: OpenSpan = {
-      seq: ++this.seq, id: m.id, idKind: m.idKind, tagKey: m.tagKey, tags: m.tags, sdkId,
+      seq: ++this.seq, id: m.id, idKind: m.idKind, tags: m.tags, node: this.nodeFor(m.tags), sdkId,
       ownerPid: proc.info.pid, proc, thread, record, last: null, closed: false,
+      bytes: SPAN_RECORD_BYTES + textBytes(record.name) + textBytes(record.statusMessage) + pairsBytes(m.args) +
+        m.tags.length * 24, // the tags array's slots; the tag strings are the name's in all but a header
+      lostAtStart: this.o.lostRecords?.(proc) ?? 0,
     };
+    this.openBytes += span.bytes;
     this.all.set(span.seq, span);
-    this.index(this.byId, m.id, span);
-    this.index(this.byTag, m.tagKey, span);
-    this.countOwner(span.ownerPid, 1);
+    let byId = this.byProcId.get(proc);
+    if (byId === undefined) this.byProcId.set(proc, (byId = new Map()));
+    push(byId, m.id, span);
+    this.indexOwner(span);
+    if (sharedId(span)) push(span.node.sharedById, span.id, span);
+    for (let n: TagNode | null = span.node; n !== null; n = n.parent) n.weight++;
     thread.stack.push(span);
     stats.spansStarted++;
     this.o.started?.(span);
-    while (this.all.size > this.o.maxOpenSpans) {
-      const oldest = this.all.values().next().value as OpenSpan;
-      stats.spansEvicted++;
-      this.close(oldest, ts, 'evicted', `evicted from the open-span table (limit ${this.o.maxOpenSpans}) before its exit marker`);
-    }
+    this.evictOverLimits(ts);
     return span;
+  }
+
+  /** An open span took `bytes` more (a syscall record); the oldest spans go when all together hold too much. */
+  grow(span: OpenSpan, bytes: number, ts: number): void {
+    span.bytes += bytes;
+    this.openBytes += bytes;
+    this.evictOverLimits(ts);
+  }
+
+  private evictOverLimits(ts: number): void {
+    const { stats, maxOpenSpans, maxOpenBytes } = this.o;
+    while (this.all.size > maxOpenSpans) {
+      stats.spansEvicted++;
+      this.close(this.oldest(), ts, 'evicted', `evicted from the open-span table (limit ${maxOpenSpans} spans) before its exit marker`);
+    }
+    while (this.openBytes > maxOpenBytes && this.all.size > 0) {
+      stats.spansEvicted++;
+      stats.spansEvictedByBytes++;
+      this.close(this.oldest(), ts, 'evicted', `evicted from the open-span table (limit ${maxOpenBytes} bytes) before its exit marker`);
+    }
+  }
+
+  private oldest(): OpenSpan {
+    return this.all.values().next().value as OpenSpan;
   }
 
   /** Matches an exit marker; returns false (and counts it) when no open enter matches. */
   exit(m: ResolvedMarker, thread: ThreadState<OpenSpan>, ts: number): boolean {
-    const list = this.byId.get(m.id);
     const pid = thread.proc.info.pid;
-    let match: OpenSpan | undefined;
-    let elsewhere: OpenSpan | undefined;
-    if (list !== undefined) {
-      for (let i = list.length - 1; i >= 0; i--) {
-        const s = list[i];
-        if (s.tagKey !== m.tagKey) continue;
-        if (s.ownerPid === pid) {
-          match = s;
-          break;
-        }
-        // Only shared IDs pair up across processes (helpers); a thread, process or SDK id belongs to its process,
-        // so another process cannot end that span.
-        if (!s.sdkId && (s.idKind === 'num' || s.idKind === 'pp')) elsewhere ??= s;
-      }
-    }
-    match ??= elsewhere;
+    const node = this.findNode(m.tags);
+    // The writer's own span first; else the most recent span with a shared ID (no span of the writer's process
+    // has these tags and ID then, so the most recent shared one is another process's).
+    const match = node && (last(node.byIdOwner.get(m.id)?.get(pid)) ?? last(node.sharedById.get(m.id)));
     if (match === undefined) {
       this.o.stats.unmatchedExits++;
       return false;
@@ -217,11 +299,10 @@ export class SpanTable {
     const parent = this.o.procs.procs.get(proc.info.ppid);
     for (const s of [...this.all.values()]) {
       if (s.ownerPid !== pid) continue;
-      const shared = (s.idKind === 'num' && !s.sdkId) || s.idKind === 'pp';
-      if (shared && parent !== undefined && !parent.exited) {
-        this.countOwner(pid, -1);
+      if (sharedId(s) && parent !== undefined && !parent.exited) {
+        this.unindexOwner(s);
         s.ownerPid = parent.info.pid;
-        this.countOwner(s.ownerPid, 1);
+        this.indexOwner(s);
         continue;
       }
       this.o.stats.spansClosedByExit++;
@@ -239,15 +320,18 @@ export class SpanTable {
 
   private close(span: OpenSpan, ts: number, incomplete?: string, errorMessage?: string): void {
     span.closed = true;
+    this.openBytes -= span.bytes;
     this.all.delete(span.seq);
-    removeFrom(this.byId.get(span.id), span);
-    if (this.byId.get(span.id)?.length === 0) this.byId.delete(span.id);
-    removeFrom(this.byTag.get(span.tagKey), span);
-    if (this.byTag.get(span.tagKey)?.length === 0) this.byTag.delete(span.tagKey);
-    this.countOwner(span.ownerPid, -1);
+    const byId = this.byProcId.get(span.proc);
+    if (byId !== undefined) pull(byId, span.id, span);
+    this.unindexOwner(span);
+    if (sharedId(span)) pull(span.node.sharedById, span.id, span);
+    this.releaseNode(span.node);
     if (span.thread !== null) removeFrom(span.thread.stack, span);
     const r = span.record;
     r.end = ts;
+    const lost = (this.o.lostRecords?.(span.proc) ?? 0) - span.lostAtStart;
+    if (lost > 0) r.droppedRecords = lost;
     if (incomplete !== undefined) {
       r.incomplete = incomplete;
       if (errorMessage !== undefined) {
@@ -283,18 +367,15 @@ export class SpanTable {
 
   /** Most recent open span of the same process whose tags are a proper prefix of `m`'s. */
   private prefixParent(m: ResolvedMarker, proc: ProcState<OpenSpan>): OpenSpan | undefined {
-    if (m.tags.length < 2) return undefined;
+    // A live process owns every span it wrote (spans change owner only when their writer exits).
+    const pid = proc.info.pid;
     let best: OpenSpan | undefined;
-    for (let k = m.tags.length - 1; k >= 1; k--) {
-      const list = this.byTag.get(tagKeyPrefix(m.tags, k));
-      if (list === undefined) continue;
-      for (let i = list.length - 1; i >= 0; i--) {
-        const s = list[i];
-        if (s.proc === proc || s.ownerPid === proc.info.pid) {
-          if (best === undefined || s.seq > best.seq) best = s;
-          break;
-        }
-      }
+    let node: TagNode | undefined = this.tagRoot;
+    for (let k = 0; k < m.tags.length - 1; k++) {
+      node = node.children.get(m.tags[k]);
+      if (node === undefined) break;
+      const s = last(node.byOwner.get(pid));
+      if (s !== undefined && (best === undefined || s.seq > best.seq)) best = s;
     }
     return best;
   }
@@ -304,10 +385,47 @@ export class SpanTable {
     return st.length ? st[st.length - 1] : undefined;
   }
 
-  private index<K>(map: Map<K, OpenSpan[]>, key: K, span: OpenSpan): void {
-    const list = map.get(key);
-    if (list === undefined) map.set(key, [span]);
-    else list.push(span);
+  /** The node of `tags`, created with its missing ancestors. */
+  private nodeFor(tags: string[]): TagNode {
+    let node = this.tagRoot;
+    for (let i = 0; i < tags.length; i++) {
+      let child = node.children.get(tags[i]);
+      if (child === undefined) node.children.set(tags[i], (child = new TagNode(node, tags[i])));
+      node = child;
+    }
+    return node;
+  }
+
+  private findNode(tags: string[]): TagNode | undefined {
+    let node: TagNode | undefined = this.tagRoot;
+    for (let i = 0; i < tags.length && node !== undefined; i++) node = node.children.get(tags[i]);
+    return node;
+  }
+
+  /** A span left `node`: nodes with nothing indexed at or below them go (the tree holds open spans' tags only). */
+  private releaseNode(node: TagNode): void {
+    for (let n: TagNode | null = node; n !== null; n = n.parent) {
+      n.weight--;
+      if (n.weight === 0 && n.parent !== null) n.parent.children.delete(n.tag);
+    }
+  }
+
+  private indexOwner(span: OpenSpan): void {
+    pushBySeq(span.node.byOwner, span.ownerPid, span);
+    let byOwner = span.node.byIdOwner.get(span.id);
+    if (byOwner === undefined) span.node.byIdOwner.set(span.id, (byOwner = new Map()));
+    pushBySeq(byOwner, span.ownerPid, span);
+    this.countOwner(span.ownerPid, 1);
+  }
+
+  private unindexOwner(span: OpenSpan): void {
+    pull(span.node.byOwner, span.ownerPid, span);
+    const byOwner = span.node.byIdOwner.get(span.id);
+    if (byOwner !== undefined) {
+      pull(byOwner, span.ownerPid, span);
+      if (byOwner.size === 0) span.node.byIdOwner.delete(span.id);
+    }
+    this.countOwner(span.ownerPid, -1);
   }
 
   private countOwner(pid: number, delta: number): void {
@@ -315,8 +433,4 @@ export class SpanTable {
     if (n > 0) this.openPerPid.set(pid, n);
     else this.openPerPid.delete(pid);
   }
-}
-
-function tagKeyPrefix(tags: string[], k: number): string {
-  return tagKeyOf(tags.slice(0, k));
 }

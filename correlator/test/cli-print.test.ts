@@ -34,7 +34,7 @@ describe('TraceAssembler', () => {
 
   it('releases what is still held on flush, and the oldest trace when it holds too much (spans + syscalls)', () => {
     const released: TracedSpan[][] = [];
-    const a = new TraceAssembler((t) => released.push(t), 2);
+    const a = new TraceAssembler((t) => released.push(t), { maxPendingWeight: 2 });
     a.add(span('0000000000000002', '0000000000000001', 10, 20), proc);
     a.add({ ...span('0000000000000005', '0000000000000004', 10, 20), traceId: 'b'.repeat(32) }, proc);
     expect(released).toHaveLength(0);
@@ -46,6 +46,21 @@ describe('TraceAssembler', () => {
     const heavy = { ...span('0000000000000008', '0000000000000007', 10, 20), traceId: 'f'.repeat(32), syscalls: [syscall('read', 11), syscall('read', 12), syscall('read', 13)] };
     a.add(heavy, proc);
     expect(released.map((t) => t[0].span.traceId)).toEqual([TRACE, 'b'.repeat(32), 'c'.repeat(32), 'f'.repeat(32)]);
+  });
+
+  it('releases the oldest trace, counted, when the spans held back carry more bytes than allowed', () => {
+    const released: TracedSpan[][] = [];
+    const a = new TraceAssembler((t) => released.push(t), { maxPendingBytes: 100_000 });
+    const blob = 'x'.repeat(40_000);
+    a.add(span('0000000000000002', '0000000000000001', 10, 20, { attributes: { blob } }), proc);
+    a.add({ ...span('0000000000000005', '0000000000000004', 10, 20, { attributes: { blob } }), traceId: 'b'.repeat(32) }, proc);
+    expect(released).toHaveLength(0);
+    expect(a.releasedEarly).toBe(0);
+    // a long path in a system call record counts as much as a long arg
+    const path = '/' + 'p'.repeat(40_000);
+    a.add({ ...span('0000000000000006', '0000000000000004', 10, 20), traceId: 'c'.repeat(32), syscalls: [syscall('openat', 11, { path, target: path })] }, proc);
+    expect(released.map((t) => t[0].span.traceId)).toEqual([TRACE]);
+    expect(a.releasedEarly).toBe(1);
   });
 
   it('waits for a remote parent one second of event time, then releases', () => {

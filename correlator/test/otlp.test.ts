@@ -103,6 +103,19 @@ describe('OTLP mapping', () => {
     expect(out[0].attributes['nullspan.incomplete']).toBe('tracing stopped');
   });
 
+  it('says on a span that it misses records, in both encoders: nullspan.dropped_records and nullspan.incomplete', () => {
+    const span: SpanRecord = {
+      traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), name: 'handle', kind: 'internal', start: 1, end: 2, pid: 1, tid: 1,
+      attributes: {}, status: 'error', incomplete: 'evicted', droppedRecords: 12, syscalls: [],
+    };
+    const out: ReadableSpan[] = [];
+    new OtlpMapper(CLOCK).map(span, PROC, out);
+    expect(out[0].attributes).toMatchObject({ 'nullspan.dropped_records': 12, 'nullspan.incomplete': 'evicted' });
+    const json = new OtlpJsonEncoder(CLOCK, {}).request([{ span, proc: PROC }]);
+    expect(json).toContain('{"key":"nullspan.dropped_records","value":{"intValue":12}}');
+    expect(json).toContain('{"key":"nullspan.incomplete","value":{"stringValue":"evicted"}}');
+  });
+
   it('the direct JSON encoder writes exactly what otlp-transformer serialises from the mapped spans', () => {
     const procA = { ...PROC };
     const procB = { ...PROC, pid: 7, serviceName: 'other', containerId: undefined, exePath: '' };

@@ -150,6 +150,9 @@ export function decodeBatch(bytes: Uint8Array): ProbeEvent[] {
           process: u64(dv, o + O.ns_drops_counts + 8 * C.NS_DROP_PROCESS),
         });
         break;
+      case C.NS_KIND_LOST:
+        out.push({ kind: 'lost', ts, tid, pid, cpu, records: u64(dv, o + O.ns_lost_records) });
+        break;
       case C.NS_KIND_SLOT:
         // user addresses are below 2^47: exact in a double
         out.push({ kind: 'slot', ts, tid, pid, cpu, addr: u64(dv, o + O.ns_slot_addr) });
@@ -183,6 +186,7 @@ function fixedSize(kind: number): number | undefined {
     case C.NS_KIND_EXIT: return SIZES.ns_exit;
     case C.NS_KIND_DROPS: return SIZES.ns_drops;
     case C.NS_KIND_SLOT: return SIZES.ns_slot;
+    case C.NS_KIND_LOST: return SIZES.ns_lost;
     default: return undefined;
   }
 }

@@ -5,7 +5,7 @@
 // Timestamps are CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns, the same clock as process.hrtime) held in a
 // double: exact up to ~104 days of uptime, then rounding to a few ns, which no span duration notices.
 
-export type EventKind = 'syscall' | 'marker' | 'fork' | 'exec' | 'exit' | 'drops' | 'slot';
+export type EventKind = 'syscall' | 'marker' | 'fork' | 'exec' | 'exit' | 'drops' | 'lost' | 'slot';
 
 interface EventBase {
   ts: number; // monotonic ns; for syscalls, the entry time
@@ -96,6 +96,13 @@ export interface DropsEvent extends EventBase {
   process: number;
 }
 
+/** Records of thread `tid` (syscalls, markers) the kernel dropped since that thread's previous record; comes right
+ * before the thread's next record. The same drops are counted in drops events too. */
+export interface LostEvent extends EventBase {
+  kind: 'lost';
+  records: number;
+}
+
 /** A thread registered an active-span slot that has a probe-ack word (sdk/MARKERS.md "Active span"). The live probe
  * acknowledges it in the process's memory; downstream it carries nothing to correlate. */
 export interface SlotEvent extends EventBase {
@@ -104,4 +111,4 @@ export interface SlotEvent extends EventBase {
   addr: number;
 }
 
-export type ProbeEvent = SyscallEvent | MarkerEvent | ForkEvent | ExecEvent | ExitEvent | DropsEvent | SlotEvent;
+export type ProbeEvent = SyscallEvent | MarkerEvent | ForkEvent | ExecEvent | ExitEvent | DropsEvent | LostEvent | SlotEvent;

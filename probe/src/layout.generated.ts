@@ -8,7 +8,8 @@ export const SIZES = {
   "ns_exec": 40,
   "ns_exit": 32,
   "ns_drops": 48,
-  "ns_slot": 32
+  "ns_slot": 32,
+  "ns_lost": 32
 } as const;
 
 export const OFFSETS = {
@@ -41,7 +42,8 @@ export const OFFSETS = {
   "ns_exit_code": 24,
   "ns_exit_group_dead": 28,
   "ns_drops_counts": 24,
-  "ns_slot_addr": 24
+  "ns_slot_addr": 24,
+  "ns_lost_records": 24
 } as const;
 
 export const CONSTANTS = {
@@ -52,6 +54,7 @@ export const CONSTANTS = {
   "NS_KIND_EXIT": 5,
   "NS_KIND_DROPS": 6,
   "NS_KIND_SLOT": 7,
+  "NS_KIND_LOST": 8,
   "NS_DROP_SYSCALL": 0,
   "NS_DROP_MARKER": 1,
   "NS_DROP_PROCESS": 2,

@@ -14,7 +14,7 @@ int main(void)
 	int first = 1;
 	printf("{\"sizes\": {\n  ");
 	SIZE(ns_hdr); SIZE(ns_syscall); SIZE(ns_marker); SIZE(ns_fork); SIZE(ns_exec); SIZE(ns_exit); SIZE(ns_drops);
-	SIZE(ns_slot);
+	SIZE(ns_slot); SIZE(ns_lost);
 	printf("\n}, \"offsets\": {\n  ");
 	first = 1;
 	FIELD(ns_hdr, size); FIELD(ns_hdr, kind); FIELD(ns_hdr, cpu); FIELD(ns_hdr, ts); FIELD(ns_hdr, tid);
@@ -28,10 +28,12 @@ int main(void)
 	FIELD(ns_exit, code); FIELD(ns_exit, group_dead);
 	FIELD(ns_drops, counts);
 	FIELD(ns_slot, addr);
+	FIELD(ns_lost, records);
 	printf("\n}, \"constants\": {\n  ");
 	first = 1;
 	CONST(NS_KIND_SYSCALL); CONST(NS_KIND_MARKER); CONST(NS_KIND_FORK); CONST(NS_KIND_EXEC); CONST(NS_KIND_EXIT);
-	CONST(NS_KIND_DROPS); CONST(NS_KIND_SLOT); CONST(NS_DROP_SYSCALL); CONST(NS_DROP_MARKER); CONST(NS_DROP_PROCESS);
+	CONST(NS_KIND_DROPS); CONST(NS_KIND_SLOT); CONST(NS_KIND_LOST);
+	CONST(NS_DROP_SYSCALL); CONST(NS_DROP_MARKER); CONST(NS_DROP_PROCESS);
 	CONST(NS_SYS_UNFINISHED); CONST(NS_SYS_HAS_FDS); CONST(NS_FORK_THREAD); CONST(NS_FORK_SHARES_FILES);
 	CONST(NS_SNAP_MAX); CONST(NS_RECORD_ALIGN); CONST(NS_NR_MAX);
 	CONST(NS_CTX_NONE); CONST(NS_CTX_SLOT); CONST(NS_CTX_SUBMITTER); CONST(NS_SLOT_MAGIC_LEN); CONST(NS_SLOT_LEN);

@@ -9,6 +9,7 @@ export interface CorrelatorSettings {
   mergeEnabled: boolean;
   mergeSlowNs: number;
   maxOpenSpans: number;
+  maxOpenSpanBytes: number;
   exportOutsideSpans: boolean;
 }
 
@@ -17,6 +18,7 @@ const FLAG: Record<keyof CorrelatorSettings, string> = {
   mergeEnabled: 'no-merge',
   mergeSlowNs: 'merge-threshold',
   maxOpenSpans: 'max-open-spans',
+  maxOpenSpanBytes: 'max-open-span-bytes',
   exportOutsideSpans: 'outside-spans',
 };
 
@@ -25,6 +27,7 @@ export function settingsFromOptions(o: CliOptions): CorrelatorSettings {
     mergeEnabled: !o.noMerge,
     mergeSlowNs: o.mergeThreshold,
     maxOpenSpans: o.maxOpenSpans,
+    maxOpenSpanBytes: o.maxOpenSpanBytes,
     exportOutsideSpans: o.outsideSpans,
   };
 }
@@ -43,10 +46,11 @@ export function settingsForReplay(o: CliOptions, recorded: unknown): CorrelatorS
   return out as unknown as CorrelatorSettings;
 }
 
-export function correlatorOptions(s: CorrelatorSettings): Pick<CorrelatorOptions, 'merge' | 'maxOpenSpans' | 'exportOutsideSpans'> {
+export function correlatorOptions(s: CorrelatorSettings): Pick<CorrelatorOptions, 'merge' | 'maxOpenSpans' | 'maxOpenSpanBytes' | 'exportOutsideSpans'> {
   return {
     merge: { enabled: s.mergeEnabled, slowNs: s.mergeSlowNs },
     maxOpenSpans: s.maxOpenSpans,
+    maxOpenSpanBytes: s.maxOpenSpanBytes,
     exportOutsideSpans: s.exportOutsideSpans,
   };
 }

@@ -112,6 +112,9 @@ export class LiveTrace {
       const events = this.mod.decodeBatch(batch.bytes);
       this.probeNodeExecs(events);
       this.session.push(events);
+      // Batches come back to back under load: without a turn of the event loop between them a second Ctrl-C
+      // (and every timer) would wait for the whole backlog. A batch's own work is bounded (one ring read).
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 

@@ -5,8 +5,10 @@ import { parseArgs } from 'node:util';
 import { RING_SIZE_DEFAULT, SNAP_LEN_DEFAULT } from '@nullspan/probe/options';
 import { DEFAULT_MAX_QUEUE_BYTES } from '../export/span-bytes.js';
 import { DEFAULT_OTLP_ENDPOINT, httpUrlProblem } from '../export/traces-url.js';
+import { DEFAULT_MAX_OPEN_SPAN_BYTES } from '../span-bytes.js';
 import { DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS, DEFAULT_MAX_TEXT_BYTES } from '../ui/store.js';
 import { UsageError } from './errors.js';
+import { DEFAULT_MAX_PENDING_BYTES } from './trace-assembler.js';
 
 export const COMMANDS = ['run', 'attach', 'replay', 'ui'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -79,6 +81,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'Also export system calls made outside any span (grouped per process).' },
   { name: 'max-open-spans', type: 'integer', value: 'N', default: '10000', min: 1, commands: TRACING.concat('replay'),
     help: 'Bound on spans open at once; beyond it the oldest are closed as incomplete (and counted).' },
+  { name: 'max-open-span-bytes', type: 'bytes', value: 'BYTES', default: sizeText(DEFAULT_MAX_OPEN_SPAN_BYTES),
+    commands: TRACING.concat('replay'),
+    help: 'Bound on the memory open spans hold together (names, tags, args and system call records, estimated); ' +
+      'beyond it the oldest are closed as incomplete (and counted).' },
+  { name: 'max-pending-bytes', type: 'bytes', value: 'BYTES', default: sizeText(DEFAULT_MAX_PENDING_BYTES),
+    commands: OUTPUT,
+    help: 'Bound on the finished spans --print and --min-duration hold while their trace waits for its root; ' +
+      'beyond it the oldest trace goes out without the rest (and is counted).' },
   { name: 'ui', type: 'boolean', commands: ['run', 'attach', 'replay'],
     help: 'Also serve the web UI (latency spectrogram and drill-down) while tracing.' },
   { name: 'port', type: 'integer', value: 'PORT', default: '7317', min: 0, max: 65535, env: 'NULLSPAN_PORT', commands: UI,
@@ -129,6 +139,8 @@ export interface CliOptions {
   noMerge: boolean;
   outsideSpans: boolean;
   maxOpenSpans: number;
+  maxOpenSpanBytes: number;
+  maxPendingBytes: number;
   ui: boolean;
   port: number;
   host: string;

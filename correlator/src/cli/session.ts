@@ -4,6 +4,7 @@
 
 import type { ProbeEvent } from '@nullspan/probe';
 import { Correlator } from '../correlator.js';
+import { MAX_TAGS } from '../markers.js';
 import { OtlpFileExporter } from '../export/file.js';
 import { OtlpHttpExporter } from '../export/http.js';
 import type { SpanSink } from '../export/sink.js';
@@ -14,6 +15,7 @@ import { SpanStore } from '../ui/store.js';
 import { startUiServer, type UiServer } from '../ui/server.js';
 import { correlatorOptions, type CorrelatorSettings } from './correlator-settings.js';
 import { describeEndpoint, probeEndpoint, unreachableReason, type EndpointCheck } from './endpoint.js';
+import { limitHeapGrowth } from './heap.js';
 import { CliError } from './errors.js';
 import { exportLossText, lossCounts, type LossCounts } from './losses.js';
 import type { CliOptions } from './options.js';
@@ -54,6 +56,7 @@ export class TraceSession {
     private readonly term: Terminal,
     private readonly setup: SessionSetup,
   ) {
+    limitHeapGrowth();
     this.correlator = new Correlator({
       clock: setup.clock,
       hostName: setup.hostName,
@@ -81,8 +84,9 @@ export class TraceSession {
       });
       this.sinks.push(this.http);
     }
-    if (outputs.print && opts.print) this.printer = new TraceAssembler((trace) => this.print(trace));
-    if (opts.minDuration > 0) this.gate = new TraceAssembler((trace) => this.release(trace));
+    const pendingLimits = { maxPendingBytes: opts.maxPendingBytes };
+    if (outputs.print && opts.print) this.printer = new TraceAssembler((trace) => this.print(trace), pendingLimits);
+    if (opts.minDuration > 0) this.gate = new TraceAssembler((trace) => this.release(trace), pendingLimits);
     if (outputs.ui && opts.ui) {
       this.store = new SpanStore({
         clock: setup.clock,
@@ -154,6 +158,7 @@ export class TraceSession {
     }
     if (this.http) await this.finishHttp(this.http);
     this.reportLosses();
+    this.reportByteLimits();
     this.summarize();
   }
 
@@ -201,6 +206,17 @@ export class TraceSession {
         `${s.malformedMarkers} malformed markers, ${s.unmatchedExits} unmatched span exits, ${s.spansEvicted} spans evicted.`,
       );
     }
+  }
+
+  /** What the byte bounds cost: spans closed early, traces shown or filtered without all their spans. */
+  private reportByteLimits(): void {
+    const s = this.correlator.stats();
+    if (s.markersOverTagLimit > 0) this.term.notice(`${s.markersOverTagLimit} of the malformed markers had more than ${MAX_TAGS} tags.`);
+    if (s.spansEvictedByBytes > 0) {
+      this.term.notice(`${s.spansEvictedByBytes} open spans were evicted over --max-open-span-bytes ${this.opts.maxOpenSpanBytes}.`);
+    }
+    const early = (this.printer?.releasedEarly ?? 0) + (this.gate?.releasedEarly ?? 0);
+    if (early > 0) this.term.notice(`${early} traces went out before their root span ended (--max-pending-bytes).`);
   }
 
   private release(trace: TracedSpan[]): void {

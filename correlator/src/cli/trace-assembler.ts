@@ -4,6 +4,7 @@
 // in event time (span end timestamps), never wall time: live runs and replays release the same groups.
 
 import type { ProcessInfo, SpanRecord } from '../model.js';
+import { spanRecordBytes } from '../span-bytes.js';
 
 export interface TracedSpan {
   span: SpanRecord;
@@ -13,29 +14,52 @@ export interface TracedSpan {
 /** How long (event time) a trace whose top span has a remote parent waits for that parent. */
 const REMOTE_PARENT_GRACE_NS = 1e9;
 
+/** Span data held back while traces wait for their root, by default (span-bytes.ts estimates). */
+export const DEFAULT_MAX_PENDING_BYTES = 64 << 20;
+
 interface PendingTrace {
   spans: TracedSpan[];
+  bytes: number;
+}
+
+export interface TraceAssemblerLimits {
+  /** spans plus their system call records held back (default 200000) */
+  maxPendingWeight?: number;
+  /** bytes held back (default DEFAULT_MAX_PENDING_BYTES) */
+  maxPendingBytes?: number;
 }
 
 export class TraceAssembler {
   private readonly pending = new Map<string, PendingTrace>();
   /** traces waiting for a remote parent: trace id → end of their top span */
   private readonly awaitingParent = new Map<string, number>();
-  /** what is held, in spans plus their system call records (the memory that matters) */
+  /** what is held, in spans plus their system call records */
   private pendingWeight = 0;
+  /** what is held, in bytes */
+  private pendingBytes = 0;
+  private readonly maxPendingWeight: number;
+  private readonly maxPendingBytes: number;
+  /** traces released before their root finished because too much was held */
+  releasedEarly = 0;
 
   constructor(
     private readonly release: (trace: TracedSpan[]) => void,
-    private readonly maxPendingWeight = 200_000,
-  ) {}
+    limits: TraceAssemblerLimits = {},
+  ) {
+    this.maxPendingWeight = limits.maxPendingWeight ?? 200_000;
+    this.maxPendingBytes = limits.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+  }
 
   add(span: SpanRecord, proc: ProcessInfo): void {
     let trace = this.pending.get(span.traceId);
     if (!trace) {
-      trace = { spans: [] };
+      trace = { spans: [], bytes: 0 };
       this.pending.set(span.traceId, trace);
     }
     trace.spans.push({ span, proc });
+    const bytes = spanRecordBytes(span);
+    trace.bytes += bytes;
+    this.pendingBytes += bytes;
     this.pendingWeight += weight(span);
     if (span.parentSpanId === undefined) {
       this.releaseTrace(span.traceId);
@@ -44,8 +68,9 @@ export class TraceAssembler {
     }
     this.releaseOverdue(span.end);
     // Bounded memory: the oldest traces go out as they are when too much is held back.
-    while (this.pendingWeight > this.maxPendingWeight) {
+    while (this.pendingWeight > this.maxPendingWeight || this.pendingBytes > this.maxPendingBytes) {
       const oldest = this.pending.keys().next().value as string;
+      this.releasedEarly++;
       this.releaseTrace(oldest);
     }
   }
@@ -67,6 +92,7 @@ export class TraceAssembler {
     this.pending.delete(traceId);
     this.awaitingParent.delete(traceId);
     for (const t of trace.spans) this.pendingWeight -= weight(t.span);
+    this.pendingBytes -= trace.bytes;
     this.release(trace.spans);
   }
 }

@@ -1,0 +1,47 @@
+// What a span holds in memory, estimated: the tables that keep spans (open spans, traces waiting for their root)
+// are bounded by these bytes as well as by counts, because a traced process chooses how long its names, tags and
+// args are, and its system calls choose the paths and peers a record keeps.
+//
+// Strings count one byte per character (V8 keeps ASCII text that way) plus a header; objects count a flat size
+// measured from heap snapshots, rounded up. The estimate is for bounding, not accounting: it errs high.
+import type { SpanRecord, SyscallRecord } from './model.js';
+
+/** What open spans may hold together by default: with the other bounds' defaults nullspan stays under 512 MB. */
+export const DEFAULT_MAX_OPEN_SPAN_BYTES = 128 << 20;
+
+/** a SpanRecord with its attributes object and syscalls array, empty */
+export const SPAN_RECORD_BYTES = 400;
+/** a SyscallRecord without its strings */
+export const SYSCALL_RECORD_BYTES = 200;
+/** a string's header and alignment */
+const STRING_BYTES = 16;
+
+export function textBytes(s: string | undefined): number {
+  return s === undefined ? 0 : STRING_BYTES + s.length;
+}
+
+/** An attribute value: text, or a number or boolean (a heap number at most). */
+function valueBytes(v: unknown): number {
+  return typeof v === 'string' ? textBytes(v) : STRING_BYTES;
+}
+
+/** An attribute or arg list: names and values. */
+export function pairsBytes(pairs: readonly (readonly [string, string])[]): number {
+  let n = 0;
+  for (let i = 0; i < pairs.length; i++) n += textBytes(pairs[i][0]) + textBytes(pairs[i][1]);
+  return n;
+}
+
+export function syscallRecordBytes(r: SyscallRecord): number {
+  return SYSCALL_RECORD_BYTES + textBytes(r.target) + (r.path !== r.target ? textBytes(r.path) : 0) +
+    textBytes(r.peerAddress) + textBytes(r.localAddress);
+}
+
+/** A finished span with everything it carries. */
+export function spanRecordBytes(span: SpanRecord): number {
+  let n = SPAN_RECORD_BYTES + textBytes(span.name) + textBytes(span.statusMessage) + textBytes(span.incomplete) +
+    textBytes(span.traceState);
+  for (const key in span.attributes) n += textBytes(key) + valueBytes(span.attributes[key]);
+  for (let i = 0; i < span.syscalls.length; i++) n += syscallRecordBytes(span.syscalls[i]);
+  return n;
+}
