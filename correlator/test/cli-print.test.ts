@@ -51,13 +51,13 @@ describe('TraceAssembler', () => {
   it('releases the oldest trace, counted, when the spans held back carry more bytes than allowed', () => {
     const released: TracedSpan[][] = [];
     const a = new TraceAssembler((t) => released.push(t), { maxPendingBytes: 100_000 });
-    const blob = 'x'.repeat(40_000);
+    const blob = 'x'.repeat(20_000); // estimated at two bytes a character
     a.add(span('0000000000000002', '0000000000000001', 10, 20, { attributes: { blob } }), proc);
     a.add({ ...span('0000000000000005', '0000000000000004', 10, 20, { attributes: { blob } }), traceId: 'b'.repeat(32) }, proc);
     expect(released).toHaveLength(0);
     expect(a.releasedEarly).toBe(0);
     // a long path in a system call record counts as much as a long arg
-    const path = '/' + 'p'.repeat(40_000);
+    const path = '/' + 'p'.repeat(20_000);
     a.add({ ...span('0000000000000006', '0000000000000004', 10, 20), traceId: 'c'.repeat(32), syscalls: [syscall('openat', 11, { path, target: path })] }, proc);
     expect(released.map((t) => t[0].span.traceId)).toEqual([TRACE]);
     expect(a.releasedEarly).toBe(1);

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OtlpHttpExporter, type SpanExporterLike } from '../src/export/http.js';
-import { estimateSpanBytes } from '../src/export/span-bytes.js';
+import { spanRecordBytes as estimateSpanBytes } from '../src/span-bytes.js';
 import type { ProcessInfo, SpanRecord } from '../src/model.js';
 import { CLOCK } from './synthetic.js';
 

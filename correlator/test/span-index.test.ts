@@ -76,7 +76,7 @@ describe('open-span table bounded by bytes', () => {
     for (let i = 1; i <= 100; i++) s.marker(10, 10, `>:${i}:open:blob=${blob}:`);
     c.pushBatch(s.events);
     const st = c.stats();
-    expect(st.spansEvictedByBytes).toBeGreaterThan(60); // 100 × 31 KB against 1 MiB: about 33 stay
+    expect(st.spansEvictedByBytes).toBeGreaterThan(60); // 100 × 31 KB (62 KB estimated) against 1 MiB: about 16 stay
     expect(st.spansEvicted).toBe(st.spansEvictedByBytes);
     expect(st.openSpans).toBe(100 - st.spansEvicted);
     expect(st.openSpanBytes).toBeLessThanOrEqual(1 << 20);

@@ -3,9 +3,8 @@
 
 import { parseArgs } from 'node:util';
 import { RING_SIZE_DEFAULT, SNAP_LEN_DEFAULT } from '@nullspan/probe/options';
-import { DEFAULT_MAX_QUEUE_BYTES } from '../export/span-bytes.js';
 import { DEFAULT_OTLP_ENDPOINT, httpUrlProblem } from '../export/traces-url.js';
-import { DEFAULT_MAX_OPEN_SPAN_BYTES } from '../span-bytes.js';
+import { DEFAULT_MAX_OPEN_SPAN_BYTES, DEFAULT_MAX_QUEUE_BYTES } from '../span-bytes.js';
 import { DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS, DEFAULT_MAX_TEXT_BYTES } from '../ui/store.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_MAX_PENDING_BYTES } from './trace-assembler.js';

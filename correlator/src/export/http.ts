@@ -11,7 +11,7 @@ import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
 import { OtlpMapper, type OtlpMappingOptions } from '../otlp.js';
 import { ResponseStatuses } from './response-statuses.js';
 import type { ExportStats, SpanSink } from './sink.js';
-import { DEFAULT_MAX_QUEUE_BYTES, estimateSpanBytes } from './span-bytes.js';
+import { DEFAULT_MAX_QUEUE_BYTES, spanRecordBytes } from '../span-bytes.js';
 import { tracesUrl } from './traces-url.js';
 
 /** The part of an OTLP span exporter this module uses (tests may pass their own). */
@@ -165,7 +165,7 @@ export class OtlpHttpExporter implements SpanSink {
       this.drop(weight, LOSS.shutDown);
       return;
     }
-    const bytes = estimateSpanBytes(span);
+    const bytes = spanRecordBytes(span);
     if (this.pendingWeight + weight > this.maxQueue || this.pendingBytes + bytes > this.maxQueueBytes) {
       this.drop(weight, LOSS.queueLimit);
       return;
