@@ -38,7 +38,7 @@
 // `node system.mjs receiver`, `node system.mjs upstream` (the bench runner runs every bench/*.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import http from 'node:http';
@@ -48,7 +48,7 @@ const root = join(here, '..', '..', '..');
 const me = fileURLToPath(import.meta.url);
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || 3;
-const SECONDS = Number(process.env.BENCH_SECONDS) || 3;
+const SECONDS = Number(process.env.BENCH_SECONDS) || 2;
 const RATE = { hono: Number(process.env.BENCH_RATE_HONO) || 3000, real: Number(process.env.BENCH_RATE_REAL) || 500 };
 const CONNECTIONS = 16;
 const WARMUP_SECONDS = 1;
@@ -176,8 +176,14 @@ async function serve(mode, shape, receiverPort, upstreamPort, dataFile) {
   }
   const server = listen({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   server.keepAliveTimeout = 60_000;
+  // requests served, for spans per request: wrk does not count the ones in flight when it stops
+  let served = 0;
+  server.on('request', () => served++);
   server.once('listening', () => console.log(`PORT ${server.address().port}`));
-  process.on('SIGTERM', () => onExit().finally(() => process.exit(0)));
+  process.on('SIGTERM', () => onExit().finally(() => {
+    writeSync(1, `SERVED ${served}\n`);
+    process.exit(0);
+  }));
 }
 
 /** The upstream of the `real` shape: a small JSON answer. */
@@ -268,8 +274,8 @@ function startProcess(cmd, args, env = process.env) {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let err = '';
   child.stderr.on('data', (d) => { err += d; if (err.length > 20000) err = err.slice(-10000); });
+  let out = '';
   const port = new Promise((resolve, reject) => {
-    let out = '';
     child.stdout.on('data', (d) => {
       out += d;
       const m = /PORT (\d+)/.exec(out);
@@ -278,7 +284,7 @@ function startProcess(cmd, args, env = process.env) {
     child.once('exit', (code, sig) => reject(new Error(`${cmd} ${args.join(' ')} exited with ${code ?? sig} before listening:\n${err}`)));
   });
   const exited = new Promise((resolve) => child.once('exit', (code, sig) => resolve(code ?? sig)));
-  return { child, port, exited, stderr: () => err };
+  return { child, port, exited, stderr: () => err, stdout: () => out };
 }
 
 function machineBusyTicks() {
@@ -452,7 +458,7 @@ async function background(ms) {
 
 /**
  * One row, one round: a fresh server (under nullspan where the row says), warm-up, saturation, fixed rate. OTLP
- * bytes and spans per request are over the server's whole life (every request wrk sent, warm-up included),
+ * bytes and spans per request are over the server's whole life (every request it served, warm-up included),
  * counted after the server exited and nullspan flushed its outputs: exact, whatever lags.
  */
 async function runRow(row, shape, nodeBin, env) {
@@ -472,14 +478,12 @@ async function runRow(row, shape, nodeBin, env) {
   const port = await proc.port;
   const url = `http://127.0.0.1:${port}/${shape === 'hono' ? 'bench' : 'order'}`;
   const pids = [proc.child.pid, env.receiverPid, ...(nullspan ? [findServerPid(proc.child.pid)] : [])];
-  let sent = 0;
   let res;
   try {
-    sent += (await wrk(url, WARMUP_SECONDS, 0)).requests;
-    const idle = await background(500);
+    await wrk(url, WARMUP_SECONDS, 0);
+    const idle = await background(300);
     const sat = await measure(url, SECONDS, 0, pids, rx);
     const paced = await measure(url, SECONDS, RATE[shape], pids, rx);
-    sent += sat.requests + paced.requests;
     res = { ...sat, background: idle, p99: paced.p99, late: paced.late, cpuUsAtRate: paced.cpuUs, errors: sat.errors + paced.errors };
   } finally {
     // the server's exit ends `nullspan run`, which flushes its outputs first
@@ -488,6 +492,8 @@ async function runRow(row, shape, nodeBin, env) {
     const code = await Promise.race([proc.exited, sleep(30000).then(() => 'timeout')]);
     if (code === 'timeout') proc.child.kill('SIGKILL');
   }
+  const served = Number(/SERVED (\d+)/.exec(proc.stdout())?.[1]);
+  if (!served) throw new Error(`${row} ${shape}: the server did not say how many requests it served:\n${proc.stderr()}`);
   let got;
   if (file) {
     got = fileStats(file, 0);
@@ -500,9 +506,9 @@ async function runRow(row, shape, nodeBin, env) {
   return {
     ...res,
     errors: res.errors + (got.errors ?? 0),
-    bytesPerReq: got.bytes / sent,
-    spansPerReq: got.spans / sent,
-    appSpansPerReq: (got.spans - got.syscallSpans) / sent,
+    bytesPerReq: got.bytes / served,
+    spansPerReq: got.spans / served,
+    appSpansPerReq: (got.spans - got.syscallSpans) / served,
   };
 }
 
