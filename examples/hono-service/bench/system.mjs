@@ -2,37 +2,43 @@
 // The whole system's cost per request (issue 12): the Hono service under `wrk`, with nullspan's own processes
 // (the correlator in Node, the BPF programs in the kernel) and the OTLP receiver all counted.
 //
-// Rows, each in its own server process, started afresh for each round:
+// Rows, each in its own server process, started afresh for each row of each round (one at a time: a probe
+// attached for one row would tax every system call of the others, wrk's included):
 //   plain          uninstrumented
 //   sdk            @nullspan/sdk, no probe
 //   traced_otlp    sdk under `nullspan run`, default OTLP/HTTP export to the loopback receiver (full tracing)
 //   traced_file    sdk under `nullspan run --no-otlp --otlp-file FILE`
 //   plain_traced   plain under `nullspan run` (OTLP/HTTP to the receiver): the probe on a service without markers
 //   otel           the OpenTelemetry SDK (BatchSpanProcessor, OTLP/HTTP JSON to the same receiver)
-// Head-sampling rows (10 %, 1 %) come with sampling: the SDK cannot sample yet.
+// Head-sampling rows (10 %, 1 %) are added with sampling: the SDK cannot sample yet.
 // Two handler shapes, the same handler code for every row: `hono` (one server span + two nested spans, the shape
 // of load.mjs) and `real` (~300 µs: a file read, a few KiB of JSON, one keep-alive HTTP call to an upstream
-// process; one server span + three nested). Node 20 (this node) and Node 24 for the server process; nullspan
-// itself always runs on this node. Node 24 is found at $NODE24 or .bench/node24 (git-ignored); without it the
-// Node 24 column is skipped with a line saying how to get it.
+// process; one server span + three nested). This node (20) and Node 24 run the server; nullspan, the receiver and
+// the upstream always run on this node. Node 24 is found at $NODE24 or .bench/node24 (git-ignored; `npm i
+// --prefix .bench/node24 node@24`, ~190 MB, so setup.sh leaves it out); without it the Node 24 column is skipped
+// with a line saying so.
 //
-// Measurement, per row and round:
+// Measurement, per row and round (after a 1 s warm-up):
 // - saturation: `wrk -t1 -c16 -d BENCH_SECONDS` on CPU 0, the server pinned to the last CPU (taskset inside the
 //   traced command, so nullspan, the receiver and the upstream float). Machine CPU per request is the /proc/stat
-//   delta (user+nice+system+irq+softirq+steal, all CPUs) over the run plus a tail that lasts until the machine is
-//   idle again and the receiver has stopped receiving (the correlator and the exporters lag the load), divided by
-//   requests completed. So it includes the server, nullspan's process and BPF work, the kernel, the receiver
-//   (which decodes every body, as a real collector would, in its own process) and wrk itself: wrk's own share is
-//   reported (CPU seconds from the shell's `times`, per second of run) so a load-generator bottleneck shows.
-// - p99 at a fixed moderate rate (BENCH_RATE_HONO / BENCH_RATE_REAL req/s): Debian has no wrk2, so wrk is paced
-//   by a Lua `delay()` that keeps an open-loop schedule (1 ms resolution, 16 connections). wrk times each request
-//   from its actual send; with ≥ 10 connections idle at these rates a stalled server still receives the scheduled
-//   requests, and requests sent over 1 ms behind schedule are counted (`late`): a high count means the p99 hides
-//   queueing (coordinated omission).
-// - OTLP bytes (request bodies as sent) and spans received per request, from the receiver (or the file), over the
-//   saturation run: a row that drops spans cannot look cheap.
+//   delta (user+nice+system+irq+softirq+steal, all CPUs) over the run plus its tail, divided by requests
+//   completed. The tail lasts until the row's own processes are quiet and, for rows that export, the receiver
+//   has had nothing for 1.2 s (nullspan's exporter sends every second): the correlator and the exporters finish
+//   after wrk stops. So the figure holds the server, nullspan's process and BPF work, the kernel, the receiver
+//   (it decodes every body in its own process, as a real collector would) and wrk itself. wrk's own CPU (the
+//   shell's `times`) per second of run is reported so a load-generator bottleneck shows, and so is the machine's
+//   load before the run (`other load`): anything but 0 % means the figures are noisy.
+// - p99 at a fixed moderate rate (BENCH_RATE_HONO / BENCH_RATE_REAL req/s, BENCH_SECONDS long): Debian has no
+//   wrk2, so wrk is paced by a Lua `delay()` that keeps an open-loop schedule (1 ms resolution, 16 connections).
+//   wrk times each request from its actual send; at these rates most connections are idle, so a stalled server
+//   still receives the scheduled requests, and requests sent over 1 ms behind schedule are counted (`late`): a
+//   high count means the p99 hides queueing (coordinated omission). Machine CPU per request at that rate too.
+// - OTLP bytes (request bodies as received, or the file's bytes) and spans per request served, over the server's
+//   whole life, counted after it exited and nullspan flushed: a row that drops spans cannot look cheap. Spans
+//   from the application (not system calls) are counted apart: 3 per request for `hono`, 4 for `real`.
 // Each row's cost is against the plain row of the same round, node and shape; medians over rounds. Rounds rotate
-// the row order. Last stdout line: BENCH_JSON (scripts/bench.mjs).
+// the row order. Shorter or narrower: BENCH_ROUNDS (3), BENCH_SECONDS (2), BENCH_SHAPES (hono,real),
+// BENCH_NODES (20,24). Last stdout line: BENCH_JSON (scripts/bench.mjs).
 //
 // Also the servers: `node system.mjs serve <mode> <shape> <receiverPort> <upstreamPort> <dataFile>`,
 // `node system.mjs receiver`, `node system.mjs upstream` (the bench runner runs every bench/*.mjs).
@@ -49,7 +55,7 @@ const me = fileURLToPath(import.meta.url);
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || 3;
 const SECONDS = Number(process.env.BENCH_SECONDS) || 2;
-const RATE = { hono: Number(process.env.BENCH_RATE_HONO) || 3000, real: Number(process.env.BENCH_RATE_REAL) || 500 };
+const RATE = { hono: Number(process.env.BENCH_RATE_HONO) || 3000, real: Number(process.env.BENCH_RATE_REAL) || 1000 };
 const CONNECTIONS = 16;
 const WARMUP_SECONDS = 1;
 const SHAPES = (process.env.BENCH_SHAPES ?? 'hono,real').split(',');
@@ -484,7 +490,7 @@ async function runRow(row, shape, nodeBin, env) {
     const idle = await background(300);
     const sat = await measure(url, SECONDS, 0, pids, rx);
     const paced = await measure(url, SECONDS, RATE[shape], pids, rx);
-    res = { ...sat, background: idle, p99: paced.p99, late: paced.late, cpuUsAtRate: paced.cpuUs, errors: sat.errors + paced.errors };
+    res = { ...sat, background: idle, p99: paced.p99, late: paced.late, paced: paced.rps, cpuUsAtRate: paced.cpuUs, errors: sat.errors + paced.errors };
   } finally {
     // the server's exit ends `nullspan run`, which flushes its outputs first
     const pid = nullspan ? findServerPid(proc.child.pid) : proc.child.pid;
@@ -584,7 +590,7 @@ async function main() {
             results[nv][shape][row][r] = res;
             console.log(
               `round ${r + 1} node ${nv} ${shape.padEnd(4)} ${row.padEnd(12)} ${res.rps.toFixed(0).padStart(6)} req/s  ${res.cpuUs.toFixed(1).padStart(6)} µs machine CPU/req` +
-                `  (wrk ${(res.wrkShare * 100).toFixed(0)} % of a CPU, tail ${res.tail.toFixed(1)} s)  p99 ${res.p99.toFixed(2)} ms @ ${RATE[shape]}/s` +
+                `  (wrk ${(res.wrkShare * 100).toFixed(0)} % of a CPU, tail ${res.tail.toFixed(1)} s)  p99 ${res.p99.toFixed(2)} ms @ ${res.paced.toFixed(0)}/s` +
                 `${res.late ? ` (${res.late} late)` : ''}  ${res.bytesPerReq.toFixed(0)} B  ${res.spansPerReq.toFixed(2)} spans/req (${res.appSpansPerReq.toFixed(2)} from the application)` +
                 `  background ${(res.background * 100).toFixed(0)} %${res.errors ? `  ${res.errors} ERRORS` : ''}`,
             );
