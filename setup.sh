@@ -14,7 +14,7 @@ node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || fa
 
 # System packages: the BPF toolchain (clang, llvm, bpftool, libbpf, libelf, zlib), strace and bpftrace for the
 # benchmarks' comparisons, chromium for the web UI's browser test.
-packages=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 strace bpftrace chromium)
+packages=(clang clang-format llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 strace bpftrace chromium)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
