@@ -13,8 +13,9 @@ command -v node >/dev/null || fail "Node.js >= 20 is required and was not found 
 node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || fail "Node.js >= 20 is required; found $(node -v)."
 
 # System packages: the BPF toolchain (clang, llvm, bpftool, libbpf, libelf, zlib), strace and bpftrace for the
-# benchmarks' comparisons, wrk as the system benchmark's load generator, chromium for the web UI's browser test.
-packages=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 strace bpftrace wrk chromium)
+# benchmarks' comparisons, wrk as the system benchmark's load generator, chromium for the web UI's browser test,
+# clang-format for `pnpm lint`.
+packages=(clang clang-format llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 strace bpftrace wrk chromium)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
