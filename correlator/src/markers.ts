@@ -121,7 +121,9 @@ export function assembleMarker(thread: ThreadState, ev: MarkerEvent, budget: Pen
     if (bytes.length === 0 || (bytes[0] !== GT && bytes[0] !== LT)) return IGNORED;
     const r = parseMarker(bytes);
     if (r.ok || !r.incomplete) return outcome(r, thread);
-    thread.pending = bytes.slice(); // its own buffer: append() may grow it in place
+    // A copy in a buffer of its own, which append() grows in place. Not bytes.slice(): on a Buffer (what a capture
+    // reader hands the decoder) that is a view into the batch, which append() would then overwrite.
+    thread.pending = new Uint8Array(bytes);
     budget.bytes += bytes.length;
     const cut = stillIncomplete(ev, bytes, budget);
     if (cut !== null) {

@@ -38,4 +38,19 @@ describe('markers split across many writes', () => {
     c.close();
     expect(spans[0].span.attributes.k).toBe(':'.repeat(20_000));
   });
+
+  it('never writes into the batch a split marker came in (Buffer payloads, as replay decodes them)', () => {
+    const { c, spans } = collect({}, oneProcess(10));
+    // one Buffer holding both writes and what follows them, the way a capture block holds a batch's payloads
+    const block = Buffer.from('>:1:split:a=1' + ',b=2:' + '<:1:split::' + 'after');
+    const s = new Stream();
+    s.marker(10, 10, block.subarray(0, 13));
+    s.marker(10, 10, block.subarray(13, 18));
+    s.marker(10, 10, block.subarray(18, 29));
+    const copy = Buffer.from(block);
+    c.pushBatch(s.events);
+    expect(block.equals(copy)).toBe(true);
+    expect(spans).toHaveLength(1);
+    expect(spans[0].span.attributes).toMatchObject({ a: '1', b: '2' });
+  });
 });

@@ -65,15 +65,28 @@ export async function main(args: string[]): Promise<number> {
 }
 
 // Exit explicitly once the command is done: every output has been flushed by then, and a lingering handle
-// (a keep-alive socket, a retry timer of an endpoint that never answered) must not keep nullspan running.
+// (a keep-alive socket, a retry timer of an endpoint that never answered) must not keep nullspan running. What
+// stdout/stderr still queue is written first: a pipe whose reader is slower than nullspan (`| less`, `| wc`) takes
+// 64 KiB at a time, and process.exit would drop the rest.
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exit(code);
-  },
+  (code) => exitAfterOutput(code),
   (err: unknown) => {
     const { message, exitCode } = describeError(err);
     process.stderr.write(`nullspan: ${message}\n`);
     if (process.env.NULLSPAN_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    process.exit(exitCode);
+    exitAfterOutput(exitCode);
   },
 );
+
+function exitAfterOutput(code: number): void {
+  void Promise.all([drained(process.stdout), drained(process.stderr)]).then(() => process.exit(code));
+}
+
+/** Resolves once everything written to `stream` so far has reached the kernel (or the reader is gone). */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('error', () => resolve());
+    stream.write('', () => resolve());
+  });
+}
