@@ -16,11 +16,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* ---- load-time settings (written by user space into .rodata before load; the verifier sees them as
  * constants, so disabled features cost nothing) ---- */
-const volatile __u32 snap_len = 4096;      /* marker payload / argv capture limit, <= NS_SNAP_MAX */
-const volatile __u8 follow_children = 1;   /* children of traced processes are traced */
-const volatile __u8 markers_all = 0;       /* auto-discovery: markers from any process, writer becomes traced */
-const volatile __u64 cgroup_id = 0;        /* trace every process in this cgroup (v2 id) and below; 0 = off */
-const volatile __u32 cgroup_level = 0;     /* that cgroup's depth, for bpf_get_current_ancestor_cgroup_id */
+const volatile __u32 snap_len = 4096; /* marker payload / argv capture limit, <= NS_SNAP_MAX */
+const volatile __u8 follow_children = 1; /* children of traced processes are traced */
+const volatile __u8 markers_all = 0; /* auto-discovery: markers from any process, writer becomes traced */
+const volatile __u64 cgroup_id = 0; /* trace every process in this cgroup (v2 id) and below; 0 = off */
+const volatile __u32 cgroup_level = 0; /* that cgroup's depth, for bpf_get_current_ancestor_cgroup_id */
 const volatile __u32 wakeup_every = 1024; /* force a consumer wake-up every this many records (per CPU-ish) */
 /* bit nr set = record syscall nr */
 const volatile __u64 syscall_mask[NS_NR_MAX / 64] = { ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL };
@@ -314,9 +314,9 @@ static __always_inline int peek_write(long nr, const __u64 *args, char peek[2])
 
 struct ns_iov_walk {
 	const struct ns_iovec *iov; /* the writer's iovec array */
-	char *buf;                  /* the scratch buffer; the payload starts after the ns_marker header */
+	char *buf; /* the scratch buffer; the payload starts after the ns_marker header */
 	__u32 snap;
-	__u32 off;   /* payload bytes copied */
+	__u32 off; /* payload bytes copied */
 	__u64 total; /* bytes the writev writes */
 	bool failed;
 };
@@ -411,8 +411,8 @@ static __always_inline bool check_slot_registration(struct ns_task_state *st, lo
 
 /* Markers are checked at entry: the payload is in the caller's memory and the entry time orders it before
  * anything the write itself causes. Returns true when a marker was emitted. */
-static __always_inline bool check_marker(struct task_struct *task, struct ns_task_state *st, long nr,
-					 const __u64 *args, bool strict, __u64 ts, __u64 pid_tgid)
+static __always_inline bool check_marker(struct task_struct *task, struct ns_task_state *st, long nr, const __u64 *args,
+					 bool strict, __u64 ts, __u64 pid_tgid)
 {
 	char peek[2];
 	/* cheap fd check first: only writes to the null device pay for reading user memory */
@@ -542,8 +542,8 @@ static __always_inline __u16 copy_path(struct ns_scratch *s, __u32 off, const ch
 	return n > 0 ? n - 1 : 0;
 }
 
-static __always_inline __u16 copy_sockaddr(struct ns_scratch *s, __u32 off, const struct ns_task_state *st,
-					   __u32 desc, long ret)
+static __always_inline __u16 copy_sockaddr(struct ns_scratch *s, __u32 off, const struct ns_task_state *st, __u32 desc,
+					   long ret)
 {
 	__u32 mode = NS_DESC_ADDR_MODE(desc);
 	const void *addr = (const void *)arg_at(st, NS_DESC_ADDR_ARG(desc));
@@ -593,8 +593,7 @@ static __always_inline void fill_syscall(struct ns_syscall *r, struct ns_task_st
 	r->ctx_span = st->ctx_span;
 }
 
-static __always_inline void emit_syscall_full(struct ns_task_state *st, __u32 desc, long ret, __u64 now,
-					      __u64 pid_tgid)
+static __always_inline void emit_syscall_full(struct ns_task_state *st, __u32 desc, long ret, __u64 now, __u64 pid_tgid)
 {
 	struct ns_scratch *s = cpu_scratch();
 	if (!s)
@@ -608,7 +607,8 @@ static __always_inline void emit_syscall_full(struct ns_task_state *st, __u32 de
 	if (NS_DESC_PATH(desc)) {
 		__u32 tid = (__u32)pid_tgid;
 		const char *saved = (nr == __NR_execve || nr == __NR_execveat) && ret == 0
-					    ? bpf_map_lookup_elem(&exec_paths, &tid) : NULL;
+					    ? bpf_map_lookup_elem(&exec_paths, &tid)
+					    : NULL;
 		if (saved) {
 			r->path_len = copy_path(s, off, saved, true);
 			bpf_map_delete_elem(&exec_paths, &tid);
@@ -703,7 +703,8 @@ int BPF_PROG(ns_fork, struct task_struct *parent, struct task_struct *child)
 		}
 	}
 	__u64 pid_tgid = ((__u64)parent->tgid << 32) | (__u32)parent->pid;
-	struct ns_fork *r = reserve_fixed_record(sizeof(*r), NS_KIND_FORK, NS_DROP_PROCESS, bpf_ktime_get_ns(), pid_tgid);
+	struct ns_fork *r =
+		reserve_fixed_record(sizeof(*r), NS_KIND_FORK, NS_DROP_PROCESS, bpf_ktime_get_ns(), pid_tgid);
 	if (!r)
 		return 0;
 	r->child_tid = child->pid;
@@ -769,7 +770,8 @@ int BPF_PROG(ns_exit, struct task_struct *p)
 		__u32 tgid = p->tgid;
 		bpf_map_delete_elem(&traced_tgids, &tgid);
 	}
-	struct ns_exit *r = reserve_fixed_record(sizeof(*r), NS_KIND_EXIT, NS_DROP_PROCESS, bpf_ktime_get_ns(), pid_tgid);
+	struct ns_exit *r =
+		reserve_fixed_record(sizeof(*r), NS_KIND_EXIT, NS_DROP_PROCESS, bpf_ktime_get_ns(), pid_tgid);
 	if (!r)
 		return 0;
 	r->code = p->exit_code;

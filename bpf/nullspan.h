@@ -33,27 +33,27 @@ enum ns_drop_kind {
 	NS_DROP_KINDS = 3,
 };
 
-#define NS_SNAP_MAX 32768     /* largest snap length (marker payload, argv) user space may configure */
-#define NS_PATH_MAX 4096      /* PATH_MAX: longest path string the kernel accepts */
-#define NS_SOCKADDR_MAX 128   /* sizeof(struct sockaddr_storage) */
-#define NS_MAX_IOV 1024       /* iovecs of one writev scanned for marker bytes (UIO_MAXIOV) */
-#define NS_PEEK_IOV 8         /* leading empty iovecs skipped when peeking at a write's first bytes */
-#define NS_MAX_CPUS 1024    /* CPUs the drop bookkeeping covers */
-#define NS_NR_MAX 512         /* syscall numbers below this can be selected and described */
+#define NS_SNAP_MAX 32768 /* largest snap length (marker payload, argv) user space may configure */
+#define NS_PATH_MAX 4096 /* PATH_MAX: longest path string the kernel accepts */
+#define NS_SOCKADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
+#define NS_MAX_IOV 1024 /* iovecs of one writev scanned for marker bytes (UIO_MAXIOV) */
+#define NS_PEEK_IOV 8 /* leading empty iovecs skipped when peeking at a write's first bytes */
+#define NS_MAX_CPUS 1024 /* CPUs the drop bookkeeping covers */
+#define NS_NR_MAX 512 /* syscall numbers below this can be selected and described */
 #define NS_RECORD_ALIGN 8
 
 struct ns_hdr {
 	__u32 size; /* bytes of this record, tails included, padding excluded */
 	__u16 kind; /* enum ns_kind */
 	__u16 cpu;
-	__u64 ts;  /* CLOCK_MONOTONIC ns (for syscalls: entry time) */
+	__u64 ts; /* CLOCK_MONOTONIC ns (for syscalls: entry time) */
 	__u32 tid;
 	__u32 pid; /* thread-group id */
 };
 
 /* ns_syscall.flags */
 #define NS_SYS_UNFINISHED 0x1 /* still blocked when the probe stopped; dur and ret are 0 */
-#define NS_SYS_HAS_FDS 0x2    /* fds[] holds the two descriptors a pipe/pipe2/socketpair created */
+#define NS_SYS_HAS_FDS 0x2 /* fds[] holds the two descriptors a pipe/pipe2/socketpair created */
 
 /* One completed (or, flagged, unfinished) system call. Tail: path[path_len] path2[path2_len] addr[addr_len]
  * (strings without their NUL; addr is the raw struct sockaddr the application passed or received). */
@@ -67,7 +67,7 @@ struct ns_syscall {
 	__u16 path_len;
 	__u16 path2_len;
 	__u16 addr_len;
-	__u8 ctx_src;   /* enum ns_ctx_src: where ctx_span came from */
+	__u8 ctx_src; /* enum ns_ctx_src: where ctx_span came from */
 	__u8 _pad;
 	__s32 fds[2];
 	__u64 ctx_span; /* the active span (SDK numeric span id) when the call entered; 0 = none */
@@ -75,8 +75,8 @@ struct ns_syscall {
 
 /* ns_syscall.ctx_src: which span the calling thread said was active at entry (sdk/MARKERS.md "Active span"). */
 enum ns_ctx_src {
-	NS_CTX_NONE = 0,      /* the thread published nothing (not a Node SDK thread, or uprobes unavailable) */
-	NS_CTX_SLOT = 1,      /* read from the thread's registered active-span slot */
+	NS_CTX_NONE = 0, /* the thread published nothing (not a Node SDK thread, or uprobes unavailable) */
+	NS_CTX_SLOT = 1, /* read from the thread's registered active-span slot */
 	NS_CTX_SUBMITTER = 2, /* a libuv worker running work whose submitting thread's slot held ctx_span */
 };
 
@@ -96,13 +96,13 @@ enum ns_ctx_src {
 struct ns_marker {
 	struct ns_hdr h;
 	__s32 fd;
-	__u32 len;      /* bytes the application wrote (sum of all iovecs) */
+	__u32 len; /* bytes the application wrote (sum of all iovecs) */
 	__u32 data_len; /* bytes captured: min(len, snap length) */
 	__u32 _pad;
 };
 
 /* ns_fork.flags */
-#define NS_FORK_THREAD 0x1       /* CLONE_THREAD: a new thread of the parent's process */
+#define NS_FORK_THREAD 0x1 /* CLONE_THREAD: a new thread of the parent's process */
 #define NS_FORK_SHARES_FILES 0x2 /* CLONE_FILES: shares the parent's fd table */
 
 /* h.tid/h.pid are the parent's. */
@@ -117,7 +117,7 @@ struct ns_fork {
 /* Tail: filename[filename_len] argv[argv_len] (argv strings each terminated by NUL, possibly cut). */
 struct ns_exec {
 	struct ns_hdr h;
-	__u32 old_tid;  /* tid before exec (differs when a non-leader thread execs) */
+	__u32 old_tid; /* tid before exec (differs when a non-leader thread execs) */
 	__u16 filename_len;
 	__u16 _pad;
 	__u32 argv_len;
@@ -126,7 +126,7 @@ struct ns_exec {
 
 struct ns_exit {
 	struct ns_hdr h;
-	__s32 code;       /* wait() status: (code << 8) | signal */
+	__s32 code; /* wait() status: (code << 8) | signal */
 	__u32 group_dead; /* 1 when this was the last thread of its process */
 };
 
@@ -152,7 +152,7 @@ struct ns_lost {
 
 /* Per-CPU drop accounting (the `drops` map's value). */
 struct ns_drop_counters {
-	__u64 total[NS_DROP_KINDS];   /* since load; what stats() reports */
+	__u64 total[NS_DROP_KINDS]; /* since load; what stats() reports */
 	__u64 pending[NS_DROP_KINDS]; /* not yet reported in the stream */
 	__u64 pending_any;
 };
@@ -165,21 +165,21 @@ struct __attribute__((aligned(64))) ns_cpu_slot {
 
 /* Per-thread state (the `task_states` task-local storage value). */
 struct ns_task_state {
-	__u32 gen;      /* traced_gen when `traced` was decided; stale => look the thread group up again */
+	__u32 gen; /* traced_gen when `traced` was decided; stale => look the thread group up again */
 	__u8 traced;
-	__u8 inflight;  /* a selected syscall entered and has not exited */
+	__u8 inflight; /* a selected syscall entered and has not exited */
 	__u16 nr;
 	__u64 ts;
 	__u64 args[6];
-	__u64 slot;        /* user address of the thread's active-span slot (0: none registered) */
-	__u64 ctx_span;    /* of the syscall in flight */
-	__u64 work_span;   /* libuv worker: span of the submitter of the work item being run */
-	__u8 ctx_src;      /* of the syscall in flight (enum ns_ctx_src) */
-	__u8 in_work;      /* libuv worker: inside a work function (work_span valid) */
-	__u8 marker_cont;  /* the last marker write ended mid-marker: capture the next null-device write */
+	__u64 slot; /* user address of the thread's active-span slot (0: none registered) */
+	__u64 ctx_span; /* of the syscall in flight */
+	__u64 work_span; /* libuv worker: span of the submitter of the work item being run */
+	__u8 ctx_src; /* of the syscall in flight (enum ns_ctx_src) */
+	__u8 in_work; /* libuv worker: inside a work function (work_span valid) */
+	__u8 marker_cont; /* the last marker write ended mid-marker: capture the next null-device write */
 	__u8 _pad;
-	__u32 addr_cap;    /* size of the address buffer an accept/recvfrom/recvmsg/getsockname passed (value-result length at entry) */
-	__u32 lost;        /* this thread's records the ring had no room for, not yet reported (ns_lost) */
+	__u32 addr_cap; /* size of the address buffer an accept/recvfrom/recvmsg/getsockname passed (value-result length at entry) */
+	__u32 lost; /* this thread's records the ring had no room for, not yet reported (ns_lost) */
 };
 
 /* uv__work_submit → worker: what the submitting thread's slot held, keyed by (process, struct uv__work *). */
@@ -195,16 +195,16 @@ struct ns_work_ctx {
 
 /* What to capture besides the raw registers for a syscall: ns_sysdesc(nr) encodes it in 32 bits. */
 #define NS_ADDR_NONE 0
-#define NS_ADDR_IN 1     /* sockaddr pointer arg + length value arg (connect, bind, sendto) */
-#define NS_ADDR_OUT 2    /* sockaddr pointer arg + pointer-to-length arg, read after the call (accept, recvfrom) */
+#define NS_ADDR_IN 1 /* sockaddr pointer arg + length value arg (connect, bind, sendto) */
+#define NS_ADDR_OUT 2 /* sockaddr pointer arg + pointer-to-length arg, read after the call (accept, recvfrom) */
 #define NS_ADDR_MSGHDR 3 /* struct msghdr pointer arg (sendmsg, recvmsg) */
 
-#define NS_DESC(path1, path2, addr_mode, addr_arg, len_arg, fds_arg) \
-	((__u32)(path1) | ((__u32)(path2) << 4) | ((__u32)(addr_mode) << 8) | ((__u32)(addr_arg) << 12) | \
+#define NS_DESC(path1, path2, addr_mode, addr_arg, len_arg, fds_arg)                                                   \
+	((__u32)(path1) | ((__u32)(path2) << 4) | ((__u32)(addr_mode) << 8) | ((__u32)(addr_arg) << 12) |              \
 	 ((__u32)(len_arg) << 16) | ((__u32)(fds_arg) << 20))
 /* Argument indexes are stored +1 so that 0 means "none". */
 #define NS_P(i) ((i) + 1)
-#define NS_DESC_PATH(d) ((d) & 0xf)
+#define NS_DESC_PATH(d) ((d)&0xf)
 #define NS_DESC_PATH2(d) (((d) >> 4) & 0xf)
 #define NS_DESC_ADDR_MODE(d) (((d) >> 8) & 0xf)
 #define NS_DESC_ADDR_ARG(d) (((d) >> 12) & 0xf)

@@ -27,9 +27,14 @@ const failures = [];
 for (const file of benchFiles()) {
   const name = relative(root, file);
   process.stderr.write(`\n== ${name}\n`);
-  const r = spawnSync(process.execPath, [file], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [file], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 << 20,
+  });
   const lines = (r.stdout ?? '').trimEnd().split('\n');
-  for (const l of lines) if (!l.startsWith('BENCH_JSON ')) process.stderr.write(l + '\n');
+  for (const l of lines) if (!l.startsWith('BENCH_JSON ')) process.stderr.write(`${l}\n`);
   const last = lines.findLast((l) => l.startsWith('BENCH_JSON '));
   if (r.status !== 0 || !last) {
     failures.push(`${name}: ${r.status !== 0 ? `exited with ${r.status ?? r.signal}` : 'printed no BENCH_JSON line'}`);
@@ -42,8 +47,12 @@ const fmt = (v) => (typeof v === 'number' ? (Math.abs(v) >= 100 ? v.toFixed(0) :
 console.log('\n| issue | workload | figures | result | target | met |');
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
-  const figures = Object.entries(r.figures ?? {}).map(([k, v]) => `${k}=${fmt(v)}`).join(', ');
-  console.log(`| ${r.issue ?? ''} | ${r.workload} | ${figures} | ${r.result ?? ''} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : 'NO'} |`);
+  const figures = Object.entries(r.figures ?? {})
+    .map(([k, v]) => `${k}=${fmt(v)}`)
+    .join(', ');
+  console.log(
+    `| ${r.issue ?? ''} | ${r.workload} | ${figures} | ${r.result ?? ''} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : 'NO'} |`,
+  );
 }
 for (const f of failures) console.log(`benchmark failed: ${f}`);
 

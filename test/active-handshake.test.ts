@@ -88,10 +88,16 @@ describe('active-span handshake with the real probe', () => {
 
     // every span the child ran with the hook on: its openat carries that span, read from the slot
     const opens = new Map<string, SyscallEvent>();
-    for (const e of events) if (e.kind === 'syscall' && e.pid === child.pid && e.name === 'openat' && e.path?.startsWith(tmp.dir + '/')) opens.set(e.path, e);
+    for (const e of events)
+      if (e.kind === 'syscall' && e.pid === child.pid && e.name === 'openat' && e.path?.startsWith(`${tmp.dir}/`))
+        opens.set(e.path, e);
     const traced = lines.seen.filter((l) => l.state === 'on' && l.id >= on.id && l.id <= later.id);
     expect(traced.length).toBeGreaterThan(3);
-    for (const l of traced) expect(opens.get(join(tmp.dir, String(l.id))), `span ${l.id}`).toMatchObject({ ctxSource: 'slot', ctxSpan: l.id });
+    for (const l of traced)
+      expect(opens.get(join(tmp.dir, String(l.id))), `span ${l.id}`).toMatchObject({
+        ctxSource: 'slot',
+        ctxSpan: l.id,
+      });
 
     // the probe is gone: two periods without an ack turn the hook off again
     const off = await lines.next((l) => l.state === 'idle', "state 'idle' after the probe closed");
@@ -113,9 +119,24 @@ describe('nullspan run and the handshake', () => {
   it('starts the command with NULLSPAN_CONTEXT=1 (hook on from the first span); captures and replays slot records', async () => {
     const live = join(tmp.dir, 'live.jsonl');
     const capture = join(tmp.dir, 'run.nscap');
-    const r = await runCli(['run', '--no-otlp', '--otlp-file', live, '--write', capture, '--', process.execPath, '--input-type=module', '-e', RUN_SCRIPT], {
-      env: cliEnv({ NULLSPAN_CONTEXT: undefined }),
-    });
+    const r = await runCli(
+      [
+        'run',
+        '--no-otlp',
+        '--otlp-file',
+        live,
+        '--write',
+        capture,
+        '--',
+        process.execPath,
+        '--input-type=module',
+        '-e',
+        RUN_SCRIPT,
+      ],
+      {
+        env: cliEnv({ NULLSPAN_CONTEXT: undefined }),
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout.split('\n').find((l) => l.startsWith('{'))!)).toEqual({ env: '1', state: 'on' });
 
@@ -131,9 +152,22 @@ describe('nullspan run and the handshake', () => {
   });
 
   it('leaves a NULLSPAN_CONTEXT the user set alone', async () => {
-    const r = await runCli(['run', '--no-otlp', '--otlp-file', join(tmp.dir, 'off.jsonl'), '--', process.execPath, '--input-type=module', '-e', RUN_SCRIPT], {
-      env: cliEnv({ NULLSPAN_CONTEXT: '0' }),
-    });
+    const r = await runCli(
+      [
+        'run',
+        '--no-otlp',
+        '--otlp-file',
+        join(tmp.dir, 'off.jsonl'),
+        '--',
+        process.execPath,
+        '--input-type=module',
+        '-e',
+        RUN_SCRIPT,
+      ],
+      {
+        env: cliEnv({ NULLSPAN_CONTEXT: '0' }),
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout.split('\n').find((l) => l.startsWith('{'))!)).toEqual({ env: '0', state: 'off' });
   });

@@ -31,10 +31,15 @@ function listen(server: http.Server): Promise<number> {
 
 function get(port: number, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve(body));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+        let body = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (d) => (body += d))
+          .on('end', () => resolve(body));
+      })
+      .on('error', reject);
   });
 }
 
@@ -51,11 +56,24 @@ beforeAll(async () => {
     ports[id] = await listen(server);
     portToId.set(ports[id], id);
   }
-  const cli = startCli(['run', '--no-otlp', '--outside-spans', '--otlp-file', file, '--', process.execPath, SERVICE, tmp.dir, JSON.stringify(ports)]);
+  const cli = startCli([
+    'run',
+    '--no-otlp',
+    '--outside-spans',
+    '--otlp-file',
+    file,
+    '--',
+    process.execPath,
+    SERVICE,
+    tmp.dir,
+    JSON.stringify(ports),
+  ]);
   await waitForOutput(cli, (out) => /listening on \d+/.test(out));
   const port = Number(/listening on (\d+)/.exec(cli.stdout())![1]);
   const bodies = await Promise.all(ids.map((id) => get(port, `/work/${id}`)));
-  ids.forEach((id, i) => responses.set(id, bodies[i]));
+  ids.forEach((id, i) => {
+    responses.set(id, bodies[i]);
+  });
   await get(port, '/quit');
   live = await cli.done;
   spans = decodeOtlpJsonLines(readFileSync(file, 'utf8'));
@@ -68,7 +86,17 @@ afterAll(() => {
 
 /** The calls the acceptance counts: open/read/close of the id's files, connect/send/receive on the id's socket. */
 const FILE_CALLS = new Set(['openat', 'read', 'close']);
-const SOCKET_CALLS = new Set(['connect', 'write', 'writev', 'sendto', 'sendmsg', 'read', 'readv', 'recvfrom', 'recvmsg']);
+const SOCKET_CALLS = new Set([
+  'connect',
+  'write',
+  'writev',
+  'sendto',
+  'sendmsg',
+  'read',
+  'readv',
+  'recvfrom',
+  'recvmsg',
+]);
 
 /** The request id a syscall child span names through its file path or its peer port, if any. */
 function idOf(s: OtlpSpan): { id: string; counted: boolean } | undefined {
@@ -87,7 +115,7 @@ describe('attribution of interleaved requests on one Node thread (issue 7)', () 
     expect(upstreamSaw.sort()).toEqual(ids.map((id) => `${id}=/up/${id}`).sort());
   });
 
-  it('puts ≥ 99% of each request\'s file and socket calls under its own span, none under another, the rest unattributed', () => {
+  it("puts ≥ 99% of each request's file and socket calls under its own span, none under another, the rest unattributed", () => {
     const byKey = new Map(spans.map((s) => [`${s.traceId}/${s.spanId}`, s]));
     /** the request id of the server span a span sits under */
     const requestOf = (s: OtlpSpan): string | undefined => {
@@ -128,7 +156,9 @@ describe('attribution of interleaved requests on one Node thread (issue 7)', () 
     expect(total, summary).toBeGreaterThanOrEqual(REQUESTS * 9);
     expect(counts.right / total, summary).toBeGreaterThanOrEqual(0.99);
     for (const id of ids) {
-      const names = spans.filter((s) => idOf(s)?.id === id && requestOf(s) === id).map((s) => `${s.name}:${s.attributes['syscall.attribution']}`);
+      const names = spans
+        .filter((s) => idOf(s)?.id === id && requestOf(s) === id)
+        .map((s) => `${s.name}:${s.attributes['syscall.attribution']}`);
       for (const expected of ['openat:context', 'openat:submitter', 'connect:context'])
         expect(names, `${id}: ${names.join(' ')}`).toContain(expected);
     }
@@ -145,7 +175,16 @@ describe('libuv uprobes for a node binary the CLI only learns about from the exe
       const data = join(dir.dir, 'data.txt');
       writeFileSync(data, 'worker data');
       const out = join(dir.dir, 'traces.jsonl');
-      const cli = startCli(['run', '--no-otlp', '--otlp-file', out, '--', node, join(REPO, 'test/fixtures/attribution-worker.mjs'), data]);
+      const cli = startCli([
+        'run',
+        '--no-otlp',
+        '--otlp-file',
+        out,
+        '--',
+        node,
+        join(REPO, 'test/fixtures/attribution-worker.mjs'),
+        data,
+      ]);
       const r = await cli.done;
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain('read 11 bytes');

@@ -31,7 +31,22 @@ for (let i = ${DEPTH} - 1; i >= 0; i--) fs.writeSync(fd, '<:t:level' + i + '::')
 describe('nullspan run --print on 20,000 nested spans', () => {
   it("exits with the command's code and prints the whole tree, indentation capped", async () => {
     const capture = join(tmp.dir, 'deep.nscap');
-    const run = await runToFile(['run', '--print', '--no-otlp', '--max-open-spans', String(DEPTH + 100), '--write', capture, '--', process.execPath, '-e', PROGRAM], join(tmp.dir, 'live.txt'));
+    const run = await runToFile(
+      [
+        'run',
+        '--print',
+        '--no-otlp',
+        '--max-open-spans',
+        String(DEPTH + 100),
+        '--write',
+        capture,
+        '--',
+        process.execPath,
+        '-e',
+        PROGRAM,
+      ],
+      join(tmp.dir, 'live.txt'),
+    );
     expect(run.code, run.stderr).toBe(0);
     const spanLines = run.stdout.split('\n').filter((l) => /level\d+ /.test(l));
     expect(spanLines).toHaveLength(DEPTH);

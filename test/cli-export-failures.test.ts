@@ -46,17 +46,20 @@ describe('nullspan run when the OTLP endpoint fails', () => {
     ['answers 429', 429 as FailingAnswer, 'exit 3' as const, 3, /^HTTP 429: \d+$/],
     ['never answers', 'never' as FailingAnswer, 'exit 3' as const, 3, /^timeout: \d+$/],
     ['answers 500, command killed by SIGSEGV', 500 as FailingAnswer, 'SIGSEGV' as const, 139, /^HTTP 500: \d+$/],
-  ])('%s: exits with the command\'s code and says what was not delivered', async (_what, answer, ending, code, reason) => {
-    const rx = await failingReceiver(answer);
-    // OTEL_EXPORTER_OTLP_TIMEOUT bounds both a request and the wait at exit
-    const r = await run(rx.url, ending, [], { OTEL_EXPORTER_OTLP_TIMEOUT: '1500' });
-    expect(r.code, r.stderr).toBe(code);
-    const m = NOT_DELIVERED.exec(r.stderr);
-    expect(m, r.stderr).not.toBeNull();
-    expect(Number(m![1])).toBeGreaterThan(0);
-    expect(m![2]).toMatch(reason);
-    expect(Number(/(\d+)$/.exec(m![2])![1])).toBe(Number(m![1]));
-  });
+  ])(
+    "%s: exits with the command's code and says what was not delivered",
+    async (_what, answer, ending, code, reason) => {
+      const rx = await failingReceiver(answer);
+      // OTEL_EXPORTER_OTLP_TIMEOUT bounds both a request and the wait at exit
+      const r = await run(rx.url, ending, [], { OTEL_EXPORTER_OTLP_TIMEOUT: '1500' });
+      expect(r.code, r.stderr).toBe(code);
+      const m = NOT_DELIVERED.exec(r.stderr);
+      expect(m, r.stderr).not.toBeNull();
+      expect(Number(m![1])).toBeGreaterThan(0);
+      expect(m![2]).toMatch(reason);
+      expect(Number(/(\d+)$/.exec(m![2])![1])).toBe(Number(m![1]));
+    },
+  );
 
   it('nothing listens: the loss is "connection refused", and the exit code is still the command\'s', async () => {
     const port = await closedPort();

@@ -2,7 +2,7 @@
 // right exit code, and leave every input untouched; a capture garbled behind valid checksums is replayed up to
 // the bad record, which is named by file and file offset.
 
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -76,19 +76,79 @@ describe('errors that are one sentence with the right exit code', () => {
   afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
 
   it.each([
-    ['--write to a FIFO', () => ['run', '--no-otlp', '--write', fifo, '--', 'true'], 1, /--write \S+fifo is not a regular file/],
+    [
+      '--write to a FIFO',
+      () => ['run', '--no-otlp', '--write', fifo, '--', 'true'],
+      1,
+      /--write \S+fifo is not a regular file/,
+    ],
     ['replay DIR', () => ['replay', join(tmp.dir, 'dir')], 1, /the capture \S+dir is a directory/],
-    ['--endpoint notaurl', () => ['run', '--endpoint', 'notaurl', '--', 'true'], 2, /--endpoint expects an http:\/\/ or https:\/\/ URL \(not a URL\), got "notaurl"/],
-    ['--endpoint ftp://', () => ['run', '--endpoint', 'ftp://collector/', '--', 'true'], 2, /--endpoint expects an http:\/\/ or https:\/\/ URL \(ftp is not supported\)/],
-    ['--write /proc/version', () => ['run', '--no-otlp', '--write', '/proc/version', '--', 'true'], 1, /cannot write the capture \/proc\/version: i\/o error \(EIO\)/],
-    ['ui CAPTURE --host 0.0.0.0 without a token', () => ['ui', capture, '--host', '0.0.0.0', '--port', '0'], 1, /requires an access token \(--token\)/],
-    ['ui --host 0.0.0.0 without a token', () => ['ui', '--host', '0.0.0.0', '--port', '0'], 1, /requires an access token \(--token\)/],
-    ['ui CAPTURE on a port in use', () => ['ui', capture, '--port', String(busyPort)], 1, /Cannot listen on 127\.0\.0\.1:\d+ for the UI: EADDRINUSE/],
-    ['ui on a port in use', () => ['ui', '--port', String(busyPort)], 1, /Cannot listen on 127\.0\.0\.1:\d+ for the UI: EADDRINUSE/],
-    ['--max-open-spans 0', () => ['run', '--max-open-spans', '0', '--', 'true'], 2, /--max-open-spans expects a positive integer, got "0"/],
-    ['--min-duration -5ms', () => ['run', '--min-duration', '-5ms', '--', 'true'], 2, /--min-duration expects a non-negative duration/],
-    ['run -- nonexistent', () => ['run', '--no-otlp', '--', 'no-such-command-xyz'], 127, /command not found: no-such-command-xyz/],
-    ['run -- a file that is not executable', () => ['run', '--no-otlp', '--', join(tmp.dir, 'not-executable')], 126, /not-executable: permission denied \(not an executable file\)/],
+    [
+      '--endpoint notaurl',
+      () => ['run', '--endpoint', 'notaurl', '--', 'true'],
+      2,
+      /--endpoint expects an http:\/\/ or https:\/\/ URL \(not a URL\), got "notaurl"/,
+    ],
+    [
+      '--endpoint ftp://',
+      () => ['run', '--endpoint', 'ftp://collector/', '--', 'true'],
+      2,
+      /--endpoint expects an http:\/\/ or https:\/\/ URL \(ftp is not supported\)/,
+    ],
+    [
+      '--write /proc/version',
+      () => ['run', '--no-otlp', '--write', '/proc/version', '--', 'true'],
+      1,
+      /cannot write the capture \/proc\/version: i\/o error \(EIO\)/,
+    ],
+    [
+      'ui CAPTURE --host 0.0.0.0 without a token',
+      () => ['ui', capture, '--host', '0.0.0.0', '--port', '0'],
+      1,
+      /requires an access token \(--token\)/,
+    ],
+    [
+      'ui --host 0.0.0.0 without a token',
+      () => ['ui', '--host', '0.0.0.0', '--port', '0'],
+      1,
+      /requires an access token \(--token\)/,
+    ],
+    [
+      'ui CAPTURE on a port in use',
+      () => ['ui', capture, '--port', String(busyPort)],
+      1,
+      /Cannot listen on 127\.0\.0\.1:\d+ for the UI: EADDRINUSE/,
+    ],
+    [
+      'ui on a port in use',
+      () => ['ui', '--port', String(busyPort)],
+      1,
+      /Cannot listen on 127\.0\.0\.1:\d+ for the UI: EADDRINUSE/,
+    ],
+    [
+      '--max-open-spans 0',
+      () => ['run', '--max-open-spans', '0', '--', 'true'],
+      2,
+      /--max-open-spans expects a positive integer, got "0"/,
+    ],
+    [
+      '--min-duration -5ms',
+      () => ['run', '--min-duration', '-5ms', '--', 'true'],
+      2,
+      /--min-duration expects a non-negative duration/,
+    ],
+    [
+      'run -- nonexistent',
+      () => ['run', '--no-otlp', '--', 'no-such-command-xyz'],
+      127,
+      /command not found: no-such-command-xyz/,
+    ],
+    [
+      'run -- a file that is not executable',
+      () => ['run', '--no-otlp', '--', join(tmp.dir, 'not-executable')],
+      126,
+      /not-executable: permission denied \(not an executable file\)/,
+    ],
   ])('%s', async (_what, args, code, message) => {
     const r = await runCli(args());
     expect(r.code, r.stderr).toBe(code);
@@ -126,7 +186,9 @@ describe('a capture garbled behind valid checksums', () => {
   it('names the file and the file offset of the bad record, and replays everything before it', async () => {
     const bytes = readFileSync(capture);
     // the last batch with several records: its last record gets an impossible size, its block a valid checksum
-    const block = batchBlocks(bytes).reverse().find((b) => recordOffsets(bytes.subarray(b.at + 12, b.at + 12 + b.len)).length >= 2)!;
+    const block = batchBlocks(bytes)
+      .reverse()
+      .find((b) => recordOffsets(bytes.subarray(b.at + 12, b.at + 12 + b.len)).length >= 2)!;
     expect(block).toBeDefined();
     const payloadAt = block.at + 12;
     const records = recordOffsets(bytes.subarray(payloadAt, payloadAt + block.len));
@@ -149,13 +211,18 @@ describe('a capture garbled behind valid checksums', () => {
     const r = await runCli(['replay', '--no-otlp', '-o', garbledOut, garbledPath]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(ONE_SENTENCE);
-    expect(r.stderr).toContain(`${garbledPath}: the record declares an impossible size of ${0xfffffff0} bytes at byte offset ${badAt}`);
+    expect(r.stderr).toContain(
+      `${garbledPath}: the record declares an impossible size of ${0xfffffff0} bytes at byte offset ${badAt}`,
+    );
     expect(r.stderr).toContain('everything before it was replayed');
 
     const cutOut = join(tmp.dir, 'cut.jsonl');
     const clean = await runCli(['replay', '--no-otlp', '-o', cutOut, cutPath]);
     expect(clean.code, clean.stderr).toBe(0);
-    const ids = (file: string) => decodeOtlpJsonLines(readFileSync(file, 'utf8')).map((s) => `${s.name} ${s.spanId}`).sort();
+    const ids = (file: string) =>
+      decodeOtlpJsonLines(readFileSync(file, 'utf8'))
+        .map((s) => `${s.name} ${s.spanId}`)
+        .sort();
     expect(ids(garbledOut).length).toBeGreaterThan(0);
     expect(ids(garbledOut)).toEqual(ids(cutOut));
   });

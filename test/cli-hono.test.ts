@@ -28,7 +28,19 @@ const capture = join(tmp.dir, 'demo.nscap');
 beforeAll(async () => {
   if (!existsSync(DEMO)) throw new Error(`${DEMO} is missing: build the workspace first (pnpm build)`);
   receiver = await startOtlpReceiver();
-  live = await runCli(['run', '--print', '--otlp-file', file, '--endpoint', receiver.url, '--write', capture, '--', process.execPath, DEMO]);
+  live = await runCli([
+    'run',
+    '--print',
+    '--otlp-file',
+    file,
+    '--endpoint',
+    receiver.url,
+    '--write',
+    capture,
+    '--',
+    process.execPath,
+    DEMO,
+  ]);
   spans = decodeOtlpJsonLines(readFileSync(file, 'utf8'));
   port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(live.stdout)?.[1]);
 });
@@ -53,11 +65,13 @@ function parentOf(s: OtlpSpan): OtlpSpan | undefined {
 }
 
 function syscallsUnder(s: OtlpSpan): OtlpSpan[] {
-  return spans.filter((c) => c.parentSpanId === s.spanId && c.traceId === s.traceId && c.attributes['syscall.attribution'] !== undefined);
+  return spans.filter(
+    (c) => c.parentSpanId === s.spanId && c.traceId === s.traceId && c.attributes['syscall.attribution'] !== undefined,
+  );
 }
 
 describe('quick start: the Hono example under nullspan run', () => {
-  it("runs the demo to completion and exits with its exit code", () => {
+  it('runs the demo to completion and exits with its exit code', () => {
     expect(live.code, live.stderr).toBe(0);
     expect(live.stdout).toContain('GET /users/42 -> 200');
     expect(port).toBeGreaterThan(0);
@@ -75,7 +89,11 @@ describe('quick start: the Hono example under nullspan run', () => {
     expect(named('GET /hello')).toHaveLength(2);
     expect(servers).toHaveLength(7);
     const users = one('GET /users/:id');
-    expect(users.attributes).toMatchObject({ 'http.request.method': 'GET', 'url.path': '/users/42', 'http.response.status_code': 200 });
+    expect(users.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'url.path': '/users/42',
+      'http.response.status_code': 200,
+    });
     expect(users.resource['service.name']).toBe('hono-example');
     expect(users.resource['process.executable.name']).toBe('node');
     expect(String(users.resource['process.command_line'])).toContain('demo.js');
@@ -100,14 +118,16 @@ describe('quick start: the Hono example under nullspan run', () => {
     const client = spans.find((s) => s.kind === CLIENT && parentOf(s) === proxy);
     expect(client, 'a client span under GET /proxy').toBeDefined();
     const downstream = named('GET /hello').find((s) => s.parentSpanId === client!.spanId);
-    expect(downstream, 'the proxied GET /hello is the client span\'s child').toBeDefined();
+    expect(downstream, "the proxied GET /hello is the client span's child").toBeDefined();
     expect(downstream!.traceId).toBe(proxy.traceId);
   });
 
   it('puts the socket calls of the outgoing request under the client span, with the peer address', () => {
     const client = spans.find((s) => s.kind === CLIENT)!;
     const calls = syscallsUnder(client);
-    const sent = calls.find((c) => /^(write|writev|sendto|sendmsg)$/.test(c.name) && c.attributes['network.peer.port'] === port);
+    const sent = calls.find(
+      (c) => /^(write|writev|sendto|sendmsg)$/.test(c.name) && c.attributes['network.peer.port'] === port,
+    );
     expect(sent, `a send to 127.0.0.1:${port} under ${client.name}`).toBeDefined();
     expect(sent!.attributes).toMatchObject({ 'network.peer.address': '127.0.0.1', 'network.transport': 'tcp' });
     expect(sent!.attributes['syscall.bytes']).toBeGreaterThan(0);
@@ -127,7 +147,10 @@ describe('quick start: the Hono example under nullspan run', () => {
     const lines = live.stdout.split('\n');
     const query = lines.findIndex((l) => /^ {4}db\.query {2}/.test(l));
     expect(query, live.stdout).toBeGreaterThan(0);
-    const enclosingRoot = lines.slice(0, query).reverse().find((l) => /^ {2}\S/.test(l));
+    const enclosingRoot = lines
+      .slice(0, query)
+      .reverse()
+      .find((l) => /^ {2}\S/.test(l));
     expect(enclosingRoot).toMatch(/^ {2}GET \/users\/:id {2}/);
     expect(lines.slice(query + 1).some((l) => /^ {6}db\.connect {2}/.test(l))).toBe(true);
     expect(lines.some((l) => new RegExp(`^ +· write +-> 127\\.0\\.0\\.1:${port} `).test(l))).toBe(true);
@@ -145,7 +168,12 @@ describe('quick start: the Hono example under nullspan run', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(replayed, 'utf8')).toBe(readFileSync(file, 'utf8'));
     const demoLine = /^(example service listening on |GET \/\S* -> )/;
-    expect(r.stdout).toBe(live.stdout.split('\n').filter((l) => !demoLine.test(l)).join('\n'));
+    expect(r.stdout).toBe(
+      live.stdout
+        .split('\n')
+        .filter((l) => !demoLine.test(l))
+        .join('\n'),
+    );
   });
 });
 
@@ -158,7 +186,9 @@ describe('the Hono service under nullspan run, serving requests the test sends',
     await waitForOutput(cli, (out) => /example service on http:\/\/127\.0\.0\.1:\d+/.test(out));
     const base = /example service on (http:\/\/127\.0\.0\.1:\d+)/.exec(cli.stdout())![1];
     const ids = ['11', '12', '13', '14', '15'];
-    const answers = await Promise.all(ids.map((id) => fetch(`${base}/users/${id}`).then((r) => r.json() as Promise<{ id: string }>)));
+    const answers = await Promise.all(
+      ids.map((id) => fetch(`${base}/users/${id}`).then((r) => r.json() as Promise<{ id: string }>)),
+    );
     expect(answers.map((a) => a.id)).toEqual(ids);
     expect((await fetch(`${base}/fail`)).status).toBe(500);
 
@@ -187,10 +217,14 @@ describe('the Hono service under nullspan run, serving requests the test sends',
 describe('the README quick-start line', () => {
   it('`pnpm nullspan run --print --otlp-file FILE -- node examples/hono-service/dist/demo.js` works from the repo root', async () => {
     const traces = join(tmp.dir, 'quickstart.jsonl');
-    const r = await runProgram('pnpm', ['nullspan', 'run', '--print', '--otlp-file', traces, '--', 'node', 'examples/hono-service/dist/demo.js'], {
-      cwd: REPO,
-      env: cliEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }),
-    });
+    const r = await runProgram(
+      'pnpm',
+      ['nullspan', 'run', '--print', '--otlp-file', traces, '--', 'node', 'examples/hono-service/dist/demo.js'],
+      {
+        cwd: REPO,
+        env: cliEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }),
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^ {2}GET \/users\/:id {2}/m);
     expect(r.stdout).toMatch(/^ {4}db\.query {2}/m);

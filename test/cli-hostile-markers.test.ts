@@ -48,8 +48,22 @@ describe('nullspan run on markers with thousands of tags', () => {
 describe('nullspan run on open spans with large args', () => {
   it('keeps its peak RSS under the documented 512 MB with 20,000 open spans of 31 KB args each', async () => {
     // 620 MB of args held open: without a byte bound the table kept them all (over 700 MB peak RSS)
-    const r = await runProgram('/usr/bin/time', ['-f', 'maxrss-kb %M', process.execPath, join(REPO, 'correlator/dist/cli/main.js'),
-      'run', '--no-otlp', '--snaplen', '32768', '--', process.execPath, WRITER, 'big-args', '20000', '31000']);
+    const r = await runProgram('/usr/bin/time', [
+      '-f',
+      'maxrss-kb %M',
+      process.execPath,
+      join(REPO, 'correlator/dist/cli/main.js'),
+      'run',
+      '--no-otlp',
+      '--snaplen',
+      '32768',
+      '--',
+      process.execPath,
+      WRITER,
+      'big-args',
+      '20000',
+      '31000',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const peakMb = Number(/maxrss-kb (\d+)/.exec(r.stderr)![1]) / 1024;
     expect(peakMb).toBeLessThan(512);
@@ -59,8 +73,22 @@ describe('nullspan run on open spans with large args', () => {
 
   it('says on every span it evicted, in OTLP, that it is incomplete', async () => {
     const traces = join(tmp.dir, 'evicted.jsonl');
-    const r = await runCli(['run', '--no-otlp', '--snaplen', '32768', '--max-open-span-bytes', '1M', '-o', traces, '--',
-      process.execPath, WRITER, 'big-args', '200', '31000']);
+    const r = await runCli([
+      'run',
+      '--no-otlp',
+      '--snaplen',
+      '32768',
+      '--max-open-span-bytes',
+      '1M',
+      '-o',
+      traces,
+      '--',
+      process.execPath,
+      WRITER,
+      'big-args',
+      '200',
+      '31000',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const evicted = Number(/(\d+) open spans were evicted over --max-open-span-bytes 1048576\./.exec(r.stderr)?.[1]);
     expect(evicted).toBeGreaterThan(150);
@@ -75,7 +103,19 @@ describe('nullspan run on open spans with large args', () => {
 describe('nullspan run with a ring too small for a burst', () => {
   it('marks the span open while the kernel dropped its records with nullspan.dropped_records', async () => {
     const traces = join(tmp.dir, 'burst.jsonl');
-    const r = await runCli(['run', '--no-otlp', '--ring-size', '4096', '-o', traces, '--', process.execPath, WRITER, 'burst', '100000']);
+    const r = await runCli([
+      'run',
+      '--no-otlp',
+      '--ring-size',
+      '4096',
+      '-o',
+      traces,
+      '--',
+      process.execPath,
+      WRITER,
+      'burst',
+      '100000',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const kernelDrops = Number(/the kernel dropped (\d+) events/.exec(r.stderr)?.[1] ?? 0);
     expect(kernelDrops).toBeGreaterThan(0);

@@ -6,7 +6,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { CaptureReader, correlatorForCapture, OtlpMapper, clockFromString, type SpanRecord, type ProcessInfo } from '@nullspan/correlator';
+import {
+  CaptureReader,
+  correlatorForCapture,
+  OtlpMapper,
+  clockFromString,
+  type SpanRecord,
+  type ProcessInfo,
+} from '@nullspan/correlator';
 import { decodeBatch } from '@nullspan/probe';
 import { decodeOtlpJsonLines, type OtlpSpan } from './helpers/otlp.js';
 import { startOtlpReceiver, type OtlpReceiver } from './helpers/otlp-receiver.js';
@@ -26,8 +33,18 @@ afterAll(async () => {
 
 /** What identifies an exported span, independent of how it was encoded and batched. */
 function key(s: OtlpSpan): string {
-  return JSON.stringify([s.traceId, s.spanId, s.parentSpanId, s.name, s.kind, String(s.startTimeUnixNano),
-    String(s.endTimeUnixNano), s.status, Object.entries(s.attributes).sort(), Object.entries(s.resource).sort()]);
+  return JSON.stringify([
+    s.traceId,
+    s.spanId,
+    s.parentSpanId,
+    s.name,
+    s.kind,
+    String(s.startTimeUnixNano),
+    String(s.endTimeUnixNano),
+    s.status,
+    Object.entries(s.attributes).sort(),
+    Object.entries(s.resource).sort(),
+  ]);
 }
 
 describe('OTLP/HTTP export to a real receiver', () => {
@@ -75,7 +92,9 @@ describe('OTLP/HTTP export to a real receiver', () => {
 
     const before = receiver.requests.length;
     const res = await fetch(`${receiver.url}/v1/traces`, {
-      method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body,
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body,
     });
     expect(res.status).toBe(200);
     const got = receiver.requests.slice(before);
@@ -106,11 +125,26 @@ describe('the default endpoint', () => {
 describe('best-effort export', () => {
   it('says once that nothing listens, still writes the file, and exits promptly with the command', async () => {
     const file = join(tmp.dir, 'nobody.jsonl');
-    const r = await runCli(['run', '--endpoint', 'http://127.0.0.1:9', '--otlp-file', file, '--', 'sh', SCRIPT, join(tmp.dir, 'o2.txt'), '3']);
+    const r = await runCli([
+      'run',
+      '--endpoint',
+      'http://127.0.0.1:9',
+      '--otlp-file',
+      file,
+      '--',
+      'sh',
+      SCRIPT,
+      join(tmp.dir, 'o2.txt'),
+      '3',
+    ]);
     expect(r.code).toBe(3);
     expect(r.stderr.match(/nothing listens/g)).toHaveLength(1);
-    expect(r.stderr).toMatch(/^nullspan: nothing listens at http:\/\/127\.0\.0\.1:9\/v1\/traces \(ECONNREFUSED\); the traces are written to .*nobody\.jsonl/);
-    expect(decodeOtlpJsonLines(readFileSync(file, 'utf8')).map((s) => s.name)).toEqual(expect.arrayContaining(['job', 'job.step']));
+    expect(r.stderr).toMatch(
+      /^nullspan: nothing listens at http:\/\/127\.0\.0\.1:9\/v1\/traces \(ECONNREFUSED\); the traces are written to .*nobody\.jsonl/,
+    );
+    expect(decodeOtlpJsonLines(readFileSync(file, 'utf8')).map((s) => s.name)).toEqual(
+      expect.arrayContaining(['job', 'job.step']),
+    );
   });
 
   it('--endpoint wins over OTEL_EXPORTER_OTLP_ENDPOINT, and --no-otlp sends nothing', async () => {

@@ -78,6 +78,8 @@ describe('the shell example under nullspan run', () => {
 
   it('keeps every trace connected', () => {
     const ids = new Set(spans.map((s) => `${s.traceId}/${s.spanId}`));
-    expect(spans.filter((s) => s.parentSpanId && !ids.has(`${s.traceId}/${s.parentSpanId}`)).map((s) => s.name)).toEqual([]);
+    expect(
+      spans.filter((s) => s.parentSpanId && !ids.has(`${s.traceId}/${s.parentSpanId}`)).map((s) => s.name),
+    ).toEqual([]);
   });
 });

@@ -42,8 +42,18 @@ describe('nullspan run on a shell script with nested markers', () => {
 
   beforeAll(async () => {
     live = await runCli([
-      'run', '--print', '--no-otlp', '--otlp-file', traces, '--write', capture, '--',
-      'sh', join(FIXTURES, 'nested-markers.sh'), written, '5',
+      'run',
+      '--print',
+      '--no-otlp',
+      '--otlp-file',
+      traces,
+      '--write',
+      capture,
+      '--',
+      'sh',
+      join(FIXTURES, 'nested-markers.sh'),
+      written,
+      '5',
     ]);
   });
 
@@ -70,7 +80,11 @@ describe('nullspan run on a shell script with nested markers', () => {
     expect(jobCalls.some((c) => c.name === 'openat' && c.attributes['file.path'] === '/etc/hostname')).toBe(true);
     expect(jobCalls.some((c) => c.attributes['file.path'] === written)).toBe(false);
     expect(stepCalls.some((c) => c.name === 'openat' && c.attributes['file.path'] === written)).toBe(true);
-    expect(stepCalls.some((c) => c.name === 'write' && c.attributes['syscall.target'] === written && c.attributes['syscall.bytes'] === 18)).toBe(true);
+    expect(
+      stepCalls.some(
+        (c) => c.name === 'write' && c.attributes['syscall.target'] === written && c.attributes['syscall.bytes'] === 18,
+      ),
+    ).toBe(true);
     // children stay inside their parent's interval (Jaeger flags anything else as clock skew)
     for (const c of [...jobCalls, ...stepCalls]) {
       const parent = c.parentSpanId === job.spanId ? job : step;
@@ -85,7 +99,7 @@ describe('nullspan run on a shell script with nested markers', () => {
     expect(job).toBeGreaterThan(0);
     expect(step).toBeGreaterThan(job);
     expect(lines.slice(job, step).some((l) => /^ {4}· openat {2}\/etc\/hostname/.test(l))).toBe(true);
-    expect(lines.slice(step).some((l) => l.startsWith('      · openat  ' + written))).toBe(true);
+    expect(lines.slice(step).some((l) => l.startsWith(`      · openat  ${written}`))).toBe(true);
   });
 
   it('writes the capture with mode 0600, and replay reproduces the live output exactly', async () => {
@@ -104,9 +118,19 @@ describe('nullspan run on a shell script with nested markers', () => {
     const out = join(tmp.dir, 'damaged.jsonl');
     const replay = await runCli(['replay', '--no-otlp', '--otlp-file', out, damaged]);
     expect(replay.code).toBe(1);
-    expect(replay.stderr).toMatch(/^nullspan: .*damaged\.nscap: file truncated inside a block .* at byte offset \d+; everything before it was replayed\.\n$/);
+    expect(replay.stderr).toMatch(
+      /^nullspan: .*damaged\.nscap: file truncated inside a block .* at byte offset \d+; everything before it was replayed\.\n$/,
+    );
     // the damage is in the end block, so every batch before it made it through
-    expect(readTraces(out).map((s) => s.name).sort()).toEqual(readTraces(traces).map((s) => s.name).sort());
+    expect(
+      readTraces(out)
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(
+      readTraces(traces)
+        .map((s) => s.name)
+        .sort(),
+    );
   });
 });
 
@@ -115,7 +139,18 @@ describe('nullspan run: options that shape the output', () => {
 
   it('--syscalls records only the named calls', async () => {
     const traces = join(tmp.dir, 'selected.jsonl');
-    const r = await runCli(['run', '--no-otlp', '--syscalls', 'openat,write', '--otlp-file', traces, '--', 'sh', script, join(tmp.dir, 's.txt')]);
+    const r = await runCli([
+      'run',
+      '--no-otlp',
+      '--syscalls',
+      'openat,write',
+      '--otlp-file',
+      traces,
+      '--',
+      'sh',
+      script,
+      join(tmp.dir, 's.txt'),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const spans = readTraces(traces);
     const calls = spans.filter((s) => s.attributes['syscall.attribution'] !== undefined);
@@ -126,7 +161,20 @@ describe('nullspan run: options that shape the output', () => {
   it('--no-merge keeps every call on its own; --outside-spans also exports the calls made outside spans', async () => {
     const traces = join(tmp.dir, 'unmerged.jsonl');
     const capture = join(tmp.dir, 'unmerged.nscap');
-    const r = await runCli(['run', '--no-otlp', '--no-merge', '--outside-spans', '--otlp-file', traces, '--write', capture, '--', 'sh', script, join(tmp.dir, 'u.txt')]);
+    const r = await runCli([
+      'run',
+      '--no-otlp',
+      '--no-merge',
+      '--outside-spans',
+      '--otlp-file',
+      traces,
+      '--write',
+      capture,
+      '--',
+      'sh',
+      script,
+      join(tmp.dir, 'u.txt'),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const spans = readTraces(traces);
     const calls = spans.filter((s) => s.attributes['syscall.attribution'] !== undefined);
@@ -139,7 +187,9 @@ describe('nullspan run: options that shape the output', () => {
     expect((await runCli(['replay', '--no-otlp', '--otlp-file', replayed, capture])).code).toBe(0);
     expect(readFileSync(replayed, 'utf8')).toBe(readFileSync(traces, 'utf8'));
     const bounded = join(tmp.dir, 'bounded.jsonl');
-    expect((await runCli(['replay', '--no-otlp', '--max-open-spans', '1', '--otlp-file', bounded, capture])).code).toBe(0);
+    expect((await runCli(['replay', '--no-otlp', '--max-open-spans', '1', '--otlp-file', bounded, capture])).code).toBe(
+      0,
+    );
     expect(readTraces(bounded).some((s) => s.attributes['nullspan.incomplete'] !== undefined)).toBe(true);
     expect(readTraces(traces).some((s) => s.attributes['nullspan.incomplete'] !== undefined)).toBe(false);
   });
@@ -148,14 +198,31 @@ describe('nullspan run: options that shape the output', () => {
     const none = join(tmp.dir, 'none.jsonl');
     const all = join(tmp.dir, 'all.jsonl');
     const capture = join(tmp.dir, 'min.nscap');
-    const r = await runCli(['run', '--print', '--no-otlp', '--min-duration', '100s', '--otlp-file', none, '--write', capture, '--', 'sh', script, join(tmp.dir, 'm.txt')]);
+    const r = await runCli([
+      'run',
+      '--print',
+      '--no-otlp',
+      '--min-duration',
+      '100s',
+      '--otlp-file',
+      none,
+      '--write',
+      capture,
+      '--',
+      'sh',
+      script,
+      join(tmp.dir, 'm.txt'),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(none, 'utf8')).toBe('');
     expect(r.stdout).toBe('');
     const unfiltered = join(tmp.dir, 'unfiltered.jsonl');
     expect((await runCli(['replay', '--no-otlp', '--otlp-file', unfiltered, capture])).code).toBe(0);
     expect((await runCli(['replay', '--no-otlp', '--min-duration', '1ns', '--otlp-file', all, capture])).code).toBe(0);
-    const names = (f: string) => readTraces(f).map((s) => `${s.spanId} ${s.name}`).sort();
+    const names = (f: string) =>
+      readTraces(f)
+        .map((s) => `${s.spanId} ${s.name}`)
+        .sort();
     expect(names(all)).toEqual(names(unfiltered));
     expect(names(all).length).toBeGreaterThan(2);
   });
@@ -164,8 +231,19 @@ describe('nullspan run: options that shape the output', () => {
 describe('nullspan run on a terminal', () => {
   // `script` (util-linux) gives the CLI a pseudo-terminal for stdout and stderr, as an interactive user has.
   async function onTerminal(env: Record<string, string | undefined>): Promise<string> {
-    const command = [process.execPath, CLI, 'run', '--print', '--no-otlp', '--', 'sh', join(FIXTURES, 'nested-markers.sh'), join(tmp.dir, 'tty.txt')]
-      .map((a) => `'${a}'`).join(' ');
+    const command = [
+      process.execPath,
+      CLI,
+      'run',
+      '--print',
+      '--no-otlp',
+      '--',
+      'sh',
+      join(FIXTURES, 'nested-markers.sh'),
+      join(tmp.dir, 'tty.txt'),
+    ]
+      .map((a) => `'${a}'`)
+      .join(' ');
     const r = await runProgram('script', ['-qefc', command, '/dev/null'], { env: cliEnv(env) });
     expect(r.code, r.stderr).toBe(0);
     return r.stdout;
@@ -188,7 +266,17 @@ describe('nullspan run on a terminal', () => {
 describe('nullspan run --print into a closed pipe', () => {
   it('stops printing and still completes the other outputs (as in `nullspan run --print ... | head`)', async () => {
     const traces = join(tmp.dir, 'epipe.jsonl');
-    const cli = startCli(['run', '--print', '--no-otlp', '--otlp-file', traces, '--', 'sh', join(FIXTURES, 'nested-markers.sh'), join(tmp.dir, 'e.txt')]);
+    const cli = startCli([
+      'run',
+      '--print',
+      '--no-otlp',
+      '--otlp-file',
+      traces,
+      '--',
+      'sh',
+      join(FIXTURES, 'nested-markers.sh'),
+      join(tmp.dir, 'e.txt'),
+    ]);
     cli.child.stdout!.destroy();
     const r = await cli.done;
     expect(r.code, r.stderr).toBe(0);
@@ -258,10 +346,11 @@ describe('nullspan attach on SIGTERM', () => {
     const target = spawn('sh', [join(FIXTURES, 'open-span.sh')], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
     target.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const printed = (text: string) => new Promise<void>((resolve) => {
-      const check = () => (out.includes(text) ? resolve() : target.stdout!.once('data', check));
-      check();
-    });
+    const printed = (text: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => (out.includes(text) ? resolve() : target.stdout!.once('data', check));
+        check();
+      });
     try {
       await printed('started');
       const cli = startCli(['attach', '--pid', String(target.pid), '--no-otlp', '--otlp-file', traces]);
@@ -293,9 +382,17 @@ describe('nullspan errors are one sentence on stderr with a non-zero exit', () =
     [['attach', '--pid', '999999999'], 1, /Process 999999999 does not exist/],
     [['replay'], 2, /needs the capture FILE/],
     [['replay', '/nonexistent/capture'], 1, /\/nonexistent\/capture: no such file or directory/],
-    [['run', '--otlp-file', '/nonexistent/t.jsonl', '--', 'true'], 1, /--otlp-file \/nonexistent\/t\.jsonl: cannot create a file in \/nonexistent/],
+    [
+      ['run', '--otlp-file', '/nonexistent/t.jsonl', '--', 'true'],
+      1,
+      /--otlp-file \/nonexistent\/t\.jsonl: cannot create a file in \/nonexistent/,
+    ],
     [['run', '--write', '/tmp', '--', 'true'], 1, /--write \/tmp is a directory/],
-    [['run', '--syscalls', 'bogus,read', '--', 'true'], 2, /--syscalls names bogus, which is not an x86_64 system call/],
+    [
+      ['run', '--syscalls', 'bogus,read', '--', 'true'],
+      2,
+      /--syscalls names bogus, which is not an x86_64 system call/,
+    ],
     [['run', '--snaplen', '999999', '--', 'true'], 2, /--snaplen must be an integer from 1 to \d+, not 999999/],
   ])('%j', async (args, code, message) => {
     const r = await runCli(args as string[]);

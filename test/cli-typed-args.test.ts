@@ -18,23 +18,45 @@ interface JsonSpan {
 describe('typed args end to end', () => {
   it('numbers and booleans from the SDK and typed markers are typed OTLP values', async () => {
     const file = join(tmp.dir, 'typed.jsonl');
-    const run = await runCli(['run', '--no-otlp', '--otlp-file', file, '--', process.execPath, join(REPO, 'test/fixtures/typed-args.mjs')]);
+    const run = await runCli([
+      'run',
+      '--no-otlp',
+      '--otlp-file',
+      file,
+      '--',
+      process.execPath,
+      join(REPO, 'test/fixtures/typed-args.mjs'),
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const text = readFileSync(file, 'utf8');
     expect(decodeOtlpJsonLines(text).map((s) => s.name)).toEqual(expect.arrayContaining(['typed.job', 'plain.job']));
-    const spans: JsonSpan[] = text.trim().split('\n').flatMap((line) =>
-      JSON.parse(line).resourceSpans.flatMap((rs: { scopeSpans: { spans: JsonSpan[] }[] }) => rs.scopeSpans.flatMap((ss) => ss.spans)));
+    const spans: JsonSpan[] = text
+      .trim()
+      .split('\n')
+      .flatMap((line) =>
+        JSON.parse(line).resourceSpans.flatMap((rs: { scopeSpans: { spans: JsonSpan[] }[] }) =>
+          rs.scopeSpans.flatMap((ss) => ss.spans),
+        ),
+      );
     const valuesOf = (name: string) => {
       const found = spans.filter((s) => s.name === name);
       expect(found, name).toHaveLength(1);
       return Object.fromEntries(found[0].attributes.map((a) => [a.key, a.value]));
     };
     expect(valuesOf('typed.job')).toMatchObject({
-      attempt: { intValue: 3 }, ratio: { doubleValue: 0.25 }, cached: { boolValue: true }, big: { intValue: 2 ** 40 },
-      label: { stringValue: '200' }, 'http.response.status_code': { intValue: 201 }, done: { boolValue: false },
+      attempt: { intValue: 3 },
+      ratio: { doubleValue: 0.25 },
+      cached: { boolValue: true },
+      big: { intValue: 2 ** 40 },
+      label: { stringValue: '200' },
+      'http.response.status_code': { intValue: 201 },
+      done: { boolValue: false },
     });
     expect(valuesOf('plain.job')).toMatchObject({
-      'server.port': { intValue: 8080 }, load: { doubleValue: 1.5 }, ok: { boolValue: true }, bad: { stringValue: 'x' },
+      'server.port': { intValue: 8080 },
+      load: { doubleValue: 1.5 },
+      ok: { boolValue: true },
+      bad: { stringValue: 'x' },
     });
   });
 });

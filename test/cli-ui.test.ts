@@ -26,7 +26,20 @@ async function stop(cli: RunningCli): Promise<number | null> {
 describe('web UI from the CLI', () => {
   it("run --ui serves the command's spans after it exits, until Ctrl-C; the exit code stays the command's", async () => {
     const capture = join(tmp.dir, 'ui.nscap');
-    const cli = startCli(['run', '--ui', '--port', '0', '--no-otlp', '--write', capture, '--', 'sh', SCRIPT, join(tmp.dir, 'o.txt'), '4']);
+    const cli = startCli([
+      'run',
+      '--ui',
+      '--port',
+      '0',
+      '--no-otlp',
+      '--write',
+      capture,
+      '--',
+      'sh',
+      SCRIPT,
+      join(tmp.dir, 'o.txt'),
+      '4',
+    ]);
     await waitForOutput(cli, (_, err) => /stays up at/.test(err));
     const url = URL_RE.exec(cli.stderr())![1];
     expect(await spanNames(url)).toEqual(['job', 'job.step']);
@@ -43,7 +56,18 @@ describe('web UI from the CLI', () => {
     const capture = join(tmp.dir, 'bounded.nscap');
     const run = await runCli(['run', '--no-otlp', '--write', capture, '--', 'sh', SCRIPT, join(tmp.dir, 'b.txt')]);
     expect(run.code).toBe(0);
-    const ui = startCli(['ui', '--port', '0', '--ui-max-spans', '1', '--ui-max-syscalls', '500', '--ui-max-text-bytes', '1M', capture]);
+    const ui = startCli([
+      'ui',
+      '--port',
+      '0',
+      '--ui-max-spans',
+      '1',
+      '--ui-max-syscalls',
+      '500',
+      '--ui-max-text-bytes',
+      '1M',
+      capture,
+    ]);
     await waitForOutput(ui, (_, err) => /serving \d+ spans/.test(err));
     const res = await fetch(new URL('api/stats', URL_RE.exec(ui.stderr())![1]));
     const { store } = (await res.json()) as { store: Record<string, number> };
@@ -60,7 +84,9 @@ describe('web UI from the CLI', () => {
     expect(r.stderr).toMatch(/^nullspan: [^\n]*requires an access token \(--token\)\.\n$/);
 
     const token = 'e2e-token-0123456789abcdef';
-    const cli = startCli(['ui', '--host', '0.0.0.0', '--port', '0'], { env: { ...process.env, NULLSPAN_TOKEN: token } });
+    const cli = startCli(['ui', '--host', '0.0.0.0', '--port', '0'], {
+      env: { ...process.env, NULLSPAN_TOKEN: token },
+    });
     await waitForOutput(cli, (_, err) => /serving \d+ spans/.test(err));
     const port = /web UI at http:\/\/0\.0\.0\.0:(\d+)\//.exec(cli.stderr())![1];
     expect((await fetch(`http://127.0.0.1:${port}/api/spans`)).status).toBe(401);

@@ -93,14 +93,30 @@ describe('web UI in chromium', () => {
     }
     for (const r of request(30e9, 4.2e9, 100, 'GET /report')) store.add(r, proc(100, 'shop'));
     const hostile = span({
-      name: HOSTILE, start: 31e9, end: 31e9 + 3e6, pid: 300, tid: 300,
+      name: HOSTILE,
+      start: 31e9,
+      end: 31e9 + 3e6,
+      pid: 300,
+      tid: 300,
       attributes: { [HOSTILE]: '"><script>alert(2)</script>' },
-      syscalls: [syscall({ name: 'openat', ts: 31e9 + 1000, dur: 5000, pid: 300, tid: 300, path: '/tmp/<b onmouseover=alert(3)>x' })],
+      syscalls: [
+        syscall({
+          name: 'openat',
+          ts: 31e9 + 1000,
+          dur: 5000,
+          pid: 300,
+          tid: 300,
+          path: '/tmp/<b onmouseover=alert(3)>x',
+        }),
+      ],
     });
     store.add(hostile, proc(300, `evil<svg onload=alert(4)>`, 'evil'));
     // A right-to-left override and a 20,000-character name must not take the page's layout with them.
-    const huge = '\u202e' + 'W'.repeat(20_000);
-    store.add(span({ name: huge, start: 32e9, end: 32e9 + 1e6, pid: 301, tid: 301, attributes: { [huge]: huge } }), proc(301, huge, 'huge'));
+    const huge = `\u202e${'W'.repeat(20_000)}`;
+    store.add(
+      span({ name: huge, start: 32e9, end: 32e9 + 1e6, pid: 301, tid: 301, attributes: { [huge]: huge } }),
+      proc(301, huge, 'huge'),
+    );
     const server = await startUiServer({ store });
     try {
       const { page, problems } = await openUi(server.url);
@@ -119,7 +135,9 @@ describe('web UI in chromium', () => {
       expect(waterfall).toContain('read ×12');
       expect(waterfall).toContain('ENOENT');
       expect(waterfall).toContain('db.query');
-      expect(await page.locator('#jaeger-link').getAttribute('href')).toMatch(/^http:\/\/localhost:16686\/trace\/[0-9a-f]{32}$/);
+      expect(await page.locator('#jaeger-link').getAttribute('href')).toMatch(
+        /^http:\/\/localhost:16686\/trace\/[0-9a-f]{32}$/,
+      );
       expect(await page.locator('#breakdown').innerText()).toMatch(/recvfrom[\s\S]*outside system calls/);
       await page.screenshot({ path: join(ARTIFACTS, 'ui-synthetic-detail.png'), fullPage: true });
 
@@ -129,7 +147,10 @@ describe('web UI in chromium', () => {
       await page.waitForFunction(() => document.getElementById('spectrogram')!.dataset.visibleCells === '1');
       expect(await page.locator('#list-panel').isHidden()).toBe(true);
       await page.fill('#filter-name', '');
-      await page.waitForFunction((n) => document.getElementById('spectrogram')!.dataset.visibleCells === String(n), allCells);
+      await page.waitForFunction(
+        (n) => document.getElementById('spectrogram')!.dataset.visibleCells === String(n),
+        allCells,
+      );
 
       // Panning moves the visible window; "Latest" brings it back.
       const range = await page.locator('#view-range').textContent();
@@ -159,7 +180,10 @@ describe('web UI in chromium', () => {
       await dragAround(page, await slowestLitPoint(page));
       await page.waitForSelector('#span-list tbody tr');
       await page.locator('#span-list tbody tr').first().click();
-      await page.waitForFunction((n) => document.getElementById('detail-title')!.textContent!.length === n, huge.length);
+      await page.waitForFunction(
+        (n) => document.getElementById('detail-title')!.textContent!.length === n,
+        huge.length,
+      );
       const link = (await page.locator('#jaeger-link').boundingBox())!;
       expect(link.x + link.width).toBeLessThanOrEqual(1400);
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1400);
@@ -183,7 +207,8 @@ describe('web UI in chromium', () => {
       await page.waitForFunction(() => document.getElementById('spectrogram')!.dataset.visibleCells === '2');
       const before = await page.locator('#view-range').textContent();
       // Spans arrive 40 s later: the view scrolls to them and the counters follow.
-      for (let i = 0; i < 5; i++) for (const r of request(41e9 + i * 1e8, 5e6 * (i + 1))) store.add(r, proc(100, 'shop'));
+      for (let i = 0; i < 5; i++)
+        for (const r of request(41e9 + i * 1e8, 5e6 * (i + 1))) store.add(r, proc(100, 'shop'));
       await page.waitForFunction(() => Number(document.getElementById('spectrogram')!.dataset.visibleCells) > 2);
       await page.waitForFunction(() => /12 spans in memory/.test(document.getElementById('stats')!.textContent ?? ''));
       expect(await page.locator('#view-range').textContent()).not.toBe(before);
@@ -202,8 +227,15 @@ describe('web UI in chromium', () => {
     try {
       // 1. Trace a real process through the real probe and correlator, saving the capture.
       const run = await runToExit(process.execPath, [
-        NULLSPAN, 'run', '--write', capture, '--no-otlp', '--',
-        process.execPath, join(ROOT, 'test', 'ui-fixtures', 'slow-writer.mjs'), written,
+        NULLSPAN,
+        'run',
+        '--write',
+        capture,
+        '--no-otlp',
+        '--',
+        process.execPath,
+        join(ROOT, 'test', 'ui-fixtures', 'slow-writer.mjs'),
+        written,
       ]);
       expect(run.code, run.output).toBe(0);
       expect(readFileSync(written, 'utf8')).toContain('part 4');
@@ -227,8 +259,14 @@ describe('web UI in chromium', () => {
       await page.waitForSelector('#detail-panel:not([hidden]) .wf-row.syscall');
       expect(await page.locator('#detail-title').textContent()).toBe('slow.report');
       const syscallRows = await page.locator('.wf-row.syscall').allInnerTexts();
-      expect(syscallRows.some((r) => /^open/.test(r) && r.includes(written)), syscallRows.join('\n')).toBe(true);
-      expect(syscallRows.some((r) => /^write/.test(r) && r.includes(written)), syscallRows.join('\n')).toBe(true);
+      expect(
+        syscallRows.some((r) => /^open/.test(r) && r.includes(written)),
+        syscallRows.join('\n'),
+      ).toBe(true);
+      expect(
+        syscallRows.some((r) => /^write/.test(r) && r.includes(written)),
+        syscallRows.join('\n'),
+      ).toBe(true);
       expect(await page.locator('#detail-meta').innerText()).toContain(written); // the span's `file` arg
       expect(await page.locator('#breakdown').innerText()).toMatch(/outside system calls/);
       await page.screenshot({ path: join(ARTIFACTS, 'ui-real-capture.png'), fullPage: true });
@@ -243,10 +281,23 @@ describe('web UI in chromium', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nullspan-ui-live-'));
     const written = join(dir, 'live-report.txt');
     const go = join(dir, 'go');
-    const run = spawn(process.execPath, [
-      NULLSPAN, 'run', '--ui', '--port', '0', '--no-otlp', '--',
-      process.execPath, join(ROOT, 'test', 'ui-fixtures', 'slow-writer.mjs'), written, go,
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = spawn(
+      process.execPath,
+      [
+        NULLSPAN,
+        'run',
+        '--ui',
+        '--port',
+        '0',
+        '--no-otlp',
+        '--',
+        process.execPath,
+        join(ROOT, 'test', 'ui-fixtures', 'slow-writer.mjs'),
+        written,
+        go,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let output = '';
     run.stdout!.on('data', (d) => (output += d));
     run.stderr!.on('data', (d) => (output += d));
@@ -279,7 +330,6 @@ describe('web UI in chromium', () => {
     }
   });
 });
-
 
 function runToExit(cmd: string, args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {

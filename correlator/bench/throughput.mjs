@@ -31,8 +31,22 @@ function template(requests) {
   const PID = 1000;
   const sys = (tid, name, o = {}) => {
     ts += 300;
-    const e = { kind: 'syscall', ts, tid, pid: PID, cpu: tid % 2, name, dur: o.dur ?? 700, ret: o.ret ?? 0,
-      args: o.args ?? [0, 0, 0, 0, 0, 0], path: o.path ?? null, path2: null, addr: o.addr ?? null, fds: null, unfinished: false };
+    const e = {
+      kind: 'syscall',
+      ts,
+      tid,
+      pid: PID,
+      cpu: tid % 2,
+      name,
+      dur: o.dur ?? 700,
+      ret: o.ret ?? 0,
+      args: o.args ?? [0, 0, 0, 0, 0, 0],
+      path: o.path ?? null,
+      path2: null,
+      addr: o.addr ?? null,
+      fds: null,
+      unfinished: false,
+    };
     ts += e.dur;
     ev.push(e);
   };
@@ -45,7 +59,11 @@ function template(requests) {
     const tid = PID + 1 + (r % 4);
     const conn = 20 + (r % 4) * 10;
     sys(tid, 'epoll_wait', { args: [5], ret: 1 });
-    sys(tid, 'accept4', { args: [6, 0, 0, 0o2000000], ret: conn, addr: { family: 'inet', address: '10.1.2.3', port: 40000 + (r % 20000) } });
+    sys(tid, 'accept4', {
+      args: [6, 0, 0, 0o2000000],
+      ret: conn,
+      addr: { family: 'inet', address: '10.1.2.3', port: 40000 + (r % 20000) },
+    });
     marker(tid, `>:t:http.request:method=GET,path=/items/${r % 1000}:`);
     sys(tid, 'read', { args: [conn], ret: 512 });
     sys(tid, 'openat', { args: [-100, 0, 0o2000000], path: `/srv/data/item-${r % 1000}.json`, ret: conn + 1 });
@@ -93,13 +111,54 @@ function buildCapture(path, totalEvents) {
   const { events, span } = template(REQ_PER_BATCH);
   const batch = encodeBatch(events);
   const perBatch = events.length;
-  const initialState = { version: 1, processes: [{ pid: 1000, ppid: 1, tids: [1000, 1001, 1002, 1003, 1004], exe: 'node', exePath: '/usr/bin/node',
-    cmdline: ['node', 'server.js'], cwd: '/srv', fds: [
-      { fd: 5, cloexec: true, desc: { kind: 'other', target: 'anon_inode:[eventpoll]' } },
-      { fd: 6, cloexec: true, desc: { kind: 'socket', target: '0.0.0.0:8080', transport: 'tcp', localAddress: '0.0.0.0', localPort: 8080 } },
-      { fd: 7, cloexec: true, desc: { kind: 'socket', target: '10.0.0.5:41000 -> 10.0.0.9:5432', transport: 'tcp', localAddress: '10.0.0.5', localPort: 41000, peerAddress: '10.0.0.9', peerPort: 5432 } },
-    ] }] };
-  const w = CaptureWriter.create(path, { hostName: 'bench', wallOffsetNs: '1700000000000000000', idSeed: '00112233445566778899aabbccddeeff', probe: {}, initialState });
+  const initialState = {
+    version: 1,
+    processes: [
+      {
+        pid: 1000,
+        ppid: 1,
+        tids: [1000, 1001, 1002, 1003, 1004],
+        exe: 'node',
+        exePath: '/usr/bin/node',
+        cmdline: ['node', 'server.js'],
+        cwd: '/srv',
+        fds: [
+          { fd: 5, cloexec: true, desc: { kind: 'other', target: 'anon_inode:[eventpoll]' } },
+          {
+            fd: 6,
+            cloexec: true,
+            desc: {
+              kind: 'socket',
+              target: '0.0.0.0:8080',
+              transport: 'tcp',
+              localAddress: '0.0.0.0',
+              localPort: 8080,
+            },
+          },
+          {
+            fd: 7,
+            cloexec: true,
+            desc: {
+              kind: 'socket',
+              target: '10.0.0.5:41000 -> 10.0.0.9:5432',
+              transport: 'tcp',
+              localAddress: '10.0.0.5',
+              localPort: 41000,
+              peerAddress: '10.0.0.9',
+              peerPort: 5432,
+            },
+          },
+        ],
+      },
+    ],
+  };
+  const w = CaptureWriter.create(path, {
+    hostName: 'bench',
+    wallOffsetNs: '1700000000000000000',
+    idSeed: '00112233445566778899aabbccddeeff',
+    probe: {},
+    initialState,
+  });
   let n = 0;
   for (let i = 0; n < totalEvents; i++) {
     w.writeBatch(shifted(batch, i * (span + 1000)));
@@ -122,7 +181,14 @@ function measure(path, mode) {
   // emptied every 64 batches (≈ 90 MB of JSON) instead of growing to gigabytes; writing into the page cache is
   // part of the measured cost, as it is for a user's --otlp-file.
   const outPath = `${path}.otlp.jsonl`;
-  const file = mode === 'export' ? new OtlpFileExporter(outPath, { wallOffsetNs: BigInt(reader.header.wallOffsetNs) }, { hostName: 'bench', resourceAttributes: {}, append: true }) : null;
+  const file =
+    mode === 'export'
+      ? new OtlpFileExporter(
+          outPath,
+          { wallOffsetNs: BigInt(reader.header.wallOffsetNs) },
+          { hostName: 'bench', resourceAttributes: {}, append: true },
+        )
+      : null;
   let outBytes = 0;
   c.onSpan((span, proc) => {
     appSpans++;
@@ -159,9 +225,19 @@ function measure(path, mode) {
   samples.push(process.memoryUsage().rss);
   const q = (f) => samples[Math.min(samples.length - 1, Math.floor(samples.length * f))];
   return {
-    mode, events, secs, eps: events / secs, cpuSecs: (cpu.user + cpu.system) / 1e6, appSpans, otelSpans, outBytes,
-    stats: c.stats(), rssStartMb: rss0 / 2 ** 20, rssPeakMb: Math.max(...samples) / 2 ** 20,
-    rssQuarterMb: q(0.25) / 2 ** 20, rssEndMb: samples[samples.length - 1] / 2 ** 20,
+    mode,
+    events,
+    secs,
+    eps: events / secs,
+    cpuSecs: (cpu.user + cpu.system) / 1e6,
+    appSpans,
+    otelSpans,
+    outBytes,
+    stats: c.stats(),
+    rssStartMb: rss0 / 2 ** 20,
+    rssPeakMb: Math.max(...samples) / 2 ** 20,
+    rssQuarterMb: q(0.25) / 2 ** 20,
+    rssEndMb: samples[samples.length - 1] / 2 ** 20,
   };
 }
 
@@ -184,29 +260,44 @@ try {
   const path = join(dir, 'bench.nscap');
   const tg = Date.now();
   const events = buildCapture(path, total);
-  console.log(`capture: ${events} events, ${(statSync(path).size / 2 ** 20).toFixed(0)} MiB, built in ${((Date.now() - tg) / 1000).toFixed(1)} s`);
+  console.log(
+    `capture: ${events} events, ${(statSync(path).size / 2 ** 20).toFixed(0)} MiB, built in ${((Date.now() - tg) / 1000).toFixed(1)} s`,
+  );
   // "One core": the replay runs pinned to one CPU (GC helper threads included) when taskset exists, and its
   // throughput is events per CPU-second of that process: what one core does, whatever else the machine runs.
   const pinned = spawnSync('taskset', ['-c', '1', 'true']).status === 0;
   const cmd = pinned ? ['taskset', ['-c', '1', process.execPath]] : [process.execPath, []];
-  const run = (mode) => JSON.parse(execFileSync(cmd[0], [...cmd[1], SELF, '--measure', path, mode], { encoding: 'utf8', maxBuffer: 1 << 24 }));
+  const run = (mode) =>
+    JSON.parse(
+      execFileSync(cmd[0], [...cmd[1], SELF, '--measure', path, mode], { encoding: 'utf8', maxBuffer: 1 << 24 }),
+    );
   // Side by side, alternating, 3 rounds: medians discount the other work on this shared machine.
   const ROUNDS = Number(process.env.NULLSPAN_BENCH_ROUNDS || 3);
   const runs = { correlate: [], export: [] };
-  for (let i = 0; i < ROUNDS; i++) for (const mode of ['correlate', 'export']) {
-    const r = run(mode);
-    runs[mode].push(r);
-    console.log(`${r.mode.padEnd(9)}: ${r.events} events in ${r.secs.toFixed(2)} s = ${(r.eps / 1e6).toFixed(2)} M events/s ` +
-      `(cpu ${r.cpuSecs.toFixed(2)} s = ${(r.events / r.cpuSecs / 1e6).toFixed(2)} M/CPU-s); ${r.appSpans} application spans, ${r.otelSpans} OTel spans; ` +
-      `RSS start ${r.rssStartMb.toFixed(0)} MB, at 25% ${r.rssQuarterMb.toFixed(0)} MB, peak ${r.rssPeakMb.toFixed(0)} MB, end ${r.rssEndMb.toFixed(0)} MB` +
-      (r.outBytes ? `; ${(r.outBytes / 2 ** 30).toFixed(2)} GiB of OTLP JSON (${(r.outBytes / r.otelSpans).toFixed(0)} bytes per OTel span)` : ''));
-  }
+  for (let i = 0; i < ROUNDS; i++)
+    for (const mode of ['correlate', 'export']) {
+      const r = run(mode);
+      runs[mode].push(r);
+      console.log(
+        `${r.mode.padEnd(9)}: ${r.events} events in ${r.secs.toFixed(2)} s = ${(r.eps / 1e6).toFixed(2)} M events/s ` +
+          `(cpu ${r.cpuSecs.toFixed(2)} s = ${(r.events / r.cpuSecs / 1e6).toFixed(2)} M/CPU-s); ${r.appSpans} application spans, ${r.otelSpans} OTel spans; ` +
+          `RSS start ${r.rssStartMb.toFixed(0)} MB, at 25% ${r.rssQuarterMb.toFixed(0)} MB, peak ${r.rssPeakMb.toFixed(0)} MB, end ${r.rssEndMb.toFixed(0)} MB` +
+          (r.outBytes
+            ? `; ${(r.outBytes / 2 ** 30).toFixed(2)} GiB of OTLP JSON (${(r.outBytes / r.otelSpans).toFixed(0)} bytes per OTel span)`
+            : ''),
+      );
+    }
   const median = (rs, f) => rs.map(f).sort((a, b) => a - b)[Math.floor(rs.length / 2)];
   const pick = (rs) => ({
-    events: rs[0].events, otelSpans: rs[0].otelSpans, stats: rs[0].stats,
-    eps: median(rs, (r) => r.eps), cpuEps: median(rs, (r) => r.events / r.cpuSecs),
-    cpuEpsMin: Math.min(...rs.map((r) => r.events / r.cpuSecs)), cpuEpsMax: Math.max(...rs.map((r) => r.events / r.cpuSecs)),
-    rssPeakMb: Math.max(...rs.map((r) => r.rssPeakMb)), growthMb: Math.max(...rs.map((r) => r.rssEndMb - r.rssQuarterMb)),
+    events: rs[0].events,
+    otelSpans: rs[0].otelSpans,
+    stats: rs[0].stats,
+    eps: median(rs, (r) => r.eps),
+    cpuEps: median(rs, (r) => r.events / r.cpuSecs),
+    cpuEpsMin: Math.min(...rs.map((r) => r.events / r.cpuSecs)),
+    cpuEpsMax: Math.max(...rs.map((r) => r.events / r.cpuSecs)),
+    rssPeakMb: Math.max(...rs.map((r) => r.rssPeakMb)),
+    growthMb: Math.max(...rs.map((r) => r.rssEndMb - r.rssQuarterMb)),
   });
   const corr = pick(runs.correlate);
   const exp = pick(runs.export);
@@ -216,26 +307,34 @@ try {
   // for the CPU (steal, other work), so they are lower and noisier.
   const flat = exp.growthMb < 64;
   const met = exp.cpuEps >= TARGET_EPS && exp.rssPeakMb < TARGET_RSS_MB && flat;
-  console.log(`with OTLP JSON export: ${(exp.cpuEps / 1e6).toFixed(2)} M events per CPU-second (used for "met"), ` +
-    `${(exp.eps / 1e6).toFixed(2)} M events per wall-clock second; correlate only: ${(corr.cpuEps / 1e6).toFixed(2)} / ${(corr.eps / 1e6).toFixed(2)} M ` +
-    `(rounds per CPU-second: export ${(exp.cpuEpsMin / 1e6).toFixed(2)}–${(exp.cpuEpsMax / 1e6).toFixed(2)}, correlate only ${(corr.cpuEpsMin / 1e6).toFixed(2)}–${(corr.cpuEpsMax / 1e6).toFixed(2)} M)`);
-  const rows = [{
-    issue: 5,
-    workload: `replay of a ${(events / 1e6).toFixed(1)}M-event synthetic capture (HTTP-server mix: ${(exp.otelSpans / events).toFixed(2)} exported OTel spans per event), ${pinned ? 'pinned to one core' : 'one process'}, median of ${ROUNDS}`,
-    figures: {
-      events_per_cpu_s_export: Math.round(exp.cpuEps), events_per_cpu_s_correlate_only: Math.round(corr.cpuEps),
-      events_per_wall_s_export: Math.round(exp.eps), events_per_wall_s_correlate_only: Math.round(corr.eps),
-      rss_peak_mb: Math.round(exp.rssPeakMb), rss_growth_after_25pct_mb: Math.round(exp.growthMb),
-      // what export adds per OTel span: CPU-seconds of the export run minus the correlate-only run, per span
-      export_cpu_ns_per_otel_span: Math.round(((events / exp.cpuEps - events / corr.cpuEps) / exp.otelSpans) * 1e9),
+  console.log(
+    `with OTLP JSON export: ${(exp.cpuEps / 1e6).toFixed(2)} M events per CPU-second (used for "met"), ` +
+      `${(exp.eps / 1e6).toFixed(2)} M events per wall-clock second; correlate only: ${(corr.cpuEps / 1e6).toFixed(2)} / ${(corr.eps / 1e6).toFixed(2)} M ` +
+      `(rounds per CPU-second: export ${(exp.cpuEpsMin / 1e6).toFixed(2)}–${(exp.cpuEpsMax / 1e6).toFixed(2)}, correlate only ${(corr.cpuEpsMin / 1e6).toFixed(2)}–${(corr.cpuEpsMax / 1e6).toFixed(2)} M)`,
+  );
+  const rows = [
+    {
+      issue: 5,
+      workload: `replay of a ${(events / 1e6).toFixed(1)}M-event synthetic capture (HTTP-server mix: ${(exp.otelSpans / events).toFixed(2)} exported OTel spans per event), ${pinned ? 'pinned to one core' : 'one process'}, median of ${ROUNDS}`,
+      figures: {
+        events_per_cpu_s_export: Math.round(exp.cpuEps),
+        events_per_cpu_s_correlate_only: Math.round(corr.cpuEps),
+        events_per_wall_s_export: Math.round(exp.eps),
+        events_per_wall_s_correlate_only: Math.round(corr.eps),
+        rss_peak_mb: Math.round(exp.rssPeakMb),
+        rss_growth_after_25pct_mb: Math.round(exp.growthMb),
+        // what export adds per OTel span: CPU-seconds of the export run minus the correlate-only run, per span
+        export_cpu_ns_per_otel_span: Math.round(((events / exp.cpuEps - events / corr.cpuEps) / exp.otelSpans) * 1e9),
+      },
+      result:
+        `${(exp.cpuEps / 1e6).toFixed(2)} M events/CPU-s with OTLP JSON export, ${(corr.cpuEps / 1e6).toFixed(2)} M correlate only ` +
+        `(wall ${(exp.eps / 1e6).toFixed(2)} / ${(corr.eps / 1e6).toFixed(2)} M/s; export rounds ${(exp.cpuEpsMin / 1e6).toFixed(2)}–${(exp.cpuEpsMax / 1e6).toFixed(2)} M/CPU-s) ` +
+        `vs target 1.00 M/s (met judged on the median CPU-s figure); ` +
+        `RSS peak ${exp.rssPeakMb.toFixed(0)} MB, ${exp.growthMb.toFixed(0)} MB growth after 25% vs < 256 MB flat`,
+      target: '≥ 1,000,000 events/s on one core; RSS flat and < 256 MB for a 10-million-event capture',
+      met,
     },
-    result: `${(exp.cpuEps / 1e6).toFixed(2)} M events/CPU-s with OTLP JSON export, ${(corr.cpuEps / 1e6).toFixed(2)} M correlate only ` +
-      `(wall ${(exp.eps / 1e6).toFixed(2)} / ${(corr.eps / 1e6).toFixed(2)} M/s; export rounds ${(exp.cpuEpsMin / 1e6).toFixed(2)}–${(exp.cpuEpsMax / 1e6).toFixed(2)} M/CPU-s) ` +
-      `vs target 1.00 M/s (met judged on the median CPU-s figure); ` +
-      `RSS peak ${exp.rssPeakMb.toFixed(0)} MB, ${exp.growthMb.toFixed(0)} MB growth after 25% vs < 256 MB flat`,
-    target: '≥ 1,000,000 events/s on one core; RSS flat and < 256 MB for a 10-million-event capture',
-    met,
-  }];
+  ];
   console.log(`BENCH_JSON ${JSON.stringify(rows)}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

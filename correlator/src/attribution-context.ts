@@ -15,7 +15,14 @@
 //                        missing) 'unattributed' until the process has shown working worker probes, after which a
 //                        thread with nothing published is between work items: no span
 import type { ProbeEvent, SyscallEvent } from '@nullspan/probe';
-import { attributeTo, attributeToNone, attributeUnsure, type ActiveSpanSource, type AttributionContext, type AttributionResult } from './attribution.js';
+import {
+  attributeTo,
+  attributeToNone,
+  attributeUnsure,
+  type ActiveSpanSource,
+  type AttributionContext,
+  type AttributionResult,
+} from './attribution.js';
 import type { OpenSpan } from './spans.js';
 import type { FdDesc, FdOwner } from './state/fdtable.js';
 import type { ProcState } from './state/proctable.js';

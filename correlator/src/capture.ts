@@ -49,7 +49,11 @@ export interface CaptureTrailer {
 
 /** A capture file is unreadable from `offset` on; everything before it was valid. */
 export class CaptureFormatError extends Error {
-  constructor(readonly path: string, readonly offset: number, problem: string) {
+  constructor(
+    readonly path: string,
+    readonly offset: number,
+    problem: string,
+  ) {
     super(`${path}: ${problem} at byte offset ${offset}`);
     this.name = 'CaptureFormatError';
   }
@@ -57,7 +61,10 @@ export class CaptureFormatError extends Error {
 
 /** The capture file could not be written (disk full, a file that refuses writes such as /proc/version). */
 export class CaptureWriteError extends Error {
-  constructor(readonly path: string, cause: NodeJS.ErrnoException) {
+  constructor(
+    readonly path: string,
+    cause: NodeJS.ErrnoException,
+  ) {
     const known = typeof cause.errno === 'number' ? getSystemErrorMap().get(cause.errno) : undefined;
     super(`cannot write the capture ${path}: ${known ? `${known[1]} (${known[0]})` : cause.message}`);
     this.name = 'CaptureWriteError';
@@ -74,7 +81,10 @@ export class CaptureWriter {
   private batches = 0;
   bytesWritten = 0;
 
-  private constructor(readonly path: string, fd: number) {
+  private constructor(
+    readonly path: string,
+    fd: number,
+  ) {
     this.fd = fd;
   }
 
@@ -161,7 +171,12 @@ export class CaptureReader {
   private fd: number | null;
   private pos: number;
 
-  private constructor(readonly path: string, fd: number, header: CaptureHeader, pos: number) {
+  private constructor(
+    readonly path: string,
+    fd: number,
+    header: CaptureHeader,
+    pos: number,
+  ) {
     this.fd = fd;
     this.header = header;
     this.pos = pos;
@@ -178,14 +193,20 @@ export class CaptureReader {
       if (pre.length < PREAMBLE) throw new CaptureFormatError(path, pre.length, 'file truncated inside the preamble');
       const version = pre.readUInt16LE(8);
       if (version !== CAPTURE_VERSION) {
-        throw new CaptureFormatError(path, 8, `unsupported capture version ${version} (this nullspan reads version ${CAPTURE_VERSION})`);
+        throw new CaptureFormatError(
+          path,
+          8,
+          `unsupported capture version ${version} (this nullspan reads version ${CAPTURE_VERSION})`,
+        );
       }
       const len = pre.readUInt32LE(12);
       if (len > MAX_HEADER) throw new CaptureFormatError(path, 12, `implausible header length ${len}`);
       const json = readExactly(fd, PREAMBLE, len);
-      if (json.length < len) throw new CaptureFormatError(path, PREAMBLE + json.length, 'file truncated inside the header');
+      if (json.length < len)
+        throw new CaptureFormatError(path, PREAMBLE + json.length, 'file truncated inside the header');
       const crc = readExactly(fd, PREAMBLE + len, 4);
-      if (crc.length < 4) throw new CaptureFormatError(path, PREAMBLE + len + crc.length, 'file truncated inside the header checksum');
+      if (crc.length < 4)
+        throw new CaptureFormatError(path, PREAMBLE + len + crc.length, 'file truncated inside the header checksum');
       if (crc.readUInt32LE(0) !== crc32(json)) throw new CaptureFormatError(path, PREAMBLE, 'header checksum mismatch');
       let header: CaptureHeader;
       try {
@@ -193,7 +214,12 @@ export class CaptureReader {
       } catch {
         throw new CaptureFormatError(path, PREAMBLE, 'header is not valid JSON');
       }
-      if (header?.format !== 'nullspan-capture' || typeof header.wallOffsetNs !== 'string' || typeof header.idSeed !== 'string' || !header.initialState) {
+      if (
+        header?.format !== 'nullspan-capture' ||
+        typeof header.wallOffsetNs !== 'string' ||
+        typeof header.idSeed !== 'string' ||
+        !header.initialState
+      ) {
         throw new CaptureFormatError(path, PREAMBLE, 'header lacks required fields');
       }
       return new CaptureReader(path, fd, header, PREAMBLE + len + 4);
@@ -229,7 +255,11 @@ export class CaptureReader {
       if (len > MAX_BLOCK) throw new CaptureFormatError(this.path, at, `corrupt block header (length ${len})`);
       const payload = readExactly(this.fd, at + BLOCK_HEADER, len);
       if (payload.length < len) {
-        throw new CaptureFormatError(this.path, at, `file truncated inside a block (${payload.length} of ${len} bytes)`);
+        throw new CaptureFormatError(
+          this.path,
+          at,
+          `file truncated inside a block (${payload.length} of ${len} bytes)`,
+        );
       }
       if (crc32(payload) !== h.readUInt32LE(8)) throw new CaptureFormatError(this.path, at, 'block checksum mismatch');
       this.pos = at + BLOCK_HEADER + len;

@@ -11,6 +11,7 @@ export function sampleClock(): Clock {
 }
 
 export function clockFromString(wallOffsetNs: string): Clock {
-  if (!/^-?\d+$/.test(wallOffsetNs)) throw new Error(`clock offset must be an integer number of ns, got "${wallOffsetNs}"`);
+  if (!/^-?\d+$/.test(wallOffsetNs))
+    throw new Error(`clock offset must be an integer number of ns, got "${wallOffsetNs}"`);
   return { wallOffsetNs: BigInt(wallOffsetNs) };
 }

@@ -2,7 +2,14 @@
 // events and the seeded InitialState, and generated ids come from a seeded generator, so replaying a capture
 // reproduces the live output exactly. Assumes the stream keeps each thread's events in order (one ring buffer).
 import type { DropsEvent, LostEvent, MarkerEvent, ProbeEvent, SyscallEvent } from '@nullspan/probe';
-import { ChainedActiveSpanSource, ThreadActiveSpanSource, resetResult, type ActiveSpanSource, type AttributionContext, type AttributionResult } from './attribution.js';
+import {
+  ChainedActiveSpanSource,
+  ThreadActiveSpanSource,
+  resetResult,
+  type ActiveSpanSource,
+  type AttributionContext,
+  type AttributionResult,
+} from './attribution.js';
 import { ContextActiveSpanSource } from './attribution-context.js';
 import { IdGenerator, newIdSeed } from './ids.js';
 import { assembleMarker, dropPending, type PendingBudget } from './markers.js';
@@ -61,10 +68,26 @@ const EXITED_KEPT = 64;
 
 function newStats(): CorrelatorStats {
   return {
-    events: 0, markers: 0, malformedMarkers: 0, markersOverTagLimit: 0, unmatchedExits: 0, spansStarted: 0, spansFinished: 0,
-    spansClosedByExit: 0, spansEvicted: 0, spansEvictedByBytes: 0, spansClosedAtStop: 0, openSpans: 0,
-    openSpanBytes: 0, badContext: 0, syscalls: 0,
-    syscallsInSpans: 0, syscallsOutsideSpans: 0, unattributed: 0, syscallsOverSpanLimit: 0, markerWrites: 0,
+    events: 0,
+    markers: 0,
+    malformedMarkers: 0,
+    markersOverTagLimit: 0,
+    unmatchedExits: 0,
+    spansStarted: 0,
+    spansFinished: 0,
+    spansClosedByExit: 0,
+    spansEvicted: 0,
+    spansEvictedByBytes: 0,
+    spansClosedAtStop: 0,
+    openSpans: 0,
+    openSpanBytes: 0,
+    badContext: 0,
+    syscalls: 0,
+    syscallsInSpans: 0,
+    syscallsOutsideSpans: 0,
+    unattributed: 0,
+    syscallsOverSpanLimit: 0,
+    markerWrites: 0,
     drops: { syscall: 0, marker: 0, process: 0 },
   };
 }
@@ -375,4 +398,3 @@ export class Correlator {
     for (let i = 0; i < this.listeners.length; i++) this.listeners[i](r, info);
   }
 }
-

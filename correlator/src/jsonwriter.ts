@@ -5,7 +5,8 @@
 const encoder = new TextEncoder();
 /** the two hex digits of a byte, as one little-endian 16-bit store */
 const HEX2 = new Uint16Array(256);
-for (let i = 0; i < 256; i++) HEX2[i] = '0123456789abcdef'.charCodeAt(i >> 4) | ('0123456789abcdef'.charCodeAt(i & 15) << 8);
+for (let i = 0; i < 256; i++)
+  HEX2[i] = '0123456789abcdef'.charCodeAt(i >> 4) | ('0123456789abcdef'.charCodeAt(i & 15) << 8);
 /** the two decimal digits of 0..99, likewise */
 const DEC2 = new Uint16Array(100);
 for (let i = 0; i < 100; i++) DEC2[i] = (0x30 + ((i / 10) | 0)) | ((0x30 + (i % 10)) << 8);
@@ -41,7 +42,8 @@ export class Bytes {
     const w = this.words;
     const full = n >> 2;
     let j = start;
-    for (let i = 0; i < full; i++, j += 4) w[i] = (src[j] | (src[j + 1] << 8) | (src[j + 2] << 16) | (src[j + 3] << 24)) >>> 0;
+    for (let i = 0; i < full; i++, j += 4)
+      w[i] = (src[j] | (src[j + 1] << 8) | (src[j + 2] << 16) | (src[j + 3] << 24)) >>> 0;
     if (j < end) {
       let last = 0;
       for (let k = 0; j + k < end; k++) last |= src[j + k] << (8 * k);
@@ -59,7 +61,11 @@ export class Bytes {
     const w = this.words;
     for (let i = 0; i < nWords; i++) {
       const j = i * 4;
-      w[i] = (s.charCodeAt(j) & 0xff) | ((s.charCodeAt(j + 1) & 0xff) << 8) | ((s.charCodeAt(j + 2) & 0xff) << 16) | ((s.charCodeAt(j + 3) & 0xff) << 24);
+      w[i] =
+        (s.charCodeAt(j) & 0xff) |
+        ((s.charCodeAt(j + 1) & 0xff) << 8) |
+        ((s.charCodeAt(j + 2) & 0xff) << 16) |
+        ((s.charCodeAt(j + 3) & 0xff) << 24);
     }
     this.setLength(s.length, grown);
     return this;
@@ -123,7 +129,10 @@ export class JsonWriter {
   len = 0;
 
   /** `literals`: the cache of encoded repeating strings, shareable between writers */
-  constructor(initial = 1 << 20, private readonly literals = new LiteralCache()) {
+  constructor(
+    initial = 1 << 20,
+    private readonly literals = new LiteralCache(),
+  ) {
     this.buf = new Uint8Array(initial);
     this.dv = new DataView(this.buf.buffer);
   }
@@ -187,7 +196,24 @@ export class JsonWriter {
       b[this.len++] = 0x30 + n;
       return;
     }
-    const digits = n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
+    const digits =
+      n < 100
+        ? 2
+        : n < 1000
+          ? 3
+          : n < 10000
+            ? 4
+            : n < 100000
+              ? 5
+              : n < 1000000
+                ? 6
+                : n < 10000000
+                  ? 7
+                  : n < 100000000
+                    ? 8
+                    : n < 1000000000
+                      ? 9
+                      : 10;
     let o = this.len + digits;
     this.len = o;
     const dv = this.dv;
@@ -244,9 +270,15 @@ export class JsonWriter {
    * every call on its fd) are copied as encoded bytes instead of re-scanned.
    */
   cachedStr(s: string): void {
-    if (s.length < 16 || s.length > 512) return this.str(s); // short ones are quicker to scan than to look up
+    if (s.length < 16 || s.length > 512) {
+      this.str(s); // short ones are quicker to scan than to look up
+      return;
+    }
     const lit = this.literals.get(s);
-    if (lit !== undefined) return this.raw(lit);
+    if (lit !== undefined) {
+      this.raw(lit);
+      return;
+    }
     const start = this.len;
     this.str(s);
     this.literals.put(s, this.buf, start, this.len);
@@ -261,7 +293,10 @@ export class JsonWriter {
     const cacheable = s.length <= 512;
     if (cacheable) {
       const lit = cache.get(s);
-      if (lit !== undefined) return this.raw(lit);
+      if (lit !== undefined) {
+        this.raw(lit);
+        return;
+      }
     }
     const start = this.len;
     if (head !== null) this.raw(head);
@@ -279,7 +314,10 @@ export class JsonWriter {
     b[o++] = 0x22;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
-      if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) return this.strSlow(s);
+      if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) {
+        this.strSlow(s);
+        return;
+      }
       b[o++] = c;
     }
     b[o++] = 0x22;

@@ -57,7 +57,14 @@ class Record implements SyscallRecord {
   attribution: Attribution;
   unfinished: boolean | undefined;
 
-  constructor(ev: SyscallEvent, fd: number, desc: FdDesc | undefined, path: string | null, bytes: number, attribution: Attribution) {
+  constructor(
+    ev: SyscallEvent,
+    fd: number,
+    desc: FdDesc | undefined,
+    path: string | null,
+    bytes: number,
+    attribution: Attribution,
+  ) {
     this.name = ev.name;
     this.ts = ev.ts;
     this.dur = ev.dur;
@@ -103,7 +110,14 @@ class Record implements SyscallRecord {
   }
 }
 
-export function makeRecord(ev: SyscallEvent, fd: number, desc: FdDesc | undefined, path: string | null, bytes: number, attribution: Attribution): SyscallRecord {
+export function makeRecord(
+  ev: SyscallEvent,
+  fd: number,
+  desc: FdDesc | undefined,
+  path: string | null,
+  bytes: number,
+  attribution: Attribution,
+): SyscallRecord {
   return new Record(ev, fd, desc, path, bytes, attribution);
 }
 
@@ -111,14 +125,26 @@ export function makeRecord(ev: SyscallEvent, fd: number, desc: FdDesc | undefine
  * Folds `ev` into `prev` when the merge rule allows; returns whether it did.
  * `fd` is the call's fd (-1 if none), `bytes` its byte count (-1 if none).
  */
-export function tryMerge(prev: SyscallRecord, ev: SyscallEvent, fd: number, bytes: number, attribution: Attribution, o: ResolvedMergeOptions): boolean {
+export function tryMerge(
+  prev: SyscallRecord,
+  ev: SyscallEvent,
+  fd: number,
+  bytes: number,
+  attribution: Attribution,
+  o: ResolvedMergeOptions,
+): boolean {
   if (!o.enabled || prev.name !== ev.name || prev.tid !== ev.tid || prev.attribution !== attribution) return false;
   if ((prev.fd ?? -1) !== fd || prev.count >= o.maxRun) return false;
   if (!ordinary(ev.dur, ev.ret, ev.unfinished, o)) return false;
   // prev.dur of a run is a sum: the run is ordinary if its first call was and nothing unordinary joined
   if (prev.count === 1 && !ordinary(prev.dur, prev.ret, prev.unfinished, o)) return false;
   const a = ev.addr;
-  if (a !== null && prev.peerAddress !== undefined && (prev.peerAddress !== a.address || (prev.peerPort ?? 0) !== (a.family === 'unix' ? 0 : a.port))) return false;
+  if (
+    a !== null &&
+    prev.peerAddress !== undefined &&
+    (prev.peerAddress !== a.address || (prev.peerPort ?? 0) !== (a.family === 'unix' ? 0 : a.port))
+  )
+    return false;
   prev.count++;
   prev.dur += ev.dur;
   prev.end = ev.ts + ev.dur;

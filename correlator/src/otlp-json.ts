@@ -8,8 +8,18 @@ import type { Clock, ProcessInfo, SpanRecord, SyscallRecord } from './model.js';
 import { childSpanWords } from './ids.js';
 import { Bytes, JsonWriter, LiteralCache, ascii } from './jsonwriter.js';
 import {
-  KIND_OTEL, SCOPE_NAME, SCOPE_VERSION, STATUS_OTEL, SYSCALL_ATTRIBUTE_KEYS, WallClock, forEachSyscallAttribute, parseResourceAttributesEnv,
-  resourceAttributes, forEachSpanAttribute, syscallFailed, type OtlpMappingOptions,
+  KIND_OTEL,
+  SCOPE_NAME,
+  SCOPE_VERSION,
+  STATUS_OTEL,
+  SYSCALL_ATTRIBUTE_KEYS,
+  WallClock,
+  forEachSyscallAttribute,
+  parseResourceAttributesEnv,
+  resourceAttributes,
+  forEachSpanAttribute,
+  syscallFailed,
+  type OtlpMappingOptions,
 } from './otlp.js';
 
 const q = JSON.stringify;
@@ -46,11 +56,17 @@ const B = {
   emptyValue: ascii(',"value":{'),
   valueEnd: ascii('}}'),
   kindInternal: ascii(',"kind":1,"startTimeUnixNano":"'),
-  okTail: ascii('],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":0},"links":[],"droppedLinksCount":0,"flags":257}'),
+  okTail: ascii(
+    '],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":0},"links":[],"droppedLinksCount":0,"flags":257}',
+  ),
   errorTail: ascii('],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":2,"message":'),
   /** the same two, closing the last attribute first */
-  okTailAfterAttr: ascii('}}],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":0},"links":[],"droppedLinksCount":0,"flags":257}'),
-  errorTailAfterAttr: ascii('}}],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":2,"message":'),
+  okTailAfterAttr: ascii(
+    '}}],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":0},"links":[],"droppedLinksCount":0,"flags":257}',
+  ),
+  errorTailAfterAttr: ascii(
+    '}}],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":2,"message":',
+  ),
   errorFlags: ascii('},"links":[],"droppedLinksCount":0,"flags":257}'),
 };
 
@@ -67,10 +83,10 @@ function attrHead(k: string, kind: ValueKind, first: boolean): Bytes {
   let h = heads.get(k);
   if (h === undefined) {
     h = [];
-    const key = '{"key":' + q(k) + ',"value":';
+    const key = `{"key":${q(k)},"value":`;
     for (let i = 0; i < 4; i++) {
       h.push(ascii(key + VALUE_OPEN[i]));
-      h.push(ascii('}},' + key + VALUE_OPEN[i]));
+      h.push(ascii(`}},${key}${VALUE_OPEN[i]}`));
     }
     if (heads.size < 4096) heads.set(k, h);
   }
@@ -78,7 +94,9 @@ function attrHead(k: string, kind: ValueKind, first: boolean): Bytes {
 }
 
 /** attrHead's constants for the syscall attributes, by key index: no map lookup per attribute. */
-const syscallHeads: Bytes[][] = SYSCALL_ATTRIBUTE_KEYS.map((k) => [0, 1, 2, 3].flatMap((kind) => [attrHead(k, kind as ValueKind, true), attrHead(k, kind as ValueKind, false)]));
+const syscallHeads: Bytes[][] = SYSCALL_ATTRIBUTE_KEYS.map((k) =>
+  [0, 1, 2, 3].flatMap((kind) => [attrHead(k, kind as ValueKind, true), attrHead(k, kind as ValueKind, false)]),
+);
 
 /** What every syscall child of an application span starts with, up to its own span id, and what follows that id. */
 const childHead = (traceId: string): Bytes => ascii(`,{"traceId":"${traceId}","spanId":"`);
@@ -165,7 +183,9 @@ export class OtlpJsonEncoder {
   };
 
   /** per syscall attribute key and position: string values already encoded with their head (see syscallAttr) */
-  private readonly valueCaches: (LiteralCache | undefined)[] = new Array(SYSCALL_ATTRIBUTE_KEYS.length * 2).fill(undefined);
+  private readonly valueCaches: (LiteralCache | undefined)[] = new Array(SYSCALL_ATTRIBUTE_KEYS.length * 2).fill(
+    undefined,
+  );
 
   /** Syscall attributes: the head constant comes by key index. */
   private readonly visitSyscall = (_k: string, v: string | number | boolean, index: number): void => {
@@ -281,7 +301,6 @@ export class OtlpJsonEncoder {
     return this.appTails[i] ?? (this.appTails[i] = ascii(`${closeAttr ? '}}' : ''}${TAIL}${code}${FLAGS}${flags}}`));
   }
 
-
   /** For the current application span's children: `,{"traceId":"…","spanId":"` and `","parentSpanId":"…","name":`,
    * the ids overwritten in place for each application span (ids are validated hex of fixed length) */
   private childHead = childHead('0'.repeat(32));
@@ -336,7 +355,12 @@ export class OtlpJsonEncoder {
     const calls = span.syscalls;
     if (calls.length === 0) return;
     const id = span.spanId;
-    if (span.traceId.length === 32 && id.length === 16 && this.childHead.n === CHILD_HEAD_BYTES && this.childParent.n === CHILD_PARENT_BYTES) {
+    if (
+      span.traceId.length === 32 &&
+      id.length === 16 &&
+      this.childHead.n === CHILD_HEAD_BYTES &&
+      this.childParent.n === CHILD_PARENT_BYTES
+    ) {
       this.childHead.setAsciiAt(13, span.traceId);
       this.childParent.setAsciiAt(18, id);
     } else {

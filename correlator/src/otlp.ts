@@ -1,7 +1,14 @@
 // SpanRecord + ProcessInfo + Clock → OpenTelemetry ReadableSpans (what the OTLP serializers take). One mapping
 // shared by the HTTP and file exporters. Attribute names: OpenTelemetry semantic conventions where they exist,
 // `syscall.*` / `nullspan.*` otherwise (documented in correlator/README.md).
-import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type HrTime, type SpanContext } from '@opentelemetry/api';
+import {
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  type Attributes,
+  type HrTime,
+  type SpanContext,
+} from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -16,9 +23,17 @@ export interface OtlpMappingOptions {
 
 const SCOPE = { name: 'nullspan', version: '0.1.0' };
 const KIND: Record<SpanRecord['kind'], SpanKind> = {
-  internal: SpanKind.INTERNAL, server: SpanKind.SERVER, client: SpanKind.CLIENT, producer: SpanKind.PRODUCER, consumer: SpanKind.CONSUMER,
+  internal: SpanKind.INTERNAL,
+  server: SpanKind.SERVER,
+  client: SpanKind.CLIENT,
+  producer: SpanKind.PRODUCER,
+  consumer: SpanKind.CONSUMER,
 };
-const STATUS: Record<StatusCode, SpanStatusCode> = { unset: SpanStatusCode.UNSET, ok: SpanStatusCode.OK, error: SpanStatusCode.ERROR };
+const STATUS: Record<StatusCode, SpanStatusCode> = {
+  unset: SpanStatusCode.UNSET,
+  ok: SpanStatusCode.OK,
+  error: SpanStatusCode.ERROR,
+};
 /** failures that are part of normal non-blocking I/O, not errors worth a red span */
 const BENIGN_ERRNO = new Set(['EAGAIN', 'EINPROGRESS', 'EINTR', 'EALREADY']);
 const NS_PER_S = 1_000_000_000;
@@ -153,24 +168,59 @@ export class OtlpMapper {
     const traceState = span.traceState ? new TraceState(span.traceState) : undefined;
     const ctx: SpanContext = { traceId: span.traceId, spanId: span.spanId, traceFlags: TraceFlags.SAMPLED, traceState };
     const parent: SpanContext | undefined = span.parentSpanId
-      ? { traceId: span.traceId, spanId: span.parentSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: span.remoteParent === true }
+      ? {
+          traceId: span.traceId,
+          spanId: span.parentSpanId,
+          traceFlags: TraceFlags.SAMPLED,
+          isRemote: span.remoteParent === true,
+        }
       : undefined;
     const attrs = spanAttributes(span);
-    const status = span.statusMessage !== undefined
-      ? { code: STATUS[span.status], message: span.statusMessage }
-      : { code: STATUS[span.status] };
-    out.push(new MappedSpan(span.name, KIND[span.kind], ctx, parent, this.wall.hrTime(span.start), this.wall.hrTime(span.end), status, attrs, resource));
-    const asParent: SpanContext = { traceId: span.traceId, spanId: span.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: false };
+    const status =
+      span.statusMessage !== undefined
+        ? { code: STATUS[span.status], message: span.statusMessage }
+        : { code: STATUS[span.status] };
+    out.push(
+      new MappedSpan(
+        span.name,
+        KIND[span.kind],
+        ctx,
+        parent,
+        this.wall.hrTime(span.start),
+        this.wall.hrTime(span.end),
+        status,
+        attrs,
+        resource,
+      ),
+    );
+    const asParent: SpanContext = {
+      traceId: span.traceId,
+      spanId: span.spanId,
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: false,
+    };
     const calls = span.syscalls;
     for (let i = 0; i < calls.length; i++) {
       const c = calls[i];
-      const cctx: SpanContext = { traceId: span.traceId, spanId: childSpanId(span.spanId, i), traceFlags: TraceFlags.SAMPLED };
+      const cctx: SpanContext = {
+        traceId: span.traceId,
+        spanId: childSpanId(span.spanId, i),
+        traceFlags: TraceFlags.SAMPLED,
+      };
       const failed = syscallFailed(c);
-      out.push(new MappedSpan(
-        c.name, SpanKind.INTERNAL, cctx, asParent, this.wall.hrTime(c.ts), this.wall.hrTime(c.end),
-        failed ? { code: SpanStatusCode.ERROR, message: c.errno } : { code: SpanStatusCode.UNSET },
-        syscallAttributes(c), resource,
-      ));
+      out.push(
+        new MappedSpan(
+          c.name,
+          SpanKind.INTERNAL,
+          cctx,
+          asParent,
+          this.wall.hrTime(c.ts),
+          this.wall.hrTime(c.end),
+          failed ? { code: SpanStatusCode.ERROR, message: c.errno } : { code: SpanStatusCode.UNSET },
+          syscallAttributes(c),
+          resource,
+        ),
+      );
     }
     return 1 + calls.length;
   }
@@ -180,13 +230,29 @@ export class OtlpMapper {
  * definition of those attributes: the ReadableSpan mapping and the direct OTLP JSON encoder both use it. */
 /** Names of the syscall attributes; `forEachSyscallAttribute` passes each with its index here. */
 export const SYSCALL_ATTRIBUTE_KEYS = [
-  'thread.id', 'syscall.ret', 'syscall.attribution', 'syscall.errno', 'syscall.fd', 'syscall.target', 'file.path',
-  'network.peer.address', 'network.peer.port', 'network.local.address', 'network.local.port', 'network.transport',
-  'syscall.bytes', 'syscall.count', 'syscall.duration_ns', 'syscall.unfinished',
+  'thread.id',
+  'syscall.ret',
+  'syscall.attribution',
+  'syscall.errno',
+  'syscall.fd',
+  'syscall.target',
+  'file.path',
+  'network.peer.address',
+  'network.peer.port',
+  'network.local.address',
+  'network.local.port',
+  'network.transport',
+  'syscall.bytes',
+  'syscall.count',
+  'syscall.duration_ns',
+  'syscall.unfinished',
 ] as const;
 const K = SYSCALL_ATTRIBUTE_KEYS;
 
-export function forEachSyscallAttribute(c: SyscallRecord, visit: (key: string, value: string | number | boolean, keyIndex: number) => void): void {
+export function forEachSyscallAttribute(
+  c: SyscallRecord,
+  visit: (key: string, value: string | number | boolean, keyIndex: number) => void,
+): void {
   visit(K[0], c.tid, 0);
   visit(K[1], c.ret, 1);
   visit(K[2], c.attribution, 2);
@@ -235,7 +301,10 @@ export function spanAttributes(span: SpanRecord): Attributes {
 }
 
 /** Visits spanAttributes(span) in order without building the object (the common case: no arg named like ours). */
-export function forEachSpanAttribute(span: SpanRecord, visit: (key: string, value: string | number | boolean) => void): void {
+export function forEachSpanAttribute(
+  span: SpanRecord,
+  visit: (key: string, value: string | number | boolean) => void,
+): void {
   const args = span.attributes;
   const keys = Object.keys(args);
   for (let i = 0; i < keys.length; i++) {

@@ -6,13 +6,19 @@ import { closeSync, fchmodSync, fstatSync, openSync, constants as fsc } from 'no
 /** A path nullspan refuses to write to; the message is one sentence for the user. */
 export class PrivateFileError extends Error {
   override name = 'PrivateFileError';
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 export function symlinkRefused(path: string): PrivateFileError {
-  return new PrivateFileError(path, `${path} is a symbolic link; nullspan does not write through links (one planted there could redirect the write), so give the path of a regular file.`);
+  return new PrivateFileError(
+    path,
+    `${path} is a symbolic link; nullspan does not write through links (one planted there could redirect the write), so give the path of a regular file.`,
+  );
 }
 
 export interface PrivateFileOptions {
@@ -26,7 +32,8 @@ export interface PrivateFileOptions {
  */
 export function openPrivateFile(path: string, opts: PrivateFileOptions = {}): number {
   // O_NONBLOCK: opening a FIFO nobody reads must fail, not hang; it does not affect regular files.
-  const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | (opts.append ? fsc.O_APPEND : fsc.O_TRUNC);
+  const flags =
+    fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | (opts.append ? fsc.O_APPEND : fsc.O_TRUNC);
   let fd: number;
   try {
     fd = openSync(path, flags, 0o600);
@@ -47,5 +54,8 @@ export function openPrivateFile(path: string, opts: PrivateFileOptions = {}): nu
 }
 
 function notRegular(path: string): PrivateFileError {
-  return new PrivateFileError(path, `${path} is not a regular file; nullspan writes traces and captures only to regular files.`);
+  return new PrivateFileError(
+    path,
+    `${path} is not a regular file; nullspan writes traces and captures only to regular files.`,
+  );
 }

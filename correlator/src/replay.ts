@@ -1,7 +1,7 @@
 // Replay: a capture file through a fresh Correlator configured from the capture header (clock, host, id seed,
 // initial state), so the spans are exactly those of the live run.
 import type { ProbeEvent } from '@nullspan/probe';
-import { CaptureFormatError, CaptureReader, type CaptureHeader } from './capture.js';
+import { CaptureFormatError, type CaptureReader, type CaptureHeader } from './capture.js';
 import { clockFromString } from './clock.js';
 import { Correlator, type CorrelatorOptions } from './correlator.js';
 
@@ -9,7 +9,12 @@ export type ReplayOptions = Omit<CorrelatorOptions, 'clock' | 'idSeed' | 'hostNa
 
 /** A Correlator set up as the live run's was, already seeded with the capture's initial state. */
 export function correlatorForCapture(header: CaptureHeader, opts: ReplayOptions = {}): Correlator {
-  const c = new Correlator({ ...opts, clock: clockFromString(header.wallOffsetNs), hostName: header.hostName, idSeed: header.idSeed });
+  const c = new Correlator({
+    ...opts,
+    clock: clockFromString(header.wallOffsetNs),
+    hostName: header.hostName,
+    idSeed: header.idSeed,
+  });
   c.seed(header.initialState);
   return c;
 }
@@ -19,7 +24,11 @@ export function correlatorForCapture(header: CaptureHeader, opts: ReplayOptions 
  * correlator. A corrupt or truncated block throws CaptureFormatError after everything before it was fed (and
  * the correlator closed, so open spans are emitted as incomplete).
  */
-export function replayInto(reader: CaptureReader, correlator: Correlator, decode: (batch: Uint8Array) => ProbeEvent[]): void {
+export function replayInto(
+  reader: CaptureReader,
+  correlator: Correlator,
+  decode: (batch: Uint8Array) => ProbeEvent[],
+): void {
   try {
     for (const events of decodedBatches(reader, decode)) correlator.pushBatch(events);
   } finally {
@@ -44,7 +53,10 @@ function isCorruptRecord(err: unknown): err is CorruptRecord {
  * checksum) ends the replay with a CaptureFormatError naming its offset in the file — after the events before it,
  * in its own batch too, were yielded.
  */
-export function* decodedBatches(reader: CaptureReader, decode: (batch: Uint8Array) => ProbeEvent[]): Generator<ProbeEvent[]> {
+export function* decodedBatches(
+  reader: CaptureReader,
+  decode: (batch: Uint8Array) => ProbeEvent[],
+): Generator<ProbeEvent[]> {
   for (const batch of reader.batches()) {
     let events: ProbeEvent[];
     try {

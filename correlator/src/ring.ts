@@ -31,7 +31,8 @@ export class SyscallRing {
   /** Oldest first. */
   toArray(): SyscallRecord[] {
     const out: SyscallRecord[] = [];
-    for (let i = 0; i < this.n; i++) out.push(this.buf[(this.head - this.n + i + this.capacity) % this.capacity] as SyscallRecord);
+    for (let i = 0; i < this.n; i++)
+      out.push(this.buf[(this.head - this.n + i + this.capacity) % this.capacity] as SyscallRecord);
     return out;
   }
 }

@@ -37,13 +37,22 @@ export function pairsBytes(pairs: readonly (readonly [string, ArgValue])[]): num
 }
 
 export function syscallRecordBytes(r: SyscallRecord): number {
-  return SYSCALL_RECORD_BYTES + textBytes(r.target) + (r.path !== r.target ? textBytes(r.path) : 0) +
-    textBytes(r.peerAddress) + textBytes(r.localAddress);
+  return (
+    SYSCALL_RECORD_BYTES +
+    textBytes(r.target) +
+    (r.path !== r.target ? textBytes(r.path) : 0) +
+    textBytes(r.peerAddress) +
+    textBytes(r.localAddress)
+  );
 }
 
 /** A finished span with everything it carries. */
 export function spanRecordBytes(span: SpanRecord): number {
-  let n = SPAN_RECORD_BYTES + textBytes(span.name) + textBytes(span.statusMessage) + textBytes(span.incomplete) +
+  let n =
+    SPAN_RECORD_BYTES +
+    textBytes(span.name) +
+    textBytes(span.statusMessage) +
+    textBytes(span.incomplete) +
     textBytes(span.traceState);
   for (const key in span.attributes) n += textBytes(key) + valueBytes(span.attributes[key]);
   for (let i = 0; i < span.syscalls.length; i++) n += syscallRecordBytes(span.syscalls[i]);

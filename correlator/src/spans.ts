@@ -10,7 +10,7 @@ import type { IdKind, ResolvedMarker } from './markers.js';
 import type { ProcState, ProcTable, ThreadState } from './state/proctable.js';
 import { SPAN_RECORD_BYTES, pairsBytes, textBytes } from './span-bytes.js';
 import { parseTraceparent } from '@nullspan/sdk/tracecontext';
-import { IdGenerator, isSdkSpanId, isValidTraceId, sdkSpanIdHex } from './ids.js';
+import { type IdGenerator, isSdkSpanId, isValidTraceId, sdkSpanIdHex } from './ids.js';
 
 export interface OpenSpan {
   readonly seq: number;
@@ -77,7 +77,13 @@ class TagNode {
   ) {}
 }
 
-const KINDS = new Map<string | undefined, SpanKind>([['server', 'server'], ['client', 'client'], ['producer', 'producer'], ['consumer', 'consumer'], ['internal', 'internal']]);
+const KINDS = new Map<string | undefined, SpanKind>([
+  ['server', 'server'],
+  ['client', 'client'],
+  ['producer', 'producer'],
+  ['consumer', 'consumer'],
+  ['internal', 'internal'],
+]);
 /** SDK spans remembered per process after they end, so a late child's `_p` still finds its trace */
 const RECENT_PER_PROCESS = 1024;
 
@@ -211,9 +217,23 @@ export class SpanTable {
     if (traceState !== undefined) record.traceState = traceState;
     this.applyStatus(record, m);
     const span: OpenSpan = {
-      seq: ++this.seq, id: m.id, idKind: m.idKind, tags: m.tags, node: this.nodeFor(m.tags), sdkId,
-      ownerPid: proc.info.pid, proc, thread, record, last: null, closed: false,
-      bytes: SPAN_RECORD_BYTES + textBytes(record.name) + textBytes(record.statusMessage) + pairsBytes(m.args) +
+      seq: ++this.seq,
+      id: m.id,
+      idKind: m.idKind,
+      tags: m.tags,
+      node: this.nodeFor(m.tags),
+      sdkId,
+      ownerPid: proc.info.pid,
+      proc,
+      thread,
+      record,
+      last: null,
+      closed: false,
+      bytes:
+        SPAN_RECORD_BYTES +
+        textBytes(record.name) +
+        textBytes(record.statusMessage) +
+        pairsBytes(m.args) +
         m.tags.length * 24, // the tags array's slots; the tag strings are the name's in all but a header
       lostAtStart: this.o.lostRecords?.(proc) ?? 0,
     };
@@ -243,12 +263,22 @@ export class SpanTable {
     const { stats, maxOpenSpans, maxOpenBytes } = this.o;
     while (this.all.size > maxOpenSpans) {
       stats.spansEvicted++;
-      this.close(this.oldest(), ts, 'evicted', `evicted from the open-span table (limit ${maxOpenSpans} spans) before its exit marker`);
+      this.close(
+        this.oldest(),
+        ts,
+        'evicted',
+        `evicted from the open-span table (limit ${maxOpenSpans} spans) before its exit marker`,
+      );
     }
     while (this.openBytes > maxOpenBytes && this.all.size > 0) {
       stats.spansEvicted++;
       stats.spansEvictedByBytes++;
-      this.close(this.oldest(), ts, 'evicted', `evicted from the open-span table (limit ${maxOpenBytes} bytes) before its exit marker`);
+      this.close(
+        this.oldest(),
+        ts,
+        'evicted',
+        `evicted from the open-span table (limit ${maxOpenBytes} bytes) before its exit marker`,
+      );
     }
   }
 

@@ -32,12 +32,28 @@ function twoRequests() {
 describe('attribution: the published active span (issue 7)', () => {
   it('puts main-thread calls under the span the slot names, not the innermost span entered on the thread', () => {
     const { s, end } = twoRequests();
-    s.sys(MAIN, MAIN, 'openat', { args: [AT_FDCWD, 0, 0], path: '/data/a.txt', ret: 20, ctxSource: 'slot', ctxSpan: A });
+    s.sys(MAIN, MAIN, 'openat', {
+      args: [AT_FDCWD, 0, 0],
+      path: '/data/a.txt',
+      ret: 20,
+      ctxSource: 'slot',
+      ctxSpan: A,
+    });
     s.sys(MAIN, MAIN, 'read', { args: [20], ret: 5, ctxSource: 'slot', ctxSpan: A });
     s.sys(MAIN, MAIN, 'close', { args: [20], ctxSource: 'slot', ctxSpan: A });
-    s.sys(MAIN, MAIN, 'openat', { args: [AT_FDCWD, 0, 0], path: '/data/b.txt', ret: 20, ctxSource: 'slot', ctxSpan: B });
+    s.sys(MAIN, MAIN, 'openat', {
+      args: [AT_FDCWD, 0, 0],
+      path: '/data/b.txt',
+      ret: 20,
+      ctxSource: 'slot',
+      ctxSpan: B,
+    });
     const { a, b, stats } = end();
-    expect(a.syscalls.map((r) => [r.name, r.attribution])).toEqual([['openat', 'context'], ['read', 'context'], ['close', 'context']]);
+    expect(a.syscalls.map((r) => [r.name, r.attribution])).toEqual([
+      ['openat', 'context'],
+      ['read', 'context'],
+      ['close', 'context'],
+    ]);
     expect(a.syscalls[1]).toMatchObject({ path: '/data/a.txt' });
     expect(b.syscalls.map((r) => [r.name, r.path, r.attribution])).toEqual([['openat', '/data/b.txt', 'context']]);
     expect(stats.unattributed).toBe(0);
@@ -45,13 +61,22 @@ describe('attribution: the published active span (issue 7)', () => {
 
   it('puts libuv worker calls under the span that submitted the work', () => {
     const { s, end } = twoRequests();
-    s.sys(MAIN, WORKER, 'openat', { args: [AT_FDCWD, 0, 0], path: '/data/b.txt', ret: 21, ctxSource: 'submitter', ctxSpan: B });
+    s.sys(MAIN, WORKER, 'openat', {
+      args: [AT_FDCWD, 0, 0],
+      path: '/data/b.txt',
+      ret: 21,
+      ctxSource: 'submitter',
+      ctxSpan: B,
+    });
     s.sys(MAIN, WORKER, 'read', { args: [21], ret: 5, ctxSource: 'submitter', ctxSpan: B });
     s.sys(MAIN, WORKER, 'futex', { ctxSource: 'none' }); // between work items: after submitter context was seen, no span
     s.sys(MAIN, WORKER, 'openat', { args: [AT_FDCWD, 0, 0], path: '/x', ret: 22, ctxSource: 'submitter', ctxSpan: 0 });
     const { a, b, stats, c } = end();
     expect(a.syscalls).toEqual([]);
-    expect(b.syscalls.map((r) => [r.name, r.tid, r.attribution])).toEqual([['openat', WORKER, 'submitter'], ['read', WORKER, 'submitter']]);
+    expect(b.syscalls.map((r) => [r.name, r.tid, r.attribution])).toEqual([
+      ['openat', WORKER, 'submitter'],
+      ['read', WORKER, 'submitter'],
+    ]);
     expect(stats.unattributed).toBe(0);
     expect(c.outsideSyscalls(MAIN).map((r) => r.name)).toEqual(['futex', 'openat']);
   });
@@ -79,14 +104,23 @@ describe('attribution: the published active span (issue 7)', () => {
     s.sys(MAIN, MAIN, 'read', { args: [30], ret: 1, ctxSource: 'slot', ctxSpan: 0 });
     const { a, b, stats, c } = end();
     expect(a.syscalls.map((r) => [r.name, r.fd, r.attribution])).toEqual([
-      ['socket', 30, 'context'], ['connect', 30, 'context'], ['write', 30, 'context'], ['read', 30, 'fd'],
-      ['socket', 31, 'context'], ['close', 30, 'fd'],
+      ['socket', 30, 'context'],
+      ['connect', 30, 'context'],
+      ['write', 30, 'context'],
+      ['read', 30, 'fd'],
+      ['socket', 31, 'context'],
+      ['close', 30, 'fd'],
     ]);
     expect(b.syscalls.map((r) => [r.name, r.fd, r.attribution])).toEqual([['write', 31, 'context']]);
     const outside = c.outsideSyscalls(MAIN).map((r) => [r.name, r.attribution]);
     expect(outside).toEqual([
-      ['epoll_wait', 'context'], ['read', 'unattributed'], ['accept4', 'context'], ['read', 'unattributed'],
-      ['getpid', 'unattributed'], ['openat', 'context'], ['read', 'unattributed'],
+      ['epoll_wait', 'context'],
+      ['read', 'unattributed'],
+      ['accept4', 'context'],
+      ['read', 'unattributed'],
+      ['getpid', 'unattributed'],
+      ['openat', 'context'],
+      ['read', 'unattributed'],
     ]);
     expect(stats.unattributed).toBe(4);
   });
@@ -111,7 +145,10 @@ describe('attribution: the published active span (issue 7)', () => {
     s.marker(MAIN, MAIN, `<:${A}:GET /a::`);
     c.pushBatch(s.events);
     c.close();
-    expect(byName(spans, 'GET /a').syscalls.map((r) => [r.name, r.attribution])).toEqual([['getpid', 'context'], ['getuid', 'thread']]);
+    expect(byName(spans, 'GET /a').syscalls.map((r) => [r.name, r.attribution])).toEqual([
+      ['getpid', 'context'],
+      ['getuid', 'thread'],
+    ]);
     expect(c.stats().unattributed).toBe(1);
   });
 

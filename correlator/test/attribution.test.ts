@@ -1,6 +1,12 @@
 import type { SyscallEvent } from '@nullspan/probe';
 import { describe, expect, it } from 'vitest';
-import { attributeTo, attributeUnsure, type ActiveSpanSource, type AttributionContext, type AttributionResult } from '../src/attribution.js';
+import {
+  attributeTo,
+  attributeUnsure,
+  type ActiveSpanSource,
+  type AttributionContext,
+  type AttributionResult,
+} from '../src/attribution.js';
 import { OUTSIDE_SPAN_NAME } from '../src/correlator.js';
 import type { OpenSpan } from '../src/spans.js';
 import { Stream, byName, collect, oneProcess } from './synthetic.js';
@@ -32,7 +38,11 @@ describe('attribution: the thread rule (sysdig evtin.span)', () => {
     expect(inner.syscalls[0]).toMatchObject({ name: 'read', bytes: 100, path: '/a', tid: 10 });
     expect(c.stats()).toMatchObject({ syscalls: 6, syscallsInSpans: 3, syscallsOutsideSpans: 3, unattributed: 0 });
     // outside calls are kept for drill-down, not exported
-    expect(c.outsideSyscalls(10).map((r) => [r.name, r.tid])).toEqual([['getpid', 10], ['read', 11], ['getppid', 10]]);
+    expect(c.outsideSyscalls(10).map((r) => [r.name, r.tid])).toEqual([
+      ['getpid', 10],
+      ['read', 11],
+      ['getppid', 10],
+    ]);
     expect(spans).toHaveLength(2);
   });
 
@@ -51,7 +61,10 @@ describe('attribution: the thread rule (sysdig evtin.span)', () => {
   });
 
   it('bounds the outside ring per process and the syscalls kept per span', () => {
-    const { c, spans } = collect({ outsideRingSize: 4, maxSyscallsPerSpan: 3, merge: { enabled: false } }, oneProcess(10));
+    const { c, spans } = collect(
+      { outsideRingSize: 4, maxSyscallsPerSpan: 3, merge: { enabled: false } },
+      oneProcess(10),
+    );
     const s = new Stream();
     for (let i = 0; i < 10; i++) s.sys(10, 10, 'getpid', { ret: i });
     s.marker(10, 10, '>:t:a::');
@@ -76,7 +89,10 @@ describe('attribution: the thread rule (sysdig evtin.span)', () => {
     s.sys(10, 11, 'getppid');
     s.marker(10, 11, '<:t:b::');
     c.pushBatch(s.events);
-    expect(spans.map((x) => [x.span.name, x.span.syscalls.length, x.span.droppedSyscalls ?? 0])).toEqual([['a', 3, 0], ['b', 2, 2]]); // b: one getpid kept, two over the budget, getppid kept once a released its records
+    expect(spans.map((x) => [x.span.name, x.span.syscalls.length, x.span.droppedSyscalls ?? 0])).toEqual([
+      ['a', 3, 0],
+      ['b', 2, 2],
+    ]); // b: one getpid kept, two over the budget, getppid kept once a released its records
     expect(c.stats().syscallsOverSpanLimit).toBe(2);
   });
 
@@ -92,7 +108,10 @@ describe('attribution: the thread rule (sysdig evtin.span)', () => {
   });
 
   it('exportOutsideSpans emits them as spans of their own, in batches', () => {
-    const { c, spans } = collect({ exportOutsideSpans: true, outsideBatchSize: 2, merge: { enabled: false } }, oneProcess(10));
+    const { c, spans } = collect(
+      { exportOutsideSpans: true, outsideBatchSize: 2, merge: { enabled: false } },
+      oneProcess(10),
+    );
     const s = new Stream();
     for (let i = 0; i < 3; i++) s.sys(10, 10, 'getpid');
     c.pushBatch(s.events);
@@ -167,10 +186,16 @@ describe('attribution: a pluggable active-span source', () => {
     s3.marker(10, 10, '<:t:reqA::');
     c.pushBatch(s3.events);
     const a = byName(spans, 'reqA');
-    expect(a.syscalls.map((r) => [r.name, r.attribution])).toEqual([['write', 'context'], ['read', 'context']]);
+    expect(a.syscalls.map((r) => [r.name, r.attribution])).toEqual([
+      ['write', 'context'],
+      ['read', 'context'],
+    ]);
     expect(byName(spans, 'reqB').syscalls).toEqual([]);
     expect(c.stats()).toMatchObject({ unattributed: 1, syscallsInSpans: 2, syscallsOutsideSpans: 1 });
-    expect(c.outsideSyscalls(10).map((r) => [r.name, r.attribution])).toEqual([['sendto', 'unattributed'], ['futex', 'thread']]);
+    expect(c.outsideSyscalls(10).map((r) => [r.name, r.attribution])).toEqual([
+      ['sendto', 'unattributed'],
+      ['futex', 'thread'],
+    ]);
     expect(src.started).toEqual(['reqA', 'reqB']);
     expect(src.ended).toEqual(['reqB', 'reqA']);
     expect(src.observed).toBe(c.stats().events);

@@ -1,4 +1,13 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeBatch, syscallNumber, type ProbeEvent } from '@nullspan/probe';
@@ -20,8 +29,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function header(seed = 'fedcba9876543210fedcba9876543210'): CaptureHeaderInput {
   return {
-    hostName: 'h1', wallOffsetNs: CLOCK.wallOffsetNs.toString(), idSeed: seed, probe: { snapLen: 256 },
-    initialState: oneProcess(10, 'svc', { fds: [{ fd: 5, cloexec: false, desc: { kind: 'file', target: '/seeded', path: '/seeded' } }] }),
+    hostName: 'h1',
+    wallOffsetNs: CLOCK.wallOffsetNs.toString(),
+    idSeed: seed,
+    probe: { snapLen: 256 },
+    initialState: oneProcess(10, 'svc', {
+      fds: [{ fd: 5, cloexec: false, desc: { kind: 'file', target: '/seeded', path: '/seeded' } }],
+    }),
   };
 }
 
@@ -78,7 +92,12 @@ describe('capture files', () => {
     expect(live.length).toBeGreaterThan(60);
     expect(live.some((s) => s.incomplete)).toBe(true);
     const reader = CaptureReader.open(path);
-    expect(reader.header).toMatchObject({ format: 'nullspan-capture', version: 2, hostName: 'h1', probe: { snapLen: 256 } });
+    expect(reader.header).toMatchObject({
+      format: 'nullspan-capture',
+      version: 2,
+      hostName: 'h1',
+      probe: { snapLen: 256 },
+    });
     const c = correlatorForCapture(reader.header);
     const replayed: SpanRecord[] = [];
     c.onSpan((s) => replayed.push(s));
@@ -102,7 +121,9 @@ describe('capture files', () => {
     expect(readFileSync(existing).subarray(0, 8).toString()).toBe('NULLSPAN');
     const link = join(dir, 'link.nscap');
     symlinkSync(join(dir, 'target-of-link'), link);
-    expect(() => CaptureWriter.create(link, header())).toThrow(`${link} is a symbolic link; nullspan does not write through links (one planted there could redirect the write), so give the path of a regular file.`);
+    expect(() => CaptureWriter.create(link, header())).toThrow(
+      `${link} is a symbolic link; nullspan does not write through links (one planted there could redirect the write), so give the path of a regular file.`,
+    );
   });
 
   it('a truncated file yields every whole block, then names the offset of the cut block', () => {
@@ -149,7 +170,9 @@ describe('capture files', () => {
     expect(() => it.next()).toThrow(new RegExp(`block checksum mismatch at byte offset ${second}$`));
 
     writeFileSync(join(dir, 'notcap'), 'hello world, not a capture');
-    expect(() => CaptureReader.open(join(dir, 'notcap'))).toThrow(/not a nullspan capture file \(bad magic\) at byte offset 0/);
+    expect(() => CaptureReader.open(join(dir, 'notcap'))).toThrow(
+      /not a nullspan capture file \(bad magic\) at byte offset 0/,
+    );
     const hdr = readFileSync(path);
     hdr[20] ^= 0xff; // inside the header JSON
     writeFileSync(join(dir, 'badheader'), hdr);

@@ -22,7 +22,8 @@ describe('nullspan options table', () => {
       if (o.default) expect(help).toContain(`default: ${o.default}`);
       if (o.env) expect(help).toContain(`env: ${o.env}`);
     }
-    for (const cmd of ['nullspan run', 'nullspan attach', 'nullspan replay', 'nullspan ui']) expect(help).toContain(cmd);
+    for (const cmd of ['nullspan run', 'nullspan attach', 'nullspan replay', 'nullspan ui'])
+      expect(help).toContain(cmd);
   });
 
   it('the Markdown table has one row per option', () => {
@@ -35,15 +36,21 @@ describe('nullspan options table', () => {
   it('README.md carries exactly the generated options block', () => {
     const readme = readFileSync(README, 'utf8');
     const m = /<!-- cli-options:start -->\n([\s\S]*?)<!-- cli-options:end -->/.exec(readme);
-    expect(m, 'README.md needs the block printed by `node correlator/dist/cli/main.js --help --markdown` between ' +
-      '<!-- cli-options:start --> and <!-- cli-options:end --> lines').not.toBeNull();
+    expect(
+      m,
+      'README.md needs the block printed by `node correlator/dist/cli/main.js --help --markdown` between ' +
+        '<!-- cli-options:start --> and <!-- cli-options:end --> lines',
+    ).not.toBeNull();
     expect(m![1]).toBe(optionsMarkdown());
   });
 });
 
 describe('parseCommandLine', () => {
   it('reads run options up to `--` and the command after it', () => {
-    const cl = parseCommandLine(['run', '--print', '-o', 'out.jsonl', '--min-duration', '2ms', '--', 'node', 'x.js', '--inspect'], {});
+    const cl = parseCommandLine(
+      ['run', '--print', '-o', 'out.jsonl', '--min-duration', '2ms', '--', 'node', 'x.js', '--inspect'],
+      {},
+    );
     expect(cl.command).toBe('run');
     expect(cl.argv).toEqual(['node', 'x.js', '--inspect']);
     expect(cl.options.print).toBe(true);
@@ -60,15 +67,33 @@ describe('parseCommandLine', () => {
   it('applies defaults, environment variables and explicit values in that order of precedence', () => {
     expect(parseCommandLine(['replay', 'f'], {}).options.endpoint).toBe('http://localhost:4318');
     expect(parseCommandLine(['replay', 'f'], {}).options.given.has('endpoint')).toBe(false);
-    expect(parseCommandLine(['replay', 'f'], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).options.endpoint).toBe('http://c:4318');
-    const explicit = parseCommandLine(['replay', '--endpoint', 'http://d:1', 'f'], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' });
+    expect(parseCommandLine(['replay', 'f'], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).options.endpoint).toBe(
+      'http://c:4318',
+    );
+    const explicit = parseCommandLine(['replay', '--endpoint', 'http://d:1', 'f'], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
+    });
     expect(explicit.options.endpoint).toBe('http://d:1');
     expect(explicit.options.given.has('endpoint')).toBe(true);
     expect(explicit.file).toBe('f');
   });
 
   it('parses sizes, durations, lists and repeated pids', () => {
-    const cl = parseCommandLine(['attach', '--pid', '10', '--pid=20', '--ring-size', '64M', '--syscalls', 'read,write', '--merge-threshold', '250us'], {});
+    const cl = parseCommandLine(
+      [
+        'attach',
+        '--pid',
+        '10',
+        '--pid=20',
+        '--ring-size',
+        '64M',
+        '--syscalls',
+        'read,write',
+        '--merge-threshold',
+        '250us',
+      ],
+      {},
+    );
     expect(cl.options.pid).toEqual([10, 20]);
     expect(cl.options.ringSize).toBe(64 * 1024 * 1024);
     expect(cl.options.syscalls).toEqual(['read', 'write']);
@@ -87,7 +112,10 @@ describe('parseCommandLine', () => {
     [['attach', '--pid', '0'], /--pid expects a positive integer, got "0"/],
     [['run', '--max-open-spans', '0', '--', 'ls'], /--max-open-spans expects a positive integer, got "0"/],
     [['replay', '--max-export-queue-bytes', '0', 'f'], /--max-export-queue-bytes expects a positive size, got "0"/],
-    [['run', '--min-duration', '-5ms', '--', 'ls'], /--min-duration expects a non-negative duration such as 500us, 2ms or 1s, got "-5ms"/],
+    [
+      ['run', '--min-duration', '-5ms', '--', 'ls'],
+      /--min-duration expects a non-negative duration such as 500us, 2ms or 1s, got "-5ms"/,
+    ],
     [['run', '--otlp-file', '-x', '--', 'ls'], /option --otlp-file needs a value \(write --otlp-file=VALUE/],
     [['replay', '--pid', '1', 'f'], /--pid does not apply to `nullspan replay`/],
     [['replay', 'a', 'b'], /takes one file/],
@@ -128,14 +156,30 @@ describe('options the CLI hands on', () => {
         error = err;
       }
       expect(error).toBeInstanceOf(UsageError);
-      expect((error as Error).message).toBe(`--ring-size must be a power of two from 4096 to 1073741824 bytes, not ${options.ringSize}.`);
+      expect((error as Error).message).toBe(
+        `--ring-size must be a power of two from 4096 to 1073741824 bytes, not ${options.ringSize}.`,
+      );
     }
   });
 
   it("--ui-max-spans / --ui-max-syscalls / --ui-max-text-bytes default to the web UI store's bounds", () => {
     const o = parseCommandLine(['ui'], {}).options;
-    expect([o.uiMaxSpans, o.uiMaxSyscalls, o.uiMaxTextBytes]).toEqual([DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS, DEFAULT_MAX_TEXT_BYTES]);
-    const args = ['replay', '--ui', '--ui-max-spans', '100', '--ui-max-syscalls', '2000', '--ui-max-text-bytes', '8M', 'f'];
+    expect([o.uiMaxSpans, o.uiMaxSyscalls, o.uiMaxTextBytes]).toEqual([
+      DEFAULT_MAX_SPANS,
+      DEFAULT_MAX_SYSCALLS,
+      DEFAULT_MAX_TEXT_BYTES,
+    ]);
+    const args = [
+      'replay',
+      '--ui',
+      '--ui-max-spans',
+      '100',
+      '--ui-max-syscalls',
+      '2000',
+      '--ui-max-text-bytes',
+      '8M',
+      'f',
+    ];
     const given = parseCommandLine(args, {}).options;
     expect([given.uiMaxSpans, given.uiMaxSyscalls, given.uiMaxTextBytes]).toEqual([100, 2000, 8 << 20]);
   });

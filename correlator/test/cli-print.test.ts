@@ -5,18 +5,53 @@ import type { ProcessInfo, SpanRecord, SyscallRecord } from '../src/model.js';
 import { TraceAssembler, traceDuration, type TracedSpan } from '../src/cli/trace-assembler.js';
 import { COLORS, formatDuration, PLAIN, renderTrace, wantsColor } from '../src/cli/tree-printer.js';
 
-const proc: ProcessInfo = { pid: 100, ppid: 1, exe: 'node', exePath: '/usr/bin/node', cmdline: ['node', 'app.js'], serviceName: 'shop' };
+const proc: ProcessInfo = {
+  pid: 100,
+  ppid: 1,
+  exe: 'node',
+  exePath: '/usr/bin/node',
+  cmdline: ['node', 'app.js'],
+  serviceName: 'shop',
+};
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
-function span(spanId: string, parent: string | undefined, start: number, end: number, extra: Partial<SpanRecord> = {}): SpanRecord {
+function span(
+  spanId: string,
+  parent: string | undefined,
+  start: number,
+  end: number,
+  extra: Partial<SpanRecord> = {},
+): SpanRecord {
   return {
-    traceId: TRACE, spanId, parentSpanId: parent, name: `span-${spanId.slice(-1)}`, kind: 'internal', start, end,
-    pid: 100, tid: 100, attributes: {}, status: 'unset', syscalls: [], ...extra,
+    traceId: TRACE,
+    spanId,
+    parentSpanId: parent,
+    name: `span-${spanId.slice(-1)}`,
+    kind: 'internal',
+    start,
+    end,
+    pid: 100,
+    tid: 100,
+    attributes: {},
+    status: 'unset',
+    syscalls: [],
+    ...extra,
   };
 }
 
 function syscall(name: string, ts: number, extra: Partial<SyscallRecord> = {}): SyscallRecord {
-  return { name, ts, dur: 2_000, end: ts + 2_000, tid: 100, pid: 100, ret: 0, count: 1, attribution: 'thread', ...extra };
+  return {
+    name,
+    ts,
+    dur: 2_000,
+    end: ts + 2_000,
+    tid: 100,
+    pid: 100,
+    ret: 0,
+    count: 1,
+    attribution: 'thread',
+    ...extra,
+  };
 }
 
 describe('TraceAssembler', () => {
@@ -43,7 +78,11 @@ describe('TraceAssembler', () => {
     a.flush();
     expect(released.map((t) => t[0].span.traceId)).toEqual([TRACE, 'b'.repeat(32), 'c'.repeat(32)]);
     // system call records count too: one span carrying three of them is already over the bound
-    const heavy = { ...span('0000000000000008', '0000000000000007', 10, 20), traceId: 'f'.repeat(32), syscalls: [syscall('read', 11), syscall('read', 12), syscall('read', 13)] };
+    const heavy = {
+      ...span('0000000000000008', '0000000000000007', 10, 20),
+      traceId: 'f'.repeat(32),
+      syscalls: [syscall('read', 11), syscall('read', 12), syscall('read', 13)],
+    };
     a.add(heavy, proc);
     expect(released.map((t) => t[0].span.traceId)).toEqual([TRACE, 'b'.repeat(32), 'c'.repeat(32), 'f'.repeat(32)]);
   });
@@ -53,12 +92,22 @@ describe('TraceAssembler', () => {
     const a = new TraceAssembler((t) => released.push(t), { maxPendingBytes: 100_000 });
     const blob = 'x'.repeat(20_000); // estimated at two bytes a character
     a.add(span('0000000000000002', '0000000000000001', 10, 20, { attributes: { blob } }), proc);
-    a.add({ ...span('0000000000000005', '0000000000000004', 10, 20, { attributes: { blob } }), traceId: 'b'.repeat(32) }, proc);
+    a.add(
+      { ...span('0000000000000005', '0000000000000004', 10, 20, { attributes: { blob } }), traceId: 'b'.repeat(32) },
+      proc,
+    );
     expect(released).toHaveLength(0);
     expect(a.releasedEarly).toBe(0);
     // a long path in a system call record counts as much as a long arg
-    const path = '/' + 'p'.repeat(20_000);
-    a.add({ ...span('0000000000000006', '0000000000000004', 10, 20), traceId: 'c'.repeat(32), syscalls: [syscall('openat', 11, { path, target: path })] }, proc);
+    const path = `/${'p'.repeat(20_000)}`;
+    a.add(
+      {
+        ...span('0000000000000006', '0000000000000004', 10, 20),
+        traceId: 'c'.repeat(32),
+        syscalls: [syscall('openat', 11, { path, target: path })],
+      },
+      proc,
+    );
     expect(released.map((t) => t[0].span.traceId)).toEqual([TRACE]);
     expect(a.releasedEarly).toBe(1);
   });
@@ -76,18 +125,28 @@ describe('TraceAssembler', () => {
 
 describe('renderTrace', () => {
   const root = span('0000000000000001', undefined, 0, 12_000_000, {
-    name: 'http.request', kind: 'server', attributes: { method: 'GET', path: '/users' },
+    name: 'http.request',
+    kind: 'server',
+    attributes: { method: 'GET', path: '/users' },
     syscalls: [syscall('accept4', 100, { target: '127.0.0.1:8080 -> 127.0.0.1:40000', ret: 7 })],
   });
   const child = span('0000000000000002', '0000000000000001', 1_000_000, 4_000_000, {
-    name: 'db.query', status: 'error', statusMessage: 'timeout',
+    name: 'db.query',
+    status: 'error',
+    statusMessage: 'timeout',
     syscalls: [
       syscall('openat', 1_100_000, { path: '/etc/hosts', target: '/etc/hosts', ret: 9 }),
       syscall('read', 1_200_000, { fd: 9, target: '/etc/hosts', bytes: 3072, ret: 0, count: 3 }),
       syscall('connect', 1_300_000, { target: '10.0.0.1:5432', ret: -111, errno: 'ECONNREFUSED' }),
     ],
   });
-  const lines = renderTrace([{ span: child, proc }, { span: root, proc }], PLAIN);
+  const lines = renderTrace(
+    [
+      { span: child, proc },
+      { span: root, proc },
+    ],
+    PLAIN,
+  );
 
   it('nests child spans under their parent and the system calls under the span that made them, in time order', () => {
     expect(lines[0]).toBe(`trace ${TRACE}  shop (pid 100 node)`);
@@ -101,7 +160,10 @@ describe('renderTrace', () => {
   });
 
   it('never passes control characters from marker text to the terminal', () => {
-    const hostile = span('0000000000000001', undefined, 0, 1, { name: 'x\x1b[2J\x07y\u009b', attributes: { k: 'a\nb\u202egnp.exe' } });
+    const hostile = span('0000000000000001', undefined, 0, 1, {
+      name: 'x\x1b[2J\x07y\u009b',
+      attributes: { k: 'a\nb\u202egnp.exe' },
+    });
     const text = renderTrace([{ span: hostile, proc }], PLAIN).join('\n');
     expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/);
     expect(text).toContain('x\\x1b[2J\\x07y\\x9b');
@@ -116,6 +178,11 @@ describe('renderTrace', () => {
   });
 
   it('formats durations with units that fit', () => {
-    expect([850, 12_345, 3_100_000, 1_234_000_000].map(formatDuration)).toEqual(['850 ns', '12.3 µs', '3.100 ms', '1.234 s']);
+    expect([850, 12_345, 3_100_000, 1_234_000_000].map(formatDuration)).toEqual([
+      '850 ns',
+      '12.3 µs',
+      '3.100 ms',
+      '1.234 s',
+    ]);
   });
 });

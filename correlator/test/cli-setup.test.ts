@@ -10,7 +10,9 @@ import { loadNative } from '../../probe/src/native.js';
 describe('missing native addon', () => {
   it('names clang when the toolchain to build the probe is missing', () => {
     const err = missingAddonError('/nonexistent');
-    expect(err.message).toBe('the probe is not built and clang is missing: run `bash setup.sh` (it installs clang and libbpf and builds everything).');
+    expect(err.message).toBe(
+      'the probe is not built and clang is missing: run `bash setup.sh` (it installs clang and libbpf and builds everything).',
+    );
   });
 
   it('says how to build it when the toolchain is there', () => {
@@ -22,7 +24,10 @@ describe('missing native addon', () => {
 describe('one message for a missing addon', () => {
   it('an addon the probe cannot load reads exactly like a probe module that was never built', async () => {
     const real = await import('@nullspan/probe');
-    const mod = { ...real, Probe: { open: () => loadNative('../build/Release/absent.node') } } as unknown as typeof real;
+    const mod = {
+      ...real,
+      Probe: { open: () => loadNative('../build/Release/absent.node') },
+    } as unknown as typeof real;
     let error: unknown;
     try {
       openProbe(mod, {});

@@ -15,7 +15,10 @@ function tty(): { stream: NodeJS.WriteStream; text: () => string } {
       done();
     },
   });
-  return { stream: Object.assign(stream, { isTTY: true, columns: 200 }) as unknown as NodeJS.WriteStream, text: () => chunks.join('') };
+  return {
+    stream: Object.assign(stream, { isTTY: true, columns: 200 }) as unknown as NodeJS.WriteStream,
+    text: () => chunks.join(''),
+  };
 }
 
 const STATS = { malformedMarkers: 3, unmatchedExits: 1, spansEvicted: 2 } as CorrelatorStats;
@@ -26,8 +29,12 @@ describe('loss counter', () => {
     expect(lossText(lossCounts(STATS, 4, [EXPORT]))).toBe(
       'lost 17 (4 kernel drops, 3 malformed markers, 1 unmatched exits, 2 evicted spans, 7 export failures)',
     );
-    expect(lossText(lossCounts({ ...STATS, malformedMarkers: 0, spansEvicted: 0 }, 0, []))).toBe('lost 1 (1 unmatched exits)');
-    expect(lossText(lossCounts({ malformedMarkers: 0, unmatchedExits: 0, spansEvicted: 0 } as CorrelatorStats, 0, []))).toBe('lost 0');
+    expect(lossText(lossCounts({ ...STATS, malformedMarkers: 0, spansEvicted: 0 }, 0, []))).toBe(
+      'lost 1 (1 unmatched exits)',
+    );
+    expect(
+      lossText(lossCounts({ malformedMarkers: 0, unmatchedExits: 0, spansEvicted: 0 } as CorrelatorStats, 0, [])),
+    ).toBe('lost 0');
   });
 
   it('is on the status line next to the spans', () => {
@@ -36,6 +43,8 @@ describe('loss counter', () => {
     const term = new Terminal(out.stream, err.stream);
     term.startStatus(() => ({ events: 10, spans: 2, losses: lossCounts(STATS, 0, [EXPORT]) }));
     term.stopStatus();
-    expect(err.text()).toContain('10 events  2 spans  lost 13 (3 malformed markers, 1 unmatched exits, 2 evicted spans, 7 export failures)');
+    expect(err.text()).toContain(
+      '10 events  2 spans  lost 13 (3 malformed markers, 1 unmatched exits, 2 evicted spans, 7 export failures)',
+    );
   });
 });

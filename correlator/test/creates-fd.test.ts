@@ -10,10 +10,21 @@ const TRACE_A = 'a'.repeat(32);
 
 describe('dup creates an fd', () => {
   it('is in the shared table with the other fd-creating calls; dup2/dup3/fcntl are not (their fd is chosen)', () => {
-    for (const e of [Effect.Open, Effect.OpenAt, Effect.OpenAt2, Effect.Creat, Effect.Socket, Effect.Accept, Effect.Accept4, Effect.AnonFd, Effect.Dup]) {
+    for (const e of [
+      Effect.Open,
+      Effect.OpenAt,
+      Effect.OpenAt2,
+      Effect.Creat,
+      Effect.Socket,
+      Effect.Accept,
+      Effect.Accept4,
+      Effect.AnonFd,
+      Effect.Dup,
+    ]) {
       expect(createsFd(e)).toBe(true);
     }
-    for (const e of [Effect.None, Effect.Dup2, Effect.Dup3, Effect.Fcntl, Effect.Close, Effect.Connect]) expect(createsFd(e)).toBe(false);
+    for (const e of [Effect.None, Effect.Dup2, Effect.Dup3, Effect.Fcntl, Effect.Close, Effect.Connect])
+      expect(createsFd(e)).toBe(false);
   });
 
   it('so the record of a dup names the new fd, like an open or accept does', () => {
@@ -25,7 +36,10 @@ describe('dup creates an fd', () => {
     s.marker(100, 100, '<:t:job::');
     c.pushBatch(s.events);
     const job = byName(spans, 'job');
-    expect(job.syscalls.map((r) => [r.name, r.fd, r.target])).toEqual([['openat', 3, '/f'], ['dup', 4, '/f']]);
+    expect(job.syscalls.map((r) => [r.name, r.fd, r.target])).toEqual([
+      ['openat', 3, '/f'],
+      ['dup', 4, '/f'],
+    ]);
   });
 
   it("so between callbacks, a read on a dup'd socket goes to the span that made it", () => {
@@ -41,7 +55,10 @@ describe('dup creates an fd', () => {
     c.close();
     const a = byName(spans, 'GET /a');
     expect(a.syscalls.map((r) => [r.name, r.fd, r.attribution])).toEqual([
-      ['socket', 30, 'context'], ['connect', 30, 'context'], ['dup', 35, 'context'], ['read', 35, 'fd'],
+      ['socket', 30, 'context'],
+      ['connect', 30, 'context'],
+      ['dup', 35, 'context'],
+      ['read', 35, 'fd'],
     ]);
     expect(c.stats().unattributed).toBe(0);
   });

@@ -11,7 +11,14 @@ import { CLOCK } from './ui-synthetic.js';
 
 const DEPTH = 20_000;
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
-const proc: ProcessInfo = { pid: 100, ppid: 1, exe: 'node', exePath: '/usr/bin/node', cmdline: ['node'], serviceName: 'deep' };
+const proc: ProcessInfo = {
+  pid: 100,
+  ppid: 1,
+  exe: 'node',
+  exePath: '/usr/bin/node',
+  cmdline: ['node'],
+  serviceName: 'deep',
+};
 const id = (i: number) => (i + 1).toString(16).padStart(16, '0');
 
 /** span 0 is the root, span i the child of span i - 1; children finish first, as the correlator emits them */
@@ -19,9 +26,30 @@ function chain(depth: number): SpanRecord[] {
   const spans: SpanRecord[] = [];
   for (let i = depth - 1; i >= 0; i--) {
     spans.push({
-      traceId: TRACE, spanId: id(i), parentSpanId: i === 0 ? undefined : id(i - 1), name: `level-${i}`, kind: 'internal',
-      start: 1000 + i, end: 1_000_000 - i, pid: 100, tid: 100, attributes: { i: String(i) }, status: 'unset',
-      syscalls: [{ name: 'read', ts: 1000 + i, dur: 1, end: 1001 + i, tid: 100, pid: 100, ret: 1, count: 1, attribution: 'thread' }],
+      traceId: TRACE,
+      spanId: id(i),
+      parentSpanId: i === 0 ? undefined : id(i - 1),
+      name: `level-${i}`,
+      kind: 'internal',
+      start: 1000 + i,
+      end: 1_000_000 - i,
+      pid: 100,
+      tid: 100,
+      attributes: { i: String(i) },
+      status: 'unset',
+      syscalls: [
+        {
+          name: 'read',
+          ts: 1000 + i,
+          dur: 1,
+          end: 1001 + i,
+          tid: 100,
+          pid: 100,
+          ret: 1,
+          count: 1,
+          attribution: 'thread',
+        },
+      ],
     });
   }
   return spans;
@@ -29,7 +57,10 @@ function chain(depth: number): SpanRecord[] {
 
 describe('a trace nested 20,000 deep', () => {
   it('prints every span and call, indentation capped and the depth said past the cap', () => {
-    const lines = renderTrace(chain(DEPTH).map((span) => ({ span, proc })), PLAIN);
+    const lines = renderTrace(
+      chain(DEPTH).map((span) => ({ span, proc })),
+      PLAIN,
+    );
     expect(lines).toHaveLength(1 + 2 * DEPTH);
     expect(lines[1]).toBe('  level-0  999.0 µs  i=0');
     const capped = '  '.repeat(MAX_INDENT_DEPTH + 1);

@@ -131,7 +131,10 @@ describe('fd table from events', () => {
     s.marker(100, 100, '<:t:x::');
     c.pushBatch(s.events);
     expect([3, 4, 5, 6].map((fd) => target(c, 100, fd))).toEqual([
-      'anon_inode:[eventpoll]', 'anon_inode:[eventfd]', 'anon_inode:[timerfd]', 'anon_inode:[pidfd]',
+      'anon_inode:[eventpoll]',
+      'anon_inode:[eventfd]',
+      'anon_inode:[timerfd]',
+      'anon_inode:[pidfd]',
     ]);
     const reads = spans[0].span.syscalls.filter((r) => r.name === 'read');
     expect(reads.map((r) => r.target)).toEqual(['127.0.0.1 -> ?', '127.0.0.1:41535 -> 127.0.0.1:50001']);
@@ -175,7 +178,14 @@ describe('fd table from events', () => {
     expect(target(c, 100, 9)).toBe('unix socketpair');
     const calls = spans[0].span.syscalls;
     const write = calls.find((r) => r.name === 'write')!;
-    expect(write).toMatchObject({ fd: 3, peerAddress: '127.0.0.1', peerPort: 8080, transport: 'tcp', bytes: 10, target: '-> 127.0.0.1:8080' });
+    expect(write).toMatchObject({
+      fd: 3,
+      peerAddress: '127.0.0.1',
+      peerPort: 8080,
+      transport: 'tcp',
+      bytes: 10,
+      target: '-> 127.0.0.1:8080',
+    });
     const accept = calls.find((r) => r.name === 'accept4')!;
     expect(accept).toMatchObject({ fd: 5, localAddress: '::1', localPort: 9000, peerAddress: '::1', peerPort: 50000 });
     const sendto = calls.find((r) => r.name === 'sendto')!;
@@ -196,11 +206,20 @@ describe('/proc/net parsing', () => {
       '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n' +
         '   0: 0100007F:1F90 0100007F:A8B2 01 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 20 4 30 10 -1\n' +
         '   1: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4243 1 0 20 4 30 10 -1\n',
-      'tcp', false, out);
+      'tcp',
+      false,
+      out,
+    );
     parseInetTable(
       'header\n   0: 00000000000000000000000001000000:1F90 0000000000000000FFFF00000100007F:C350 01 0:0 0:0 0 0 0 4244 1\n',
-      'tcp', true, out);
-    parseUnixTable('Num RefCount Protocol Flags Type St Inode Path\n0000: 00000002 00000000 00010000 0001 01 4245 /run/x.sock\n', out);
+      'tcp',
+      true,
+      out,
+    );
+    parseUnixTable(
+      'Num RefCount Protocol Flags Type St Inode Path\n0000: 00000002 00000000 00010000 0001 01 4245 /run/x.sock\n',
+      out,
+    );
     expect(out.get(4242)?.target).toBe('127.0.0.1:8080 -> 127.0.0.1:43186');
     expect(out.get(4243)?.target).toBe('0.0.0.0:22');
     expect(out.get(4244)?.target).toBe('[::1]:8080 -> [::ffff:127.0.0.1]:50000');
@@ -272,7 +291,10 @@ describe('snapshotProc on the real /proc', () => {
     const p = state.processes.find((x) => x.pid === child.pid);
     expect(p?.exe).toBe('sleep');
     expect(p?.cmdline).toEqual(['sleep', '30']);
-    expect(p?.fds.find((f) => f.fd === 1)).toMatchObject({ cloexec: false, desc: { path: join(dir, 'open-file.txt') } });
+    expect(p?.fds.find((f) => f.fd === 1)).toMatchObject({
+      cloexec: false,
+      desc: { path: join(dir, 'open-file.txt') },
+    });
   });
 
   it('without pids covers every process, including pid 1', () => {

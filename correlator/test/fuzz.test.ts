@@ -39,7 +39,28 @@ const pick = <T>(r: Rand, xs: readonly T[]): T => xs[int(r, xs.length)];
 
 // ---- markers --------------------------------------------------------------------------------------------------
 
-const HOSTILE_TEXT = ['\\', '\\\\', ':', '.', '=', ',', '>', '<', '\n', '\x1b[2J', '\u202e', '\ud800', '\udfff', '\0', 'é', '😀', '%', '__proto__', 'constructor', ''];
+const HOSTILE_TEXT = [
+  '\\',
+  '\\\\',
+  ':',
+  '.',
+  '=',
+  ',',
+  '>',
+  '<',
+  '\n',
+  '\x1b[2J',
+  '\u202e',
+  '\ud800',
+  '\udfff',
+  '\0',
+  'é',
+  '😀',
+  '%',
+  '__proto__',
+  'constructor',
+  '',
+];
 const EXT_KEYS = ['tid', 'p', 'tp', 'ts', 'k', 'svc', 'st', 'msg', 'trunc', 'x'];
 const ARG_NAMES = ['user', 'rows', 'http.method', 'a.b', '_x', '__x', '__proto__', 'constructor', 'x\\y', 'k=v', 'é'];
 const KINDS = ['server', 'client', 'producer', 'consumer', 'internal', 'bogus', ''];
@@ -93,7 +114,8 @@ function validMarker(r: Rand, sdkIds: number[], dir: '>' | '<', tags?: string[])
   const m: Marker = { dir, id: markerId(r, sdkIds), tags: tags ?? [], args: [], ext: {} };
   if (!tags) {
     const nTags = r() < 0.03 ? 200 + int(r, 1800) : 1 + int(r, 4); // past the 256-tag cap too
-    for (let i = 0; i < nTags; i++) m.tags.push(r() < 0.9 ? pick(r, ['req', 'db', 'step', 'a.b', 'x']) : text(r) || 'e');
+    for (let i = 0; i < nTags; i++)
+      m.tags.push(r() < 0.9 ? pick(r, ['req', 'db', 'step', 'a.b', 'x']) : text(r) || 'e');
   }
   const nArgs = r() < 0.005 ? int(r, 2000) : int(r, 4);
   // names mostly from a pool: every new attribute name costs the OTLP encoder a cached head, which is not what
@@ -114,16 +136,25 @@ function mutate(r: Rand, bytes: Uint8Array): Uint8Array {
     case 1: // truncation
       return b.subarray(0, int(r, b.length + 1));
     case 2: // hostile bytes spliced in
-      return concat(b.subarray(0, int(r, b.length + 1)), new TextEncoder().encode(pick(r, ['\\', ':', '::', '\\:', '=', '\xff', '\n', '>:t:'])), b.subarray(int(r, b.length + 1)));
+      return concat(
+        b.subarray(0, int(r, b.length + 1)),
+        new TextEncoder().encode(pick(r, ['\\', ':', '::', '\\:', '=', '\xff', '\n', '>:t:'])),
+        b.subarray(int(r, b.length + 1)),
+      );
     case 3: // random bytes after a marker start
-      return concat(new TextEncoder().encode(pick(r, ['>:', '<:', '>:t:', '<:p:x:'])), Uint8Array.from({ length: int(r, 64) }, () => int(r, 256)));
+      return concat(
+        new TextEncoder().encode(pick(r, ['>:', '<:', '>:t:', '<:p:x:'])),
+        Uint8Array.from({ length: int(r, 64) }, () => int(r, 256)),
+      );
     case 4: // a second marker in the same write
       return concat(b, b);
     case 5: // a byte dropped
       if (b.length === 0) return b;
       return concat(b.subarray(0, int(r, b.length)), b.subarray(int(r, b.length) + 1));
     default: // ids and numbers pushed out of range
-      return new TextEncoder().encode(new TextDecoder().decode(b).replace(/\d+/, pick(r, ['99999999999999999999999', '-1', '1e9', '0x10', ''])));
+      return new TextEncoder().encode(
+        new TextDecoder().decode(b).replace(/\d+/, pick(r, ['99999999999999999999999', '-1', '1e9', '0x10', ''])),
+      );
   }
 }
 
@@ -180,18 +211,48 @@ function workload(r: Rand, events: number): ProbeEvent[][] {
       if (r() < 0.8) for (let i = 0; i < depth; i++) write(pid, tid, validMarker(r, sdkIds, '<', tags));
     } else if (c < 0.93) {
       const ctx = r();
-      s.sys(pid, tid, pick(r, ['read', 'write', 'openat', 'close', 'dup', 'dup2', 'socket', 'connect', 'sendto', 'epoll_wait', 'futex', 'close_range']), {
-        args: [int(r, 40), int(r, 40), int(r, 4), 0, 0, 0], ret: r() < 0.1 ? -int(r, 120) : int(r, 40),
-        path: r() < 0.3 ? text(r, 30) : null, addr: r() < 0.1 ? inet('127.0.0.1', int(r, 65536)) : null,
-        ctxSource: ctx < 0.5 ? 'none' : ctx < 0.8 ? 'slot' : 'submitter',
-        ctxSpan: r() < 0.5 && sdkIds.length ? pick(r, sdkIds) : int(r, 3), unfinished: r() < 0.02,
-      });
+      s.sys(
+        pid,
+        tid,
+        pick(r, [
+          'read',
+          'write',
+          'openat',
+          'close',
+          'dup',
+          'dup2',
+          'socket',
+          'connect',
+          'sendto',
+          'epoll_wait',
+          'futex',
+          'close_range',
+        ]),
+        {
+          args: [int(r, 40), int(r, 40), int(r, 4), 0, 0, 0],
+          ret: r() < 0.1 ? -int(r, 120) : int(r, 40),
+          path: r() < 0.3 ? text(r, 30) : null,
+          addr: r() < 0.1 ? inet('127.0.0.1', int(r, 65536)) : null,
+          ctxSource: ctx < 0.5 ? 'none' : ctx < 0.8 ? 'slot' : 'submitter',
+          ctxSpan: r() < 0.5 && sdkIds.length ? pick(r, sdkIds) : int(r, 3),
+          unfinished: r() < 0.02,
+        },
+      );
     } else if (c < 0.95) {
       s.exit(pid, tid, tid === pid && r() < 0.3, int(r, 256));
     } else if (c < 0.96) {
       s.exec(pid, pick(r, ['/usr/bin/node', '/bin/sh', text(r, 20)]));
     } else {
-      s.events.push({ kind: 'drops', ts: s.ts, tid: pid, pid, cpu: 0, syscall: int(r, 3), marker: int(r, 3), process: 0 });
+      s.events.push({
+        kind: 'drops',
+        ts: s.ts,
+        tid: pid,
+        pid,
+        cpu: 0,
+        syscall: int(r, 3),
+        marker: int(r, 3),
+        process: 0,
+      });
     }
     if (s.events.length >= 64 && r() < 0.1) {
       flushed += s.events.length;
@@ -205,8 +266,13 @@ function workload(r: Rand, events: number): ProbeEvent[][] {
 /** Small bounds, so a round of a few thousand events reaches every one of them. */
 function options(r: Rand): Partial<CorrelatorOptions> {
   return {
-    maxOpenSpans: 20 + int(r, 300), maxSyscallsPerSpan: 5 + int(r, 50), maxHeldSyscalls: 50 + int(r, 500),
-    outsideRingSize: 8, maxOutsideRings: 1 + int(r, 2), exportOutsideSpans: r() < 0.5, outsideBatchSize: 4 + int(r, 20),
+    maxOpenSpans: 20 + int(r, 300),
+    maxSyscallsPerSpan: 5 + int(r, 50),
+    maxHeldSyscalls: 50 + int(r, 500),
+    outsideRingSize: 8,
+    maxOutsideRings: 1 + int(r, 2),
+    exportOutsideSpans: r() < 0.5,
+    outsideBatchSize: 4 + int(r, 20),
   };
 }
 
@@ -235,7 +301,9 @@ async function markerRound(seed: number): Promise<void> {
     const st = c.stats();
     expect(st.openSpans, 'open spans within maxOpenSpans').toBeLessThanOrEqual(opts.maxOpenSpans!);
     expect(internals.held, 'held syscall records within maxHeldSyscalls').toBeLessThanOrEqual(internals.maxHeld);
-    expect(internals.pending.bytes, 'split-marker bytes within their budget').toBeLessThanOrEqual(internals.pending.max);
+    expect(internals.pending.bytes, 'split-marker bytes within their budget').toBeLessThanOrEqual(
+      internals.pending.max,
+    );
     expect(internals.pending.bytes).toBeGreaterThanOrEqual(0);
   }
   c.close('end of fuzz round');
@@ -243,20 +311,29 @@ async function markerRound(seed: number): Promise<void> {
 
   const st = c.stats();
   expect(st.openSpans).toBe(0);
-  expect(st.syscalls, 'syscalls = in spans + outside + unattributed').toBe(st.syscallsInSpans + st.syscallsOutsideSpans + st.unattributed);
+  expect(st.syscalls, 'syscalls = in spans + outside + unattributed').toBe(
+    st.syscallsInSpans + st.syscallsOutsideSpans + st.unattributed,
+  );
   const appSpans = emitted.filter((e) => e.span.name !== 'syscalls outside spans');
   expect(appSpans.length, 'every started span emitted once').toBe(st.spansStarted);
-  expect(st.spansFinished + st.spansClosedByExit + st.spansEvicted + st.spansClosedAtStop, 'every started span ended one way').toBe(st.spansStarted);
+  expect(
+    st.spansFinished + st.spansClosedByExit + st.spansEvicted + st.spansClosedAtStop,
+    'every started span ended one way',
+  ).toBe(st.spansStarted);
   for (const { span } of emitted) {
     const held = span.syscalls.length;
-    if (span.name !== 'syscalls outside spans') expect(held, 'records per span within maxSyscallsPerSpan').toBeLessThanOrEqual(opts.maxSyscallsPerSpan!);
+    if (span.name !== 'syscalls outside spans')
+      expect(held, 'records per span within maxSyscallsPerSpan').toBeLessThanOrEqual(opts.maxSyscallsPerSpan!);
   }
 
   // every parent is an emitted span of the same trace, or a remote parent
   const ids = new Set(emitted.map((e) => `${e.span.traceId}/${e.span.spanId}`));
   for (const { span } of emitted) {
     if (span.parentSpanId === undefined || span.remoteParent) continue;
-    expect(ids.has(`${span.traceId}/${span.parentSpanId}`), `parent of span ${span.spanId} (${JSON.stringify(span.name.slice(0, 40))})`).toBe(true);
+    expect(
+      ids.has(`${span.traceId}/${span.parentSpanId}`),
+      `parent of span ${span.spanId} (${JSON.stringify(span.name.slice(0, 40))})`,
+    ).toBe(true);
   }
 
   // the OTLP JSON output parses, against the schema, and holds every span
@@ -274,7 +351,9 @@ async function markerRound(seed: number): Promise<void> {
     store.add(span, proc);
   }
   assembler.flush();
-  for (const t of traces) for (const line of renderTrace(t, PLAIN)) expect(line).not.toMatch(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+  for (const t of traces)
+    for (const line of renderTrace(t, PLAIN))
+      expect(line).not.toMatch(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
   expect(store.stats().spans).toBeLessThanOrEqual(200);
   for (const { span } of emitted.slice(-200)) {
     const tree = store.tree(span.traceId, span.spanId);
@@ -290,7 +369,8 @@ function withSeed(seed: number, err: unknown): Error {
 
 describe('fuzz: random and mutated markers through the correlator', () => {
   it(`keeps every invariant for ${ROUNDS} seeded rounds`, async () => {
-    for (let seed = BASE_SEED; seed < BASE_SEED + ROUNDS; seed++) await markerRound(seed).catch((err) => Promise.reject(withSeed(seed, err)));
+    for (let seed = BASE_SEED; seed < BASE_SEED + ROUNDS; seed++)
+      await markerRound(seed).catch((err) => Promise.reject(withSeed(seed, err)));
   }, 120_000);
 });
 
@@ -307,9 +387,17 @@ interface CaptureFile {
 
 function makeCapture(r: Rand): CaptureFile {
   const path = join(dir, 'base.nscap');
-  const header = { hostName: 'fuzz', wallOffsetNs: CLOCK.wallOffsetNs.toString(), idSeed: SEED, probe: { snapLen: 4096 }, initialState: oneProcess(100, 'node') };
+  const header = {
+    hostName: 'fuzz',
+    wallOffsetNs: CLOCK.wallOffsetNs.toString(),
+    idSeed: SEED,
+    probe: { snapLen: 4096 },
+    initialState: oneProcess(100, 'node'),
+  };
   const w = CaptureWriter.create(path, header);
-  const batches = workload(r, 1500).filter((b) => b.length > 0).map((b) => decodeBatch(encodeBatch(b)));
+  const batches = workload(r, 1500)
+    .filter((b) => b.length > 0)
+    .map((b) => decodeBatch(encodeBatch(b)));
   const blockStarts: number[] = [];
   for (const b of batches) {
     blockStarts.push(w.bytesWritten);
@@ -349,7 +437,14 @@ function damage(r: Rand, bytes: Buffer): { bytes: Buffer; at: number } {
     }
     default: {
       const at = int(r, b.length);
-      return { bytes: Buffer.concat([b.subarray(0, at), Buffer.from(Array.from({ length: 1 + int(r, 32) }, () => int(r, 256))), b.subarray(at)]), at };
+      return {
+        bytes: Buffer.concat([
+          b.subarray(0, at),
+          Buffer.from(Array.from({ length: 1 + int(r, 32) }, () => int(r, 256))),
+          b.subarray(at),
+        ]),
+        at,
+      };
     }
   }
 }
@@ -387,7 +482,7 @@ function captureRound(cap: CaptureFile, seed: number): void {
     expectLocatedSentence((error as Error).message, path);
   }
   // everything completed in the blocks before the damage was emitted
-  const intact = cap.blockStarts.findIndex((start, i) => (cap.blockStarts[i + 1] ?? cap.blocksEnd) > at);
+  const intact = cap.blockStarts.findIndex((_start, i) => (cap.blockStarts[i + 1] ?? cap.blocksEnd) > at);
   const before = completedBefore(cap, intact < 0 ? cap.batches.length : intact);
   for (const s of before) expect(spans.has(s), `span completed before the damage at ${at} was emitted`).toBe(true);
   rmSync(path);
@@ -411,7 +506,13 @@ describe('fuzz: mutated captures through replay', () => {
  *  hostile writer of capture files produces. */
 function garbledCapture(r: Rand, cap: CaptureFile, seed: number): { path: string; block: number; offset: number } {
   const path = join(dir, `garbled-${seed}.nscap`);
-  const header = { hostName: 'fuzz', wallOffsetNs: CLOCK.wallOffsetNs.toString(), idSeed: SEED, probe: { snapLen: 4096 }, initialState: oneProcess(100, 'node') };
+  const header = {
+    hostName: 'fuzz',
+    wallOffsetNs: CLOCK.wallOffsetNs.toString(),
+    idSeed: SEED,
+    probe: { snapLen: 4096 },
+    initialState: oneProcess(100, 'node'),
+  };
   const w = CaptureWriter.create(path, header);
   const block = 1 + int(r, cap.batches.length - 1);
   let offset = 0;
@@ -433,7 +534,9 @@ describe('fuzz: captures with garbled records behind valid checksums, through `n
     const runs = Array.from({ length: 6 }, (_, i) => {
       const seed = BASE_SEED + i;
       const garbled = garbledCapture(rng(seed), cap, seed);
-      return runCli(['replay', '--no-otlp', '--otlp-file', join(dir, `garbled-${seed}.jsonl`), garbled.path]).then((res) => ({ seed, garbled, res }));
+      return runCli(['replay', '--no-otlp', '--otlp-file', join(dir, `garbled-${seed}.jsonl`), garbled.path]).then(
+        (res) => ({ seed, garbled, res }),
+      );
     });
     for (const { seed, garbled, res } of await Promise.all(runs)) {
       try {

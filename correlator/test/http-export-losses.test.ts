@@ -12,9 +12,17 @@ const PROC: ProcessInfo = { pid: 5, ppid: 1, exe: 'app', exePath: '/bin/app', cm
 
 function span(i: number, argBytes: number): SpanRecord {
   return {
-    traceId: (i + 1).toString(16).padStart(32, '0'), spanId: (i + 1).toString(16).padStart(16, '0'), name: `op${i}`,
-    kind: 'internal', start: 1000 + i, end: 2000 + i, pid: 5, tid: 5, attributes: { args: 'x'.repeat(argBytes) },
-    status: 'unset', syscalls: [],
+    traceId: (i + 1).toString(16).padStart(32, '0'),
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    name: `op${i}`,
+    kind: 'internal',
+    start: 1000 + i,
+    end: 2000 + i,
+    pid: 5,
+    tid: 5,
+    attributes: { args: 'x'.repeat(argBytes) },
+    status: 'unset',
+    syscalls: [],
   };
 }
 
@@ -29,7 +37,12 @@ describe('export queue bounded by bytes', () => {
 
   it('drops spans beyond maxQueueBytes and counts them as "queue limit"', () => {
     const one = estimateSpanBytes(span(0, 31_000));
-    const exp = new OtlpHttpExporter(CLOCK, { exporter: silent, maxQueueBytes: 10 * one, maxQueueSpans: 1_000_000, scheduledDelayMs: 60_000 });
+    const exp = new OtlpHttpExporter(CLOCK, {
+      exporter: silent,
+      maxQueueBytes: 10 * one,
+      maxQueueSpans: 1_000_000,
+      scheduledDelayMs: 60_000,
+    });
     for (let i = 0; i < 100; i++) exp.export(span(i, 31_000), PROC);
     const st = exp.stats();
     expect(st.pending).toBe(10);
@@ -58,10 +71,19 @@ describe('export queue bounded by bytes', () => {
 
   it('counts a refused batch under its HTTP status and what was left at shutdown under the last failure', async () => {
     const refusing: SpanExporterLike = {
-      export: (_spans, done) => done({ code: ExportResultCode.FAILED, error: Object.assign(new Error('Internal Server Error'), { code: 500 }) }),
+      export: (_spans, done) =>
+        done({
+          code: ExportResultCode.FAILED,
+          error: Object.assign(new Error('Internal Server Error'), { code: 500 }),
+        }),
       shutdown: async () => undefined,
     };
-    const exp = new OtlpHttpExporter(CLOCK, { exporter: refusing, maxBatchSpans: 1, scheduledDelayMs: 60_000, shutdownTimeoutMs: 100 });
+    const exp = new OtlpHttpExporter(CLOCK, {
+      exporter: refusing,
+      maxBatchSpans: 1,
+      scheduledDelayMs: 60_000,
+      shutdownTimeoutMs: 100,
+    });
     exp.export(span(1, 10), PROC);
     exp.export(span(2, 10), PROC);
     await exp.shutdown();

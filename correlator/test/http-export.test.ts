@@ -12,10 +12,27 @@ const PROC: ProcessInfo = { pid: 5, ppid: 1, exe: 'app', exePath: '/bin/app', cm
 /** An application span with `calls` syscall children: 1 + calls OTel spans. */
 function span(i: number, calls = 5): SpanRecord {
   return {
-    traceId: (i + 1).toString(16).padStart(32, '0'), spanId: (i + 1).toString(16).padStart(16, '0'), name: `op${i}`,
-    kind: 'internal', start: 1000 + i, end: 2000 + i, pid: 5, tid: 5, attributes: { i: String(i) }, status: 'unset',
-    syscalls: Array.from({ length: calls }, (_, k) => ({
-      name: 'read', ts: 1000 + i, dur: 1, end: 1001 + i, tid: 5, pid: 5, ret: 1, fd: 3, count: 1, attribution: 'thread' as const,
+    traceId: (i + 1).toString(16).padStart(32, '0'),
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    name: `op${i}`,
+    kind: 'internal',
+    start: 1000 + i,
+    end: 2000 + i,
+    pid: 5,
+    tid: 5,
+    attributes: { i: String(i) },
+    status: 'unset',
+    syscalls: Array.from({ length: calls }, (_, _k) => ({
+      name: 'read',
+      ts: 1000 + i,
+      dur: 1,
+      end: 1001 + i,
+      tid: 5,
+      pid: 5,
+      ret: 1,
+      fd: 3,
+      count: 1,
+      attribution: 'thread' as const,
     })),
   };
 }
@@ -38,7 +55,8 @@ class Receiver {
           expect(req.url).toBe('/v1/traces');
           expect(req.headers['content-type']).toBe('application/json');
           const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          for (const rs of body.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) this.spanNames.push(s.name);
+          for (const rs of body.resourceSpans)
+            for (const ss of rs.scopeSpans) for (const s of ss.spans) this.spanNames.push(s.name);
         }
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end('{}');
@@ -47,7 +65,9 @@ class Receiver {
   }
 
   listen(port = 0): Promise<number> {
-    return new Promise((resolve) => this.server.listen(port, '127.0.0.1', () => resolve((this.server.address() as AddressInfo).port)));
+    return new Promise((resolve) =>
+      this.server.listen(port, '127.0.0.1', () => resolve((this.server.address() as AddressInfo).port)),
+    );
   }
 
   close(): Promise<void> {
@@ -92,7 +112,12 @@ describe('OTLP/HTTP exporter against a real loopback receiver', () => {
     const port = await probe.listen();
     await probe.close(); // nothing listens on `port` now
     receivers = [];
-    const exp = new OtlpHttpExporter(CLOCK, { ...FAST, endpoint: `http://127.0.0.1:${port}`, maxQueueSpans: 30, maxBatchSpans: 12 });
+    const exp = new OtlpHttpExporter(CLOCK, {
+      ...FAST,
+      endpoint: `http://127.0.0.1:${port}`,
+      maxQueueSpans: 30,
+      maxBatchSpans: 12,
+    });
     for (let i = 0; i < 10; i++) exp.export(span(i), PROC); // 60 OTel spans offered, room for 30
     expect(exp.stats()).toMatchObject({ pending: 30, dropped: 30 });
     await until(() => exp.stats().failedAttempts >= 3);
@@ -162,7 +187,10 @@ describe('OTLP/HTTP exporter against a real loopback receiver', () => {
 
 describe('tracesUrl: the one resolution of where traces go', () => {
   it('follows the OTel specification order', () => {
-    const both = { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://t:1/custom/path', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://g:2/' };
+    const both = {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://t:1/custom/path',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://g:2/',
+    };
     expect(tracesUrl('http://x:3/', both)).toBe('http://x:3/v1/traces'); // an explicit endpoint wins
     expect(tracesUrl(undefined, both)).toBe('http://t:1/custom/path'); // the signal variable is taken as it is
     expect(tracesUrl(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://g:2/' })).toBe('http://g:2/v1/traces');

@@ -4,13 +4,15 @@ import { JsonWriter, ascii } from '../src/jsonwriter.js';
 /** Deterministic pseudo-random strings: ASCII, escapes, non-ASCII, lone surrogates; many repeats and collisions. */
 function strings(count: number): string[] {
   let x = 12345;
-  const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const alphabet = ['a', 'b', '/', '.', '"', '\\', '\n', 'é', '日', '\ud800', '\u2028', '0', '-', '>', ' '];
   const pool: string[] = [];
   for (let i = 0; i < 300; i++) {
     const len = Math.floor(rnd() * 40);
     let s = '';
-    for (let k = 0; k < len; k++) s += rnd() < 0.8 ? String.fromCharCode(97 + Math.floor(rnd() * 26)) : alphabet[Math.floor(rnd() * alphabet.length)];
+    for (let k = 0; k < len; k++)
+      s +=
+        rnd() < 0.8 ? String.fromCharCode(97 + Math.floor(rnd() * 26)) : alphabet[Math.floor(rnd() * alphabet.length)];
     pool.push(s);
   }
   return Array.from({ length: count }, () => pool[Math.floor(rnd() * pool.length)]);
@@ -25,7 +27,7 @@ describe('JsonWriter', () => {
       w.cachedStr(s);
       w.raw(ascii(','));
       w.str(s);
-      expected += JSON.stringify(s) + ',' + JSON.stringify(s);
+      expected += `${JSON.stringify(s)},${JSON.stringify(s)}`;
     }
     expect(Buffer.from(w.bytes()).toString('utf8')).toBe(expected);
   });
@@ -40,6 +42,8 @@ describe('JsonWriter', () => {
     w.padded(42, 9);
     w.hex32(0xdeadbeef);
     w.hex32(1);
-    expect(Buffer.from(w.bytes()).toString()).toBe(nums.map((n) => JSON.stringify(n)).join(' ') + ' 000000042deadbeef00000001');
+    expect(Buffer.from(w.bytes()).toString()).toBe(
+      `${nums.map((n) => JSON.stringify(n)).join(' ')} 000000042deadbeef00000001`,
+    );
   });
 });

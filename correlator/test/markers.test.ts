@@ -5,7 +5,9 @@ import type { ThreadState } from '../src/state/proctable.js';
 import { Stream, collect, oneProcess } from './synthetic.js';
 
 function thread(tid = 77, pid = 70, ppid = 7): ThreadState {
-  const proc = { info: { pid, ppid, exe: 'x', exePath: '', cmdline: [], serviceName: 'x' } } as unknown as ThreadState['proc'];
+  const proc = {
+    info: { pid, ppid, exe: 'x', exePath: '', cmdline: [], serviceName: 'x' },
+  } as unknown as ThreadState['proc'];
   return { tid, proc, stack: [], pending: null, lastMarkerTs: -1 };
 }
 
@@ -13,7 +15,11 @@ let budget: PendingBudget = { bytes: 0, max: 16 << 20 };
 
 function feed(t: ThreadState, text: string | Uint8Array, len?: number) {
   const data = typeof text === 'string' ? new TextEncoder().encode(text) : text;
-  return assembleMarker(t, { kind: 'marker', ts: 1, tid: t.tid, pid: t.proc.info.pid, cpu: 0, fd: 5, data, len: len ?? data.length }, budget);
+  return assembleMarker(
+    t,
+    { kind: 'marker', ts: 1, tid: t.tid, pid: t.proc.info.pid, cpu: 0, fd: 5, data, len: len ?? data.length },
+    budget,
+  );
 }
 
 describe('marker parsing: the MARKERS.md conformance block', () => {
@@ -59,7 +65,8 @@ describe('marker reassembly', () => {
     expect(feed(b, '>:t:other::').kind).toBe('marker'); // another thread is unaffected
     const r = feed(a, 'query:sql=select 1:');
     expect(r.kind).toBe('marker');
-    if (r.kind === 'marker') expect(r.marker).toMatchObject({ tags: ['db', 'query'], args: [['sql', 'select 1']], id: 1 });
+    if (r.kind === 'marker')
+      expect(r.marker).toMatchObject({ tags: ['db', 'query'], args: [['sql', 'select 1']], id: 1 });
     expect(a.pending).toBeNull();
   });
 
@@ -89,11 +96,11 @@ describe('marker reassembly', () => {
     try {
       const a = thread(1);
       const b = thread(2);
-      expect(feed(a, '>:t:a:k=' + 'v'.repeat(80)).kind).toBe('pending');
-      expect(feed(b, '>:t:b:k=' + 'v'.repeat(80)).kind).toBe('malformed'); // over the shared budget
+      expect(feed(a, `>:t:a:k=${'v'.repeat(80)}`).kind).toBe('pending');
+      expect(feed(b, `>:t:b:k=${'v'.repeat(80)}`).kind).toBe('malformed'); // over the shared budget
       expect(feed(a, ':').kind).toBe('marker'); // a's bytes are released when its marker completes
       expect(budget.bytes).toBe(0);
-      expect(feed(b, '>:t:b:k=' + 'v'.repeat(80)).kind).toBe('pending');
+      expect(feed(b, `>:t:b:k=${'v'.repeat(80)}`).kind).toBe('pending');
     } finally {
       budget = { bytes: 0, max: 16 << 20 };
     }

@@ -24,7 +24,15 @@ describe('merging identical consecutive syscalls', () => {
       s.sys(10, 10, 'read', { args: [3], ret: 0, dur: 1000 });
     });
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatchObject({ name: 'read', fd: 3, count: 251, bytes: 250 * 4096, dur: 250 * 2000 + 1000, ret: 0, path: '/big' });
+    expect(calls[0]).toMatchObject({
+      name: 'read',
+      fd: 3,
+      count: 251,
+      bytes: 250 * 4096,
+      dur: 250 * 2000 + 1000,
+      ret: 0,
+      path: '/big',
+    });
     expect(calls[0].end - calls[0].ts).toBeGreaterThanOrEqual(calls[0].dur);
   });
 
@@ -38,7 +46,14 @@ describe('merging identical consecutive syscalls', () => {
       s.sys(10, 10, 'read', { args: [3], ret: -11 });
       s.sys(10, 10, 'read', { args: [3], ret: 10 });
     });
-    expect(calls.map((r) => [r.count, r.ret])).toEqual([[2, 10], [1, 10], [1, 10], [1, -11], [1, -11], [1, 10]]);
+    expect(calls.map((r) => [r.count, r.ret])).toEqual([
+      [2, 10],
+      [1, 10],
+      [1, 10],
+      [1, -11],
+      [1, -11],
+      [1, 10],
+    ]);
     expect(calls[3].errno).toBe('EAGAIN');
   });
 
@@ -51,7 +66,9 @@ describe('merging identical consecutive syscalls', () => {
       s.sys(10, 11, 'write', { args: [4], ret: 1 });
     });
     expect(calls.map((r) => [r.name, r.fd, r.tid, r.count])).toEqual([
-      ['read', 3, 10, 1], ['read', 4, 10, 1], ['write', 4, 10, 1],
+      ['read', 3, 10, 1],
+      ['read', 4, 10, 1],
+      ['write', 4, 10, 1],
     ]); // thread 11 has no span open on it: its writes are outside spans
   });
 

@@ -16,8 +16,13 @@ const dir = mkdtempSync(join(tmpdir(), 'nullspan-otlp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const PROC: ProcessInfo = {
-  pid: 4242, ppid: 1, exe: 'node', exePath: '/usr/bin/node', cmdline: ['node', 'server.js', '--port', '8080'],
-  serviceName: 'shop', containerId: 'c'.repeat(64),
+  pid: 4242,
+  ppid: 1,
+  exe: 'node',
+  exePath: '/usr/bin/node',
+  cmdline: ['node', 'server.js', '--port', '8080'],
+  serviceName: 'shop',
+  containerId: 'c'.repeat(64),
 };
 
 /** A realistic span from the correlator: server span with a file read, a connect and a failed open. */
@@ -25,7 +30,11 @@ function sampleSpans(): { span: SpanRecord; proc: ProcessInfo }[] {
   const { c, spans } = collect({ clock: CLOCK }, oneProcess(10, 'node'));
   const s = new Stream();
   s.ts = 123_456_789_012_345;
-  s.marker(10, 10, '>:4398046511105:http.request:_tid=4bf92f3577b34da6a3ce929d0e0e4736,_k=server,method=GET,url=/items:');
+  s.marker(
+    10,
+    10,
+    '>:4398046511105:http.request:_tid=4bf92f3577b34da6a3ce929d0e0e4736,_k=server,method=GET,url=/items:',
+  );
   s.sys(10, 10, 'openat', { args: [-100, 0, 0], path: '/srv/items.json', ret: 7 });
   s.sys(10, 10, 'read', { args: [7], ret: 4096 });
   s.sys(10, 10, 'read', { args: [7], ret: 100 });
@@ -39,7 +48,8 @@ function sampleSpans(): { span: SpanRecord; proc: ProcessInfo }[] {
 
 function attrs(list: { key: string; value: Record<string, unknown> }[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const { key, value } of list) out[key] = value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue;
+  for (const { key, value } of list)
+    out[key] = value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue;
   return out;
 }
 
@@ -56,18 +66,29 @@ describe('OTLP mapping', () => {
   it('maps the application span and one child per syscall with semantic-convention attributes', () => {
     const [{ span, proc }] = sampleSpans();
     const out: ReadableSpan[] = [];
-    const n = new OtlpMapper(CLOCK, { hostName: 'web-1', resourceAttributes: {} }).map(span, { ...proc, containerId: PROC.containerId }, out);
+    const n = new OtlpMapper(CLOCK, { hostName: 'web-1', resourceAttributes: {} }).map(
+      span,
+      { ...proc, containerId: PROC.containerId },
+      out,
+    );
     expect(n).toBe(out.length);
     const [app, ...calls] = out;
     expect(app.name).toBe('http.request');
     expect(app.kind).toBe(SpanKind.SERVER);
-    expect(app.spanContext()).toMatchObject({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '0000040000000001' });
+    expect(app.spanContext()).toMatchObject({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '0000040000000001',
+    });
     expect(app.parentSpanContext).toBeUndefined();
     expect(app.status).toEqual({ code: SpanStatusCode.ERROR, message: 'upstream failed' });
     expect(app.attributes).toMatchObject({ method: 'GET', url: '/items', status: '200', 'thread.id': 10 });
     expect(app.resource.attributes).toMatchObject({
-      'service.name': 'node', 'process.pid': 10, 'process.executable.name': 'node', 'process.command_line': 'node',
-      'host.name': 'web-1', 'container.id': PROC.containerId,
+      'service.name': 'node',
+      'process.pid': 10,
+      'process.executable.name': 'node',
+      'process.command_line': 'node',
+      'host.name': 'web-1',
+      'container.id': PROC.containerId,
     });
     expect(calls.map((c) => c.name)).toEqual(['openat', 'read', 'openat', 'socket', 'connect']);
     for (const c of calls) {
@@ -77,23 +98,47 @@ describe('OTLP mapping', () => {
     }
     expect(new Set(out.map((s) => s.spanContext().spanId)).size).toBe(out.length);
     expect(calls[1].attributes).toMatchObject({
-      'file.path': '/srv/items.json', 'syscall.fd': 7, 'syscall.bytes': 4196, 'syscall.count': 2, 'syscall.ret': 100,
-      'thread.id': 10, 'syscall.attribution': 'thread',
+      'file.path': '/srv/items.json',
+      'syscall.fd': 7,
+      'syscall.bytes': 4196,
+      'syscall.count': 2,
+      'syscall.ret': 100,
+      'thread.id': 10,
+      'syscall.attribution': 'thread',
     });
-    expect(calls[2].attributes).toMatchObject({ 'syscall.errno': 'ENOENT', 'syscall.ret': -2, 'file.path': '/srv/missing' });
+    expect(calls[2].attributes).toMatchObject({
+      'syscall.errno': 'ENOENT',
+      'syscall.ret': -2,
+      'file.path': '/srv/missing',
+    });
     expect(calls[2].status).toEqual({ code: SpanStatusCode.ERROR, message: 'ENOENT' });
     expect(calls[4].attributes).toMatchObject({
-      'network.peer.address': '127.0.0.1', 'network.peer.port': 5432, 'network.transport': 'tcp',
-      'syscall.target': '-> 127.0.0.1:5432', 'syscall.errno': 'EINPROGRESS',
+      'network.peer.address': '127.0.0.1',
+      'network.peer.port': 5432,
+      'network.transport': 'tcp',
+      'syscall.target': '-> 127.0.0.1:5432',
+      'syscall.errno': 'EINPROGRESS',
     });
     expect(calls[4].status.code).toBe(SpanStatusCode.UNSET); // EINPROGRESS is how non-blocking connects start
   });
 
   it('marks remote parents and carries tracestate', () => {
     const span: SpanRecord = {
-      traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), parentSpanId: 'c'.repeat(16), remoteParent: true,
-      traceState: 'vendor=x', name: 'handle', kind: 'consumer', start: 1, end: 2, pid: 1, tid: 1,
-      attributes: {}, status: 'unset', incomplete: 'tracing stopped', syscalls: [],
+      traceId: 'a'.repeat(32),
+      spanId: 'b'.repeat(16),
+      parentSpanId: 'c'.repeat(16),
+      remoteParent: true,
+      traceState: 'vendor=x',
+      name: 'handle',
+      kind: 'consumer',
+      start: 1,
+      end: 2,
+      pid: 1,
+      tid: 1,
+      attributes: {},
+      status: 'unset',
+      incomplete: 'tracing stopped',
+      syscalls: [],
     };
     const out: ReadableSpan[] = [];
     new OtlpMapper(CLOCK).map(span, PROC, out);
@@ -105,8 +150,19 @@ describe('OTLP mapping', () => {
 
   it('says on a span that it misses records, in both encoders: nullspan.dropped_records and nullspan.incomplete', () => {
     const span: SpanRecord = {
-      traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), name: 'handle', kind: 'internal', start: 1, end: 2, pid: 1, tid: 1,
-      attributes: {}, status: 'error', incomplete: 'evicted', droppedRecords: 12, syscalls: [],
+      traceId: 'a'.repeat(32),
+      spanId: 'b'.repeat(16),
+      name: 'handle',
+      kind: 'internal',
+      start: 1,
+      end: 2,
+      pid: 1,
+      tid: 1,
+      attributes: {},
+      status: 'error',
+      incomplete: 'evicted',
+      droppedRecords: 12,
+      syscalls: [],
     };
     const out: ReadableSpan[] = [];
     new OtlpMapper(CLOCK).map(span, PROC, out);
@@ -120,14 +176,55 @@ describe('OTLP mapping', () => {
     const procA = { ...PROC };
     const procB = { ...PROC, pid: 7, serviceName: 'other', containerId: undefined, exePath: '' };
     const odd: SpanRecord = {
-      traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), parentSpanId: 'c'.repeat(16), remoteParent: true,
-      traceState: 'vendor=x,other=y', name: 'weird "name" \u2028 ✓ \ud800', kind: 'producer', start: 0.4, end: 7e15, pid: 7, tid: 9,
-      attributes: Object.assign(Object.create(null), { z: '1', 200: 'int-like key first', 'a"b': 'quote\n', 'thread.id': 'an arg named like ours' }),
-      status: 'ok', incomplete: 'evicted', truncated: true, droppedSyscalls: 3,
-      syscalls: [{ name: 'recvfrom', ts: 1, dur: 1, end: 2, tid: 9, pid: 7, ret: -104, errno: 'ECONNRESET', fd: 4, target: '-> [::1]:80',
-        peerAddress: '::1', peerPort: 80, localAddress: '::1', localPort: 5555, transport: 'tcp', count: 1, attribution: 'unattributed', unfinished: true }],
+      traceId: 'a'.repeat(32),
+      spanId: 'b'.repeat(16),
+      parentSpanId: 'c'.repeat(16),
+      remoteParent: true,
+      traceState: 'vendor=x,other=y',
+      name: 'weird "name" \u2028 ✓ \ud800',
+      kind: 'producer',
+      start: 0.4,
+      end: 7e15,
+      pid: 7,
+      tid: 9,
+      attributes: Object.assign(Object.create(null), {
+        z: '1',
+        200: 'int-like key first',
+        'a"b': 'quote\n',
+        'thread.id': 'an arg named like ours',
+      }),
+      status: 'ok',
+      incomplete: 'evicted',
+      truncated: true,
+      droppedSyscalls: 3,
+      syscalls: [
+        {
+          name: 'recvfrom',
+          ts: 1,
+          dur: 1,
+          end: 2,
+          tid: 9,
+          pid: 7,
+          ret: -104,
+          errno: 'ECONNRESET',
+          fd: 4,
+          target: '-> [::1]:80',
+          peerAddress: '::1',
+          peerPort: 80,
+          localAddress: '::1',
+          localPort: 5555,
+          transport: 'tcp',
+          count: 1,
+          attribution: 'unattributed',
+          unfinished: true,
+        },
+      ],
     };
-    const items = [...sampleSpans().map((x) => ({ span: x.span, proc: procA })), { span: odd, proc: procB }, ...sampleSpans().map((x) => ({ span: x.span, proc: procA }))];
+    const items = [
+      ...sampleSpans().map((x) => ({ span: x.span, proc: procA })),
+      { span: odd, proc: procB },
+      ...sampleSpans().map((x) => ({ span: x.span, proc: procA })),
+    ];
     const opts = { hostName: 'web-1', resourceAttributes: { 'deployment.environment': 'test' } };
     const mapper = new OtlpMapper(CLOCK, opts);
     const readable: ReadableSpan[] = [];
@@ -140,8 +237,16 @@ describe('OTLP mapping', () => {
     const { c, spans } = collect({ clock: CLOCK }, oneProcess(10, 'node'));
     const s = new Stream();
     s.ts = 1_000;
-    s.marker(10, 10, '>:4398046511105:GET:_tid=4bf92f3577b34da6a3ce929d0e0e4736,_k=server,_i.attempt=-3,_d.ratio=0.25,_b.cached=true,_b.cold=false,route=/a:');
-    s.marker(10, 10, '<:4398046511105:GET:http.response.status_code=200,server.port=8080,_i.max=9007199254740991,_d.big=1e21,_d.tiny=5e-324,_d.two=2.0,_i.huge=9007199254740992,_d.nan=NaN,note=200:');
+    s.marker(
+      10,
+      10,
+      '>:4398046511105:GET:_tid=4bf92f3577b34da6a3ce929d0e0e4736,_k=server,_i.attempt=-3,_d.ratio=0.25,_b.cached=true,_b.cold=false,route=/a:',
+    );
+    s.marker(
+      10,
+      10,
+      '<:4398046511105:GET:http.response.status_code=200,server.port=8080,_i.max=9007199254740991,_d.big=1e21,_d.tiny=5e-324,_d.two=2.0,_i.huge=9007199254740992,_d.nan=NaN,note=200:',
+    );
     c.pushBatch(s.events);
     const items = spans.map((x) => ({ span: x.span, proc: PROC }));
     expect(items).toHaveLength(1);
@@ -154,16 +259,29 @@ describe('OTLP mapping', () => {
     const app = JSON.parse(ours).resourceSpans[0].scopeSpans[0].spans[0];
     const byKey = Object.fromEntries(app.attributes.map((a: { key: string; value: unknown }) => [a.key, a.value]));
     expect(byKey).toMatchObject({
-      attempt: { intValue: -3 }, ratio: { doubleValue: 0.25 }, cached: { boolValue: true }, cold: { boolValue: false },
-      route: { stringValue: '/a' }, 'http.response.status_code': { intValue: 200 }, 'server.port': { intValue: 8080 },
-      max: { intValue: 9007199254740991 }, tiny: { doubleValue: 5e-324 }, two: { intValue: 2 },
+      attempt: { intValue: -3 },
+      ratio: { doubleValue: 0.25 },
+      cached: { boolValue: true },
+      cold: { boolValue: false },
+      route: { stringValue: '/a' },
+      'http.response.status_code': { intValue: 200 },
+      'server.port': { intValue: 8080 },
+      max: { intValue: 9007199254740991 },
+      tiny: { doubleValue: 5e-324 },
+      two: { intValue: 2 },
       // no exact int64 or finite JSON number for these: they stay the text that was written
-      big: { stringValue: '1e21' }, huge: { stringValue: '9007199254740992' }, nan: { stringValue: 'NaN' }, note: { stringValue: '200' },
+      big: { stringValue: '1e21' },
+      huge: { stringValue: '9007199254740992' },
+      nan: { stringValue: 'NaN' },
+      note: { stringValue: '200' },
     });
   });
 
   it('parses OTEL_RESOURCE_ATTRIBUTES', () => {
-    expect(parseResourceAttributesEnv('deployment.environment=prod,team=a%2Cb,bad')).toEqual({ 'deployment.environment': 'prod', team: 'a,b' });
+    expect(parseResourceAttributesEnv('deployment.environment=prod,team=a%2Cb,bad')).toEqual({
+      'deployment.environment': 'prod',
+      team: 'a,b',
+    });
   });
 });
 

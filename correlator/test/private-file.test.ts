@@ -1,7 +1,17 @@
 // Output files (OTLP JSON Lines, captures) are private: mode 0600 even over an existing file, and never written
 // through a symbolic link (as root, a link planted in /tmp would otherwise redirect the write anywhere).
 
-import { chmodSync, closeSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -71,7 +81,9 @@ describe('openPrivateFile', () => {
   it('refuses what is not a regular file (a FIFO nobody reads) without hanging', () => {
     const fifo = join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);
-    expect(() => openPrivateFile(fifo)).toThrow(`${fifo} is not a regular file; nullspan writes traces and captures only to regular files.`);
+    expect(() => openPrivateFile(fifo)).toThrow(
+      `${fifo} is not a regular file; nullspan writes traces and captures only to regular files.`,
+    );
   });
 
   it('the CLI refuses a symlinked output path before the command starts', () => {

@@ -29,8 +29,21 @@ function table(): { spans: SpanTable; procs: ProcTable<OpenSpan>; finished: Open
   const finished: OpenSpan[] = [];
   const procs = new ProcTable<OpenSpan>({ threadExit: () => {}, processExit: () => {} });
   procs.seed(oneProcess(10));
-  const stats = { spansStarted: 0, spansFinished: 0, unmatchedExits: 0, badContext: 0, spansEvicted: 0 } as CorrelatorStats;
-  const spans = new SpanTable({ ids: new IdGenerator(SEED), maxOpenSpans: 10_000, maxOpenBytes: Infinity, stats, procs, finish: (s) => finished.push(s) });
+  const stats = {
+    spansStarted: 0,
+    spansFinished: 0,
+    unmatchedExits: 0,
+    badContext: 0,
+    spansEvicted: 0,
+  } as CorrelatorStats;
+  const spans = new SpanTable({
+    ids: new IdGenerator(SEED),
+    maxOpenSpans: 10_000,
+    maxOpenBytes: Infinity,
+    stats,
+    procs,
+    finish: (s) => finished.push(s),
+  });
   return { spans, procs, finished };
 }
 
@@ -92,7 +105,7 @@ describe('open-span table bounded by bytes', () => {
     const s = new Stream();
     s.marker(10, 10, '>:1:old::');
     s.marker(10, 10, '>:2:busy::');
-    const path = '/' + 'p'.repeat(4000);
+    const path = `/${'p'.repeat(4000)}`;
     for (let i = 0; i < 100; i++) s.sys(10, 10, 'openat', { args: [-100, 0, 0, 0, 0, 0], path, ret: -2 });
     c.pushBatch(s.events);
     expect(c.stats().spansEvictedByBytes).toBeGreaterThanOrEqual(1);

@@ -35,7 +35,18 @@ describe('matching exits to enters', () => {
     s.marker(10, 10, '<:7:seven::');
     c.pushBatch(s.events);
     expect(c.stats().unmatchedExits).toBe(0);
-    expect(spans.map((x) => x.span.name)).toEqual(['formt', 'formp', 'formpp', 'formg', 'formempty', 'form42', 'form-12', 'form007', 'zero', 'seven']);
+    expect(spans.map((x) => x.span.name)).toEqual([
+      'formt',
+      'formp',
+      'formpp',
+      'formg',
+      'formempty',
+      'form42',
+      'form-12',
+      'form007',
+      'zero',
+      'seven',
+    ]);
     for (const { span } of spans) expect(span.incomplete).toBeUndefined();
   });
 
@@ -119,7 +130,11 @@ describe('parents and traces', () => {
   it('SDK numeric ids become the span id; _p names the parent, even after it ended', () => {
     const { c, spans } = collect({}, oneProcess(10));
     const s = new Stream();
-    s.marker(10, 10, '>:4398046511105:http.request:_tid=4bf92f3577b34da6a3ce929d0e0e4736,_k=server,_svc=shop,method=GET:');
+    s.marker(
+      10,
+      10,
+      '>:4398046511105:http.request:_tid=4bf92f3577b34da6a3ce929d0e0e4736,_k=server,_svc=shop,method=GET:',
+    );
     s.marker(10, 10, '>:4398046511106:db.query:_p=4398046511105,table=users:');
     s.marker(10, 10, '<:4398046511106:db.query:rows=3,_st=error,_msg=timeout:');
     s.marker(10, 10, '<:4398046511105:http.request:_st=ok:');
@@ -127,10 +142,21 @@ describe('parents and traces', () => {
     s.marker(10, 10, '<:4398046511107:late.child::');
     c.pushBatch(s.events);
     const req = byName(spans, 'http.request');
-    expect(req).toMatchObject({ spanId: '0000040000000001', traceId: '4bf92f3577b34da6a3ce929d0e0e4736', kind: 'server', status: 'ok' });
+    expect(req).toMatchObject({
+      spanId: '0000040000000001',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      kind: 'server',
+      status: 'ok',
+    });
     expect(req.attributes).toEqual({ method: 'GET' });
     const db = byName(spans, 'db.query');
-    expect(db).toMatchObject({ spanId: '0000040000000002', parentSpanId: req.spanId, traceId: req.traceId, status: 'error', statusMessage: 'timeout' });
+    expect(db).toMatchObject({
+      spanId: '0000040000000002',
+      parentSpanId: req.spanId,
+      traceId: req.traceId,
+      status: 'error',
+      statusMessage: 'timeout',
+    });
     expect(db.attributes).toEqual({ table: 'users', rows: '3' });
     expect(byName(spans, 'late.child').parentSpanId).toBe(req.spanId);
     expect(spans[0].proc.serviceName).toBe('shop');
@@ -143,10 +169,18 @@ describe('parents and traces', () => {
     s.marker(10, 10, '>:4398046511200:outer::');
     s.marker(10, 10, '>:4398046511201:handle:_tp=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01,_ts=a\\=b:');
     s.marker(10, 10, '>:4398046511202:root2:_tid=11111111111111111111111111111111:');
-    for (const [id, n] of [['4398046511202', 'root2'], ['4398046511201', 'handle'], ['4398046511200', 'outer']]) s.marker(10, 10, `<:${id}:${n}::`);
+    for (const [id, n] of [
+      ['4398046511202', 'root2'],
+      ['4398046511201', 'handle'],
+      ['4398046511200', 'outer'],
+    ])
+      s.marker(10, 10, `<:${id}:${n}::`);
     c.pushBatch(s.events);
     expect(byName(spans, 'handle')).toMatchObject({
-      traceId: '4bf92f3577b34da6a3ce929d0e0e4736', parentSpanId: '00f067aa0ba902b7', remoteParent: true, traceState: 'a=b',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      parentSpanId: '00f067aa0ba902b7',
+      remoteParent: true,
+      traceState: 'a=b',
     });
     expect(byName(spans, 'root2')).toMatchObject({ traceId: '11111111111111111111111111111111' });
     expect(byName(spans, 'root2').parentSpanId).toBeUndefined();

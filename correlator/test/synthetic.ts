@@ -21,12 +21,30 @@ export class Stream {
     return this.ts;
   }
 
-  sys(pid: number, tid: number, name: string, o: Partial<Omit<SyscallEvent, 'kind' | 'pid' | 'tid' | 'name'>> = {}): SyscallEvent {
+  sys(
+    pid: number,
+    tid: number,
+    name: string,
+    o: Partial<Omit<SyscallEvent, 'kind' | 'pid' | 'tid' | 'name'>> = {},
+  ): SyscallEvent {
     const ev: SyscallEvent = {
-      kind: 'syscall', ts: o.ts ?? this.tick(), tid, pid, cpu: 0, nr: o.nr ?? nrOf(name), name,
-      dur: o.dur ?? 500, ret: o.ret ?? 0, args: o.args ?? [0, 0, 0, 0, 0, 0], path: o.path ?? null,
-      path2: o.path2 ?? null, addr: o.addr ?? null, fds: o.fds ?? null, unfinished: o.unfinished ?? false,
-      ctxSpan: o.ctxSpan ?? 0, ctxSource: o.ctxSource ?? 'none',
+      kind: 'syscall',
+      ts: o.ts ?? this.tick(),
+      tid,
+      pid,
+      cpu: 0,
+      nr: o.nr ?? nrOf(name),
+      name,
+      dur: o.dur ?? 500,
+      ret: o.ret ?? 0,
+      args: o.args ?? [0, 0, 0, 0, 0, 0],
+      path: o.path ?? null,
+      path2: o.path2 ?? null,
+      addr: o.addr ?? null,
+      fds: o.fds ?? null,
+      unfinished: o.unfinished ?? false,
+      ctxSpan: o.ctxSpan ?? 0,
+      ctxSource: o.ctxSource ?? 'none',
     };
     this.ts = Math.max(this.ts, ev.ts + ev.dur);
     this.events.push(ev);
@@ -35,15 +53,37 @@ export class Stream {
 
   marker(pid: number, tid: number, text: string | Uint8Array, o: { len?: number; fd?: number } = {}): MarkerEvent {
     const data = typeof text === 'string' ? new TextEncoder().encode(text) : text;
-    const ev: MarkerEvent = { kind: 'marker', ts: this.tick(), tid, pid, cpu: 0, fd: o.fd ?? 9, data, len: o.len ?? data.length };
+    const ev: MarkerEvent = {
+      kind: 'marker',
+      ts: this.tick(),
+      tid,
+      pid,
+      cpu: 0,
+      fd: o.fd ?? 9,
+      data,
+      len: o.len ?? data.length,
+    };
     this.events.push(ev);
     return ev;
   }
 
-  fork(pid: number, tid: number, childPid: number, childTid = childPid, o: { isThread?: boolean; sharesFiles?: boolean } = {}): ForkEvent {
+  fork(
+    pid: number,
+    tid: number,
+    childPid: number,
+    childTid = childPid,
+    o: { isThread?: boolean; sharesFiles?: boolean } = {},
+  ): ForkEvent {
     const ev: ForkEvent = {
-      kind: 'fork', ts: this.tick(), tid, pid, cpu: 0, childPid, childTid,
-      isThread: o.isThread ?? false, sharesFiles: o.sharesFiles ?? o.isThread ?? false,
+      kind: 'fork',
+      ts: this.tick(),
+      tid,
+      pid,
+      cpu: 0,
+      childPid,
+      childTid,
+      isThread: o.isThread ?? false,
+      sharesFiles: o.sharesFiles ?? o.isThread ?? false,
     };
     this.events.push(ev);
     return ev;
@@ -73,7 +113,9 @@ export const SEED = '0123456789abcdef0123456789abcdef';
 export function oneProcess(pid: number, exe = 'app', extra: Partial<InitialState['processes'][0]> = {}): InitialState {
   return {
     version: 1,
-    processes: [{ pid, ppid: 1, tids: [pid], exe, exePath: `/usr/bin/${exe}`, cmdline: [exe], cwd: '/srv', fds: [], ...extra }],
+    processes: [
+      { pid, ppid: 1, tids: [pid], exe, exePath: `/usr/bin/${exe}`, cmdline: [exe], cwd: '/srv', fds: [], ...extra },
+    ],
   };
 }
 
@@ -83,7 +125,10 @@ export interface Emitted {
 }
 
 /** A correlator with a collecting listener. */
-export function collect(opts: Partial<CorrelatorOptions> = {}, seed?: InitialState): { c: Correlator; spans: Emitted[] } {
+export function collect(
+  opts: Partial<CorrelatorOptions> = {},
+  seed?: InitialState,
+): { c: Correlator; spans: Emitted[] } {
   const c = new Correlator({ clock: CLOCK, idSeed: SEED, hostName: 'testhost', ...opts });
   if (seed) c.seed(seed);
   const spans: Emitted[] = [];

@@ -20,7 +20,7 @@ const CASES = [
   '',
 ];
 
-describe('_tp is read with the SDK\'s traceparent parser', () => {
+describe("_tp is read with the SDK's traceparent parser", () => {
   it('the correlator joins a remote parent exactly when extract() accepts the header', () => {
     const { c, spans } = collect({}, oneProcess(10));
     const s = new Stream();

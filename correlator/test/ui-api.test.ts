@@ -13,7 +13,13 @@ function setup(extra: Partial<Parameters<typeof createUiApp>[0]> = {}) {
   for (const t of [0.1, 0.5, 1.0]) for (const r of request(t * 1e9, 2_000_000)) store.add(r, proc(100, 'shop'));
   const slow = request(4.5e9, 2_500_000_000, 100, 'GET /report');
   for (const r of slow) store.add(r, proc(100, 'shop'));
-  const hostile = span({ name: HOSTILE, start: 0.3e9, end: 0.3e9 + 7e6, pid: 300, attributes: { [HOSTILE]: '"></script><script>alert(2)</script>' } });
+  const hostile = span({
+    name: HOSTILE,
+    start: 0.3e9,
+    end: 0.3e9 + 7e6,
+    pid: 300,
+    attributes: { [HOSTILE]: '"></script><script>alert(2)</script>' },
+  });
   hostile.syscalls = [syscall({ name: 'openat', ts: 0.3e9 + 10, dur: 100, pid: 300, path: '/tmp/<b>bold</b>' })];
   store.add(hostile, proc(300, `evil ${HOSTILE}`, 'evil'));
   const app = createUiApp({ store, ...extra });
@@ -37,7 +43,12 @@ describe('UI API', () => {
     const all = await get('/api/spans');
     expect(all.res.status).toBe(200);
     expect(all.json.total).toBe(9);
-    expect(all.json.spans[0]).toMatchObject({ name: 'GET /report', service: 'shop', pid: 100, durationNs: 2_500_000_000 });
+    expect(all.json.spans[0]).toMatchObject({
+      name: 'GET /report',
+      service: 'shop',
+      pid: 100,
+      durationNs: 2_500_000_000,
+    });
     expect(all.json.spans[0].startUs).toBe(wallMs(4.5e9) * 1000);
 
     const window = await get(`/api/spans?from=${wallMs(4e9)}&to=${wallMs(6e9)}&minDuration=1s`);
@@ -77,7 +88,13 @@ describe('UI API', () => {
     expect(tree.span.name).toBe('GET /report');
     expect(tree).toMatchObject({ offsetNs: 0, parent: null, depth: 0 });
     expect(tree.syscalls.map((s: any) => s.name)).toEqual(['openat', 'read', 'openat', 'writev']);
-    expect(tree.syscalls[0]).toMatchObject({ path: '/srv/shop/templates/list.html', fd: 22, offsetNs: 2000, durationNs: 15_000, errno: null });
+    expect(tree.syscalls[0]).toMatchObject({
+      path: '/srv/shop/templates/list.html',
+      fd: 22,
+      offsetNs: 2000,
+      durationNs: 15_000,
+      errno: null,
+    });
     expect(tree.syscalls[1]).toMatchObject({ count: 12, bytes: 49152, extentNs: 380_000 });
     expect(tree.syscalls[2]).toMatchObject({ errno: 'ENOENT', ret: -2 });
     expect(tree.syscalls[3]).toMatchObject({ peer: '127.0.0.1:51234' });
@@ -187,7 +204,9 @@ describe('UI API', () => {
     const { app } = setup({ token });
     expect((await app.request('/api/stats')).status).toBe(401);
     expect((await app.request('/')).status).toBe(401);
-    expect((await app.request('/api/stats', { headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status).toBe(401);
+    expect(
+      (await app.request('/api/stats', { headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status,
+    ).toBe(401);
     expect((await app.request('/api/stats', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     expect((await app.request('/?token=nope')).status).toBe(401);
 
@@ -201,7 +220,9 @@ describe('UI API', () => {
     const withCookie = await app.request('/api/spans', { headers: { cookie: cookie.split(';')[0] } });
     expect(withCookie.status).toBe(200);
     // With a token the Host check is the token's job: any Host works once authenticated.
-    expect((await app.request('http://10.1.2.3:8080/api/stats', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect(
+      (await app.request('http://10.1.2.3:8080/api/stats', { headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(200);
     expect(() => createUiApp({ store: new SpanStore(), token: 'short' })).toThrow(/at least 16 characters/);
   });
 
@@ -218,7 +239,9 @@ describe('UI API', () => {
   });
 
   it('rejects a Jaeger URL that is not http(s)', () => {
-    expect(() => createUiApp({ store: new SpanStore(), jaegerUrl: 'javascript:alert(1)' })).toThrow(/must start with http/);
+    expect(() => createUiApp({ store: new SpanStore(), jaegerUrl: 'javascript:alert(1)' })).toThrow(
+      /must start with http/,
+    );
     expect(() => createUiApp({ store: new SpanStore(), jaegerUrl: 'not a url' })).toThrow(/not a valid URL/);
   });
 
@@ -279,6 +302,8 @@ describe('UI API', () => {
     }
     await expect(startUiServer({ store, port: 70000 })).rejects.toThrow(/port must be an integer/);
     // Refused before binding anything: no test ever listens beyond loopback.
-    await expect(startUiServer({ store, host: '0.0.0.0' })).rejects.toThrow(/not a loopback address, requires an access token/);
+    await expect(startUiServer({ store, host: '0.0.0.0' })).rejects.toThrow(
+      /not a loopback address, requires an access token/,
+    );
   });
 });

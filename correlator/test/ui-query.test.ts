@@ -4,7 +4,9 @@ import { BadRequest, singleValues } from '../src/ui/query.js';
 
 describe('unknown query parameters', () => {
   it('an endpoint without parameters says it takes none (not "expected" followed by nothing)', () => {
-    expect(() => singleValues({ x: ['1'] }, [])).toThrow(new BadRequest("Unknown parameter 'x'; this endpoint takes no parameters."));
+    expect(() => singleValues({ x: ['1'] }, [])).toThrow(
+      new BadRequest("Unknown parameter 'x'; this endpoint takes no parameters."),
+    );
   });
 
   it('an endpoint with parameters lists them', () => {

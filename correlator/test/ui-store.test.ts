@@ -50,11 +50,19 @@ describe('SpanStore', () => {
     const late = store.query({ fromUs: wallUs(4e9) });
     expect(late.spans.map((e) => e.span.name).sort()).toEqual(['GET /report', 'db.query']);
 
-    expect(store.query({ service: 'accounts' }).spans.map((e) => e.span.name).sort()).toEqual(['GET /users', 'db.query']);
+    expect(
+      store
+        .query({ service: 'accounts' })
+        .spans.map((e) => e.span.name)
+        .sort(),
+    ).toEqual(['GET /users', 'db.query']);
     expect(store.query({ pid: 200 }).total).toBe(2);
     expect(store.query({ name: 'get /' }).total).toBe(5); // case-insensitive substring
     expect(store.query({ name: 'DB.', service: 'shop' }).total).toBe(4);
-    expect(store.query({ order: 'oldest', limit: 2 }).spans.map((e) => e.startUs)).toEqual([wallUs(0.1e9), wallUs(0.1e9 + 400_000)]);
+    expect(store.query({ order: 'oldest', limit: 2 }).spans.map((e) => e.startUs)).toEqual([
+      wallUs(0.1e9),
+      wallUs(0.1e9 + 400_000),
+    ]);
     expect(store.query({ limit: 3 })).toMatchObject({ total: 10 });
     expect(store.query({ limit: 3 }).spans).toHaveLength(3);
   });
@@ -81,14 +89,22 @@ describe('SpanStore', () => {
     expect(sp.maxCount).toBeGreaterThan(1);
     // A window cutting through a column counts only the spans inside it.
     const cut = store.spectrogram({ fromUs: wallUs(0.4e9), toUs: wallUs(0.9e9) });
-    expect(cut.cells.reduce((n, c) => n + c.n, 0)).toBe(store.query({ fromUs: wallUs(0.4e9), toUs: wallUs(0.9e9) }).total);
+    expect(cut.cells.reduce((n, c) => n + c.n, 0)).toBe(
+      store.query({ fromUs: wallUs(0.4e9), toUs: wallUs(0.9e9) }).total,
+    );
     expect(store.spectrogram({ name: '' })).toEqual(sp);
   });
 
   it('returns one span with its child spans and system calls, and survives hostile parent cycles', () => {
     const store = new SpanStore({ clock: CLOCK });
     const [db, root] = request(0, 5_000_000);
-    const grandchild = span({ traceId: root.traceId, parentSpanId: db.spanId, name: 'db.parse', start: 3e6, end: 3.1e6 });
+    const grandchild = span({
+      traceId: root.traceId,
+      parentSpanId: db.spanId,
+      name: 'db.parse',
+      start: 3e6,
+      end: 3.1e6,
+    });
     store.add(grandchild, P);
     store.add(db, P);
     store.add(root, P);
@@ -101,7 +117,13 @@ describe('SpanStore', () => {
 
     const selfParent = span({ name: 'loop', start: 0, end: 10 });
     selfParent.parentSpanId = selfParent.spanId;
-    const other = span({ traceId: selfParent.traceId, name: 'loop2', start: 1, end: 5, parentSpanId: selfParent.spanId });
+    const other = span({
+      traceId: selfParent.traceId,
+      name: 'loop2',
+      start: 1,
+      end: 5,
+      parentSpanId: selfParent.spanId,
+    });
     selfParent.parentSpanId = other.spanId; // a ↔ b
     store.add(selfParent, P);
     store.add(other, P);
@@ -113,7 +135,8 @@ describe('SpanStore', () => {
   it('keeps memory bounded: old spans drop out, are counted, and every index shrinks with them', () => {
     const store = new SpanStore({ clock: CLOCK, maxSpans: 100 });
     for (let i = 0; i < 1000; i++) {
-      for (const r of request(i * 1e8, 1e6 + i, 100 + (i % 50), `route ${i}`)) store.add(r, proc(100 + (i % 50), `svc${i}`));
+      for (const r of request(i * 1e8, 1e6 + i, 100 + (i % 50), `route ${i}`))
+        store.add(r, proc(100 + (i % 50), `svc${i}`));
     }
     const stats = store.stats();
     expect(stats).toMatchObject({ spans: 100, added: 2000, evicted: 1900, maxSpans: 100 });
@@ -143,19 +166,30 @@ describe('SpanStore', () => {
     expect(store.stats()).toMatchObject({ spans: 2, syscalls: 9, evicted: 0 });
     store.add(span({ name: 'c', start: 0, end: 10, syscalls: calls(4) }), P);
     expect(store.stats()).toMatchObject({ spans: 2, syscalls: 7, evicted: 1 });
-    expect(store.query({}).spans.map((e) => e.span.name).sort()).toEqual(['b', 'c']);
+    expect(
+      store
+        .query({})
+        .spans.map((e) => e.span.name)
+        .sort(),
+    ).toEqual(['b', 'c']);
   });
 
   it('also bounds the text the spans hold (hostile paths and attributes as long as the snap length allows)', () => {
     const store = new SpanStore({ clock: CLOCK, maxSpans: 1000, maxSyscalls: 1000, maxTextBytes: 10_000 });
     const longPath = `/tmp/${'x'.repeat(3995)}`; // 4000 characters
-    const opens = (n: number) => Array.from({ length: n }, (_, i) => syscall({ name: 'openat', ts: i, dur: 1, path: longPath, target: longPath }));
+    const opens = (n: number) =>
+      Array.from({ length: n }, (_, i) => syscall({ name: 'openat', ts: i, dur: 1, path: longPath, target: longPath }));
     store.add(span({ name: 'a', start: 0, end: 10, syscalls: opens(1) }), P); // 1 + 4000
     store.add(span({ name: 'b', start: 0, end: 10, attributes: { k: 'v'.repeat(999) } }), P); // 1 + 1000
     expect(store.stats()).toMatchObject({ spans: 2, textBytes: 5002, maxTextBytes: 10_000, evicted: 0 });
     store.add(span({ name: 'c', start: 0, end: 10, syscalls: opens(2) }), P); // 1 + 8000: a must go
     expect(store.stats()).toMatchObject({ spans: 2, textBytes: 9002, evicted: 1 });
-    expect(store.query({}).spans.map((e) => e.span.name).sort()).toEqual(['b', 'c']);
+    expect(
+      store
+        .query({})
+        .spans.map((e) => e.span.name)
+        .sort(),
+    ).toEqual(['b', 'c']);
     // a single span beyond the bound is not kept either (and counted)
     store.add(span({ name: 'd', start: 0, end: 10, syscalls: opens(3) }), P);
     expect(store.stats()).toMatchObject({ spans: 0, textBytes: 0, evicted: 4 });

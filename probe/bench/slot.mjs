@@ -27,7 +27,9 @@ console.log(Number(process.hrtime.bigint() - t) / ${CALLS});
 function run(probe, mode) {
   return new Promise((resolve, reject) => {
     const args = ['-e', CHILD, mode];
-    const c = probe ? probe.spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = probe
+      ? probe.spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+      : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     c.stdout.on('data', (d) => (out += d));
     c.on('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`child exited with ${code}`))));
@@ -46,7 +48,9 @@ for (let r = 0; r < ROUNDS; r++) {
     const m = order[(i + r) % order.length];
     rows[m].push(await run(m === 'untraced' ? null : probe, m === 'slot' ? 'slot' : 'plain'));
   }
-  console.log(`round ${r + 1}: untraced ${rows.untraced.at(-1).toFixed(0)} ns, traced ${rows.traced.at(-1).toFixed(0)} ns, traced + slot ${rows.slot.at(-1).toFixed(0)} ns per fstat`);
+  console.log(
+    `round ${r + 1}: untraced ${rows.untraced.at(-1).toFixed(0)} ns, traced ${rows.traced.at(-1).toFixed(0)} ns, traced + slot ${rows.slot.at(-1).toFixed(0)} ns per fstat`,
+  );
 }
 await probe.close();
 await done;
@@ -61,11 +65,16 @@ const figures = {
 };
 const result = `ns per traced fstat: untraced ${figures.untraced_ns}, traced ${figures.traced_ns}, traced with a registered slot ${figures.traced_slot_ns} (slot read ${figures.slot_read_cost_ns >= 0 ? '+' : ''}${figures.slot_read_cost_ns} ns per syscall, median of per-round differences; threads without a slot pay nothing)`;
 console.log(result);
-console.log('BENCH_JSON ' + JSON.stringify([{
-  issue: 7,
-  workload: `node child, ${CALLS} fstat calls, traced by nullspan with and without an active-span slot, ${ROUNDS} interleaved rounds`,
-  figures,
-  result,
-  target: 'the slot read does not slow the syscall path noticeably (< 10% per traced syscall)',
-  met: slotCost < 0.1 * figures.traced_ns,
-}]));
+console.log(
+  'BENCH_JSON ' +
+    JSON.stringify([
+      {
+        issue: 7,
+        workload: `node child, ${CALLS} fstat calls, traced by nullspan with and without an active-span slot, ${ROUNDS} interleaved rounds`,
+        figures,
+        result,
+        target: 'the slot read does not slow the syscall path noticeably (< 10% per traced syscall)',
+        met: slotCost < 0.1 * figures.traced_ns,
+      },
+    ]),
+);

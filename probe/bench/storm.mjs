@@ -20,7 +20,9 @@ function timed(start) {
     const t0 = process.hrtime.bigint();
     const child = start();
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - t0) / 1e9) : reject(new Error(`exit ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(Number(process.hrtime.bigint() - t0) / 1e9) : reject(new Error(`exit ${code}`)),
+    );
   });
 }
 
@@ -30,7 +32,10 @@ async function runs(n, start) {
   return median(out);
 }
 
-const plainDd = (count = COUNT) => () => spawn('dd', ddArgs(count), { stdio: 'ignore' });
+const plainDd =
+  (count = COUNT) =>
+  () =>
+    spawn('dd', ddArgs(count), { stdio: 'ignore' });
 
 /** An open probe whose batches are consumed (counted; no decoding) as fast as they come. */
 function consumingProbe(opts) {
@@ -75,7 +80,9 @@ async function round3() {
 
 async function straced() {
   const small = COUNT / 10;
-  const t = await runs(3, () => spawn('strace', ['-f', '-o', '/dev/null', 'dd', ...ddArgs(small)], { stdio: 'ignore' }));
+  const t = await runs(3, () =>
+    spawn('strace', ['-f', '-o', '/dev/null', 'dd', ...ddArgs(small)], { stdio: 'ignore' }),
+  );
   return t * 10;
 }
 
@@ -88,7 +95,14 @@ async function bpftraced() {
     mounted = true;
   }
   try {
-    const bt = spawn('bpftrace', ['-e', 'tracepoint:raw_syscalls:sys_enter /comm == "dd"/ { @enter = count(); } tracepoint:raw_syscalls:sys_exit /comm == "dd"/ { @exit = count(); }'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const bt = spawn(
+      'bpftrace',
+      [
+        '-e',
+        'tracepoint:raw_syscalls:sys_enter /comm == "dd"/ { @enter = count(); } tracepoint:raw_syscalls:sys_exit /comm == "dd"/ { @exit = count(); }',
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     let out = '';
     await new Promise((resolve, reject) => {
       bt.stdout.on('data', (d) => {
@@ -116,12 +130,20 @@ async function maxRate(pace) {
   for (const rate of [250_000, 500_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000]) {
     const c = consumingProbe();
     const writers = rate > 800_000 ? 2 : 1;
-    const outs = await Promise.all(Array.from({ length: writers }, () => new Promise((resolve) => {
-      const child = c.probe.spawn(pace, [String(rate / writers), String(seconds)], { stdio: ['ignore', 'pipe', 'ignore'] });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.once('exit', () => resolve(out.trim().split(' ').map(Number)));
-    })));
+    const outs = await Promise.all(
+      Array.from(
+        { length: writers },
+        () =>
+          new Promise((resolve) => {
+            const child = c.probe.spawn(pace, [String(rate / writers), String(seconds)], {
+              stdio: ['ignore', 'pipe', 'ignore'],
+            });
+            let out = '';
+            child.stdout.on('data', (d) => (out += d));
+            child.once('exit', () => resolve(out.trim().split(' ').map(Number)));
+          }),
+      ),
+    );
     await c.close();
     const writes = outs.reduce((n, [w]) => n + w, 0);
     const elapsed = Math.max(...outs.map(([, e]) => e));
@@ -129,7 +151,9 @@ async function maxRate(pace) {
     const drops = s.drops.syscall + s.drops.marker + s.drops.process;
     const achieved = Math.round(writes / elapsed);
     results.push({ target: rate, achieved, drops });
-    console.log(`  paced ${rate}/s (${writers} writer${writers > 1 ? 's' : ''}): achieved ${achieved}/s, ${c.events()} records to JS, ${drops} drops`);
+    console.log(
+      `  paced ${rate}/s (${writers} writer${writers > 1 ? 's' : ''}): achieved ${achieved}/s, ${c.events()} records to JS, ${drops} drops`,
+    );
     if (drops > 0) break;
   }
   const clean = results.filter((r) => r.drops === 0);
@@ -182,7 +206,9 @@ async function optional(name, fn) {
 }
 const bt = await optional('bpftrace', bpftraced);
 const st = await optional('strace', straced);
-console.log(`  baseline ${round(base)} s | nullspan traced ${round(tr.t)} s (${tr.drops} drops) | markers only ${round(mo)} s | nullspan attached, untraced ${round(un)} s | bpftrace ${round(bt)} s | strace -f ${round(st, 1)} s (scaled from count=${COUNT / 10})`);
+console.log(
+  `  baseline ${round(base)} s | nullspan traced ${round(tr.t)} s (${tr.drops} drops) | markers only ${round(mo)} s | nullspan attached, untraced ${round(un)} s | bpftrace ${round(bt)} s | strace -f ${round(st, 1)} s (scaled from count=${COUNT / 10})`,
+);
 const rate = await maxRate(pace);
 const decode = await decodeRate();
 console.log(`  highest zero-drop rate into JavaScript: ${rate} events/s; decodeBatch: ${Math.round(decode)} events/s`);
@@ -192,10 +218,16 @@ const rows = [
     issue: 3,
     workload: 'syscall storm: dd bs=1 count=500000 (1M syscalls)',
     figures: {
-      baseline_s: round(base), nullspan_traced_s: round(tr.t), nullspan_untraced_attached_s: round(un),
-      bpftrace_s: Number.isNaN(bt) ? null : round(bt), strace_s_scaled: Number.isNaN(st) ? null : round(st, 1),
-      traced_ratio: round(tracedRatio, 2), untraced_ratio: round(untracedRatio, 2), traced_drops: tr.drops,
-      markers_only_s: round(mo), markers_only_ratio: round(markersRatio, 2),
+      baseline_s: round(base),
+      nullspan_traced_s: round(tr.t),
+      nullspan_untraced_attached_s: round(un),
+      bpftrace_s: Number.isNaN(bt) ? null : round(bt),
+      strace_s_scaled: Number.isNaN(st) ? null : round(st, 1),
+      traced_ratio: round(tracedRatio, 2),
+      untraced_ratio: round(untracedRatio, 2),
+      traced_drops: tr.drops,
+      markers_only_s: round(mo),
+      markers_only_ratio: round(markersRatio, 2),
     },
     result: `baseline ${round(base, 2)} s; nullspan traced ${round(tr.t, 2)} s (${round(tracedRatio, 2)}x), attached-untraced ${round(un, 2)} s (${round(untracedRatio, 2)}x); traced for markers only ${round(mo, 2)} s (${round(markersRatio, 2)}x); bpftrace ${round(bt, 2)} s (${round(bt / base, 2)}x); strace -f ~${round(st, 0)} s (${Math.round(st / base)}x, scaled from 10x fewer)`,
     target: 'traced <= 2.5x baseline; untraced-while-attached <= 2.2x',
@@ -210,4 +242,4 @@ const rows = [
     met: rate >= 1_000_000,
   },
 ];
-console.log('BENCH_JSON ' + JSON.stringify(rows));
+console.log(`BENCH_JSON ${JSON.stringify(rows)}`);

@@ -26,8 +26,9 @@
 
 /* the libuv functions probed: the submit function, then the work functions a worker runs a uv__work through */
 #define NS_UV_FUNCS 6
-static const char *const uv_functions[NS_UV_FUNCS] = { "uv__work_submit", "uv__fs_work", "uv__getaddrinfo_work",
-						       "uv__queue_work", "uv__getnameinfo_work", "uv__random_work" };
+static const char *const uv_functions[NS_UV_FUNCS] = { "uv__work_submit",      "uv__fs_work",
+						       "uv__getaddrinfo_work", "uv__queue_work",
+						       "uv__getnameinfo_work", "uv__random_work" };
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL
@@ -223,8 +224,8 @@ void ns_core_detach(struct ns_core *c)
 		nullspan__detach(c->skel);
 }
 
-static bool attach_uprobe(struct ns_core *c, struct bpf_program *prog, const char *binary, uint64_t offset,
-			  int pid, bool ret)
+static bool attach_uprobe(struct ns_core *c, struct bpf_program *prog, const char *binary, uint64_t offset, int pid,
+			  bool ret)
 {
 	if (c->n_uv_links == c->cap_uv_links) {
 		int cap = c->cap_uv_links ? 2 * c->cap_uv_links : 64;
@@ -265,17 +266,22 @@ int ns_core_attach_libuv(struct ns_core *c, const char *binary, int pid, char *e
 		return -e;
 	}
 	if (c->n_uv_attached >= NS_MAX_LIBUV_ATTACHED) {
-		snprintf(err, errlen, "Already watching libuv in %d processes; process %d is left out.", NS_MAX_LIBUV_ATTACHED, pid);
+		snprintf(err, errlen, "Already watching libuv in %d processes; process %d is left out.",
+			 NS_MAX_LIBUV_ATTACHED, pid);
 		return -E2BIG;
 	}
 	struct ns_uv_binary *b = uv_binary(c, real);
 	if (!b) {
-		snprintf(err, errlen, "Already watching libuv in %d binaries; %s is left out.", NS_MAX_LIBUV_BINARIES, real);
+		snprintf(err, errlen, "Already watching libuv in %d binaries; %s is left out.", NS_MAX_LIBUV_BINARIES,
+			 real);
 		return -E2BIG;
 	}
 	/* the submit probe and the file system work probe are required; the other work types are optional */
 	if (!b->readable || !b->offsets[0] || !b->offsets[1]) {
-		snprintf(err, errlen, "%s has no libuv work-queue symbols to probe (uv__work_submit, uv__fs_work): a stripped binary, or libuv as a shared library.", real);
+		snprintf(err, errlen,
+			 "%s has no libuv work-queue symbols to probe (uv__work_submit, uv__fs_work): a stripped "
+			 "binary, or libuv as a shared library.",
+			 real);
 		return -ENOENT;
 	}
 	int first = c->n_uv_links;

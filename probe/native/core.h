@@ -20,7 +20,7 @@ struct ns_core_opts {
 	uint32_t wakeup_every; /* records between forced consumer wake-ups */
 	bool follow_children;
 	bool markers_all;
-	uint64_t cgroup_id;    /* 0: no cgroup filter */
+	uint64_t cgroup_id; /* 0: no cgroup filter */
 	uint32_t cgroup_level;
 	const char *cgroup_dir; /* for enumerating its processes at close */
 	uint64_t syscall_mask[NS_NR_MAX / 64]; /* bit nr % 64 of word nr / 64: the BPF program's syscall_mask */

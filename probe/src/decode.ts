@@ -15,7 +15,11 @@ const CTX_SOURCES = ['none', 'slot', 'submitter'] as const;
  * the bad record's byte offset in the batch and `problem` what is wrong with it (a capture reader names the file
  * offset instead). */
 export class BatchDecodeError extends ProbeError {
-  constructor(readonly offset: number, readonly problem: string, readonly decoded: ProbeEvent[]) {
+  constructor(
+    readonly offset: number,
+    readonly problem: string,
+    readonly decoded: ProbeEvent[],
+  ) {
     super(`The record at byte ${offset} ${problem}.`, 'BATCH_CORRUPT');
   }
 }
@@ -41,7 +45,15 @@ function text(bytes: Uint8Array, start: number, len: number): string | null {
   return len === 0 ? null : utf8.decode(bytes.subarray(start, start + len));
 }
 
-function syscall(dv: DataView, bytes: Uint8Array, o: number, ts: number, tid: number, pid: number, cpu: number): SyscallEvent {
+function syscall(
+  dv: DataView,
+  bytes: Uint8Array,
+  o: number,
+  ts: number,
+  tid: number,
+  pid: number,
+  cpu: number,
+): SyscallEvent {
   const nr = dv.getUint16(o + O.ns_syscall_nr, true);
   const flags = dv.getUint16(o + O.ns_syscall_flags, true);
   const pathLen = dv.getUint16(o + O.ns_syscall_path_len, true);
@@ -51,7 +63,10 @@ function syscall(dv: DataView, bytes: Uint8Array, o: number, ts: number, tid: nu
   const tail = o + SIZES.ns_syscall;
   return {
     kind: 'syscall',
-    ts, tid, pid, cpu,
+    ts,
+    tid,
+    pid,
+    cpu,
     nr,
     name: syscallName(nr),
     dur: u64(dv, o + O.ns_syscall_dur),
@@ -59,10 +74,13 @@ function syscall(dv: DataView, bytes: Uint8Array, o: number, ts: number, tid: nu
     args: [arg(dv, a), arg(dv, a + 8), arg(dv, a + 16), arg(dv, a + 24), arg(dv, a + 32), arg(dv, a + 40)],
     path: text(bytes, tail, pathLen),
     path2: text(bytes, tail + pathLen, path2Len),
-    addr: addrLen ? decodeSockaddr(bytes.subarray(tail + pathLen + path2Len, tail + pathLen + path2Len + addrLen)) : null,
-    fds: flags & C.NS_SYS_HAS_FDS
-      ? [dv.getInt32(o + O.ns_syscall_fds, true), dv.getInt32(o + O.ns_syscall_fds + 4, true)]
+    addr: addrLen
+      ? decodeSockaddr(bytes.subarray(tail + pathLen + path2Len, tail + pathLen + path2Len + addrLen))
       : null,
+    fds:
+      flags & C.NS_SYS_HAS_FDS
+        ? [dv.getInt32(o + O.ns_syscall_fds, true), dv.getInt32(o + O.ns_syscall_fds + 4, true)]
+        : null,
     unfinished: (flags & C.NS_SYS_UNFINISHED) !== 0,
     // span ids are below 2^53 (SDK ids); a hostile slot value above that is only ever compared, never trusted
     ctxSpan: u64(dv, o + O.ns_syscall_ctx_span),
@@ -70,12 +88,23 @@ function syscall(dv: DataView, bytes: Uint8Array, o: number, ts: number, tid: nu
   };
 }
 
-function marker(dv: DataView, bytes: Uint8Array, o: number, ts: number, tid: number, pid: number, cpu: number): MarkerEvent {
+function marker(
+  dv: DataView,
+  bytes: Uint8Array,
+  o: number,
+  ts: number,
+  tid: number,
+  pid: number,
+  cpu: number,
+): MarkerEvent {
   const dataLen = dv.getUint32(o + O.ns_marker_data_len, true);
   const start = o + SIZES.ns_marker;
   return {
     kind: 'marker',
-    ts, tid, pid, cpu,
+    ts,
+    tid,
+    pid,
+    cpu,
     fd: dv.getInt32(o + O.ns_marker_fd, true),
     // a copy, so holding a marker does not keep the whole batch alive
     data: bytes.slice(start, start + dataLen),
@@ -87,7 +116,10 @@ function fork(dv: DataView, o: number, ts: number, tid: number, pid: number, cpu
   const flags = dv.getUint32(o + O.ns_fork_flags, true);
   return {
     kind: 'fork',
-    ts, tid, pid, cpu,
+    ts,
+    tid,
+    pid,
+    cpu,
     childTid: dv.getUint32(o + O.ns_fork_child_tid, true),
     childPid: dv.getUint32(o + O.ns_fork_child_pid, true),
     isThread: (flags & C.NS_FORK_THREAD) !== 0,
@@ -95,7 +127,15 @@ function fork(dv: DataView, o: number, ts: number, tid: number, pid: number, cpu
   };
 }
 
-function exec(dv: DataView, bytes: Uint8Array, o: number, ts: number, tid: number, pid: number, cpu: number): ExecEvent {
+function exec(
+  dv: DataView,
+  bytes: Uint8Array,
+  o: number,
+  ts: number,
+  tid: number,
+  pid: number,
+  cpu: number,
+): ExecEvent {
   const fnLen = dv.getUint16(o + O.ns_exec_filename_len, true);
   const argvLen = dv.getUint32(o + O.ns_exec_argv_len, true);
   const start = o + SIZES.ns_exec;
@@ -110,7 +150,8 @@ export function decodeBatch(bytes: Uint8Array): ProbeEvent[] {
   const out: ProbeEvent[] = [];
   let o = 0;
   while (o < bytes.length) {
-    if (bytes.length - o < HDR) throw new BatchDecodeError(o, 'is cut off inside its header by the end of the batch', out);
+    if (bytes.length - o < HDR)
+      throw new BatchDecodeError(o, 'is cut off inside its header by the end of the batch', out);
     const size = dv.getUint32(o + O.ns_hdr_size, true);
     const kind = dv.getUint16(o + O.ns_hdr_kind, true);
     if (size < HDR || o + size > bytes.length)
@@ -137,14 +178,22 @@ export function decodeBatch(bytes: Uint8Array): ProbeEvent[] {
         break;
       case C.NS_KIND_EXIT:
         out.push({
-          kind: 'exit', ts, tid, pid, cpu,
+          kind: 'exit',
+          ts,
+          tid,
+          pid,
+          cpu,
           code: dv.getInt32(o + O.ns_exit_code, true),
           groupDead: dv.getUint32(o + O.ns_exit_group_dead, true) !== 0,
         });
         break;
       case C.NS_KIND_DROPS:
         out.push({
-          kind: 'drops', ts, tid, pid, cpu,
+          kind: 'drops',
+          ts,
+          tid,
+          pid,
+          cpu,
           syscall: u64(dv, o + O.ns_drops_counts + 8 * C.NS_DROP_SYSCALL),
           marker: u64(dv, o + O.ns_drops_counts + 8 * C.NS_DROP_MARKER),
           process: u64(dv, o + O.ns_drops_counts + 8 * C.NS_DROP_PROCESS),
@@ -169,24 +218,39 @@ export function decodeBatch(bytes: Uint8Array): ProbeEvent[] {
 function tailSize(dv: DataView, o: number, kind: number): number {
   switch (kind) {
     case C.NS_KIND_SYSCALL:
-      return dv.getUint16(o + O.ns_syscall_path_len, true) + dv.getUint16(o + O.ns_syscall_path2_len, true) +
-        dv.getUint16(o + O.ns_syscall_addr_len, true);
-    case C.NS_KIND_MARKER: return dv.getUint32(o + O.ns_marker_data_len, true);
-    case C.NS_KIND_EXEC: return dv.getUint16(o + O.ns_exec_filename_len, true) + dv.getUint32(o + O.ns_exec_argv_len, true);
-    default: return 0;
+      return (
+        dv.getUint16(o + O.ns_syscall_path_len, true) +
+        dv.getUint16(o + O.ns_syscall_path2_len, true) +
+        dv.getUint16(o + O.ns_syscall_addr_len, true)
+      );
+    case C.NS_KIND_MARKER:
+      return dv.getUint32(o + O.ns_marker_data_len, true);
+    case C.NS_KIND_EXEC:
+      return dv.getUint16(o + O.ns_exec_filename_len, true) + dv.getUint32(o + O.ns_exec_argv_len, true);
+    default:
+      return 0;
   }
 }
 
 function fixedSize(kind: number): number | undefined {
   switch (kind) {
-    case C.NS_KIND_SYSCALL: return SIZES.ns_syscall;
-    case C.NS_KIND_MARKER: return SIZES.ns_marker;
-    case C.NS_KIND_FORK: return SIZES.ns_fork;
-    case C.NS_KIND_EXEC: return SIZES.ns_exec;
-    case C.NS_KIND_EXIT: return SIZES.ns_exit;
-    case C.NS_KIND_DROPS: return SIZES.ns_drops;
-    case C.NS_KIND_SLOT: return SIZES.ns_slot;
-    case C.NS_KIND_LOST: return SIZES.ns_lost;
-    default: return undefined;
+    case C.NS_KIND_SYSCALL:
+      return SIZES.ns_syscall;
+    case C.NS_KIND_MARKER:
+      return SIZES.ns_marker;
+    case C.NS_KIND_FORK:
+      return SIZES.ns_fork;
+    case C.NS_KIND_EXEC:
+      return SIZES.ns_exec;
+    case C.NS_KIND_EXIT:
+      return SIZES.ns_exit;
+    case C.NS_KIND_DROPS:
+      return SIZES.ns_drops;
+    case C.NS_KIND_SLOT:
+      return SIZES.ns_slot;
+    case C.NS_KIND_LOST:
+      return SIZES.ns_lost;
+    default:
+      return undefined;
   }
 }

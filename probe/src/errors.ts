@@ -8,7 +8,10 @@ export type ProbeErrorCode = 'ADDON_NOT_BUILT' | 'INVALID_OPTION' | 'LOAD_FAILED
 /** Every failure the probe reports is one of these, with a message that is a complete sentence. */
 export class ProbeError extends Error {
   override name = 'ProbeError';
-  constructor(message: string, readonly code?: ProbeErrorCode) {
+  constructor(
+    message: string,
+    readonly code?: ProbeErrorCode,
+  ) {
     super(message);
   }
 }
@@ -16,7 +19,10 @@ export class ProbeError extends Error {
 /** A ProbeOptions field the probe cannot use; `requirement` completes "The <option> option ..." (a caller with
  * its own names for the options, such as the CLI's flags, words the sentence with those). */
 export class ProbeOptionError extends ProbeError {
-  constructor(readonly option: 'snapLen' | 'ringSize' | 'markers' | 'syscalls', readonly requirement: string) {
+  constructor(
+    readonly option: 'snapLen' | 'ringSize' | 'markers' | 'syscalls',
+    readonly requirement: string,
+  ) {
     super(`The ${option} option ${requirement}.`, 'INVALID_OPTION');
   }
 }

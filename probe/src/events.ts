@@ -111,4 +111,12 @@ export interface SlotEvent extends EventBase {
   addr: number;
 }
 
-export type ProbeEvent = SyscallEvent | MarkerEvent | ForkEvent | ExecEvent | ExitEvent | DropsEvent | LostEvent | SlotEvent;
+export type ProbeEvent =
+  | SyscallEvent
+  | MarkerEvent
+  | ForkEvent
+  | ExecEvent
+  | ExitEvent
+  | DropsEvent
+  | LostEvent
+  | SlotEvent;

@@ -61,7 +61,8 @@ export class Probe {
     try {
       this.#native = new Native(
         native,
-        (buf: ArrayBuffer, count: number, control: Uint32Array | undefined) => this.#onBatch({ bytes: new Uint8Array(buf), count }, control),
+        (buf: ArrayBuffer, count: number, control: Uint32Array | undefined) =>
+          this.#onBatch({ bytes: new Uint8Array(buf), count }, control),
         () => this.#onEnd(),
       );
     } catch (e) {
@@ -107,7 +108,7 @@ export class Probe {
     opts: {
       env?: NodeJS.ProcessEnv;
       cwd?: string;
-      stdio?: any;
+      stdio?: StdioOptions;
       /** runs after the child is traced and before it may go on: the place to snapshot its /proc state without
        * racing the command (a throw kills the child and propagates) */
       beforeRelease?: (pid: number) => void;
@@ -218,10 +219,17 @@ export class Probe {
 }
 
 /** The file `command` runs, as the shell's exec would find it (absolute, relative to cwd, or on PATH). */
-function findExecutable(command: string, cwd: string | undefined, env: NodeJS.ProcessEnv | undefined): string | undefined {
+function findExecutable(
+  command: string,
+  cwd: string | undefined,
+  env: NodeJS.ProcessEnv | undefined,
+): string | undefined {
   const candidates = command.includes('/')
     ? [resolve(cwd ?? process.cwd(), command)]
-    : ((env ?? process.env).PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(resolve(cwd ?? process.cwd(), d), command));
+    : ((env ?? process.env).PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(resolve(cwd ?? process.cwd(), d), command));
   for (const c of candidates) {
     try {
       accessSync(c, fsc.X_OK);
@@ -233,10 +241,13 @@ function findExecutable(command: string, cwd: string | undefined, env: NodeJS.Pr
   return undefined;
 }
 
-function normalizeStdio(stdio: StdioOptions | undefined): any[] {
+/** One entry per standard stream, as spawn takes them. */
+type StdioEntry = Exclude<StdioOptions, string>[number];
+
+function normalizeStdio(stdio: StdioOptions | undefined): StdioEntry[] {
   if (stdio === undefined) return ['pipe', 'pipe', 'pipe'];
   if (typeof stdio === 'string') return [stdio, stdio, stdio];
-  const out = [...stdio];
+  const out: StdioEntry[] = [...stdio];
   while (out.length < 3) out.push('pipe');
   return out;
 }

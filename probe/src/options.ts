@@ -1,5 +1,5 @@
 // ProbeOptions: validation (every problem is one sentence) and translation into what the native side loads.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { type BigIntStats, existsSync, readFileSync, statSync } from 'node:fs';
 import { release } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ProbeError, ProbeOptionError } from './errors.js';
@@ -75,7 +75,9 @@ export function checkEnvironment(facts: EnvironmentFacts = {}): void {
     );
   const btfPath = facts.btfPath ?? '/sys/kernel/btf/vmlinux';
   if (!existsSync(btfPath))
-    throw new ProbeError(`This kernel exposes no BTF (${btfPath} is missing); nullspan needs a kernel built with CONFIG_DEBUG_INFO_BTF=y.`);
+    throw new ProbeError(
+      `This kernel exposes no BTF (${btfPath} is missing); nullspan needs a kernel built with CONFIG_DEBUG_INFO_BTF=y.`,
+    );
   const privileged = facts.privileged ?? (process.geteuid?.() === 0 || hasBpfCapabilities());
   if (!privileged)
     throw new ProbeError('The probe needs root (or the CAP_BPF and CAP_PERFMON capabilities); run it with sudo.');
@@ -84,7 +86,7 @@ export function checkEnvironment(facts: EnvironmentFacts = {}): void {
 function hasBpfCapabilities(): boolean {
   const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
   if (!m) return false;
-  const caps = BigInt('0x' + m[1]);
+  const caps = BigInt(`0x${m[1]}`);
   const has = (bit: number) => (caps >> BigInt(bit)) & 1n;
   return Boolean(has(21)) || Boolean(has(38) && has(39)); // CAP_SYS_ADMIN, or CAP_PERFMON + CAP_BPF
 }
@@ -100,15 +102,17 @@ export function checkPidExists(pid: number): void {
 
 /** Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems). */
 function cgroup2Root(): string {
-  const line = readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.split(' ')[2] === 'cgroup2');
+  const line = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .find((l) => l.split(' ')[2] === 'cgroup2');
   if (!line) throw new ProbeError('No cgroup v2 hierarchy is mounted, so the cgroup option cannot be used.');
   return line.split(' ')[1];
 }
 
 function resolveCgroup(path: string): { id: number; level: number; dir: string } {
   const root = cgroup2Root();
-  const dir = isAbsolute(path) && (path === root || path.startsWith(root + '/')) ? path : join(root, path);
-  let st;
+  const dir = isAbsolute(path) && (path === root || path.startsWith(`${root}/`)) ? path : join(root, path);
+  let st: BigIntStats;
   try {
     st = statSync(dir, { bigint: true });
   } catch {
@@ -125,10 +129,19 @@ export function resolveOptions(o: ProbeOptions): NativeOptions {
   if (!Number.isInteger(snapLen) || snapLen < 1 || snapLen > SNAP_LEN_MAX)
     throw new ProbeOptionError('snapLen', `must be an integer from 1 to ${SNAP_LEN_MAX}, not ${snapLen}`);
   const ringSize = o.ringSize ?? RING_SIZE_DEFAULT;
-  if (!Number.isInteger(ringSize) || ringSize < RING_SIZE_MIN || ringSize > RING_SIZE_MAX || (ringSize & (ringSize - 1)) !== 0)
-    throw new ProbeOptionError('ringSize', `must be a power of two from ${RING_SIZE_MIN} to ${RING_SIZE_MAX} bytes, not ${ringSize}`);
+  if (
+    !Number.isInteger(ringSize) ||
+    ringSize < RING_SIZE_MIN ||
+    ringSize > RING_SIZE_MAX ||
+    (ringSize & (ringSize - 1)) !== 0
+  )
+    throw new ProbeOptionError(
+      'ringSize',
+      `must be a power of two from ${RING_SIZE_MIN} to ${RING_SIZE_MAX} bytes, not ${ringSize}`,
+    );
   const markers = o.markers ?? 'traced';
-  if (markers !== 'traced' && markers !== 'all') throw new ProbeOptionError('markers', `must be 'traced' or 'all', not ${String(markers)}`);
+  if (markers !== 'traced' && markers !== 'all')
+    throw new ProbeOptionError('markers', `must be 'traced' or 'all', not ${String(markers)}`);
   let syscalls: number[];
   if (o.syscalls === undefined || o.syscalls === 'all') {
     syscalls = SYSCALL_NAMES.flatMap((n, nr) => (n === undefined ? [] : [nr]));

@@ -38,8 +38,15 @@ export class SlotAcker {
       const kind = dv.getUint16(o + O.ns_hdr_kind, true);
       const pid = dv.getUint32(o + O.ns_hdr_pid, true);
       if (kind === C.NS_KIND_SLOT && o + SIZES.ns_slot <= bytes.length) {
-        this.acknowledge(pid, dv.getUint32(o + O.ns_slot_addr + 4, true) * TWO_32 + dv.getUint32(o + O.ns_slot_addr, true));
-      } else if (kind === C.NS_KIND_EXIT && o + SIZES.ns_exit <= bytes.length && dv.getUint32(o + O.ns_exit_group_dead, true) !== 0) {
+        this.acknowledge(
+          pid,
+          dv.getUint32(o + O.ns_slot_addr + 4, true) * TWO_32 + dv.getUint32(o + O.ns_slot_addr, true),
+        );
+      } else if (
+        kind === C.NS_KIND_EXIT &&
+        o + SIZES.ns_exit <= bytes.length &&
+        dv.getUint32(o + O.ns_exit_group_dead, true) !== 0
+      ) {
         this.#forget(pid);
       }
     }
@@ -86,8 +93,11 @@ export class SlotAcker {
 
   #isSlot(): boolean {
     const s = this.#slot;
-    return s.readUInt32LE(0) === C.NS_SLOT_MAGIC_LO && s.readUInt32LE(4) === C.NS_SLOT_MAGIC_HI &&
-      s.readUInt32LE(C.NS_SLOT_ACK_OFF + 4) === 0;
+    return (
+      s.readUInt32LE(0) === C.NS_SLOT_MAGIC_LO &&
+      s.readUInt32LE(4) === C.NS_SLOT_MAGIC_HI &&
+      s.readUInt32LE(C.NS_SLOT_ACK_OFF + 4) === 0
+    );
   }
 
   #open(pid: number): number {

@@ -12,12 +12,19 @@ function ipv6Text(b: Uint8Array): string {
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff)
     return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
   // RFC 5952: compress the longest run (>= 2) of zero groups
-  let bestStart = -1, bestLen = 1;
+  let bestStart = -1,
+    bestLen = 1;
   for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) { i++; continue; }
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = groups.map((g) => g.toString(16));
@@ -34,7 +41,8 @@ export function decodeSockaddr(b: Uint8Array): SockAddr | null {
     return { family: 'inet6', address: ipv6Text(b.subarray(8, 24)), port: (b[2] << 8) | b[3] };
   if (family === AF_UNIX) {
     const path = b.subarray(2);
-    if (path.length > 0 && path[0] === 0) return { family: 'unix', address: '@' + utf8.decode(path.subarray(1)), port: 0 };
+    if (path.length > 0 && path[0] === 0)
+      return { family: 'unix', address: `@${utf8.decode(path.subarray(1))}`, port: 0 };
     const end = path.indexOf(0);
     return { family: 'unix', address: utf8.decode(end < 0 ? path : path.subarray(0, end)), port: 0 };
   }

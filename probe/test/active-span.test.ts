@@ -45,7 +45,10 @@ describe('active span and split markers', () => {
     const markers = events.filter((e): e is MarkerEvent => e.kind === 'marker' && e.pid === pid);
     expect(markers.map(text)).toEqual(['>:1:split.', 'marker:k=v:']);
 
-    const opens = events.filter((e): e is SyscallEvent => e.kind === 'syscall' && e.pid === pid && e.name === 'openat' && (e.path ?? '').startsWith(dir + '/'));
+    const opens = events.filter(
+      (e): e is SyscallEvent =>
+        e.kind === 'syscall' && e.pid === pid && e.name === 'openat' && (e.path ?? '').startsWith(`${dir}/`),
+    );
     const byFile = (f: string) => opens.find((e) => e.path === join(dir, f));
     const span = 2 * 2 ** 32 + 7;
     expect(byFile('sync.txt')).toMatchObject({ ctxSource: 'slot', ctxSpan: span, tid: pid });
@@ -63,7 +66,9 @@ describe('active span and split markers', () => {
     const child = c.probe.spawn('/bin/sleep', ['0.2']);
     expect(c.probe.attachLibuv('/bin/sleep', child.pid!)).toMatch(/uv__work_submit.*\.$/);
     expect(c.probe.notices).toHaveLength(1);
-    expect(c.probe.notices[0]).toMatch(new RegExp(`^libuv worker attribution is off for /bin/sleep \\(process ${child.pid}\\): .*\\.$`));
+    expect(c.probe.notices[0]).toMatch(
+      new RegExp(`^libuv worker attribution is off for /bin/sleep \\(process ${child.pid}\\): .*\\.$`),
+    );
     expect((await exited(child)).code).toBe(0);
     const events = await c.finish();
     expect(events.some((e) => e.kind === 'exec' && e.pid === child.pid)).toBe(true);

@@ -113,20 +113,44 @@ describe('capturing a known process', () => {
     expect(markers.some((m) => text(m).startsWith('hello'))).toBe(false);
   });
 
-  it('delivers each thread\'s records in program order', () => {
-    const order = ['openat', 'read', 'close', 'openat', 'write', 'write', 'socket', 'connect', 'write', 'close',
-      'socket', 'connect', 'close', 'pipe2', 'clone', 'wait4', 'writev', 'dup', 'write', 'exit_group'];
+  it("delivers each thread's records in program order", () => {
+    const order = [
+      'openat',
+      'read',
+      'close',
+      'openat',
+      'write',
+      'write',
+      'socket',
+      'connect',
+      'write',
+      'close',
+      'socket',
+      'connect',
+      'close',
+      'pipe2',
+      'clone',
+      'wait4',
+      'writev',
+      'dup',
+      'write',
+      'exit_group',
+    ];
     let at = after('openat');
     const names = calls().map((e) => e.name);
     for (const name of order.slice(1)) {
       if (name === 'exit_group') break; // exit_group never returns: its exit record is the process exit event
-      const next = names.findIndex((n, i) => i > at && (n === name || (name === 'pipe2' && n === 'pipe') || (name === 'clone' && n === 'fork')));
+      const next = names.findIndex(
+        (n, i) => i > at && (n === name || (name === 'pipe2' && n === 'pipe') || (name === 'clone' && n === 'fork')),
+      );
       expect(next, `${name} after index ${at}`).toBeGreaterThan(at);
       at = next;
     }
     const ts = calls().map((e) => e.ts);
     expect([...ts].sort((a, b) => a - b)).toEqual(ts);
-    const markerTs = mine().filter((e) => e.kind === 'marker').map((e) => e.ts);
+    const markerTs = mine()
+      .filter((e) => e.kind === 'marker')
+      .map((e) => e.ts);
     expect([...markerTs].sort((a, b) => a - b)).toEqual(markerTs);
   });
 });

@@ -9,7 +9,15 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeBatch, Probe, type MarkerEvent, type ProbeEvent, type ProbeOptions, type SockAddr, type SyscallEvent } from '../src/index.js';
+import {
+  decodeBatch,
+  Probe,
+  type MarkerEvent,
+  type ProbeEvent,
+  type ProbeOptions,
+  type SockAddr,
+  type SyscallEvent,
+} from '../src/index.js';
 import { collectingProbe, compileFixture } from './helpers.js';
 
 const AT_FDCWD = -100;
@@ -19,8 +27,10 @@ const O_CLOEXEC = 0o2000000; // = SOCK_CLOEXEC = EPOLL_CLOEXEC
 const ENOENT = 2;
 
 const text = (m: MarkerEvent) => Buffer.from(m.data).toString('latin1');
-const markersOf = (events: ProbeEvent[], pid: number) => events.filter((e): e is MarkerEvent => e.kind === 'marker' && e.pid === pid);
-const callsOf = (events: ProbeEvent[], pid: number) => events.filter((e): e is SyscallEvent => e.kind === 'syscall' && e.pid === pid);
+const markersOf = (events: ProbeEvent[], pid: number) =>
+  events.filter((e): e is MarkerEvent => e.kind === 'marker' && e.pid === pid);
+const callsOf = (events: ProbeEvent[], pid: number) =>
+  events.filter((e): e is SyscallEvent => e.kind === 'syscall' && e.pid === pid);
 
 /** Waits until the child has exited and its pipes are drained. */
 function finished(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -36,10 +46,15 @@ function finished(child: ChildProcess): Promise<{ code: number | null; stdout: s
 
 /** "name n n n" lines → name → numbers */
 function parseLines(stdout: string): Map<string, number[]> {
-  return new Map(stdout.trim().split('\n').map((l) => {
-    const [name, ...nums] = l.split(' ');
-    return [name, nums.map(Number)];
-  }));
+  return new Map(
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const [name, ...nums] = l.split(' ');
+        return [name, nums.map(Number)];
+      }),
+  );
 }
 
 describe('a process doing the calls capture.test.ts does not', () => {
@@ -84,12 +99,24 @@ describe('a process doing the calls capture.test.ts does not', () => {
       const [devnull] = num('devnull');
       const [viaproc] = num('viaproc');
       const markers = markersOf(events, pid).slice(0, 5);
-      expect(markers.map(text)).toEqual(['>:t:cov.pwrite::', '>:t:cov.pwritev:a=1:', '>:t:cov.pwritev2:b=2:', '<:t:cov.procfd::', '<:t:cov.dup2::']);
+      expect(markers.map(text)).toEqual([
+        '>:t:cov.pwrite::',
+        '>:t:cov.pwritev:a=1:',
+        '>:t:cov.pwritev2:b=2:',
+        '<:t:cov.procfd::',
+        '<:t:cov.dup2::',
+      ]);
       expect(markers.map((m) => m.fd)).toEqual([devnull, devnull, devnull, viaproc, 100]);
       expect(markers.map((m) => m.len)).toEqual([16, 20, 21, 16, 14]);
       // each marker is the payload of the write-family call that entered at the same instant
       const writer = (m: MarkerEvent) => calls().find((e) => e.ts === m.ts && e.tid === m.tid);
-      expect(markers.map((m) => [writer(m)?.name, writer(m)?.ret])).toEqual([['pwrite64', 16], ['pwritev', 20], ['pwritev2', 21], ['write', 16], ['write', 14]]);
+      expect(markers.map((m) => [writer(m)?.name, writer(m)?.ret])).toEqual([
+        ['pwrite64', 16],
+        ['pwritev', 20],
+        ['pwritev2', 21],
+        ['write', 16],
+        ['write', 14],
+      ]);
       // the reopen really went through /proc (a new open file of the null device, not a dup)
       const reopen = calls().find((e) => e.name === 'openat' && e.path === `/proc/self/fd/${devnull}`);
       expect(reopen?.ret).toBe(viaproc);
@@ -105,7 +132,11 @@ describe('a process doing the calls capture.test.ts does not', () => {
       expect(markers.filter((m) => m.fd === zero || m.fd === file)).toEqual([]);
       expect(markers).toHaveLength(6); // the five of the test above and the node's
       // the look-alikes were written all the same
-      expect(calls().filter((e) => e.name === 'write' && (e.args[0] === zero || e.args[0] === file)).map((e) => e.ret)).toEqual([14, 14]);
+      expect(
+        calls()
+          .filter((e) => e.name === 'write' && (e.args[0] === zero || e.args[0] === file))
+          .map((e) => e.ret),
+      ).toEqual([14, 14]);
     });
   });
 
@@ -152,7 +183,13 @@ describe('a process doing the calls capture.test.ts does not', () => {
       // flags where they change meaning, and the dirfd (AT_FDCWD comes out negative)
       const get = (name: string) => all.slice(from, to + 1).find((e) => e.name === name)!;
       expect(get('mkdirat').args[0]).toBe(AT_FDCWD);
-      expect(get('renameat2').args.slice(0, 5)).toEqual([AT_FDCWD, expect.any(Number), AT_FDCWD, expect.any(Number), RENAME_NOREPLACE]);
+      expect(get('renameat2').args.slice(0, 5)).toEqual([
+        AT_FDCWD,
+        expect.any(Number),
+        AT_FDCWD,
+        expect.any(Number),
+        RENAME_NOREPLACE,
+      ]);
       expect(get('unlinkat').args[2]).toBe(AT_REMOVEDIR);
     });
   });
@@ -197,7 +234,10 @@ describe('a process doing the calls capture.test.ts does not', () => {
       expect(on('connect', client)).toMatchObject({ ret: 0, addr: { family: 'unix', address: path, port: 0 } });
       expect(on('accept', listener)).toMatchObject({ ret: server, addr: { family: 'unix', address: '', port: 0 } });
       const [abstract] = num('abstract');
-      expect(on('bind', abstract)).toMatchObject({ ret: 0, addr: { family: 'unix', address: `@${abstractName}`, port: 0 } });
+      expect(on('bind', abstract)).toMatchObject({
+        ret: 0,
+        addr: { family: 'unix', address: `@${abstractName}`, port: 0 },
+      });
     });
 
     for (const v of [4, 6] as const) {
@@ -219,15 +259,28 @@ describe('a process doing the calls capture.test.ts does not', () => {
       const [ev2, ev, ep1, ep, nul, d, d2, d3, sv0, sv1] = num('fds');
       const [devnull] = num('devnull');
       expect(named('socket').map((e) => e.ret)).toEqual([
-        num('tcp4')[0], num('tcp4')[1], num('tcp6')[0], num('tcp6')[1], num('short6')[0], num('unix')[0], num('unix')[1], num('abstract')[0],
-        num('udp4')[0], num('udp4')[1], num('udp6')[0], num('udp6')[1],
+        num('tcp4')[0],
+        num('tcp4')[1],
+        num('tcp6')[0],
+        num('tcp6')[1],
+        num('short6')[0],
+        num('unix')[0],
+        num('unix')[1],
+        num('abstract')[0],
+        num('udp4')[0],
+        num('udp4')[1],
+        num('udp6')[0],
+        num('udp6')[1],
       ]);
       expect(named('eventfd2').map((e) => e.ret)).toEqual([ev2]);
       expect(named('eventfd').map((e) => e.ret)).toEqual([ev]);
       expect(named('epoll_create1').map((e) => [e.args[0], e.ret])).toEqual([[O_CLOEXEC, ep1]]);
       expect(named('epoll_create').map((e) => e.ret)).toEqual([ep]);
       expect(named('dup').map((e) => [e.args[0], e.ret])).toEqual([[nul, d]]);
-      expect(named('dup2').map((e) => [e.args[0], e.args[1], e.ret])).toEqual([[devnull, 100, 100], [nul, 110, d2]]);
+      expect(named('dup2').map((e) => [e.args[0], e.args[1], e.ret])).toEqual([
+        [devnull, 100, 100],
+        [nul, 110, d2],
+      ]);
       expect(named('dup3').map((e) => [e.args[0], e.args[1], e.args[2], e.ret])).toEqual([[nul, 111, O_CLOEXEC, d3]]);
       expect(named('socketpair').map((e) => [e.ret, e.fds])).toEqual([[0, [sv0, sv1]]]);
     });
@@ -247,12 +300,16 @@ describe('markers of a writer that waits for the test (null-writer)', () => {
       const done = finished(child);
       await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
       // the fd the process opened on /dev/null before any probe existed
-      const fds = readdirSync(`/proc/${child.pid}/fd`).map(Number).filter((fd) => fd > 2);
+      const fds = readdirSync(`/proc/${child.pid}/fd`)
+        .map(Number)
+        .filter((fd) => fd > 2);
       const early = fds.filter((fd) => readlinkSync(`/proc/${child.pid}/fd/${fd}`) === '/dev/null');
       expect(early).toHaveLength(1);
 
       // with markers: 'all' the process is never added: its first marker makes it traced (auto-discovery)
-      const c = collectingProbe(how === 'pids option' ? { pids: [child.pid!] } : how === 'addPid' ? {} : { markers: 'all' });
+      const c = collectingProbe(
+        how === 'pids option' ? { pids: [child.pid!] } : how === 'addPid' ? {} : { markers: 'all' },
+      );
       if (how === 'addPid') c.probe.addPid(child.pid!);
       child.stdin!.end('\n');
       expect((await done).code).toBe(0);
@@ -261,7 +318,10 @@ describe('markers of a writer that waits for the test (null-writer)', () => {
       expect(markers.map(text)).toEqual(['>:t:early.fd::', '<:t:early.fd::']);
       expect(markers.map((m) => m.fd)).toEqual([early[0], early[0]]);
       const writes = callsOf(events, child.pid!).filter((e) => e.args[0] === early[0]);
-      expect(writes.map((e) => [e.name, e.ret, e.ts])).toEqual([['writev', 14, markers[0].ts], ['write', 14, markers[1].ts]]);
+      expect(writes.map((e) => [e.name, e.ret, e.ts])).toEqual([
+        ['writev', 14, markers[0].ts],
+        ['write', 14, markers[1].ts],
+      ]);
       // the open itself happened before tracing
       expect(callsOf(events, child.pid!).some((e) => e.path === '/dev/null')).toBe(false);
     });
@@ -301,7 +361,10 @@ describe('markers of a writer that waits for the test (null-writer)', () => {
 
   it('written by a writev whose first iovec is empty: the concatenated payload is what starts with ">"', async () => {
     const { markers } = await traceWriter(['|>:t:empty.first::', '<:t:empty.first::']);
-    expect(markers.map((m) => [text(m), m.len])).toEqual([['>:t:empty.first::', 17], ['<:t:empty.first::', 17]]);
+    expect(markers.map((m) => [text(m), m.len])).toEqual([
+      ['>:t:empty.first::', 17],
+      ['<:t:empty.first::', 17],
+    ]);
   });
 
   it('written by a writev of 40 iovecs: len is the total written, data all of it (well under the snap length)', async () => {
@@ -323,7 +386,9 @@ describe('a syscall with a socket address still blocked at close', () => {
     const parent = c.probe.spawn(compileFixture('blocked-socket'), [dir], { stdio: ['ignore', 'pipe', 'ignore'] });
     let childPid = 0;
     try {
-      const line = await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString())));
+      const line = await new Promise<string>((resolve) =>
+        parent.stdout!.once('data', (d: Buffer) => resolve(d.toString())),
+      );
       childPid = Number(/^child (\d+)/.exec(line)![1]);
       // wait until the child is blocked in connect (42) and the parent in sendto (44), as /proc/<pid>/syscall shows
       const inSyscall = (pid: number, nr: number) => readFileSync(`/proc/${pid}/syscall`, 'utf8').startsWith(`${nr} `);
@@ -370,7 +435,8 @@ describe('a slow consumer', () => {
   async function drain(probe: Probe, pid: number) {
     const closing = probe.close();
     let markers = 0;
-    for await (const batch of probe.batches()) for (const e of decodeBatch(batch.bytes)) if (e.kind === 'marker' && e.pid === pid) markers++;
+    for await (const batch of probe.batches())
+      for (const e of decodeBatch(batch.bytes)) if (e.kind === 'marker' && e.pid === pid) markers++;
     await closing;
     return markers;
   }

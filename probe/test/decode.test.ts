@@ -51,7 +51,9 @@ describe('decodeBatch', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(BatchDecodeError);
-    expect((error as Error).message).toBe(`The record at byte ${good.length} declares an impossible size of 4096 bytes.`);
+    expect((error as Error).message).toBe(
+      `The record at byte ${good.length} declares an impossible size of 4096 bytes.`,
+    );
     expect((error as BatchDecodeError).decoded).toHaveLength(1);
   });
 });

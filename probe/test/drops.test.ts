@@ -38,8 +38,14 @@ describe('a flood into a tiny ring buffer', () => {
     await closing;
     const stats = probe.stats();
     // every drop the kernel counted is reported in the stream, on the CPU where it happened
-    expect(dropsInStream).toEqual({ syscall: stats.drops.syscall, marker: stats.drops.marker, process: stats.drops.process });
-    stats.drops.perCpu.forEach((n, cpu) => expect(perCpuInStream.get(cpu) ?? 0).toBe(n));
+    expect(dropsInStream).toEqual({
+      syscall: stats.drops.syscall,
+      marker: stats.drops.marker,
+      process: stats.drops.process,
+    });
+    stats.drops.perCpu.forEach((n, cpu) => {
+      expect(perCpuInStream.get(cpu) ?? 0).toBe(n);
+    });
     // nothing vanished without being counted: the flooder's writes were either delivered or dropped
     expect(delivered + stats.drops.syscall).toBeGreaterThanOrEqual(writes);
     expect(delivered).toBeLessThan(writes);

@@ -24,7 +24,9 @@ describe('checkEnvironment', () => {
     expect(failure(() => checkEnvironment({ kernelRelease: '5.15.0-91-generic' })).message).toBe(
       'Linux 6.2 or newer is needed (this kernel is 5.15.0-91-generic): the probe relies on BPF ring buffers, task-local storage, BTF tracepoints and bpf_rdonly_cast.',
     );
-    expect(failure(() => checkEnvironment({ kernelRelease: '6.1.55' })).message).toMatch(/^Linux 6\.2 or newer is needed \(this kernel is 6\.1\.55\)/);
+    expect(failure(() => checkEnvironment({ kernelRelease: '6.1.55' })).message).toMatch(
+      /^Linux 6\.2 or newer is needed \(this kernel is 6\.1\.55\)/,
+    );
     expect(() => checkEnvironment({ kernelRelease: '6.2.0' })).not.toThrow();
     expect(() => checkEnvironment({ kernelRelease: '7.0.1' })).not.toThrow();
   });
@@ -39,7 +41,9 @@ describe('checkEnvironment', () => {
     expect(failure(() => checkEnvironment({ privileged: false })).message).toBe(
       'The probe needs root (or the CAP_BPF and CAP_PERFMON capabilities); run it with sudo.',
     );
-    expect(failure(() => checkEnvironment({ platform: 'darwin' })).message).toBe('The nullspan probe only runs on Linux.');
+    expect(failure(() => checkEnvironment({ platform: 'darwin' })).message).toBe(
+      'The nullspan probe only runs on Linux.',
+    );
   });
 });
 
@@ -47,6 +51,8 @@ describe('loadNative', () => {
   it('reports an addon that is not there as ADDON_NOT_BUILT, in one sentence saying how to build it', () => {
     const err = failure(() => loadNative('../build/Release/no-such-addon.node'));
     expect(err.code).toBe('ADDON_NOT_BUILT');
-    expect(err.message).toMatch(/^The probe's native addon is not built \(Cannot find module '[^']*no-such-addon\.node'[^)]*\): run `bash setup\.sh` \(or `pnpm build`\)\.$/);
+    expect(err.message).toMatch(
+      /^The probe's native addon is not built \(Cannot find module '[^']*no-such-addon\.node'[^)]*\): run `bash setup\.sh` \(or `pnpm build`\)\.$/,
+    );
   });
 });

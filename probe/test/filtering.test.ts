@@ -66,7 +66,9 @@ describe('filtering in the kernel', () => {
     finish = c.finish;
     const first = unique();
     const second = unique();
-    const p = c.probe.spawn('/bin/sh', ['-c', `test -e ${first}; read _; test -e ${second}`], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const p = c.probe.spawn('/bin/sh', ['-c', `test -e ${first}; read _; test -e ${second}`], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
     while (!c.events.some((e) => e.kind === 'syscall' && e.path === first)) await new Promise((r) => setTimeout(r, 20));
     c.probe.removePid(p.pid!);
     p.stdin!.end('\n');
@@ -89,7 +91,10 @@ describe('filtering in the kernel', () => {
   });
 
   it('traces every process that joins a chosen cgroup, and nothing outside it', async () => {
-    const mount = readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.split(' ')[2] === 'cgroup2')!.split(' ')[1];
+    const mount = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .find((l) => l.split(' ')[2] === 'cgroup2')!
+      .split(' ')[1];
     const name = `nullspan-test-${process.pid}`;
     mkdirSync(join(mount, name));
     try {

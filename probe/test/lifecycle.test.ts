@@ -5,7 +5,16 @@ import { describe, expect, it } from 'vitest';
 import { Probe, ProbeError, type SyscallEvent } from '../src/index.js';
 import { collectingProbe, compileFixture, exited } from './helpers.js';
 
-const OUR_PROGRAMS = ['ns_sys_enter', 'ns_sys_exit', 'ns_fork', 'ns_exec', 'ns_exit', 'ns_uv_submit', 'ns_uv_work', 'ns_uv_work_ret'];
+const OUR_PROGRAMS = [
+  'ns_sys_enter',
+  'ns_sys_exit',
+  'ns_fork',
+  'ns_exec',
+  'ns_exit',
+  'ns_uv_submit',
+  'ns_uv_work',
+  'ns_uv_work_ret',
+];
 
 /** BPF program and map ids this process holds, from its fds' fdinfo (other probes may run on the machine). */
 function heldByUs(): { progs: Set<number>; maps: Set<number> } {
@@ -57,7 +66,9 @@ describe('probe lifecycle', () => {
       progs: new Set([...during.progs].filter((id) => !before.progs.has(id))),
       maps: new Set([...during.maps].filter((id) => !before.maps.has(id))),
     };
-    const names = loadedIds().progs.filter((p) => ours.progs.has(p.id)).map((p) => p.name);
+    const names = loadedIds()
+      .progs.filter((p) => ours.progs.has(p.id))
+      .map((p) => p.name);
     expect(names.sort()).toEqual([...OUR_PROGRAMS].sort());
     expect(ours.maps.size).toBeGreaterThanOrEqual(6);
     await probe.close();
@@ -70,7 +81,8 @@ describe('probe lifecycle', () => {
     const child = c.probe.spawn(blocked, ['/etc/hostname'], { stdio: ['ignore', 'pipe', 'ignore'] });
     await new Promise((r) => child.stdout!.once('data', r));
     // wait until it is blocked in read(2) (syscall 0), as /proc/<pid>/syscall shows
-    while (!readFileSync(`/proc/${child.pid}/syscall`, 'utf8').startsWith('0 ')) await new Promise((r) => setTimeout(r, 10));
+    while (!readFileSync(`/proc/${child.pid}/syscall`, 'utf8').startsWith('0 '))
+      await new Promise((r) => setTimeout(r, 10));
     const events = await c.finish();
     child.kill();
     await exited(child);
@@ -100,7 +112,10 @@ describe('probe lifecycle', () => {
       [() => Probe.open({ pids: [2 ** 22 + 12345] }), /^Process 4206649 does not exist\.$/],
       [() => Probe.open({ ringSize: 5000 }), /^The ringSize option must be a power of two/],
       [() => Probe.open({ snapLen: 0 }), /^The snapLen option must be an integer/],
-      [() => Probe.open({ syscalls: ['no_such_call'] }), /^The syscalls option names no_such_call, which is not an x86_64 system call\.$/],
+      [
+        () => Probe.open({ syscalls: ['no_such_call'] }),
+        /^The syscalls option names no_such_call, which is not an x86_64 system call\.$/,
+      ],
       [() => Probe.open({ cgroup: '/no/such/cgroup' }), /The cgroup \/no\/such\/cgroup does not exist/],
     ];
     for (const [fn, message] of cases) {
@@ -118,13 +133,21 @@ describe('probe lifecycle', () => {
 
   it('explains that it needs root when run without privileges', () => {
     const script = `import('${new URL('../dist/index.js', import.meta.url).href}').then(m => { try { m.Probe.open(); } catch (e) { console.log(e.name + ': ' + e.message); } })`;
-    const out = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, '-e', script], { encoding: 'utf8' });
+    const out = execFileSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, '-e', script],
+      { encoding: 'utf8' },
+    );
     expect(out.trim()).toMatch(/^ProbeError: The probe needs root .*\.$/);
   });
 
   it('traces a pid added while running', async () => {
     const c = collectingProbe();
-    const child = (await import('node:child_process')).spawn('/bin/sh', ['-c', 'read _; test -e /tmp/nullspan-added-later'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const child = (await import('node:child_process')).spawn(
+      '/bin/sh',
+      ['-c', 'read _; test -e /tmp/nullspan-added-later'],
+      { stdio: ['pipe', 'ignore', 'ignore'] },
+    );
     c.probe.addPid(child.pid!);
     child.stdin!.end('\n');
     await exited(child);

@@ -5,10 +5,11 @@ import { isNodeBinary } from '../src/index.js';
 
 describe('isNodeBinary', () => {
   it('takes absolute paths to executables named node*', () => {
-    for (const p of ['/usr/bin/node', '/usr/local/bin/nodejs', '/opt/node-v20/bin/node20', '/node']) expect(isNodeBinary(p), p).toBe(true);
+    for (const p of ['/usr/bin/node', '/usr/local/bin/nodejs', '/opt/node-v20/bin/node20', '/node'])
+      expect(isNodeBinary(p), p).toBe(true);
   });
 
-  it('refuses relative paths (resolved on nullspan\'s side they would name another file) and other names', () => {
+  it("refuses relative paths (resolved on nullspan's side they would name another file) and other names", () => {
     for (const p of ['node', './node', 'bin/node', '/usr/bin/deno', '/usr/lib/node/python3', '/usr/bin/xnode', '']) {
       expect(isNodeBinary(p), p).toBe(false);
     }

@@ -45,13 +45,14 @@ describe('active-span slot handshake (probe side)', () => {
     const acks = c.probe.stats().slotAcks;
     const pid = child.pid!;
     // the probe (still open) closes its /proc/<pid>/mem once the process's exit record arrives
-    const memOpen = () => readdirSync('/proc/self/fd').some((fd) => {
-      try {
-        return readlinkSync(`/proc/self/fd/${fd}`) === `/proc/${pid}/mem`;
-      } catch {
-        return false; // the directory's own fd, gone by now
-      }
-    });
+    const memOpen = () =>
+      readdirSync('/proc/self/fd').some((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === `/proc/${pid}/mem`;
+        } catch {
+          return false; // the directory's own fd, gone by now
+        }
+      });
     for (let i = 0; i < 50 && memOpen(); i++) await new Promise((r) => setTimeout(r, 100));
     expect(memOpen()).toBe(false);
     const events = await c.finish();
@@ -65,7 +66,9 @@ describe('active-span slot handshake (probe side)', () => {
 
     // one slot event per 24-byte registration, each at the id bytes of the buffer its write() passed
     const slots = events.filter((e): e is SlotEvent => e.kind === 'slot' && e.pid === pid);
-    const writes = events.filter((e): e is SyscallEvent => e.kind === 'syscall' && e.pid === pid && e.name === 'write' && e.args[2] === 24);
+    const writes = events.filter(
+      (e): e is SyscallEvent => e.kind === 'syscall' && e.pid === pid && e.name === 'write' && e.args[2] === 24,
+    );
     expect(slots).toHaveLength(2);
     expect(writes).toHaveLength(2);
     slots.forEach((s, i) => {

@@ -39,7 +39,10 @@ async function child() {
 function runChild(on) {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, NULLSPAN_CONTEXT: on ? '1' : '0' };
-    const c = spawn(process.execPath, [new URL(import.meta.url).pathname, 'child'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = spawn(process.execPath, [new URL(import.meta.url).pathname, 'child'], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     c.stdout.on('data', (d) => (out += d));
     c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`child exited with ${code}`))));
@@ -51,7 +54,9 @@ async function main() {
   for (let r = 0; r < ROUNDS; r++) {
     for (const mode of r % 2 ? ['on', 'off'] : ['off', 'on']) rows[mode].push(await runChild(mode === 'on'));
     const last = (m) => rows[m][rows[m].length - 1];
-    console.log(`round ${r + 1}: hop ${last('off').hop.toFixed(1)} → ${last('on').hop.toFixed(1)} ns, tick ${last('off').tick.toFixed(0)} → ${last('on').tick.toFixed(0)} ns, span ${last('off').span.toFixed(0)} → ${last('on').span.toFixed(0)} ns`);
+    console.log(
+      `round ${r + 1}: hop ${last('off').hop.toFixed(1)} → ${last('on').hop.toFixed(1)} ns, tick ${last('off').tick.toFixed(0)} → ${last('on').tick.toFixed(0)} ns, span ${last('off').span.toFixed(0)} → ${last('on').span.toFixed(0)} ns`,
+    );
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const m = (mode, k) => median(rows[mode].map((x) => x[k]));
@@ -59,19 +64,31 @@ async function main() {
   const d = (k) => median(rows.on.map((x, i) => x[k] - rows.off[i][k]));
   const f = (x) => Number(x.toFixed(1));
   const figures = {
-    hop_off_ns: f(m('off', 'hop')), hop_on_ns: f(m('on', 'hop')), hop_cost_ns: f(d('hop')),
-    tick_off_ns: f(m('off', 'tick')), tick_on_ns: f(m('on', 'tick')), tick_cost_ns: f(d('tick')),
-    span_off_ns: f(m('off', 'span')), span_on_ns: f(m('on', 'span')), span_cost_ns: f(d('span')),
+    hop_off_ns: f(m('off', 'hop')),
+    hop_on_ns: f(m('on', 'hop')),
+    hop_cost_ns: f(d('hop')),
+    tick_off_ns: f(m('off', 'tick')),
+    tick_on_ns: f(m('on', 'tick')),
+    tick_cost_ns: f(d('tick')),
+    span_off_ns: f(m('off', 'span')),
+    span_on_ns: f(m('on', 'span')),
+    span_cost_ns: f(d('span')),
   };
   const signed = (x) => (x >= 0 ? `+${x}` : `${x}`);
   const result = `per async hop (await) ${figures.hop_off_ns} → ${figures.hop_on_ns} ns (${signed(figures.hop_cost_ns)}); per setImmediate hop ${figures.tick_off_ns} → ${figures.tick_on_ns} ns (${signed(figures.tick_cost_ns)}); per span.trace ${figures.span_off_ns} → ${figures.span_on_ns} ns (${signed(figures.span_cost_ns)}), context publishing off → on`;
   console.log(result);
-  console.log('BENCH_JSON ' + JSON.stringify([{
-    issue: 7,
-    workload: `active-span slot: ${N.hop} awaits, ${N.tick} setImmediate hops and ${N.span} span.trace per child process, NULLSPAN_CONTEXT=0 vs on, ${ROUNDS} interleaved rounds`,
-    figures,
-    result,
-    target: 'publishing adds < 200 ns per async hop and per span (the issue target, ≤ 5% Hono throughput for SDK + attribution, is the load bench row)',
-    met: figures.hop_cost_ns < 200 && figures.span_cost_ns < 200,
-  }]));
+  console.log(
+    'BENCH_JSON ' +
+      JSON.stringify([
+        {
+          issue: 7,
+          workload: `active-span slot: ${N.hop} awaits, ${N.tick} setImmediate hops and ${N.span} span.trace per child process, NULLSPAN_CONTEXT=0 vs on, ${ROUNDS} interleaved rounds`,
+          figures,
+          result,
+          target:
+            'publishing adds < 200 ns per async hop and per span (the issue target, ≤ 5% Hono throughput for SDK + attribution, is the load bench row)',
+          met: figures.hop_cost_ns < 200 && figures.span_cost_ns < 200,
+        },
+      ]),
+  );
 }

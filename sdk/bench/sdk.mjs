@@ -41,17 +41,26 @@ rmSync(dir, { recursive: true, force: true });
 const first = parseMarker(captured);
 const enterBytes = Buffer.from(captured.subarray(0, first.length));
 const exitBytes = Buffer.from(captured.subarray(first.length));
-console.log(`markers: ${enterBytes.toString()} (${enterBytes.length} B) / ${exitBytes.toString()} (${exitBytes.length} B)`);
+console.log(
+  `markers: ${enterBytes.toString()} (${enterBytes.length} B) / ${exitBytes.toString()} (${exitBytes.length} B)`,
+);
 
 const nullFd = openSync('/dev/null', 'a');
 
 // A loopback OTLP/HTTP receiver in its own process: reads each body, answers 200 with an empty JSON object.
-const receiver = spawn(process.execPath, ['-e', `
+const receiver = spawn(
+  process.execPath,
+  [
+    '-e',
+    `
   const http = require('node:http');
   const s = http.createServer((req, res) => { req.on('data', () => {}); req.on('end', () => { res.writeHead(200, {'content-type': 'application/json'}); res.end('{}'); }); });
   s.keepAliveTimeout = 60000;
   s.listen(0, '127.0.0.1', () => console.log(s.address().port));
-`], { stdio: ['ignore', 'pipe', 'inherit'] });
+`,
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const port = await new Promise((resolve, reject) => {
   receiver.stdout.once('data', (d) => resolve(Number(String(d).trim())));
   receiver.once('exit', (c) => reject(new Error(`receiver exited with ${c}`)));
@@ -61,11 +70,14 @@ const otelProvider = new BasicTracerProvider({
   resource: resourceFromAttributes({ 'service.name': 'bench' }),
   spanProcessors: [
     // concurrencyLimit: forceFlush at the end of a round sends every queued batch at once; none may be refused
-    new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces`, concurrencyLimit: 1000 }), {
-      maxQueueSize: 2 * SPANS, // nothing dropped: every span is exported and paid for
-      maxExportBatchSize: 512,
-      scheduledDelayMillis: 200,
-    }),
+    new BatchSpanProcessor(
+      new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces`, concurrencyLimit: 1000 }),
+      {
+        maxQueueSize: 2 * SPANS, // nothing dropped: every span is exported and paid for
+        maxExportBatchSize: 512,
+        scheduledDelayMillis: 200,
+      },
+    ),
   ],
 });
 const otelTracer = otelProvider.getTracer('bench');
@@ -97,7 +109,11 @@ async function measure(name) {
     for (let i = 0; i < CHUNK; i++) one();
     await turn();
   }
-  if (name === "otel_sdk") await otelProvider.forceFlush().catch((e) => { if (exportedOk) console.log(`forceFlush failed: ${e?.message ?? e}`); exportedOk = false; });
+  if (name === 'otel_sdk')
+    await otelProvider.forceFlush().catch((e) => {
+      if (exportedOk) console.log(`forceFlush failed: ${e?.message ?? e}`);
+      exportedOk = false;
+    });
   const wall = Number(process.hrtime.bigint() - t0);
   const cpu = process.cpuUsage(cpu0);
   parent?.end();
@@ -119,7 +135,8 @@ const med = Object.fromEntries(names.map((n) => [n, median(results[n].map((x) =>
 const cpu = Object.fromEntries(names.map((n) => [n, median(results[n].map((x) => x.cpuNs))]));
 const ratio = (a, b) => median(results[a].map((x, i) => x.ns / results[b][i].ns));
 const cpuRatio = (a, b) => median(results[a].map((x, i) => x.cpuNs / results[b][i].cpuNs));
-for (const n of names) console.log(`${n.padEnd(12)} ${(med[n] / 1000).toFixed(3)} µs/span   ${(cpu[n] / 1000).toFixed(3)} µs CPU/span`);
+for (const n of names)
+  console.log(`${n.padEnd(12)} ${(med[n] / 1000).toFixed(3)} µs/span   ${(cpu[n] / 1000).toFixed(3)} µs CPU/span`);
 
 const sdkOverRaw = ratio('sdk', 'raw');
 const childOverRaw = ratio('sdk_child', 'raw');
@@ -129,7 +146,9 @@ const otelOverSdk = ratio('otel_sdk', 'sdk');
 const otelCpuOverSdk = cpuRatio('otel_sdk', 'sdk');
 const us = (ns) => Number((ns / 1000).toFixed(3));
 console.log(`write path: ${writePath}; sdk/raw_native ${sdkOverNative.toFixed(2)}x`);
-console.log(`sdk/raw ${sdkOverRaw.toFixed(2)}x (child span ${childOverRaw.toFixed(2)}x), otel_sdk/sdk ${otelOverSdk.toFixed(1)}x (CPU ${otelCpuOverSdk.toFixed(1)}x), exported ok: ${exportedOk}`);
+console.log(
+  `sdk/raw ${sdkOverRaw.toFixed(2)}x (child span ${childOverRaw.toFixed(2)}x), otel_sdk/sdk ${otelOverSdk.toFixed(1)}x (CPU ${otelCpuOverSdk.toFixed(1)}x), exported ok: ${exportedOk}`,
+);
 const figures = {
   raw_two_writes_us: us(med.raw),
   raw_native_two_writes_us: us(med.raw_native),
@@ -146,15 +165,25 @@ console.log(
       {
         issue: 4,
         workload: 'span start+end, 1 arg: @nullspan/sdk vs two raw fs.writeSync of the same bytes',
-        figures: { ...figures, sdk_over_raw: Number(sdkOverRaw.toFixed(2)), sdk_child_over_raw: Number(childOverRaw.toFixed(2)), sdk_over_raw_native: Number(sdkOverNative.toFixed(2)) },
+        figures: {
+          ...figures,
+          sdk_over_raw: Number(sdkOverRaw.toFixed(2)),
+          sdk_child_over_raw: Number(childOverRaw.toFixed(2)),
+          sdk_over_raw_native: Number(sdkOverNative.toFixed(2)),
+        },
         result: `sdk ${us(med.sdk)} µs (${writePath} write) vs two fs.writeSync ${us(med.raw)} µs: ${sdkOverRaw.toFixed(2)}x (root span), ${childOverRaw.toFixed(2)}x (child span); vs the same two writes through its native call ${us(med.raw_native)} µs: ${sdkOverNative.toFixed(2)}x; OTel bridge ${us(med.otel_bridge)} µs (medians of ${ROUNDS} interleaved rounds)`,
         target: 'SDK ≤ 1.3× two raw writes',
         met: sdkOverRaw <= 1.3,
       },
       {
         issue: 4,
-        workload: 'span start+end, 1 arg: @nullspan/sdk vs OpenTelemetry SDK (BatchSpanProcessor, OTLP/HTTP to loopback)',
-        figures: { ...figures, otel_sdk_over_sdk: Number(otelOverSdk.toFixed(1)), otel_sdk_cpu_over_sdk: Number(otelCpuOverSdk.toFixed(1)) },
+        workload:
+          'span start+end, 1 arg: @nullspan/sdk vs OpenTelemetry SDK (BatchSpanProcessor, OTLP/HTTP to loopback)',
+        figures: {
+          ...figures,
+          otel_sdk_over_sdk: Number(otelOverSdk.toFixed(1)),
+          otel_sdk_cpu_over_sdk: Number(otelCpuOverSdk.toFixed(1)),
+        },
         result: `OTel SDK ${us(med.otel_sdk)} µs (${us(cpu.otel_sdk)} µs CPU) vs sdk ${us(med.sdk)} µs (${us(cpu.sdk)} µs CPU): ${otelOverSdk.toFixed(1)}x cheaper${exportedOk ? '' : ' (export failed!)'}`,
         target: 'SDK ≥ 5× cheaper than the OpenTelemetry SDK',
         met: otelOverSdk >= 5 && exportedOk,

@@ -22,8 +22,7 @@ static napi_value write_bytes(napi_env env, napi_callback_info info)
 	napi_value out;
 
 	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc == 3 &&
-	    napi_get_value_int32(env, argv[0], &fd) == napi_ok &&
-	    napi_get_value_int32(env, argv[2], &len) == napi_ok &&
+	    napi_get_value_int32(env, argv[0], &fd) == napi_ok && napi_get_value_int32(env, argv[2], &len) == napi_ok &&
 	    napi_get_typedarray_info(env, argv[1], &type, &count, &data, NULL, &offset) == napi_ok &&
 	    type == napi_uint8_array && len >= 0 && (size_t)len <= count) {
 		/* syscall(2), not write(3): glibc's write is a thread-cancellation point and brackets the call with

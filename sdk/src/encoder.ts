@@ -135,7 +135,16 @@ export class MarkerEncoder {
    */
   capture(varId: number, kind: string | undefined, svc: Uint8Array | undefined): EnterTemplate | undefined {
     if (this.truncated) return undefined;
-    return new EnterTemplate(Uint8Array.prototype.slice.call(this.buf, 0, this.pos), this.headerEnd, this.idEnd - 2, this.varPos, this.varEnd - this.varPos, varId, kind, svc);
+    return new EnterTemplate(
+      Uint8Array.prototype.slice.call(this.buf, 0, this.pos),
+      this.headerEnd,
+      this.idEnd - 2,
+      this.varPos,
+      this.varEnd - this.varPos,
+      varId,
+      kind,
+      svc,
+    );
   }
 
   /**

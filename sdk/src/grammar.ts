@@ -398,7 +398,14 @@ function addArg(args: [string, ArgValue][], ext: Record<string, string>, name: s
   args.push([name, t === undefined ? value : (parseTyped(t, value) ?? value)]);
 }
 
-function done(d: number, id: MarkerId, tags: string[], args: [string, ArgValue][], ext: Record<string, string>, length: number): ParseResult {
+function done(
+  d: number,
+  id: MarkerId,
+  tags: string[],
+  args: [string, ArgValue][],
+  ext: Record<string, string>,
+  length: number,
+): ParseResult {
   return { ok: true, marker: { dir: d === GT ? '>' : '<', id, tags, args, ext }, length };
 }
 
@@ -442,7 +449,14 @@ export function encodeEscaped(buf: Uint8Array, pos: number, limit: number, s: st
   return encodeEscapedFrom(buf, pos, limit, s, escapes, 0);
 }
 
-function encodeEscapedFrom(buf: Uint8Array, pos: number, limit: number, s: string, escapes: Uint8Array, from: number): number {
+function encodeEscapedFrom(
+  buf: Uint8Array,
+  pos: number,
+  limit: number,
+  s: string,
+  escapes: Uint8Array,
+  from: number,
+): number {
   const len = s.length;
   for (let i = from; i < len; i++) {
     const c = s.charCodeAt(i);
@@ -532,7 +546,8 @@ export function encodeDecimal(buf: Uint8Array, pos: number, n: number): number {
 /** The text of a typed arg value; RangeError for a number no typed arg can carry (see arg-types.ts). */
 function typedText(v: number | boolean): string {
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (numberType(v) === undefined) throw new RangeError(`a typed arg must be a finite number, integral ones within ±(2^53 - 1), got ${v}`);
+  if (numberType(v) === undefined)
+    throw new RangeError(`a typed arg must be a finite number, integral ones within ±(2^53 - 1), got ${v}`);
   return String(v + 0);
 }
 

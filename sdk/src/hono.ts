@@ -46,7 +46,10 @@ function matchedRoute(c: Context, after: boolean): string | undefined {
 }
 
 function isHttpException(e: Error): boolean {
-  return typeof (e as { getResponse?: unknown }).getResponse === 'function' && typeof (e as { status?: unknown }).status === 'number';
+  return (
+    typeof (e as { getResponse?: unknown }).getResponse === 'function' &&
+    typeof (e as { status?: unknown }).status === 'number'
+  );
 }
 
 export function nullspan(options: HonoMiddlewareOptions = {}): MiddlewareHandler {

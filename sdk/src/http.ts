@@ -50,7 +50,8 @@ export function traceRequests<Req extends IncomingMessage, Res extends ServerRes
       const finish = () => {
         const status = res.statusCode;
         try {
-          if (!res.writableFinished && s.status === 'unset') s.setError('connection closed before the response finished');
+          if (!res.writableFinished && s.status === 'unset')
+            s.setError('connection closed before the response finished');
           else if (isError(status) && s.status === 'unset') s.setError(`HTTP ${status}`);
         } catch {
           // a throwing isError option must not become an uncaught exception

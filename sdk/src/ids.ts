@@ -48,7 +48,8 @@ export function newSpanId(): number {
   const id = ++lastSpanId;
   let i = lastIdLength - 1;
   while (i >= 0 && lastIdDigits[i] === 0x39) lastIdDigits[i--] = 0x30;
-  if (i < 0) setDigits(id); // 999 -> 1000: one more digit
+  if (i < 0)
+    setDigits(id); // 999 -> 1000: one more digit
   else lastIdDigits[i]++;
   let h = 15;
   while (h >= 0 && lastIdHex[h] === 0x66 /* f */) lastIdHex[h--] = 0x30;
@@ -68,7 +69,6 @@ export function spanIdFromHex(hex: string): number | undefined {
   return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
-
 /**
  * Trace ids of traces started here: 16 random hex digits drawn once per process, then the root span's id as 16
  * hex digits. Unique (random prefix, unique span ids), and free to make: no randomness or string per trace. The
@@ -76,10 +76,11 @@ export function spanIdFromHex(hex: string): number | undefined {
  */
 const traceIdPrefix = randomFillSync(new Uint8Array(8));
 /** `_tid=` followed by the 16 hex digits of the process prefix */
-export const TID_PREFIX_ARG = new TextEncoder().encode('_tid=' + Array.from(traceIdPrefix, (b) => b.toString(16).padStart(2, '0')).join(''));
+export const TID_PREFIX_ARG = new TextEncoder().encode(
+  `_tid=${Array.from(traceIdPrefix, (b) => b.toString(16).padStart(2, '0')).join('')}`,
+);
 const TRACE_PREFIX_HEX = TID_PREFIX_ARG.subarray(5).reduce((s, c) => s + String.fromCharCode(c), '');
 
 export function localTraceId(rootId: number): string {
   return TRACE_PREFIX_HEX + spanIdHex(rootId);
 }
-

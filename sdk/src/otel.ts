@@ -150,7 +150,12 @@ function parentIn(ctx: Context): Span | TraceContext | undefined {
   const sc = sp.spanContext();
   if (!isSpanContextValid(sc)) return undefined;
   // a remote parent (propagation.extract) or a span of another provider
-  return { traceId: sc.traceId, spanId: sc.spanId, flags: sc.traceFlags, traceState: sc.traceState?.serialize() || undefined };
+  return {
+    traceId: sc.traceId,
+    spanId: sc.spanId,
+    flags: sc.traceFlags,
+    traceState: sc.traceState?.serialize() || undefined,
+  };
 }
 
 class BridgeTracer implements Tracer {
@@ -166,8 +171,18 @@ class BridgeTracer implements Tracer {
 
   startActiveSpan<F extends (span: OtelSpan) => unknown>(name: string, fn: F): ReturnType<F>;
   startActiveSpan<F extends (span: OtelSpan) => unknown>(name: string, options: SpanOptions, fn: F): ReturnType<F>;
-  startActiveSpan<F extends (span: OtelSpan) => unknown>(name: string, options: SpanOptions, ctx: Context, fn: F): ReturnType<F>;
-  startActiveSpan<F extends (span: OtelSpan) => unknown>(name: string, a: F | SpanOptions, b?: F | Context, c?: F): ReturnType<F> {
+  startActiveSpan<F extends (span: OtelSpan) => unknown>(
+    name: string,
+    options: SpanOptions,
+    ctx: Context,
+    fn: F,
+  ): ReturnType<F>;
+  startActiveSpan<F extends (span: OtelSpan) => unknown>(
+    name: string,
+    a: F | SpanOptions,
+    b?: F | Context,
+    c?: F,
+  ): ReturnType<F> {
     let options: SpanOptions | undefined;
     let ctx: Context | undefined;
     let fn: F;
@@ -216,7 +231,12 @@ export class NullspanContextManager implements ContextManager {
     return base;
   }
 
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    ctx: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
     const sp = trace.getSpan(ctx);
     const inner = sp instanceof BridgeSpan ? sp.inner : undefined;
     return withSpan(inner, () => this.als.run(ctx, () => fn.apply(thisArg, args)));
@@ -248,7 +268,11 @@ export class NullspanPropagator implements TextMapPropagator {
     if (!sp) return;
     const sc = sp.spanContext();
     if (!isSpanContextValid(sc)) return;
-    setter.set(carrier, 'traceparent', formatTraceparent({ traceId: sc.traceId, spanId: sc.spanId, flags: sc.traceFlags }));
+    setter.set(
+      carrier,
+      'traceparent',
+      formatTraceparent({ traceId: sc.traceId, spanId: sc.spanId, flags: sc.traceFlags }),
+    );
     const state = sc.traceState?.serialize();
     if (state) setter.set(carrier, 'tracestate', state);
   }

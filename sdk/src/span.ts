@@ -170,7 +170,8 @@ function putArg(enc: MarkerEncoder, k: string, v: unknown): void {
       return;
     case 'number': {
       const t = numberType(v);
-      if (t === 'i') enc.intArg(k, v + 0); // + 0: -0 is 0
+      if (t === 'i')
+        enc.intArg(k, v + 0); // + 0: -0 is 0
       else if (t === 'd') enc.typedArg(0x64 /* d */, k, String(v));
       else enc.arg(k, String(v)); // NaN, ±Infinity, integral beyond ±(2^53 - 1): as text
       return;
@@ -183,7 +184,7 @@ function putArg(enc: MarkerEncoder, k: string, v: unknown): void {
       else enc.arg(k, String(v));
       return;
     default:
-      // undefined, null, functions: not an arg
+    // undefined, null, functions: not an arg
   }
 }
 
@@ -320,7 +321,8 @@ export class Span {
     if (!sink.active) return;
     const enc = acquire();
     try {
-      if (enc.headerId === this.id) enc.reopen(LT); // nothing written since our enter: its header is still there
+      if (enc.headerId === this.id)
+        enc.reopen(LT); // nothing written since our enter: its header is still there
       else enc.begin(LT, this.id, nameInfo(this.name).tags);
       const x = this.exit;
       if (x !== undefined) {
@@ -353,9 +355,15 @@ function readRemote(c: TraceContext): RemoteParent | undefined {
   const spanId: unknown = c.spanId;
   const flags: unknown = c.flags;
   const traceState: unknown = c.traceState;
-  if (typeof traceId !== 'string' || !HEX32.test(traceId) || typeof spanId !== 'string' || !HEX16.test(spanId)) return undefined;
+  if (typeof traceId !== 'string' || !HEX32.test(traceId) || typeof spanId !== 'string' || !HEX16.test(spanId))
+    return undefined;
   if (typeof flags !== 'number' || !Number.isInteger(flags) || flags < 0 || flags > 255) return undefined;
-  const r: RemoteParent = { traceId, spanId, flags, traceState: typeof traceState === 'string' ? traceState : undefined };
+  const r: RemoteParent = {
+    traceId,
+    spanId,
+    flags,
+    traceState: typeof traceState === 'string' ? traceState : undefined,
+  };
   remotes.add(r);
   return r;
 }
@@ -364,7 +372,10 @@ function readRemote(c: TraceContext): RemoteParent | undefined {
 const remotes = new WeakSet<RemoteParent>();
 
 /** Reads an option once; a throwing getter or Proxy trap counts as the option not given. */
-function readOption<K extends keyof StartOptions>(options: StartOptions | undefined, key: K): StartOptions[K] | undefined {
+function readOption<K extends keyof StartOptions>(
+  options: StartOptions | undefined,
+  key: K,
+): StartOptions[K] | undefined {
   try {
     return options == null ? undefined : options[key];
   } catch {
@@ -401,7 +412,10 @@ export function start(name: string, args?: SpanArgs, options?: StartOptions): Sp
       if (Number.isSafeInteger(id) && (id as number) > 0 && Number.isSafeInteger(root)) {
         parentId = id as number;
         traceRoot = root as number;
-        remote = r === undefined || remotes.has(r as RemoteParent) ? (r as RemoteParent | undefined) : readRemote(r as TraceContext);
+        remote =
+          r === undefined || remotes.has(r as RemoteParent)
+            ? (r as RemoteParent | undefined)
+            : readRemote(r as TraceContext);
       }
     } else if (p !== null && typeof p === 'object') {
       remote = readRemote(p as TraceContext);
@@ -424,7 +438,7 @@ export function start(name: string, args?: SpanArgs, options?: StartOptions): Sp
       // local root or child: from the name's template when the shape matches, else the long way + a new template
       const t = child ? info.child : info.root;
       const svc = child ? undefined : serviceBytes;
-      if (t !== undefined && t.fits(kind, svc, parentId)) {
+      if (t?.fits(kind, svc, parentId)) {
         enc.beginFromTemplate(t, id, !child);
       } else {
         enc.beginNewest(GT, id, info.tags);
@@ -477,7 +491,11 @@ export function withSpan<T>(s: Span | undefined, fn: () => T): T {
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
+  return (
+    v !== null &&
+    (typeof v === 'object' || typeof v === 'function') &&
+    typeof (v as { then?: unknown }).then === 'function'
+  );
 }
 
 /**
@@ -486,7 +504,12 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
  */
 export function trace<T>(name: string, fn: (s: Span) => T): T;
 export function trace<T>(name: string, args: SpanArgs | undefined, fn: (s: Span) => T, options?: StartOptions): T;
-export function trace<T>(name: string, a: SpanArgs | undefined | ((s: Span) => T), b?: (s: Span) => T, options?: StartOptions): T {
+export function trace<T>(
+  name: string,
+  a: SpanArgs | undefined | ((s: Span) => T),
+  b?: (s: Span) => T,
+  options?: StartOptions,
+): T {
   const fn = (typeof a === 'function' ? a : b) as (s: Span) => T;
   const s = start(name, typeof a === 'function' ? undefined : a, options);
   let result: T;

@@ -18,10 +18,12 @@ describe('active span slot', () => {
         for (let i = 0; i < waits; i++) {
           await tick();
           seen.push([name, s.id, publishedActive()]);
-          await new Promise<void>((r) => setTimeout(() => {
-            seen.push([name, s.id, publishedActive()]);
-            r();
-          }, 1));
+          await new Promise<void>((r) =>
+            setTimeout(() => {
+              seen.push([name, s.id, publishedActive()]);
+              r();
+            }, 1),
+          );
         }
         await span.trace(`${name}.child`, async (c) => {
           await tick();

@@ -32,7 +32,10 @@ export function capture(options: { snapLength?: number; serviceName?: string } =
       let at = 0;
       while (at < data.length) {
         const r = parseMarker(data.subarray(at));
-        if (!r.ok) throw new Error(`bytes at ${at} of ${path} do not parse: ${JSON.stringify(r)} ${JSON.stringify(data.subarray(at, at + 80).toString())}`);
+        if (!r.ok)
+          throw new Error(
+            `bytes at ${at} of ${path} do not parse: ${JSON.stringify(r)} ${JSON.stringify(data.subarray(at, at + 80).toString())}`,
+          );
         out.push({ ...r.marker, bytes: r.length });
         at += r.length;
       }

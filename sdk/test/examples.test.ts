@@ -25,7 +25,24 @@ function unquote(s: string): Buffer {
 describe('examples/shell/markers.sh', () => {
   it('writes well-formed, paired markers to /dev/null', () => {
     const out = join(dir, 'strace.txt');
-    const r = spawnSync('strace', ['-f', '-qq', '-y', '-xx', '-s', '4096', '-e', 'trace=write', '-o', out, 'sh', join(root, 'examples/shell/markers.sh')], { encoding: 'utf8' });
+    const r = spawnSync(
+      'strace',
+      [
+        '-f',
+        '-qq',
+        '-y',
+        '-xx',
+        '-s',
+        '4096',
+        '-e',
+        'trace=write',
+        '-o',
+        out,
+        'sh',
+        join(root, 'examples/shell/markers.sh'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^done: 200 lines/m);
     const markers: Marker[] = [];
@@ -46,7 +63,10 @@ describe('examples/shell/markers.sh', () => {
     }
     expect(open).toEqual([]);
     const report = markers.find((m) => m.dir === '>' && m.tags.join('.') === 'job.report')!;
-    expect(report.args).toEqual([['title', 'size, lines: and bytes'], ['ratio', '1=1']]);
+    expect(report.args).toEqual([
+      ['title', 'size, lines: and bytes'],
+      ['ratio', '1=1'],
+    ]);
     expect(markers.filter((m) => m.id === 'pp')).toHaveLength(2);
   });
 });
@@ -54,9 +74,14 @@ describe('examples/shell/markers.sh', () => {
 describe('examples/hono-service demo', () => {
   it('serves its requests, exits 0, and its markers form one trace per request with nested spans', () => {
     const demo = join(root, 'examples/hono-service/dist/demo.js');
-    if (!existsSync(demo)) execFileSync('npx', ['tsc', '-p', join(root, 'examples/hono-service/tsconfig.json')], { stdio: 'inherit' });
+    if (!existsSync(demo))
+      execFileSync('npx', ['tsc', '-p', join(root, 'examples/hono-service/tsconfig.json')], { stdio: 'inherit' });
     const target = join(dir, 'demo.markers');
-    const r = spawnSync(process.execPath, [demo], { encoding: 'utf8', env: { ...process.env, NULLSPAN_TARGET: target }, timeout: 30_000 });
+    const r = spawnSync(process.execPath, [demo], {
+      encoding: 'utf8',
+      env: { ...process.env, NULLSPAN_TARGET: target },
+      timeout: 30_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines.slice(1)).toEqual([
@@ -81,7 +106,15 @@ describe('examples/hono-service demo', () => {
     const byId = new Map(enters.map((m) => [m.id, m]));
     const name = (m: Marker) => m.tags.join('.');
     const servers = enters.filter((m) => m.ext.k === 'server');
-    expect(servers.map(name)).toEqual(['GET /hello', 'GET /file', 'GET /users/:id', 'GET /proxy', 'GET /hello', 'GET /slow', 'GET /fail']);
+    expect(servers.map(name)).toEqual([
+      'GET /hello',
+      'GET /file',
+      'GET /users/:id',
+      'GET /proxy',
+      'GET /hello',
+      'GET /slow',
+      'GET /fail',
+    ]);
     for (const s of servers) expect(s.ext.svc).toBe('hono-example');
     // the db span has two children, and it is the child of the /users/:id request
     const db = enters.find((m) => name(m) === 'db.query')!;

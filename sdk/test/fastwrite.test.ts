@@ -78,7 +78,9 @@ function splitMarkers(bytes: Uint8Array): unknown[] {
   for (let off = 0; off < bytes.length; ) {
     const m = parseMarker(bytes.subarray(off));
     if (!m.ok) throw new Error(`unparsable marker at ${off}`);
-    const ext = Object.fromEntries(Object.entries(m.marker.ext).map(([k, v]) => [k, k === 'tid' || k === 'p' ? `#${norm(v)}` : v]));
+    const ext = Object.fromEntries(
+      Object.entries(m.marker.ext).map(([k, v]) => [k, k === 'tid' || k === 'p' ? `#${norm(v)}` : v]),
+    );
     out.push({ dir: m.marker.dir, id: norm(String(m.marker.id)), tags: m.marker.tags, args: m.marker.args, ext });
     off += m.length;
   }

@@ -42,13 +42,29 @@ describe('IDs', () => {
     expect(ok.ok && ok.marker.id).toBe(9007199254740991);
     const neg = parseMarker(utf8('<:-9007199254740991:a::'));
     expect(neg.ok && neg.marker.id).toBe(-9007199254740991);
-    for (const s of ['>:9007199254740992:a::', '>:-9007199254740992:a::', '>:99999999999999999999999:a::', '>:99999999999999999999']) {
+    for (const s of [
+      '>:9007199254740992:a::',
+      '>:-9007199254740992:a::',
+      '>:99999999999999999999999:a::',
+      '>:99999999999999999999',
+    ]) {
       const r = parseMarker(utf8(s));
       expect(r.ok === false && !r.incomplete && r.error).toMatch(/out of range/);
     }
   });
   it('formats and reparses every ID form', () => {
-    for (const id of [0, 1, -1, 't', 'p', 'pp', 2 ** 40, 2 ** 52 + 12345, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER] as const) {
+    for (const id of [
+      0,
+      1,
+      -1,
+      't',
+      'p',
+      'pp',
+      2 ** 40,
+      2 ** 52 + 12345,
+      Number.MAX_SAFE_INTEGER,
+      -Number.MAX_SAFE_INTEGER,
+    ] as const) {
       const m: Marker = { dir: '<', id, tags: ['x'], args: [], ext: {} };
       const r = parseMarker(formatMarker(m));
       expect(r.ok && r.marker).toEqual(m);
@@ -73,8 +89,32 @@ describe('isMarkerStart', () => {
 
 // ---- property-style round trips with hostile strings (seeded, so a failure reproduces)
 
-
-const HOSTILE = [':', ',', '=', '.', '\\', '\n', '>', '<', '_', ' ', '\r', '\0', 'é', '日', '😀', '\ud800', '\udc00', '\udbff', 'a', 'Z', '0', '-', '\u2028', '\uffff'];
+const HOSTILE = [
+  ':',
+  ',',
+  '=',
+  '.',
+  '\\',
+  '\n',
+  '>',
+  '<',
+  '_',
+  ' ',
+  '\r',
+  '\0',
+  'é',
+  '日',
+  '😀',
+  '\ud800',
+  '\udc00',
+  '\udbff',
+  'a',
+  'Z',
+  '0',
+  '-',
+  '\u2028',
+  '\uffff',
+];
 
 function hostileString(r: () => number, maxLen: number, nonEmpty = false): string {
   const len = Math.floor(r() * maxLen) + (nonEmpty ? 1 : 0);
@@ -133,14 +173,24 @@ describe('round trip with hostile strings', () => {
   });
 
   it('carries huge values', () => {
-    const big = 'x:,='.repeat(50_000) + '\ud800';
+    const big = `${'x:,='.repeat(50_000)}\ud800`;
     const m: Marker = { dir: '>', id: 't', tags: ['big'], args: [['v', big]], ext: {} };
     const p = parseMarker(formatMarker(m));
     expect(p.ok && p.marker.args[0][1]).toBe(big);
   });
 
   it('keeps user args that start with an underscore apart from reserved ones', () => {
-    const m: Marker = { dir: '>', id: 1, tags: ['a'], args: [['_p', 'mine'], ['__x', 'y'], ['_', 'z']], ext: { p: '9', tid: 'abc' } };
+    const m: Marker = {
+      dir: '>',
+      id: 1,
+      tags: ['a'],
+      args: [
+        ['_p', 'mine'],
+        ['__x', 'y'],
+        ['_', 'z'],
+      ],
+      ext: { p: '9', tid: 'abc' },
+    };
     const text = new TextDecoder().decode(formatMarker(m));
     expect(text).toBe('>:1:a:_p=9,_tid=abc,__p=mine,___x=y,__=z:');
     expect(parseMarker(utf8(text))).toMatchObject({ ok: true, marker: m });
@@ -154,7 +204,8 @@ describe('hostile bytes', () => {
     for (let n = 0; n < 20000; n++) {
       const len = Math.floor(r() * 40);
       const b = new Uint8Array(len);
-      for (let i = 0; i < len; i++) b[i] = r() < 0.9 ? alphabet[Math.floor(r() * alphabet.length)] : Math.floor(r() * 256);
+      for (let i = 0; i < len; i++)
+        b[i] = r() < 0.9 ? alphabet[Math.floor(r() * alphabet.length)] : Math.floor(r() * 256);
       if (len > 0 && r() < 0.8) b[0] = r() < 0.5 ? 0x3e : 0x3c;
       const p = parseMarker(b);
       expect(typeof p.ok).toBe('boolean');

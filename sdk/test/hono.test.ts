@@ -40,17 +40,26 @@ describe('Hono middleware', () => {
     const res = await app().request('/users/42?x=1');
     expect(res.status).toBe(200);
     const ms = cap.markers();
-    expect(ms.map((m) => `${m.dir}${m.tags.join('.')}`)).toEqual(['>GET /users/:id', '>db.query', '<db.query', '<GET /users/:id']);
+    expect(ms.map((m) => `${m.dir}${m.tags.join('.')}`)).toEqual([
+      '>GET /users/:id',
+      '>db.query',
+      '<db.query',
+      '<GET /users/:id',
+    ]);
     const [req, db, , reqExit] = ms;
     expect(req.ext).toMatchObject({ k: 'server', svc: 'shop' });
     expect(req.ext.tid).toMatch(/^[0-9a-f]{32}$/);
-    expect(req.args).toEqual([['http.request.method', 'GET'], ['url.path', '/users/42'], ['http.route', '/users/:id']]);
+    expect(req.args).toEqual([
+      ['http.request.method', 'GET'],
+      ['url.path', '/users/42'],
+      ['http.route', '/users/:id'],
+    ]);
     expect(db.ext.p).toBe(String(req.id));
     expect(reqExit.args).toEqual([['http.response.status_code', 200]]);
     expect(reqExit.ext).toEqual({});
   });
 
-  it('continues the caller\'s trace from traceparent', async () => {
+  it("continues the caller's trace from traceparent", async () => {
     const a = app();
     const res = await a.request('/inject', { headers: { traceparent: TP, tracestate: 'v=1' } });
     const injected = (await res.json()) as Record<string, string>;
@@ -59,7 +68,9 @@ describe('Hono middleware', () => {
     expect(req.ext.ts).toBe('v=1');
     expect(req.ext.tid).toBeUndefined();
     // the handler's outgoing context is the server span, in the caller's trace
-    expect(injected.traceparent).toBe(`00-4bf92f3577b34da6a3ce929d0e0e4736-${req.id.toString(16).padStart(16, '0')}-01`);
+    expect(injected.traceparent).toBe(
+      `00-4bf92f3577b34da6a3ce929d0e0e4736-${req.id.toString(16).padStart(16, '0')}-01`,
+    );
     expect(injected.tracestate).toBe('v=1');
   });
 
@@ -133,12 +144,20 @@ describe('Hono middleware', () => {
     const res = await app({ spanName: boom, requestArgs: boom, isError: boom }).request('/users/3');
     expect(res.status).toBe(200);
     const ms = cap.markers();
-    expect(ms.map((m) => `${m.dir}${m.tags.join('.')}`)).toEqual(['>GET /users/:id', '>db.query', '<db.query', '<GET /users/:id']);
+    expect(ms.map((m) => `${m.dir}${m.tags.join('.')}`)).toEqual([
+      '>GET /users/:id',
+      '>db.query',
+      '<db.query',
+      '<GET /users/:id',
+    ]);
     expect(ms[3].args).toEqual([['http.response.status_code', 200]]);
   });
 
   it('uses the options: span name and extra args', async () => {
-    await app({ spanName: (c, route) => `api ${route}`, requestArgs: (c) => ({ tenant: c.req.header('x-tenant') }) }).request('/users/1', { headers: { 'x-tenant': 'acme' } });
+    await app({
+      spanName: (_c, route) => `api ${route}`,
+      requestArgs: (c) => ({ tenant: c.req.header('x-tenant') }),
+    }).request('/users/1', { headers: { 'x-tenant': 'acme' } });
     const [req] = cap.markers();
     expect(req.tags.join('.')).toBe('api /users/:id');
     expect(req.args).toContainEqual(['tenant', 'acme']);

@@ -62,11 +62,17 @@ describe('node:http wrapper and outgoing context', () => {
     const srv = enters.find((m) => m.tags.join('.') === 'GET')!;
     const inner = enters.find((m) => m.tags.join('.') === 'handler.inner')!;
     expect(client.ext).toMatchObject({ p: String(outer.id), k: 'client' });
-    expect(client.args).toEqual([['http.request.method', 'GET'], ['url.full', `${base}/hello?q=1`]]);
+    expect(client.args).toEqual([
+      ['http.request.method', 'GET'],
+      ['url.full', `${base}/hello?q=1`],
+    ]);
     const clientHex = client.id.toString(16).padStart(16, '0');
     expect(seen.traceparent).toBe(`00-${outer.traceId}-${clientHex}-01`);
     expect(srv.ext).toMatchObject({ tp: seen.traceparent, k: 'server' });
-    expect(srv.args).toEqual([['http.request.method', 'GET'], ['url.path', '/hello']]);
+    expect(srv.args).toEqual([
+      ['http.request.method', 'GET'],
+      ['url.path', '/hello'],
+    ]);
     expect(inner.ext.p).toBe(String(srv.id));
     const srvExit = ms.find((m) => m.dir === '<' && m.id === srv.id)!;
     expect(srvExit.args).toEqual([['http.response.status_code', 200]]);
@@ -99,7 +105,9 @@ describe('node:http wrapper and outgoing context', () => {
   });
 
   it('tracedFetch takes a Request too, keeping its method and headers', async () => {
-    const res = await tracedFetch(new Request(`${base}/echo`, { method: 'POST', headers: { 'x-keep': 'yes' }, body: 'hi' }));
+    const res = await tracedFetch(
+      new Request(`${base}/echo`, { method: 'POST', headers: { 'x-keep': 'yes' }, body: 'hi' }),
+    );
     const seen = (await res.json()) as Record<string, string>;
     expect(seen['x-keep']).toBe('yes');
     const client = cap.markers().find((m) => m.dir === '>' && m.ext.k === 'client')!;

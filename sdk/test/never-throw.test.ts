@@ -4,7 +4,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configure, span } from '../src/index.js';
+import { configure, type Span, span } from '../src/index.js';
 
 let dir: string;
 let reasons: string[];
@@ -38,12 +38,20 @@ describe('never throws into the application', () => {
     configure({ target: path });
     span.start('first').end();
     // find the SDK's fd the way a careless close-all-fds loop would, and close it
-    const fd = readdirSync('/proc/self/fd').map(Number).find((n) => {
-      try { return readlinkSync(`/proc/self/fd/${n}`) === path; } catch { return false; }
-    });
+    const fd = readdirSync('/proc/self/fd')
+      .map(Number)
+      .find((n) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${n}`) === path;
+        } catch {
+          return false;
+        }
+      });
     expect(fd).toBeDefined();
     closeSync(fd!);
-    expect(() => { for (let i = 0; i < 5; i++) workload(); }).not.toThrow();
+    expect(() => {
+      for (let i = 0; i < 5; i++) workload();
+    }).not.toThrow();
     expect(reasons).toHaveLength(1);
     expect(reasons[0]).toMatch(/EBADF/);
     expect(readFileSync(path, 'utf8')).toMatch(/^>:\d+:first:_tid=[0-9a-f]{32}:<:\d+:first::$/); // what came before is intact
@@ -61,8 +69,12 @@ describe('never throws into the application', () => {
 
   it('no /dev/null (nothing to open): disabled, said once, spans still carry ids', () => {
     configure({ target: join(dir, 'missing', 'null') });
-    let s;
-    expect(() => { workload(); s = span.start('x'); s.end(); }).not.toThrow();
+    let s: Span | undefined;
+    expect(() => {
+      workload();
+      s = span.start('x');
+      s.end();
+    }).not.toThrow();
     expect(s!.spanId).toMatch(/^[0-9a-f]{16}$/);
     expect(reasons).toEqual([expect.stringMatching(/cannot open .*ENOENT/)]);
   });
@@ -102,10 +114,17 @@ describe('never throws into the application', () => {
     const path = join(dir, 'r1');
     const path2 = join(dir, 'r2');
     configure({ target: path });
-    const sneaky = { toJSON() { configure({ target: path2 }); return 'x'; } };
+    const sneaky = {
+      toJSON() {
+        configure({ target: path2 });
+        return 'x';
+      },
+    };
     span.start('outer', { sneaky }).end();
     span.start('after').end();
-    expect(readFileSync(path2, 'utf8')).toMatch(/^>:\d+:outer:_tid=[0-9a-f]{32},sneaky="x":<:\d+:outer::>:\d+:after:_tid=[0-9a-f]{32}:<:\d+:after::$/);
+    expect(readFileSync(path2, 'utf8')).toMatch(
+      /^>:\d+:outer:_tid=[0-9a-f]{32},sneaky="x":<:\d+:outer::>:\d+:after:_tid=[0-9a-f]{32}:<:\d+:after::$/,
+    );
     expect(reasons).toEqual([]);
   });
 
@@ -115,10 +134,25 @@ describe('never throws into the application', () => {
       // @ts-expect-error wrong types on purpose
       span.start(undefined, 'not-an-object', { parent: { traceId: 5 } }).end(42);
       // @ts-expect-error
-      span.start({ toString: () => 'obj-name' }, null).setError({ toString() { throw new Error('x'); } }).end();
+      span
+        .start({ toString: () => 'obj-name' }, null)
+        .setError({
+          toString() {
+            throw new Error('x');
+          },
+        })
+        .end();
       span.start('p', undefined, { parent: { traceId: 'x', spanId: 'y', flags: 1 } }).end();
       // @ts-expect-error
-      span.start('st').setStatus('error', { toString() { throw new Error('no'); } }).setStatus('bogus').end({ f() {}, s: Symbol('q') });
+      span
+        .start('st')
+        .setStatus('error', {
+          toString() {
+            throw new Error('no');
+          },
+        })
+        .setStatus('bogus')
+        .end({ f() {}, s: Symbol('q') });
       // @ts-expect-error
       span.inject(null);
       span.extract({ traceparent: ['a', 'b'] });

@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentele
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { span } from '../src/index.js';
-import { BridgeSpan, NullspanContextManager, registerNullspan, unregisterNullspan } from '../src/otel.js';
+import { type BridgeSpan, NullspanContextManager, registerNullspan, unregisterNullspan } from '../src/otel.js';
 import { capture, type Capture } from './capture.js';
 
 let cap: Capture;
@@ -21,37 +21,57 @@ const hex = (id: number) => id.toString(16).padStart(16, '0');
 /** Code instrumented with the OpenTelemetry API only, as a library would be. */
 async function instrumented(n: number): Promise<void> {
   const tracer = trace.getTracer('some-lib', '1.0.0');
-  await tracer.startActiveSpan('lib.op', { kind: SpanKind.SERVER, attributes: { n, 'attr.list': ['a', 'b'] } }, async (op) => {
-    op.setAttribute('phase', 'start');
-    await sleep(n % 3);
-    await tracer.startActiveSpan('lib.child', async (child) => {
-      await sleep(1);
-      child.recordException(new TypeError('bad thing'));
-      child.setStatus({ code: SpanStatusCode.ERROR, message: 'child failed' });
-      child.end();
-    });
-    const manual = tracer.startSpan('lib.manual', { attributes: { n } });
-    manual.setAttributes({ rows: 2, n });
-    manual.end();
-    op.setStatus({ code: SpanStatusCode.OK });
-    op.end();
-  });
+  await tracer.startActiveSpan(
+    'lib.op',
+    { kind: SpanKind.SERVER, attributes: { n, 'attr.list': ['a', 'b'] } },
+    async (op) => {
+      op.setAttribute('phase', 'start');
+      await sleep(n % 3);
+      await tracer.startActiveSpan('lib.child', async (child) => {
+        await sleep(1);
+        child.recordException(new TypeError('bad thing'));
+        child.setStatus({ code: SpanStatusCode.ERROR, message: 'child failed' });
+        child.end();
+      });
+      const manual = tracer.startSpan('lib.manual', { attributes: { n } });
+      manual.setAttributes({ rows: 2, n });
+      manual.end();
+      op.setStatus({ code: SpanStatusCode.OK });
+      op.end();
+    },
+  );
 }
 
 describe('OpenTelemetry bridge', () => {
   it('turns OpenTelemetry API spans into markers, nesting and attributes included', async () => {
     await instrumented(1);
     const ms = cap.markers();
-    expect(ms.map((m) => `${m.dir}${m.tags.join('.')}`)).toEqual(['>lib.op', '>lib.child', '<lib.child', '>lib.manual', '<lib.manual', '<lib.op']);
+    expect(ms.map((m) => `${m.dir}${m.tags.join('.')}`)).toEqual([
+      '>lib.op',
+      '>lib.child',
+      '<lib.child',
+      '>lib.manual',
+      '<lib.manual',
+      '<lib.op',
+    ]);
     const [op, child, childExit, manual, manualExit, opExit] = ms;
     expect(op.ext).toMatchObject({ k: 'server' });
     expect(op.ext.tid).toMatch(/^[0-9a-f]{32}$/);
-    expect(op.args).toEqual([['n', 1], ['attr.list', '["a","b"]']]);
+    expect(op.args).toEqual([
+      ['n', 1],
+      ['attr.list', '["a","b"]'],
+    ]);
     expect(child.ext).toEqual({ p: String(op.id) });
     expect(manual.ext).toEqual({ p: String(op.id) });
     expect(childExit.ext).toEqual({ st: 'error', msg: 'child failed' });
-    expect(childExit.args).toEqual([['exception.type', 'TypeError'], ['exception.message', 'bad thing']]);
-    expect(manualExit.args).toEqual([['rows', 2], ['n', 1]]);
+    expect(childExit.args).toEqual([
+      ['exception.type', 'TypeError'],
+      ['exception.message', 'bad thing'],
+    ]);
+    expect(manualExit.args).toEqual([
+      ['rows', 2],
+      ['n', 1],
+    ]);
     expect(opExit.ext).toEqual({ st: 'ok' });
     expect(opExit.args).toEqual([['phase', 'start']]);
   });
@@ -140,7 +160,7 @@ describe('OpenTelemetry bridge', () => {
     await otelSdk.shutdown();
   });
 
-  it('works without nullspan\'s context manager (noop manager: nesting through nullspan\'s own context)', async () => {
+  it("works without nullspan's context manager (noop manager: nesting through nullspan's own context)", async () => {
     unregisterNullspan();
     registerNullspan({ contextManager: false });
     await instrumented(4);

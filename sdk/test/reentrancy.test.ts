@@ -2,7 +2,7 @@
 // toString — may start and end spans of its own. Every marker written must still carry its own span's id, parent
 // and trace id: the markers are decoded with the grammar and checked against the Span objects.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { span, Span } from '../src/index.js';
+import { span, type Span } from '../src/index.js';
 import { capture, type Capture } from './capture.js';
 
 let cap: Capture;
@@ -51,7 +51,18 @@ function expectMarkersMatchSpans(): void {
 describe('re-entrant caller code inside span.start/end', () => {
   it('a getter on options.parent that starts a span', () => {
     const parent = started(span.start('parent'));
-    const outer = started(span.start('outer', { a: 1 }, { get parent() { inner(); return parent; } }));
+    const outer = started(
+      span.start(
+        'outer',
+        { a: 1 },
+        {
+          get parent() {
+            inner();
+            return parent;
+          },
+        },
+      ),
+    );
     outer.end();
     parent.end();
     expect(outer.parentId).toBe(parent.id);
@@ -59,7 +70,15 @@ describe('re-entrant caller code inside span.start/end', () => {
   });
 
   it('a getter on options.kind that starts a span, on a root span (trace id from the newest id)', () => {
-    const outer = started(span.start('outer', undefined, { parent: null, get kind() { inner(); return 'server' as const; } }));
+    const outer = started(
+      span.start('outer', undefined, {
+        parent: null,
+        get kind() {
+          inner();
+          return 'server' as const;
+        },
+      }),
+    );
     outer.end();
     expectMarkersMatchSpans();
     expect(cap.markers().find((m) => m.id === outer.id)!.ext.k).toBe('server');
@@ -68,7 +87,18 @@ describe('re-entrant caller code inside span.start/end', () => {
   it('the same span name twice (the enter template path) with re-entrant getters', () => {
     for (let i = 0; i < 3; i++) {
       const p = started(span.start('req', undefined, { parent: null }));
-      started(span.start('req.db', undefined, { get parent() { inner('req.db'); return p; }, get kind() { inner('req.db'); return 'client' as const; } })).end();
+      started(
+        span.start('req.db', undefined, {
+          get parent() {
+            inner('req.db');
+            return p;
+          },
+          get kind() {
+            inner('req.db');
+            return 'client' as const;
+          },
+        }),
+      ).end();
       p.end();
     }
     expectMarkersMatchSpans();
@@ -76,11 +106,23 @@ describe('re-entrant caller code inside span.start/end', () => {
 
   it('a Proxy for options whose every trap starts a span', () => {
     const parent = started(span.start('parent'));
-    const options = new Proxy({ parent, kind: 'client' }, {
-      get(t, k) { inner(); return Reflect.get(t, k); },
-      has(t, k) { inner(); return Reflect.has(t, k); },
-      getPrototypeOf(t) { inner(); return Reflect.getPrototypeOf(t); },
-    });
+    const options = new Proxy(
+      { parent, kind: 'client' },
+      {
+        get(t, k) {
+          inner();
+          return Reflect.get(t, k);
+        },
+        has(t, k) {
+          inner();
+          return Reflect.has(t, k);
+        },
+        getPrototypeOf(t) {
+          inner();
+          return Reflect.getPrototypeOf(t);
+        },
+      },
+    );
     started(span.start('outer', undefined, options as never)).end();
     parent.end();
     expectMarkersMatchSpans();
@@ -89,8 +131,14 @@ describe('re-entrant caller code inside span.start/end', () => {
   it('a parent that is a Proxy of a Span, its traps starting spans', () => {
     const real = started(span.start('parent'));
     const proxied = new Proxy(real, {
-      get(t, k) { inner(); return Reflect.get(t, k); },
-      getPrototypeOf(t) { inner(); return Reflect.getPrototypeOf(t); },
+      get(t, k) {
+        inner();
+        return Reflect.get(t, k);
+      },
+      getPrototypeOf(t) {
+        inner();
+        return Reflect.getPrototypeOf(t);
+      },
     });
     const outer = started(span.start('outer', undefined, { parent: proxied }));
     outer.end();
@@ -101,10 +149,22 @@ describe('re-entrant caller code inside span.start/end', () => {
 
   it('a remote parent whose getters start spans', () => {
     const remote = {
-      get traceId() { inner(); return '4bf92f3577b34da6a3ce929d0e0e4736'; },
-      get spanId() { inner(); return '00f067aa0ba902b7'; },
-      get flags() { inner(); return 1; },
-      get traceState() { inner(); return 'a=1'; },
+      get traceId() {
+        inner();
+        return '4bf92f3577b34da6a3ce929d0e0e4736';
+      },
+      get spanId() {
+        inner();
+        return '00f067aa0ba902b7';
+      },
+      get flags() {
+        inner();
+        return 1;
+      },
+      get traceState() {
+        inner();
+        return 'a=1';
+      },
     };
     const outer = started(span.start('outer', undefined, { parent: remote }));
     outer.end();
@@ -114,26 +174,86 @@ describe('re-entrant caller code inside span.start/end', () => {
   });
 
   it('a name whose toString starts a span', () => {
-    started(span.start({ toString() { inner(); return 'named'; } } as never)).end();
+    started(
+      span.start({
+        toString() {
+          inner();
+          return 'named';
+        },
+      } as never),
+    ).end();
     expectMarkersMatchSpans();
   });
 
   it('args whose toString, valueOf, toJSON and getters start spans, on enter and exit', () => {
-    const a = { toString() { inner(); return 'A'; } };
-    const b = { toJSON() { inner(); return 'B'; } };
-    const c = { get d() { inner(); return 'D'; } };
-    const s = started(span.start('outer', { a: String(a) && a, b, c, get g() { inner(); return 7; } }));
-    s.setArgs({ get x() { inner(); return true; } });
-    s.end({ get y() { inner(); return 'Y'; }, z: { valueOf() { inner(); return 1; } } });
+    const a = {
+      toString() {
+        inner();
+        return 'A';
+      },
+    };
+    const b = {
+      toJSON() {
+        inner();
+        return 'B';
+      },
+    };
+    const c = {
+      get d() {
+        inner();
+        return 'D';
+      },
+    };
+    const s = started(
+      span.start('outer', {
+        a: String(a) && a,
+        b,
+        c,
+        get g() {
+          inner();
+          return 7;
+        },
+      }),
+    );
+    s.setArgs({
+      get x() {
+        inner();
+        return true;
+      },
+    });
+    s.end({
+      get y() {
+        inner();
+        return 'Y';
+      },
+      z: {
+        valueOf() {
+          inner();
+          return 1;
+        },
+      },
+    });
     expectMarkersMatchSpans();
   });
 
   it('Proxy args whose ownKeys and get traps start spans', () => {
-    const args = new Proxy({ k: 'v', n: 2 }, {
-      ownKeys(t) { inner(); return Reflect.ownKeys(t); },
-      get(t, k) { inner(); return Reflect.get(t, k); },
-      getOwnPropertyDescriptor(t, k) { inner(); return Reflect.getOwnPropertyDescriptor(t, k); },
-    });
+    const args = new Proxy(
+      { k: 'v', n: 2 },
+      {
+        ownKeys(t) {
+          inner();
+          return Reflect.ownKeys(t);
+        },
+        get(t, k) {
+          inner();
+          return Reflect.get(t, k);
+        },
+        getOwnPropertyDescriptor(t, k) {
+          inner();
+          return Reflect.getOwnPropertyDescriptor(t, k);
+        },
+      },
+    );
     started(span.start('outer', args)).end(args);
     expectMarkersMatchSpans();
   });
@@ -141,14 +261,23 @@ describe('re-entrant caller code inside span.start/end', () => {
   it('re-entrant getters nested three deep', () => {
     const p = started(span.start('p', undefined, { parent: null }));
     const level = (depth: number): Span =>
-      started(span.start(`l${depth}`, undefined, { get parent() { if (depth < 3) level(depth + 1).end(); return p; } }));
+      started(
+        span.start(`l${depth}`, undefined, {
+          get parent() {
+            if (depth < 3) level(depth + 1).end();
+            return p;
+          },
+        }),
+      );
     level(0).end();
     p.end();
     expectMarkersMatchSpans();
   });
 
   it('throwing Proxies and getters never reach the application, and the span keeps its defaults', () => {
-    const boom = (): never => { throw new Error('boom'); };
+    const boom = (): never => {
+      throw new Error('boom');
+    };
     const throwingOptions = new Proxy({}, { get: boom, has: boom, getPrototypeOf: boom });
     const throwingArgs = new Proxy({ k: 1 }, { ownKeys: boom, get: boom, getOwnPropertyDescriptor: boom });
     const p = started(span.start('p', undefined, { parent: null }));
@@ -158,7 +287,17 @@ describe('re-entrant caller code inside span.start/end', () => {
     expect(() => {
       span.with(p, () => {
         s1 = started(span.start('a', throwingArgs as never, throwingOptions as never));
-        s2 = started(span.start('b', undefined, { get parent(): Span { inner(); return boom(); }, get kind(): 'client' { return boom(); } }));
+        s2 = started(
+          span.start('b', undefined, {
+            get parent(): Span {
+              inner();
+              return boom();
+            },
+            get kind(): 'client' {
+              return boom();
+            },
+          }),
+        );
         s3 = started(span.start('c', undefined, { parent: new Proxy(p, { get: boom, getPrototypeOf: boom }) }));
       });
       s1.end(throwingArgs as never);

@@ -16,7 +16,16 @@ describe('span.start / end', () => {
     s.end({ rows: 3 });
     const [enter, exit, ...rest] = cap.markers();
     expect(rest).toEqual([]);
-    expect(enter).toMatchObject({ dir: '>', id: s.id, tags: ['db', 'query'], args: [['table', 'users'], ['n', 3], ['ok', true]] });
+    expect(enter).toMatchObject({
+      dir: '>',
+      id: s.id,
+      tags: ['db', 'query'],
+      args: [
+        ['table', 'users'],
+        ['n', 3],
+        ['ok', true],
+      ],
+    });
     expect(enter.ext).toEqual({ tid: s.traceId, svc: 'checkout' });
     expect(exit).toMatchObject({ dir: '<', id: s.id, tags: ['db', 'query'], args: [['rows', 3]], ext: {} });
     expect(s.spanId).toBe(spanIdHex(s.id));
@@ -47,7 +56,10 @@ describe('span.start / end', () => {
     const [enter, exit] = cap.markers();
     expect(enter.ext.k).toBe('client');
     expect(exit.ext).toEqual({ st: 'error', msg: 'card declined: code=51, retry' });
-    expect(exit.args).toEqual([['amount', 12.5], ['gateway', 'x']]);
+    expect(exit.args).toEqual([
+      ['amount', 12.5],
+      ['gateway', 'x'],
+    ]);
   });
 
   it('explicit ok status', () => {
@@ -57,7 +69,22 @@ describe('span.start / end', () => {
 });
 
 describe('hostile names and args', () => {
-  const hostile = ['a:b', 'x,y=z', 'dots.in.name', '..', 'a..b', '.lead', 'trail.', 'back\\slash', 'new\nline', 'grüße 日本 😀', 'lone \ud800 surrogate', '_under', '>gt<lt', ''];
+  const hostile = [
+    'a:b',
+    'x,y=z',
+    'dots.in.name',
+    '..',
+    'a..b',
+    '.lead',
+    'trail.',
+    'back\\slash',
+    'new\nline',
+    'grüße 日本 😀',
+    'lone \ud800 surrogate',
+    '_under',
+    '>gt<lt',
+    '',
+  ];
   it('means exactly what was given after a round trip through the marker file', () => {
     for (const name of hostile) {
       const args: Record<string, string> = {};
@@ -74,21 +101,45 @@ describe('hostile names and args', () => {
   });
 
   it('survives args whose getters or toString throw, and objects become JSON', () => {
-    const evil = { toString() { throw new Error('no'); }, toJSON() { throw new Error('no'); } };
+    const evil = {
+      toString() {
+        throw new Error('no');
+      },
+      toJSON() {
+        throw new Error('no');
+      },
+    };
     const args = { ok: 'yes', obj: { a: [1, 2] }, evil } as Record<string, unknown>;
-    Object.defineProperty(args, 'getter', { enumerable: true, get() { throw new Error('getter'); } });
+    Object.defineProperty(args, 'getter', {
+      enumerable: true,
+      get() {
+        throw new Error('getter');
+      },
+    });
     const s = span.start('e', args);
     s.end();
     const [enter] = cap.markers();
-    expect(enter.args).toEqual([['ok', 'yes'], ['obj', '{"a":[1,2]}']]);
+    expect(enter.args).toEqual([
+      ['ok', 'yes'],
+      ['obj', '{"a":[1,2]}'],
+    ]);
   });
 
-  it('a span started from inside an arg\'s toString does not corrupt the marker being built', () => {
-    const sneaky = { toJSON() { span.start('inner').end(); return 'v'; } };
+  it("a span started from inside an arg's toString does not corrupt the marker being built", () => {
+    const sneaky = {
+      toJSON() {
+        span.start('inner').end();
+        return 'v';
+      },
+    };
     span.start('outer', { a: '1', sneaky, b: '2' }).end();
     const ms = cap.markers();
     const outer = ms.find((m) => m.dir === '>' && m.tags[0] === 'outer');
-    expect(outer?.args).toEqual([['a', '1'], ['sneaky', '"v"'], ['b', '2']]);
+    expect(outer?.args).toEqual([
+      ['a', '1'],
+      ['sneaky', '"v"'],
+      ['b', '2'],
+    ]);
     expect(ms.filter((m) => m.tags[0] === 'inner')).toHaveLength(2);
   });
 });
@@ -197,16 +248,28 @@ describe('nesting through the async context', () => {
 describe('span.trace', () => {
   it('wraps sync functions, returns their value and passes throws on after marking the span failed', () => {
     expect(span.trace('sync', { a: 1 }, (s) => (s instanceof Span ? 42 : 0))).toBe(42);
-    expect(() => span.trace('boom', () => { throw new TypeError('bad input'); })).toThrow('bad input');
+    expect(() =>
+      span.trace('boom', () => {
+        throw new TypeError('bad input');
+      }),
+    ).toThrow('bad input');
     const ms = cap.markers();
     expect(ms.map((m) => `${m.dir}${m.tags.join('.')}`)).toEqual(['>sync', '<sync', '>boom', '<boom']);
     expect(ms[3].ext).toEqual({ st: 'error', msg: 'bad input' });
   });
 
   it('ends async spans when the promise settles and passes rejections on', async () => {
-    const v = await span.trace('ok', async () => { await sleep(2); return 'v'; });
+    const v = await span.trace('ok', async () => {
+      await sleep(2);
+      return 'v';
+    });
     expect(v).toBe('v');
-    await expect(span.trace('rej', async () => { await sleep(1); throw new Error('late'); })).rejects.toThrow('late');
+    await expect(
+      span.trace('rej', async () => {
+        await sleep(1);
+        throw new Error('late');
+      }),
+    ).rejects.toThrow('late');
     const ms = cap.markers();
     expect(ms.map((m) => `${m.dir}${m.tags.join('.')}`)).toEqual(['>ok', '<ok', '>rej', '<rej']);
     expect(ms[3].ext).toEqual({ st: 'error', msg: 'late' });
@@ -218,7 +281,12 @@ describe('W3C trace context', () => {
 
   it('extracts traceparent/tracestate and starts a child of the remote span', () => {
     const ctx = extract({ traceparent: tp, tracestate: 'a=1,b=2' });
-    expect(ctx).toEqual({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', flags: 1, traceState: 'a=1,b=2' });
+    expect(ctx).toEqual({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      flags: 1,
+      traceState: 'a=1,b=2',
+    });
     const s = span.start('handle', undefined, { parent: ctx, kind: 'server' });
     s.end();
     expect(s.traceId).toBe(ctx!.traceId);

@@ -15,7 +15,6 @@ beforeEach(() => {
 });
 afterEach(() => cap.stop());
 
-
 interface Expected {
   span: Span;
   tags: string[];
@@ -26,7 +25,7 @@ interface Expected {
 describe('enter templates', () => {
   it('never change what a marker says, over a random sequence of shapes', () => {
     const r = rng(1234);
-    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
     const names = ['db.query', 'GET /x', 'work', 'a.b.c', 'x'];
     const kinds: (SpanKind | undefined)[] = [undefined, undefined, 'server', 'client', 'internal'];
     const services = [undefined, 'svc-a', 'svc:b'];

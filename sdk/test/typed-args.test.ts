@@ -15,19 +15,47 @@ afterEach(() => cap.stop());
 describe('typed args', () => {
   it('numbers, booleans and bigints are written as _i./_d./_b. and parse back typed', () => {
     span.start('t', undefined, { parent: null }).end({
-      int: 200, neg: -7, negZero: -0, max: Number.MAX_SAFE_INTEGER, double: 1.5, small: 5e-324, yes: true, no: false,
-      big: 42n, nan: NaN, inf: -Infinity, unsafe: 2 ** 60, hugeBig: 2n ** 64n, str: '200', obj: { a: 1 },
-      'http.response.status_code': '404', _under: 3,
+      int: 200,
+      neg: -7,
+      negZero: -0,
+      max: Number.MAX_SAFE_INTEGER,
+      double: 1.5,
+      small: 5e-324,
+      yes: true,
+      no: false,
+      big: 42n,
+      nan: NaN,
+      inf: -Infinity,
+      unsafe: 2 ** 60,
+      hugeBig: 2n ** 64n,
+      str: '200',
+      obj: { a: 1 },
+      'http.response.status_code': '404',
+      _under: 3,
     });
     const text = readFileSync(cap.path, 'utf8');
-    expect(text).toContain(':_i.int=200,_i.neg=-7,_i.negZero=0,_i.max=9007199254740991,_d.double=1.5,_d.small=5e-324,_b.yes=true,_b.no=false,_i.big=42,');
+    expect(text).toContain(
+      ':_i.int=200,_i.neg=-7,_i.negZero=0,_i.max=9007199254740991,_d.double=1.5,_d.small=5e-324,_b.yes=true,_b.no=false,_i.big=42,',
+    );
     expect(text).toContain(',nan=NaN,inf=-Infinity,unsafe=1152921504606847000,hugeBig=18446744073709551616,str=200,');
     expect(text).toContain(',_i._under=3:'); // the type prefix already marks it reserved: no extra `_`
     const exit = cap.markers()[1];
     expect(exit.args).toEqual([
-      ['int', 200], ['neg', -7], ['negZero', 0], ['max', Number.MAX_SAFE_INTEGER], ['double', 1.5], ['small', 5e-324],
-      ['yes', true], ['no', false], ['big', 42], ['nan', 'NaN'], ['inf', '-Infinity'], ['unsafe', '1152921504606847000'],
-      ['hugeBig', '18446744073709551616'], ['str', '200'], ['obj', '{"a":1}'],
+      ['int', 200],
+      ['neg', -7],
+      ['negZero', 0],
+      ['max', Number.MAX_SAFE_INTEGER],
+      ['double', 1.5],
+      ['small', 5e-324],
+      ['yes', true],
+      ['no', false],
+      ['big', 42],
+      ['nan', 'NaN'],
+      ['inf', '-Infinity'],
+      ['unsafe', '1152921504606847000'],
+      ['hugeBig', '18446744073709551616'],
+      ['str', '200'],
+      ['obj', '{"a":1}'],
       ['http.response.status_code', 404], // a semantic-convention int key is typed even when written as text
       ['_under', 3],
     ]);
@@ -45,7 +73,11 @@ describe('typed args', () => {
       expect(m.bytes).toBeLessThanOrEqual(256);
       const args = new Map(m.args);
       if (m.ext.trunc === '1') cut++;
-      for (const [k, v] of [['n', 1234567890123], ['d', 0.000123456789], ['b', false]] as const) {
+      for (const [k, v] of [
+        ['n', 1234567890123],
+        ['d', 0.000123456789],
+        ['b', false],
+      ] as const) {
         if (args.has(k)) expect(args.get(k)).toBe(v);
         else expect(m.ext.trunc).toBe('1');
       }
@@ -54,7 +86,18 @@ describe('typed args', () => {
   });
 
   it('formatMarker writes typed values and refuses numbers no typed arg can carry', () => {
-    const m = { dir: '>' as const, id: 1, tags: ['a'], args: [['i', -3], ['d', 0.5], ['b', true], ['s', 'x']] as [string, number | boolean | string][], ext: {} };
+    const m = {
+      dir: '>' as const,
+      id: 1,
+      tags: ['a'],
+      args: [
+        ['i', -3],
+        ['d', 0.5],
+        ['b', true],
+        ['s', 'x'],
+      ] as [string, number | boolean | string][],
+      ext: {},
+    };
     const bytes = formatMarker(m);
     expect(new TextDecoder().decode(bytes)).toBe('>:1:a:_i.i=-3,_d.d=0.5,_b.b=true,s=x:');
     const back = parseMarker(bytes);

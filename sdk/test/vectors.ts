@@ -8,7 +8,14 @@ import { fileURLToPath } from 'node:url';
 export const MARKERS_MD = fileURLToPath(new URL('../MARKERS.md', import.meta.url));
 
 export type ConformanceVector =
-  | { in: string; dir: '>' | '<'; id: number | 't' | 'p' | 'pp'; tags: string[]; args: [string, string | number | boolean][]; ext: Record<string, string> }
+  | {
+      in: string;
+      dir: '>' | '<';
+      id: number | 't' | 'p' | 'pp';
+      tags: string[];
+      args: [string, string | number | boolean][];
+      ext: Record<string, string>;
+    }
   | { in: string; error: true }
   | { in: string; incomplete: true };
 

@@ -65,10 +65,11 @@ export async function startOtlpReceiver(port = 0, fail?: FailingAnswer): Promise
     requests,
     errors,
     spans: () => requests.flatMap((r) => r.spans),
-    close: () => new Promise<void>((resolve) => {
-      // a receiver that never answers still holds the connections nullspan opened
-      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        // a receiver that never answers still holds the connections nullspan opened
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => resolve());
+      }),
   };
 }

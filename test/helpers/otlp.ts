@@ -46,7 +46,8 @@ export function decodeOtlpJson(text: string): OtlpSpan[] {
   const json = JSON.parse(text) as unknown;
   // The JSON mapping's ids are hex; the generated type's fromObject reads bytes fields as base64.
   const forSchema = mapIds(json, (hex) => {
-    if (typeof hex !== 'string' || !/^([0-9a-f]{2})*$/.test(hex)) throw new Error(`OTLP JSON id is not lower-case hex: ${JSON.stringify(hex)}`);
+    if (typeof hex !== 'string' || !/^([0-9a-f]{2})*$/.test(hex))
+      throw new Error(`OTLP JSON id is not lower-case hex: ${JSON.stringify(hex)}`);
     return Buffer.from(hex, 'hex').toString('base64');
   });
   const message = ExportTraceServiceRequest.fromObject(forSchema);
@@ -83,8 +84,11 @@ function mapIds(value: unknown, fn: (v: unknown) => string): unknown {
  */
 function assertSameAsSchema(json: unknown, decoded: unknown, where: string): void {
   if (Array.isArray(json)) {
-    if (!Array.isArray(decoded) || decoded.length !== json.length) throw new Error(`OTLP JSON: ${where} is not a list the schema accepts`);
-    json.forEach((v, i) => assertSameAsSchema(v, decoded[i], `${where}[${i}]`));
+    if (!Array.isArray(decoded) || decoded.length !== json.length)
+      throw new Error(`OTLP JSON: ${where} is not a list the schema accepts`);
+    json.forEach((v, i) => {
+      assertSameAsSchema(v, decoded[i], `${where}[${i}]`);
+    });
     return;
   }
   if (json && typeof json === 'object') {
@@ -98,20 +102,29 @@ function assertSameAsSchema(json: unknown, decoded: unknown, where: string): voi
   }
   const text = (v: unknown) => (Array.isArray(v) ? Buffer.from(v as number[]).toString('base64') : String(v));
   if (json !== null && text(json) !== text(decoded)) {
-    throw new Error(`OTLP JSON: ${where} is ${JSON.stringify(json)}, which the schema reads as ${JSON.stringify(decoded)}`);
+    throw new Error(
+      `OTLP JSON: ${where} is ${JSON.stringify(json)}, which the schema reads as ${JSON.stringify(decoded)}`,
+    );
   }
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function anyValue(v: any): AttrValue {
   switch (v?.value) {
-    case 'stringValue': return v.stringValue;
-    case 'intValue': return Number(v.intValue);
-    case 'doubleValue': return v.doubleValue;
-    case 'boolValue': return v.boolValue;
-    case 'arrayValue': return (v.arrayValue.values ?? []).map(anyValue);
-    case 'bytesValue': return Buffer.from(v.bytesValue).toString('hex');
-    default: return '';
+    case 'stringValue':
+      return v.stringValue;
+    case 'intValue':
+      return Number(v.intValue);
+    case 'doubleValue':
+      return v.doubleValue;
+    case 'boolValue':
+      return v.boolValue;
+    case 'arrayValue':
+      return (v.arrayValue.values ?? []).map(anyValue);
+    case 'bytesValue':
+      return Buffer.from(v.bytesValue).toString('hex');
+    default:
+      return '';
   }
 }
 

@@ -13,7 +13,7 @@ export function createEncoder(layout, syscallNumber) {
   const align = C.NS_RECORD_ALIGN;
 
   function u64(dv, o, v) {
-    dv.setUint32(o, v % TWO_32 >>> 0, true);
+    dv.setUint32(o, (v % TWO_32) >>> 0, true);
     dv.setUint32(o + 4, Math.floor(v / TWO_32) >>> 0, true);
   }
   function s64(dv, o, v) {
@@ -29,7 +29,9 @@ export function createEncoder(layout, syscallNumber) {
       b[0] = 2;
       b[2] = a.port >> 8;
       b[3] = a.port & 255;
-      a.address.split('.').forEach((x, i) => (b[4 + i] = Number(x)));
+      a.address.split('.').forEach((x, i) => {
+        b[4 + i] = Number(x);
+      });
       return b;
     }
     if (a.family === 'unix') {
@@ -47,19 +49,42 @@ export function createEncoder(layout, syscallNumber) {
     let fixed, tails, kind;
     switch (ev.kind) {
       case 'syscall':
-        kind = C.NS_KIND_SYSCALL; fixed = S.ns_syscall;
-        tails = [ev.path ? enc.encode(ev.path) : new Uint8Array(0), ev.path2 ? enc.encode(ev.path2) : new Uint8Array(0), sockaddr(ev.addr)];
+        kind = C.NS_KIND_SYSCALL;
+        fixed = S.ns_syscall;
+        tails = [
+          ev.path ? enc.encode(ev.path) : new Uint8Array(0),
+          ev.path2 ? enc.encode(ev.path2) : new Uint8Array(0),
+          sockaddr(ev.addr),
+        ];
         break;
-      case 'marker': kind = C.NS_KIND_MARKER; fixed = S.ns_marker; tails = [ev.data]; break;
-      case 'fork': kind = C.NS_KIND_FORK; fixed = S.ns_fork; tails = []; break;
+      case 'marker':
+        kind = C.NS_KIND_MARKER;
+        fixed = S.ns_marker;
+        tails = [ev.data];
+        break;
+      case 'fork':
+        kind = C.NS_KIND_FORK;
+        fixed = S.ns_fork;
+        tails = [];
+        break;
       case 'exec': {
-        kind = C.NS_KIND_EXEC; fixed = S.ns_exec;
-        tails = [enc.encode(ev.filename), enc.encode(ev.argv.map((a) => a + '\0').join(''))];
+        kind = C.NS_KIND_EXEC;
+        fixed = S.ns_exec;
+        tails = [enc.encode(ev.filename), enc.encode(ev.argv.map((a) => `${a}\0`).join(''))];
         break;
       }
-      case 'exit': kind = C.NS_KIND_EXIT; fixed = S.ns_exit; tails = []; break;
-      case 'drops': kind = C.NS_KIND_DROPS; fixed = S.ns_drops; tails = []; break;
-      default: throw new Error(`encoder: unknown kind ${ev.kind}`);
+      case 'exit':
+        kind = C.NS_KIND_EXIT;
+        fixed = S.ns_exit;
+        tails = [];
+        break;
+      case 'drops':
+        kind = C.NS_KIND_DROPS;
+        fixed = S.ns_drops;
+        tails = [];
+        break;
+      default:
+        throw new Error(`encoder: unknown kind ${ev.kind}`);
     }
     const size = fixed + tails.reduce((n, t) => n + t.length, 0);
     const bytes = new Uint8Array(size);
@@ -76,9 +101,15 @@ export function createEncoder(layout, syscallNumber) {
         if (nr === undefined) throw new Error(`encoder: unknown syscall ${ev.name}`);
         u64(dv, O.ns_syscall_dur, ev.dur);
         s64(dv, O.ns_syscall_ret, ev.ret);
-        ev.args.forEach((a, i) => s64(dv, O.ns_syscall_args + 8 * i, a));
+        ev.args.forEach((a, i) => {
+          s64(dv, O.ns_syscall_args + 8 * i, a);
+        });
         dv.setUint16(O.ns_syscall_nr, nr, true);
-        dv.setUint16(O.ns_syscall_flags, (ev.unfinished ? C.NS_SYS_UNFINISHED : 0) | (ev.fds ? C.NS_SYS_HAS_FDS : 0), true);
+        dv.setUint16(
+          O.ns_syscall_flags,
+          (ev.unfinished ? C.NS_SYS_UNFINISHED : 0) | (ev.fds ? C.NS_SYS_HAS_FDS : 0),
+          true,
+        );
         dv.setUint16(O.ns_syscall_path_len, tails[0].length, true);
         dv.setUint16(O.ns_syscall_path2_len, tails[1].length, true);
         dv.setUint16(O.ns_syscall_addr_len, tails[2].length, true);
@@ -96,7 +127,11 @@ export function createEncoder(layout, syscallNumber) {
       case 'fork':
         dv.setUint32(O.ns_fork_child_tid, ev.childTid, true);
         dv.setUint32(O.ns_fork_child_pid, ev.childPid, true);
-        dv.setUint32(O.ns_fork_flags, (ev.isThread ? C.NS_FORK_THREAD : 0) | (ev.sharesFiles ? C.NS_FORK_SHARES_FILES : 0), true);
+        dv.setUint32(
+          O.ns_fork_flags,
+          (ev.isThread ? C.NS_FORK_THREAD : 0) | (ev.sharesFiles ? C.NS_FORK_SHARES_FILES : 0),
+          true,
+        );
         break;
       case 'exec':
         dv.setUint32(O.ns_exec_old_tid, ev.tid, true);

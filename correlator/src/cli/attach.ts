@@ -32,7 +32,8 @@ function allExited(pids: number[]): { done: Promise<void>; cancel: () => void } 
 }
 
 export async function attachCommand(o: CliOptions): Promise<number> {
-  if (o.pid.length === 0) throw new UsageError('`nullspan attach` needs --pid PID (repeat it to trace several processes).');
+  if (o.pid.length === 0)
+    throw new UsageError('`nullspan attach` needs --pid PID (repeat it to trace several processes).');
   const pids = [...new Set(o.pid)];
   const mod = await loadProbe();
   const probe = openProbe(mod, probeOptions(o, pids));

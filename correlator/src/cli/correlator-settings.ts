@@ -46,7 +46,9 @@ export function settingsForReplay(o: CliOptions, recorded: unknown): CorrelatorS
   return out as unknown as CorrelatorSettings;
 }
 
-export function correlatorOptions(s: CorrelatorSettings): Pick<CorrelatorOptions, 'merge' | 'maxOpenSpans' | 'maxOpenSpanBytes' | 'exportOutsideSpans'> {
+export function correlatorOptions(
+  s: CorrelatorSettings,
+): Pick<CorrelatorOptions, 'merge' | 'maxOpenSpans' | 'maxOpenSpanBytes' | 'exportOutsideSpans'> {
   return {
     merge: { enabled: s.mergeEnabled, slowNs: s.mergeSlowNs },
     maxOpenSpans: s.maxOpenSpans,

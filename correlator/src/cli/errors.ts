@@ -2,7 +2,10 @@
 
 /** Something the user can fix; its message is a complete sentence. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'CliError';
   }
@@ -38,7 +41,10 @@ export function describeError(err: unknown): { message: string; exitCode: number
     if (code === 'ENOENT' && path) return { message: `${path}: no such file or directory.`, exitCode: 1 };
     if (code === 'EACCES' && path) return { message: `${path}: permission denied.`, exitCode: 1 };
     if (code === 'EISDIR' && path) return { message: `${path} is a directory.`, exitCode: 1 };
-    return { message: `internal error: ${err.message.split('\n')[0]} (set NULLSPAN_DEBUG=1 for details).`, exitCode: 70 };
+    return {
+      message: `internal error: ${err.message.split('\n')[0]} (set NULLSPAN_DEBUG=1 for details).`,
+      exitCode: 70,
+    };
   }
   return { message: `internal error: ${String(err)}.`, exitCode: 70 };
 }

@@ -18,7 +18,14 @@ type ProbeModule = typeof import('@nullspan/probe');
 
 /** The probe options the command line asks for. */
 export function probeOptions(o: CliOptions, pids: number[]): ProbeOptions {
-  return { pids, followChildren: true, snapLen: o.snaplen, ringSize: o.ringSize, syscalls: o.syscalls, markers: o.markers };
+  return {
+    pids,
+    followChildren: true,
+    snapLen: o.snaplen,
+    ringSize: o.ringSize,
+    syscalls: o.syscalls,
+    markers: o.markers,
+  };
 }
 
 /** Opens the probe, explaining an addon that was never built in terms of what to run. */
@@ -55,7 +62,7 @@ export class LiveTrace {
   constructor(
     private readonly mod: ProbeModule,
     private readonly probe: Probe,
-    private readonly opts: CliOptions,
+    opts: CliOptions,
     private readonly term: Terminal,
     initialState: InitialState,
     meta: Record<string, unknown>,
@@ -64,7 +71,12 @@ export class LiveTrace {
     const host = hostname();
     const settings = settingsFromOptions(opts);
     this.session = new TraceSession(opts, term, {
-      clock, hostName: host, initialState, settings, live: true, outputs: { export: true, print: true, ui: true },
+      clock,
+      hostName: host,
+      initialState,
+      settings,
+      live: true,
+      outputs: { export: true, print: true, ui: true },
     });
     if (opts.write) {
       this.capture = CaptureWriter.create(opts.write, {

@@ -22,7 +22,9 @@ async function dispatch(cl: ParsedCommandLine): Promise<number> {
     case 'ui':
       return (await import('./ui.js')).uiCommand(cl.file, cl.options);
     default:
-      throw new UsageError('missing command: use `nullspan run -- COMMAND`, `attach --pid PID`, `replay FILE` or `ui`; see `nullspan --help`.');
+      throw new UsageError(
+        'missing command: use `nullspan run -- COMMAND`, `attach --pid PID`, `replay FILE` or `ui`; see `nullspan --help`.',
+      );
   }
 }
 

@@ -42,80 +42,244 @@ const OUTPUT: readonly Command[] = ['run', 'attach', 'replay'];
 const UI: readonly Command[] = ['run', 'attach', 'replay', 'ui'];
 
 export const OPTIONS: readonly OptionSpec[] = [
-  { name: 'pid', type: 'integer', value: 'PID', multiple: true, min: 1, commands: ['attach'],
-    help: 'Process to trace (all its threads, and children it starts from now on). Repeat for several.' },
-  { name: 'print', alias: 'p', type: 'boolean', commands: OUTPUT,
-    help: 'Print each finished trace as a tree: spans with durations and the system calls made inside them ' +
-      '(paths, peers, bytes, errors, merged counts). Colored on a terminal unless NO_COLOR is set.' },
-  { name: 'otlp-file', alias: 'o', type: 'string', value: 'FILE', commands: OUTPUT,
-    help: 'Write the traces to FILE as OTLP JSON Lines (one ExportTraceServiceRequest per line, the ' +
-      'OpenTelemetry Collector file format). Complete when nullspan exits.' },
-  { name: 'endpoint', type: 'url', value: 'URL', default: DEFAULT_OTLP_ENDPOINT, env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+  {
+    name: 'pid',
+    type: 'integer',
+    value: 'PID',
+    multiple: true,
+    min: 1,
+    commands: ['attach'],
+    help: 'Process to trace (all its threads, and children it starts from now on). Repeat for several.',
+  },
+  {
+    name: 'print',
+    alias: 'p',
+    type: 'boolean',
     commands: OUTPUT,
-    help: 'OTLP/HTTP endpoint the traces are sent to (`/v1/traces` is appended). Best effort: when nothing listens ' +
-      'nullspan says so once and goes on. The other OTEL_EXPORTER_OTLP_* variables are honoured.' },
+    help:
+      'Print each finished trace as a tree: spans with durations and the system calls made inside them ' +
+      '(paths, peers, bytes, errors, merged counts). Colored on a terminal unless NO_COLOR is set.',
+  },
+  {
+    name: 'otlp-file',
+    alias: 'o',
+    type: 'string',
+    value: 'FILE',
+    commands: OUTPUT,
+    help:
+      'Write the traces to FILE as OTLP JSON Lines (one ExportTraceServiceRequest per line, the ' +
+      'OpenTelemetry Collector file format). Complete when nullspan exits.',
+  },
+  {
+    name: 'endpoint',
+    type: 'url',
+    value: 'URL',
+    default: DEFAULT_OTLP_ENDPOINT,
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    commands: OUTPUT,
+    help:
+      'OTLP/HTTP endpoint the traces are sent to (`/v1/traces` is appended). Best effort: when nothing listens ' +
+      'nullspan says so once and goes on. The other OTEL_EXPORTER_OTLP_* variables are honoured.',
+  },
   { name: 'no-otlp', type: 'boolean', commands: OUTPUT, help: 'Do not export over OTLP/HTTP.' },
-  { name: 'max-export-queue-bytes', type: 'bytes', value: 'BYTES', default: sizeText(DEFAULT_MAX_QUEUE_BYTES), min: 1, commands: OUTPUT,
-    help: 'Bound on the spans waiting for the OTLP/HTTP endpoint, in bytes of memory (estimated per span from its ' +
-      'text and system-call records); beyond it new spans are dropped and counted as "queue limit" in the exit notice.' },
-  { name: 'write', alias: 'w', type: 'string', value: 'FILE', commands: TRACING,
-    help: 'Save the raw event stream and the initial process state to a capture FILE (mode 0600) for `nullspan replay`.' },
-  { name: 'min-duration', type: 'duration', value: 'DURATION', default: '0', commands: OUTPUT,
-    help: 'Print and export only traces whose root span lasts at least DURATION (`500us`, `2ms`, `1s`; a bare ' +
-      'number is milliseconds).' },
-  { name: 'syscalls', alias: 's', type: 'string', value: 'LIST', default: 'all', commands: TRACING,
-    help: 'System calls to record: comma-separated names (`openat,read,write,connect`) or `all`. Markers and ' +
-      'process events are always recorded.' },
-  { name: 'markers', type: 'string', value: 'WHICH', default: 'traced', choices: ['traced', 'all'], commands: TRACING,
-    help: 'Take markers from the traced processes only (`traced`) or from every process on the host (`all`).' },
-  { name: 'snaplen', type: 'bytes', value: 'BYTES', default: String(SNAP_LEN_DEFAULT), commands: TRACING,
-    help: 'Bytes captured of each marker and path argument.' },
-  { name: 'ring-size', type: 'bytes', value: 'BYTES', default: sizeText(RING_SIZE_DEFAULT), commands: TRACING,
-    help: 'Size of the kernel ring buffer (a power of two; `K`/`M` suffixes). Larger rings drop less under bursts.' },
-  { name: 'merge-threshold', type: 'duration', value: 'DURATION', default: '1ms', commands: TRACING.concat('replay'),
-    help: 'Consecutive identical calls on the same fd are merged into one child with a count and total bytes; a ' +
-      'call slower than DURATION, or failing, is always kept on its own.' },
-  { name: 'no-merge', type: 'boolean', commands: TRACING.concat('replay'), help: 'Keep every system call on its own.' },
-  { name: 'outside-spans', type: 'boolean', commands: TRACING.concat('replay'),
-    help: 'Also export system calls made outside any span (grouped per process).' },
-  { name: 'max-open-spans', type: 'integer', value: 'N', default: '10000', min: 1, commands: TRACING.concat('replay'),
-    help: 'Bound on spans open at once; beyond it the oldest are closed as incomplete (and counted).' },
-  { name: 'max-open-span-bytes', type: 'bytes', value: 'BYTES', default: sizeText(DEFAULT_MAX_OPEN_SPAN_BYTES),
-    commands: TRACING.concat('replay'),
-    help: 'Bound on the memory open spans hold together (names, tags, args and system call records, estimated); ' +
-      'beyond it the oldest are closed as incomplete (and counted).' },
-  { name: 'max-pending-bytes', type: 'bytes', value: 'BYTES', default: sizeText(DEFAULT_MAX_PENDING_BYTES),
+  {
+    name: 'max-export-queue-bytes',
+    type: 'bytes',
+    value: 'BYTES',
+    default: sizeText(DEFAULT_MAX_QUEUE_BYTES),
+    min: 1,
     commands: OUTPUT,
-    help: 'Bound on the finished spans --print and --min-duration hold while their trace waits for its root; ' +
-      'beyond it the oldest trace goes out without the rest (and is counted).' },
-  { name: 'ui', type: 'boolean', commands: ['run', 'attach', 'replay'],
-    help: 'Also serve the web UI (latency spectrogram and drill-down) while tracing.' },
-  { name: 'port', type: 'integer', value: 'PORT', default: '7317', min: 0, max: 65535, env: 'NULLSPAN_PORT', commands: UI,
-    help: 'Port of the web UI (0 picks a free one; the address is printed on start).' },
-  { name: 'host', type: 'string', value: 'ADDR', default: '127.0.0.1', commands: UI,
-    help: 'Address the web UI binds to. Anything but loopback requires --token.' },
-  { name: 'token', type: 'string', value: 'TOKEN', env: 'NULLSPAN_TOKEN', commands: UI,
-    help: 'Access token the web UI requires (as `?token=` or `Authorization: Bearer`).' },
-  { name: 'jaeger-url', type: 'url', value: 'URL', default: 'http://localhost:16686', env: 'NULLSPAN_JAEGER_URL',
-    commands: UI, help: 'Jaeger UI the web UI links traces to.' },
-  { name: 'ui-max-spans', type: 'integer', value: 'N', min: 1, default: String(DEFAULT_MAX_SPANS), commands: UI,
-    help: 'Spans the web UI keeps in memory; beyond it the oldest are dropped (and counted).' },
-  { name: 'ui-max-syscalls', type: 'integer', value: 'N', min: 1, default: String(DEFAULT_MAX_SYSCALLS), commands: UI,
-    help: 'System-call records the web UI keeps in memory across its spans; beyond it the oldest spans are dropped ' +
-      '(and counted).' },
-  { name: 'ui-max-text-bytes', type: 'bytes', value: 'BYTES', min: 1, default: sizeText(DEFAULT_MAX_TEXT_BYTES), commands: UI,
-    help: 'Text the web UI keeps in memory across its spans (span names, attributes, system-call paths and targets, ' +
-      'which traced processes choose); beyond it the oldest spans are dropped (and counted).' },
+    help:
+      'Bound on the spans waiting for the OTLP/HTTP endpoint, in bytes of memory (estimated per span from its ' +
+      'text and system-call records); beyond it new spans are dropped and counted as "queue limit" in the exit notice.',
+  },
+  {
+    name: 'write',
+    alias: 'w',
+    type: 'string',
+    value: 'FILE',
+    commands: TRACING,
+    help: 'Save the raw event stream and the initial process state to a capture FILE (mode 0600) for `nullspan replay`.',
+  },
+  {
+    name: 'min-duration',
+    type: 'duration',
+    value: 'DURATION',
+    default: '0',
+    commands: OUTPUT,
+    help:
+      'Print and export only traces whose root span lasts at least DURATION (`500us`, `2ms`, `1s`; a bare ' +
+      'number is milliseconds).',
+  },
+  {
+    name: 'syscalls',
+    alias: 's',
+    type: 'string',
+    value: 'LIST',
+    default: 'all',
+    commands: TRACING,
+    help:
+      'System calls to record: comma-separated names (`openat,read,write,connect`) or `all`. Markers and ' +
+      'process events are always recorded.',
+  },
+  {
+    name: 'markers',
+    type: 'string',
+    value: 'WHICH',
+    default: 'traced',
+    choices: ['traced', 'all'],
+    commands: TRACING,
+    help: 'Take markers from the traced processes only (`traced`) or from every process on the host (`all`).',
+  },
+  {
+    name: 'snaplen',
+    type: 'bytes',
+    value: 'BYTES',
+    default: String(SNAP_LEN_DEFAULT),
+    commands: TRACING,
+    help: 'Bytes captured of each marker and path argument.',
+  },
+  {
+    name: 'ring-size',
+    type: 'bytes',
+    value: 'BYTES',
+    default: sizeText(RING_SIZE_DEFAULT),
+    commands: TRACING,
+    help: 'Size of the kernel ring buffer (a power of two; `K`/`M` suffixes). Larger rings drop less under bursts.',
+  },
+  {
+    name: 'merge-threshold',
+    type: 'duration',
+    value: 'DURATION',
+    default: '1ms',
+    commands: TRACING.concat('replay'),
+    help:
+      'Consecutive identical calls on the same fd are merged into one child with a count and total bytes; a ' +
+      'call slower than DURATION, or failing, is always kept on its own.',
+  },
+  { name: 'no-merge', type: 'boolean', commands: TRACING.concat('replay'), help: 'Keep every system call on its own.' },
+  {
+    name: 'outside-spans',
+    type: 'boolean',
+    commands: TRACING.concat('replay'),
+    help: 'Also export system calls made outside any span (grouped per process).',
+  },
+  {
+    name: 'max-open-spans',
+    type: 'integer',
+    value: 'N',
+    default: '10000',
+    min: 1,
+    commands: TRACING.concat('replay'),
+    help: 'Bound on spans open at once; beyond it the oldest are closed as incomplete (and counted).',
+  },
+  {
+    name: 'max-open-span-bytes',
+    type: 'bytes',
+    value: 'BYTES',
+    default: sizeText(DEFAULT_MAX_OPEN_SPAN_BYTES),
+    commands: TRACING.concat('replay'),
+    help:
+      'Bound on the memory open spans hold together (names, tags, args and system call records, estimated); ' +
+      'beyond it the oldest are closed as incomplete (and counted).',
+  },
+  {
+    name: 'max-pending-bytes',
+    type: 'bytes',
+    value: 'BYTES',
+    default: sizeText(DEFAULT_MAX_PENDING_BYTES),
+    commands: OUTPUT,
+    help:
+      'Bound on the finished spans --print and --min-duration hold while their trace waits for its root; ' +
+      'beyond it the oldest trace goes out without the rest (and is counted).',
+  },
+  {
+    name: 'ui',
+    type: 'boolean',
+    commands: ['run', 'attach', 'replay'],
+    help: 'Also serve the web UI (latency spectrogram and drill-down) while tracing.',
+  },
+  {
+    name: 'port',
+    type: 'integer',
+    value: 'PORT',
+    default: '7317',
+    min: 0,
+    max: 65535,
+    env: 'NULLSPAN_PORT',
+    commands: UI,
+    help: 'Port of the web UI (0 picks a free one; the address is printed on start).',
+  },
+  {
+    name: 'host',
+    type: 'string',
+    value: 'ADDR',
+    default: '127.0.0.1',
+    commands: UI,
+    help: 'Address the web UI binds to. Anything but loopback requires --token.',
+  },
+  {
+    name: 'token',
+    type: 'string',
+    value: 'TOKEN',
+    env: 'NULLSPAN_TOKEN',
+    commands: UI,
+    help: 'Access token the web UI requires (as `?token=` or `Authorization: Bearer`).',
+  },
+  {
+    name: 'jaeger-url',
+    type: 'url',
+    value: 'URL',
+    default: 'http://localhost:16686',
+    env: 'NULLSPAN_JAEGER_URL',
+    commands: UI,
+    help: 'Jaeger UI the web UI links traces to.',
+  },
+  {
+    name: 'ui-max-spans',
+    type: 'integer',
+    value: 'N',
+    min: 1,
+    default: String(DEFAULT_MAX_SPANS),
+    commands: UI,
+    help: 'Spans the web UI keeps in memory; beyond it the oldest are dropped (and counted).',
+  },
+  {
+    name: 'ui-max-syscalls',
+    type: 'integer',
+    value: 'N',
+    min: 1,
+    default: String(DEFAULT_MAX_SYSCALLS),
+    commands: UI,
+    help:
+      'System-call records the web UI keeps in memory across its spans; beyond it the oldest spans are dropped ' +
+      '(and counted).',
+  },
+  {
+    name: 'ui-max-text-bytes',
+    type: 'bytes',
+    value: 'BYTES',
+    min: 1,
+    default: sizeText(DEFAULT_MAX_TEXT_BYTES),
+    commands: UI,
+    help:
+      'Text the web UI keeps in memory across its spans (span names, attributes, system-call paths and targets, ' +
+      'which traced processes choose); beyond it the oldest spans are dropped (and counted).',
+  },
   { name: 'markdown', type: 'boolean', commands: 'all', help: 'With --help: print the options table as Markdown.' },
   { name: 'help', alias: 'h', type: 'boolean', commands: 'all', help: 'Show this help.' },
   { name: 'version', alias: 'V', type: 'boolean', commands: 'all', help: 'Show the version.' },
 ];
 
 export const USAGE = [
-  ['nullspan run [options] -- COMMAND [ARGS...]',
-    "Trace COMMAND and every process it starts; exit with COMMAND's exit code."],
-  ['nullspan attach --pid PID [--pid PID...] [options]',
-    'Trace running processes until Ctrl-C / SIGTERM, or until they have all exited.'],
+  [
+    'nullspan run [options] -- COMMAND [ARGS...]',
+    "Trace COMMAND and every process it starts; exit with COMMAND's exit code.",
+  ],
+  [
+    'nullspan attach --pid PID [--pid PID...] [options]',
+    'Trace running processes until Ctrl-C / SIGTERM, or until they have all exited.',
+  ],
   ['nullspan replay [options] FILE', 'Produce the same outputs from a capture written with --write.'],
   ['nullspan ui [options] [CAPTURE]', 'Serve the web UI on the spans of a capture file (without one: an empty UI).'],
 ] as const;
@@ -166,13 +330,17 @@ export interface ParsedCommandLine {
 
 /** A size as the options table writes defaults: `128M` rather than 134217728. */
 function sizeText(bytes: number): string {
-  for (const [suffix, unit] of [['G', 1024 ** 3], ['M', 1024 ** 2], ['K', 1024]] as const) {
+  for (const [suffix, unit] of [
+    ['G', 1024 ** 3],
+    ['M', 1024 ** 2],
+    ['K', 1024],
+  ] as const) {
     if (bytes % unit === 0) return `${bytes / unit}${suffix}`;
   }
   return String(bytes);
 }
 
-const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9 };
+const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 /** `origin`: where the value came from, when not the command line (an environment variable). */
@@ -244,7 +412,9 @@ function splitCommand(args: string[]): { own: string[]; argv: string[] } {
     if (arg.includes('=')) continue;
     const spec = arg.startsWith('--')
       ? OPTIONS.find((o) => o.name === arg.slice(2))
-      : arg.length === 2 ? OPTIONS.find((o) => o.alias === arg[1]) : undefined;
+      : arg.length === 2
+        ? OPTIONS.find((o) => o.alias === arg[1])
+        : undefined;
     if (spec && takesValue(spec)) i++;
   }
   return { own: args, argv: [] };
@@ -297,17 +467,26 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv = proces
   }
   out.given = new Set(Object.keys(values).filter((k) => values[k] !== undefined));
   const syscalls = out.syscalls as string;
-  out.syscalls = syscalls === 'all' ? 'all' : syscalls.split(',').map((n) => n.trim()).filter(Boolean);
+  out.syscalls =
+    syscalls === 'all'
+      ? 'all'
+      : syscalls
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean);
   const options = out as unknown as CliOptions;
   // --snaplen and --ring-size are checked by the probe itself (its limits, one source), in CLI terms (live.ts).
 
   const positionals = parsed.positionals;
   let file: string | undefined;
   if (command === 'replay' || command === 'ui') {
-    if (positionals.length > 1) throw new UsageError(`\`nullspan ${command}\` takes one file, got ${positionals.length}.`);
+    if (positionals.length > 1)
+      throw new UsageError(`\`nullspan ${command}\` takes one file, got ${positionals.length}.`);
     file = positionals[0];
   } else if (positionals.length > 0) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}${command ? ` for \`nullspan ${command}\`` : ''}.`);
+    throw new UsageError(
+      `unexpected argument ${JSON.stringify(positionals[0])}${command ? ` for \`nullspan ${command}\`` : ''}.`,
+    );
   }
   return { command, options, file, argv };
 }
@@ -328,10 +507,12 @@ function describeParseError(err: Error): string {
   const code = (err as { code?: string }).code;
   const m = /'([^']+)'/.exec(err.message);
   const opt = m ? m[1].split(' ')[0] : undefined;
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${opt ?? ''}; see \`nullspan --help\`.`.replace('  ', ' ');
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+    return `unknown option ${opt ?? ''}; see \`nullspan --help\`.`.replace('  ', ' ');
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     if (opt && /does not take/.test(err.message)) return `option ${opt} does not take a value.`;
-    if (opt && /ambiguous/.test(err.message)) return `option ${opt} needs a value (write ${opt}=VALUE for a value that starts with a dash).`;
+    if (opt && /ambiguous/.test(err.message))
+      return `option ${opt} needs a value (write ${opt}=VALUE for a value that starts with a dash).`;
     return `option ${opt ?? ''} needs a value.`;
   }
   return err.message.split('\n')[0];
@@ -368,7 +549,9 @@ function wrap(text: string, width: number): string[] {
 
 export function helpText(version: string): string {
   const out: string[] = [];
-  out.push(`nullspan ${version} — span-aware application tracer: /dev/null markers + eBPF system calls → OpenTelemetry traces`);
+  out.push(
+    `nullspan ${version} — span-aware application tracer: /dev/null markers + eBPF system calls → OpenTelemetry traces`,
+  );
   out.push('', 'Usage:');
   for (const [usage, what] of USAGE) out.push(`  ${usage}`, `      ${what}`);
   out.push('', 'Options:');
@@ -391,7 +574,7 @@ export function helpText(version: string): string {
     '',
     'Needs root (or CAP_BPF + CAP_PERFMON) and a kernel with BTF. Run `bash setup.sh` once to build everything.',
   );
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 function mdCell(text: string): string {
@@ -411,5 +594,5 @@ export function optionsMarkdown(): string {
     rows.push(`| ${mdCell(flag)} | ${mdCell(def)} | ${mdCell(env)} | ${cmds} | ${mdCell(help)} |`);
   }
   const usage = USAGE.map(([u, what]) => `- \`${u}\` — ${what}`);
-  return [...usage, '', ...rows].join('\n') + '\n';
+  return `${[...usage, '', ...rows].join('\n')}\n`;
 }

@@ -5,7 +5,7 @@
 // a state that makes the next module resolution fail ("Cannot find module ..."), and the commands are imported
 // after these checks.
 
-import { accessSync, constants as fsc, lstatSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, type BigIntStats, constants as fsc, lstatSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { symlinkRefused } from '../private-file.js';
 import { CliError, UsageError } from './errors.js';
@@ -34,7 +34,10 @@ export function assertWritableFile(path: string, option: string): void {
   }
   if (isDir) throw new CliError(`${option} ${path} is a directory; give a file name.`);
   // a FIFO, a device: nullspan's files must be complete and private, which only a regular file can be
-  if (!isFile) throw new CliError(`${option} ${path} is not a regular file; nullspan writes traces and captures only to regular files.`);
+  if (!isFile)
+    throw new CliError(
+      `${option} ${path} is not a regular file; nullspan writes traces and captures only to regular files.`,
+    );
   try {
     accessSync(full, fsc.W_OK);
   } catch {
@@ -83,7 +86,9 @@ export function assertDistinctFiles(files: NamedFile[]): void {
     const id = identity(f.path);
     const other = seen.get(id);
     if (other && (other.writes || f.writes)) {
-      throw new UsageError(`${other.role} ${other.path} and ${f.role} ${f.path} are the same file; writing one would destroy the other.`);
+      throw new UsageError(
+        `${other.role} ${other.path} and ${f.role} ${f.path} are the same file; writing one would destroy the other.`,
+      );
     }
     seen.set(id, f);
   }
@@ -91,12 +96,13 @@ export function assertDistinctFiles(files: NamedFile[]): void {
 
 /** The capture `replay` and `ui` read must be a file (reading a directory would fail with EISDIR mid-way). */
 export function assertReadableFile(path: string, role: string): void {
-  let st;
+  let st: BigIntStats;
   try {
     st = statSync(resolve(path), BIGINT);
   } catch {
     throw new CliError(`${path}: no such file or directory.`);
   }
   if (st.isDirectory()) throw new CliError(`${role} ${path} is a directory; give a capture file written with --write.`);
-  if (!st.isFile()) throw new CliError(`${role} ${path} is not a regular file; give a capture file written with --write.`);
+  if (!st.isFile())
+    throw new CliError(`${role} ${path} is not a regular file; give a capture file written with --write.`);
 }

@@ -2,7 +2,7 @@
 // complete every output, and exit with its exit code.
 
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsc, statSync } from 'node:fs';
+import { accessSync, type BigIntStats, constants as fsc, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { snapshotProc, type InitialState } from '../state/snapshot.js';
 import { CliError, UsageError } from './errors.js';
@@ -18,7 +18,7 @@ const SIGNAL_GRACE_MS = 2000;
 /** What a shell finds at `path`: an executable file, something it may not execute (a directory only when named
  * explicitly; the PATH search skips them), or nothing. */
 function probeCommand(path: string, explicit: boolean): 'executable' | 'not executable' | undefined {
-  let st;
+  let st: BigIntStats;
   try {
     st = statSync(path, { bigint: true });
   } catch {
@@ -37,10 +37,14 @@ function probeCommand(path: string, explicit: boolean): 'executable' | 'not exec
 function assertCommandExists(command: string): void {
   const candidates = command.includes('/')
     ? [command]
-    : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, command));
   const found = candidates.map((path) => probeCommand(path, command.includes('/')));
   if (found.includes('executable')) return;
-  if (found.includes('not executable')) throw new CliError(`${command}: permission denied (not an executable file).`, 126);
+  if (found.includes('not executable'))
+    throw new CliError(`${command}: permission denied (not an executable file).`, 126);
   throw new CliError(`command not found: ${command}.`, 127);
 }
 

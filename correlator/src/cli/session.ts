@@ -75,7 +75,10 @@ export class TraceSession {
       // --endpoint was checked with the options; OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is taken as it is
       const endpointOption = opts.given.has('endpoint') ? opts.endpoint : undefined;
       const problem = httpUrlProblem(tracesUrl(endpointOption));
-      if (problem) throw new CliError(`the OTLP endpoint ${tracesUrl(endpointOption)} cannot be used: ${problem}; give an http:// or https:// URL.`);
+      if (problem)
+        throw new CliError(
+          `the OTLP endpoint ${tracesUrl(endpointOption)} cannot be used: ${problem}; give an http:// or https:// URL.`,
+        );
       this.http = new OtlpHttpExporter(setup.clock, {
         hostName: setup.hostName,
         maxQueueBytes: opts.maxExportQueueBytes,
@@ -154,7 +157,8 @@ export class TraceSession {
     this.printer?.flush();
     if (this.file) {
       await this.file.shutdown();
-      if (this.file.lastError) this.term.notice(`could not write all traces to ${this.opts.otlpFile}: ${this.file.lastError.message}.`);
+      if (this.file.lastError)
+        this.term.notice(`could not write all traces to ${this.opts.otlpFile}: ${this.file.lastError.message}.`);
     }
     if (this.http) await this.finishHttp(this.http);
     this.reportLosses();
@@ -181,14 +185,20 @@ export class TraceSession {
       await http.abandon(unreachableReason(now));
     }
     const st = http.stats();
-    if (st.dropped > 0) this.term.notice(`${plural(st.dropped, 'span')} ${st.dropped === 1 ? 'was' : 'were'} not delivered to ${http.url} (${exportLossText(st.lost)}).`);
+    if (st.dropped > 0)
+      this.term.notice(
+        `${plural(st.dropped, 'span')} ${st.dropped === 1 ? 'was' : 'were'} not delivered to ${http.url} (${exportLossText(st.lost)}).`,
+      );
   }
 
   private summarize(): void {
-    const where = [this.opts.otlpFile, this.http && this.endpoint?.reachable ? this.endpoint.url : undefined].filter(Boolean);
+    const where = [this.opts.otlpFile, this.http && this.endpoint?.reachable ? this.endpoint.url : undefined].filter(
+      Boolean,
+    );
     this.term.interactiveNotice(
       `${plural(this.traces, 'trace')}, ${plural(this.spans, 'span')}, ${plural(this.syscalls, 'system call record')}` +
-        (where.length ? ` → ${where.join(', ')}` : '') + '.',
+        (where.length ? ` → ${where.join(', ')}` : '') +
+        '.',
     );
   }
 
@@ -211,9 +221,12 @@ export class TraceSession {
   /** What the byte bounds cost: spans closed early, traces shown or filtered without all their spans. */
   private reportByteLimits(): void {
     const s = this.correlator.stats();
-    if (s.markersOverTagLimit > 0) this.term.notice(`${s.markersOverTagLimit} of the malformed markers had more than ${MAX_TAGS} tags.`);
+    if (s.markersOverTagLimit > 0)
+      this.term.notice(`${s.markersOverTagLimit} of the malformed markers had more than ${MAX_TAGS} tags.`);
     if (s.spansEvictedByBytes > 0) {
-      this.term.notice(`${s.spansEvictedByBytes} open spans were evicted over --max-open-span-bytes ${this.opts.maxOpenSpanBytes}.`);
+      this.term.notice(
+        `${s.spansEvictedByBytes} open spans were evicted over --max-open-span-bytes ${this.opts.maxOpenSpanBytes}.`,
+      );
     }
     const early = (this.printer?.releasedEarly ?? 0) + (this.gate?.releasedEarly ?? 0);
     if (early > 0) this.term.notice(`${early} traces went out before their root span ended (--max-pending-bytes).`);
@@ -228,7 +241,7 @@ export class TraceSession {
   }
 
   private print(trace: TracedSpan[]): void {
-    this.term.out(renderTrace(trace, this.palette).join('\n') + '\n');
+    this.term.out(`${renderTrace(trace, this.palette).join('\n')}\n`);
   }
 }
 

@@ -20,7 +20,9 @@ function commandExists(name: string, path = process.env.PATH ?? ''): boolean {
  * probe reported ADDON_NOT_BUILT (`path`: where to look for clang). */
 export function missingAddonError(path?: string): CliError {
   if (!commandExists('clang', path)) {
-    return new CliError('the probe is not built and clang is missing: run `bash setup.sh` (it installs clang and libbpf and builds everything).');
+    return new CliError(
+      'the probe is not built and clang is missing: run `bash setup.sh` (it installs clang and libbpf and builds everything).',
+    );
   }
   return new CliError("the probe's native addon is not built: run `bash setup.sh` (or `pnpm build`).");
 }

@@ -72,7 +72,8 @@ function spanLine(span: SpanRecord, p: Palette): string {
   if (span.kind !== 'internal') parts.push(p.dim(span.kind));
   const attrs = attrText(span.attributes);
   if (attrs) parts.push(attrs);
-  if (span.status === 'error') parts.push(p.err(`error${span.statusMessage ? `: ${sanitize(span.statusMessage)}` : ''}`));
+  if (span.status === 'error')
+    parts.push(p.err(`error${span.statusMessage ? `: ${sanitize(span.statusMessage)}` : ''}`));
   if (span.incomplete) parts.push(p.err(`(incomplete: ${sanitize(span.incomplete)})`));
   return parts.join('  ');
 }
@@ -86,7 +87,9 @@ function processLabel(proc: ProcessInfo): string {
 export const MAX_INDENT_DEPTH = 32;
 
 /** One pending step of the walk: a span to draw, or a system call line under the span at `depth`. */
-type Step = { node: TracedSpan; depth: number; parentPid: number; sc?: undefined } | { sc: SyscallRecord; depth: number };
+type Step =
+  | { node: TracedSpan; depth: number; parentPid: number; sc?: undefined }
+  | { sc: SyscallRecord; depth: number };
 
 /** The lines of one trace: a header, then each top-level span as a tree. */
 export function renderTrace(trace: TracedSpan[], p: Palette): string[] {

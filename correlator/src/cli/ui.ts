@@ -18,8 +18,12 @@ export async function uiCommand(file: string | undefined, o: CliOptions): Promis
     if (replayed.failure) term.notice(`${replayed.failure.replace(/\.$/, '')}; showing the spans before it.`);
   } else {
     session = new TraceSession(opts, term, {
-      clock: { wallOffsetNs: 0n }, hostName: '', initialState: { version: 1, processes: [] },
-      settings: settingsFromOptions(opts), live: false, outputs,
+      clock: { wallOffsetNs: 0n },
+      hostName: '',
+      initialState: { version: 1, processes: [] },
+      settings: settingsFromOptions(opts),
+      live: false,
+      outputs,
     });
     await session.start();
   }

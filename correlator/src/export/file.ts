@@ -25,7 +25,11 @@ export class OtlpFileExporter implements SpanSink {
   private batchWeight = 0;
   private readonly st: ExportStats = { exported: 0, dropped: 0, pending: 0, failedAttempts: 0, requests: 0 };
 
-  constructor(readonly path: string, clock: Clock, opts: FileExportOptions = {}) {
+  constructor(
+    readonly path: string,
+    clock: Clock,
+    opts: FileExportOptions = {},
+  ) {
     this.encoder = new OtlpJsonEncoder(clock, opts);
     this.maxBatch = opts.maxBatchSpans ?? 1024;
     // 0600 (also an existing file), never through a symlink: the traces name other processes' files and peers.

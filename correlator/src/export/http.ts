@@ -177,7 +177,12 @@ export class OtlpHttpExporter implements SpanSink {
   }
 
   stats(): ExportStats {
-    return { ...this.st, pending: this.pendingWeight, pendingBytes: this.pendingBytes, lost: Object.fromEntries(this.lost) };
+    return {
+      ...this.st,
+      pending: this.pendingWeight,
+      pendingBytes: this.pendingBytes,
+      lost: Object.fromEntries(this.lost),
+    };
   }
 
   /** Sends everything queued now; resolves when sent, or after `timeoutMs` with the rest still queued. */
@@ -271,10 +276,13 @@ export class OtlpHttpExporter implements SpanSink {
 
   private schedule(ms: number): void {
     if (this.timer !== null || this.closed) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.pump(true);
-    }, Math.max(0, ms));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.pump(true);
+      },
+      Math.max(0, ms),
+    );
     // unref'd: a pending retry alone must not keep a process alive; flush() holds the loop while it waits
     this.timer.unref();
   }

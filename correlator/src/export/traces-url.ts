@@ -25,5 +25,7 @@ export function httpUrlProblem(url: string): string | undefined {
   } catch {
     return 'not a URL';
   }
-  return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? undefined : `${parsed.protocol.replace(/:$/, '')} is not supported`;
+  return parsed.protocol === 'http:' || parsed.protocol === 'https:'
+    ? undefined
+    : `${parsed.protocol.replace(/:$/, '')} is not supported`;
 }

@@ -4,8 +4,24 @@
 import { posix } from 'node:path';
 import type { SockAddr, SyscallEvent } from '@nullspan/probe';
 import {
-  ANON_FDS, AF_INET, AF_INET6, AF_UNIX, AT_FDCWD, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, Effect, FD_CLOEXEC, F_DUPFD,
-  F_DUPFD_CLOEXEC, F_SETFD, O_CLOEXEC, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_STREAM, argInt, type SyscallClass,
+  ANON_FDS,
+  AF_INET,
+  AF_INET6,
+  AF_UNIX,
+  AT_FDCWD,
+  CLOSE_RANGE_CLOEXEC,
+  CLOSE_RANGE_UNSHARE,
+  Effect,
+  FD_CLOEXEC,
+  F_DUPFD,
+  F_DUPFD_CLOEXEC,
+  F_SETFD,
+  O_CLOEXEC,
+  SOCK_CLOEXEC,
+  SOCK_DGRAM,
+  SOCK_STREAM,
+  argInt,
+  type SyscallClass,
 } from './syscalls.js';
 
 const EINPROGRESS = 115;
@@ -64,7 +80,8 @@ export function socketTarget(d: FdDesc): string {
 function transportOf(domain: number, type: number): Transport | undefined {
   const t = type & 0xf;
   if (domain === AF_UNIX) return 'unix';
-  if (domain === AF_INET || domain === AF_INET6) return t === SOCK_STREAM ? 'tcp' : t === SOCK_DGRAM ? 'udp' : undefined;
+  if (domain === AF_INET || domain === AF_INET6)
+    return t === SOCK_STREAM ? 'tcp' : t === SOCK_DGRAM ? 'udp' : undefined;
   return undefined;
 }
 
@@ -180,7 +197,8 @@ export function applyFdEffect(owner: FdOwner, ev: SyscallEvent, cls: SyscallClas
     case Effect.GetSockName: {
       const d = t.get(argInt(a[0]));
       // bind to port 0 lets the kernel choose: the port is unknown until a getsockname says it
-      if (d && ev.addr) setLocal(d, ev.addr, cls.effect === Effect.Bind && ev.addr.family !== 'unix' && ev.addr.port === 0);
+      if (d && ev.addr)
+        setLocal(d, ev.addr, cls.effect === Effect.Bind && ev.addr.family !== 'unix' && ev.addr.port === 0);
       break;
     }
     case Effect.GetPeerName: {

@@ -61,7 +61,10 @@ function tryReaddir(path: string): string[] {
 }
 
 function numericEntries(path: string): number[] {
-  return tryReaddir(path).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  return tryReaddir(path)
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 /** ppid from /proc/PID/stat (fields after the comm, which may itself hold spaces and parens). */

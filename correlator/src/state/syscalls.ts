@@ -1,7 +1,7 @@
 // What a system call means for the correlator, decided once per syscall number (from the name the probe fills
 // in) and cached: which argument is an fd, whether the result is a byte count, and how it changes the fd table.
 
-export const enum Effect {
+export enum Effect {
   None,
   Open, // open(path, flags): flags in args[1]
   OpenAt, // openat(dirfd, path, flags): flags in args[2]
@@ -42,15 +42,63 @@ export interface SyscallClass {
 }
 
 const FD0_BYTES = [
-  'read', 'write', 'pread64', 'pwrite64', 'readv', 'writev', 'preadv', 'pwritev', 'preadv2', 'pwritev2',
-  'recvfrom', 'sendto', 'recvmsg', 'sendmsg', 'sendfile', 'splice', 'tee', 'copy_file_range', 'vmsplice',
+  'read',
+  'write',
+  'pread64',
+  'pwrite64',
+  'readv',
+  'writev',
+  'preadv',
+  'pwritev',
+  'preadv2',
+  'pwritev2',
+  'recvfrom',
+  'sendto',
+  'recvmsg',
+  'sendmsg',
+  'sendfile',
+  'splice',
+  'tee',
+  'copy_file_range',
+  'vmsplice',
 ];
 const FD0 = [
-  'fstat', 'lseek', 'ioctl', 'fsync', 'fdatasync', 'ftruncate', 'getdents', 'getdents64', 'flock', 'fchmod',
-  'fchown', 'fstatfs', 'fadvise64', 'fallocate', 'sync_file_range', 'readahead', 'shutdown', 'getsockname',
-  'getpeername', 'setsockopt', 'getsockopt', 'recvmmsg', 'sendmmsg', 'fgetxattr', 'fsetxattr', 'flistxattr',
-  'fremovexattr', 'syncfs', 'inotify_add_watch', 'fanotify_mark', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2',
-  'epoll_ctl', 'timerfd_settime', 'timerfd_gettime',
+  'fstat',
+  'lseek',
+  'ioctl',
+  'fsync',
+  'fdatasync',
+  'ftruncate',
+  'getdents',
+  'getdents64',
+  'flock',
+  'fchmod',
+  'fchown',
+  'fstatfs',
+  'fadvise64',
+  'fallocate',
+  'sync_file_range',
+  'readahead',
+  'shutdown',
+  'getsockname',
+  'getpeername',
+  'setsockopt',
+  'getsockopt',
+  'recvmmsg',
+  'sendmmsg',
+  'fgetxattr',
+  'fsetxattr',
+  'flistxattr',
+  'fremovexattr',
+  'syncfs',
+  'inotify_add_watch',
+  'fanotify_mark',
+  'epoll_wait',
+  'epoll_pwait',
+  'epoll_pwait2',
+  'epoll_ctl',
+  'timerfd_settime',
+  'timerfd_gettime',
 ];
 const EFFECTS: Record<string, [Effect, number]> = {
   open: [Effect.Open, -1],
@@ -134,8 +182,17 @@ export class SyscallClassifier {
  *  one's description but is a different fd. dup2/dup3 and fcntl(F_DUPFD) return an fd chosen by an argument
  *  or a command, and are handled where the fd table is. */
 export function createsFd(e: Effect): boolean {
-  return e === Effect.Open || e === Effect.OpenAt || e === Effect.OpenAt2 || e === Effect.Creat || e === Effect.Socket ||
-    e === Effect.Accept || e === Effect.Accept4 || e === Effect.AnonFd || e === Effect.Dup;
+  return (
+    e === Effect.Open ||
+    e === Effect.OpenAt ||
+    e === Effect.OpenAt2 ||
+    e === Effect.Creat ||
+    e === Effect.Socket ||
+    e === Effect.Accept ||
+    e === Effect.Accept4 ||
+    e === Effect.AnonFd ||
+    e === Effect.Dup
+  );
 }
 
 /** Argument registers are 64-bit; fds and flags are C ints. Accepts values decoded signed or unsigned. */

@@ -79,7 +79,10 @@ export function createUiApp(options: UiAppOptions): Hono {
       crossOriginResourcePolicy: 'same-origin',
     }),
   );
-  app.use('*', options.token !== undefined ? accessToken({ token: options.token }) : loopbackHosts({ allow: options.allowHosts }));
+  app.use(
+    '*',
+    options.token !== undefined ? accessToken({ token: options.token }) : loopbackHosts({ allow: options.allowHosts }),
+  );
   app.use('/api/*', async (c, next) => {
     await next();
     c.header('Cache-Control', 'no-store');

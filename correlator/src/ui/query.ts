@@ -97,7 +97,7 @@ function wallTimeUs(value: string, name: string): number {
   );
 }
 
-const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9 };
+const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
 
 /** Duration: nanoseconds, or a number with a unit (ns, us, µs, ms, s). */
 function duration(value: string, name: string): number {

@@ -41,7 +41,10 @@ export function accessToken(options: AccessTokenOptions): MiddlewareHandler {
       url.searchParams.delete(queryParam);
       return c.redirect(url.pathname + url.search, 303);
     }
-    return c.json({ error: 'A valid access token is required (open the URL nullspan printed, which carries it).' }, 401);
+    return c.json(
+      { error: 'A valid access token is required (open the URL nullspan printed, which carries it).' },
+      401,
+    );
   };
 }
 

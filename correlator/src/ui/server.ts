@@ -37,7 +37,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const app = createUiApp({ ...options, token, signal: shutdown.signal });
 
   const { server, address } = await new Promise<{ server: Server; address: AddressInfo }>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port }, (info) => resolve({ server: s as Server, address: info }));
+    const s = serve({ fetch: app.fetch, hostname: host, port }, (info) =>
+      resolve({ server: s as Server, address: info }),
+    );
     s.once('error', (err: NodeJS.ErrnoException) =>
       reject(new Error(`Cannot listen on ${host}:${port} for the UI: ${err.code ?? err.message}.`)),
     );

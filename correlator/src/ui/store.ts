@@ -254,7 +254,9 @@ export class SpanStore {
     const unfiltered = filter.name === undefined && filter.service === undefined && filter.pid === undefined;
     const { fromUs, toUs } = filter;
     for (const column of this.columnsIn(fromUs, toUs)) {
-      const whole = (fromUs === undefined || column * COLUMN_US >= fromUs) && (toUs === undefined || (column + 1) * COLUMN_US <= toUs);
+      const whole =
+        (fromUs === undefined || column * COLUMN_US >= fromUs) &&
+        (toUs === undefined || (column + 1) * COLUMN_US <= toUs);
       if (unfiltered && whole) {
         counts.set(column, this.columnCounts.get(column)!);
         continue;
@@ -375,7 +377,11 @@ export class SpanStore {
   private *columnsIn(fromUs: number | undefined, toUs: number | undefined): Generator<number> {
     const columns = this.sortedColumns;
     const lastColumn = toUs === undefined ? Infinity : columnOf(toUs);
-    for (let i = fromUs === undefined ? 0 : lowerBound(columns, columnOf(fromUs)); i < columns.length && columns[i] <= lastColumn; i++) {
+    for (
+      let i = fromUs === undefined ? 0 : lowerBound(columns, columnOf(fromUs));
+      i < columns.length && columns[i] <= lastColumn;
+      i++
+    ) {
       yield columns[i];
     }
   }
@@ -414,7 +420,10 @@ export class SpanStore {
   }
 
   private evictOverflow(): void {
-    while (this.size > this.maxSpans || ((this.syscallCount > this.maxSyscalls || this.textBytes > this.maxTextBytes) && this.size > 0)) {
+    while (
+      this.size > this.maxSpans ||
+      ((this.syscallCount > this.maxSyscalls || this.textBytes > this.maxTextBytes) && this.size > 0)
+    ) {
       const oldest = this.queue[this.head]!;
       this.queue[this.head++] = undefined;
       this.remove(oldest);
@@ -451,7 +460,11 @@ export class SpanStore {
 
 /** The text a span holds that the traced process chose (so may be as long as the snap length allows). */
 function textBytesOf(span: SpanRecord): number {
-  let n = span.name.length + (span.statusMessage?.length ?? 0) + (span.incomplete?.length ?? 0) + (span.traceState?.length ?? 0);
+  let n =
+    span.name.length +
+    (span.statusMessage?.length ?? 0) +
+    (span.incomplete?.length ?? 0) +
+    (span.traceState?.length ?? 0);
   for (const key in span.attributes) n += key.length + String(span.attributes[key]).length;
   for (const call of span.syscalls) {
     if (call.target !== undefined) n += call.target.length;

@@ -138,7 +138,9 @@ export function spanTreeJson(root: SpanTreeNode): SpanTreeJson {
   const originNs = root.entry.span.start;
   let budget = MAX_SYSCALLS_PER_RESPONSE;
   const nodes: SpanNodeJson[] = [];
-  const pending: { node: SpanTreeNode; parent: number | null; depth: number }[] = [{ node: root, parent: null, depth: 0 }];
+  const pending: { node: SpanTreeNode; parent: number | null; depth: number }[] = [
+    { node: root, parent: null, depth: 0 },
+  ];
   while (pending.length) {
     const { node, parent, depth } = pending.pop()!;
     const calls = node.entry.span.syscalls;
@@ -154,7 +156,8 @@ export function spanTreeJson(root: SpanTreeNode): SpanTreeJson {
       depth,
     });
     // last child first, so the first comes off the stack next
-    for (let i = node.children.length - 1; i >= 0; i--) pending.push({ node: node.children[i], parent: index, depth: depth + 1 });
+    for (let i = node.children.length - 1; i >= 0; i--)
+      pending.push({ node: node.children[i], parent: index, depth: depth + 1 });
   }
   return { nodes };
 }

@@ -63,14 +63,19 @@ async function serve(mode, receiverPort) {
   };
 
   if (mode === 'plain') {
-    app.get('/bench', handler((_name, fn) => fn()));
+    app.get(
+      '/bench',
+      handler((_name, fn) => fn()),
+    );
   } else if (mode === 'writes') {
     const { openSync } = await import('node:fs');
     const { writeBytes } = await import(new URL('fastwrite.js', import.meta.resolve('@nullspan/sdk')).href);
     const fd = openSync('/dev/null', 'a');
     const marker = (text) => new TextEncoder().encode(text);
     // byte for byte what the SDK writes for this request (15-digit ids, like most of the SDK's)
-    const server = marker('>:100000000000000:GET /bench:_tid=e7e8f1d508c3b65200005af3107a4000,_svc=bench,_k=server,http.request.method=GET,url.path=/bench,http.route=/bench:');
+    const server = marker(
+      '>:100000000000000:GET /bench:_tid=e7e8f1d508c3b65200005af3107a4000,_svc=bench,_k=server,http.request.method=GET,url.path=/bench,http.route=/bench:',
+    );
     const serverEnd = marker('<:100000000000000:GET /bench:http.response.status_code=200:');
     const load = marker('>:100000000000001:bench.load:_p=100000000000000:');
     const loadEnd = marker('<:100000000000001:bench.load::');
@@ -82,24 +87,33 @@ async function serve(mode, receiverPort) {
       await next();
       w(serverEnd);
     });
-    app.get('/bench', handler(async (name, fn) => {
-      const [enter, exit] = name === 'bench.load' ? [load, loadEnd] : [render, renderEnd];
-      w(enter);
-      const r = await fn();
-      w(exit);
-      return r;
-    }));
+    app.get(
+      '/bench',
+      handler(async (name, fn) => {
+        const [enter, exit] = name === 'bench.load' ? [load, loadEnd] : [render, renderEnd];
+        w(enter);
+        const r = await fn();
+        w(exit);
+        return r;
+      }),
+    );
   } else if (mode === 'als') {
     const { AsyncLocalStorage } = await import('node:async_hooks');
     const als = new AsyncLocalStorage();
     app.use((c, next) => als.run({ c }, next));
-    app.get('/bench', handler((name, fn) => als.run({ name }, fn)));
+    app.get(
+      '/bench',
+      handler((name, fn) => als.run({ name }, fn)),
+    );
   } else if (mode.startsWith('sdk')) {
     const { span } = await import('@nullspan/sdk');
     const { nullspan } = await import('@nullspan/sdk/hono');
     span.configure({ serviceName: 'bench' });
     app.use(nullspan());
-    app.get('/bench', handler((name, fn) => span.trace(name, undefined, fn)));
+    app.get(
+      '/bench',
+      handler((name, fn) => span.trace(name, undefined, fn)),
+    );
   } else {
     const api = await import('@opentelemetry/api');
     const { AsyncLocalStorage } = await import('node:async_hooks');
@@ -112,12 +126,18 @@ async function serve(mode, receiverPort) {
       active: () => als.getStore() ?? api.ROOT_CONTEXT,
       with: (ctx, fn, thisArg, ...args) => als.run(ctx, () => fn.apply(thisArg, args)),
       bind: (_ctx, target) => target,
-      enable() { return this; },
-      disable() { return this; },
+      enable() {
+        return this;
+      },
+      disable() {
+        return this;
+      },
     });
     const provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'bench' }),
-      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${receiverPort}/v1/traces` }))],
+      spanProcessors: [
+        new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${receiverPort}/v1/traces` })),
+      ],
     });
     api.trace.setGlobalTracerProvider(provider);
     const tracer = api.trace.getTracer('bench');
@@ -125,7 +145,10 @@ async function serve(mode, receiverPort) {
       const parent = api.propagation.extract(api.context.active(), c.req.header());
       await tracer.startActiveSpan(
         `${c.req.method} /bench`,
-        { kind: api.SpanKind.SERVER, attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path, 'http.route': '/bench' } },
+        {
+          kind: api.SpanKind.SERVER,
+          attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path, 'http.route': '/bench' },
+        },
         parent,
         async (s) => {
           try {
@@ -137,13 +160,18 @@ async function serve(mode, receiverPort) {
         },
       );
     });
-    app.get('/bench', handler((name, fn) => tracer.startActiveSpan(name, async (s) => {
-      try {
-        return await fn();
-      } finally {
-        s.end();
-      }
-    })));
+    app.get(
+      '/bench',
+      handler((name, fn) =>
+        tracer.startActiveSpan(name, async (s) => {
+          try {
+            return await fn();
+          } finally {
+            s.end();
+          }
+        }),
+      ),
+    );
   }
   const server = listen({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   server.keepAliveTimeout = 60_000;
@@ -214,11 +242,14 @@ async function load(port, count, pid) {
 }
 
 async function main() {
-  const receiver = startChild(['-e', `
+  const receiver = startChild([
+    '-e',
+    `
     const http = require('node:http');
     const s = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, {'content-type': 'application/json'}); res.end('{}'); }); });
     s.listen(0, '127.0.0.1', () => console.log(s.address().port));
-  `]);
+  `,
+  ]);
   const receiverPort = await receiver.port;
   const me = new URL(import.meta.url).pathname;
   const servers = Object.fromEntries(
@@ -233,7 +264,9 @@ async function main() {
     for (const m of order) {
       const res = await load(ports[m], REQUESTS, servers[m].child.pid);
       results[m].push(res);
-      console.log(`run ${r + 1} ${m.padEnd(8)} ${res.rps.toFixed(0)} req/s  p99 ${res.p99.toFixed(2)} ms  server CPU ${res.cpuUs.toFixed(1)} µs/request${res.failed ? `  ${res.failed} FAILED` : ''}`);
+      console.log(
+        `run ${r + 1} ${m.padEnd(8)} ${res.rps.toFixed(0)} req/s  p99 ${res.p99.toFixed(2)} ms  server CPU ${res.cpuUs.toFixed(1)} µs/request${res.failed ? `  ${res.failed} FAILED` : ''}`,
+      );
     }
   }
   for (const s of Object.values(servers)) s.child.kill();
@@ -249,7 +282,9 @@ async function main() {
   const num = (x, d = 1) => Number(x.toFixed(d));
   console.log('mode       req/s   p99 ms  CPU µs/req  throughput cost  CPU cost');
   for (const m of MODES) {
-    console.log(`${m.padEnd(8)} ${med(m, 'rps').toFixed(0).padStart(7)} ${med(m, 'p99').toFixed(2).padStart(8)} ${med(m, 'cpuUs').toFixed(1).padStart(11)} ${(m === 'plain' ? '' : pct(tputCost(m))).padStart(16)} ${(m === 'plain' ? '' : pct(cpuCost(m))).padStart(9)}`);
+    console.log(
+      `${m.padEnd(8)} ${med(m, 'rps').toFixed(0).padStart(7)} ${med(m, 'p99').toFixed(2).padStart(8)} ${med(m, 'cpuUs').toFixed(1).padStart(11)} ${(m === 'plain' ? '' : pct(tputCost(m))).padStart(16)} ${(m === 'plain' ? '' : pct(cpuCost(m))).padStart(9)}`,
+    );
   }
   const figures = {};
   for (const m of MODES) {
@@ -262,7 +297,8 @@ async function main() {
     }
   }
   const workload = `Hono service, loopback, ${CONCURRENCY} keep-alive connections, ${REQUESTS} requests x ${RUNS} runs, 1 server span + 2 nested spans per request`;
-  const line = (m) => `${Math.round(med(m, 'rps'))} req/s, ${med(m, 'cpuUs').toFixed(1)} µs CPU (${pct(tputCost(m))} / ${pct(cpuCost(m))})`;
+  const line = (m) =>
+    `${Math.round(med(m, 'rps'))} req/s, ${med(m, 'cpuUs').toFixed(1)} µs CPU (${pct(tputCost(m))} / ${pct(cpuCost(m))})`;
   console.log(
     'BENCH_JSON ' +
       JSON.stringify([

@@ -44,7 +44,19 @@
 // `node system.mjs receiver`, `node system.mjs upstream` (the bench runner runs every bench/*.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, openSync, readSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  openSync,
+  readSync,
+  closeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import http from 'node:http';
@@ -80,7 +92,6 @@ const ROW_SETUP = {
   otel: { mode: 'otel' },
 };
 
-
 // ---------------------------------------------------------------------------------------------------------------
 // server side
 
@@ -112,12 +123,18 @@ async function serve(mode, shape, receiverPort, upstreamPort, dataFile) {
       active: () => als.getStore() ?? api.ROOT_CONTEXT,
       with: (ctx, fn, thisArg, ...args) => als.run(ctx, () => fn.apply(thisArg, args)),
       bind: (_ctx, target) => target,
-      enable() { return this; },
-      disable() { return this; },
+      enable() {
+        return this;
+      },
+      disable() {
+        return this;
+      },
     });
     const provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'bench' }),
-      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${receiverPort}/v1/traces` }))],
+      spanProcessors: [
+        new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${receiverPort}/v1/traces` })),
+      ],
     });
     api.trace.setGlobalTracerProvider(provider);
     onExit = () => provider.shutdown();
@@ -126,7 +143,10 @@ async function serve(mode, shape, receiverPort, upstreamPort, dataFile) {
       const parent = api.propagation.extract(api.context.active(), c.req.header());
       await tracer.startActiveSpan(
         `${c.req.method} ${c.req.path}`,
-        { kind: api.SpanKind.SERVER, attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path, 'http.route': c.req.path } },
+        {
+          kind: api.SpanKind.SERVER,
+          attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path, 'http.route': c.req.path },
+        },
         parent,
         async (s) => {
           try {
@@ -138,13 +158,14 @@ async function serve(mode, shape, receiverPort, upstreamPort, dataFile) {
         },
       );
     });
-    wrap = (name, fn) => tracer.startActiveSpan(name, async (s) => {
-      try {
-        return await fn();
-      } finally {
-        s.end();
-      }
-    });
+    wrap = (name, fn) =>
+      tracer.startActiveSpan(name, async (s) => {
+        try {
+          return await fn();
+        } finally {
+          s.end();
+        }
+      });
     // what W3CTraceContextPropagator.inject writes (@opentelemetry/core is not a dependency here)
     inject = () => {
       const sc = api.trace.getSpanContext(api.context.active());
@@ -163,22 +184,32 @@ async function serve(mode, shape, receiverPort, upstreamPort, dataFile) {
   } else {
     const { readFile } = await import('node:fs/promises');
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-    const callUpstream = () => new Promise((resolve, reject) => {
-      const req = http.get({ host: '127.0.0.1', port: Number(upstreamPort), path: '/price', agent, headers: inject() }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => { body += d; });
-        res.on('end', () => resolve(JSON.parse(body)));
+    const callUpstream = () =>
+      new Promise((resolve, reject) => {
+        const req = http.get(
+          { host: '127.0.0.1', port: Number(upstreamPort), path: '/price', agent, headers: inject() },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (d) => {
+              body += d;
+            });
+            res.on('end', () => resolve(JSON.parse(body)));
+          },
+        );
+        req.on('error', reject);
       });
-      req.on('error', reject);
-    });
     app.get('/order', async (c) => {
       const catalog = await wrap('catalog.load', async () => JSON.parse(await readFile(dataFile, 'utf8')));
       const price = await wrap('upstream.price', callUpstream);
-      const out = await wrap('order.render', async () => JSON.stringify({
-        currency: price.currency,
-        items: catalog.items.filter((it) => it.stock > 0).map((it) => ({ ...it, total: Math.round(it.price * price.rate * 100) / 100 })),
-      }));
+      const out = await wrap('order.render', async () =>
+        JSON.stringify({
+          currency: price.currency,
+          items: catalog.items
+            .filter((it) => it.stock > 0)
+            .map((it) => ({ ...it, total: Math.round(it.price * price.rate * 100) / 100 })),
+        }),
+      );
       return c.body(out, 200, { 'content-type': 'application/json' });
     });
   }
@@ -188,15 +219,22 @@ async function serve(mode, shape, receiverPort, upstreamPort, dataFile) {
   let served = 0;
   server.on('request', () => served++);
   server.once('listening', () => console.log(`PORT ${server.address().port}`));
-  process.on('SIGTERM', () => onExit().finally(() => {
-    writeSync(1, `SERVED ${served}\n`);
-    process.exit(0);
-  }));
+  process.on('SIGTERM', () =>
+    onExit().finally(() => {
+      writeSync(1, `SERVED ${served}\n`);
+      process.exit(0);
+    }),
+  );
 }
 
 /** The upstream of the `real` shape: a small JSON answer. */
 function upstream() {
-  const body = JSON.stringify({ currency: 'EUR', rate: 0.92, updated: '2026-01-01T00:00:00Z', source: 'bench-upstream' });
+  const body = JSON.stringify({
+    currency: 'EUR',
+    rate: 0.92,
+    updated: '2026-01-01T00:00:00Z',
+    source: 'bench-upstream',
+  });
   const s = http.createServer((req, res) => {
     req.resume();
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -216,7 +254,8 @@ function receiver() {
     if (!protoType) {
       const { createRequire } = await import('node:module');
       const req = createRequire(join(root, 'test', 'package.json'));
-      protoType = req('otlp-proto-root/build/src/generated/root.js').opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+      protoType = req('otlp-proto-root/build/src/generated/root.js').opentelemetry.proto.collector.trace.v1
+        .ExportTraceServiceRequest;
     }
     count(protoType.decode(body));
   };
@@ -281,7 +320,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function startProcess(cmd, args, env = process.env) {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let err = '';
-  child.stderr.on('data', (d) => { err += d; if (err.length > 20000) err = err.slice(-10000); });
+  child.stderr.on('data', (d) => {
+    err += d;
+    if (err.length > 20000) err = err.slice(-10000);
+  });
   let out = '';
   const port = new Promise((resolve, reject) => {
     child.stdout.on('data', (d) => {
@@ -289,7 +331,9 @@ function startProcess(cmd, args, env = process.env) {
       const m = /PORT (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
     });
-    child.once('exit', (code, sig) => reject(new Error(`${cmd} ${args.join(' ')} exited with ${code ?? sig} before listening:\n${err}`)));
+    child.once('exit', (code, sig) =>
+      reject(new Error(`${cmd} ${args.join(' ')} exited with ${code ?? sig} before listening:\n${err}`)),
+    );
   });
   const exited = new Promise((resolve) => child.once('exit', (code, sig) => resolve(code ?? sig)));
   return { child, port, exited, stderr: () => err, stdout: () => out };
@@ -350,13 +394,23 @@ function wrk(url, seconds, rate) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (d) => { out += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
     child.once('exit', (code) => {
       const m = /^WRK (.*)$/m.exec(out);
       if (code !== 0 || !m) return reject(new Error(`wrk failed (${code}): ${out}`));
       // `times`: the shell's user/sys, then its children's
-      const t = out.trim().split('\n').slice(-1)[0].match(/(\d+)m([\d.]+)s/g) ?? [];
-      const wrkCpu = t.reduce((s, x) => { const [, mm, ss] = /(\d+)m([\d.]+)s/.exec(x); return s + Number(mm) * 60 + Number(ss); }, 0);
+      const t =
+        out
+          .trim()
+          .split('\n')
+          .slice(-1)[0]
+          .match(/(\d+)m([\d.]+)s/g) ?? [];
+      const wrkCpu = t.reduce((s, x) => {
+        const [, mm, ss] = /(\d+)m([\d.]+)s/.exec(x);
+        return s + Number(mm) * 60 + Number(ss);
+      }, 0);
       resolve({ ...JSON.parse(m[1]), wrkCpu });
     });
     child.once('error', reject);
@@ -365,11 +419,15 @@ function wrk(url, seconds, rate) {
 
 async function getJson(port, path) {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path }, (res) => {
-      let b = '';
-      res.on('data', (d) => { b += d; });
-      res.on('end', () => resolve(JSON.parse(b)));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path }, (res) => {
+        let b = '';
+        res.on('data', (d) => {
+          b += d;
+        });
+        res.on('end', () => resolve(JSON.parse(b)));
+      })
+      .on('error', reject);
   });
 }
 
@@ -382,7 +440,7 @@ function fileStats(file, offset) {
   let spans = 0;
   let syscallSpans = 0;
   let carry = '';
-  for (let pos = offset; pos < size;) {
+  for (let pos = offset; pos < size; ) {
     const n = readSync(fd, buf, 0, Math.min(buf.length, size - pos), pos);
     if (n <= 0) break;
     pos += n;
@@ -432,7 +490,7 @@ async function measure(url, seconds, rate, pids, receiverPort) {
   const tailStart = Date.now();
   let lastRx = receiverPort ? (await getJson(receiverPort, '/stats')).requests : 0;
   let lastRxAt = Date.now();
-  for (let prev = processCpuNs(pids); Date.now() - tailStart < 5000;) {
+  for (let prev = processCpuNs(pids); Date.now() - tailStart < 5000; ) {
     await sleep(100);
     const now = processCpuNs(pids);
     const quiet = now - prev < 0.05 * 100e6;
@@ -471,7 +529,17 @@ async function background(ms) {
  */
 async function runRow(row, shape, nodeBin, env) {
   const { mode, nullspan } = ROW_SETUP[row];
-  const serverCmd = [...(pin ? ['taskset', '-c', SERVER_CPU] : []), nodeBin, me, 'serve', mode, shape, String(env.receiverPort), String(env.upstreamPort), env.dataFile];
+  const serverCmd = [
+    ...(pin ? ['taskset', '-c', SERVER_CPU] : []),
+    nodeBin,
+    me,
+    'serve',
+    mode,
+    shape,
+    String(env.receiverPort),
+    String(env.upstreamPort),
+    env.dataFile,
+  ];
   const file = nullspan === 'file' ? join(luaDir, `${row}-${shape}.jsonl`) : undefined;
   const rx = nullspan === 'otlp' || mode === 'otel' ? env.receiverPort : 0;
   const rx0 = await getJson(env.receiverPort, '/stats');
@@ -479,7 +547,13 @@ async function runRow(row, shape, nodeBin, env) {
   if (nullspan) {
     const out = file ? ['--no-otlp', '--otlp-file', file] : ['--endpoint', `http://127.0.0.1:${env.receiverPort}`];
     if (file) rmSync(file, { force: true });
-    proc = startProcess(process.execPath, [join(root, 'correlator', 'dist', 'cli', 'main.js'), 'run', ...out, '--', ...serverCmd]);
+    proc = startProcess(process.execPath, [
+      join(root, 'correlator', 'dist', 'cli', 'main.js'),
+      'run',
+      ...out,
+      '--',
+      ...serverCmd,
+    ]);
   } else {
     proc = startProcess(serverCmd[0], serverCmd.slice(1));
   }
@@ -510,7 +584,8 @@ async function runRow(row, shape, nodeBin, env) {
     if (code === 'timeout') proc.child.kill('SIGKILL');
   }
   const served = Number(/SERVED (\d+)/.exec(proc.stdout())?.[1]);
-  if (!served) throw new Error(`${row} ${shape}: the server did not say how many requests it served:\n${proc.stderr()}`);
+  if (!served)
+    throw new Error(`${row} ${shape}: the server did not say how many requests it served:\n${proc.stderr()}`);
   let got;
   if (file) {
     got = fileStats(file, 0);
@@ -532,7 +607,10 @@ async function runRow(row, shape, nodeBin, env) {
 /** The server under `nullspan run`: the child of the nullspan process. */
 function findServerPid(nullspanPid) {
   try {
-    const kids = readFileSync(`/proc/${nullspanPid}/task/${nullspanPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    const kids = readFileSync(`/proc/${nullspanPid}/task/${nullspanPid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
     return Number(kids[0]) || undefined;
   } catch {
     return undefined;
@@ -581,11 +659,19 @@ async function main() {
   const nodes = want.includes(major) ? [[major, process.execPath]] : [];
   const node24 = major !== '24' && want.includes('24') && findNode24();
   if (node24) nodes.push(['24', node24]);
-  else if (major !== '24' && want.includes('24')) console.log('Node 24 column skipped: no Node 24 at $NODE24 or .bench/node24 (get one: npm i --prefix .bench/node24 node@24)');
+  else if (major !== '24' && want.includes('24'))
+    console.log(
+      'Node 24 column skipped: no Node 24 at $NODE24 or .bench/node24 (get one: npm i --prefix .bench/node24 node@24)',
+    );
 
   const receiver = startProcess(process.execPath, [me, 'receiver']);
   const up = startProcess(process.execPath, [me, 'upstream']);
-  const env = { receiverPort: await receiver.port, receiverPid: receiver.child.pid, upstreamPort: await up.port, dataFile: writeDataFile(luaDir) };
+  const env = {
+    receiverPort: await receiver.port,
+    receiverPid: receiver.child.pid,
+    upstreamPort: await up.port,
+    dataFile: writeDataFile(luaDir),
+  };
 
   const started = Date.now();
   // results[node][shape][row] = [per round]
@@ -615,7 +701,10 @@ async function main() {
     rmSync(luaDir, { recursive: true, force: true });
   }
   console.log(`(${((Date.now() - started) / 1000).toFixed(0)} s)`);
-  report(results, nodes.map(([nv]) => nv));
+  report(
+    results,
+    nodes.map(([nv]) => nv),
+  );
 }
 
 function report(results, nodeVersions) {
@@ -623,18 +712,28 @@ function report(results, nodeVersions) {
   const runs = (nv, shape, row) => results[nv][shape][row];
   const med = (nv, shape, row, key) => median(runs(nv, shape, row).map((x) => x[key]));
   /** machine CPU per request against the plain run of the same round, median over rounds */
-  const cost = (nv, shape, row) => median(runs(nv, shape, row).map((x, i) => x.cpuUs / runs(nv, shape, 'plain')[i].cpuUs - 1));
+  const cost = (nv, shape, row) =>
+    median(runs(nv, shape, row).map((x, i) => x.cpuUs / runs(nv, shape, 'plain')[i].cpuUs - 1));
   const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)} %`;
   const num = (x, d = 1) => Number(x.toFixed(d));
 
   for (const shape of SHAPES) {
-    console.log(`\n${shape === 'hono' ? 'Hono shape (1 server span + 2 nested)' : 'realistic shape (file read, JSON, one upstream call; 1 + 3 spans)'}; machine CPU/request, its cost against uninstrumented, req/s at saturation, p99 at ${RATE[shape]} req/s, OTLP bytes and spans per request`);
-    console.log(`| row | ${nodeVersions.map((nv) => `Node ${nv} CPU µs/req | Node ${nv} req/s | Node ${nv} p99 ms`).join(' | ')} | OTLP bytes/req | spans/req (application) | wrk CPU | other load |`);
+    console.log(
+      `\n${shape === 'hono' ? 'Hono shape (1 server span + 2 nested)' : 'realistic shape (file read, JSON, one upstream call; 1 + 3 spans)'}; machine CPU/request, its cost against uninstrumented, req/s at saturation, p99 at ${RATE[shape]} req/s, OTLP bytes and spans per request`,
+    );
+    console.log(
+      `| row | ${nodeVersions.map((nv) => `Node ${nv} CPU µs/req | Node ${nv} req/s | Node ${nv} p99 ms`).join(' | ')} | OTLP bytes/req | spans/req (application) | wrk CPU | other load |`,
+    );
     console.log(`| --- | ${nodeVersions.map(() => '--- | --- | ---').join(' | ')} | --- | --- | --- | --- |`);
     for (const row of ROWS) {
       const n0 = nodeVersions[0];
-      const cells = nodeVersions.map((nv) => `${med(nv, shape, row, 'cpuUs').toFixed(1)}${row === 'plain' ? '' : ` (${pct(cost(nv, shape, row))})`} | ${(med(nv, shape, row, 'rps') / 1000).toFixed(1)} k | ${med(nv, shape, row, 'p99').toFixed(2)}`);
-      console.log(`| ${ROW_NAMES[row]} | ${cells.join(' | ')} | ${med(n0, shape, row, 'bytesPerReq').toFixed(0)} | ${med(n0, shape, row, 'spansPerReq').toFixed(2)} (${med(n0, shape, row, 'appSpansPerReq').toFixed(2)}) | ${(med(n0, shape, row, 'wrkShare') * 100).toFixed(0)} % | ${(med(n0, shape, row, 'background') * 100).toFixed(0)} % |`);
+      const cells = nodeVersions.map(
+        (nv) =>
+          `${med(nv, shape, row, 'cpuUs').toFixed(1)}${row === 'plain' ? '' : ` (${pct(cost(nv, shape, row))})`} | ${(med(nv, shape, row, 'rps') / 1000).toFixed(1)} k | ${med(nv, shape, row, 'p99').toFixed(2)}`,
+      );
+      console.log(
+        `| ${ROW_NAMES[row]} | ${cells.join(' | ')} | ${med(n0, shape, row, 'bytesPerReq').toFixed(0)} | ${med(n0, shape, row, 'spansPerReq').toFixed(2)} (${med(n0, shape, row, 'appSpansPerReq').toFixed(2)}) | ${(med(n0, shape, row, 'wrkShare') * 100).toFixed(0)} % | ${(med(n0, shape, row, 'background') * 100).toFixed(0)} % |`,
+      );
     }
   }
 
@@ -642,17 +741,29 @@ function report(results, nodeVersions) {
    * The target each row is held to (issue 12) and whether a node meets it. Met also needs every application span
    * delivered and no failed request: a row that loses spans or requests does not count as cheap.
    */
-  const complete = (nv, shape, row) => med(nv, shape, row, 'appSpansPerReq') >= 0.99 * APP_SPANS[shape] && runs(nv, shape, row).every((x) => x.errors === 0);
+  const complete = (nv, shape, row) =>
+    med(nv, shape, row, 'appSpansPerReq') >= 0.99 * APP_SPANS[shape] &&
+    runs(nv, shape, row).every((x) => x.errors === 0);
   const targets = {
     hono: {
-      sdk: ['SDK alone ≤ +15 % machine CPU/request', (nv) => cost(nv, 'hono', 'sdk') <= 0.15 && runs(nv, 'hono', 'sdk').every((x) => x.errors === 0)],
+      sdk: [
+        'SDK alone ≤ +15 % machine CPU/request',
+        (nv) => cost(nv, 'hono', 'sdk') <= 0.15 && runs(nv, 'hono', 'sdk').every((x) => x.errors === 0),
+      ],
       traced_otlp: [
-        'full tracing ≤ +40 % machine CPU/request, and its added CPU ≥ 2.5× less than the OpenTelemetry SDK\'s',
-        (nv) => cost(nv, 'hono', 'traced_otlp') <= 0.4 && cost(nv, 'hono', 'otel') >= 2.5 * cost(nv, 'hono', 'traced_otlp') && complete(nv, 'hono', 'traced_otlp') && complete(nv, 'hono', 'otel'),
+        "full tracing ≤ +40 % machine CPU/request, and its added CPU ≥ 2.5× less than the OpenTelemetry SDK's",
+        (nv) =>
+          cost(nv, 'hono', 'traced_otlp') <= 0.4 &&
+          cost(nv, 'hono', 'otel') >= 2.5 * cost(nv, 'hono', 'traced_otlp') &&
+          complete(nv, 'hono', 'traced_otlp') &&
+          complete(nv, 'hono', 'otel'),
       ],
     },
     real: {
-      traced_otlp: ['full tracing ≤ +10 % machine CPU/request', (nv) => cost(nv, 'real', 'traced_otlp') <= 0.1 && complete(nv, 'real', 'traced_otlp')],
+      traced_otlp: [
+        'full tracing ≤ +10 % machine CPU/request',
+        (nv) => cost(nv, 'real', 'traced_otlp') <= 0.1 && complete(nv, 'real', 'traced_otlp'),
+      ],
     },
   };
   const rows = [];
@@ -676,7 +787,9 @@ function report(results, nodeVersions) {
         figures[`${p}other_load_pct`] = Math.round(med(nv, shape, row, 'background') * 100);
         figures[`${p}wrk_cpu_pct`] = Math.round(med(nv, shape, row, 'wrkShare') * 100);
         if (errors) figures[`${p}errors`] = errors;
-        parts.push(`Node ${nv}: ${med(nv, shape, row, 'cpuUs').toFixed(1)} µs machine CPU/request${row === 'plain' ? '' : ` (${pct(cost(nv, shape, row))})`}, ${(med(nv, shape, row, 'rps') / 1000).toFixed(1)} k req/s, p99 ${med(nv, shape, row, 'p99').toFixed(2)} ms, ${med(nv, shape, row, 'spansPerReq').toFixed(2)} spans (${med(nv, shape, row, 'appSpansPerReq').toFixed(2)} from the application) and ${med(nv, shape, row, 'bytesPerReq').toFixed(0)} OTLP bytes per request${errors ? `, ${errors} errors` : ''}`);
+        parts.push(
+          `Node ${nv}: ${med(nv, shape, row, 'cpuUs').toFixed(1)} µs machine CPU/request${row === 'plain' ? '' : ` (${pct(cost(nv, shape, row))})`}, ${(med(nv, shape, row, 'rps') / 1000).toFixed(1)} k req/s, p99 ${med(nv, shape, row, 'p99').toFixed(2)} ms, ${med(nv, shape, row, 'spansPerReq').toFixed(2)} spans (${med(nv, shape, row, 'appSpansPerReq').toFixed(2)} from the application) and ${med(nv, shape, row, 'bytesPerReq').toFixed(0)} OTLP bytes per request${errors ? `, ${errors} errors` : ''}`,
+        );
       }
       const t = targets[shape]?.[row];
       rows.push({
@@ -688,7 +801,7 @@ function report(results, nodeVersions) {
       });
     }
   }
-  console.log('BENCH_JSON ' + JSON.stringify(rows));
+  console.log(`BENCH_JSON ${JSON.stringify(rows)}`);
 }
 
 // dispatch last: the constants above are initialised by then

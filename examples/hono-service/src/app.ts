@@ -22,18 +22,22 @@ const packageJson = fileURLToPath(new URL('../package.json', import.meta.url));
 
 /** A "database" query: connect, run, fetch rows; each step a child span with real file system calls inside. */
 async function queryUser(id: string): Promise<{ id: string; name: string; bytes: number }> {
-  return span.trace('db.query', { 'db.system': 'files', 'db.statement': 'SELECT * FROM users WHERE id = ?', id }, async (q) => {
-    await span.trace('db.connect', async () => {
-      await stat(tmpdir());
-    });
-    const rows = await span.trace('db.fetch', { table: 'users' }, async () => {
-      const text = await readFile(packageJson, 'utf8');
-      await sleep(2);
-      return text.length;
-    });
-    q.setArgs({ rows: 1 });
-    return { id, name: `user-${id}`, bytes: rows };
-  });
+  return span.trace(
+    'db.query',
+    { 'db.system': 'files', 'db.statement': 'SELECT * FROM users WHERE id = ?', id },
+    async (q) => {
+      await span.trace('db.connect', async () => {
+        await stat(tmpdir());
+      });
+      const rows = await span.trace('db.fetch', { table: 'users' }, async () => {
+        const text = await readFile(packageJson, 'utf8');
+        await sleep(2);
+        return text.length;
+      });
+      q.setArgs({ rows: 1 });
+      return { id, name: `user-${id}`, bytes: rows };
+    },
+  );
 }
 
 export function createApp(options: AppOptions): Hono {

@@ -1,6 +1,6 @@
 // The page's HTML. Static: every piece of span data is inserted later by client.ts with textContent.
 
-export const PAGE_HTML = String.raw`<!doctype html>
+export const PAGE_HTML = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -69,5 +69,5 @@ export const PAGE_HTML = String.raw`<!doctype html>
 </html>
 `;
 
-export const FAVICON_SVG = String.raw`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" fill="#000"/><rect x="2" y="9" width="3" height="5" fill="#1a9c3a"/><rect x="6" y="5" width="3" height="9" fill="#e8d21d"/><rect x="10" y="2" width="3" height="12" fill="#d7301f"/></svg>
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" fill="#000"/><rect x="2" y="9" width="3" height="5" fill="#1a9c3a"/><rect x="6" y="5" width="3" height="9" fill="#e8d21d"/><rect x="10" y="2" width="3" height="12" fill="#d7301f"/></svg>
 `;

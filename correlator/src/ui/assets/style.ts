@@ -1,6 +1,6 @@
 // The page's stylesheet (served as /app.css; the CSP allows no inline styles).
 
-export const PAGE_CSS = String.raw`
+export const PAGE_CSS = `
 :root { --bg: #0f1115; --panel: #171a21; --line: #2a2f3a; --text: #e6e8ec; --muted: #8b93a3; --accent: #4ea1ff;
   --span: #4ea1ff; --sys: #e39b3b; --err: #ff5f56; font: 13px/1.4 system-ui, sans-serif; color-scheme: dark; }
 * { box-sizing: border-box; }
