@@ -11,6 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import { setUpOtelServer } from './lib/otel-server.mjs';
 
 // Modes, each in its own server process:
 //   plain     uninstrumented
@@ -115,63 +116,8 @@ async function serve(mode, receiverPort) {
       handler((name, fn) => span.trace(name, undefined, fn)),
     );
   } else {
-    const api = await import('@opentelemetry/api');
-    const { AsyncLocalStorage } = await import('node:async_hooks');
-    const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
-    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
-    const { resourceFromAttributes } = await import('@opentelemetry/resources');
-    // the equivalent of @opentelemetry/context-async-hooks' AsyncLocalStorageContextManager
-    const als = new AsyncLocalStorage();
-    api.context.setGlobalContextManager({
-      active: () => als.getStore() ?? api.ROOT_CONTEXT,
-      with: (ctx, fn, thisArg, ...args) => als.run(ctx, () => fn.apply(thisArg, args)),
-      bind: (_ctx, target) => target,
-      enable() {
-        return this;
-      },
-      disable() {
-        return this;
-      },
-    });
-    const provider = new BasicTracerProvider({
-      resource: resourceFromAttributes({ 'service.name': 'bench' }),
-      spanProcessors: [
-        new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${receiverPort}/v1/traces` })),
-      ],
-    });
-    api.trace.setGlobalTracerProvider(provider);
-    const tracer = api.trace.getTracer('bench');
-    app.use(async (c, next) => {
-      const parent = api.propagation.extract(api.context.active(), c.req.header());
-      await tracer.startActiveSpan(
-        `${c.req.method} /bench`,
-        {
-          kind: api.SpanKind.SERVER,
-          attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path, 'http.route': '/bench' },
-        },
-        parent,
-        async (s) => {
-          try {
-            await next();
-            s.setAttribute('http.response.status_code', c.res.status);
-          } finally {
-            s.end();
-          }
-        },
-      );
-    });
-    app.get(
-      '/bench',
-      handler((name, fn) =>
-        tracer.startActiveSpan(name, async (s) => {
-          try {
-            return await fn();
-          } finally {
-            s.end();
-          }
-        }),
-      ),
-    );
+    const { wrap } = await setUpOtelServer(app, receiverPort, () => '/bench');
+    app.get('/bench', handler(wrap));
   }
   const server = listen({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   server.keepAliveTimeout = 60_000;

@@ -60,6 +60,7 @@ import {
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import http from 'node:http';
+import { setUpOtelServer } from './lib/otel-server.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..', '..', '..');
@@ -112,60 +113,10 @@ async function serve(mode, shape, receiverPort, upstreamPort, dataFile) {
     wrap = (name, fn) => span.trace(name, undefined, fn);
     inject = () => sdkInject({});
   } else if (mode === 'otel') {
-    const api = await import('@opentelemetry/api');
-    const { AsyncLocalStorage } = await import('node:async_hooks');
-    const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
-    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
-    const { resourceFromAttributes } = await import('@opentelemetry/resources');
-    // the equivalent of @opentelemetry/context-async-hooks' AsyncLocalStorageContextManager
-    const als = new AsyncLocalStorage();
-    api.context.setGlobalContextManager({
-      active: () => als.getStore() ?? api.ROOT_CONTEXT,
-      with: (ctx, fn, thisArg, ...args) => als.run(ctx, () => fn.apply(thisArg, args)),
-      bind: (_ctx, target) => target,
-      enable() {
-        return this;
-      },
-      disable() {
-        return this;
-      },
-    });
-    const provider = new BasicTracerProvider({
-      resource: resourceFromAttributes({ 'service.name': 'bench' }),
-      spanProcessors: [
-        new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${receiverPort}/v1/traces` })),
-      ],
-    });
-    api.trace.setGlobalTracerProvider(provider);
-    onExit = () => provider.shutdown();
-    const tracer = api.trace.getTracer('bench');
-    app.use(async (c, next) => {
-      const parent = api.propagation.extract(api.context.active(), c.req.header());
-      await tracer.startActiveSpan(
-        `${c.req.method} ${c.req.path}`,
-        {
-          kind: api.SpanKind.SERVER,
-          attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path, 'http.route': c.req.path },
-        },
-        parent,
-        async (s) => {
-          try {
-            await next();
-            s.setAttribute('http.response.status_code', c.res.status);
-          } finally {
-            s.end();
-          }
-        },
-      );
-    });
-    wrap = (name, fn) =>
-      tracer.startActiveSpan(name, async (s) => {
-        try {
-          return await fn();
-        } finally {
-          s.end();
-        }
-      });
+    const otel = await setUpOtelServer(app, receiverPort, (c) => c.req.path);
+    const { api } = otel;
+    onExit = otel.shutdown;
+    wrap = otel.wrap;
     // what W3CTraceContextPropagator.inject writes (@opentelemetry/core is not a dependency here)
     inject = () => {
       const sc = api.trace.getSpanContext(api.context.active());
