@@ -31,10 +31,20 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** `nested-markers.sh` exits 3 (or kills itself with SIGSEGV) after writing its spans. */
-function run(endpoint: string, ending: 'exit 3' | 'SIGSEGV', extra: string[] = [], env: Record<string, string> = {}) {
+/** `nested-markers.sh` exits 3 (at once, or 2.5 s later) or kills itself with SIGSEGV after writing its spans. */
+function run(
+  endpoint: string,
+  ending: 'exit 3' | 'exit 3 late' | 'SIGSEGV',
+  extra: string[] = [],
+  env: Record<string, string> = {},
+) {
   const out = join(tmp.dir, 'out.txt');
-  const command = ending === 'exit 3' ? ['sh', SCRIPT, out, '3'] : ['sh', '-c', `sh ${SCRIPT} ${out}; kill -SEGV $$`];
+  const command =
+    ending === 'exit 3'
+      ? ['sh', SCRIPT, out, '3']
+      : ending === 'exit 3 late'
+        ? ['sh', '-c', `sh ${SCRIPT} ${out}; sleep 2.5; exit 3`]
+        : ['sh', '-c', `sh ${SCRIPT} ${out}; kill -SEGV $$`];
   return runCli(['run', '--endpoint', endpoint, ...extra, '--', ...command], { env: cliEnv(env) });
 }
 
@@ -64,6 +74,16 @@ describe('nullspan run when the OTLP endpoint fails', () => {
   it('nothing listens: the loss is "connection refused", and the exit code is still the command\'s', async () => {
     const port = await closedPort();
     const r = await run(`http://127.0.0.1:${port}`, 'exit 3');
+    expect(r.code, r.stderr).toBe(3);
+    const m = NOT_DELIVERED.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    expect(m![2]).toBe(`connection refused: ${m![1]}`);
+  });
+
+  it('nothing listens while a request is being retried at exit: still "connection refused", not a timeout', async () => {
+    const port = await closedPort();
+    // the spans go out at the first export tick (1 s) and the OTel exporter is still retrying them at exit
+    const r = await run(`http://127.0.0.1:${port}`, 'exit 3 late');
     expect(r.code, r.stderr).toBe(3);
     const m = NOT_DELIVERED.exec(r.stderr);
     expect(m, r.stderr).not.toBeNull();

@@ -221,22 +221,26 @@ export class OtlpHttpExporter implements SpanSink {
   }
 
   /** Counts everything not yet delivered as lost under `reason` and stops, without waiting for the endpoint (the
-   * caller knows nobody answers there). */
+   * caller knows nobody answers there: a request still out is being retried against the same refusal). */
   async abandon(reason: string): Promise<void> {
-    this.giveUp(reason);
+    this.giveUp(reason, reason);
     await Promise.race([this.exporter.shutdown().catch(() => undefined), sleep(0)]);
     this.statuses?.close();
   }
 
-  private giveUp(unsentReason: string): void {
+  /**
+   * `inFlightReason`: why requests still out failed, when the caller knows; otherwise such a request was either
+   * never answered or is being retried by the OTel exporter after a refusal.
+   */
+  private giveUp(unsentReason: string, inFlightReason?: string): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    // A request still out was either never answered or is being retried by the OTel exporter after a refusal.
     const refusal = this.statuses?.lastRefusal;
+    const inFlight = inFlightReason ?? (refusal !== undefined ? `HTTP ${refusal}` : LOSS.timeout);
     for (const batch of this.inFlightBatches) {
       batch.abandoned = true;
-      this.drop(batch.weight, refusal !== undefined ? `HTTP ${refusal}` : LOSS.timeout);
+      this.drop(batch.weight, inFlight);
     }
     this.inFlightBatches.clear();
     for (const batch of this.retry) this.drop(batch.weight, batch.failure ?? unsentReason);
