@@ -10,6 +10,10 @@ import { decodeOtlpJson, decodeOtlpProtobuf, type OtlpSpan } from './otlp.js';
 
 export interface ReceivedRequest {
   encoding: 'protobuf' | 'json';
+  /** the body as sent (gzip undone) */
+  body: Uint8Array;
+  /** whether it came gzip-compressed */
+  gzip: boolean;
   spans: OtlpSpan[];
 }
 
@@ -36,15 +40,16 @@ export async function startOtlpReceiver(port = 0, fail?: FailingAnswer): Promise
     if (fail === 'never') return new Promise<Response>(() => undefined);
     if (fail !== undefined) return c.text('receiver failing on purpose', fail as 500);
     let body = new Uint8Array(await c.req.arrayBuffer());
-    if ((c.req.header('content-encoding') ?? '').toLowerCase() === 'gzip') body = gunzipSync(body);
+    const gzip = (c.req.header('content-encoding') ?? '').toLowerCase() === 'gzip';
+    if (gzip) body = gunzipSync(body);
     const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
     try {
       if (type === 'application/x-protobuf') {
-        requests.push({ encoding: 'protobuf', spans: decodeOtlpProtobuf(body) });
+        requests.push({ encoding: 'protobuf', body, gzip, spans: decodeOtlpProtobuf(body) });
         return c.body(new Uint8Array(0), 200, { 'content-type': 'application/x-protobuf' });
       }
       if (type === 'application/json') {
-        requests.push({ encoding: 'json', spans: decodeOtlpJson(Buffer.from(body).toString('utf8')) });
+        requests.push({ encoding: 'json', body, gzip, spans: decodeOtlpJson(Buffer.from(body).toString('utf8')) });
         return c.json({}, 200);
       }
       errors.push(`unsupported content-type ${JSON.stringify(type)}`);

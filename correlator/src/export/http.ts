@@ -1,14 +1,15 @@
-// OTLP/HTTP export through @opentelemetry/exporter-trace-otlp-http (JSON), which also applies the standard
-// OTEL_EXPORTER_OTLP_* variables (headers, compression); the URL is resolved by tracesUrl (traces-url.ts), so the
-// CLI checks the very address the exporter posts to.
+// OTLP/HTTP export: spans encoded by the project's OTLP JSON encoder (the file output's bytes), sent through the
+// official exporter machinery (otlp-http-transport.ts), which also applies the standard OTEL_EXPORTER_OTLP_*
+// variables (headers, compression); the URL is resolved by tracesUrl (traces-url.ts), so the CLI checks the very
+// address the exporter posts to.
 // Around it: a queue bounded in OTel spans and in estimated bytes, batching, a bound on requests in flight (the
 // exporter has a concurrent-export limit), retries with exponential backoff that keep the batch until the endpoint
 // takes it, and every span given up on counted under the reason it was lost. Memory stays bounded; nothing throws.
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
-import { OtlpMapper, type OtlpMappingOptions } from '../otlp.js';
+import type { OtlpMappingOptions } from '../otlp.js';
+import { OtlpJsonEncoder } from '../otlp-json.js';
+import { createOtlpJsonTraceExporter, type EncodedTraceRequest } from './otlp-http-transport.js';
 import { ResponseStatuses } from './response-statuses.js';
 import type { ExportStats, SpanSink } from './sink.js';
 import { DEFAULT_MAX_QUEUE_BYTES, spanRecordBytes } from '../span-bytes.js';
@@ -16,7 +17,7 @@ import { tracesUrl } from './traces-url.js';
 
 /** The part of an OTLP span exporter this module uses (tests may pass their own). */
 export interface SpanExporterLike {
-  export(spans: ReadableSpan[], done: (r: ExportResult) => void): void;
+  export(request: EncodedTraceRequest, done: (r: ExportResult) => void): void;
   shutdown(): Promise<void>;
 }
 
@@ -47,7 +48,7 @@ export interface HttpExportOptions extends OtlpMappingOptions {
   flushTimeoutMs?: number;
   /** shutdown() waits at most this long for the endpoint, then counts what is left as lost (default: timeoutMs) */
   shutdownTimeoutMs?: number;
-  /** use this exporter instead of an OTLPTraceExporter */
+  /** use this exporter instead of the OTLP/HTTP one */
   exporter?: SpanExporterLike;
 }
 
@@ -97,7 +98,7 @@ export { tracesUrl };
 export class OtlpHttpExporter implements SpanSink {
   /** where the traces go (tracesUrl: the option, else the OTEL_* variables, else the default) */
   readonly url: string;
-  private readonly mapper: OtlpMapper;
+  private readonly encoder: OtlpJsonEncoder;
   private readonly exporter: SpanExporterLike;
   private readonly statuses?: ResponseStatuses;
   private readonly maxQueue: number;
@@ -132,7 +133,7 @@ export class OtlpHttpExporter implements SpanSink {
   lastError: Error | undefined;
 
   constructor(clock: Clock, opts: HttpExportOptions = {}) {
-    this.mapper = new OtlpMapper(clock, opts);
+    this.encoder = new OtlpJsonEncoder(clock, opts);
     this.maxQueue = opts.maxQueueSpans ?? 100_000;
     this.maxQueueBytes = opts.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
     this.maxBatch = opts.maxBatchSpans ?? 2048;
@@ -150,7 +151,7 @@ export class OtlpHttpExporter implements SpanSink {
       this.exporter = opts.exporter;
     } else {
       this.statuses = new ResponseStatuses(this.url);
-      this.exporter = new OTLPTraceExporter({
+      this.exporter = createOtlpJsonTraceExporter({
         url: this.url,
         ...(opts.headers ? { headers: opts.headers } : {}),
         timeoutMillis: timeoutMs,
@@ -333,8 +334,9 @@ export class OtlpHttpExporter implements SpanSink {
   }
 
   private send(batch: Batch): void {
-    const spans: ReadableSpan[] = [];
-    for (const e of batch.entries) this.mapper.map(e.span, e.proc, spans);
+    for (const e of batch.entries) this.encoder.add(e.span, e.proc);
+    // one buffer: the transport sends (and may compress) a single body; the encoder's pieces are reused later
+    const request: EncodedTraceRequest = { body: Buffer.concat(this.encoder.take()), length: batch.weight };
     this.inFlight++;
     this.inFlightWeight += batch.weight;
     this.inFlightBatches.add(batch);
@@ -367,7 +369,7 @@ export class OtlpHttpExporter implements SpanSink {
       this.pump();
     };
     try {
-      this.exporter.export(spans, done);
+      this.exporter.export(request, done);
     } catch (err) {
       done({ code: ExportResultCode.FAILED, error: err as Error });
     }
