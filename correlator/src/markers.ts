@@ -22,8 +22,6 @@ export interface ResolvedMarker {
   id: number;
   idKind: IdKind;
   tags: string[];
-  /** tags as one unambiguous key (escaped '.'-join): what "same tags, byte for byte" compares */
-  tagKey: string;
   /** typed args (sdk/MARKERS.md, "Typed args") as numbers and booleans */
   args: [string, ArgValue][];
   ext: Record<string, string>;
@@ -42,17 +40,6 @@ const IGNORED: MarkerOutcome = { kind: 'ignored' };
 const PENDING: MarkerOutcome = { kind: 'pending' };
 const GT = 0x3e;
 const LT = 0x3c;
-
-/** Unambiguous key for a tag list: '.' and '\' inside tags are escaped, so ["a.b"] ≠ ["a","b"]. */
-export function tagKeyOf(tags: string[]): string {
-  let key = '';
-  for (let i = 0; i < tags.length; i++) {
-    const t = tags[i];
-    const safe = t.indexOf('.') < 0 && t.indexOf('\\') < 0;
-    key += (i ? '.' : '') + (safe ? t : t.replace(/[.\\]/g, '\\$&'));
-  }
-  return key;
-}
 
 /** Bytes of split markers waiting across all threads, and the most allowed (hostile writers cannot pile up memory). */
 export interface PendingBudget {
@@ -204,5 +191,5 @@ function resolve(m: Marker, thread: ThreadState): ResolvedMarker {
       id = m.id;
       idKind = 'num';
   }
-  return { dir: m.dir, id, idKind, tags: m.tags, tagKey: tagKeyOf(m.tags), args: m.args, ext: m.ext };
+  return { dir: m.dir, id, idKind, tags: m.tags, args: m.args, ext: m.ext };
 }

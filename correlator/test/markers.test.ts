@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readConformanceVectors } from '../../sdk/test/vectors.js';
-import { assembleMarker, MAX_MARKER_BYTES, tagKeyOf, type PendingBudget } from '../src/markers.js';
+import { assembleMarker, MAX_MARKER_BYTES, type PendingBudget } from '../src/markers.js';
 import type { ThreadState } from '../src/state/proctable.js';
 import { Stream, collect, oneProcess } from './synthetic.js';
 
@@ -120,9 +120,21 @@ describe('marker reassembly', () => {
     expect(feed(t, 'hello').kind).toBe('ignored');
   });
 
-  it('tag keys keep ["a.b"] apart from ["a","b"]', () => {
-    expect(tagKeyOf(['a.b'])).not.toBe(tagKeyOf(['a', 'b']));
-    expect(tagKeyOf(['a\\', 'b'])).not.toBe(tagKeyOf(['a\\.b']));
+  it('matching keeps ["a.b"] apart from ["a","b"], and ["a\\","b"] from ["a\\.b"]', () => {
+    const { c, spans } = collect({}, oneProcess(10));
+    const s = new Stream();
+    s.marker(10, 10, '>:1:a\\.b::'); // one tag, "a.b"
+    s.marker(10, 10, '<:1:a.b::'); // two tags: not its exit
+    s.marker(10, 10, '>:2:a\\\\.b::'); // two tags, "a\\" and "b"
+    s.marker(10, 10, '<:2:a\\\\\\.b::'); // one tag, "a\\.b": not its exit
+    c.pushBatch(s.events);
+    expect(spans).toHaveLength(0);
+    expect(c.stats().unmatchedExits).toBe(2);
+    s.events.length = 0;
+    s.marker(10, 10, '<:2:a\\\\.b::');
+    s.marker(10, 10, '<:1:a\\.b::');
+    c.pushBatch(s.events);
+    expect(spans.map((x) => x.span.name)).toEqual(['a\\.b', 'a.b']);
   });
 
   it('drops the write syscall that carried a marker (same thread, same entry time), keeps other writes', () => {

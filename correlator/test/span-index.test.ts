@@ -2,7 +2,7 @@
 // of times (not once per prefix), and a marker with more tags than the grammar allows is counted, not opened.
 import { describe, expect, it } from 'vitest';
 import { IdGenerator } from '../src/ids.js';
-import { MAX_TAGS, tagKeyOf, type ResolvedMarker } from '../src/markers.js';
+import { MAX_TAGS, type ResolvedMarker } from '../src/markers.js';
 import type { CorrelatorStats } from '../src/model.js';
 import { SpanTable, type OpenSpan } from '../src/spans.js';
 import { ProcTable } from '../src/state/proctable.js';
@@ -22,7 +22,7 @@ function countedTags(n: number): { tags: string[]; reads: () => number } {
 }
 
 function marker(dir: '>' | '<', tags: string[]): ResolvedMarker {
-  return { dir, id: 1, idKind: 'num', tags, tagKey: tagKeyOf([...tags]), args: [], ext: {} };
+  return { dir, id: 1, idKind: 'num', tags, args: [], ext: {} };
 }
 
 function table(): { spans: SpanTable; procs: ProcTable<OpenSpan>; finished: OpenSpan[] } {
