@@ -10,6 +10,7 @@ import type { InitialState } from '../state/snapshot.js';
 import { settingsFromOptions } from './correlator-settings.js';
 import { UsageError } from './errors.js';
 import { missingAddonError } from './setup-check.js';
+import { totalDrops } from './losses.js';
 import type { CliOptions } from './options.js';
 import { TraceSession } from './session.js';
 import type { Terminal } from './terminal.js';
@@ -141,7 +142,6 @@ export class LiveTrace {
   }
 
   private kernelDrops(): number {
-    const d = this.probe.stats().drops;
-    return d.syscall + d.marker + d.process;
+    return totalDrops(this.probe.stats().drops);
   }
 }

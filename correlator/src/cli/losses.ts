@@ -4,6 +4,11 @@
 import type { ExportStats } from '../export/sink.js';
 import type { CorrelatorStats } from '../model.js';
 
+/** Events the kernel dropped, of every kind. */
+export function totalDrops(d: { syscall: number; marker: number; process: number }): number {
+  return d.syscall + d.marker + d.process;
+}
+
 /** [what was lost, how many], in the order shown. */
 export type LossCounts = [string, number][];
 

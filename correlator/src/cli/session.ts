@@ -17,7 +17,7 @@ import { correlatorOptions, type CorrelatorSettings } from './correlator-setting
 import { describeEndpoint, probeEndpoint, unreachableReason, type EndpointCheck } from './endpoint.js';
 import { limitHeapGrowth } from './heap.js';
 import { CliError } from './errors.js';
-import { exportLossText, lossCounts, type LossCounts } from './losses.js';
+import { exportLossText, lossCounts, totalDrops, type LossCounts } from './losses.js';
 import type { CliOptions } from './options.js';
 import type { Terminal } from './terminal.js';
 import { TraceAssembler, traceDuration, type TracedSpan } from './trace-assembler.js';
@@ -142,7 +142,7 @@ export class TraceSession {
    * the event stream). */
   figures(kernelDrops?: number): { spans: number; losses: LossCounts } {
     const s = this.correlator.stats();
-    const drops = kernelDrops ?? s.drops.syscall + s.drops.marker + s.drops.process;
+    const drops = kernelDrops ?? totalDrops(s.drops);
     const exporters = [this.file?.stats(), this.http?.stats()].filter((st) => st !== undefined);
     return { spans: this.spans, losses: lossCounts(s, drops, exporters) };
   }
@@ -162,7 +162,6 @@ export class TraceSession {
     }
     if (this.http) await this.finishHttp(this.http);
     this.reportLosses();
-    this.reportByteLimits();
     this.summarize();
   }
 
@@ -202,9 +201,10 @@ export class TraceSession {
     );
   }
 
+  /** At exit: what the kernel dropped, what the correlator could not use, and what the byte bounds cost. */
   private reportLosses(): void {
     const s = this.correlator.stats();
-    const lost = s.drops.syscall + s.drops.marker + s.drops.process;
+    const lost = totalDrops(s.drops);
     if (lost > 0) {
       this.term.notice(
         `the kernel dropped ${lost} events (${s.drops.syscall} syscalls, ${s.drops.marker} markers, ` +
@@ -216,11 +216,6 @@ export class TraceSession {
         `${s.malformedMarkers} malformed markers, ${s.unmatchedExits} unmatched span exits, ${s.spansEvicted} spans evicted.`,
       );
     }
-  }
-
-  /** What the byte bounds cost: spans closed early, traces shown or filtered without all their spans. */
-  private reportByteLimits(): void {
-    const s = this.correlator.stats();
     if (s.markersOverTagLimit > 0)
       this.term.notice(`${s.markersOverTagLimit} of the malformed markers had more than ${MAX_TAGS} tags.`);
     if (s.spansEvictedByBytes > 0) {
