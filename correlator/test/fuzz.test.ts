@@ -385,16 +385,20 @@ interface CaptureFile {
   batches: ProbeEvent[][];
 }
 
-function makeCapture(r: Rand): CaptureFile {
-  const path = join(dir, 'base.nscap');
-  const header = {
+/** The header of every capture the fuzz test writes: the seeded process the workload runs in. */
+function captureHeader() {
+  return {
     hostName: 'fuzz',
     wallOffsetNs: CLOCK.wallOffsetNs.toString(),
     idSeed: SEED,
     probe: { snapLen: 4096 },
     initialState: oneProcess(100, 'node'),
   };
-  const w = CaptureWriter.create(path, header);
+}
+
+function makeCapture(r: Rand): CaptureFile {
+  const path = join(dir, 'base.nscap');
+  const w = CaptureWriter.create(path, captureHeader());
   const batches = workload(r, 1500)
     .filter((b) => b.length > 0)
     .map((b) => decodeBatch(encodeBatch(b)));
@@ -506,14 +510,7 @@ describe('fuzz: mutated captures through replay', () => {
  *  hostile writer of capture files produces. */
 function garbledCapture(r: Rand, cap: CaptureFile, seed: number): { path: string; block: number; offset: number } {
   const path = join(dir, `garbled-${seed}.nscap`);
-  const header = {
-    hostName: 'fuzz',
-    wallOffsetNs: CLOCK.wallOffsetNs.toString(),
-    idSeed: SEED,
-    probe: { snapLen: 4096 },
-    initialState: oneProcess(100, 'node'),
-  };
-  const w = CaptureWriter.create(path, header);
+  const w = CaptureWriter.create(path, captureHeader());
   const block = 1 + int(r, cap.batches.length - 1);
   let offset = 0;
   cap.batches.forEach((b, i) => {

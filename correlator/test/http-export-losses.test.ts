@@ -5,25 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OtlpHttpExporter, type SpanExporterLike } from '../src/export/http.js';
 import { spanRecordBytes as estimateSpanBytes } from '../src/span-bytes.js';
-import type { ProcessInfo, SpanRecord } from '../src/model.js';
-import { CLOCK } from './synthetic.js';
+import type { SpanRecord } from '../src/model.js';
+import { CLOCK, EXPORT_PROC, exportSpan } from './synthetic.js';
 
-const PROC: ProcessInfo = { pid: 5, ppid: 1, exe: 'app', exePath: '/bin/app', cmdline: ['app'], serviceName: 'app' };
+const PROC = EXPORT_PROC;
 
 function span(i: number, argBytes: number): SpanRecord {
-  return {
-    traceId: (i + 1).toString(16).padStart(32, '0'),
-    spanId: (i + 1).toString(16).padStart(16, '0'),
-    name: `op${i}`,
-    kind: 'internal',
-    start: 1000 + i,
-    end: 2000 + i,
-    pid: 5,
-    tid: 5,
-    attributes: { args: 'x'.repeat(argBytes) },
-    status: 'unset',
-    syscalls: [],
-  };
+  return exportSpan(i, { attributes: { args: 'x'.repeat(argBytes) } });
 }
 
 /** An exporter whose requests never complete: everything stays queued. */

@@ -4,37 +4,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OtlpHttpExporter } from '../src/export/http.js';
 import { DEFAULT_OTLP_ENDPOINT, tracesUrl } from '../src/export/traces-url.js';
 import { probeEndpoint } from '../src/cli/endpoint.js';
-import type { ProcessInfo, SpanRecord } from '../src/model.js';
-import { CLOCK } from './synthetic.js';
+import type { SpanRecord } from '../src/model.js';
+import { CLOCK, EXPORT_PROC, exportSpan } from './synthetic.js';
 
-const PROC: ProcessInfo = { pid: 5, ppid: 1, exe: 'app', exePath: '/bin/app', cmdline: ['app'], serviceName: 'app' };
+const PROC = EXPORT_PROC;
 
 /** An application span with `calls` syscall children: 1 + calls OTel spans. */
 function span(i: number, calls = 5): SpanRecord {
-  return {
-    traceId: (i + 1).toString(16).padStart(32, '0'),
-    spanId: (i + 1).toString(16).padStart(16, '0'),
-    name: `op${i}`,
-    kind: 'internal',
-    start: 1000 + i,
-    end: 2000 + i,
-    pid: 5,
-    tid: 5,
-    attributes: { i: String(i) },
-    status: 'unset',
-    syscalls: Array.from({ length: calls }, (_, _k) => ({
-      name: 'read',
-      ts: 1000 + i,
-      dur: 1,
-      end: 1001 + i,
-      tid: 5,
-      pid: 5,
-      ret: 1,
-      fd: 3,
-      count: 1,
-      attribution: 'thread' as const,
-    })),
-  };
+  return exportSpan(i, { calls });
 }
 
 /** A real OTLP/HTTP JSON receiver on loopback; `reply` decides each response's status. */

@@ -141,3 +141,41 @@ export function byName(spans: Emitted[], name: string): SpanRecord {
   if (found.length !== 1) throw new Error(`expected one span named ${name}, found ${found.length}`);
   return found[0].span;
 }
+
+/** The process the exporter tests' spans come from. */
+export const EXPORT_PROC: ProcessInfo = {
+  pid: 5,
+  ppid: 1,
+  exe: 'app',
+  exePath: '/bin/app',
+  cmdline: ['app'],
+  serviceName: 'app',
+};
+
+/** A finished application span for the exporter tests, with `calls` read(2) children: 1 + calls OTel spans. */
+export function exportSpan(i: number, o: { calls?: number; attributes?: SpanRecord['attributes'] } = {}): SpanRecord {
+  return {
+    traceId: (i + 1).toString(16).padStart(32, '0'),
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    name: `op${i}`,
+    kind: 'internal',
+    start: 1000 + i,
+    end: 2000 + i,
+    pid: 5,
+    tid: 5,
+    attributes: o.attributes ?? { i: String(i) },
+    status: 'unset',
+    syscalls: Array.from({ length: o.calls ?? 0 }, () => ({
+      name: 'read',
+      ts: 1000 + i,
+      dur: 1,
+      end: 1001 + i,
+      tid: 5,
+      pid: 5,
+      ret: 1,
+      fd: 3,
+      count: 1,
+      attribution: 'thread' as const,
+    })),
+  };
+}
