@@ -1,10 +1,10 @@
 // @nullspan/probe: load the BPF program, change the traced set, and stream batches of raw records to JavaScript.
 import { spawn as spawnChild, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { accessSync, constants as fsc, readlinkSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { readlinkSync } from 'node:fs';
 import { ProbeError } from './errors.js';
 import { checkEnvironment, checkPidExists, resolveOptions, type ProbeOptions } from './options.js';
 import { loadNative, type NativeProbe } from './native.js';
+import { lookUpCommand } from './command-lookup.js';
 import { isNodeBinary } from './node-binary.js';
 import { SlotAcker, type SlotAckStats } from './slotack.js';
 
@@ -13,6 +13,7 @@ export { ProbeError, ProbeOptionError, type ProbeErrorCode } from './errors.js';
 export { decodeBatch, BatchDecodeError } from './decode.js';
 export { syscallName, syscallNumber } from './syscalls.js';
 export { isNodeBinary } from './node-binary.js';
+export { lookUpCommand, type CommandLookup } from './command-lookup.js';
 export type { ProbeOptions } from './options.js';
 export type { SlotAckStats } from './slotack.js';
 
@@ -128,8 +129,8 @@ export class Probe {
       this.addPid(child.pid);
       if (this.#libuvAuto) {
         // the shell execs the command once released; the pid-filtered uprobes are in place before it runs
-        const exe = findExecutable(command, opts.cwd, opts.env);
-        if (exe !== undefined && isNodeBinary(exe)) this.attachLibuv(exe, child.pid);
+        const exe = lookUpCommand(command, opts.cwd, opts.env);
+        if ('path' in exe && isNodeBinary(exe.path)) this.attachLibuv(exe.path, child.pid);
       }
       opts.beforeRelease?.(child.pid);
     } catch (err) {
@@ -216,29 +217,6 @@ export class Probe {
     if (this.#ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
-}
-
-/** The file `command` runs, as the shell's exec would find it (absolute, relative to cwd, or on PATH). */
-function findExecutable(
-  command: string,
-  cwd: string | undefined,
-  env: NodeJS.ProcessEnv | undefined,
-): string | undefined {
-  const candidates = command.includes('/')
-    ? [resolve(cwd ?? process.cwd(), command)]
-    : ((env ?? process.env).PATH ?? '')
-        .split(delimiter)
-        .filter(Boolean)
-        .map((d) => join(resolve(cwd ?? process.cwd(), d), command));
-  for (const c of candidates) {
-    try {
-      accessSync(c, fsc.X_OK);
-      return c;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 /** One entry per standard stream, as spawn takes them. */

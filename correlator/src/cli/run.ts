@@ -2,8 +2,7 @@
 // complete every output, and exit with its exit code.
 
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, type BigIntStats, constants as fsc, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { lookUpCommand } from '@nullspan/probe';
 import { snapshotProc, type InitialState } from '../state/snapshot.js';
 import { CliError, UsageError } from './errors.js';
 import { LiveTrace, openProbe, probeOptions } from './live.js';
@@ -15,35 +14,11 @@ import { Terminal } from './terminal.js';
 /** How long a command that was sent our SIGINT/SIGTERM gets to end (and finish its spans) before we detach. */
 const SIGNAL_GRACE_MS = 2000;
 
-/** What a shell finds at `path`: an executable file, something it may not execute (a directory only when named
- * explicitly; the PATH search skips them), or nothing. */
-function probeCommand(path: string, explicit: boolean): 'executable' | 'not executable' | undefined {
-  let st: BigIntStats;
-  try {
-    st = statSync(path, { bigint: true });
-  } catch {
-    return undefined;
-  }
-  if (!st.isFile()) return explicit && st.isDirectory() ? 'not executable' : undefined;
-  try {
-    accessSync(path, fsc.X_OK);
-    return 'executable';
-  } catch {
-    return 'not executable';
-  }
-}
-
 /** The shell would say "not found" (127) or "permission denied" (126) in its own words; say it in ours first. */
 function assertCommandExists(command: string): void {
-  const candidates = command.includes('/')
-    ? [command]
-    : (process.env.PATH ?? '')
-        .split(delimiter)
-        .filter(Boolean)
-        .map((dir) => join(dir, command));
-  const found = candidates.map((path) => probeCommand(path, command.includes('/')));
-  if (found.includes('executable')) return;
-  if (found.includes('not executable'))
+  const found = lookUpCommand(command);
+  if ('path' in found) return;
+  if (found.problem === 'not executable')
     throw new CliError(`${command}: permission denied (not an executable file).`, 126);
   throw new CliError(`command not found: ${command}.`, 127);
 }
