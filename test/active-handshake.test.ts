@@ -1,7 +1,8 @@
 // The active-span handshake end to end (sdk/MARKERS.md "Active span"): a running Node program using the SDK keeps
 // its async hook off while no probe traces it, turns it on once the real probe (attached to the running process,
 // as `nullspan attach` does) acknowledges its slot — from then on its system calls carry the span they belong to —
-// and turns it off again after the probe has gone. `nullspan run` starts its command with the hook on.
+// and turns it off again after the probe has gone. Markers are written only while a probe listens (an application
+// nobody traces pays for no writes). `nullspan run` starts its command with the hook on.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ interface Line {
   state: 'off' | 'idle' | 'on';
   id: number;
   published: number;
+  marked: boolean;
 }
 
 const tmp = tempDir();
@@ -69,6 +71,7 @@ describe('active-span handshake with the real probe', () => {
     const idle = lines.seen.length;
     await new Promise((r) => setTimeout(r, 2500));
     expect(lines.seen.slice(idle).map((l) => l.state)).toEqual(lines.seen.slice(idle).map(() => 'idle'));
+    expect(lines.seen.filter((l) => l.marked)).toEqual([]); // nobody listens: no marker written
 
     // the probe attaches to the running process: its first ack turns the hook on
     const probe = Probe.open();
@@ -93,6 +96,14 @@ describe('active-span handshake with the real probe', () => {
         opens.set(e.path, e);
     const traced = lines.seen.filter((l) => l.state === 'on' && l.id >= on.id && l.id <= later.id);
     expect(traced.length).toBeGreaterThan(3);
+    // markers: from the acknowledgement on, and only then (the probe saw every write of the child)
+    const markerIds = new Set(
+      events
+        .filter((e) => e.kind === 'marker' && e.pid === child!.pid)
+        .map((e) => /^>:(\d+):/.exec(Buffer.from((e as { data: Uint8Array }).data).toString('latin1'))?.[1]),
+    );
+    for (const l of traced) expect(l.marked && markerIds.has(String(l.id)), `span ${l.id} marked`).toBe(true);
+    for (const l of lines.seen.slice(0, idle)) expect(markerIds.has(String(l.id)), `span ${l.id}`).toBe(false);
     for (const l of traced)
       expect(opens.get(join(tmp.dir, String(l.id))), `span ${l.id}`).toMatchObject({
         ctxSource: 'slot',

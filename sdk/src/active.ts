@@ -1,6 +1,7 @@
 /**
  * The active-span slot (sdk/MARKERS.md "Active span"): 24 off-heap bytes holding a magic header, the numeric id of
- * the span active on this thread right now (u32 lo, u32 hi; 0 = none) and a probe-ack word. Writing the buffer
+ * the span active on this thread right now (u32 lo, u32 hi; 0 = none, all ones but the lowest bit = a span that is
+ * not sampled, whose system calls the probe skips) and a probe-ack word. Writing the buffer
  * itself to /dev/null (once a second) tells the probe its address; from then on the probe reads the id at every
  * system call of this thread, and libuv work submitted from here carries it to the worker thread that runs it.
  *
@@ -69,6 +70,18 @@ export function publishActive(id: number): void {
   store(id);
 }
 
+/**
+ * Whether markers written now reach a reader: false only while the slot is registered and no probe has acknowledged
+ * it (handshake mode), so an application nobody traces pays for no marker writes. An acknowledgement seen here
+ * turns the hook on at the next turn of the event loop.
+ */
+export function probeListening(): boolean {
+  if (state !== IDLE) return true;
+  if (ack![0] === 0) return false;
+  if (!enabling) enableSoon();
+  return true;
+}
+
 /** The span id published now (0 = none; -1 while no probe reads the slot). */
 export function publishedActive(): number {
   return published;
@@ -79,16 +92,16 @@ export function activeContextState(): 'off' | 'idle' | 'on' {
   return state === ON ? 'on' : state === IDLE ? 'idle' : 'off';
 }
 
+/** Span ids (< 2^53) as they are; the negative markers -1 (unknown) and -2 (not sampled) as 2^64 + id. */
 function store(id: number): void {
   if (id === published) return;
   published = id;
   ids![0] = id >>> 0;
-  ids![1] = (id / TWO_32) >>> 0;
+  ids![1] = id < 0 ? 0xffffffff : (id / TWO_32) >>> 0;
 }
 
 function storeUnknown(): void {
-  published = UNKNOWN;
-  ids![0] = ids![1] = 0xffffffff;
+  store(UNKNOWN);
 }
 
 /**

@@ -79,6 +79,11 @@ const traceIdPrefix = randomFillSync(new Uint8Array(8));
 export const TID_PREFIX_ARG = new TextEncoder().encode(
   `_tid=${Array.from(traceIdPrefix, (b) => b.toString(16).padStart(2, '0')).join('')}`,
 );
+/** The prefix as the two high 32-bit words of a local trace id (samplers hash the id's words). */
+export const TRACE_PREFIX_WORDS: readonly [number, number] = [
+  new DataView(traceIdPrefix.buffer).getUint32(0),
+  new DataView(traceIdPrefix.buffer).getUint32(4),
+];
 const TRACE_PREFIX_HEX = TID_PREFIX_ARG.subarray(5).reduce((s, c) => s + String.fromCharCode(c), '');
 
 export function localTraceId(rootId: number): string {

@@ -7,6 +7,7 @@
  */
 import { configure, current, inject, start, trace, withSpan, Span } from './span.js';
 import { extract } from './tracecontext.js';
+import { samplers } from './sampler.js';
 
 export const span = {
   start,
@@ -17,10 +18,12 @@ export const span = {
   extract,
   inject,
   configure,
+  samplers,
 };
 
 export { Span, configure, current, start, trace, withSpan, extract, inject };
 export type { SdkOptions, SpanArgs, SpanKind, SpanStatus, StartOptions } from './span.js';
+export { samplers, type Sampler, type ParentBasedOptions } from './sampler.js';
 export { formatTraceparent, parseTraceparent, type HeaderCarrier, type TraceContext } from './tracecontext.js';
 export { spanIdFromHex, spanIdHex } from './ids.js';
 export { disabledChannel } from './sink.js';

@@ -112,7 +112,7 @@ export class BridgeSpan implements OtelSpan {
   }
 
   isRecording(): boolean {
-    return !this.inner.ended;
+    return this.inner.sampled && !this.inner.ended;
   }
 
   recordException(exception: Exception): void {

@@ -46,6 +46,12 @@ export class MarkerSink {
   snapLength: number;
   /** Nothing is written when false (disabled by option or by a failure). */
   active: boolean;
+  /**
+   * Markers go to /dev/null, where only a probe reads them: they are written while a probe acknowledges the
+   * active-span slot (active.ts), unless NULLSPAN_MARKERS=always asks for every marker (for readers of null-device
+   * writes that do not acknowledge, such as sysdig).
+   */
+  readonly onlyForProbe: boolean;
   private fd = -1;
   private ownsFd = false;
   private opened = false;
@@ -57,6 +63,7 @@ export class MarkerSink {
     this.snapLength = clampSnapLength(options.snapLength);
     this.buf = new Uint8Array(this.snapLength); // not a Buffer: its slice() would be a view, not a copy
     this.active = options.enabled ?? process.env.NULLSPAN_DISABLED !== '1';
+    this.onlyForProbe = this.target === '/dev/null' && process.env.NULLSPAN_MARKERS !== 'always';
   }
 
   /** Writes buf[0, n) as one write(); never throws. */

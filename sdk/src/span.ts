@@ -4,11 +4,20 @@
  * turns markers off.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { publishActive, publishedActive, startActiveContext } from './active.js';
+import { probeListening, publishActive, publishedActive, startActiveContext } from './active.js';
 import { MarkerEncoder, encodeTags, reservedPrefix, type EnterTemplate } from './encoder.js';
 import { numberType } from './arg-types.js';
 import { ARG_ESCAPES, encodeEscaped } from './grammar.js';
-import { localTraceId, newSpanId, spanIdHex } from './ids.js';
+import { TRACE_PREFIX_WORDS, localTraceId, newSpanId, spanIdHex } from './ids.js';
+import {
+  ParentKind,
+  asSampler,
+  samplerFromEnv,
+  traceWordsOfHex,
+  type Sampler,
+  type SamplingInput,
+  type TraceWords,
+} from './sampler.js';
 import { MarkerSink, type SinkOptions } from './sink.js';
 import { formatTraceparent, injectContext, type HeaderCarrier, type TraceContext } from './tracecontext.js';
 
@@ -34,6 +43,11 @@ export interface StartOptions {
 export interface SdkOptions extends SinkOptions {
   /** service.name for this process (`_svc` on local root spans); default $OTEL_SERVICE_NAME. */
   serviceName?: string;
+  /**
+   * Which new spans are sampled (one of `samplers`); default the one $OTEL_TRACES_SAMPLER and
+   * $OTEL_TRACES_SAMPLER_ARG name, else parentbased_always_on. Spans not sampled write no markers.
+   */
+  sampler?: Sampler;
 }
 
 const GT = 0x3e;
@@ -46,17 +60,19 @@ const P_STATUS = reservedPrefix('st');
 const P_MESSAGE = reservedPrefix('msg');
 const KINDS = new Set(['server', 'client', 'producer', 'consumer']);
 
+/** What the slot says while a span that is not sampled is active: the probe records none of its syscalls. */
+const UNSAMPLED_ID = -2;
+
 const als = new AsyncLocalStorage<Span>();
-const activeSpanId = (): number => {
-  const s = als.getStore();
-  return s === undefined ? 0 : s.id;
-};
+/** The id a span publishes in the active-span slot. */
+const slotIdOf = (s: Span | undefined): number => (s === undefined ? 0 : s.sampled ? s.id : UNSAMPLED_ID);
+const activeSpanId = (): number => slotIdOf(als.getStore());
 let contextStarted = false;
 
 /** Runs fn in an AsyncLocalStorage context and keeps the probe-readable active-span slot (active.ts) in step. */
 function runActive<T>(s: Span | undefined, fn: (s: Span) => T, arg?: Span): T {
   const prev = publishedActive();
-  publishActive(s === undefined ? 0 : s.id);
+  publishActive(slotIdOf(s));
   try {
     return s === undefined ? als.exit(fn as () => T) : als.run(s, fn, arg as Span);
   } finally {
@@ -70,6 +86,22 @@ let encoder = new MarkerEncoder(sink.buf);
 /** true while a marker is being built in sink.buf (an arg's toString() could start another span) */
 let building = false;
 let serviceBytes: Uint8Array | undefined = encodeService(process.env.OTEL_SERVICE_NAME);
+let sampler: Sampler = envSampler();
+/** reused for every decision: samplers read it synchronously and run no caller code */
+const sampling: SamplingInput = { parent: ParentKind.None, parentSampled: false, trace: [0, 0, 0, 0] };
+
+/** The sampler the environment names; a problem with it is said once, as a process warning, never thrown. */
+function envSampler(): Sampler {
+  const r = samplerFromEnv(process.env.OTEL_TRACES_SAMPLER, process.env.OTEL_TRACES_SAMPLER_ARG);
+  if (r.problem !== undefined) {
+    try {
+      process.emitWarning(`nullspan: ${r.problem}`);
+    } catch {
+      // a warning listener that throws must not reach the application
+    }
+  }
+  return r.sampler;
+}
 
 /** What is cached per span name: its encoded tags, and enter templates for root and child spans. */
 interface NameInfo {
@@ -112,6 +144,11 @@ function encodeService(name: string | undefined): Uint8Array | undefined {
 export function configure(options: SdkOptions = {}): void {
   try {
     if ('serviceName' in options) serviceBytes = encodeService(options.serviceName); // templates see the new bytes
+    if ('sampler' in options) {
+      const given = options.sampler;
+      const next = given === undefined ? envSampler() : asSampler(given);
+      if (next !== undefined) sampler = next; // anything but a built-in sampler keeps the current one
+    }
     if ('target' in options || 'snapLength' in options || 'enabled' in options) {
       // options not given keep their current value
       sinkOptions = {
@@ -210,6 +247,8 @@ interface RemoteParent {
   spanId: string;
   flags: number;
   traceState: string | undefined;
+  /** the trace id as four words, for samplers */
+  words: TraceWords;
 }
 
 /** What the exit marker will add, made only for spans that get a status or exit args before they end. */
@@ -229,16 +268,30 @@ export class Span {
   readonly parentId: number;
   /** @internal the remote parent of this trace, if it came from another service */
   readonly remote: RemoteParent | undefined;
+  /** Whether the sampler kept this span: a span that is not sampled writes no markers (W3C flag `sampled`). */
+  readonly sampled: boolean;
+  /** @internal its enter marker was written (sampled, markers on, and a probe listening), so its exit will be */
+  readonly marked: boolean;
   ended = false;
   private exit: ExitInfo | undefined = undefined;
 
   /** @internal use span.start() */
-  constructor(id: number, name: string, traceRoot: number, parentId: number, remote: RemoteParent | undefined) {
+  constructor(
+    id: number,
+    name: string,
+    traceRoot: number,
+    parentId: number,
+    remote: RemoteParent | undefined,
+    sampled = true,
+    marked = sampled,
+  ) {
     this.id = id;
     this.name = name;
     this.traceRoot = traceRoot;
     this.parentId = parentId;
     this.remote = remote;
+    this.sampled = sampled;
+    this.marked = marked;
   }
 
   /** 16 hex digits of the parent span (local or remote), undefined for a new trace. */
@@ -256,9 +309,10 @@ export class Span {
     return spanIdHex(this.id);
   }
 
-  /** W3C trace flags (bit 0: sampled); 1 unless a remote parent said otherwise. */
+  /** W3C trace flags: bit 0 is this span's sampling decision, the other bits come from a remote parent. */
   get traceFlags(): number {
-    return this.remote !== undefined ? this.remote.flags : 1;
+    const other = this.remote !== undefined ? this.remote.flags & 0xfe : 0;
+    return this.sampled ? other | 1 : other;
   }
 
   /** W3C tracestate of a trace continued from a remote parent. */
@@ -318,7 +372,7 @@ export class Span {
   end(args?: SpanArgs): void {
     if (this.ended) return;
     this.ended = true;
-    if (!sink.active) return;
+    if (!this.marked || !sink.active) return;
     const enc = acquire();
     try {
       if (enc.headerId === this.id)
@@ -363,6 +417,7 @@ function readRemote(c: TraceContext): RemoteParent | undefined {
     spanId,
     flags,
     traceState: typeof traceState === 'string' ? traceState : undefined,
+    words: traceWordsOfHex(traceId, [0, 0, 0, 0]),
   };
   remotes.add(r);
   return r;
@@ -402,6 +457,9 @@ export function start(name: string, args?: SpanArgs, options?: StartOptions): Sp
   let parentId = 0;
   let traceRoot = 0;
   let remote: RemoteParent | undefined;
+  let parentKind = ParentKind.None;
+  let parentSampled = false;
+  let parentMarked = false;
   try {
     const p = readOption(options, 'parent'); // undefined: the active span; null: none
     const local = p === undefined ? als.getStore() : p instanceof Span ? p : undefined;
@@ -409,6 +467,8 @@ export function start(name: string, args?: SpanArgs, options?: StartOptions): Sp
       const id: unknown = local.id;
       const root: unknown = local.traceRoot;
       const r: unknown = local.remote;
+      const smp: unknown = local.sampled;
+      const marked: unknown = local.marked;
       if (Number.isSafeInteger(id) && (id as number) > 0 && Number.isSafeInteger(root)) {
         parentId = id as number;
         traceRoot = root as number;
@@ -416,21 +476,37 @@ export function start(name: string, args?: SpanArgs, options?: StartOptions): Sp
           r === undefined || remotes.has(r as RemoteParent)
             ? (r as RemoteParent | undefined)
             : readRemote(r as TraceContext);
+        parentKind = ParentKind.Local;
+        parentSampled = smp !== false;
+        parentMarked = marked !== false;
       }
     } else if (p !== null && typeof p === 'object') {
       remote = readRemote(p as TraceContext);
+      if (remote !== undefined) {
+        parentKind = ParentKind.Remote;
+        parentSampled = (remote.flags & 1) === 1;
+      }
     }
   } catch {
     parentId = 0; // a parent that cannot be read is no parent
     traceRoot = 0;
     remote = undefined;
+    parentKind = ParentKind.None;
   }
   const k = readOption(options, 'kind');
   const kind = typeof k === 'string' && KINDS.has(k) ? k : undefined;
   const id = newSpanId(); // from here to the header: no caller code
+  const sampled = decide(id, traceRoot, remote, parentKind, parentSampled);
+  const marked = sampled && sink.active && (!sink.onlyForProbe || probeListening());
+  if (marked && parentKind === ParentKind.Local && !parentMarked) {
+    // The local parent wrote no markers (not sampled, or started before a probe listened), so the correlator cannot
+    // nest under it: this span starts its part of the trace as a span continued from another service does.
+    remote = unmarkedParent(parentId, traceRoot, remote, parentSampled);
+    parentId = 0;
+  }
   const child = parentId !== 0;
-  const s = new Span(id, name, child ? traceRoot : remote !== undefined ? 0 : id, parentId, remote);
-  if (!sink.active) return s;
+  const s = new Span(id, name, child ? traceRoot : remote !== undefined ? 0 : id, parentId, remote, sampled, marked);
+  if (!marked) return s;
   const enc = acquire();
   try {
     const info = nameInfo(name);
@@ -473,6 +549,51 @@ export function start(name: string, args?: SpanArgs, options?: StartOptions): Sp
     if (enc === encoder) building = false;
   }
   return s;
+}
+
+/** The sampler's decision for a new span `id` (no caller code runs: samplers are built-in). */
+function decide(
+  id: number,
+  traceRoot: number,
+  remote: RemoteParent | undefined,
+  parent: ParentKind,
+  parentSampled: boolean,
+): boolean {
+  const w = sampling.trace;
+  if (remote !== undefined) {
+    w[0] = remote.words[0];
+    w[1] = remote.words[1];
+    w[2] = remote.words[2];
+    w[3] = remote.words[3];
+  } else {
+    const root = parent === ParentKind.Local ? traceRoot : id;
+    w[0] = TRACE_PREFIX_WORDS[0];
+    w[1] = TRACE_PREFIX_WORDS[1];
+    w[2] = Math.floor(root / 2 ** 32) >>> 0;
+    w[3] = root >>> 0;
+  }
+  sampling.parent = parent;
+  sampling.parentSampled = parentSampled;
+  return sampler.shouldSample(sampling);
+}
+
+/** The context of a local parent that wrote no markers, as the remote parent of a child that does. */
+function unmarkedParent(
+  parentId: number,
+  traceRoot: number,
+  remote: RemoteParent | undefined,
+  parentSampled: boolean,
+): RemoteParent {
+  const r: RemoteParent = {
+    traceId: remote !== undefined ? remote.traceId : localTraceId(traceRoot),
+    spanId: spanIdHex(parentId),
+    flags: ((remote?.flags ?? 0) & 0xfe) | (parentSampled ? 1 : 0),
+    traceState: remote?.traceState,
+    words: [0, 0, 0, 0],
+  };
+  traceWordsOfHex(r.traceId, r.words);
+  remotes.add(r);
+  return r;
 }
 
 /** The active span of the current async context, if any. */
