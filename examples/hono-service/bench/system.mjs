@@ -9,8 +9,9 @@
 //   traced_otlp    sdk under `nullspan run`, default OTLP/HTTP export to the loopback receiver (full tracing)
 //   traced_file    sdk under `nullspan run --no-otlp --otlp-file FILE`
 //   plain_traced   plain under `nullspan run` (OTLP/HTTP to the receiver): the probe on a service without markers
+//   sampled_10     traced_otlp with head sampling at 10 % (OTEL_TRACES_SAMPLER=parentbased_traceidratio, ARG 0.1)
+//   sampled_1      the same at 1 %
 //   otel           the OpenTelemetry SDK (BatchSpanProcessor, OTLP/HTTP JSON to the same receiver)
-// Head-sampling rows (10 %, 1 %) are added with sampling: the SDK cannot sample yet.
 // Two handler shapes, the same handler code for every row: `hono` (one server span + two nested spans, the shape
 // of load.mjs) and `real` (~300 µs: a file read, a few KiB of JSON, one keep-alive HTTP call to an upstream
 // process; one server span + three nested). This node (20) and Node 24 run the server; nullspan, the receiver and
@@ -74,12 +75,14 @@ const WARMUP_SECONDS = 1;
 const SHAPES = (process.env.BENCH_SHAPES ?? 'hono,real').split(',');
 /** spans the application makes per request, in each shape */
 const APP_SPANS = { hono: 3, real: 4 };
-const ROWS = ['plain', 'sdk', 'traced_otlp', 'traced_file', 'plain_traced', 'otel'];
+const ROWS = ['plain', 'sdk', 'traced_otlp', 'traced_file', 'sampled_10', 'sampled_1', 'plain_traced', 'otel'];
 const ROW_NAMES = {
   plain: 'uninstrumented',
   sdk: '@nullspan/sdk, no probe',
   traced_otlp: 'SDK traced by `nullspan run`, OTLP/HTTP (full tracing)',
   traced_file: 'SDK traced by `nullspan run --no-otlp --otlp-file`',
+  sampled_10: 'SDK traced by `nullspan run`, OTLP/HTTP, head sampling 10 %',
+  sampled_1: 'SDK traced by `nullspan run`, OTLP/HTTP, head sampling 1 %',
   plain_traced: 'uninstrumented, traced by `nullspan run`',
   otel: 'OpenTelemetry SDK (BatchSpanProcessor, OTLP/HTTP)',
 };
@@ -89,6 +92,8 @@ const ROW_SETUP = {
   sdk: { mode: 'sdk' },
   traced_otlp: { mode: 'sdk', nullspan: 'otlp' },
   traced_file: { mode: 'sdk', nullspan: 'file' },
+  sampled_10: { mode: 'sdk', nullspan: 'otlp', ratio: '0.1' },
+  sampled_1: { mode: 'sdk', nullspan: 'otlp', ratio: '0.01' },
   plain_traced: { mode: 'plain', nullspan: 'otlp' },
   otel: { mode: 'otel' },
 };
@@ -479,7 +484,10 @@ async function background(ms) {
  * counted after the server exited and nullspan flushed its outputs: exact, whatever lags.
  */
 async function runRow(row, shape, nodeBin, env) {
-  const { mode, nullspan } = ROW_SETUP[row];
+  const { mode, nullspan, ratio } = ROW_SETUP[row];
+  const serverEnv = ratio
+    ? { ...process.env, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: ratio }
+    : process.env;
   const serverCmd = [
     ...(pin ? ['taskset', '-c', SERVER_CPU] : []),
     nodeBin,
@@ -498,13 +506,11 @@ async function runRow(row, shape, nodeBin, env) {
   if (nullspan) {
     const out = file ? ['--no-otlp', '--otlp-file', file] : ['--endpoint', `http://127.0.0.1:${env.receiverPort}`];
     if (file) rmSync(file, { force: true });
-    proc = startProcess(process.execPath, [
-      join(root, 'correlator', 'dist', 'cli', 'main.js'),
-      'run',
-      ...out,
-      '--',
-      ...serverCmd,
-    ]);
+    proc = startProcess(
+      process.execPath,
+      [join(root, 'correlator', 'dist', 'cli', 'main.js'), 'run', ...out, '--', ...serverCmd],
+      serverEnv,
+    );
   } else {
     proc = startProcess(serverCmd[0], serverCmd.slice(1));
   }
@@ -708,6 +714,18 @@ function report(results, nodeVersions) {
           cost(nv, 'hono', 'otel') >= 2.5 * cost(nv, 'hono', 'traced_otlp') &&
           complete(nv, 'hono', 'traced_otlp') &&
           complete(nv, 'hono', 'otel'),
+      ],
+      sampled_10: [
+        'head sampling at 10 % ≤ +10 % machine CPU/request (with 8–12 % of the application spans delivered)',
+        (nv) => {
+          const share = med(nv, 'hono', 'sampled_10', 'appSpansPerReq') / APP_SPANS.hono;
+          return (
+            cost(nv, 'hono', 'sampled_10') <= 0.1 &&
+            share >= 0.08 &&
+            share <= 0.12 &&
+            runs(nv, 'hono', 'sampled_10').every((x) => x.errors === 0)
+          );
+        },
       ],
     },
     real: {
