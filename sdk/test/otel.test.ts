@@ -138,6 +138,21 @@ describe('OpenTelemetry bridge', () => {
     });
   });
 
+  it('an unsampled incoming context gives non-recording spans that write nothing and propagate 00', () => {
+    const tracer = trace.getTracer('x');
+    const remote = propagation.extract(context.active(), {
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00',
+    });
+    const srv = tracer.startSpan('server', { kind: SpanKind.SERVER }, remote);
+    expect(srv.isRecording()).toBe(false);
+    expect(srv.spanContext().traceFlags).toBe(0);
+    const out: Record<string, string> = {};
+    context.with(trace.setSpan(remote, srv), () => propagation.inject(context.active(), out));
+    expect(out.traceparent).toBe(`00-4bf92f3577b34da6a3ce929d0e0e4736-${srv.spanContext().spanId}-00`);
+    srv.end();
+    expect(cap.markers()).toEqual([]);
+  });
+
   it('switches between the OpenTelemetry SDK and nullspan by registering a different provider', async () => {
     unregisterNullspan();
     const exporter = new InMemorySpanExporter();
