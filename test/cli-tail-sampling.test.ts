@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { traceIdFraction } from '../correlator/src/cli/tail-sampling.js';
 import { decodeOtlpJsonLines, type OtlpSpan } from './helpers/otlp.js';
-import { REPO, runCli, tempDir, type CliResult } from './helpers/cli.js';
+import { REPO, runCli, startCli, tempDir, waitForOutput, type CliResult } from './helpers/cli.js';
 
 const SCRIPT = join(REPO, 'test/fixtures/sampled-requests.sh');
 const tmp = tempDir();
@@ -72,6 +72,18 @@ describe('nullspan run --tail-sampling', () => {
     expect(p.stderr).toBe(
       `nullspan: tail sampling: traces kept ${expected.length} (probabilistic=50: ${expected.length}), dropped ${10 - expected.length}.\n`,
     );
+  });
+
+  it('leaves the web UI every span: `nullspan ui` on the capture serves all ten requests and decides nothing', async () => {
+    const ui = startCli(['ui', '--port', '0', capture]);
+    await waitForOutput(ui, (_out, err) => /web UI at http/.test(err));
+    const base = /web UI at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(ui.stderr())![1];
+    const res = await fetch(new URL('api/spans?limit=100', base));
+    const body = (await res.json()) as { spans: { name: string }[] };
+    ui.child.kill('SIGINT');
+    const r = await ui.done;
+    expect(body.spans.filter((s) => s.name === 'request')).toHaveLength(10);
+    expect(r.stderr).not.toContain('tail sampling');
   });
 
   it('refuses a policy it does not know with one sentence and exit code 2, before running anything', async () => {

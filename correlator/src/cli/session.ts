@@ -92,7 +92,8 @@ export class TraceSession {
     const pendingLimits = { maxPendingBytes: opts.maxPendingBytes };
     if (outputs.print && opts.print) this.printer = new TraceAssembler((trace) => this.print(trace), pendingLimits);
     this.tailSampling = parseTailSampling(setup.settings.tailSampling);
-    if (this.tailSampling.policies.length > 0)
+    // the outputs it applies to; the web UI gets every span (cli/README.md)
+    if (this.tailSampling.policies.length > 0 && (outputs.export || outputs.print))
       this.gate = new TailSampler(this.tailSampling, (trace) => this.release(trace), pendingLimits);
     if (outputs.ui && opts.ui) {
       this.store = new SpanStore({
