@@ -155,6 +155,14 @@ describe('tail sampling policies', () => {
     expect(s.counts().decided).toBe(4);
   });
 
+  it('does not count a trace whose top span ended (under a remote parent) as waited out', () => {
+    const { s, kept } = sampler('latency=1ms,decision_wait=500ms');
+    s.add(span(1, 2, 9, 0, 100 * MS, { remoteParent: true }), proc); // waits up to 1 s for its parent
+    s.add(span(2, 1, undefined, 700 * MS, 701 * MS), proc);
+    expect(s.counts()).toMatchObject({ decided: 2, kept: 2, decidedByWait: 0 });
+    expect([...keptTraces(kept).keys()]).toEqual([traceId(2), traceId(1)]);
+  });
+
   it('holds bounded memory while a flood of traces waits for roots that never end, every eviction decided and counted', () => {
     const maxPendingBytes = 64 * 1024;
     const { s, kept, config } = sampler('status_code=ERROR', { maxPendingBytes });

@@ -99,7 +99,8 @@ export class TraceAssembler {
   private releaseWaitedOut(now: number): void {
     for (const [traceId, trace] of this.pending) {
       if (now - trace.firstEnd <= this.decisionWaitNs) break;
-      this.releasedByWait++;
+      // one waiting for its remote parent has had its top span end: decided in time, not waited out
+      if (!this.awaitingParent.has(traceId)) this.releasedByWait++;
       this.releaseTrace(traceId);
     }
   }
