@@ -216,8 +216,14 @@ describe('nullspan run: options that shape the output', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(none, 'utf8')).toBe('');
     expect(r.stdout).toBe('');
+    // the capture records the policy: a plain replay keeps what the live run kept; --min-duration 0 keeps all
+    const replayed = join(tmp.dir, 'min-replay.jsonl');
+    expect((await runCli(['replay', '--no-otlp', '--otlp-file', replayed, capture])).code).toBe(0);
+    expect(readFileSync(replayed, 'utf8')).toBe('');
     const unfiltered = join(tmp.dir, 'unfiltered.jsonl');
-    expect((await runCli(['replay', '--no-otlp', '--otlp-file', unfiltered, capture])).code).toBe(0);
+    expect((await runCli(['replay', '--no-otlp', '--min-duration', '0', '--otlp-file', unfiltered, capture])).code).toBe(
+      0,
+    );
     expect((await runCli(['replay', '--no-otlp', '--min-duration', '1ns', '--otlp-file', all, capture])).code).toBe(0);
     const names = (f: string) =>
       readTraces(f)

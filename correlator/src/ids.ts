@@ -71,7 +71,7 @@ export function sdkSpanIdHex(id: number): string {
 }
 
 /** murmur3's 32-bit finaliser: spreads every input bit over the output. */
-function fmix32(h: number): number {
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -1,11 +1,13 @@
 // The live status line (stderr, on a terminal) counts what tracing lost next to the spans: kernel drops,
-// malformed markers, unmatched exits, evicted spans, export failures.
+// malformed markers, unmatched exits, evicted spans, export failures; and what tail sampling kept and dropped.
 
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { lossCounts, lossText } from '../src/cli/losses.js';
+import { parseTailSampling, samplingText, TailSampler } from '../src/cli/tail-sampling.js';
 import { Terminal } from '../src/cli/terminal.js';
 import type { CorrelatorStats } from '../src/model.js';
+import { EXPORT_PROC, exportSpan } from './synthetic.js';
 
 function tty(): { stream: NodeJS.WriteStream; text: () => string } {
   const chunks: string[] = [];
@@ -46,5 +48,16 @@ describe('loss counter', () => {
     expect(err.text()).toContain(
       '10 events  2 spans  lost 13 (3 malformed markers, 1 unmatched exits, 2 evicted spans, 7 export failures)',
     );
+  });
+
+  it('shows the traces tail sampling kept, by policy, and dropped when it is on', () => {
+    const err = tty();
+    const term = new Terminal(tty().stream, err.stream);
+    const sampler = new TailSampler(parseTailSampling('latency=1s,status_code=ERROR'), () => undefined);
+    sampler.add(exportSpan(0), EXPORT_PROC);
+    sampler.add({ ...exportSpan(1), status: 'error' }, EXPORT_PROC);
+    term.startStatus(() => ({ events: 10, spans: 2, losses: [], tailSampling: samplingText(sampler.counts()) }));
+    term.stopStatus();
+    expect(err.text()).toContain('2 spans  lost 0  traces kept 1 (latency=1s: 0, status_code=ERROR: 1), dropped 1');
   });
 });

@@ -4,6 +4,7 @@
 
 import type { CorrelatorOptions } from '../correlator.js';
 import type { CliOptions } from './options.js';
+import { parseTailSampling, tailSamplingSetting } from './tail-sampling.js';
 
 export interface CorrelatorSettings {
   mergeEnabled: boolean;
@@ -11,15 +12,18 @@ export interface CorrelatorSettings {
   maxOpenSpans: number;
   maxOpenSpanBytes: number;
   exportOutsideSpans: boolean;
+  /** tail-sampling policies (tail-sampling.ts syntax), `none` for every trace */
+  tailSampling: string;
 }
 
-/** Which command-line option sets each setting. */
-const FLAG: Record<keyof CorrelatorSettings, string> = {
+/** Which command-line options set each setting. */
+const FLAGS: Record<keyof CorrelatorSettings, string | string[]> = {
   mergeEnabled: 'no-merge',
   mergeSlowNs: 'merge-threshold',
   maxOpenSpans: 'max-open-spans',
   maxOpenSpanBytes: 'max-open-span-bytes',
   exportOutsideSpans: 'outside-spans',
+  tailSampling: ['tail-sampling', 'min-duration'],
 };
 
 export function settingsFromOptions(o: CliOptions): CorrelatorSettings {
@@ -29,6 +33,7 @@ export function settingsFromOptions(o: CliOptions): CorrelatorSettings {
     maxOpenSpans: o.maxOpenSpans,
     maxOpenSpanBytes: o.maxOpenSpanBytes,
     exportOutsideSpans: o.outsideSpans,
+    tailSampling: tailSamplingSetting(o.tailSampling, o.minDuration),
   };
 }
 
@@ -38,11 +43,12 @@ export function settingsForReplay(o: CliOptions, recorded: unknown): CorrelatorS
   if (!recorded || typeof recorded !== 'object') return fromFlags;
   const rec = recorded as Partial<Record<keyof CorrelatorSettings, unknown>>;
   const out = { ...fromFlags } as Record<keyof CorrelatorSettings, unknown>;
-  for (const key of Object.keys(FLAG) as (keyof CorrelatorSettings)[]) {
-    if (o.given.has(FLAG[key])) continue;
+  for (const key of Object.keys(FLAGS) as (keyof CorrelatorSettings)[]) {
+    if ([FLAGS[key]].flat().some((flag) => o.given.has(flag))) continue;
     // a hostile or damaged header can only choose among values of the right type
     if (typeof rec[key] === typeof fromFlags[key]) out[key] = rec[key];
   }
+  if (!isTailSampling(out.tailSampling)) out.tailSampling = fromFlags.tailSampling;
   return out as unknown as CorrelatorSettings;
 }
 
@@ -55,4 +61,13 @@ export function correlatorOptions(
     maxOpenSpanBytes: s.maxOpenSpanBytes,
     exportOutsideSpans: s.exportOutsideSpans,
   };
+}
+
+function isTailSampling(text: unknown): boolean {
+  try {
+    parseTailSampling(text as string);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -6,7 +6,9 @@ import { RING_SIZE_DEFAULT, SNAP_LEN_DEFAULT } from '@nullspan/probe/options';
 import { DEFAULT_OTLP_ENDPOINT, httpUrlProblem } from '../export/traces-url.js';
 import { DEFAULT_MAX_OPEN_SPAN_BYTES, DEFAULT_MAX_QUEUE_BYTES } from '../span-bytes.js';
 import { DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS, DEFAULT_MAX_TEXT_BYTES } from '../ui/store.js';
+import { parseDuration } from './durations.js';
 import { UsageError } from './errors.js';
+import { parseTailSampling } from './tail-sampling.js';
 import { DEFAULT_MAX_PENDING_BYTES } from './trace-assembler.js';
 
 export const COMMANDS = ['run', 'attach', 'replay', 'ui'] as const;
@@ -109,7 +111,21 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: OUTPUT,
     help:
       'Print and export only traces whose root span lasts at least DURATION (`500us`, `2ms`, `1s`; a bare ' +
-      'number is milliseconds).',
+      'number is milliseconds): the tail-sampling policy `latency=DURATION`, added to --tail-sampling.',
+  },
+  {
+    name: 'tail-sampling',
+    type: 'string',
+    value: 'POLICIES',
+    default: 'none',
+    commands: OUTPUT,
+    help:
+      'Print and export only the traces a policy keeps (OpenTelemetry Collector tail_sampling semantics: any ' +
+      'policy keeps), decided when the top-level span ends: `latency=100ms` (or a range `100ms..2s`) on the longest ' +
+      'top-level span, `status_code=ERROR` (or `OK`, `UNSET`, several joined with `/`; spans nullspan closed as ' +
+      'incomplete count as ERROR), `probabilistic=5` (percent, from a hash of the trace id). Comma-separated, e.g. ' +
+      '`latency=100ms,status_code=ERROR,probabilistic=5`; `decision_wait=30s` (the default) decides a trace whose ' +
+      'top-level span never ends on what arrived. Kept and dropped counts per policy are shown live and at exit.',
   },
   {
     name: 'syscalls',
@@ -190,7 +206,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: sizeText(DEFAULT_MAX_PENDING_BYTES),
     commands: OUTPUT,
     help:
-      'Bound on the finished spans --print and --min-duration hold while their trace waits for its root; ' +
+      'Bound on the finished spans --print and --tail-sampling hold while their trace waits for its root; ' +
       'beyond it the oldest trace goes out without the rest (and is counted).',
   },
   {
@@ -294,6 +310,7 @@ export interface CliOptions {
   maxExportQueueBytes: number;
   write?: string;
   minDuration: number;
+  tailSampling: string;
   syscalls: string[] | 'all';
   markers: 'traced' | 'all';
   snaplen: number;
@@ -340,7 +357,6 @@ function sizeText(bytes: number): string {
   return String(bytes);
 }
 
-const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 /** `origin`: where the value came from, when not the command line (an environment variable). */
@@ -369,9 +385,9 @@ function parseValue(spec: OptionSpec, raw: string, origin?: string): unknown {
       return raw;
     }
     case 'duration': {
-      const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s)?$/.exec(raw);
-      if (!m) throw bad(`a ${raw.startsWith('-') ? 'non-negative ' : ''}duration such as 500us, 2ms or 1s`);
-      return Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']);
+      const ns = parseDuration(raw);
+      if (ns === undefined) throw bad(`a ${raw.startsWith('-') ? 'non-negative ' : ''}duration such as 500us, 2ms or 1s`);
+      return ns;
     }
   }
 }
@@ -475,6 +491,7 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv = proces
           .map((n) => n.trim())
           .filter(Boolean);
   const options = out as unknown as CliOptions;
+  parseTailSampling(options.tailSampling); // a wrong policy is a usage error before anything starts
   // --snaplen and --ring-size are checked by the probe itself (its limits, one source), in CLI terms (live.ts).
 
   const positionals = parsed.positionals;

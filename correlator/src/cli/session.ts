@@ -20,7 +20,8 @@ import { CliError } from './errors.js';
 import { exportLossText, lossCounts, totalDrops, type LossCounts } from './losses.js';
 import type { CliOptions } from './options.js';
 import type { Terminal } from './terminal.js';
-import { TraceAssembler, traceDuration, type TracedSpan } from './trace-assembler.js';
+import { parseTailSampling, samplingSummary, samplingText, TailSampler, type TailSamplingConfig } from './tail-sampling.js';
+import { TraceAssembler, type TracedSpan } from './trace-assembler.js';
 import { COLORS, PLAIN, renderTrace, wantsColor } from './tree-printer.js';
 
 export interface SessionSetup {
@@ -42,8 +43,9 @@ export class TraceSession {
   private http?: OtlpHttpExporter;
   private endpoint?: EndpointCheck;
   private readonly printer?: TraceAssembler;
-  /** holds spans back until their trace's root finished, for --min-duration */
-  private readonly gate?: TraceAssembler;
+  /** holds spans back until their trace is decided, for --tail-sampling / --min-duration */
+  private readonly gate?: TailSampler;
+  private readonly tailSampling: TailSamplingConfig;
   private store?: SpanStore;
   private ui?: UiServer;
   private spans = 0;
@@ -89,7 +91,10 @@ export class TraceSession {
     }
     const pendingLimits = { maxPendingBytes: opts.maxPendingBytes };
     if (outputs.print && opts.print) this.printer = new TraceAssembler((trace) => this.print(trace), pendingLimits);
-    if (opts.minDuration > 0) this.gate = new TraceAssembler((trace) => this.release(trace), pendingLimits);
+    this.tailSampling = parseTailSampling(setup.settings.tailSampling);
+    // the outputs it applies to; the web UI gets every span (cli/README.md)
+    if (this.tailSampling.policies.length > 0 && (outputs.export || outputs.print))
+      this.gate = new TailSampler(this.tailSampling, (trace) => this.release(trace), pendingLimits);
     if (outputs.ui && opts.ui) {
       this.store = new SpanStore({
         clock: setup.clock,
@@ -140,11 +145,12 @@ export class TraceSession {
 
   /** What the status line shows; `kernelDrops` from the probe when live (the correlator only learns of drops from
    * the event stream). */
-  figures(kernelDrops?: number): { spans: number; losses: LossCounts } {
+  figures(kernelDrops?: number): { spans: number; losses: LossCounts; tailSampling?: string } {
     const s = this.correlator.stats();
     const drops = kernelDrops ?? totalDrops(s.drops);
     const exporters = [this.file?.stats(), this.http?.stats()].filter((st) => st !== undefined);
-    return { spans: this.spans, losses: lossCounts(s, drops, exporters) };
+    const tailSampling = this.gate ? samplingText(this.gate.counts()) : undefined;
+    return { spans: this.spans, losses: lossCounts(s, drops, exporters), tailSampling };
   }
 
   /**
@@ -223,12 +229,13 @@ export class TraceSession {
         `${s.spansEvictedByBytes} open spans were evicted over --max-open-span-bytes ${this.opts.maxOpenSpanBytes}.`,
       );
     }
-    const early = (this.printer?.releasedEarly ?? 0) + (this.gate?.releasedEarly ?? 0);
+    const early = this.printer?.releasedEarly ?? 0;
     if (early > 0) this.term.notice(`${early} traces went out before their root span ended (--max-pending-bytes).`);
+    if (this.gate) this.term.notice(samplingSummary(this.gate.counts(), this.tailSampling));
   }
 
+  /** A trace tail sampling kept: to the outputs it applies to. */
   private release(trace: TracedSpan[]): void {
-    if (traceDuration(trace) < this.opts.minDuration) return;
     for (const { span, proc } of trace) {
       for (const sink of this.sinks) sink.export(span, proc);
       this.printer?.add(span, proc);

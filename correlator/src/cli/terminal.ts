@@ -9,6 +9,8 @@ export interface StatusFigures {
   events: number;
   spans: number;
   losses: LossCounts;
+  /** tail sampling's kept and dropped traces, when it is on */
+  tailSampling?: string;
 }
 
 export class Terminal {
@@ -39,7 +41,7 @@ export class Terminal {
       const now = Date.now();
       const rate = this.last && now > this.last.at ? ((f.events - this.last.events) * 1000) / (now - this.last.at) : 0;
       this.last = { at: now, events: f.events };
-      this.lastText = `nullspan: ${formatRate(rate)} events/s  ${f.events} events  ${f.spans} spans  ${lossText(f.losses)}`;
+      this.lastText = `nullspan: ${formatRate(rate)} events/s  ${f.events} events  ${f.spans} spans  ${lossText(f.losses)}${f.tailSampling ? `  ${f.tailSampling}` : ''}`;
       this.drawStatus();
     };
     this.timer = setInterval(refresh, 500);

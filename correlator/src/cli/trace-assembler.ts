@@ -20,6 +20,8 @@ export const DEFAULT_MAX_PENDING_BYTES = 64 << 20;
 interface PendingTrace {
   spans: TracedSpan[];
   bytes: number;
+  /** end of the trace's first span to arrive (event time) */
+  firstEnd: number;
 }
 
 export interface TraceAssemblerLimits {
@@ -27,6 +29,8 @@ export interface TraceAssemblerLimits {
   maxPendingWeight?: number;
   /** bytes held back (default DEFAULT_MAX_PENDING_BYTES) */
   maxPendingBytes?: number;
+  /** event time after its first span a trace whose root never ends is released with what arrived (default: never) */
+  decisionWaitNs?: number;
 }
 
 export class TraceAssembler {
@@ -39,8 +43,11 @@ export class TraceAssembler {
   private pendingBytes = 0;
   private readonly maxPendingWeight: number;
   private readonly maxPendingBytes: number;
+  private readonly decisionWaitNs: number;
   /** traces released before their root finished because too much was held */
   releasedEarly = 0;
+  /** traces released before their root finished because they waited decisionWaitNs */
+  releasedByWait = 0;
 
   constructor(
     private readonly release: (trace: TracedSpan[]) => void,
@@ -48,12 +55,13 @@ export class TraceAssembler {
   ) {
     this.maxPendingWeight = limits.maxPendingWeight ?? 200_000;
     this.maxPendingBytes = limits.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+    this.decisionWaitNs = limits.decisionWaitNs ?? Infinity;
   }
 
   add(span: SpanRecord, proc: ProcessInfo): void {
     let trace = this.pending.get(span.traceId);
     if (!trace) {
-      trace = { spans: [], bytes: 0 };
+      trace = { spans: [], bytes: 0, firstEnd: span.end };
       this.pending.set(span.traceId, trace);
     }
     trace.spans.push({ span, proc });
@@ -67,6 +75,7 @@ export class TraceAssembler {
       this.awaitingParent.set(span.traceId, Math.max(this.awaitingParent.get(span.traceId) ?? 0, span.end));
     }
     this.releaseOverdue(span.end);
+    this.releaseWaitedOut(span.end);
     // Bounded memory: the oldest traces go out as they are when too much is held back.
     while (this.pendingWeight > this.maxPendingWeight || this.pendingBytes > this.maxPendingBytes) {
       const oldest = this.pending.keys().next().value as string;
@@ -84,6 +93,21 @@ export class TraceAssembler {
     for (const [traceId, rootEnd] of this.awaitingParent) {
       if (now - rootEnd > REMOTE_PARENT_GRACE_NS) this.releaseTrace(traceId);
     }
+  }
+
+  /** Traces are held in the order their first span arrived, so the ones waited out are at the front. */
+  private releaseWaitedOut(now: number): void {
+    for (const [traceId, trace] of this.pending) {
+      if (now - trace.firstEnd <= this.decisionWaitNs) break;
+      // one waiting for its remote parent has had its top span end: decided in time, not waited out
+      if (!this.awaitingParent.has(traceId)) this.releasedByWait++;
+      this.releaseTrace(traceId);
+    }
+  }
+
+  /** What is held back. */
+  held(): { traces: number; bytes: number } {
+    return { traces: this.pending.size, bytes: this.pendingBytes };
   }
 
   private releaseTrace(traceId: string): void {
