@@ -221,9 +221,9 @@ describe('nullspan run: options that shape the output', () => {
     expect((await runCli(['replay', '--no-otlp', '--otlp-file', replayed, capture])).code).toBe(0);
     expect(readFileSync(replayed, 'utf8')).toBe('');
     const unfiltered = join(tmp.dir, 'unfiltered.jsonl');
-    expect((await runCli(['replay', '--no-otlp', '--min-duration', '0', '--otlp-file', unfiltered, capture])).code).toBe(
-      0,
-    );
+    expect(
+      (await runCli(['replay', '--no-otlp', '--min-duration', '0', '--otlp-file', unfiltered, capture])).code,
+    ).toBe(0);
     expect((await runCli(['replay', '--no-otlp', '--min-duration', '1ns', '--otlp-file', all, capture])).code).toBe(0);
     const names = (f: string) =>
       readTraces(f)

@@ -65,7 +65,15 @@ describe('nullspan run --tail-sampling', () => {
     expect(requestNumbers(requests(all))).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
 
     const half = join(tmp.dir, 'half.jsonl');
-    const p = await runCli(['replay', '--no-otlp', '--tail-sampling', 'probabilistic=50', '--otlp-file', half, capture]);
+    const p = await runCli([
+      'replay',
+      '--no-otlp',
+      '--tail-sampling',
+      'probabilistic=50',
+      '--otlp-file',
+      half,
+      capture,
+    ]);
     expect(p.code, p.stderr).toBe(0);
     const expected = requests(all).filter((s) => traceIdFraction(s.traceId) < 0.5);
     expect(requestNumbers(requests(half))).toEqual(requestNumbers(expected));

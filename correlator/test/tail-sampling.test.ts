@@ -16,7 +16,14 @@ import {
 import type { TracedSpan } from '../src/cli/trace-assembler.js';
 import type { ProcessInfo, SpanRecord } from '../src/model.js';
 
-const proc: ProcessInfo = { pid: 7, ppid: 1, exe: 'app', exePath: '/usr/bin/app', cmdline: ['app'], serviceName: 'app' };
+const proc: ProcessInfo = {
+  pid: 7,
+  ppid: 1,
+  exe: 'app',
+  exePath: '/usr/bin/app',
+  cmdline: ['app'],
+  serviceName: 'app',
+};
 const MS = 1e6;
 
 /** Trace ids as the correlator makes local ones: a per-process prefix and a counter at the end. */
@@ -24,7 +31,14 @@ function traceId(i: number): string {
   return `4bf92f3577b34da6a3ce929d${i.toString(16).padStart(8, '0')}`;
 }
 
-function span(trace: number, id: number, parent: number | undefined, start: number, end: number, extra: Partial<SpanRecord> = {}): SpanRecord {
+function span(
+  trace: number,
+  id: number,
+  parent: number | undefined,
+  start: number,
+  end: number,
+  extra: Partial<SpanRecord> = {},
+): SpanRecord {
   return {
     traceId: traceId(trace),
     spanId: id.toString(16).padStart(16, '0'),
@@ -55,7 +69,8 @@ function keptTraces(kept: TracedSpan[][]): Map<string, string[]> {
 }
 
 type Shape = 'slow' | 'error' | 'incomplete' | 'plain';
-const shapeOf = (i: number): Shape => (['slow', 'plain', 'error', 'plain', 'incomplete', 'plain', 'plain'] as const)[i % 7];
+const shapeOf = (i: number): Shape =>
+  (['slow', 'plain', 'error', 'plain', 'incomplete', 'plain', 'plain'] as const)[i % 7];
 
 /**
  * `n` traces of a root and two children, started 1 ms apart; a trace's children end after the next traces have
@@ -67,8 +82,12 @@ function interleavedSpans(n: number): SpanRecord[] {
     const t0 = i * MS;
     const shape = shapeOf(i);
     const rootEnd = t0 + (shape === 'slow' ? 150 * MS : 3.5 * MS);
-    spans.push(span(i, 2, 1, t0 + 0.1 * MS, t0 + 2 * MS, shape === 'error' ? { status: 'error', statusMessage: 'boom' } : {}));
-    spans.push(span(i, 3, 1, t0 + 2.1 * MS, t0 + 3 * MS, shape === 'incomplete' ? { incomplete: 'process exited' } : {}));
+    spans.push(
+      span(i, 2, 1, t0 + 0.1 * MS, t0 + 2 * MS, shape === 'error' ? { status: 'error', statusMessage: 'boom' } : {}),
+    );
+    spans.push(
+      span(i, 3, 1, t0 + 2.1 * MS, t0 + 3 * MS, shape === 'incomplete' ? { incomplete: 'process exited' } : {}),
+    );
     spans.push(span(i, 1, undefined, t0, rootEnd));
   }
   return spans.sort((a, b) => a.end - b.end);
@@ -169,7 +188,10 @@ describe('tail sampling policies', () => {
     const n = 5000;
     let most = 0;
     for (let i = 0; i < n; i++) {
-      s.add(span(i, 2, 1, i, i + 1, { attributes: { blob: 'x'.repeat(200) }, status: i % 10 === 0 ? 'error' : 'unset' }), proc);
+      s.add(
+        span(i, 2, 1, i, i + 1, { attributes: { blob: 'x'.repeat(200) }, status: i % 10 === 0 ? 'error' : 'unset' }),
+        proc,
+      );
       most = Math.max(most, s.held().bytes);
     }
     expect(most).toBeLessThanOrEqual(maxPendingBytes);
@@ -200,19 +222,26 @@ describe('--tail-sampling', () => {
     });
     expect(settingsFromOptions(parse()).tailSampling).toBe('none');
     expect(settingsFromOptions(parse('--min-duration', '100ms')).tailSampling).toBe('latency=100ms');
-    expect(settingsFromOptions(parse('--tail-sampling', 'status_code=ERROR,decision_wait=2s', '--min-duration', '3')).tailSampling).toBe(
-      'status_code=ERROR,latency=3ms,decision_wait=2s',
-    );
+    expect(
+      settingsFromOptions(parse('--tail-sampling', 'status_code=ERROR,decision_wait=2s', '--min-duration', '3'))
+        .tailSampling,
+    ).toBe('status_code=ERROR,latency=3ms,decision_wait=2s');
   });
 
   it.each([
-    ['latency', /--tail-sampling expects policies such as latency=100ms,status_code=ERROR,probabilistic=5 \(or none\), got "latency"\./],
+    [
+      'latency',
+      /--tail-sampling expects policies such as latency=100ms,status_code=ERROR,probabilistic=5 \(or none\), got "latency"\./,
+    ],
     ['latency=fast', /expects latency to be a duration such as 100ms or a range such as 100ms\.\.2s, got "fast"/],
     ['latency=2s..1s', /expects latency to be a duration .* got "2s\.\.1s"/],
     ['status_code=FAILED', /expects status_code to be ERROR, OK or UNSET \(several joined with \/\), got "FAILED"/],
     ['probabilistic=101', /expects probabilistic to be a percentage from 0 to 100, got "101"/],
     ['probabilistic=-1', /expects probabilistic to be a percentage/],
-    ['rate_limiting=5', /expects the policies latency, status_code and probabilistic \(and decision_wait\), got "rate_limiting"/],
+    [
+      'rate_limiting=5',
+      /expects the policies latency, status_code and probabilistic \(and decision_wait\), got "rate_limiting"/,
+    ],
     ['decision_wait=0', /expects decision_wait to be a positive duration/],
     ['decision_wait=1s', /expects at least one policy/],
     ['latency=1s,,status_code=ERROR', /got ""/],

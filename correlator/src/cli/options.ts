@@ -386,7 +386,8 @@ function parseValue(spec: OptionSpec, raw: string, origin?: string): unknown {
     }
     case 'duration': {
       const ns = parseDuration(raw);
-      if (ns === undefined) throw bad(`a ${raw.startsWith('-') ? 'non-negative ' : ''}duration such as 500us, 2ms or 1s`);
+      if (ns === undefined)
+        throw bad(`a ${raw.startsWith('-') ? 'non-negative ' : ''}duration such as 500us, 2ms or 1s`);
       return ns;
     }
   }

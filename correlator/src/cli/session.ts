@@ -20,7 +20,13 @@ import { CliError } from './errors.js';
 import { exportLossText, lossCounts, totalDrops, type LossCounts } from './losses.js';
 import type { CliOptions } from './options.js';
 import type { Terminal } from './terminal.js';
-import { parseTailSampling, samplingSummary, samplingText, TailSampler, type TailSamplingConfig } from './tail-sampling.js';
+import {
+  parseTailSampling,
+  samplingSummary,
+  samplingText,
+  TailSampler,
+  type TailSamplingConfig,
+} from './tail-sampling.js';
 import { TraceAssembler, type TracedSpan } from './trace-assembler.js';
 import { COLORS, PLAIN, renderTrace, wantsColor } from './tree-printer.js';
 

@@ -51,14 +51,17 @@ export function parseTailSampling(text: string): TailSamplingConfig {
         break;
       case 'decision_wait': {
         const ns = parseDuration(value);
-        if (ns === undefined || ns === 0) throw usage(`decision_wait to be a positive duration such as 30s, got ${JSON.stringify(value)}`);
+        if (ns === undefined || ns === 0)
+          throw usage(`decision_wait to be a positive duration such as 30s, got ${JSON.stringify(value)}`);
         if (waitGiven) throw usage('decision_wait once');
         waitGiven = true;
         config.decisionWaitNs = ns;
         break;
       }
       default:
-        throw usage(`the policies latency, status_code and probabilistic (and decision_wait), got ${JSON.stringify(kind)}`);
+        throw usage(
+          `the policies latency, status_code and probabilistic (and decision_wait), got ${JSON.stringify(kind)}`,
+        );
     }
   }
   if (config.policies.length === 0) throw usage(`at least one policy such as ${EXAMPLE}, got ${JSON.stringify(text)}`);
@@ -107,7 +110,8 @@ export function tailSamplingSetting(tailSampling: string, minDurationNs: number)
 /** The config written back in the syntax parseTailSampling reads. */
 export function configText(config: TailSamplingConfig): string {
   if (config.policies.length === 0) return 'none';
-  const wait = config.decisionWaitNs === DEFAULT_DECISION_WAIT_NS ? [] : [`decision_wait=${durationText(config.decisionWaitNs)}`];
+  const wait =
+    config.decisionWaitNs === DEFAULT_DECISION_WAIT_NS ? [] : [`decision_wait=${durationText(config.decisionWaitNs)}`];
   return [...config.policies.map((p) => p.name), ...wait].join(',');
 }
 
