@@ -38,6 +38,7 @@ export {
   type OtlpMappingOptions,
 } from './otlp.js';
 export { OtlpJsonEncoder, type SpanWithProcess } from './otlp-json.js';
+export { OtlpProtoEncoder } from './otlp-proto.js';
 export type { SpanSink, ExportStats } from './export/sink.js';
 export { OtlpFileExporter, type FileExportOptions } from './export/file.js';
 export { OtlpHttpExporter, tracesUrl, type HttpExportOptions, type SpanExporterLike } from './export/http.js';

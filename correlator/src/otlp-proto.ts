@@ -6,6 +6,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { Clock, ProcessInfo, SpanRecord, SyscallRecord } from './model.js';
 import { childSpanWords, hexWord } from './ids.js';
+import { LiteralCache } from './jsonwriter.js';
 import { ProtoWriter, varintSize } from './protowriter.js';
 import {
   KIND_OTEL,
@@ -169,9 +170,33 @@ export class OtlpProtoEncoder {
     keyValue(this.w, SPAN_ATTRIBUTE, keyField(k), v);
   };
 
+  /** per syscall attribute key: whole KeyValues of string values, which repeat (a fd's target on each call) */
+  private readonly syscallValues = SYSCALL_ATTRIBUTE_KEYS.map(() => new LiteralCache());
+
   private readonly visitSyscall = (_k: string, v: string | number | boolean, index: number): void => {
-    keyValue(this.w, SPAN_ATTRIBUTE, syscallKeyFields[index], v);
+    if (typeof v === 'string') this.cached(v, this.syscallValues[index], SPAN_ATTRIBUTE, syscallKeyFields[index]);
+    else keyValue(this.w, SPAN_ATTRIBUTE, syscallKeyFields[index], v);
   };
+
+  /** span names (with their tag): few distinct ones */
+  private readonly names = new LiteralCache();
+
+  /** A string field (`key` undefined: `fieldTag` and the string) or a KeyValue with a string value, copied from
+   * `cache` when it was written before (bounded: see LiteralCache). */
+  private cached(s: string, cache: LiteralCache, fieldTag: number, key?: Uint8Array): void {
+    const w = this.w;
+    const hit = s.length <= 512 ? cache.get(s) : undefined;
+    if (hit !== undefined) {
+      w.raw(hit.u8);
+      return;
+    }
+    const start = w.len;
+    if (key === undefined) {
+      w.byte(fieldTag);
+      w.string(s);
+    } else keyValue(w, fieldTag, key, s);
+    if (s.length <= 512) cache.put(s, w.buf, start, w.len);
+  }
 
   /** A fixed64 of wall-clock ns, split into 32-bit words without leaving exact double arithmetic (as
    * otlp-transformer's writeHrTimeAsFixed64 does, so times before 1970 wrap the same way). */
@@ -225,8 +250,7 @@ export class OtlpProtoEncoder {
       w.byte(PARENT_SPAN_ID);
       w.hexBytes(span.parentSpanId);
     }
-    w.byte(NAME);
-    w.string(span.name);
+    this.cached(span.name, this.names, NAME);
     w.byte(KIND);
     w.byte(KIND_OTEL[span.kind] + 1);
     w.byte(START);
@@ -253,8 +277,7 @@ export class OtlpProtoEncoder {
     w.word32be(this.ids[1]);
     w.byte(PARENT_SPAN_ID);
     w.hexBytes(parentId);
-    w.byte(NAME);
-    w.string(c.name);
+    this.cached(c.name, this.names, NAME);
     w.byte(KIND);
     w.byte(KIND_OTEL.internal + 1);
     w.byte(START);
