@@ -106,32 +106,48 @@ function varintBytes(v: number): Uint8Array {
 /** One KeyValue under `fieldTag`: the value typed as otlp-transformer types it. */
 function keyValue(w: ProtoWriter, fieldTag: number, key: Uint8Array, v: unknown): void {
   w.byte(fieldTag);
-  const at = w.begin(1);
+  if (typeof v === 'string') {
+    const at = w.begin(1);
+    w.raw(key);
+    w.byte(VALUE);
+    const valueAt = w.begin(1);
+    w.byte(STRING_VALUE);
+    w.string(v);
+    w.end(valueAt, 1);
+    w.end(at, 1);
+    return;
+  }
+
+  const int = typeof v === 'number' && Number.isInteger(v) && v >= INT64_MIN && v < INT64_MAX;
+  const valueLen = typeof v === 'number' ? (int ? 1 + int64Size(v) : 9) : typeof v === 'boolean' ? 2 : 0;
+  w.varint(key.length + 1 + varintSize(valueLen) + valueLen);
   w.raw(key);
   w.byte(VALUE);
-  const valueAt = w.begin(1);
-  switch (typeof v) {
-    case 'string':
-      w.byte(STRING_VALUE);
-      w.string(v);
-      break;
-    case 'number':
-      if (Number.isInteger(v) && v >= INT64_MIN && v < INT64_MAX) {
-        w.byte(INT_VALUE);
-        w.int64(v);
-      } else {
-        w.byte(DOUBLE_VALUE);
-        w.double(v);
-      }
-      break;
-    case 'boolean':
-      w.byte(BOOL_VALUE);
-      w.byte(v ? 1 : 0);
-      break;
-    // (not produced by the mapping) otlp-transformer writes an empty AnyValue for other values
+  w.byte(valueLen);
+  if (typeof v === 'number') {
+    if (int) {
+      w.byte(INT_VALUE);
+      w.int64(v);
+    } else {
+      w.byte(DOUBLE_VALUE);
+      w.double(v);
+    }
+  } else if (typeof v === 'boolean') {
+    w.byte(BOOL_VALUE);
+    w.byte(v ? 1 : 0);
   }
-  w.end(valueAt, 1);
-  w.end(at, 1);
+  // (other values are not produced by the mapping) otlp-transformer writes an empty AnyValue for them
+}
+
+/** bytes of the int64 varint of an integer in [-2^63, 2^63) */
+function int64Size(v: number): number {
+  if (v < 0) return 10;
+  let n = 1;
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
 }
 
 export class OtlpProtoEncoder {
@@ -264,19 +280,22 @@ export class OtlpProtoEncoder {
     w.end(at, 2);
   }
 
-  private syscallSpan(c: SyscallRecord, traceId: string, parentId: string, hi: number, lo: number, i: number): void {
+  /** trace_id of the current application span's children, with tag and length */
+  private readonly childTrace = new ProtoWriter(32);
+  /** parent_span_id of the current application span's children (the application span), with tag and length */
+  private readonly childParent = new ProtoWriter(32);
+
+  private syscallSpan(c: SyscallRecord, hi: number, lo: number, i: number): void {
     const w = this.w;
     w.byte(SPAN);
     const at = w.begin(2);
-    w.byte(TRACE_ID);
-    w.hexBytes(traceId);
+    w.raw(this.childTrace.buf, this.childTrace.len);
     childSpanWords(hi, lo, i, this.ids);
     w.byte(SPAN_ID);
     w.byte(8);
     w.word32be(this.ids[0]);
     w.word32be(this.ids[1]);
-    w.byte(PARENT_SPAN_ID);
-    w.hexBytes(parentId);
+    w.raw(this.childParent.buf, this.childParent.len);
     this.cached(c.name, this.names, NAME);
     w.byte(KIND);
     w.byte(KIND_OTEL.internal + 1);
@@ -310,9 +329,15 @@ export class OtlpProtoEncoder {
     this.appSpan(span);
     const calls = span.syscalls;
     if (calls.length === 0) return;
+    this.childTrace.len = 0;
+    this.childTrace.byte(TRACE_ID);
+    this.childTrace.hexBytes(span.traceId);
+    this.childParent.len = 0;
+    this.childParent.byte(PARENT_SPAN_ID);
+    this.childParent.hexBytes(span.spanId);
     const hi = hexWord(span.spanId, 0);
     const lo = hexWord(span.spanId, 8);
-    for (let i = 0; i < calls.length; i++) this.syscallSpan(calls[i], span.traceId, span.spanId, hi, lo, i);
+    for (let i = 0; i < calls.length; i++) this.syscallSpan(calls[i], hi, lo, i);
   }
 
   /** Spans waiting for take(). */

@@ -37,10 +37,10 @@ export class ProtoWriter {
     this.buf[this.len++] = b;
   }
 
-  raw(src: Uint8Array): void {
-    const n = src.length;
+  /** The first `n` bytes of `src` (all of them by default). */
+  raw(src: Uint8Array, n = src.length): void {
     if (this.len + n > this.buf.length) this.grow(n);
-    if (n > 32) this.buf.set(src, this.len);
+    if (n > 32) this.buf.set(n === src.length ? src : src.subarray(0, n), this.len);
     else {
       const b = this.buf;
       let o = this.len;
