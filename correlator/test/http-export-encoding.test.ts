@@ -14,7 +14,7 @@ import type { OtlpProtocol } from '../src/export/protocol.js';
 import type { ProcessInfo, SpanRecord, SyscallRecord } from '../src/model.js';
 import { OtlpMapper } from '../src/otlp.js';
 import { tempDir } from '../../test/helpers/cli.js';
-import { otlpRequestObject } from '../../test/helpers/otlp.js';
+import { otlpRequestObject, wellFormed } from '../../test/helpers/otlp.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../../test/helpers/otlp-receiver.js';
 import { CLOCK } from './synthetic.js';
 
@@ -171,15 +171,6 @@ function officialProtobuf(): Uint8Array {
   const readable: ReadableSpan[] = [];
   for (const [i, s] of spans().entries()) mapper.map(s, PROCS[i % 2], readable);
   return ProtobufTraceSerializer.serializeRequest(readable)!;
-}
-
-/** A string as UTF-8 carries it: lone surrogates (which JSON escapes can carry) become U+FFFD. */
-function wellFormed(value: unknown): unknown {
-  if (typeof value === 'string') return Buffer.from(value, 'utf8').toString('utf8');
-  if (Array.isArray(value)) return value.map(wellFormed);
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, wellFormed(v)]));
-  return value;
 }
 
 /** The protobuf request carries the JSON file line's content, field for field, and otlp-transformer's bytes. */

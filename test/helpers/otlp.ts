@@ -61,6 +61,18 @@ export function otlpRequestObject(body: Uint8Array, encoding: 'protobuf' | 'json
   return ExportTraceServiceRequest.toObject(message, { ...ALL_FIELDS, bytes: String });
 }
 
+/**
+ * `value` with every string as UTF-8 carries it: lone UTF-16 surrogates, which JSON escapes carry (markers may hold
+ * them: sdk/MARKERS.md, WTF-8), become U+FFFD, as in a protobuf string. For comparing the two encodings.
+ */
+export function wellFormed<T>(value: T): T {
+  if (typeof value === 'string') return Buffer.from(value, 'utf8').toString('utf8') as T;
+  if (Array.isArray(value)) return value.map(wellFormed) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [wellFormed(k), wellFormed(v)])) as T;
+  return value;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function jsonMessage(text: string): any {
   const json = JSON.parse(text) as unknown;
