@@ -68,7 +68,8 @@ const RESOURCE_END = new Uint8Array([tag(2, 0), 0]);
 const INT64_MIN = -(2 ** 63);
 const INT64_MAX = 2 ** 63;
 
-/** `KeyValue.key` with its tag and length, per name (bounded: marker arg names are open-ended). */
+/** `KeyValue.key` with its tag and length, per name: marker arg names are open-ended, so at most 4096 names of at
+ * most 256 characters are kept (≈ 3 MiB); others are encoded each time. */
 const keyFields = new Map<string, Uint8Array>();
 function keyField(k: string): Uint8Array {
   let f = keyFields.get(k);
@@ -77,7 +78,7 @@ function keyField(k: string): Uint8Array {
     w.byte(KEY);
     w.string(k);
     f = w.bytes().slice();
-    if (keyFields.size < 4096) keyFields.set(k, f);
+    if (keyFields.size < 4096 && k.length <= 256) keyFields.set(k, f);
   }
   return f;
 }
