@@ -1,8 +1,9 @@
-// End to end: `nullspan run` exporting to a real OTLP/HTTP receiver on loopback (JSON over HTTP, decoded with
-// the official schema), the same spans as the OTLP JSON Lines file; nullspan's spans in the protobuf encoding
-// decoded with the official .proto types; best-effort export when nothing listens.
+// End to end: `nullspan run` exporting to a real OTLP/HTTP receiver on loopback (protobuf by default, JSON when
+// OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL says so, decoded with the official schema), the same spans as the OTLP JSON
+// Lines file; a protocol nullspan does not speak refused before the command starts; best-effort export when
+// nothing listens.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -62,10 +63,10 @@ describe('OTLP/HTTP export to a real receiver', () => {
     fileSpans = decodeOtlpJsonLines(readFileSync(file, 'utf8'));
   });
 
-  it('sends every span as OTLP JSON to OTEL_EXPORTER_OTLP_ENDPOINT by the time run exits', () => {
+  it('sends every span as OTLP protobuf (the default) to OTEL_EXPORTER_OTLP_ENDPOINT by the time run exits', () => {
     expect(receiver.errors).toEqual([]);
     expect(receiver.requests.length).toBeGreaterThan(0);
-    expect(receiver.requests.every((r) => r.encoding === 'json')).toBe(true);
+    expect(receiver.requests.every((r) => r.encoding === 'protobuf')).toBe(true);
     const sent = receiver.spans();
     expect(sent.map((s) => s.name)).toEqual(expect.arrayContaining(['job', 'job.step', 'openat', 'write']));
     expect(sent.map(key).sort()).toEqual(fileSpans.map(key).sort());
@@ -100,6 +101,63 @@ describe('OTLP/HTTP export to a real receiver', () => {
     const got = receiver.requests.slice(before);
     expect(got.map((r) => r.encoding)).toEqual(['protobuf']);
     expect(got[0].spans.map(key).sort()).toEqual(fileSpans.map(key).sort());
+  });
+});
+
+describe('the OTLP/HTTP protocol', () => {
+  /** A run of the script exporting to `rx` with `env`; returns its spans as the file output has them. */
+  async function exportedRun(rx: OtlpReceiver, env: Record<string, string>): Promise<OtlpSpan[]> {
+    const file = join(tmp.dir, `protocol-${Math.random()}.jsonl`);
+    const r = await runCli(['run', '--otlp-file', file, '--', 'sh', SCRIPT, join(tmp.dir, 'protocol.txt')], {
+      env: cliEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, ...env }),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(rx.errors).toEqual([]);
+    return decodeOtlpJsonLines(readFileSync(file, 'utf8'));
+  }
+
+  it('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json wins over OTEL_EXPORTER_OTLP_PROTOCOL: JSON, the same spans', async () => {
+    const rx = await startOtlpReceiver();
+    try {
+      const fromFile = await exportedRun(rx, {
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+      });
+      expect(rx.requests.length).toBeGreaterThan(0);
+      expect(rx.requests.map((r) => r.encoding)).toEqual(rx.requests.map(() => 'json'));
+      expect(rx.spans().map(key).sort()).toEqual(fromFile.map(key).sort());
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf with gzip: the same spans as the file', async () => {
+    const rx = await startOtlpReceiver();
+    try {
+      const fromFile = await exportedRun(rx, {
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+      });
+      expect(rx.requests.length).toBeGreaterThan(0);
+      expect(rx.requests.map((r) => [r.encoding, r.gzip])).toEqual(rx.requests.map(() => ['protobuf', true]));
+      expect(rx.spans().map(key).sort()).toEqual(fromFile.map(key).sort());
+      expect(rx.spans().map((s) => s.name)).toEqual(expect.arrayContaining(['job', 'job.step', 'openat', 'write']));
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('grpc: one sentence, exit 2, and the command never starts', async () => {
+    const out = join(tmp.dir, 'grpc.txt');
+    const r = await runCli(['run', '--', 'sh', SCRIPT, out], {
+      env: cliEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }),
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'nullspan: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported: nullspan exports OTLP over HTTP, so use http/protobuf or http/json.\n',
+    );
+    expect(existsSync(out)).toBe(false);
   });
 });
 

@@ -103,3 +103,13 @@ const ALL_ZERO_TRACE = '0'.repeat(32);
 export function isValidTraceId(s: string): boolean {
   return TRACE_ID.test(s) && s !== ALL_ZERO_TRACE;
 }
+
+/** 8 hex digits of `s` from `at` as a 32-bit word (span ids are validated lower-case hex). */
+export function hexWord(s: string, at: number): number {
+  let v = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = s.charCodeAt(i);
+    v = (v << 4) | (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57);
+  }
+  return v >>> 0;
+}

@@ -38,9 +38,11 @@ export {
   type OtlpMappingOptions,
 } from './otlp.js';
 export { OtlpJsonEncoder, type SpanWithProcess } from './otlp-json.js';
+export { OtlpProtoEncoder } from './otlp-proto.js';
 export type { SpanSink, ExportStats } from './export/sink.js';
 export { OtlpFileExporter, type FileExportOptions } from './export/file.js';
 export { OtlpHttpExporter, tracesUrl, type HttpExportOptions, type SpanExporterLike } from './export/http.js';
+export { DEFAULT_OTLP_PROTOCOL, otlpProtocol, type OtlpProtocol } from './export/protocol.js';
 export {
   CaptureWriter,
   CaptureReader,

@@ -3,9 +3,8 @@
 // graphs and one big string per request first. The serializer costs ~10 µs per span; this is what lets export keep
 // up with the probe. Attribute names and values come from otlp.ts (one definition).
 import type { Attributes } from '@opentelemetry/api';
-import { TraceState } from '@opentelemetry/core';
 import type { Clock, ProcessInfo, SpanRecord, SyscallRecord } from './model.js';
-import { childSpanWords } from './ids.js';
+import { childSpanWords, hexWord } from './ids.js';
 import { Bytes, JsonWriter, LiteralCache, ascii } from './jsonwriter.js';
 import {
   KIND_OTEL,
@@ -13,6 +12,9 @@ import {
   SCOPE_VERSION,
   STATUS_OTEL,
   SYSCALL_ATTRIBUTE_KEYS,
+  FLAGS_REMOTE,
+  spanFlags,
+  spanTraceState,
   WallClock,
   forEachSyscallAttribute,
   parseResourceAttributesEnv,
@@ -23,9 +25,6 @@ import {
 } from './otlp.js';
 
 const q = JSON.stringify;
-/** W3C sampled flag | OTLP "has is_remote" bit, plus the "is_remote" bit for remote parents */
-const FLAGS_LOCAL = 257;
-const FLAGS_REMOTE = 769;
 
 const TAIL = '],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":';
 const FLAGS = '},"links":[],"droppedLinksCount":0,"flags":';
@@ -251,7 +250,7 @@ export class OtlpJsonEncoder {
       w.raw(B.parentSpanId);
       w.plain(span.parentSpanId);
     }
-    const traceState = span.traceState ? new TraceState(span.traceState).serialize() : '';
+    const traceState = spanTraceState(span);
     if (traceState) {
       w.raw(B.quote);
       w.raw(B.traceState);
@@ -270,7 +269,7 @@ export class OtlpJsonEncoder {
     forEachSpanAttribute(span, this.visit);
     const closeAttr = !this.firstAttr;
     const code = STATUS_OTEL[span.status];
-    const flags = span.parentSpanId && span.remoteParent ? FLAGS_REMOTE : FLAGS_LOCAL;
+    const flags = spanFlags(span);
     if (span.statusMessage === undefined) {
       w.raw(this.appTail(closeAttr, code, flags));
       return;
@@ -437,16 +436,6 @@ export class OtlpJsonEncoder {
     for (const { span, proc } of items) this.add(span, proc);
     return Buffer.concat(this.take()).toString('utf8');
   }
-}
-
-/** 8 hex digits of `s` from `at` as a 32-bit word (span ids are validated lower-case hex). */
-function hexWord(s: string, at: number): number {
-  let v = 0;
-  for (let i = at; i < at + 8; i++) {
-    const c = s.charCodeAt(i);
-    v = (v << 4) | (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57);
-  }
-  return v >>> 0;
 }
 
 const OPEN = new TextEncoder().encode('{"resourceSpans":[');

@@ -340,6 +340,19 @@ export function syscallFailed(c: SyscallRecord): boolean {
   return c.ret < 0 && c.errno !== undefined && !BENIGN_ERRNO.has(c.errno);
 }
 
+/** OTLP span flags: the W3C sampled flag | "has is_remote" (0x100), plus "is_remote" (0x200) for a remote parent. */
+export const FLAGS_LOCAL = 0x101;
+export const FLAGS_REMOTE = 0x301;
+
+export function spanFlags(span: SpanRecord): number {
+  return span.parentSpanId && span.remoteParent ? FLAGS_REMOTE : FLAGS_LOCAL;
+}
+
+/** The W3C tracestate an application span carries, normalised as OpenTelemetry JS serializes it ('' for none). */
+export function spanTraceState(span: SpanRecord): string {
+  return span.traceState ? new TraceState(span.traceState).serialize() : '';
+}
+
 export const SCOPE_NAME = SCOPE.name;
 export const SCOPE_VERSION = SCOPE.version;
 export const KIND_OTEL = KIND;

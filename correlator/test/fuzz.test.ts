@@ -13,11 +13,12 @@ import * as layout from '../../probe/src/layout.generated.js';
 import { formatMarker, type Marker, type MarkerId } from '../../sdk/src/grammar.js';
 import { rng } from '../../sdk/test/rng.js';
 import { runCli } from '../../test/helpers/cli.js';
-import { decodeOtlpJsonLines } from '../../test/helpers/otlp.js';
+import { decodeOtlpJsonLines, decodeOtlpProtobuf, wellFormed, type OtlpSpan } from '../../test/helpers/otlp.js';
 import { createEncoder } from '../bench/lib/encode.mjs';
 import { CaptureFormatError, CaptureReader, CaptureWriter } from '../src/capture.js';
 import { Correlator, type CorrelatorOptions } from '../src/correlator.js';
 import { OtlpFileExporter } from '../src/export/file.js';
+import { OtlpProtoEncoder } from '../src/otlp-proto.js';
 import type { ProcessInfo, SpanRecord } from '../src/model.js';
 import { correlatorForCapture, replayInto } from '../src/replay.js';
 import { PLAIN, renderTrace } from '../src/cli/tree-printer.js';
@@ -341,6 +342,12 @@ async function markerRound(seed: number): Promise<void> {
   const exported = new Set(otlp.map((s) => `${s.traceId}/${s.spanId}`));
   for (const id of ids) expect(exported.has(id), `span ${id} in the OTLP output`).toBe(true);
   rmSync(file);
+  // the protobuf encoder (OTLP/HTTP's default) carries the same spans, decoded with the official schema (strings
+  // as UTF-8 carries them: a marker's lone surrogates become U+FFFD)
+  const proto = decodeOtlpProtobuf(new OtlpProtoEncoder(CLOCK).request(emitted));
+  const sorted = (spans: OtlpSpan[]) =>
+    spans.map((s) => JSON.stringify(s, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}` : v))).sort();
+  expect(sorted(proto), 'the protobuf request holds the JSON output’s spans').toEqual(sorted(wellFormed(otlp)));
 
   // the terminal tree and the web UI's views take whatever the spans say
   const traces: TracedSpan[][] = [];

@@ -6,6 +6,7 @@ import { DEFAULT_OTLP_ENDPOINT, tracesUrl } from '../src/export/traces-url.js';
 import { probeEndpoint } from '../src/cli/endpoint.js';
 import type { SpanRecord } from '../src/model.js';
 import { CLOCK, EXPORT_PROC, exportSpan } from './synthetic.js';
+import { decodeOtlpProtobuf } from '../../test/helpers/otlp.js';
 
 const PROC = EXPORT_PROC;
 
@@ -14,7 +15,8 @@ function span(i: number, calls = 5): SpanRecord {
   return exportSpan(i, { calls });
 }
 
-/** A real OTLP/HTTP JSON receiver on loopback; `reply` decides each response's status. */
+/** A real OTLP/HTTP receiver on loopback, decoding with the official schema; `reply` decides each response's
+ * status. */
 class Receiver {
   server: Server;
   spanNames: string[] = [];
@@ -30,13 +32,13 @@ class Receiver {
         const status = this.reply(this.requests);
         if (status === 200) {
           expect(req.url).toBe('/v1/traces');
-          expect(req.headers['content-type']).toBe('application/json');
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          for (const rs of body.resourceSpans)
-            for (const ss of rs.scopeSpans) for (const s of ss.spans) this.spanNames.push(s.name);
+          // http/protobuf unless the environment says otherwise (the OTel default)
+          expect(req.headers['content-type']).toBe('application/x-protobuf');
+          for (const s of decodeOtlpProtobuf(Buffer.concat(chunks))) this.spanNames.push(s.name);
         }
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end('{}');
+        // an empty ExportTraceServiceResponse
+        res.writeHead(status, { 'content-type': 'application/x-protobuf' });
+        res.end();
       });
     });
   }

@@ -6,9 +6,10 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OtlpFileExporter } from '../src/export/file.js';
 import type { Clock, ProcessInfo, SpanRecord } from '../src/model.js';
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { OtlpMapper, WallClock, parseResourceAttributesEnv } from '../src/otlp.js';
 import { OtlpJsonEncoder } from '../src/otlp-json.js';
+import { OtlpProtoEncoder } from '../src/otlp-proto.js';
 import { Stream, collect, inet, oneProcess } from './synthetic.js';
 
 const CLOCK: Clock = { wallOffsetNs: 1_700_000_000_123_456_789n };
@@ -51,6 +52,62 @@ function attrs(list: { key: string; value: Record<string, unknown> }[]): Record<
   for (const { key, value } of list)
     out[key] = value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue;
   return out;
+}
+
+/** Spans of two processes with what an encoder can get wrong: odd names, remote parent, tracestate, arg keys. */
+function mixedItems(): { span: SpanRecord; proc: ProcessInfo }[] {
+  const procA = { ...PROC };
+  const procB = { ...PROC, pid: 7, serviceName: 'other', containerId: undefined, exePath: '' };
+  const odd: SpanRecord = {
+    traceId: 'a'.repeat(32),
+    spanId: 'b'.repeat(16),
+    parentSpanId: 'c'.repeat(16),
+    remoteParent: true,
+    traceState: 'vendor=x,other=y',
+    name: 'weird "name" \u2028 ✓ \ud800',
+    kind: 'producer',
+    start: 0.4,
+    end: 7e15,
+    pid: 7,
+    tid: 9,
+    attributes: Object.assign(Object.create(null), {
+      z: '1',
+      200: 'int-like key first',
+      'a"b': 'quote\n',
+      'thread.id': 'an arg named like ours',
+    }),
+    status: 'ok',
+    incomplete: 'evicted',
+    truncated: true,
+    droppedSyscalls: 3,
+    syscalls: [
+      {
+        name: 'recvfrom',
+        ts: 1,
+        dur: 1,
+        end: 2,
+        tid: 9,
+        pid: 7,
+        ret: -104,
+        errno: 'ECONNRESET',
+        fd: 4,
+        target: '-> [::1]:80',
+        peerAddress: '::1',
+        peerPort: 80,
+        localAddress: '::1',
+        localPort: 5555,
+        transport: 'tcp',
+        count: 1,
+        attribution: 'unattributed',
+        unfinished: true,
+      },
+    ],
+  };
+  return [
+  ...sampleSpans().map((x) => ({ span: x.span, proc: procA })),
+  { span: odd, proc: procB },
+  ...sampleSpans().map((x) => ({ span: x.span, proc: procA })),
+  ];
 }
 
 describe('OTLP mapping', () => {
@@ -173,64 +230,23 @@ describe('OTLP mapping', () => {
   });
 
   it('the direct JSON encoder writes exactly what otlp-transformer serialises from the mapped spans', () => {
-    const procA = { ...PROC };
-    const procB = { ...PROC, pid: 7, serviceName: 'other', containerId: undefined, exePath: '' };
-    const odd: SpanRecord = {
-      traceId: 'a'.repeat(32),
-      spanId: 'b'.repeat(16),
-      parentSpanId: 'c'.repeat(16),
-      remoteParent: true,
-      traceState: 'vendor=x,other=y',
-      name: 'weird "name" \u2028 ✓ \ud800',
-      kind: 'producer',
-      start: 0.4,
-      end: 7e15,
-      pid: 7,
-      tid: 9,
-      attributes: Object.assign(Object.create(null), {
-        z: '1',
-        200: 'int-like key first',
-        'a"b': 'quote\n',
-        'thread.id': 'an arg named like ours',
-      }),
-      status: 'ok',
-      incomplete: 'evicted',
-      truncated: true,
-      droppedSyscalls: 3,
-      syscalls: [
-        {
-          name: 'recvfrom',
-          ts: 1,
-          dur: 1,
-          end: 2,
-          tid: 9,
-          pid: 7,
-          ret: -104,
-          errno: 'ECONNRESET',
-          fd: 4,
-          target: '-> [::1]:80',
-          peerAddress: '::1',
-          peerPort: 80,
-          localAddress: '::1',
-          localPort: 5555,
-          transport: 'tcp',
-          count: 1,
-          attribution: 'unattributed',
-          unfinished: true,
-        },
-      ],
-    };
-    const items = [
-      ...sampleSpans().map((x) => ({ span: x.span, proc: procA })),
-      { span: odd, proc: procB },
-      ...sampleSpans().map((x) => ({ span: x.span, proc: procA })),
-    ];
+    const items = mixedItems();
     const opts = { hostName: 'web-1', resourceAttributes: { 'deployment.environment': 'test' } };
     const mapper = new OtlpMapper(CLOCK, opts);
     const readable: ReadableSpan[] = [];
     for (const { span, proc } of items) mapper.map(span, proc, readable);
     const reference = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(readable));
     expect(new OtlpJsonEncoder(CLOCK, opts).request(items)).toBe(reference);
+  });
+
+  it('the direct protobuf encoder writes exactly what otlp-transformer serialises from the mapped spans', () => {
+    const items = mixedItems();
+    const opts = { hostName: 'web-1', resourceAttributes: { 'deployment.environment': 'test' } };
+    const mapper = new OtlpMapper(CLOCK, opts);
+    const readable: ReadableSpan[] = [];
+    for (const { span, proc } of items) mapper.map(span, proc, readable);
+    const reference = Buffer.from(ProtobufTraceSerializer.serializeRequest(readable)!);
+    expect(Buffer.from(new OtlpProtoEncoder(CLOCK, opts).request(items)).equals(reference)).toBe(true);
   });
 
   it('typed marker args arrive as intValue, doubleValue and boolValue, the same bytes from both encoders', () => {
@@ -256,6 +272,8 @@ describe('OTLP mapping', () => {
     const reference = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(readable));
     const ours = new OtlpJsonEncoder(CLOCK, { resourceAttributes: {} }).request(items);
     expect(ours).toBe(reference);
+    const proto = new OtlpProtoEncoder(CLOCK, { resourceAttributes: {} }).request(items);
+    expect(Buffer.from(proto).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(readable)!))).toBe(true);
     const app = JSON.parse(ours).resourceSpans[0].scopeSpans[0].spans[0];
     const byKey = Object.fromEntries(app.attributes.map((a: { key: string; value: unknown }) => [a.key, a.value]));
     expect(byKey).toMatchObject({

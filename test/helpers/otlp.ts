@@ -43,6 +43,38 @@ export function decodeOtlpProtobuf(body: Uint8Array): OtlpSpan[] {
 
 /** Decodes one OTLP/JSON ExportTraceServiceRequest (an HTTP body, or one line of an OTLP JSON Lines file). */
 export function decodeOtlpJson(text: string): OtlpSpan[] {
+  return flatten(ExportTraceServiceRequest.toObject(jsonMessage(text), TO_OBJECT), (bytes: number[]) =>
+    Buffer.from(bytes).toString('hex'),
+  );
+}
+
+/**
+ * The whole ExportTraceServiceRequest of a body in either encoding, every field of the schema present (defaults
+ * included, ids and bytes as base64, 64-bit integers as decimal text), to compare two encodings of one request
+ * field by field.
+ */
+export function otlpRequestObject(body: Uint8Array, encoding: 'protobuf' | 'json'): unknown {
+  const message =
+    encoding === 'protobuf'
+      ? ExportTraceServiceRequest.decode(body)
+      : jsonMessage(Buffer.from(body).toString('utf8'));
+  return ExportTraceServiceRequest.toObject(message, { ...ALL_FIELDS, bytes: String });
+}
+
+/**
+ * `value` with every string as UTF-8 carries it: lone UTF-16 surrogates, which JSON escapes carry (markers may hold
+ * them: sdk/MARKERS.md, WTF-8), become U+FFFD, as in a protobuf string. For comparing the two encodings.
+ */
+export function wellFormed<T>(value: T): T {
+  if (typeof value === 'string') return Buffer.from(value, 'utf8').toString('utf8') as T;
+  if (Array.isArray(value)) return value.map(wellFormed) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [wellFormed(k), wellFormed(v)])) as T;
+  return value;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function jsonMessage(text: string): any {
   const json = JSON.parse(text) as unknown;
   // The JSON mapping's ids are hex; the generated type's fromObject reads bytes fields as base64.
   const forSchema = mapIds(json, (hex) => {
@@ -52,9 +84,7 @@ export function decodeOtlpJson(text: string): OtlpSpan[] {
   });
   const message = ExportTraceServiceRequest.fromObject(forSchema);
   assertSameAsSchema(forSchema, ExportTraceServiceRequest.toObject(message, ALL_FIELDS), 'ExportTraceServiceRequest');
-  return flatten(ExportTraceServiceRequest.toObject(message, TO_OBJECT), (bytes: number[]) =>
-    Buffer.from(bytes).toString('hex'),
-  );
+  return message;
 }
 
 /** Decodes an OTLP JSON Lines file (the Collector's file exporter format). */

@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { describeError, UsageError } from './errors.js';
 import { assertDistinctFiles, assertReadableFile, assertWritableFile, type NamedFile } from './output-paths.js';
 import { helpText, optionsMarkdown, parseCommandLine, type ParsedCommandLine } from './options.js';
+import { otlpProtocolProblem } from '../export/protocol.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -63,6 +64,9 @@ export async function main(args: string[]): Promise<number> {
   assertDistinctFiles(namedFiles(cl));
   if (cl.options.otlpFile) assertWritableFile(cl.options.otlpFile, '--otlp-file');
   if (cl.options.write) assertWritableFile(cl.options.write, '--write');
+  // before any command starts: the exporter is built once it runs (`ui` exports nothing)
+  const protocolProblem = cl.command === 'ui' || cl.options.noOtlp ? undefined : otlpProtocolProblem();
+  if (protocolProblem) throw new UsageError(protocolProblem);
   return dispatch(cl);
 }
 

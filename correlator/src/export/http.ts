@@ -1,4 +1,5 @@
-// OTLP/HTTP export: spans encoded by the project's OTLP JSON encoder (the file output's bytes), sent through the
+// OTLP/HTTP export: spans encoded by the project's OTLP encoders — protobuf (otlp-proto.ts) or JSON, the file
+// output's bytes (otlp-json.ts), as OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL says (protocol.ts) — sent through the
 // official exporter machinery (otlp-http-transport.ts), which also applies the standard OTEL_EXPORTER_OTLP_*
 // variables (headers, compression); the URL is resolved by tracesUrl (traces-url.ts), so the CLI checks the very
 // address the exporter posts to.
@@ -9,7 +10,9 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
 import type { OtlpMappingOptions } from '../otlp.js';
 import { OtlpJsonEncoder } from '../otlp-json.js';
-import { createOtlpJsonTraceExporter, type EncodedTraceRequest } from './otlp-http-transport.js';
+import { OtlpProtoEncoder } from '../otlp-proto.js';
+import { createOtlpTraceExporter, type EncodedTraceRequest } from './otlp-http-transport.js';
+import { otlpProtocol, type OtlpProtocol } from './protocol.js';
 import { ResponseStatuses } from './response-statuses.js';
 import type { ExportStats, SpanSink } from './sink.js';
 import { DEFAULT_MAX_QUEUE_BYTES, spanRecordBytes } from '../span-bytes.js';
@@ -26,6 +29,9 @@ export interface HttpExportOptions extends OtlpMappingOptions {
    * OTEL_EXPORTER_OTLP_ENDPOINT as the OTel spec says, else http://localhost:4318 */
   endpoint?: string;
   headers?: Record<string, string>;
+  /** the encoding of requests (default: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL, else
+   * http/protobuf as the OTel spec says; a value other than these two throws) */
+  protocol?: OtlpProtocol;
   /** OTel spans (application spans + syscall children) queued at most; beyond, new spans are dropped (default 100000) */
   maxQueueSpans?: number;
   /** estimated bytes of the queued spans at most (span-bytes.ts); beyond, new spans are dropped (default 64 MiB) */
@@ -95,10 +101,18 @@ function permanentFailure(err: unknown): boolean {
 
 export { tracesUrl };
 
+/** What an OTLP encoder offers the exporter: spans encoded as they come, taken as one request's pieces. */
+interface RequestEncoder {
+  add(span: SpanRecord, proc: ProcessInfo): void;
+  take(): Uint8Array[];
+}
+
 export class OtlpHttpExporter implements SpanSink {
   /** where the traces go (tracesUrl: the option, else the OTEL_* variables, else the default) */
   readonly url: string;
-  private readonly encoder: OtlpJsonEncoder;
+  /** the encoding requests are sent in */
+  readonly protocol: OtlpProtocol;
+  private readonly encoder: RequestEncoder;
   private readonly exporter: SpanExporterLike;
   private readonly statuses?: ResponseStatuses;
   private readonly maxQueue: number;
@@ -133,7 +147,9 @@ export class OtlpHttpExporter implements SpanSink {
   lastError: Error | undefined;
 
   constructor(clock: Clock, opts: HttpExportOptions = {}) {
-    this.encoder = new OtlpJsonEncoder(clock, opts);
+    this.protocol = opts.protocol ?? otlpProtocol();
+    this.encoder =
+      this.protocol === 'http/json' ? new OtlpJsonEncoder(clock, opts) : new OtlpProtoEncoder(clock, opts);
     this.maxQueue = opts.maxQueueSpans ?? 100_000;
     this.maxQueueBytes = opts.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
     this.maxBatch = opts.maxBatchSpans ?? 2048;
@@ -151,7 +167,8 @@ export class OtlpHttpExporter implements SpanSink {
       this.exporter = opts.exporter;
     } else {
       this.statuses = new ResponseStatuses(this.url);
-      this.exporter = createOtlpJsonTraceExporter({
+      this.exporter = createOtlpTraceExporter({
+        protocol: this.protocol,
         url: this.url,
         ...(opts.headers ? { headers: opts.headers } : {}),
         timeoutMillis: timeoutMs,
