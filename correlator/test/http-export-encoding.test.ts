@@ -34,34 +34,37 @@ const PROCS: ProcessInfo[] = [
 
 /** Spans with what an encoder can get wrong: escapes, non-ASCII, typed values, status, syscall children. */
 function spans(): SpanRecord[] {
-  const common = Array.from({ length: 40 }, (_, i): SpanRecord => ({
-    traceId: (i + 1).toString(16).padStart(32, '0'),
-    spanId: (i + 1).toString(16).padStart(16, '0'),
-    ...(i % 3 ? { parentSpanId: i.toString(16).padStart(16, '0') } : {}),
-    name: i % 2 ? `op\u0000${i} "ü" \\` : `GET /users/${i}`,
-    kind: i % 2 ? 'internal' : 'server',
-    start: 1_000_000 + i * 1000,
-    end: 1_500_000 + i * 1000,
-    pid: PROCS[i % 2].pid,
-    tid: PROCS[i % 2].pid,
-    attributes: { 'http.response.status_code': 200 + i, ratio: i / 7, ok: i % 2 === 0, note: `line\n${i}\u2028` },
-    status: i % 5 === 0 ? 'error' : 'unset',
-    ...(i % 5 === 0 ? { statusMessage: 'boom "x"' } : {}),
-    syscalls: Array.from({ length: i % 4 }, (_, k) => ({
-      name: k % 2 ? 'read' : 'openat',
-      ts: 1_000_100 + i * 1000 + k,
-      dur: 10 + k,
-      end: 1_000_110 + i * 1000 + 2 * k,
-      tid: PROCS[i % 2].pid,
+  const common = Array.from(
+    { length: 40 },
+    (_, i): SpanRecord => ({
+      traceId: (i + 1).toString(16).padStart(32, '0'),
+      spanId: (i + 1).toString(16).padStart(16, '0'),
+      ...(i % 3 ? { parentSpanId: i.toString(16).padStart(16, '0') } : {}),
+      name: i % 2 ? `op\u0000${i} "ü" \\` : `GET /users/${i}`,
+      kind: i % 2 ? 'internal' : 'server',
+      start: 1_000_000 + i * 1000,
+      end: 1_500_000 + i * 1000,
       pid: PROCS[i % 2].pid,
-      ret: k % 2 ? 12 : -2,
-      fd: 3,
-      count: 1,
-      path: `/tmp/ä/${k}`,
-      target: `/tmp/ä/${k}`,
-      attribution: 'thread' as const,
-    })),
-  }));
+      tid: PROCS[i % 2].pid,
+      attributes: { 'http.response.status_code': 200 + i, ratio: i / 7, ok: i % 2 === 0, note: `line\n${i}\u2028` },
+      status: i % 5 === 0 ? 'error' : 'unset',
+      ...(i % 5 === 0 ? { statusMessage: 'boom "x"' } : {}),
+      syscalls: Array.from({ length: i % 4 }, (_, k) => ({
+        name: k % 2 ? 'read' : 'openat',
+        ts: 1_000_100 + i * 1000 + k,
+        dur: 10 + k,
+        end: 1_000_110 + i * 1000 + 2 * k,
+        tid: PROCS[i % 2].pid,
+        pid: PROCS[i % 2].pid,
+        ret: k % 2 ? 12 : -2,
+        fd: 3,
+        count: 1,
+        path: `/tmp/ä/${k}`,
+        target: `/tmp/ä/${k}`,
+        attribution: 'thread' as const,
+      })),
+    }),
+  );
   return [...common, ...edgeSpans()];
 }
 
@@ -124,7 +127,7 @@ function edgeSpans(): SpanRecord[] {
       ...edge('f', { kind: 'consumer', attributes: many, status: 'ok', statusMessage: 'x'.repeat(20_000) }),
       traceId: 'f'.repeat(32),
       spanId: 'f'.repeat(16),
-      parentSpanId: '0'.repeat(15) + '1',
+      parentSpanId: `${'0'.repeat(15)}1`,
       remoteParent: true,
       traceState: 'a=1,b=2',
     },

@@ -19,8 +19,9 @@ describe('OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL', () => {
       otlpProtocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }),
     ).toBe('http/protobuf');
     // a usable traces-specific value wins over an unusable general one, as it decides alone
-    expect(otlpProtocolProblem({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }))
-      .toBeUndefined();
+    expect(
+      otlpProtocolProblem({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }),
+    ).toBeUndefined();
   });
 
   it('names the variable and the value it cannot use, in one sentence; the exporter refuses it too', () => {
@@ -28,7 +29,9 @@ describe('OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL', () => {
     expect(otlpProtocolProblem(env)).toBe(
       'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc is not supported: nullspan exports OTLP over HTTP, so use http/protobuf or http/json.',
     );
-    expect(otlpProtocolProblem({ OTEL_EXPORTER_OTLP_PROTOCOL: 'HTTP/JSON' })).toMatch(/^OTEL_EXPORTER_OTLP_PROTOCOL=HTTP\/JSON is not supported/);
+    expect(otlpProtocolProblem({ OTEL_EXPORTER_OTLP_PROTOCOL: 'HTTP/JSON' })).toMatch(
+      /^OTEL_EXPORTER_OTLP_PROTOCOL=HTTP\/JSON is not supported/,
+    );
     const saved = process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL;
     process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL = 'grpc';
     try {

@@ -104,9 +104,9 @@ function mixedItems(): { span: SpanRecord; proc: ProcessInfo }[] {
     ],
   };
   return [
-  ...sampleSpans().map((x) => ({ span: x.span, proc: procA })),
-  { span: odd, proc: procB },
-  ...sampleSpans().map((x) => ({ span: x.span, proc: procA })),
+    ...sampleSpans().map((x) => ({ span: x.span, proc: procA })),
+    { span: odd, proc: procB },
+    ...sampleSpans().map((x) => ({ span: x.span, proc: procA })),
   ];
 }
 

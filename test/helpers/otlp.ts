@@ -55,9 +55,7 @@ export function decodeOtlpJson(text: string): OtlpSpan[] {
  */
 export function otlpRequestObject(body: Uint8Array, encoding: 'protobuf' | 'json'): unknown {
   const message =
-    encoding === 'protobuf'
-      ? ExportTraceServiceRequest.decode(body)
-      : jsonMessage(Buffer.from(body).toString('utf8'));
+    encoding === 'protobuf' ? ExportTraceServiceRequest.decode(body) : jsonMessage(Buffer.from(body).toString('utf8'));
   return ExportTraceServiceRequest.toObject(message, { ...ALL_FIELDS, bytes: String });
 }
 

@@ -148,8 +148,7 @@ export class OtlpHttpExporter implements SpanSink {
 
   constructor(clock: Clock, opts: HttpExportOptions = {}) {
     this.protocol = opts.protocol ?? otlpProtocol();
-    this.encoder =
-      this.protocol === 'http/json' ? new OtlpJsonEncoder(clock, opts) : new OtlpProtoEncoder(clock, opts);
+    this.encoder = this.protocol === 'http/json' ? new OtlpJsonEncoder(clock, opts) : new OtlpProtoEncoder(clock, opts);
     this.maxQueue = opts.maxQueueSpans ?? 100_000;
     this.maxQueueBytes = opts.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
     this.maxBatch = opts.maxBatchSpans ?? 2048;
