@@ -7,6 +7,7 @@ import type { Probe, ProbeEvent, ProbeOptions } from '@nullspan/probe';
 import { CaptureWriter } from '../capture.js';
 import { sampleClock } from '../clock.js';
 import type { InitialState } from '../state/snapshot.js';
+import { kernelSkip } from '../state/kernel-skip.js';
 import { settingsFromOptions } from './correlator-settings.js';
 import { UsageError } from './errors.js';
 import { missingAddonError } from './setup-check.js';
@@ -26,6 +27,7 @@ export function probeOptions(o: CliOptions, pids: number[]): ProbeOptions {
     ringSize: o.ringSize,
     syscalls: o.syscalls,
     markers: o.markers,
+    skipByContext: kernelSkip(o.outsideSpans),
   };
 }
 
