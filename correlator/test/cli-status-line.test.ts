@@ -47,4 +47,12 @@ describe('loss counter', () => {
       '10 events  2 spans  lost 13 (3 malformed markers, 1 unmatched exits, 2 evicted spans, 7 export failures)',
     );
   });
+
+  it('shows the syscalls the kernel skipped next to the events, when there are any', () => {
+    const err = tty();
+    const term = new Terminal(tty().stream, err.stream);
+    term.startStatus(() => ({ events: 10, skipped: 40, spans: 2, losses: lossCounts(STATS, 0, []) }));
+    term.stopStatus();
+    expect(err.text()).toContain('10 events  40 skipped  2 spans  lost 6');
+  });
 });
