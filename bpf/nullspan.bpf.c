@@ -32,6 +32,8 @@ const volatile __u8 skip_outside = 0;
 const volatile __u64 state_mask[NS_NR_MAX / 64] = {};
 /* bit nr set = the call works on the fd in its first argument */
 const volatile __u64 fd_arg_mask[NS_NR_MAX / 64] = {};
+/* a write that carried a marker also gets a syscall record (user space that knows markers has no use for it) */
+const volatile __u8 record_marker_writes = 1;
 
 /* Bit per CPU: that CPU has drops not yet reported in the stream. A plain load on the hot path instead of a
  * per-CPU map lookup for every record. */
@@ -562,6 +564,8 @@ int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 		if (!check_marker(task, st, id, args, true, ts, pid_tgid))
 			return 0;
 		trace_thread_group(st, pid_tgid >> 32);
+		if (!record_marker_writes)
+			return 0;
 		marker_seen = true;
 		/* fall through: from now on this process is traced, starting with this very write */
 	}
@@ -577,8 +581,11 @@ int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 	st->args[3] = regs->r10;
 	st->args[4] = regs->r8;
 	st->args[5] = regs->r9;
-	if (write && !marker_seen)
-		check_marker(task, st, id, st->args, false, ts, bpf_get_current_pid_tgid());
+	/* Unless asked for, a write that carried a marker gets no syscall record: the marker record (same entry time)
+	 * stands for it, and a span's own marker writes are no work done inside it. Most of an SDK's writes are markers. */
+	if (write && !marker_seen && check_marker(task, st, id, st->args, false, ts, bpf_get_current_pid_tgid()) &&
+	    !record_marker_writes)
+		return 0;
 	if (!syscall_selected(id))
 		return 0;
 	read_active_span(st);

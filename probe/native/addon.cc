@@ -71,6 +71,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 		opts.skip_outside = o.Get("skipOutside").As<Napi::Boolean>().Value();
 		SetMask(o.Get("stateSyscalls").As<Napi::Array>(), opts.state_mask);
 		SetMask(o.Get("fdArgSyscalls").As<Napi::Array>(), opts.fd_arg_mask);
+		opts.record_marker_writes = o.Get("recordMarkerWrites").As<Napi::Boolean>().Value();
 		Napi::Array pids = o.Get("pids").As<Napi::Array>();
 
 		char err[1024] = { 0 };

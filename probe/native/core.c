@@ -122,6 +122,7 @@ struct ns_core *ns_core_open(const struct ns_core_opts *o, ns_record_fn fn, void
 	ro->skip_outside = o->skip_outside;
 	memcpy((void *)ro->state_mask, o->state_mask, sizeof(o->state_mask));
 	memcpy((void *)ro->fd_arg_mask, o->fd_arg_mask, sizeof(o->fd_arg_mask));
+	ro->record_marker_writes = o->record_marker_writes;
 	int e = bpf_map__set_max_entries(c->skel->maps.events, o->ring_size);
 	if (!e)
 		e = bpf_map__set_max_entries(c->skel->maps.scratch, c->cpus > 0 ? c->cpus : 1);

@@ -28,6 +28,7 @@ struct ns_core_opts {
 	bool skip_outside;
 	uint64_t state_mask[NS_NR_MAX / 64];
 	uint64_t fd_arg_mask[NS_NR_MAX / 64];
+	bool record_marker_writes;
 };
 
 struct ns_core;

@@ -37,6 +37,11 @@ export interface ProbeOptions {
    * Default: nothing is skipped.
    */
   skipByContext?: { stateSyscalls: string[]; fdArgSyscalls: string[]; keepOutsideSpans?: boolean };
+  /**
+   * A write that carried a marker also gets a syscall record, at the marker's entry time (default true). A consumer
+   * that knows markers has no use for it: most of a traced SDK's writes are markers.
+   */
+  recordMarkerWrites?: boolean;
 }
 
 /** What the addon's constructor takes. */
@@ -55,6 +60,7 @@ export interface NativeOptions {
   skipOutside: boolean;
   stateSyscalls: number[];
   fdArgSyscalls: number[];
+  recordMarkerWrites: boolean;
 }
 
 /** The defaults and limits of snapLen and ringSize: the CLI's options table shows and checks the same values. */
@@ -179,6 +185,7 @@ export function resolveOptions(o: ProbeOptions): NativeOptions {
     skipOutside: skip !== undefined && skip.keepOutsideSpans !== true,
     stateSyscalls: skip ? syscallNumbers('skipByContext', skip.stateSyscalls) : [],
     fdArgSyscalls: skip ? syscallNumbers('skipByContext', skip.fdArgSyscalls) : [],
+    recordMarkerWrites: o.recordMarkerWrites ?? true,
   };
 }
 

@@ -84,6 +84,36 @@ describe('skipping syscalls by context in the kernel', () => {
     expect(runs.get('u')?.every((e) => e.ctxSpan === SPAN_UNSAMPLED)).toBe(true);
   });
 
+  it('leaves out the syscall record of a write that carried a marker when asked to', async () => {
+    const script = join(dir, 'markers.mjs');
+    writeFileSync(
+      script,
+      `import fs from 'node:fs';
+const fd = fs.openSync('/dev/null', 'a');
+fs.writeSync(fd, '>:1:a::');
+fs.writeSync(fd, '<:1:a::');
+fs.writeSync(fd, 'plain');
+console.log(fd);
+`,
+    );
+    const writesTo = async (recordMarkerWrites: boolean) => {
+      const c = collectingProbe({ recordMarkerWrites });
+      const child = c.probe.spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      child.stdout?.on('data', (d) => (out += d));
+      expect((await exited(child)).code).toBe(0);
+      const events = await c.finish();
+      const fd = Number(out.trim());
+      const markers = events.filter((e) => e.kind === 'marker' && e.pid === child.pid);
+      const writes = events.filter(
+        (e): e is SyscallEvent => e.kind === 'syscall' && e.pid === child.pid && e.name === 'write' && e.args[0] === fd,
+      );
+      return { markers: markers.length, writes: writes.map((w) => w.ret) };
+    };
+    expect(await writesTo(false)).toEqual({ markers: 2, writes: [5] });
+    expect(await writesTo(true)).toEqual({ markers: 2, writes: [7, 7, 5] });
+  });
+
   it('skips the libuv worker calls of work an unsampled span submitted', async () => {
     const script = join(dir, 'worker.mjs');
     writeFileSync(

@@ -28,6 +28,8 @@ export function probeOptions(o: CliOptions, pids: number[]): ProbeOptions {
     syscalls: o.syscalls,
     markers: o.markers,
     skipByContext: kernelSkip(o.outsideSpans),
+    // the correlator drops a marker write's own record (correlator.ts): not sent at all is cheaper
+    recordMarkerWrites: false,
   };
 }
 
