@@ -493,7 +493,7 @@ static __always_inline bool fd_may_belong_to_span(struct task_struct *task, long
  * user space keeps stays right for later sampled spans. Between callbacks (slot 0) a call on a socket or file is
  * recorded too: user space may still give it to the span that uses that fd. Threads that publish nothing, or
  * "unknown", keep every call: the kernel cannot tell whether a span is open there. */
-static __always_inline bool skipped_by_context(struct task_struct *task, struct ns_task_state *st, long nr)
+static __always_inline bool skipped_by_context(struct task_struct *task, struct ns_task_state *st, long arg0, long nr)
 {
 	if (!skip_unsampled && !skip_outside)
 		return false;
@@ -509,7 +509,7 @@ static __always_inline bool skipped_by_context(struct task_struct *task, struct 
 	if (in_mask(state_mask, nr))
 		return false;
 	if (kind == NS_SKIP_OUTSIDE && st->ctx_src == NS_CTX_SLOT && in_mask(fd_arg_mask, nr) &&
-	    fd_may_belong_to_span(task, st->args[0]))
+	    fd_may_belong_to_span(task, arg0))
 		return false;
 	__u32 cpu = bpf_get_smp_processor_id();
 	cpu_slots[cpu & (NS_MAX_CPUS - 1)].skipped[kind & (NS_SKIP_KINDS - 1)]++;
@@ -572,26 +572,30 @@ int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 	bool write = is_write_nr(id);
 	if (!write && !syscall_selected(id))
 		return 0;
-
-	if (!ts)
+	if (write && !marker_seen) {
+		__u64 args[3] = { regs->di, regs->si, regs->dx };
 		ts = bpf_ktime_get_ns();
+		/* Unless asked for, a write that carried a marker gets no syscall record: the marker record (same entry
+		 * time) stands for it, and a span's own marker writes are no work done inside it. Most of an SDK's
+		 * writes are markers. */
+		if (check_marker(task, st, id, args, false, ts, bpf_get_current_pid_tgid()) && !record_marker_writes)
+			return 0;
+	}
+	if (!syscall_selected(id))
+		return 0;
+	read_active_span(st);
+	/* decided before anything else is read or saved: a skipped call costs this much and no more */
+	if (skipped_by_context(task, st, regs->di, id))
+		return 0;
 	st->args[0] = regs->di;
 	st->args[1] = regs->si;
 	st->args[2] = regs->dx;
 	st->args[3] = regs->r10;
 	st->args[4] = regs->r8;
 	st->args[5] = regs->r9;
-	/* Unless asked for, a write that carried a marker gets no syscall record: the marker record (same entry time)
-	 * stands for it, and a span's own marker writes are no work done inside it. Most of an SDK's writes are markers. */
-	if (write && !marker_seen && check_marker(task, st, id, st->args, false, ts, bpf_get_current_pid_tgid()) &&
-	    !record_marker_writes)
-		return 0;
-	if (!syscall_selected(id))
-		return 0;
-	read_active_span(st);
-	if (skipped_by_context(task, st, id))
-		return 0;
 	save_addr_cap(st, id);
+	if (!ts)
+		ts = bpf_ktime_get_ns();
 	st->ts = ts;
 	st->nr = id;
 	st->inflight = 1;

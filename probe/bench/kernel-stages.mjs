@@ -5,6 +5,8 @@
 // Two configurations, rounds interleaved: `all` (--outside-spans: every selected call of a traced thread is
 // recorded) and `skip` (the default: the kernel skips calls made with no span active, except fd-table calls and
 // calls on sockets and files). bpf_stats is switched on for the measurement and restored after.
+// BENCH_BASE_TREE=<another built checkout> adds its `nullspan run` (default options) as a third configuration,
+// `base`: the figures before a change, measured in the same rounds.
 // Run as root after `pnpm build`. BENCH_ROUNDS (3), BENCH_SECONDS (3). Last stdout line: BENCH_JSON [...].
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +21,13 @@ const SYSTEM = join(root, 'examples/hono-service/bench/system.mjs');
 const CLI = join(root, 'correlator/dist/cli/main.js');
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || 3;
 const SECONDS = Number(process.env.BENCH_SECONDS) || 3;
-const CONFIGS = { all: ['--outside-spans'], skip: [] };
+const BASE = process.env.BENCH_BASE_TREE;
+const CONFIGS = { all: ['--outside-spans'], skip: [], ...(BASE ? { base: [] } : {}) };
+const DESCRIBE = {
+  all: 'every selected call recorded (--outside-spans)',
+  skip: 'calls with no span skipped in the kernel (default)',
+  base: `default options of ${BASE}`,
+};
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (x, d = 1) => Number(x.toFixed(d));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -97,7 +105,7 @@ function recordsByKind(capture) {
 async function runOnce(config, receiverPort, dir) {
   const capture = join(dir, `${config}.cap`);
   const ns = start(process.execPath, [
-    CLI,
+    config === 'base' ? join(BASE, 'correlator/dist/cli/main.js') : CLI,
     'run',
     '--endpoint',
     `http://127.0.0.1:${receiverPort}`,
@@ -139,12 +147,13 @@ const dir = mkdtempSync(join(tmpdir(), 'nullspan-kstages-'));
 const statsSysctl = '/proc/sys/kernel/bpf_stats_enabled';
 const wasEnabled = readFileSync(statsSysctl, 'utf8').trim();
 const receiver = start(process.execPath, [SYSTEM, 'receiver']);
-const results = { all: [], skip: [] };
+const results = Object.fromEntries(Object.keys(CONFIGS).map((c) => [c, []]));
 try {
   writeFileSync(statsSysctl, '1');
   const rx = await receiver.port;
+  const names = Object.keys(CONFIGS);
   for (let r = 0; r < ROUNDS; r++)
-    for (const config of r % 2 ? ['skip', 'all'] : ['all', 'skip']) {
+    for (const config of names.map((_, i) => names[(i + r) % names.length])) {
       results[config].push(await runOnce(config, rx, dir));
       await sleep(200);
     }
@@ -157,7 +166,7 @@ try {
 const rows = [];
 for (const config of Object.keys(CONFIGS)) {
   const rs = results[config];
-  console.log(`\n${config === 'all' ? 'every selected call recorded (--outside-spans)' : 'calls with no span skipped in the kernel (default)'}`);
+  console.log(`\n${DESCRIBE[config]}`);
   for (const name of Object.keys(rs[0].progs).sort()) {
     const f = (k) => median(rs.map((x) => x.progs[name]?.[k] ?? 0));
     console.log(`  ${name.padEnd(14)} ${round(f('nsPerRun')).toString().padStart(7)} ns/run  ${round(f('runsPerReq'), 2).toString().padStart(7)} runs/req  ${round(f('nsPerReq')).toString().padStart(8)} ns/req`);
@@ -167,7 +176,7 @@ for (const config of Object.keys(CONFIGS)) {
   const total = (x) => Object.values(x.progs).reduce((s, p) => s + p.nsPerReq, 0);
   rows.push({
     issue: 12,
-    workload: `kernel side per request, hono shape, ${config === 'all' ? '--outside-spans' : 'default (no-span calls skipped)'}`,
+    workload: `kernel side per request, hono shape: ${DESCRIBE[config]}`,
     figures: {
       bpfNsPerReq: round(median(rs.map(total))),
       sysEnterNsPerRun: round(median(rs.map((x) => x.progs.ns_sys_enter?.nsPerRun ?? 0))),
