@@ -114,7 +114,7 @@ console.log(fd);
     expect(await writesTo(true)).toEqual({ markers: 2, writes: [7, 7, 5] });
   });
 
-  it('skips the libuv worker calls of work an unsampled span submitted', async () => {
+  it('skips the libuv worker calls of work an unsampled span, or no span, submitted', async () => {
     const script = join(dir, 'worker.mjs');
     writeFileSync(
       script,
@@ -126,23 +126,31 @@ ids[2] = 0xffffffff; ids[3] = 0xffffffff;
 fs.writeSync(fs.openSync('/dev/null', 'a'), slot, 0, 16);
 ids[2] = 0xfffffffe;                      // unsampled
 await fs.promises.readFile(process.argv[2]);
-ids[2] = 0xffffffff;
+ids[2] = 0; ids[3] = 0;                   // no span
+await fs.promises.readFile(process.argv[3]);
+ids[2] = 0xffffffff; ids[3] = 0xffffffff;
 `,
     );
     const c = collectingProbe({ skipByContext: { stateSyscalls: ['openat', 'close'], fdArgSyscalls: ['read'] } });
-    const child = c.probe.spawn(process.execPath, [script, join(dir, 'w')], { stdio: 'ignore' });
+    const child = c.probe.spawn(process.execPath, [script, join(dir, 'w'), join(dir, 'k')], { stdio: 'ignore' });
     expect((await exited(child)).code).toBe(0);
     const events = await c.finish();
     const worker = events.filter(
       (e): e is SyscallEvent => e.kind === 'syscall' && e.pid === child.pid && e.ctxSource === 'submitter',
     );
-    const open = worker.find((e) => e.name === 'openat' && e.path === join(dir, 'w'));
-    expect(open).toMatchObject({ ctxSpan: SPAN_UNSAMPLED });
-    expect(open?.tid).not.toBe(child.pid);
-    // the worker's read, fstat... of that file never reached user space; its close did
-    expect(new Set(worker.filter((e) => e.ctxSpan === SPAN_UNSAMPLED).map((e) => e.name))).toEqual(
-      new Set(['openat', 'close']),
-    );
-    expect(c.probe.stats().skipped.unsampled).toBeGreaterThanOrEqual(2); // at least the worker's fstat and read
+    const open = (f: string) => worker.find((e) => e.name === 'openat' && e.path === join(dir, f));
+    expect(open('w')).toMatchObject({ ctxSpan: SPAN_UNSAMPLED });
+    expect(open('w')?.tid).not.toBe(child.pid);
+    expect(open('k')).toMatchObject({ ctxSpan: 0 });
+    // the workers' reads, fstats... of those files never reached user space (on a worker, not even calls on a
+    // file: no span can own them); their opens and closes did
+    const names = (span: number) => new Set(worker.filter((e) => e.ctxSpan === span).map((e) => e.name));
+    expect(names(SPAN_UNSAMPLED)).toEqual(new Set(['openat', 'close']));
+    expect(names(0)).toEqual(new Set(['openat', 'close']));
+    // at least each worker's fstat and read
+    expect(c.probe.stats().skipped).toMatchObject({
+      unsampled: expect.toSatisfy((n: number) => n >= 2),
+      outsideSpans: expect.toSatisfy((n: number) => n >= 2),
+    });
   });
 });
