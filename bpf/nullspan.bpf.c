@@ -512,7 +512,8 @@ static __always_inline bool skipped_by_context(struct task_struct *task, struct 
 	    fd_may_belong_to_span(task, arg0))
 		return false;
 	__u32 cpu = bpf_get_smp_processor_id();
-	cpu_slots[cpu & (NS_MAX_CPUS - 1)].skipped[kind & (NS_SKIP_KINDS - 1)]++;
+	/* atomic although the line is this CPU's: a program can be preempted by another run of itself on this CPU */
+	__sync_fetch_and_add(&cpu_slots[cpu & (NS_MAX_CPUS - 1)].skipped[kind & (NS_SKIP_KINDS - 1)], 1);
 	return true;
 }
 

@@ -169,7 +169,7 @@ struct ns_drop_counters {
 };
 
 /* Per-CPU bookkeeping in the BPF program's .bss (a cache line each): wake-ups, and the syscalls skipped by context
- * (user space sums them for stats(); the CPU's own line, so counting costs no atomic and no map lookup). */
+ * (user space sums them for stats(); the CPU's own line, so counting needs no map lookup and never contends). */
 struct __attribute__((aligned(64))) ns_cpu_slot {
 	__u32 unwoken;
 	__u32 _pad;
