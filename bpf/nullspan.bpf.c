@@ -24,6 +24,16 @@ const volatile __u32 cgroup_level = 0; /* that cgroup's depth, for bpf_get_curre
 const volatile __u32 wakeup_every = 1024; /* force a consumer wake-up every this many records (per CPU-ish) */
 /* bit nr set = record syscall nr */
 const volatile __u64 syscall_mask[NS_NR_MAX / 64] = { ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL };
+/* Skipping by context (see skipped_by_context): calls of a thread whose active span is unsampled, and (skip_outside)
+ * of a thread with no span active, are not recorded, except those in state_mask. */
+const volatile __u8 skip_unsampled = 0;
+const volatile __u8 skip_outside = 0;
+/* bit nr set = always recorded: the call changes the fd table or process state user space keeps */
+const volatile __u64 state_mask[NS_NR_MAX / 64] = {};
+/* bit nr set = the call works on the fd in its first argument */
+const volatile __u64 fd_arg_mask[NS_NR_MAX / 64] = {};
+/* a write that carried a marker also gets a syscall record (user space that knows markers has no use for it) */
+const volatile __u8 record_marker_writes = 1;
 
 /* Bit per CPU: that CPU has drops not yet reported in the stream. A plain load on the hot path instead of a
  * per-CPU map lookup for every record. */
@@ -108,6 +118,7 @@ struct {
 
 #define S_IFMT 00170000
 #define S_IFCHR 0020000
+#define S_IFIFO 0010000
 #define NULL_CHAR_DEV ((1U << 20) | 3) /* kernel-internal dev_t of 1:3 (MKDEV) */
 
 static const __u32 zero = 0;
@@ -123,11 +134,16 @@ static __always_inline __u32 path_limit(void)
 	return snap_len < NS_PATH_MAX ? snap_len : NS_PATH_MAX;
 }
 
-static __always_inline bool syscall_selected(long nr)
+static __always_inline bool in_mask(const volatile __u64 *mask, long nr)
 {
 	if ((unsigned long)nr >= NS_NR_MAX)
 		return false;
-	return syscall_mask[(nr >> 6) & (NS_NR_MAX / 64 - 1)] & (1ULL << (nr & 63));
+	return mask[(nr >> 6) & (NS_NR_MAX / 64 - 1)] & (1ULL << (nr & 63));
+}
+
+static __always_inline bool syscall_selected(long nr)
+{
+	return in_mask(syscall_mask, nr);
 }
 
 static __always_inline bool is_write_nr(long nr)
@@ -258,24 +274,28 @@ static __always_inline void trace_thread_group(struct ns_task_state *st, __u32 t
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
-/* Is `fd` of `task` open on the null character device (1:3)? Checked on the inode, so dup'ed fds, fds opened by
- * any path and fds opened before the probe started all count. Walks task->files->fdt->fd[fd]->f_inode with
- * direct BTF loads (a few ns) rather than bpf_probe_read_kernel calls (~100 ns each on the target machines):
- * the fd array slot is read through bpf_rdonly_cast as struct kiocb, whose first member is a struct file *. */
-static __always_inline bool fd_is_null_device(struct task_struct *task, long fd)
+/* The inode `fd` of `task` is open on, or NULL. Walks task->files->fdt->fd[fd]->f_inode with direct BTF loads (a
+ * few ns) rather than bpf_probe_read_kernel calls (~100 ns each on the target machines): the fd array slot is read
+ * through bpf_rdonly_cast as struct kiocb, whose first member is a struct file *. */
+static __always_inline struct inode *fd_inode(struct task_struct *task, long fd)
 {
 	struct fdtable *fdt = task->files->fdt;
 	if (!fdt || fd < 0 || fd >= fdt->max_fds)
-		return false;
+		return NULL;
 	unsigned long slot = (unsigned long)fdt->fd + fd * sizeof(void *);
 	struct kiocb *k = bpf_rdonly_cast((void *)slot, bpf_core_type_id_kernel(struct kiocb));
 	struct file *f = k->ki_filp;
 	if (!f)
-		return false;
-	struct inode *ino = f->f_inode;
-	if (!ino)
-		return false;
-	return (ino->i_mode & S_IFMT) == S_IFCHR && ino->i_rdev == NULL_CHAR_DEV;
+		return NULL;
+	return f->f_inode;
+}
+
+/* Is `fd` of `task` open on the null character device (1:3)? Checked on the inode, so dup'ed fds, fds opened by
+ * any path and fds opened before the probe started all count. */
+static __always_inline bool fd_is_null_device(struct task_struct *task, long fd)
+{
+	struct inode *ino = fd_inode(task, fd);
+	return ino && (ino->i_mode & S_IFMT) == S_IFCHR && ino->i_rdev == NULL_CHAR_DEV;
 }
 
 struct ns_iovec {
@@ -454,6 +474,49 @@ static __always_inline void read_active_span(struct ns_task_state *st)
 	}
 }
 
+/* Could the correlator give this fd's calls to a span even though no callback runs (sdk/MARKERS.md "Active span":
+ * between callbacks, a socket or file used by one open span)? Sockets and files, not pipes, anonymous inodes
+ * (epoll, eventfd, timerfd...: no type bits) or the null device, which every request shares. */
+static __always_inline bool fd_may_belong_to_span(struct task_struct *task, long fd)
+{
+	struct inode *ino = fd_inode(task, fd);
+	if (!ino)
+		return false;
+	__u32 type = ino->i_mode & S_IFMT;
+	if (type == S_IFCHR)
+		return ino->i_rdev != NULL_CHAR_DEV;
+	return type != 0 && type != S_IFIFO;
+}
+
+/* Should this selected call go unrecorded because no output will use it? The thread's span (read_active_span) is
+ * unsampled, or (skip_outside) no span is active: only calls in state_mask are recorded then, so the fd table
+ * user space keeps stays right for later sampled spans. Between callbacks (slot 0) a call on a socket or file is
+ * recorded too: user space may still give it to the span that uses that fd. Threads that publish nothing, or
+ * "unknown", keep every call: the kernel cannot tell whether a span is open there. */
+static __always_inline bool skipped_by_context(struct task_struct *task, struct ns_task_state *st, long arg0, long nr)
+{
+	if (!skip_unsampled && !skip_outside)
+		return false;
+	if (st->ctx_src == NS_CTX_NONE)
+		return false;
+	int kind;
+	if (st->ctx_span == NS_SPAN_UNSAMPLED && skip_unsampled)
+		kind = NS_SKIP_UNSAMPLED;
+	else if (st->ctx_span == 0 && skip_outside)
+		kind = NS_SKIP_OUTSIDE;
+	else
+		return false;
+	if (in_mask(state_mask, nr))
+		return false;
+	if (kind == NS_SKIP_OUTSIDE && st->ctx_src == NS_CTX_SLOT && in_mask(fd_arg_mask, nr) &&
+	    fd_may_belong_to_span(task, arg0))
+		return false;
+	__u32 cpu = bpf_get_smp_processor_id();
+	/* atomic although the line is this CPU's: a program can be preempted by another run of itself on this CPU */
+	__sync_fetch_and_add(&cpu_slots[cpu & (NS_MAX_CPUS - 1)].skipped[kind & (NS_SKIP_KINDS - 1)], 1);
+	return true;
+}
+
 /* ---- syscalls ---- */
 
 /* An address the kernel writes back comes with a value-result length: after the call it is the address's full
@@ -502,27 +565,38 @@ int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 		if (!check_marker(task, st, id, args, true, ts, pid_tgid))
 			return 0;
 		trace_thread_group(st, pid_tgid >> 32);
+		if (!record_marker_writes)
+			return 0;
 		marker_seen = true;
 		/* fall through: from now on this process is traced, starting with this very write */
 	}
 	bool write = is_write_nr(id);
 	if (!write && !syscall_selected(id))
 		return 0;
-
-	if (!ts)
+	if (write && !marker_seen) {
+		__u64 args[3] = { regs->di, regs->si, regs->dx };
 		ts = bpf_ktime_get_ns();
+		/* Unless asked for, a write that carried a marker gets no syscall record: the marker record (same entry
+		 * time) stands for it, and a span's own marker writes are no work done inside it. Most of an SDK's
+		 * writes are markers. */
+		if (check_marker(task, st, id, args, false, ts, bpf_get_current_pid_tgid()) && !record_marker_writes)
+			return 0;
+	}
+	if (!syscall_selected(id))
+		return 0;
+	read_active_span(st);
+	/* decided before anything else is read or saved: a skipped call costs this much and no more */
+	if (skipped_by_context(task, st, regs->di, id))
+		return 0;
 	st->args[0] = regs->di;
 	st->args[1] = regs->si;
 	st->args[2] = regs->dx;
 	st->args[3] = regs->r10;
 	st->args[4] = regs->r8;
 	st->args[5] = regs->r9;
-	if (write && !marker_seen)
-		check_marker(task, st, id, st->args, false, ts, bpf_get_current_pid_tgid());
-	if (!syscall_selected(id))
-		return 0;
-	read_active_span(st);
 	save_addr_cap(st, id);
+	if (!ts)
+		ts = bpf_ktime_get_ns();
 	st->ts = ts;
 	st->nr = id;
 	st->inflight = 1;

@@ -80,6 +80,17 @@ enum ns_ctx_src {
 	NS_CTX_SUBMITTER = 2, /* a libuv worker running work whose submitting thread's slot held ctx_span */
 };
 
+/* Slot values that are not span ids (SDK span ids are below 2^53; 0 = no span active). */
+#define NS_SPAN_UNKNOWN 0xFFFFFFFFFFFFFFFFULL /* the SDK is idle: the slot is not kept current */
+#define NS_SPAN_UNSAMPLED 0xFFFFFFFFFFFFFFFEULL /* the active span is not sampled: only state calls are recorded */
+
+/* Syscalls the kernel skipped by the calling thread's context (counted per CPU in ns_cpu_slot.skipped). */
+enum ns_skip_kind {
+	NS_SKIP_UNSAMPLED = 0, /* the active span is not sampled */
+	NS_SKIP_OUTSIDE = 1, /* no span active (slot 0, or libuv work submitted outside any span) */
+	NS_SKIP_KINDS = 2,
+};
+
 /* Active-span slot registration (sdk/MARKERS.md "Active span"): a write to the null device whose first
  * NS_SLOT_MAGIC_LEN bytes are this magic (first byte not '>'/'<', so marker parsers ignore it) registers the
  * NS_SLOT_LEN bytes that follow it in the writer's memory as the thread's slot: u32 lo, u32 hi of the active span
@@ -157,10 +168,12 @@ struct ns_drop_counters {
 	__u64 pending_any;
 };
 
-/* Per-CPU wake-up bookkeeping in the BPF program's .bss (a cache line each). */
+/* Per-CPU bookkeeping in the BPF program's .bss (a cache line each): wake-ups, and the syscalls skipped by context
+ * (user space sums them for stats(); the CPU's own line, so counting needs no map lookup and never contends). */
 struct __attribute__((aligned(64))) ns_cpu_slot {
 	__u32 unwoken;
-	__u32 _pad[15];
+	__u32 _pad;
+	__u64 skipped[NS_SKIP_KINDS]; /* indexed by enum ns_skip_kind */
 };
 
 /* Per-thread state (the `task_states` task-local storage value). */

@@ -7,6 +7,8 @@
 //   submitter, id ≠ 0  → the same, for a libuv worker running work that span submitted   'submitter'
 //   id names no open span of the process                                                  'unattributed'
 //   submitter, id 0    → work submitted outside any span: no span
+//   SPAN_UNSAMPLED     → a span that is not sampled (slot or submitter): 'unsampled'; the probe records only the
+//                        calls that change the fd table there, which the fd table has applied: nothing else keeps them
 //   slot, id 0         → the event loop between callbacks: a call on a socket or file whose only user so far is
 //                        one open span goes to it ('fd'); other fd calls are 'unattributed'; calls on no fd (or
 //                        on epoll/eventfd/pipes, which every request shares) belong to no span
@@ -14,10 +16,11 @@
 //                        slot could not be read); its other threads (libuv workers, when the worker probes are
 //                        missing) 'unattributed' until the process has shown working worker probes, after which a
 //                        thread with nothing published is between work items: no span
-import type { ProbeEvent, SyscallEvent } from '@nullspan/probe';
+import { SPAN_UNSAMPLED, type ProbeEvent, type SyscallEvent } from '@nullspan/probe';
 import {
   attributeTo,
   attributeToNone,
+  attributeToUnsampled,
   attributeUnsure,
   type ActiveSpanSource,
   type AttributionContext,
@@ -56,6 +59,11 @@ export class ContextActiveSpanSource implements ActiveSpanSource {
       if (src === 'slot') this.publishing.add(ev.pid);
       else this.workersProbed.add(ev.pid);
       const id = ev.ctxSpan;
+      if (id === SPAN_UNSAMPLED) {
+        attributeToUnsampled(out, src === 'slot' ? 'context' : 'submitter');
+        this.trackFd(ev, proc, null); // a created or closed fd no longer belongs to the span that used it before
+        return;
+      }
       if (id !== 0) {
         const span = ctx.spans.findById(proc, id);
         if (span !== undefined && !span.closed) {

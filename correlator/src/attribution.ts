@@ -12,8 +12,9 @@ import type { ThreadState } from './state/proctable.js';
  *   'span'         it belongs to `span` (found the way `attribution` says)
  *   'none'         no span is active for it (inside a chain: no opinion, the next source is asked)
  *   'unattributed' a span may own it but the source cannot tell which: counted, never guessed
+ *   'unsampled'    a span that is not sampled owns it: the fd table saw the call, nothing else keeps it
  */
-export type Outcome = 'span' | 'none' | 'unattributed';
+export type Outcome = 'span' | 'none' | 'unattributed' | 'unsampled';
 
 /** Filled in by a source through `attributeTo`, `attributeToNone` or `attributeUnsure` (one object reused for
  *  every syscall: no allocation on the hot path). */
@@ -41,6 +42,12 @@ export function attributeUnsure(out: AttributionResult): void {
   out.outcome = 'unattributed';
   out.span = null;
   out.attribution = 'unattributed';
+}
+
+export function attributeToUnsampled(out: AttributionResult, rule: Attribution): void {
+  out.outcome = 'unsampled';
+  out.span = null;
+  out.attribution = rule;
 }
 
 export interface AttributionContext {
@@ -71,7 +78,7 @@ export class ThreadActiveSpanSource implements ActiveSpanSource {
   }
 }
 
-/** Asks sources in order: the first that names a span, or declares the call unattributed, decides. */
+/** Asks sources in order: the first that names a span, or declares the call unattributed or unsampled, decides. */
 export class ChainedActiveSpanSource implements ActiveSpanSource {
   readonly name: string;
 

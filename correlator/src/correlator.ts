@@ -85,6 +85,7 @@ function newStats(): CorrelatorStats {
     syscalls: 0,
     syscallsInSpans: 0,
     syscallsOutsideSpans: 0,
+    syscallsUnsampled: 0,
     unattributed: 0,
     syscallsOverSpanLimit: 0,
     markerWrites: 0,
@@ -285,6 +286,10 @@ export class Correlator {
       list.push(span.last);
       this.held++;
       this.spans.grow(span, syscallRecordBytes(span.last), ev.ts);
+      return;
+    }
+    if (out.outcome === 'unsampled') {
+      st.syscallsUnsampled++;
       return;
     }
     const attribution = out.attribution;

@@ -110,10 +110,12 @@ export interface CorrelatorStats {
   /** bytes the open spans hold (names, args, tags, syscall records; an estimate that errs high) */
   openSpanBytes: number;
   badContext: number;
-  /** syscalls = syscallsInSpans + syscallsOutsideSpans + unattributed */
+  /** syscalls = syscallsInSpans + syscallsOutsideSpans + unattributed + syscallsUnsampled */
   syscalls: number;
   syscallsInSpans: number;
   syscallsOutsideSpans: number;
+  /** made while the active span was not sampled: applied to the fd table only (the probe records no others) */
+  syscallsUnsampled: number;
   unattributed: number;
   /** syscalls attributed to a span that had reached its per-span limit (counted on the span, not kept) */
   syscallsOverSpanLimit: number;

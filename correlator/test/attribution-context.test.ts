@@ -2,6 +2,7 @@
 // ctxSource) decides; the event loop between callbacks goes by fd only when one open span owns the fd; anything
 // unsure is 'unattributed' and counted; threads that publish nothing keep sysdig's thread rule.
 import { describe, expect, it } from 'vitest';
+import { SPAN_UNSAMPLED } from '@nullspan/probe';
 import { Stream, byName, collect, inet, oneProcess } from './synthetic.js';
 
 const AT_FDCWD = -100;
@@ -79,6 +80,35 @@ describe('attribution: the published active span (issue 7)', () => {
     ]);
     expect(stats.unattributed).toBe(0);
     expect(c.outsideSyscalls(MAIN).map((r) => r.name)).toEqual(['futex', 'openat']);
+  });
+
+  it('applies an unsampled span\'s calls to the fd table only, so a sampled span reusing its fd names the right peer', () => {
+    const { s, end } = twoRequests();
+    s.sys(MAIN, MAIN, 'socket', { args: [2, 1, 0], ret: 30, ctxSource: 'slot', ctxSpan: A });
+    s.sys(MAIN, MAIN, 'connect', { args: [30], addr: inet('127.0.0.1', 9000), ret: -115, ctxSource: 'slot', ctxSpan: A });
+    s.sys(MAIN, MAIN, 'close', { args: [30], ctxSource: 'slot', ctxSpan: A });
+    // an unsampled request opens a pooled connection on the same fd number (the probe records only such calls)
+    const unsampled = { ctxSource: 'slot' as const, ctxSpan: SPAN_UNSAMPLED };
+    s.sys(MAIN, MAIN, 'socket', { args: [2, 1, 0], ret: 30, ...unsampled });
+    s.sys(MAIN, MAIN, 'connect', { args: [30], addr: inet('127.0.0.1', 9001), ret: -115, ...unsampled });
+    s.sys(MAIN, WORKER, 'openat', {
+      args: [AT_FDCWD, 0, 0],
+      path: '/u',
+      ret: 31,
+      ctxSource: 'submitter',
+      ctxSpan: SPAN_UNSAMPLED,
+    });
+    // a sampled request reuses it; between callbacks its reads no longer go to A, who used fd 30 before
+    s.sys(MAIN, MAIN, 'write', { args: [30], ret: 40, ctxSource: 'slot', ctxSpan: B });
+    s.sys(MAIN, MAIN, 'read', { args: [31], ret: 4, ctxSource: 'slot', ctxSpan: B });
+    const { a, b, stats, c } = end();
+    expect(a.syscalls.map((r) => r.name)).toEqual(['socket', 'connect', 'close']);
+    expect(b.syscalls.map((r) => [r.name, r.peerPort ?? r.path])).toEqual([
+      ['write', 9001],
+      ['read', '/u'],
+    ]);
+    expect(stats).toMatchObject({ syscallsUnsampled: 3, unattributed: 0, syscallsOutsideSpans: 0 });
+    expect(c.outsideSyscalls(MAIN)).toEqual([]);
   });
 
   it('between callbacks, attributes a socket call by fd only when one open span owns the fd', () => {

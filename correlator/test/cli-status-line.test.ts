@@ -60,4 +60,12 @@ describe('loss counter', () => {
     term.stopStatus();
     expect(err.text()).toContain('2 spans  lost 0  traces kept 1 (latency=1s: 0, status_code=ERROR: 1), dropped 1');
   });
+
+  it('shows the syscalls the kernel skipped next to the events, when there are any', () => {
+    const err = tty();
+    const term = new Terminal(tty().stream, err.stream);
+    term.startStatus(() => ({ events: 10, skipped: 40, spans: 2, losses: lossCounts(STATS, 0, []) }));
+    term.stopStatus();
+    expect(err.text()).toContain('10 events  40 skipped  2 spans  lost 6');
+  });
 });

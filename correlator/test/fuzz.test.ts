@@ -312,8 +312,8 @@ async function markerRound(seed: number): Promise<void> {
 
   const st = c.stats();
   expect(st.openSpans).toBe(0);
-  expect(st.syscalls, 'syscalls = in spans + outside + unattributed').toBe(
-    st.syscallsInSpans + st.syscallsOutsideSpans + st.unattributed,
+  expect(st.syscalls, 'syscalls = in spans + outside + unattributed + unsampled').toBe(
+    st.syscallsInSpans + st.syscallsOutsideSpans + st.unattributed + st.syscallsUnsampled,
   );
   const appSpans = emitted.filter((e) => e.span.name !== 'syscalls outside spans');
   expect(appSpans.length, 'every started span emitted once').toBe(st.spansStarted);

@@ -6,6 +6,7 @@
 // (probe/src/slotack.ts) without walking every record of every batch.
 #include <napi.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -65,12 +66,12 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 		opts.cgroup_level = o.Get("cgroupLevel").As<Napi::Number>().Uint32Value();
 		std::string cgroup_dir = o.Get("cgroupDir").As<Napi::String>().Utf8Value();
 		opts.cgroup_dir = cgroup_dir.empty() ? nullptr : cgroup_dir.c_str();
-		Napi::Array syscalls = o.Get("syscalls").As<Napi::Array>();
-		for (uint32_t i = 0; i < syscalls.Length(); i++) {
-			uint32_t nr = syscalls.Get(i).As<Napi::Number>().Uint32Value();
-			if (nr < NS_NR_MAX)
-				opts.syscall_mask[nr / 64] |= 1ULL << (nr % 64);
-		}
+		SetMask(o.Get("syscalls").As<Napi::Array>(), opts.syscall_mask);
+		opts.skip_unsampled = o.Get("skipUnsampled").As<Napi::Boolean>().Value();
+		opts.skip_outside = o.Get("skipOutside").As<Napi::Boolean>().Value();
+		SetMask(o.Get("stateSyscalls").As<Napi::Array>(), opts.state_mask);
+		SetMask(o.Get("fdArgSyscalls").As<Napi::Array>(), opts.fd_arg_mask);
+		opts.record_marker_writes = o.Get("recordMarkerWrites").As<Napi::Boolean>().Value();
 		Napi::Array pids = o.Get("pids").As<Napi::Array>();
 
 		char err[1024] = { 0 };
@@ -93,6 +94,16 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 		tsfn_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "nullspan-probe", 0, 1);
 		NewBatch();
 		thread_ = std::thread([this] { Run(); });
+	}
+
+	// Syscall numbers → a bit per number, as the BPF program's masks are laid out.
+	static void SetMask(Napi::Array nrs, uint64_t mask[NS_NR_MAX / 64])
+	{
+		for (uint32_t i = 0; i < nrs.Length(); i++) {
+			uint32_t nr = nrs.Get(i).As<Napi::Number>().Uint32Value();
+			if (nr < NS_NR_MAX)
+				mask[nr / 64] |= 1ULL << (nr % 64);
+		}
 	}
 
 	~NativeProbe() override
@@ -203,6 +214,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 		{
 			std::lock_guard<std::mutex> lk(coreMu_);
 			ns_core_drop_totals(core_, final_drops_.data(), cpus_);
+			ns_core_skip_totals(core_, final_skips_);
 			ns_core_destroy(core_);
 			core_ = nullptr;
 		}
@@ -262,12 +274,16 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 	{
 		Napi::Env env = info.Env();
 		std::vector<uint64_t> drops(static_cast<size_t>(cpus_) * NS_DROP_KINDS, 0);
+		uint64_t skips[NS_SKIP_KINDS] = {};
 		{
 			std::lock_guard<std::mutex> lk(coreMu_);
-			if (core_)
+			if (core_) {
 				ns_core_drop_totals(core_, drops.data(), cpus_);
-			else
+				ns_core_skip_totals(core_, skips);
+			} else {
 				drops = final_drops_;
+				std::copy(final_skips_, final_skips_ + NS_SKIP_KINDS, skips);
+			}
 		}
 		uint64_t kind[NS_DROP_KINDS] = {};
 		Napi::Array perCpu = Napi::Array::New(env, cpus_);
@@ -290,6 +306,10 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 		s.Set("batches", Napi::Number::New(env, static_cast<double>(batches_.load())));
 		s.Set("drops", d);
 		s.Set("queueFull", Napi::Number::New(env, static_cast<double>(queueFull_.load())));
+		Napi::Object sk = Napi::Object::New(env);
+		sk.Set("unsampled", Napi::Number::New(env, static_cast<double>(skips[NS_SKIP_UNSAMPLED])));
+		sk.Set("outsideSpans", Napi::Number::New(env, static_cast<double>(skips[NS_SKIP_OUTSIDE])));
+		s.Set("skipped", sk);
 		return s;
 	}
 
@@ -319,6 +339,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 	ns_core *core_ = nullptr;
 	int cpus_ = 0;
 	std::vector<uint64_t> final_drops_;
+	uint64_t final_skips_[NS_SKIP_KINDS] = {};
 	std::mutex coreMu_; // guards core_ against destroy while JS reads stats or changes the traced set
 
 	Napi::ThreadSafeFunction tsfn_;

@@ -118,6 +118,11 @@ struct ns_core *ns_core_open(const struct ns_core_opts *o, ns_record_fn fn, void
 	ro->cgroup_level = o->cgroup_level;
 	ro->wakeup_every = o->wakeup_every;
 	memcpy((void *)ro->syscall_mask, o->syscall_mask, sizeof(o->syscall_mask));
+	ro->skip_unsampled = o->skip_unsampled;
+	ro->skip_outside = o->skip_outside;
+	memcpy((void *)ro->state_mask, o->state_mask, sizeof(o->state_mask));
+	memcpy((void *)ro->fd_arg_mask, o->fd_arg_mask, sizeof(o->fd_arg_mask));
+	ro->record_marker_writes = o->record_marker_writes;
 	int e = bpf_map__set_max_entries(c->skel->maps.events, o->ring_size);
 	if (!e)
 		e = bpf_map__set_max_entries(c->skel->maps.scratch, c->cpus > 0 ? c->cpus : 1);
@@ -204,6 +209,16 @@ int ns_core_drop_totals(struct ns_core *c, uint64_t *out, int cpus)
 				out[cpu * NS_DROP_KINDS + k] = vals[cpu].total[k];
 	free(vals);
 	return e ? -errno : 0;
+}
+
+void ns_core_skip_totals(const struct ns_core *c, uint64_t out[NS_SKIP_KINDS])
+{
+	for (int k = 0; k < NS_SKIP_KINDS; k++)
+		out[k] = 0;
+	/* each CPU's line is written only by programs on that CPU; a torn read is impossible for aligned u64 */
+	for (int cpu = 0; cpu < c->cpus && cpu < NS_MAX_CPUS; cpu++)
+		for (int k = 0; k < NS_SKIP_KINDS; k++)
+			out[k] += __atomic_load_n(&c->skel->bss->cpu_slots[cpu].skipped[k], __ATOMIC_RELAXED);
 }
 
 static void destroy_uv_links(struct ns_core *c)

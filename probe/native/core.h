@@ -24,6 +24,11 @@ struct ns_core_opts {
 	uint32_t cgroup_level;
 	const char *cgroup_dir; /* for enumerating its processes at close */
 	uint64_t syscall_mask[NS_NR_MAX / 64]; /* bit nr % 64 of word nr / 64: the BPF program's syscall_mask */
+	bool skip_unsampled; /* the BPF program's settings of the same names (skipped_by_context) */
+	bool skip_outside;
+	uint64_t state_mask[NS_NR_MAX / 64];
+	uint64_t fd_arg_mask[NS_NR_MAX / 64];
+	bool record_marker_writes;
 };
 
 struct ns_core;
@@ -49,6 +54,8 @@ int ns_core_drain(struct ns_core *c);
 /* Number of possible CPUs, and total drops per CPU by kind: out[cpu * NS_DROP_KINDS + kind]. */
 int ns_core_cpus(const struct ns_core *c);
 int ns_core_drop_totals(struct ns_core *c, uint64_t *out, int cpus);
+/* Syscalls skipped by context since load, all CPUs: out[kind] for each enum ns_skip_kind. */
+void ns_core_skip_totals(const struct ns_core *c, uint64_t out[NS_SKIP_KINDS]);
 /* Detaches every program (nothing new enters the ring afterwards). */
 void ns_core_detach(struct ns_core *c);
 /* After detach: feeds records for syscalls still in flight (flagged unfinished) and for drops not yet

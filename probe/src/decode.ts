@@ -1,6 +1,6 @@
 // Batches of binary records (layout: bpf/nullspan.h, offsets generated into layout.generated.ts) -> ProbeEvent
 // objects. Reads with one DataView per batch; no per-record allocation beyond the event object and its strings.
-import type { ExecEvent, ForkEvent, MarkerEvent, ProbeEvent, SyscallEvent } from './events.js';
+import { SPAN_UNSAMPLED, type ExecEvent, type ForkEvent, type MarkerEvent, type ProbeEvent, type SyscallEvent } from './events.js';
 import { CONSTANTS as C, OFFSETS as O, SIZES } from './layout.generated.js';
 import { ProbeError } from './errors.js';
 import { decodeSockaddr } from './sockaddr.js';
@@ -26,6 +26,14 @@ export class BatchDecodeError extends ProbeError {
 
 function u64(dv: DataView, o: number): number {
   return dv.getUint32(o + 4, true) * TWO_32 + dv.getUint32(o, true);
+}
+
+/** The slot value a call carried: a span id, or one of the values that are not (told apart exactly, before the
+ * conversion to a double would round them together). */
+function ctxSpan(dv: DataView, o: number): number {
+  if (dv.getUint32(o + 4, true) === C.NS_SPAN_UNSAMPLED_HI && dv.getUint32(o, true) === C.NS_SPAN_UNSAMPLED_LO)
+    return SPAN_UNSAMPLED;
+  return u64(dv, o);
 }
 
 function s64(dv: DataView, o: number): number {
@@ -83,7 +91,7 @@ function syscall(
         : null,
     unfinished: (flags & C.NS_SYS_UNFINISHED) !== 0,
     // span ids are below 2^53 (SDK ids); a hostile slot value above that is only ever compared, never trusted
-    ctxSpan: u64(dv, o + O.ns_syscall_ctx_span),
+    ctxSpan: ctxSpan(dv, o + O.ns_syscall_ctx_span),
     ctxSource: CTX_SOURCES[dv.getUint8(o + O.ns_syscall_ctx_src)] ?? 'none',
   };
 }

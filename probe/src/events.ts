@@ -24,6 +24,10 @@ export interface SockAddr {
   port: number;
 }
 
+/** SyscallEvent.ctxSpan of a call made while the active span was not sampled (the slot value NS_SPAN_UNSAMPLED,
+ * which as a double would equal "unknown"): the probe records only the calls that change the fd table then. */
+export const SPAN_UNSAMPLED = -2;
+
 /** Where SyscallEvent.ctxSpan came from (sdk/MARKERS.md "Active span"). */
 export type ContextSource =
   | 'none' // the thread published nothing: not a Node SDK thread, or a worker whose work's submitter is unknown
@@ -48,7 +52,7 @@ export interface SyscallEvent extends EventBase {
   fds: [number, number] | null;
   /** still blocked in the kernel when the probe stopped */
   unfinished: boolean;
-  /** the SDK span id active for this call (0 = none published); see ctxSource */
+  /** the SDK span id active for this call (0 = none published; SPAN_UNSAMPLED: an unsampled span); see ctxSource */
   ctxSpan: number;
   ctxSource: ContextSource;
 }

@@ -32,6 +32,9 @@ export interface ProbeStats {
   drops: { syscall: number; marker: number; process: number; perCpu: number[] };
   /** times the native thread found JavaScript holding its maximum of unconsumed batches and waited */
   queueFull: number;
+  /** selected syscalls the kernel left unrecorded (ProbeOptions.skipByContext): the thread's span was unsampled, or
+   * no span was active */
+  skipped: { unsampled: number; outsideSpans: number };
   /** active-span slot registrations acknowledged in the registering process (sdk/MARKERS.md "Active span") */
   slotAcks: SlotAckStats;
 }

@@ -28,6 +28,20 @@ export interface ProbeOptions {
    * and `addPid` of a node* process; `attachLibuv(binary, pid)` for others. Default true.
    */
   libuv?: boolean;
+  /**
+   * Leave unrecorded, in the kernel, the syscalls no output will use (sdk/MARKERS.md "Active span"): those of a thread
+   * whose active span is unsampled and, unless `keepOutsideSpans`, of a thread with no span active. Always recorded:
+   * `stateSyscalls` (the calls that change the fd table or process state the consumer keeps) and, between callbacks,
+   * calls in `fdArgSyscalls` (their first argument is an fd) on a socket or file, which a consumer may give to the
+   * span using that fd. Threads that publish no slot, or "unknown", keep every call. Counted in stats().skipped.
+   * Default: nothing is skipped.
+   */
+  skipByContext?: { stateSyscalls: string[]; fdArgSyscalls: string[]; keepOutsideSpans?: boolean };
+  /**
+   * A write that carried a marker also gets a syscall record, at the marker's entry time (default true). A consumer
+   * that knows markers has no use for it: most of a traced SDK's writes are markers.
+   */
+  recordMarkerWrites?: boolean;
 }
 
 /** What the addon's constructor takes. */
@@ -42,6 +56,11 @@ export interface NativeOptions {
   cgroupId: number;
   cgroupLevel: number;
   cgroupDir: string;
+  skipUnsampled: boolean;
+  skipOutside: boolean;
+  stateSyscalls: number[];
+  fdArgSyscalls: number[];
+  recordMarkerWrites: boolean;
 }
 
 /** The defaults and limits of snapLen and ringSize: the CLI's options table shows and checks the same values. */
@@ -142,16 +161,11 @@ export function resolveOptions(o: ProbeOptions): NativeOptions {
   const markers = o.markers ?? 'traced';
   if (markers !== 'traced' && markers !== 'all')
     throw new ProbeOptionError('markers', `must be 'traced' or 'all', not ${String(markers)}`);
-  let syscalls: number[];
-  if (o.syscalls === undefined || o.syscalls === 'all') {
-    syscalls = SYSCALL_NAMES.flatMap((n, nr) => (n === undefined ? [] : [nr]));
-  } else {
-    syscalls = o.syscalls.map((name) => {
-      const nr = syscallNumber(name);
-      if (nr === undefined) throw new ProbeOptionError('syscalls', `names ${name}, which is not an x86_64 system call`);
-      return nr;
-    });
-  }
+  const syscalls =
+    o.syscalls === undefined || o.syscalls === 'all'
+      ? SYSCALL_NAMES.flatMap((n, nr) => (n === undefined ? [] : [nr]))
+      : syscallNumbers('syscalls', o.syscalls);
+  const skip = o.skipByContext;
   const pids = o.pids ?? [];
   pids.forEach(checkPidExists);
   const cg = o.cgroup ? resolveCgroup(o.cgroup) : { id: 0, level: 0, dir: '' };
@@ -167,5 +181,18 @@ export function resolveOptions(o: ProbeOptions): NativeOptions {
     cgroupId: cg.id,
     cgroupLevel: cg.level,
     cgroupDir: cg.dir,
+    skipUnsampled: skip !== undefined,
+    skipOutside: skip !== undefined && skip.keepOutsideSpans !== true,
+    stateSyscalls: skip ? syscallNumbers('skipByContext', skip.stateSyscalls) : [],
+    fdArgSyscalls: skip ? syscallNumbers('skipByContext', skip.fdArgSyscalls) : [],
+    recordMarkerWrites: o.recordMarkerWrites ?? true,
   };
+}
+
+function syscallNumbers(option: 'syscalls' | 'skipByContext', names: string[]): number[] {
+  return names.map((name) => {
+    const nr = syscallNumber(name);
+    if (nr === undefined) throw new ProbeOptionError(option, `names ${name}, which is not an x86_64 system call`);
+    return nr;
+  });
 }

@@ -86,6 +86,12 @@ int main(void)
 	/* the 64-bit magic as two u32 halves: a JavaScript number holds each exactly */
 	CONST_AS("NS_SLOT_MAGIC_LO", NS_SLOT_MAGIC & 0xffffffffULL);
 	CONST_AS("NS_SLOT_MAGIC_HI", NS_SLOT_MAGIC >> 32);
+	CONST_AS("NS_SPAN_UNKNOWN_LO", NS_SPAN_UNKNOWN & 0xffffffffULL);
+	CONST_AS("NS_SPAN_UNKNOWN_HI", NS_SPAN_UNKNOWN >> 32);
+	CONST_AS("NS_SPAN_UNSAMPLED_LO", NS_SPAN_UNSAMPLED & 0xffffffffULL);
+	CONST_AS("NS_SPAN_UNSAMPLED_HI", NS_SPAN_UNSAMPLED >> 32);
+	CONST(NS_SKIP_UNSAMPLED);
+	CONST(NS_SKIP_OUTSIDE);
 	printf("\n}}\n");
 	return 0;
 }

@@ -7,6 +7,7 @@ import type { Probe, ProbeEvent, ProbeOptions } from '@nullspan/probe';
 import { CaptureWriter } from '../capture.js';
 import { sampleClock } from '../clock.js';
 import type { InitialState } from '../state/snapshot.js';
+import { kernelSkip } from '../state/kernel-skip.js';
 import { settingsFromOptions } from './correlator-settings.js';
 import { UsageError } from './errors.js';
 import { missingAddonError } from './setup-check.js';
@@ -26,6 +27,9 @@ export function probeOptions(o: CliOptions, pids: number[]): ProbeOptions {
     ringSize: o.ringSize,
     syscalls: o.syscalls,
     markers: o.markers,
+    skipByContext: kernelSkip(o.outsideSpans),
+    // the correlator drops a marker write's own record (correlator.ts): not sent at all is cheaper
+    recordMarkerWrites: false,
   };
 }
 
@@ -100,7 +104,10 @@ export class LiveTrace {
     // e.g. a node binary without libuv symbols: its worker-thread calls will be unattributed (attribution-context.ts)
     for (const n of this.probe.notices ?? []) this.term.notice(n);
     await this.session.start();
-    this.term.startStatus(() => ({ events: this.probe.stats().events, ...this.session.figures(this.kernelDrops()) }));
+    this.term.startStatus(() => {
+      const st = this.probe.stats();
+      return { events: st.events, skipped: totalSkipped(st.skipped), ...this.session.figures(totalDrops(st.drops)) };
+    });
   }
 
   /** Stops tracing and completes every output. Safe to call more than once. */
@@ -116,6 +123,8 @@ export class LiveTrace {
     // The stop reason goes into the capture: spans closed at stop carry it, and replay must reproduce them.
     this.capture?.end({ stopReason: reason, correlator: this.session.correlator.stats(), probe: this.probe.stats() });
     await this.session.finish(reason);
+    const skipped = this.probe.stats().skipped;
+    if (totalSkipped(skipped) > 0) this.term.interactiveNotice(skippedText(skipped));
     if (this.pumpError !== undefined) throw this.pumpError;
   }
 
@@ -140,8 +149,18 @@ export class LiveTrace {
       if (why !== null) this.term.notice(`libuv worker attribution is off for ${ev.filename}: ${why}`);
     }
   }
+}
 
-  private kernelDrops(): number {
-    return totalDrops(this.probe.stats().drops);
-  }
+type Skipped = ReturnType<Probe['stats']>['skipped'];
+
+function totalSkipped(s: Skipped): number {
+  return s.unsampled + s.outsideSpans;
+}
+
+/** The exit's account of what the kernel did not record (ProbeOptions.skipByContext, set by probeOptions). */
+export function skippedText(s: Skipped): string {
+  const parts = [];
+  if (s.unsampled > 0) parts.push(`${s.unsampled} in unsampled spans`);
+  if (s.outsideSpans > 0) parts.push(`${s.outsideSpans} outside spans (--outside-spans records those)`);
+  return `the kernel skipped ${totalSkipped(s)} system calls no output uses: ${parts.join(', ')}.`;
 }

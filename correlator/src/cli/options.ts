@@ -178,7 +178,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'outside-spans',
     type: 'boolean',
     commands: TRACING.concat('replay'),
-    help: 'Also export system calls made outside any span (grouped per process).',
+    help:
+      'Also record and export system calls made outside any span (grouped per process); without it the kernel ' +
+      'skips those not on a socket or file.',
   },
   {
     name: 'max-open-spans',

@@ -7,6 +7,8 @@ import { sanitize } from './terminal-text.js';
 
 export interface StatusFigures {
   events: number;
+  /** selected syscalls the kernel left unrecorded because no output uses them (live only) */
+  skipped?: number;
   spans: number;
   losses: LossCounts;
   /** tail sampling's kept and dropped traces, when it is on */
@@ -41,7 +43,8 @@ export class Terminal {
       const now = Date.now();
       const rate = this.last && now > this.last.at ? ((f.events - this.last.events) * 1000) / (now - this.last.at) : 0;
       this.last = { at: now, events: f.events };
-      this.lastText = `nullspan: ${formatRate(rate)} events/s  ${f.events} events  ${f.spans} spans  ${lossText(f.losses)}${f.tailSampling ? `  ${f.tailSampling}` : ''}`;
+      const skipped = f.skipped ? `  ${f.skipped} skipped` : '';
+      this.lastText = `nullspan: ${formatRate(rate)} events/s  ${f.events} events${skipped}  ${f.spans} spans  ${lossText(f.losses)}${f.tailSampling ? `  ${f.tailSampling}` : ''}`;
       this.drawStatus();
     };
     this.timer = setInterval(refresh, 500);
