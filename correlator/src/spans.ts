@@ -71,6 +71,8 @@ class TagNode {
   readonly sharedById = new Map<number, OpenSpan[]>();
   /** spans indexed here or below */
   weight = 0;
+  /** nodes in the subtree rooted here, this one included */
+  size = 1;
   constructor(
     readonly parent: TagNode | null,
     readonly tag: string,
@@ -84,8 +86,45 @@ const KINDS = new Map<string | undefined, SpanKind>([
   ['consumer', 'consumer'],
   ['internal', 'internal'],
 ]);
+/**
+ * Nodes the tag tree may hold; below it, a node whose spans all ended stays for the next span with its tags (a
+ * service repeats a few tag paths per request, and building a node with its maps costs more than the span's
+ * matching). Nodes holding open spans stay whatever the count.
+ */
+const MAX_TAG_NODES = 4096;
 /** SDK spans remembered per process after they end, so a late child's `_p` still finds its trace */
 const RECENT_PER_PROCESS = 1024;
+
+/**
+ * The last RECENT_PER_PROCESS ended SDK spans of one process by ID, oldest forgotten first. The IDs sit in a ring
+ * beside the Map: finding the oldest through the Map's key iterator would step over every entry deleted before it
+ * until the Map compacts, once per span.
+ */
+class RecentSpans {
+  private readonly byId = new Map<number, ParentRef>();
+  private readonly order: number[] = [];
+  private next = 0;
+
+  get(id: number): ParentRef | undefined {
+    return this.byId.get(id);
+  }
+
+  set(id: number, record: SpanRecord): void {
+    const ref = { traceId: record.traceId, spanId: record.spanId };
+    if (this.byId.has(id)) {
+      this.byId.set(id, ref); // keeps its place in the order, as a Map does
+      return;
+    }
+    this.byId.set(id, ref);
+    if (this.order.length < RECENT_PER_PROCESS) {
+      this.order.push(id);
+      return;
+    }
+    this.byId.delete(this.order[this.next]);
+    this.order[this.next] = id;
+    this.next = (this.next + 1) % RECENT_PER_PROCESS;
+  }
+}
 
 function removeFrom<T>(list: T[] | undefined, item: T): void {
   if (list === undefined) return;
@@ -135,7 +174,7 @@ export class SpanTable {
   private readonly byProcId = new WeakMap<ProcState<OpenSpan>, Map<number, OpenSpan[]>>();
   private readonly tagRoot = new TagNode(null, '');
   private readonly openPerPid = new Map<number, number>();
-  private readonly recent = new Map<number, Map<number, ParentRef>>();
+  private readonly recent = new Map<number, RecentSpans>();
   /** what all open spans hold (the sum of their `bytes`) */
   private openBytes = 0;
 
@@ -390,9 +429,8 @@ export class SpanTable {
   private remember(span: OpenSpan): void {
     const pid = span.proc.info.pid;
     let m = this.recent.get(pid);
-    if (m === undefined) this.recent.set(pid, (m = new Map()));
-    m.set(span.id, { traceId: span.record.traceId, spanId: span.record.spanId });
-    if (m.size > RECENT_PER_PROCESS) m.delete(m.keys().next().value as number);
+    if (m === undefined) this.recent.set(pid, (m = new RecentSpans()));
+    m.set(span.id, span.record);
   }
 
   /** Most recent open span of the same process whose tags are a proper prefix of `m`'s. */
@@ -420,7 +458,10 @@ export class SpanTable {
     let node = this.tagRoot;
     for (let i = 0; i < tags.length; i++) {
       let child = node.children.get(tags[i]);
-      if (child === undefined) node.children.set(tags[i], (child = new TagNode(node, tags[i])));
+      if (child === undefined) {
+        node.children.set(tags[i], (child = new TagNode(node, tags[i])));
+        for (let n: TagNode | null = node; n !== null; n = n.parent) n.size++;
+      }
       node = child;
     }
     return node;
@@ -432,11 +473,17 @@ export class SpanTable {
     return node;
   }
 
-  /** A span left `node`: nodes with nothing indexed at or below them go (the tree holds open spans' tags only). */
+  /**
+   * A span left `node`. Nodes with nothing indexed at or below them stay while the tree is under MAX_TAG_NODES;
+   * over it they go, with their (idle) subtrees.
+   */
   private releaseNode(node: TagNode): void {
     for (let n: TagNode | null = node; n !== null; n = n.parent) {
       n.weight--;
-      if (n.weight === 0 && n.parent !== null) n.parent.children.delete(n.tag);
+      if (n.weight === 0 && n.parent !== null && this.tagRoot.size > MAX_TAG_NODES) {
+        n.parent.children.delete(n.tag);
+        for (let a: TagNode | null = n.parent; a !== null; a = a.parent) a.size -= n.size;
+      }
     }
   }
 

@@ -127,6 +127,54 @@ describe('parents and traces', () => {
     expectWellFormedTraces(spans);
   });
 
+  it('an SDK id becomes the span id as 16 hex digits across its whole range', () => {
+    const { c, spans } = collect({}, oneProcess(10));
+    const s = new Stream();
+    const ids = [2 ** 40, 2 ** 40 + 2 ** 32 - 1, 972188983072037, 2 ** 53 - 1];
+    for (const id of ids) {
+      s.marker(10, 10, `>:${id}:s${id}::`);
+      s.marker(10, 10, `<:${id}:s${id}::`);
+    }
+    c.pushBatch(s.events);
+    expect(spans.map((x) => x.span.spanId)).toEqual([
+      '0000010000000000',
+      '00000100ffffffff',
+      '0003743362fd9525',
+      '001fffffffffffff',
+    ]);
+  });
+
+  it("_p finds the last 1024 ended SDK spans of the process, not older ones (a repeated ID keeps its age)", () => {
+    const { c, spans } = collect({}, oneProcess(10));
+    const s = new Stream();
+    const base = 2 ** 41;
+    s.marker(10, 10, `>:${base}:first:_tid=4bf92f3577b34da6a3ce929d0e0e4736:`);
+    s.marker(10, 10, `<:${base}:first::`);
+    // the same ID ends again: it stays the oldest remembered
+    s.marker(10, 10, `>:${base}:first:_tid=4bf92f3577b34da6a3ce929d0e0e4737:`);
+    s.marker(10, 10, `<:${base}:first::`);
+    for (let i = 1; i < 1024; i++) {
+      s.marker(10, 10, `>:${base + i}:x::`);
+      s.marker(10, 10, `<:${base + i}:x::`);
+    }
+    // 1024 remembered: `first` (its second run) and 1023 more
+    s.marker(10, 10, `>:${base + 5000}:kept:_p=${base}:`);
+    s.marker(10, 10, `<:${base + 5000}:kept::`);
+    c.pushBatch(s.events);
+    expect(byName(spans, 'kept').traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4737');
+    // `kept`, the 1025th, pushed `first` out
+    const t = new Stream();
+    t.ts = s.ts;
+    t.marker(10, 10, `>:${base + 5001}:lost:_p=${base}:`);
+    t.marker(10, 10, `<:${base + 5001}:lost::`);
+    t.marker(10, 10, `>:${base + 5002}:found:_p=${base + 2}:`); // `lost` pushed base + 1 out
+    t.marker(10, 10, `<:${base + 5002}:found::`);
+    c.pushBatch(t.events);
+    expect(byName(spans, 'lost').parentSpanId).toBeUndefined();
+    expect(byName(spans, 'found').parentSpanId).toBe('0000020000000002');
+    expect(c.stats().badContext).toBe(1);
+  });
+
   it('SDK numeric ids become the span id; _p names the parent, even after it ended', () => {
     const { c, spans } = collect({}, oneProcess(10));
     const s = new Stream();
