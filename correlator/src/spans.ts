@@ -96,33 +96,33 @@ const MAX_TAG_NODES = 4096;
 const RECENT_PER_PROCESS = 1024;
 
 /**
- * The last RECENT_PER_PROCESS ended SDK spans of one process by ID, oldest forgotten first. The IDs sit in a ring
- * beside the Map: finding the oldest through the Map's key iterator would step over every entry deleted before it
- * until the Map compacts, once per span.
+ * The last RECENT_PER_PROCESS ended SDK spans of one process, in a ring: remembering one is three stores, with no
+ * allocation and no Map keyed by ids above 2^31 (boxed numbers) on every span; finding one is a scan newest first,
+ * which only a child starting after its parent ended (or a `_p` naming nothing) pays. An ID that ends again is
+ * found with its latest trace.
  */
 class RecentSpans {
-  private readonly byId = new Map<number, ParentRef>();
-  private readonly order: number[] = [];
+  private readonly ids = new Float64Array(RECENT_PER_PROCESS);
+  private readonly traceIds: string[] = [];
+  private readonly spanIds: string[] = [];
+  private count = 0;
   private next = 0;
 
   get(id: number): ParentRef | undefined {
-    return this.byId.get(id);
+    for (let k = 1; k <= this.count; k++) {
+      const i = (this.next - k + RECENT_PER_PROCESS) % RECENT_PER_PROCESS;
+      if (this.ids[i] === id) return { traceId: this.traceIds[i], spanId: this.spanIds[i] };
+    }
+    return undefined;
   }
 
   set(id: number, record: SpanRecord): void {
-    const ref = { traceId: record.traceId, spanId: record.spanId };
-    if (this.byId.has(id)) {
-      this.byId.set(id, ref); // keeps its place in the order, as a Map does
-      return;
-    }
-    this.byId.set(id, ref);
-    if (this.order.length < RECENT_PER_PROCESS) {
-      this.order.push(id);
-      return;
-    }
-    this.byId.delete(this.order[this.next]);
-    this.order[this.next] = id;
-    this.next = (this.next + 1) % RECENT_PER_PROCESS;
+    const i = this.next;
+    this.ids[i] = id;
+    this.traceIds[i] = record.traceId;
+    this.spanIds[i] = record.spanId;
+    this.next = (i + 1) % RECENT_PER_PROCESS;
+    if (this.count < RECENT_PER_PROCESS) this.count++;
   }
 }
 

@@ -144,34 +144,34 @@ describe('parents and traces', () => {
     ]);
   });
 
-  it("_p finds the last 1024 ended SDK spans of the process, not older ones (a repeated ID keeps its age)", () => {
+  it('_p finds the last 1024 ended SDK spans of the process, not older ones; an ID that ends again, its latest', () => {
     const { c, spans } = collect({}, oneProcess(10));
     const s = new Stream();
     const base = 2 ** 41;
     s.marker(10, 10, `>:${base}:first:_tid=4bf92f3577b34da6a3ce929d0e0e4736:`);
     s.marker(10, 10, `<:${base}:first::`);
-    // the same ID ends again: it stays the oldest remembered
-    s.marker(10, 10, `>:${base}:first:_tid=4bf92f3577b34da6a3ce929d0e0e4737:`);
-    s.marker(10, 10, `<:${base}:first::`);
     for (let i = 1; i < 1024; i++) {
       s.marker(10, 10, `>:${base + i}:x::`);
       s.marker(10, 10, `<:${base + i}:x::`);
     }
-    // 1024 remembered: `first` (its second run) and 1023 more
+    // the same ID ends again, in another trace: 1024 spans later, that one is still remembered
+    s.marker(10, 10, `>:${base}:first:_tid=4bf92f3577b34da6a3ce929d0e0e4737:`);
+    s.marker(10, 10, `<:${base}:first::`);
+    for (let i = 1024; i < 2047; i++) {
+      s.marker(10, 10, `>:${base + i}:x::`);
+      s.marker(10, 10, `<:${base + i}:x::`);
+    }
     s.marker(10, 10, `>:${base + 5000}:kept:_p=${base}:`);
     s.marker(10, 10, `<:${base + 5000}:kept::`);
+    // `kept` ended too: the second `first` is 1025 spans back now
+    s.marker(10, 10, `>:${base + 5001}:lost:_p=${base}:`);
+    s.marker(10, 10, `<:${base + 5001}:lost::`);
+    s.marker(10, 10, `>:${base + 5002}:found:_p=${base + 2046}:`);
+    s.marker(10, 10, `<:${base + 5002}:found::`);
     c.pushBatch(s.events);
     expect(byName(spans, 'kept').traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4737');
-    // `kept`, the 1025th, pushed `first` out
-    const t = new Stream();
-    t.ts = s.ts;
-    t.marker(10, 10, `>:${base + 5001}:lost:_p=${base}:`);
-    t.marker(10, 10, `<:${base + 5001}:lost::`);
-    t.marker(10, 10, `>:${base + 5002}:found:_p=${base + 2}:`); // `lost` pushed base + 1 out
-    t.marker(10, 10, `<:${base + 5002}:found::`);
-    c.pushBatch(t.events);
     expect(byName(spans, 'lost').parentSpanId).toBeUndefined();
-    expect(byName(spans, 'found').parentSpanId).toBe('0000020000000002');
+    expect(byName(spans, 'found').parentSpanId).toBe('00000200000007fe');
     expect(c.stats().badContext).toBe(1);
   });
 
