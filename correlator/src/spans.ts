@@ -189,6 +189,11 @@ export class SpanTable {
     return this.openBytes;
   }
 
+  /** Nodes of the tag tree (open spans' tag paths, and idle ones kept up to MAX_TAG_NODES). */
+  get tagNodes(): number {
+    return this.tagRoot.size - 1;
+  }
+
   /** Open spans, oldest first (read-only view for attribution sources and the UI). */
   open(): IterableIterator<OpenSpan> {
     return this.all.values();
