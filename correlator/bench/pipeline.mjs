@@ -145,9 +145,9 @@ async function recordCapture(capture) {
   const wrk = spawnSync('wrk', ['-t1', '-c16', `-d${RECORD_SECONDS}s`, `http://127.0.0.1:${port}/bench`], {
     encoding: 'utf8',
   });
-  if (wrk.status !== 0) throw new Error(`wrk failed: ${wrk.stderr || wrk.error}`);
   ns.kill('SIGTERM'); // nullspan passes it on to the service, then completes the capture
   await exited;
+  if (wrk.status !== 0) throw new Error(`wrk failed: ${wrk.stderr || wrk.error}`);
   const served = Number(/SERVED (\d+)/.exec(out)?.[1] ?? NaN);
   return served;
 }
