@@ -71,6 +71,8 @@ class TagNode {
   readonly sharedById = new Map<number, OpenSpan[]>();
   /** spans indexed here or below */
   weight = 0;
+  /** nodes in the subtree rooted here, this one included */
+  size = 1;
   constructor(
     readonly parent: TagNode | null,
     readonly tag: string,
@@ -84,8 +86,45 @@ const KINDS = new Map<string | undefined, SpanKind>([
   ['consumer', 'consumer'],
   ['internal', 'internal'],
 ]);
+/**
+ * Nodes the tag tree may hold; below it, a node whose spans all ended stays for the next span with its tags (a
+ * service repeats a few tag paths per request, and building a node with its maps costs more than the span's
+ * matching). Nodes holding open spans stay whatever the count.
+ */
+const MAX_TAG_NODES = 4096;
 /** SDK spans remembered per process after they end, so a late child's `_p` still finds its trace */
 const RECENT_PER_PROCESS = 1024;
+
+/**
+ * The last RECENT_PER_PROCESS ended SDK spans of one process, in a ring: remembering one is three stores, with no
+ * allocation and no Map keyed by ids above 2^31 (boxed numbers) on every span; finding one is a scan newest first,
+ * which only a child starting after its parent ended (or a `_p` naming nothing) pays. An ID that ends again is
+ * found with its latest trace.
+ */
+class RecentSpans {
+  private readonly ids = new Float64Array(RECENT_PER_PROCESS);
+  private readonly traceIds: string[] = [];
+  private readonly spanIds: string[] = [];
+  private count = 0;
+  private next = 0;
+
+  get(id: number): ParentRef | undefined {
+    for (let k = 1; k <= this.count; k++) {
+      const i = (this.next - k + RECENT_PER_PROCESS) % RECENT_PER_PROCESS;
+      if (this.ids[i] === id) return { traceId: this.traceIds[i], spanId: this.spanIds[i] };
+    }
+    return undefined;
+  }
+
+  set(id: number, record: SpanRecord): void {
+    const i = this.next;
+    this.ids[i] = id;
+    this.traceIds[i] = record.traceId;
+    this.spanIds[i] = record.spanId;
+    this.next = (i + 1) % RECENT_PER_PROCESS;
+    if (this.count < RECENT_PER_PROCESS) this.count++;
+  }
+}
 
 function removeFrom<T>(list: T[] | undefined, item: T): void {
   if (list === undefined) return;
@@ -135,7 +174,7 @@ export class SpanTable {
   private readonly byProcId = new WeakMap<ProcState<OpenSpan>, Map<number, OpenSpan[]>>();
   private readonly tagRoot = new TagNode(null, '');
   private readonly openPerPid = new Map<number, number>();
-  private readonly recent = new Map<number, Map<number, ParentRef>>();
+  private readonly recent = new Map<number, RecentSpans>();
   /** what all open spans hold (the sum of their `bytes`) */
   private openBytes = 0;
 
@@ -148,6 +187,11 @@ export class SpanTable {
   /** Bytes held by open spans (what maxOpenBytes bounds). */
   get bytes(): number {
     return this.openBytes;
+  }
+
+  /** Nodes of the tag tree (open spans' tag paths, and idle ones kept up to MAX_TAG_NODES). */
+  get tagNodes(): number {
+    return this.tagRoot.size - 1;
   }
 
   /** Open spans, oldest first (read-only view for attribution sources and the UI). */
@@ -390,9 +434,8 @@ export class SpanTable {
   private remember(span: OpenSpan): void {
     const pid = span.proc.info.pid;
     let m = this.recent.get(pid);
-    if (m === undefined) this.recent.set(pid, (m = new Map()));
-    m.set(span.id, { traceId: span.record.traceId, spanId: span.record.spanId });
-    if (m.size > RECENT_PER_PROCESS) m.delete(m.keys().next().value as number);
+    if (m === undefined) this.recent.set(pid, (m = new RecentSpans()));
+    m.set(span.id, span.record);
   }
 
   /** Most recent open span of the same process whose tags are a proper prefix of `m`'s. */
@@ -420,7 +463,10 @@ export class SpanTable {
     let node = this.tagRoot;
     for (let i = 0; i < tags.length; i++) {
       let child = node.children.get(tags[i]);
-      if (child === undefined) node.children.set(tags[i], (child = new TagNode(node, tags[i])));
+      if (child === undefined) {
+        node.children.set(tags[i], (child = new TagNode(node, tags[i])));
+        for (let n: TagNode | null = node; n !== null; n = n.parent) n.size++;
+      }
       node = child;
     }
     return node;
@@ -432,11 +478,17 @@ export class SpanTable {
     return node;
   }
 
-  /** A span left `node`: nodes with nothing indexed at or below them go (the tree holds open spans' tags only). */
+  /**
+   * A span left `node`. Nodes with nothing indexed at or below them stay while the tree is under MAX_TAG_NODES;
+   * over it they go, with their (idle) subtrees.
+   */
   private releaseNode(node: TagNode): void {
     for (let n: TagNode | null = node; n !== null; n = n.parent) {
       n.weight--;
-      if (n.weight === 0 && n.parent !== null) n.parent.children.delete(n.tag);
+      if (n.weight === 0 && n.parent !== null && this.tagRoot.size > MAX_TAG_NODES) {
+        n.parent.children.delete(n.tag);
+        for (let a: TagNode | null = n.parent; a !== null; a = a.parent) a.size -= n.size;
+      }
     }
   }
 

@@ -66,6 +66,34 @@ describe('span matching cost', () => {
     expect(span.record.parentSpanId).toBe(parent.record.spanId);
   });
 
+  it('keeps the tag paths of ended spans for reuse, at most 4096 nodes, and still matches after dropping them', () => {
+    const { spans, procs, finished } = table();
+    const thread = procs.thread(10, 10);
+    // a path repeated per request keeps its nodes
+    for (let r = 0; r < 3; r++) {
+      spans.enter(marker('>', ['req']), thread, 0);
+      spans.enter(marker('>', ['req', 'load']), thread, 1);
+      spans.exit(marker('<', ['req', 'load']), thread, 2);
+      spans.exit(marker('<', ['req']), thread, 2);
+      expect(spans.tagNodes).toBe(2);
+    }
+    // a writer inventing paths cannot grow the tree past the bound
+    for (let i = 0; i < 10_000; i++) {
+      spans.enter(marker('>', [`p${i}`, 'x', 'y']), thread, 3 + i);
+      spans.exit(marker('<', [`p${i}`, 'x', 'y']), thread, 3 + i);
+    }
+    expect(spans.tagNodes).toBeLessThanOrEqual(4096);
+    expect(finished).toHaveLength(10_006);
+    // open spans keep their nodes whatever the count; matching works on kept and rebuilt paths alike
+    for (let i = 0; i < 5000; i++) spans.enter(marker('>', [`q${i}`]), thread, 20_000);
+    expect(spans.tagNodes).toBeGreaterThanOrEqual(5000);
+    for (let i = 0; i < 5000; i++) expect(spans.exit(marker('<', [`q${i}`]), thread, 20_001)).toBe(true);
+    expect(spans.tagNodes).toBeLessThanOrEqual(4096);
+    spans.enter(marker('>', ['p3', 'x', 'y']), thread, 20_002);
+    expect(spans.exit(marker('<', ['p3', 'x', 'y']), thread, 20_003)).toBe(true);
+    expect(spans.size).toBe(0);
+  });
+
   it('declares a marker with more tags than MAX_TAGS malformed and counts it apart', () => {
     const { c, spans } = collect({}, oneProcess(10));
     const s = new Stream();

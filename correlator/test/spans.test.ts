@@ -127,6 +127,54 @@ describe('parents and traces', () => {
     expectWellFormedTraces(spans);
   });
 
+  it('an SDK id becomes the span id as 16 hex digits across its whole range', () => {
+    const { c, spans } = collect({}, oneProcess(10));
+    const s = new Stream();
+    const ids = [2 ** 40, 2 ** 40 + 2 ** 32 - 1, 972188983072037, 2 ** 53 - 1];
+    for (const id of ids) {
+      s.marker(10, 10, `>:${id}:s${id}::`);
+      s.marker(10, 10, `<:${id}:s${id}::`);
+    }
+    c.pushBatch(s.events);
+    expect(spans.map((x) => x.span.spanId)).toEqual([
+      '0000010000000000',
+      '00000100ffffffff',
+      '0003743362fd9525',
+      '001fffffffffffff',
+    ]);
+  });
+
+  it('_p finds the last 1024 ended SDK spans of the process, not older ones; an ID that ends again, its latest', () => {
+    const { c, spans } = collect({}, oneProcess(10));
+    const s = new Stream();
+    const base = 2 ** 41;
+    s.marker(10, 10, `>:${base}:first:_tid=4bf92f3577b34da6a3ce929d0e0e4736:`);
+    s.marker(10, 10, `<:${base}:first::`);
+    for (let i = 1; i < 1024; i++) {
+      s.marker(10, 10, `>:${base + i}:x::`);
+      s.marker(10, 10, `<:${base + i}:x::`);
+    }
+    // the same ID ends again, in another trace: 1024 spans later, that one is still remembered
+    s.marker(10, 10, `>:${base}:first:_tid=4bf92f3577b34da6a3ce929d0e0e4737:`);
+    s.marker(10, 10, `<:${base}:first::`);
+    for (let i = 1024; i < 2047; i++) {
+      s.marker(10, 10, `>:${base + i}:x::`);
+      s.marker(10, 10, `<:${base + i}:x::`);
+    }
+    s.marker(10, 10, `>:${base + 5000}:kept:_p=${base}:`);
+    s.marker(10, 10, `<:${base + 5000}:kept::`);
+    // `kept` ended too: the second `first` is 1025 spans back now
+    s.marker(10, 10, `>:${base + 5001}:lost:_p=${base}:`);
+    s.marker(10, 10, `<:${base + 5001}:lost::`);
+    s.marker(10, 10, `>:${base + 5002}:found:_p=${base + 2046}:`);
+    s.marker(10, 10, `<:${base + 5002}:found::`);
+    c.pushBatch(s.events);
+    expect(byName(spans, 'kept').traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4737');
+    expect(byName(spans, 'lost').parentSpanId).toBeUndefined();
+    expect(byName(spans, 'found').parentSpanId).toBe('00000200000007fe');
+    expect(c.stats().badContext).toBe(1);
+  });
+
   it('SDK numeric ids become the span id; _p names the parent, even after it ended', () => {
     const { c, spans } = collect({}, oneProcess(10));
     const s = new Stream();

@@ -60,7 +60,8 @@ export interface SyscallEvent extends EventBase {
 export interface MarkerEvent extends EventBase {
   kind: 'marker';
   fd: number;
-  /** payload bytes (up to the snap length; several iovecs of one writev are concatenated) */
+  /** payload bytes (up to the snap length; several iovecs of one writev are concatenated): a view into the
+   * batch, which it keeps alive; copy it to hold it beyond the batch */
   data: Uint8Array;
   /** total bytes the application wrote; data.length < len means the payload was cut at the snap length */
   len: number;

@@ -19,6 +19,21 @@ function syscallRecord(addr: number[]): Uint8Array {
   return buf;
 }
 
+function markerRecord(text: string): Uint8Array {
+  const data = new TextEncoder().encode(text);
+  const size = SIZES.ns_marker + data.length;
+  const buf = new Uint8Array((size + 7) & ~7);
+  const dv = new DataView(buf.buffer);
+  dv.setUint32(OFFSETS.ns_hdr_size, size, true);
+  dv.setUint16(OFFSETS.ns_hdr_kind, CONSTANTS.NS_KIND_MARKER, true);
+  dv.setUint32(OFFSETS.ns_hdr_tid, 7, true);
+  dv.setUint32(OFFSETS.ns_hdr_pid, 7, true);
+  dv.setUint32(OFFSETS.ns_marker_data_len, data.length, true);
+  dv.setUint32(OFFSETS.ns_marker_len, data.length, true);
+  buf.set(data, SIZES.ns_marker);
+  return buf;
+}
+
 const concat = (...parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
@@ -38,6 +53,14 @@ describe('decodeBatch', () => {
       { family: 'unix', address: '@nullspan', port: 0 },
     ]);
     expect(events[0].kind === 'syscall' && events[0].args[0]).toBe(-100);
+  });
+
+  it('hands marker payloads out as views into the batch, not copies', () => {
+    const batch = concat(markerRecord('>:1:a::'), markerRecord('<:1:a:n=2:'));
+    const events = decodeBatch(batch);
+    const texts = events.map((e) => e.kind === 'marker' && new TextDecoder().decode(e.data));
+    expect(texts).toEqual(['>:1:a::', '<:1:a:n=2:']);
+    for (const e of events) expect(e.kind === 'marker' && e.data.buffer).toBe(batch.buffer);
   });
 
   it('rejects a corrupt record with a sentence and keeps the events before it', () => {
