@@ -12,7 +12,7 @@ import {
 } from './attribution.js';
 import { ContextActiveSpanSource } from './attribution-context.js';
 import { IdGenerator, newIdSeed } from './ids.js';
-import { assembleMarker, dropPending, type PendingBudget } from './markers.js';
+import { assembleMarker, dropPending, nextInWrite, type PendingBudget } from './markers.js';
 import { makeRecord, resolveMergeOptions, tryMerge, type MergeOptions, type ResolvedMergeOptions } from './merge.js';
 import type { Clock, CorrelatorStats, ProcessInfo, SpanRecord, SyscallRecord } from './model.js';
 import { SyscallRing } from './ring.js';
@@ -325,18 +325,20 @@ export class Correlator {
   private marker(ev: MarkerEvent): void {
     const thread = this.procs.thread(ev.tid, ev.pid);
     thread.lastMarkerTs = ev.ts;
-    const r = assembleMarker(thread, ev, this.pending);
-    if (r.kind === 'ignored' || r.kind === 'pending') return;
-    if (r.kind === 'malformed') {
-      this.st.malformedMarkers++;
-      if (r.tooManyTags) this.st.markersOverTagLimit++;
-      return;
+    // one write may carry several whole markers (batched exits), each parsed once, in order
+    for (let r = assembleMarker(thread, ev, this.pending); ; r = nextInWrite(r, thread)) {
+      if (r.kind === 'ignored' || r.kind === 'pending') return;
+      if (r.kind === 'malformed') {
+        this.st.malformedMarkers++;
+        if (r.tooManyTags) this.st.markersOverTagLimit++;
+        return;
+      }
+      this.st.markers++;
+      const m = r.marker;
+      if (m.ext.svc !== undefined && m.ext.svc !== '') this.procs.setServiceName(thread.proc, m.ext.svc);
+      if (m.dir === '>') this.spans.enter(m, thread, ev.ts);
+      else this.spans.exit(m, thread, ev.ts);
     }
-    this.st.markers++;
-    const m = r.marker;
-    if (m.ext.svc !== undefined && m.ext.svc !== '') this.procs.setServiceName(thread.proc, m.ext.svc);
-    if (m.dir === '>') this.spans.enter(m, thread, ev.ts);
-    else this.spans.exit(m, thread, ev.ts);
   }
 
   private drops(ev: DropsEvent): void {

@@ -28,7 +28,8 @@ export interface ResolvedMarker {
 }
 
 export type MarkerOutcome =
-  | { kind: 'marker'; marker: ResolvedMarker }
+  /** `next`: where another marker of the same write may start (sdk/MARKERS.md, "Batched exits"), if bytes follow */
+  | { kind: 'marker'; marker: ResolvedMarker; bytes: Uint8Array; next: number }
   /** an ordinary write to /dev/null (does not start with '>' or '<') */
   | { kind: 'ignored' }
   /** the start of a split marker, kept until the thread's next write */
@@ -107,7 +108,7 @@ export function assembleMarker(thread: ThreadState, ev: MarkerEvent, budget: Pen
     const bytes = ev.data;
     if (bytes.length === 0 || (bytes[0] !== GT && bytes[0] !== LT)) return IGNORED;
     const r = parseMarker(bytes);
-    if (r.ok || !r.incomplete) return outcome(r, thread);
+    if (r.ok || !r.incomplete) return outcome(r, thread, bytes, 0);
     // A copy in a buffer of its own, which append() grows in place. Not bytes.slice(): on a Buffer (what a capture
     // reader hands the decoder) that is a view into the batch, which append() would then overwrite.
     thread.pending = new Uint8Array(bytes);
@@ -136,7 +137,7 @@ export function assembleMarker(thread: ThreadState, ev: MarkerEvent, budget: Pen
     const r = parseMarker(bytes);
     if (r.ok || !r.incomplete) {
       dropPending(thread, budget);
-      return outcome(r, thread);
+      return outcome(r, thread, bytes, 0);
     }
   }
   const cut = stillIncomplete(ev, bytes, budget);
@@ -147,13 +148,36 @@ export function assembleMarker(thread: ThreadState, ev: MarkerEvent, budget: Pen
   return PENDING;
 }
 
-/** A parse that ended (a marker, or malformed): what the correlator gets. */
-function outcome(r: Exclude<ParseResult, { incomplete: true }>, thread: ThreadState): MarkerOutcome {
-  if (!r.ok) return { kind: 'malformed', error: r.error, offset: r.offset };
+/** A parse of bytes[at, ...) that ended (a marker, or malformed): what the correlator gets. */
+function outcome(
+  r: Exclude<ParseResult, { incomplete: true }>,
+  thread: ThreadState,
+  bytes: Uint8Array,
+  at: number,
+): MarkerOutcome {
+  if (!r.ok) return { kind: 'malformed', error: r.error, offset: at + r.offset };
   if (r.marker.tags.length > MAX_TAGS) {
-    return { kind: 'malformed', error: `more than ${MAX_TAGS} tags`, offset: 0, tooManyTags: true };
+    return { kind: 'malformed', error: `more than ${MAX_TAGS} tags`, offset: at, tooManyTags: true };
   }
-  return { kind: 'marker', marker: resolve(r.marker, thread) };
+  return { kind: 'marker', marker: resolve(r.marker, thread), bytes, next: at + r.length };
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * The marker after `prev` in the same write, if one follows (one newline between them allowed): writers may batch
+ * whole markers into one write (sdk/MARKERS.md, "Batched exits"). Anything else after a marker is ignored, as
+ * before; a marker cut short inside a batch is malformed (a batch never continues in the next write).
+ */
+export function nextInWrite(prev: Extract<MarkerOutcome, { kind: 'marker' }>, thread: ThreadState): MarkerOutcome {
+  const { bytes } = prev;
+  let at = prev.next;
+  if (at < bytes.length && bytes[at] === NEWLINE) at++;
+  if (at >= bytes.length || (bytes[at] !== GT && bytes[at] !== LT)) return IGNORED;
+  const r = parseMarker(bytes.subarray(at));
+  if (!r.ok && r.incomplete)
+    return { kind: 'malformed', error: 'a batched marker ends before its final ":"', offset: bytes.length };
+  return outcome(r, thread, bytes, at);
 }
 
 /** Why an incomplete marker cannot wait for its rest, or null when it can. */

@@ -344,7 +344,7 @@ export class SpanTable {
     addArgs(match.record.attributes, m.args);
     this.applyStatus(match.record, m);
     this.o.stats.spansFinished++;
-    this.close(match, ts);
+    this.close(match, endTime(m.ext.te, match.record.start, ts));
     return true;
   }
 
@@ -515,4 +515,19 @@ export class SpanTable {
     if (n > 0) this.openPerPid.set(pid, n);
     else this.openPerPid.delete(pid);
   }
+}
+
+/**
+ * When a span ended: the time its exit marker carries (`_te`, sdk/MARKERS.md "Batched exits": the writer queued
+ * the exit to share a later write), trusted only between the span's start and the write that carried it; else
+ * the write's time.
+ */
+function endTime(te: string | undefined, start: number, written: number): number {
+  if (te === undefined || te.length === 0 || te.length > 16) return written;
+  for (let i = 0; i < te.length; i++) {
+    const c = te.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return written;
+  }
+  const t = Number(te);
+  return t >= start && t <= written ? t : written;
 }

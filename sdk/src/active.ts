@@ -82,6 +82,11 @@ export function probeListening(): boolean {
   return true;
 }
 
+/** Whether the slot is kept current right now: the probe then attributes every system call by it, exactly. */
+export function slotIsCurrent(): boolean {
+  return state === ON;
+}
+
 /** The span id published now (0 = none; -1 while no probe reads the slot). */
 export function publishedActive(): number {
   return published;

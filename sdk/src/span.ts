@@ -4,7 +4,7 @@
  * turns markers off.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { probeListening, publishActive, publishedActive, startActiveContext } from './active.js';
+import { probeListening, publishActive, publishedActive, slotIsCurrent, startActiveContext } from './active.js';
 import { MarkerEncoder, encodeTags, reservedPrefix, type EnterTemplate } from './encoder.js';
 import { numberType } from './arg-types.js';
 import { ARG_ESCAPES, encodeEscaped } from './grammar.js';
@@ -58,6 +58,7 @@ const P_TRACESTATE = reservedPrefix('ts');
 const P_KIND = reservedPrefix('k');
 const P_STATUS = reservedPrefix('st');
 const P_MESSAGE = reservedPrefix('msg');
+const P_END_TIME = reservedPrefix('te');
 const KINDS = new Set(['server', 'client', 'producer', 'consumer']);
 
 /** What the slot says while a span that is not sampled is active: the probe records none of its syscalls. */
@@ -156,6 +157,7 @@ export function configure(options: SdkOptions = {}): void {
         snapLength: 'snapLength' in options ? options.snapLength : sinkOptions.snapLength,
         enabled: 'enabled' in options ? options.enabled : sinkOptions.enabled,
       };
+      flushExits();
       sink.close();
       sink = new MarkerSink(sinkOptions);
       encoder = new MarkerEncoder(sink.buf);
@@ -233,11 +235,78 @@ function acquire(): MarkerEncoder {
 }
 
 function flushAndRelease(enc: MarkerEncoder): void {
-  if (enc === encoder) {
-    building = false;
-    sink.flush(enc.finish());
-  } else {
-    sink.flushOther(enc.buf, enc.finish());
+  const n = enc.finish();
+  if (enc === encoder) building = false;
+  if (queued > 0) {
+    if (queued + n <= queue.length) {
+      // the exits waiting and this marker in one write; this marker last, so the write's time is its time
+      queue.set(enc.buf.subarray(0, n), queued);
+      const all = queued + n;
+      queued = 0;
+      sink.flushOther(queue, all);
+      return;
+    }
+    flushExits();
+  }
+  sink.flushOther(enc.buf, n);
+}
+
+/*
+ * Exit markers wait to share a write. While the slot is kept current the probe attributes every system call by it,
+ * not by which markers came before, so an exit marker need not be written the moment its span ends: it carries the
+ * end time (`_te`, CLOCK_MONOTONIC ns, the probe's clock) and goes out with the next marker written, or at the end
+ * of this turn of the event loop. One write instead of two per span on a busy service (sdk/MARKERS.md, "Batched
+ * exits"). Elsewhere (no probe acknowledging, another target, NULLSPAN_CONTEXT=0) exits are written at once.
+ */
+let queue = new Uint8Array(0);
+let queued = 0;
+let flushScheduled = false;
+let exitHookAdded = false;
+
+/** CLOCK_MONOTONIC in ns (libuv's hrtime), the clock the probe stamps records with. */
+function monotonicNs(): number {
+  const t = process.hrtime();
+  return t[0] * 1e9 + t[1];
+}
+
+function batchingExits(): boolean {
+  return sink.onlyForProbe && slotIsCurrent();
+}
+
+/** Queues the exit marker just built in `enc` (whole: a batch never splits a marker). */
+function queueExit(enc: MarkerEncoder): void {
+  const n = enc.finish();
+  if (queue.length !== sink.snapLength) {
+    flushExits();
+    queue = new Uint8Array(sink.snapLength);
+  }
+  if (queued + n > queue.length) flushExits();
+  queue.set(enc.buf.subarray(0, n), queued);
+  queued += n;
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushExitsLater).unref();
+  }
+  if (!exitHookAdded) {
+    exitHookAdded = true;
+    process.once('exit', flushExits);
+  }
+}
+
+function flushExitsLater(): void {
+  flushScheduled = false;
+  flushExits();
+}
+
+/** Writes the exits waiting, if any. Never throws. */
+function flushExits(): void {
+  if (queued === 0) return;
+  const n = queued;
+  queued = 0;
+  try {
+    sink.flushOther(queue, n);
+  } catch {
+    // the sink never throws; a failing one has turned itself off
   }
 }
 
@@ -373,11 +442,14 @@ export class Span {
     if (this.ended) return;
     this.ended = true;
     if (!this.marked || !sink.active) return;
+    const batch = batchingExits();
+    const endNs = batch ? monotonicNs() : 0; // before any caller code (args) runs
     const enc = acquire();
     try {
       if (enc.headerId === this.id)
         enc.reopen(LT); // nothing written since our enter: its header is still there
       else enc.begin(LT, this.id, nameInfo(this.name).tags);
+      if (batch) enc.reservedInt(P_END_TIME, endNs);
       const x = this.exit;
       if (x !== undefined) {
         if (x.status !== 'unset') {
@@ -387,7 +459,8 @@ export class Span {
         for (const a of x.args) putArgs(enc, a);
       }
       if (args) putArgs(enc, args);
-      flushAndRelease(enc);
+      if (batch) queueExit(enc);
+      else flushAndRelease(enc);
     } catch {
       // never reaches the application
     } finally {
