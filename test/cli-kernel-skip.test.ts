@@ -22,7 +22,20 @@ async function traced(extra: string[]) {
   const capture = join(tmp.dir, `cap-${extra.length}`);
   const out = join(tmp.dir, `out-${extra.length}.jsonl`);
   const r = await runCli(
-    ['run', '--no-otlp', '--otlp-file', out, '--write', capture, ...extra, '--', process.execPath, FIXTURE, file, String(STATS)],
+    [
+      'run',
+      '--no-otlp',
+      '--otlp-file',
+      out,
+      '--write',
+      capture,
+      ...extra,
+      '--',
+      process.execPath,
+      FIXTURE,
+      file,
+      String(STATS),
+    ],
     { env: cliEnv() },
   );
   expect(r.code, r.stderr).toBe(0);
@@ -30,14 +43,15 @@ async function traced(extra: string[]) {
   const reader = CaptureReader.open(capture);
   const stats: SyscallEvent[] = [];
   for (const batch of reader.batches())
-    for (const e of decodeBatch(batch)) if (e.kind === 'syscall' && e.name === 'statx' && e.ctxSource === 'slot') stats.push(e);
+    for (const e of decodeBatch(batch))
+      if (e.kind === 'syscall' && e.name === 'statx' && e.ctxSource === 'slot') stats.push(e);
   reader.close();
   const trailer = reader.trailer as { probe: { skipped: { unsampled: number; outsideSpans: number } } };
   return { stats, skipped: trailer.probe.skipped, spans: decodeOtlpJsonLines(readFileSync(out, 'utf8')) };
 }
 
 describe('kernel-side skipping in nullspan run', () => {
-  it('skips an unsampled span\'s I/O and no-span calls, and the sampled span still names the file', async () => {
+  it("skips an unsampled span's I/O and no-span calls, and the sampled span still names the file", async () => {
     const { stats, skipped, spans } = await traced([]);
     // the loops' calls never left the kernel
     expect(stats.filter((e) => e.ctxSpan === 0 || e.ctxSpan === SPAN_UNSAMPLED)).toEqual([]);
@@ -63,9 +77,10 @@ describe('kernel-side skipping in nullspan run', () => {
       .join(' ');
     const r = await startProgram('script', ['-qefc', command, '/dev/null'], { env: cliEnv() }).done;
     expect(r.code, r.stdout).toBe(0);
-    const m = /the kernel skipped (\d+) system calls no output uses: (\d+) in unsampled spans, (\d+) outside spans/.exec(
-      r.stdout,
-    );
+    const m =
+      /the kernel skipped (\d+) system calls no output uses: (\d+) in unsampled spans, (\d+) outside spans/.exec(
+        r.stdout,
+      );
     expect(m, r.stdout).not.toBeNull();
     expect(Number(m![2])).toBeGreaterThanOrEqual(STATS);
     expect(Number(m![3])).toBeGreaterThanOrEqual(STATS);

@@ -34,9 +34,7 @@ const BASE = { read: null, decode: 'read', correlate: 'decode', file: 'correlate
 
 async function runStage(stage, capture, port) {
   const { decodeBatch } = await import('@nullspan/probe');
-  const { CaptureReader, OtlpFileExporter, OtlpHttpExporter, correlatorForCapture } = await import(
-    '../dist/index.js'
-  );
+  const { CaptureReader, OtlpFileExporter, OtlpHttpExporter, correlatorForCapture } = await import('../dist/index.js');
   const reader = CaptureReader.open(capture);
   const h = reader.header;
   const clock = { wallOffsetNs: BigInt(h.wallOffsetNs) };
@@ -107,10 +105,6 @@ async function runStage(stage, capture, port) {
 // ------------------------------------------------------------------------------------------------------------
 // The capture
 
-function wait(ms) {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 async function recordCapture(capture) {
   const ns = spawn(
     process.execPath,
@@ -165,7 +159,9 @@ function stageOnce(stage, capture, port) {
       out += d;
     });
     child.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`stage ${stage} exited ${code}`)),
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()))
+        : reject(new Error(`stage ${stage} exited ${code}`)),
     );
   });
 }
@@ -222,7 +218,9 @@ async function main() {
       `records per request: ${perReq(records)} (markers ${perReq(st.markers)}, their write syscalls ${perReq(st.markerWrites)}, ` +
         `syscalls in spans ${perReq(st.inSpans)}, outside spans ${perReq(st.outside)}, unattributed ${perReq(st.unattributed)})`,
     );
-    console.log('| stage | CPU ms (median) | main-thread ms | stage ns/record | stage ns/span | cumulative ns/record | cumulative µs/request |');
+    console.log(
+      '| stage | CPU ms (median) | main-thread ms | stage ns/record | stage ns/span | cumulative ns/record | cumulative µs/request |',
+    );
     console.log('| --- | --- | --- | --- | --- | --- | --- |');
     for (const s of STAGES) {
       const cpu = cpuOf(s);

@@ -82,10 +82,16 @@ describe('attribution: the published active span (issue 7)', () => {
     expect(c.outsideSyscalls(MAIN).map((r) => r.name)).toEqual(['futex', 'openat']);
   });
 
-  it('applies an unsampled span\'s calls to the fd table only, so a sampled span reusing its fd names the right peer', () => {
+  it("applies an unsampled span's calls to the fd table only, so a sampled span reusing its fd names the right peer", () => {
     const { s, end } = twoRequests();
     s.sys(MAIN, MAIN, 'socket', { args: [2, 1, 0], ret: 30, ctxSource: 'slot', ctxSpan: A });
-    s.sys(MAIN, MAIN, 'connect', { args: [30], addr: inet('127.0.0.1', 9000), ret: -115, ctxSource: 'slot', ctxSpan: A });
+    s.sys(MAIN, MAIN, 'connect', {
+      args: [30],
+      addr: inet('127.0.0.1', 9000),
+      ret: -115,
+      ctxSource: 'slot',
+      ctxSpan: A,
+    });
     s.sys(MAIN, MAIN, 'close', { args: [30], ctxSource: 'slot', ctxSpan: A });
     // an unsampled request opens a pooled connection on the same fd number (the probe records only such calls)
     const unsampled = { ctxSource: 'slot' as const, ctxSpan: SPAN_UNSAMPLED };

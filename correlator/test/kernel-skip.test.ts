@@ -30,7 +30,10 @@ describe('the kernel skip table', () => {
     expect(native.stateSyscalls).toEqual(skip.stateSyscalls.map((n) => syscallNumber(n)));
     expect(native.fdArgSyscalls).toEqual(skip.fdArgSyscalls.map((n) => syscallNumber(n)));
     expect(native).toMatchObject({ skipUnsampled: true, skipOutside: true });
-    expect(resolveOptions({ skipByContext: kernelSkip(true) })).toMatchObject({ skipUnsampled: true, skipOutside: false });
+    expect(resolveOptions({ skipByContext: kernelSkip(true) })).toMatchObject({
+      skipUnsampled: true,
+      skipOutside: false,
+    });
     expect(resolveOptions({})).toMatchObject({ skipUnsampled: false, skipOutside: false, stateSyscalls: [] });
   });
 });

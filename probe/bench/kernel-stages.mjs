@@ -136,7 +136,11 @@ async function runOnce(config, receiverPort, dir) {
   for (const [name, a] of Object.entries(after)) {
     const b = before[name] ?? { ns: 0, runs: 0 };
     const runs = a.runs - b.runs;
-    progs[name] = { nsPerRun: runs ? (a.ns - b.ns) / runs : 0, runsPerReq: runs / requests, nsPerReq: (a.ns - b.ns) / requests };
+    progs[name] = {
+      nsPerRun: runs ? (a.ns - b.ns) / runs : 0,
+      runsPerReq: runs / requests,
+      nsPerReq: (a.ns - b.ns) / requests,
+    };
   }
   const records = Object.fromEntries(Object.entries(recordsByKind(capture)).map(([k, n]) => [k, n / served]));
   rmSync(capture, { force: true });
@@ -169,10 +173,13 @@ for (const config of Object.keys(CONFIGS)) {
   console.log(`\n${DESCRIBE[config]}`);
   for (const name of Object.keys(rs[0].progs).sort()) {
     const f = (k) => median(rs.map((x) => x.progs[name]?.[k] ?? 0));
-    console.log(`  ${name.padEnd(14)} ${round(f('nsPerRun')).toString().padStart(7)} ns/run  ${round(f('runsPerReq'), 2).toString().padStart(7)} runs/req  ${round(f('nsPerReq')).toString().padStart(8)} ns/req`);
+    console.log(
+      `  ${name.padEnd(14)} ${round(f('nsPerRun')).toString().padStart(7)} ns/run  ${round(f('runsPerReq'), 2).toString().padStart(7)} runs/req  ${round(f('nsPerReq')).toString().padStart(8)} ns/req`,
+    );
   }
   const kinds = [...new Set(rs.flatMap((x) => Object.keys(x.records)))].sort();
-  for (const k of kinds) console.log(`  ${k.padEnd(34)} ${round(median(rs.map((x) => x.records[k] ?? 0)), 2)} records/req`);
+  for (const k of kinds)
+    console.log(`  ${k.padEnd(34)} ${round(median(rs.map((x) => x.records[k] ?? 0)), 2)} records/req`);
   const total = (x) => Object.values(x.progs).reduce((s, p) => s + p.nsPerReq, 0);
   rows.push({
     issue: 12,
@@ -182,7 +189,9 @@ for (const config of Object.keys(CONFIGS)) {
       sysEnterNsPerRun: round(median(rs.map((x) => x.progs.ns_sys_enter?.nsPerRun ?? 0))),
       sysExitNsPerRun: round(median(rs.map((x) => x.progs.ns_sys_exit?.nsPerRun ?? 0))),
       syscallRecordsPerReq: round(
-        median(rs.map((x) => Object.entries(x.records).reduce((s, [k, n]) => s + (k.startsWith('syscall') ? n : 0), 0))),
+        median(
+          rs.map((x) => Object.entries(x.records).reduce((s, [k, n]) => s + (k.startsWith('syscall') ? n : 0), 0)),
+        ),
         2,
       ),
     },

@@ -1,6 +1,13 @@
 // Batches of binary records (layout: bpf/nullspan.h, offsets generated into layout.generated.ts) -> ProbeEvent
 // objects. Reads with one DataView per batch; no per-record allocation beyond the event object and its strings.
-import { SPAN_UNSAMPLED, type ExecEvent, type ForkEvent, type MarkerEvent, type ProbeEvent, type SyscallEvent } from './events.js';
+import {
+  SPAN_UNSAMPLED,
+  type ExecEvent,
+  type ForkEvent,
+  type MarkerEvent,
+  type ProbeEvent,
+  type SyscallEvent,
+} from './events.js';
 import { CONSTANTS as C, OFFSETS as O, SIZES } from './layout.generated.js';
 import { ProbeError } from './errors.js';
 import { decodeSockaddr } from './sockaddr.js';

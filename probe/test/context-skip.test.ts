@@ -46,8 +46,25 @@ async function run(opts: ProbeOptions) {
 
 const names = (list: SyscallEvent[] | undefined) => (list ?? []).map((e) => e.name);
 const ALL = [
-  'openat', 'socketpair', 'pipe2', 'read', 'pread64', 'write', 'fsync', 'fstat', 'lseek', 'sendto', 'recvfrom',
-  'getppid', 'write', 'read', 'close', 'close', 'close', 'close', 'close',
+  'openat',
+  'socketpair',
+  'pipe2',
+  'read',
+  'pread64',
+  'write',
+  'fsync',
+  'fstat',
+  'lseek',
+  'sendto',
+  'recvfrom',
+  'getppid',
+  'write',
+  'read',
+  'close',
+  'close',
+  'close',
+  'close',
+  'close',
 ];
 
 describe('skipping syscalls by context in the kernel', () => {
@@ -60,8 +77,22 @@ describe('skipping syscalls by context in the kernel', () => {
     expect(u.every((e) => e.ctxSource === 'slot' && e.ctxSpan === SPAN_UNSAMPLED)).toBe(true);
     // no span: the file and socket calls stay (a span using that fd may own them), the pipe and no-fd ones go
     expect(names(runs.get('o'))).toEqual([
-      'openat', 'socketpair', 'pipe2', 'read', 'pread64', 'write', 'fsync', 'fstat', 'lseek', 'sendto', 'recvfrom',
-      'close', 'close', 'close', 'close', 'close',
+      'openat',
+      'socketpair',
+      'pipe2',
+      'read',
+      'pread64',
+      'write',
+      'fsync',
+      'fstat',
+      'lseek',
+      'sendto',
+      'recvfrom',
+      'close',
+      'close',
+      'close',
+      'close',
+      'close',
     ]);
     // a sampled span, "unknown", and a thread without a slot: everything
     expect(names(runs.get('s'))).toEqual(ALL);
@@ -74,7 +105,16 @@ describe('skipping syscalls by context in the kernel', () => {
     const { runs, stats } = await run({ skipByContext: { ...SKIP, keepOutsideSpans: true } });
     expect(stats.skipped).toEqual({ unsampled: IO_CALLS, outsideSpans: 0 });
     expect(names(runs.get('o'))).toEqual(ALL);
-    expect(names(runs.get('u'))).toEqual(['openat', 'socketpair', 'pipe2', 'close', 'close', 'close', 'close', 'close']);
+    expect(names(runs.get('u'))).toEqual([
+      'openat',
+      'socketpair',
+      'pipe2',
+      'close',
+      'close',
+      'close',
+      'close',
+      'close',
+    ]);
   });
 
   it('skips nothing by default', async () => {

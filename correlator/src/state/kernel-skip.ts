@@ -20,7 +20,8 @@ export function kernelSkip(keepOutsideSpans: boolean): NonNullable<ProbeOptions[
     const cls = classify(name);
     if (cls.effect !== Effect.None) stateSyscalls.push(name);
     else if (cls.fdArg === 0) fdArgSyscalls.push(name);
-    else if (cls.fdArg > 0) throw new Error(`${name} has its fd in argument ${cls.fdArg}; the kernel looks at the first only.`);
+    else if (cls.fdArg > 0)
+      throw new Error(`${name} has its fd in argument ${cls.fdArg}; the kernel looks at the first only.`);
   }
   return { stateSyscalls, fdArgSyscalls, keepOutsideSpans };
 }
