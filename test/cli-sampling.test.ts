@@ -1,9 +1,13 @@
 // Head sampling end to end: a node:http service under `nullspan run` receives requests whose traceparent says
 // sampled (even k) or not (odd k). With the default sampler (parentbased_always_on) the sampled requests are
-// traced with their system calls nested, and nothing of the others is exported.
+// traced with their system calls nested, and nothing of the others is exported — or even recorded: the calls of an
+// unsampled request are skipped in the kernel, except the fd-table calls that keep later spans' paths right.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SPAN_UNSAMPLED, decodeBatch, type SyscallEvent } from '@nullspan/probe';
+import { CaptureReader } from '@nullspan/correlator';
+import { Effect, classify } from '../correlator/src/state/syscalls.js';
 import { decodeOtlpJsonLines, type OtlpSpan } from './helpers/otlp.js';
 import { REPO, cliEnv, runCli, tempDir, type CliResult } from './helpers/cli.js';
 
@@ -61,5 +65,18 @@ describe('head sampling under nullspan run', () => {
   it('exports nothing that names a file of an unsampled request', () => {
     const text = readFileSync(file, 'utf8');
     for (let k = 1; k < N; k += 2) expect(text).not.toContain(`data-${k}"`);
+  });
+
+  it("records no system call of an unsampled request but its fd-table changes: the kernel skips them", () => {
+    const reader = CaptureReader.open(capture);
+    const unsampled: SyscallEvent[] = [];
+    for (const b of reader.batches())
+      for (const e of decodeBatch(b)) if (e.kind === 'syscall' && e.ctxSpan === SPAN_UNSAMPLED) unsampled.push(e);
+    // openat and close of data-k on the main thread and the worker, per unsampled request
+    expect(unsampled.filter((e) => e.name === 'openat' && /data-\d+$/.test(e.path ?? ''))).toHaveLength(N);
+    expect(unsampled.filter((e) => classify(e.name).effect === Effect.None).map((e) => e.name)).toEqual([]);
+    const trailer = reader.trailer as { probe: { skipped: { unsampled: number } } };
+    // at least the two reads and two fstat/statx of each unsampled request never left the kernel
+    expect(trailer.probe.skipped.unsampled).toBeGreaterThanOrEqual((N / 2) * 4);
   });
 });
