@@ -67,7 +67,7 @@ describe('head sampling under nullspan run', () => {
     for (let k = 1; k < N; k += 2) expect(text).not.toContain(`data-${k}"`);
   });
 
-  it("records no system call of an unsampled request but its fd-table changes: the kernel skips them", () => {
+  it('records no system call of an unsampled request but its fd-table changes: the kernel skips them', () => {
     const reader = CaptureReader.open(capture);
     const unsampled: SyscallEvent[] = [];
     for (const b of reader.batches())

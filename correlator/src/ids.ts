@@ -1,6 +1,7 @@
 // Trace and span ids. Generated ids come from a seeded PRNG so that replaying a capture (whose header stores the
 // seed) produces byte-identical output; ids for syscall child spans are derived from their parent's id and index,
 // so mapping needs no state at all.
+import { fmix32 } from '@nullspan/sdk/sampler';
 import { randomBytes } from 'node:crypto';
 
 const HEX: string[] = [];
@@ -71,16 +72,6 @@ export function isSdkSpanId(id: number): boolean {
 export function sdkSpanIdHex(id: number): string {
   const hi = Math.floor(id / 4294967296);
   return hex32(hi) + hex32(id - hi * 4294967296);
-}
-
-/** murmur3's 32-bit finaliser: spreads every input bit over the output. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /** The two 32-bit words of the index-th syscall child's span id, given the parent id's words: stateless. */

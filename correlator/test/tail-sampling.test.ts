@@ -14,6 +14,8 @@ import {
   type TailSamplingConfig,
 } from '../src/cli/tail-sampling.js';
 import type { TracedSpan } from '../src/cli/trace-assembler.js';
+import { samplers } from '@nullspan/sdk';
+import { ParentKind, traceWordsOfHex } from '@nullspan/sdk/sampler';
 import type { ProcessInfo, SpanRecord } from '../src/model.js';
 
 const proc: ProcessInfo = {
@@ -205,6 +207,25 @@ describe('tail sampling policies', () => {
     expect(samplingSummary(s.counts(), config)).toContain(
       `decided before their top-level span ended: ${n - waiting} because too much was held (--max-pending-bytes)`,
     );
+  });
+});
+
+describe('probabilistic and the SDK head sampler', () => {
+  it('agree: a trace traceidratio r keeps is kept by probabilistic at r, and one it drops is not', () => {
+    const head = samplers.traceIdRatio(0.3);
+    let kept = 0;
+    for (let i = 0; i < 2000; i++) {
+      const traceId = (i * 2654435761 + 12345).toString(16).padStart(8, '0').repeat(4).slice(0, 32);
+      const byHead = head.shouldSample({
+        parent: ParentKind.None,
+        parentSampled: false,
+        trace: traceWordsOfHex(traceId, [0, 0, 0, 0]),
+      });
+      expect(traceIdFraction(traceId) * 100 < 30, traceId).toBe(byHead);
+      if (byHead) kept++;
+    }
+    expect(kept).toBeGreaterThan(400);
+    expect(kept).toBeLessThan(800);
   });
 });
 

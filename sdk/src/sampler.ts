@@ -193,7 +193,7 @@ export function asSampler(s: unknown): Sampler | undefined {
 }
 
 /** murmur3's 32-bit finalizer: every input bit moves about half of the output bits. */
-function fmix32(h: number): number {
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -202,7 +202,11 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-/** A 32-bit hash of the 128-bit trace id (four words, high to low), uniform for ids that differ in any bits. */
+/**
+ * A 32-bit hash of the 128-bit trace id (four words, high to low), uniform for ids that differ in any bits. The one
+ * trace-id hash: head sampling here and the correlator's tail-sampling `probabilistic` policy both use it, so a
+ * trace kept by one share is kept by every larger share of either.
+ */
 export function traceHash(w: TraceWords): number {
   let h = 0x9747b28c;
   for (let i = 0; i < 4; i++) h = fmix32(h ^ Math.imul(w[i] >>> 0, 0xcc9e2d51));

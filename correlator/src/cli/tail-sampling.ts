@@ -5,7 +5,7 @@
 // Everything is decided in event time (span end timestamps) and from the trace id, never wall time or chance:
 // a replay of a capture keeps exactly the traces the live run kept.
 
-import { fmix32 } from '../ids.js';
+import { traceHash, traceWordsOfHex } from '@nullspan/sdk/sampler';
 import type { ProcessInfo, SpanRecord, StatusCode } from '../model.js';
 import { durationText, parseDuration } from './durations.js';
 import { UsageError } from './errors.js';
@@ -117,12 +117,11 @@ export function configText(config: TailSamplingConfig): string {
 
 /**
  * Where a trace id falls in [0, 1), spread evenly: local trace ids differ in a per-process counter at their end,
- * so every bit is mixed into the result (murmur3's finaliser over the four 32-bit words).
+ * so every bit is mixed into the result. The SDK's trace-id hash, which its `traceidratio` sampler uses too: a
+ * trace head-sampled at some share is kept by a probabilistic policy of at least that share.
  */
 export function traceIdFraction(traceId: string): number {
-  let h = 0x9747b28c;
-  for (let i = 0; i < 32; i += 8) h = fmix32(h ^ (parseInt(traceId.slice(i, i + 8), 16) || 0));
-  return h / 2 ** 32;
+  return traceHash(traceWordsOfHex(traceId, [0, 0, 0, 0])) / 2 ** 32;
 }
 
 /** Whether `policy` keeps the trace. */
