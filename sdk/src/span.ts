@@ -262,6 +262,8 @@ let queue = new Uint8Array(0);
 let queued = 0;
 let flushScheduled = false;
 let exitHookAdded = false;
+/** the process is exiting: exits are written at once (no later turn, no later flush) */
+let exiting = false;
 
 /** CLOCK_MONOTONIC in ns (libuv's hrtime), the clock the probe stamps records with. */
 function monotonicNs(): number {
@@ -270,7 +272,7 @@ function monotonicNs(): number {
 }
 
 function batchingExits(): boolean {
-  return sink.onlyForProbe && slotIsCurrent();
+  return !exiting && sink.onlyForProbe && slotIsCurrent();
 }
 
 /** Queues the exit marker just built in `enc` (whole: a batch never splits a marker). */
@@ -289,8 +291,14 @@ function queueExit(enc: MarkerEncoder): void {
   }
   if (!exitHookAdded) {
     exitHookAdded = true;
-    process.once('exit', flushExits);
+    process.once('exit', onExit);
   }
+}
+
+/** 'exit' listeners added after this one may still end spans: theirs are written at once. */
+function onExit(): void {
+  exiting = true;
+  flushExits();
 }
 
 function flushExitsLater(): void {
