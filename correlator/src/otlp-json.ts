@@ -75,9 +75,14 @@ const VALUE_OPEN = ['{"stringValue":', '{"intValue":', '{"doubleValue":', '{"boo
 /**
  * Everything before an attribute's value, as one constant per name, value kind and position:
  * `{"key":"file.path","value":{"stringValue":`, or for later attributes `}},{"key":...` which also closes the
- * previous one. Built once per attribute name (marker arg names are open-ended: the cache is bounded).
+ * previous one. Built once per attribute name. Marker arg names are open-ended (up to a marker's size), so at most
+ * HEADS_MAX names of at most HEAD_NAME_MAX characters are kept (≈ 4096 × 8 × 1.6 KiB ≤ 52 MiB even if every
+ * character needed a \u escape; ≈ 3 MiB for plain names); others are built each time.
  */
 const heads = new Map<string, Bytes[]>();
+const HEADS_MAX = 4096;
+const HEAD_NAME_MAX = 256;
+let headBytes = 0;
 function attrHead(k: string, kind: ValueKind, first: boolean): Bytes {
   let h = heads.get(k);
   if (h === undefined) {
@@ -87,9 +92,17 @@ function attrHead(k: string, kind: ValueKind, first: boolean): Bytes {
       h.push(ascii(key + VALUE_OPEN[i]));
       h.push(ascii(`}},${key}${VALUE_OPEN[i]}`));
     }
-    if (heads.size < 4096) heads.set(k, h);
+    if (heads.size < HEADS_MAX && k.length <= HEAD_NAME_MAX) {
+      heads.set(k, h);
+      for (const b of h) headBytes += b.words.byteLength;
+    }
   }
   return h[kind * 2 + (first ? 0 : 1)];
+}
+
+/** @internal For tests: names and bytes the attribute-head cache holds. */
+export function attributeHeadCache(): { names: number; bytes: number } {
+  return { names: heads.size, bytes: headBytes };
 }
 
 /** attrHead's constants for the syscall attributes, by key index: no map lookup per attribute. */

@@ -8,7 +8,7 @@ import { OtlpFileExporter } from '../src/export/file.js';
 import type { Clock, ProcessInfo, SpanRecord } from '../src/model.js';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { OtlpMapper, WallClock, parseResourceAttributesEnv } from '../src/otlp.js';
-import { OtlpJsonEncoder } from '../src/otlp-json.js';
+import { OtlpJsonEncoder, attributeHeadCache } from '../src/otlp-json.js';
 import { OtlpProtoEncoder } from '../src/otlp-proto.js';
 import { Stream, collect, inet, oneProcess } from './synthetic.js';
 
@@ -227,6 +227,19 @@ describe('OTLP mapping', () => {
     const json = new OtlpJsonEncoder(CLOCK, {}).request([{ span, proc: PROC }]);
     expect(json).toContain('{"key":"nullspan.dropped_records","value":{"intValue":12}}');
     expect(json).toContain('{"key":"nullspan.incomplete","value":{"stringValue":"evicted"}}');
+  });
+
+  it('keeps the JSON attribute-name cache bounded in bytes when markers bring thousands of long names', () => {
+    const long = (i: number) => `${'k'.repeat(20_000)}.${i}`;
+    const attributes: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) attributes[long(i)] = 'v';
+    for (let i = 0; i < 5000; i++) attributes[`short.${i}`] = 'v';
+    const span: SpanRecord = { ...sampleSpans()[0].span, attributes, syscalls: [] };
+    const json = new OtlpJsonEncoder(CLOCK, {}).request([{ span, proc: PROC }]);
+    expect(json).toContain(`{"key":"${long(299)}","value":{"stringValue":"v"}}`); // still written right
+    const cache = attributeHeadCache();
+    expect(cache.names).toBeLessThanOrEqual(4096);
+    expect(cache.bytes).toBeLessThan(8 << 20); // 300 long names cached would be 300 × 8 × 20 KB = 48 MB
   });
 
   it('the direct JSON encoder writes exactly what otlp-transformer serialises from the mapped spans', () => {
