@@ -523,11 +523,7 @@ export class SpanTable {
  * the write's time.
  */
 function endTime(te: string | undefined, start: number, written: number): number {
-  if (te === undefined || te.length === 0 || te.length > 16) return written;
-  for (let i = 0; i < te.length; i++) {
-    const c = te.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return written;
-  }
+  if (te === undefined || !/^\d{1,16}$/.test(te)) return written;
   const t = Number(te);
   return t >= start && t <= written ? t : written;
 }

@@ -92,10 +92,10 @@ class ParentBased extends Sampler {
     options: ParentBasedOptions = {},
   ) {
     super();
-    this.remoteSampled = builtIn(options.remoteParentSampled) ?? ALWAYS_ON;
-    this.remoteNotSampled = builtIn(options.remoteParentNotSampled) ?? ALWAYS_OFF;
-    this.localSampled = builtIn(options.localParentSampled) ?? ALWAYS_ON;
-    this.localNotSampled = builtIn(options.localParentNotSampled) ?? ALWAYS_OFF;
+    this.remoteSampled = asSampler(options.remoteParentSampled) ?? ALWAYS_ON;
+    this.remoteNotSampled = asSampler(options.remoteParentNotSampled) ?? ALWAYS_OFF;
+    this.localSampled = asSampler(options.localParentSampled) ?? ALWAYS_ON;
+    this.localNotSampled = asSampler(options.localParentNotSampled) ?? ALWAYS_OFF;
   }
   shouldSample(input: SamplingInput): boolean {
     switch (input.parent) {
@@ -115,7 +115,8 @@ class ParentBased extends Sampler {
 const ALWAYS_ON: Sampler = new AlwaysOn();
 const ALWAYS_OFF: Sampler = new AlwaysOff();
 
-function builtIn(s: unknown): Sampler | undefined {
+/** Only built-in samplers are accepted (see the module comment); undefined means "not a sampler". */
+export function asSampler(s: unknown): Sampler | undefined {
   return s instanceof Sampler ? s : undefined;
 }
 
@@ -131,7 +132,7 @@ export const samplers = {
   /** `ratio` in [0, 1]; anything else keeps every trace (the spec's default ratio, 1). */
   traceIdRatio: (ratio: number): Sampler => new TraceIdRatio(validRatio(ratio) ?? 1),
   parentBased: (root: Sampler, options?: ParentBasedOptions): Sampler =>
-    new ParentBased(builtIn(root) ?? ALWAYS_ON, options),
+    new ParentBased(asSampler(root) ?? ALWAYS_ON, options),
 };
 
 /** The spec's default: parentbased_always_on. */
@@ -185,11 +186,6 @@ export function samplerFromEnv(name: string | undefined, arg: string | undefined
       };
   }
   return { sampler, problem };
-}
-
-/** Only built-in samplers are accepted (see the module comment); undefined means "not a sampler". */
-export function asSampler(s: unknown): Sampler | undefined {
-  return builtIn(s);
 }
 
 /** murmur3's 32-bit finalizer: every input bit moves about half of the output bits. */

@@ -90,6 +90,8 @@ let serviceBytes: Uint8Array | undefined = encodeService(process.env.OTEL_SERVIC
 let sampler: Sampler = envSampler();
 /** reused for every decision: samplers read it synchronously and run no caller code */
 const sampling: SamplingInput = { parent: ParentKind.None, parentSampled: false, trace: [0, 0, 0, 0] };
+/** the words of a local trace id, for the decision being taken */
+const localWords: TraceWords = [0, 0, 0, 0];
 
 /** The sampler the environment names; a problem with it is said once, as a process warning, never thrown. */
 function envSampler(): Sampler {
@@ -640,22 +642,20 @@ function decide(
   parent: ParentKind,
   parentSampled: boolean,
 ): boolean {
-  const w = sampling.trace;
-  if (remote !== undefined) {
-    w[0] = remote.words[0];
-    w[1] = remote.words[1];
-    w[2] = remote.words[2];
-    w[3] = remote.words[3];
-  } else {
-    const root = parent === ParentKind.Local ? traceRoot : id;
-    w[0] = TRACE_PREFIX_WORDS[0];
-    w[1] = TRACE_PREFIX_WORDS[1];
-    w[2] = Math.floor(root / 2 ** 32) >>> 0;
-    w[3] = root >>> 0;
-  }
+  sampling.trace =
+    remote !== undefined ? remote.words : localTraceWords(parent === ParentKind.Local ? traceRoot : id, localWords);
   sampling.parent = parent;
   sampling.parentSampled = parentSampled;
   return sampler.shouldSample(sampling);
+}
+
+/** The words of the local trace rooted at span `root` (localTraceId's value, without making its string). */
+function localTraceWords(root: number, out: TraceWords): TraceWords {
+  out[0] = TRACE_PREFIX_WORDS[0];
+  out[1] = TRACE_PREFIX_WORDS[1];
+  out[2] = Math.floor(root / 2 ** 32) >>> 0;
+  out[3] = root >>> 0;
+  return out;
 }
 
 /** The context of a local parent that wrote no markers, as the remote parent of a child that does. */
@@ -670,9 +670,8 @@ function unmarkedParent(
     spanId: spanIdHex(parentId),
     flags: ((remote?.flags ?? 0) & 0xfe) | (parentSampled ? 1 : 0),
     traceState: remote?.traceState,
-    words: [0, 0, 0, 0],
+    words: remote !== undefined ? remote.words : localTraceWords(traceRoot, [0, 0, 0, 0]),
   };
-  traceWordsOfHex(r.traceId, r.words);
   remotes.add(r);
   return r;
 }
