@@ -127,7 +127,8 @@ export class TraceSession {
   async start(): Promise<void> {
     if (this.http) {
       this.endpoint = await probeEndpoint(this.http.url);
-      if (!this.endpoint.reachable) this.term.notice(describeEndpoint(this.endpoint, this.opts.otlpFile));
+      if (!this.endpoint.reachable)
+        this.term.warn(describeEndpoint(this.endpoint, this.opts.otlpFile), { endpoint: this.http.url });
     }
     if (this.store) {
       this.ui = await startUiServer({
@@ -141,7 +142,7 @@ export class TraceSession {
       }).catch((err: Error) => {
         throw new CliError(err.message);
       });
-      this.term.notice(`web UI at ${this.ui.url}`);
+      this.term.notice(`web UI at ${this.ui.url}`, { url: this.ui.url });
     }
   }
 
@@ -170,7 +171,7 @@ export class TraceSession {
     if (this.file) {
       await this.file.shutdown();
       if (this.file.lastError)
-        this.term.notice(`could not write all traces to ${this.opts.otlpFile}: ${this.file.lastError.message}.`);
+        this.term.warn(`could not write all traces to ${this.opts.otlpFile}: ${this.file.lastError.message}.`);
     }
     if (this.http) await this.finishHttp(this.http);
     this.reportLosses();
@@ -192,13 +193,14 @@ export class TraceSession {
     const now = await probeEndpoint(http.url);
     if (now.reachable) await http.shutdown();
     else {
-      if (this.endpoint?.reachable) this.term.notice(describeEndpoint(now, this.opts.otlpFile));
+      if (this.endpoint?.reachable) this.term.warn(describeEndpoint(now, this.opts.otlpFile), { endpoint: http.url });
       await http.abandon(unreachableReason(now));
     }
     const st = http.stats();
     if (st.dropped > 0)
-      this.term.notice(
+      this.term.warn(
         `${plural(st.dropped, 'span')} ${st.dropped === 1 ? 'was' : 'were'} not delivered to ${http.url} (${exportLossText(st.lost)}).`,
+        { endpoint: http.url, spansDropped: st.dropped },
       );
   }
 
@@ -210,6 +212,7 @@ export class TraceSession {
       `${plural(this.traces, 'trace')}, ${plural(this.spans, 'span')}, ${plural(this.syscalls, 'system call record')}` +
         (where.length ? ` → ${where.join(', ')}` : '') +
         '.',
+      { traces: this.traces, spans: this.spans, syscalls: this.syscalls },
     );
   }
 
@@ -218,25 +221,27 @@ export class TraceSession {
     const s = this.correlator.stats();
     const lost = totalDrops(s.drops);
     if (lost > 0) {
-      this.term.notice(
+      this.term.warn(
         `the kernel dropped ${lost} events (${s.drops.syscall} syscalls, ${s.drops.marker} markers, ` +
           `${s.drops.process} process events); a larger --ring-size helps.`,
+        { syscallDrops: s.drops.syscall, markerDrops: s.drops.marker, processEventDrops: s.drops.process },
       );
     }
     if (s.malformedMarkers > 0 || s.unmatchedExits > 0 || s.spansEvicted > 0) {
-      this.term.notice(
+      this.term.warn(
         `${s.malformedMarkers} malformed markers, ${s.unmatchedExits} unmatched span exits, ${s.spansEvicted} spans evicted.`,
+        { malformedMarkers: s.malformedMarkers, unmatchedExits: s.unmatchedExits, spansEvicted: s.spansEvicted },
       );
     }
     if (s.markersOverTagLimit > 0)
-      this.term.notice(`${s.markersOverTagLimit} of the malformed markers had more than ${MAX_TAGS} tags.`);
+      this.term.warn(`${s.markersOverTagLimit} of the malformed markers had more than ${MAX_TAGS} tags.`);
     if (s.spansEvictedByBytes > 0) {
-      this.term.notice(
+      this.term.warn(
         `${s.spansEvictedByBytes} open spans were evicted over --max-open-span-bytes ${this.opts.maxOpenSpanBytes}.`,
       );
     }
     const early = this.printer?.releasedEarly ?? 0;
-    if (early > 0) this.term.notice(`${early} traces went out before their root span ended (--max-pending-bytes).`);
+    if (early > 0) this.term.warn(`${early} traces went out before their root span ended (--max-pending-bytes).`);
     if (this.gate) this.term.notice(samplingSummary(this.gate.counts(), this.tailSampling));
   }
 
