@@ -7,7 +7,7 @@ import { Correlator } from '../correlator.js';
 import { MAX_TAGS } from '../markers.js';
 import { OtlpFileExporter } from '../export/file.js';
 import { OtlpHttpExporter } from '../export/http.js';
-import type { SpanSink } from '../export/sink.js';
+import type { ExportStats, SpanSink } from '../export/sink.js';
 import { httpUrlProblem, tracesUrl } from '../export/traces-url.js';
 import type { Clock } from '../model.js';
 import type { InitialState } from '../state/snapshot.js';
@@ -26,6 +26,7 @@ import {
   samplingText,
   TailSampler,
   type TailSamplingConfig,
+  type TailSamplingCounts,
 } from './tail-sampling.js';
 import { TraceAssembler, type TracedSpan } from './trace-assembler.js';
 import { COLORS, PLAIN, renderTrace, wantsColor } from './tree-printer.js';
@@ -40,6 +41,16 @@ export interface SessionSetup {
   live: boolean;
   /** which outputs this command offers (`nullspan ui` serves a capture and exports nothing) */
   outputs: { export: boolean; print: boolean; ui: boolean };
+}
+
+export interface OutputStats {
+  /** spans and traces (root or remote-parent spans) the correlator finished */
+  spans: number;
+  traces: number;
+  exporters: (ExportStats & { exporter: string })[];
+  /** finished spans held until their trace is complete (--print) or decided (tail sampling) */
+  held: { output: string; traces: number; bytes: number; releasedEarly: number }[];
+  tailSampling?: TailSamplingCounts;
 }
 
 export class TraceSession {
@@ -158,6 +169,25 @@ export class TraceSession {
     const exporters = [this.file?.stats(), this.http?.stats()].filter((st) => st !== undefined);
     const tailSampling = this.gate ? samplingText(this.gate.counts()) : undefined;
     return { spans: this.spans, losses: lossCounts(s, drops, exporters), tailSampling };
+  }
+
+  /** Cumulative counts and current holdings of the outputs, for /metrics (read at scrape time). */
+  outputStats(): OutputStats {
+    return {
+      spans: this.spans,
+      traces: this.traces,
+      exporters: [
+        ...(this.http ? [{ exporter: 'otlp_http', ...this.http.stats() }] : []),
+        ...(this.file ? [{ exporter: 'otlp_file', ...this.file.stats() }] : []),
+      ],
+      held: [
+        ...(this.printer ? [{ output: 'print', releasedEarly: this.printer.releasedEarly, ...this.printer.held() }] : []),
+        ...(this.gate
+          ? [{ output: 'tail_sampling', releasedEarly: this.gate.counts().decidedOverBound, ...this.gate.held() }]
+          : []),
+      ],
+      tailSampling: this.gate?.counts(),
+    };
   }
 
   /**
