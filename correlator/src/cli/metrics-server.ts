@@ -40,7 +40,9 @@ export async function startMetricsServer(
         ? 'the address is in use'
         : err.code === 'EADDRNOTAVAIL'
           ? 'no interface has that address'
-          : err.message;
+          : err.code === 'ENOTFOUND'
+            ? 'the host name does not resolve'
+            : err.message;
     throw new CliError(`cannot serve metrics on ${listen.host}:${listen.port}: ${why}.`);
   });
   // an error after listening (EMFILE on accept...) must not end tracing
