@@ -8,6 +8,7 @@ import { MAX_REASONS, OtlpHttpExporter, type SpanExporterLike } from '../src/exp
 import { health, STALL_MS } from '../src/cli/health.js';
 import { addressUrl, parseListenAddress } from '../src/cli/listen-address.js';
 import { logFormatInArgs, logLine } from '../src/cli/log.js';
+import { defaultFor, parseCommandLine, type OptionSpec } from '../src/cli/options.js';
 import { Terminal } from '../src/cli/terminal.js';
 import { CLOCK, collect, EXPORT_PROC, exportSpan, oneProcess, Stream } from './synthetic.js';
 
@@ -184,5 +185,34 @@ describe('export failures by reason', () => {
     expect(failures['failure 0']).toBe(1);
     expect(failures.other).toBeGreaterThan(0);
     expect(Object.values(failures).reduce((a, b) => a + b, 0)).toBe(st.failedAttempts);
+  });
+});
+
+describe('--metrics-address and --log-format options', () => {
+  it('--metrics-address is off for run and attach unless given, and read as host and port', () => {
+    expect(parseCommandLine(['run', '--', 'true'], {}).options.metricsAddress).toBeUndefined();
+    expect(parseCommandLine(['attach', '--pid', '1', '--metrics-address', '[::]:0'], {}).options.metricsAddress).toEqual(
+      { host: '::', port: 0 },
+    );
+    expect(() => parseCommandLine(['replay', '--metrics-address', '127.0.0.1:1', 'f'], {})).toThrow(
+      '--metrics-address does not apply to `nullspan replay`.',
+    );
+    expect(parseCommandLine(['run', '--', 'true'], {}).options.logFormat).toBe('text');
+    expect(parseCommandLine(['ui', '--log-format', 'json'], {}).options.logFormat).toBe('json');
+  });
+
+  it("a command's own default wins over the option's default, for that command only", () => {
+    const spec: OptionSpec = {
+      name: 'x',
+      type: 'address',
+      default: '127.0.0.1:1',
+      commandDefaults: { attach: '127.0.0.1:2' },
+      commands: ['run', 'attach'],
+      help: '',
+    };
+    expect(defaultFor(spec, 'attach')).toBe('127.0.0.1:2');
+    expect(defaultFor(spec, 'run')).toBe('127.0.0.1:1');
+    expect(defaultFor(spec, undefined)).toBe('127.0.0.1:1');
+    expect(defaultFor({ ...spec, default: undefined }, 'run')).toBeUndefined();
   });
 });

@@ -146,15 +146,18 @@ export class LiveTrace {
   private async finish(reason: string): Promise<void> {
     // /healthz says so while the outputs drain; /metrics keeps counting until they are done
     if (this.health.phase !== 'ended') this.health.phase = 'stopping';
-    await this.probe.close();
-    await this.pumped;
-    this.term.stopStatus();
-    // The stop reason goes into the capture: spans closed at stop carry it, and replay must reproduce them.
-    this.capture?.end({ stopReason: reason, correlator: this.session.correlator.stats(), probe: this.probe.stats() });
-    await this.session.finish(reason);
-    const skipped = this.probe.stats().skipped;
-    if (totalSkipped(skipped) > 0) this.term.interactiveNotice(skippedText(skipped));
-    await this.metricsServer?.close();
+    try {
+      await this.probe.close();
+      await this.pumped;
+      this.term.stopStatus();
+      // The stop reason goes into the capture: spans closed at stop carry it, and replay must reproduce them.
+      this.capture?.end({ stopReason: reason, correlator: this.session.correlator.stats(), probe: this.probe.stats() });
+      await this.session.finish(reason);
+      const skipped = this.probe.stats().skipped;
+      if (totalSkipped(skipped) > 0) this.term.interactiveNotice(skippedText(skipped));
+    } finally {
+      await this.metricsServer?.close();
+    }
     if (this.pumpError !== undefined) throw this.pumpError;
   }
 

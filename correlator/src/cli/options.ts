@@ -443,6 +443,11 @@ function inRange(spec: OptionSpec, n: number, raw: string, kind: string): number
   return n;
 }
 
+/** The default `command` gets: its own (`commandDefaults`), else the option's. */
+export function defaultFor(spec: OptionSpec, command: Command | undefined): string | undefined {
+  return (command && spec.commandDefaults?.[command]) ?? spec.default;
+}
+
 function camel(name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
@@ -510,10 +515,8 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv = proces
       out[key] = spec.type === 'boolean' ? true : parseValue(spec, given as string);
     } else if (spec.env && env[spec.env]) {
       out[key] = parseValue(spec, env[spec.env] as string, spec.env);
-    } else if (command && spec.commandDefaults?.[command] !== undefined) {
-      out[key] = parseValue(spec, spec.commandDefaults[command] as string);
-    } else if (spec.default !== undefined) {
-      out[key] = parseValue(spec, spec.default);
+    } else if (defaultFor(spec, command) !== undefined) {
+      out[key] = parseValue(spec, defaultFor(spec, command) as string);
     } else {
       out[key] = spec.type === 'boolean' ? false : undefined;
     }
