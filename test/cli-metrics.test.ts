@@ -212,6 +212,8 @@ describe('--metrics-address and --log-format on the command line', () => {
     const rec = JSON.parse(lines[0]) as Record<string, unknown>;
     expect(rec).toMatchObject({ level: 'error', exitCode: 2 });
     expect(rec.time).toMatch(RFC3339);
-    expect(rec.msg).toMatch(/^--metrics-address expects HOST:PORT .*the host is missing \(0\.0\.0\.0 listens on every interface\).*":9464"\.$/);
+    expect(rec.msg).toMatch(
+      /^--metrics-address expects HOST:PORT .*the host is missing \(0\.0\.0\.0 listens on every interface\).*":9464"\.$/,
+    );
   });
 });

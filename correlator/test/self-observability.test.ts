@@ -191,9 +191,9 @@ describe('export failures by reason', () => {
 describe('--metrics-address and --log-format options', () => {
   it('--metrics-address is off for run and attach unless given, and read as host and port', () => {
     expect(parseCommandLine(['run', '--', 'true'], {}).options.metricsAddress).toBeUndefined();
-    expect(parseCommandLine(['attach', '--pid', '1', '--metrics-address', '[::]:0'], {}).options.metricsAddress).toEqual(
-      { host: '::', port: 0 },
-    );
+    expect(
+      parseCommandLine(['attach', '--pid', '1', '--metrics-address', '[::]:0'], {}).options.metricsAddress,
+    ).toEqual({ host: '::', port: 0 });
     expect(() => parseCommandLine(['replay', '--metrics-address', '127.0.0.1:1', 'f'], {})).toThrow(
       '--metrics-address does not apply to `nullspan replay`.',
     );

@@ -36,12 +36,12 @@ export function health(h: HealthInput): HealthAnswer {
     case 'stopping':
       return unavailable('tracing is stopping');
     case 'ended':
-      return unavailable(h.failure ? `the probe's event stream failed: ${h.failure}` : "the probe's event stream ended");
+      return unavailable(
+        h.failure ? `the probe's event stream failed: ${h.failure}` : "the probe's event stream ended",
+      );
     case 'tracing':
       if (backlog > 0 && h.sinceConsumedMs > STALL_MS)
-        return unavailable(
-          `the event consumer has taken no batch for ${figures.idleSeconds} s while ${backlog} wait`,
-        );
+        return unavailable(`the event consumer has taken no batch for ${figures.idleSeconds} s while ${backlog} wait`);
       return { status: 200, body: { status: 'ok', ...figures } };
   }
 }

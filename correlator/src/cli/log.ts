@@ -11,7 +11,13 @@ export type LogLevel = 'info' | 'warn' | 'error';
 export type LogFields = Record<string, string | number | boolean>;
 
 /** The line for one notice, newline included. Text lines carry the message only (it already states the figures). */
-export function logLine(format: LogFormat, level: LogLevel, msg: string, fields: LogFields = {}, at = new Date()): string {
+export function logLine(
+  format: LogFormat,
+  level: LogLevel,
+  msg: string,
+  fields: LogFields = {},
+  at = new Date(),
+): string {
   if (format === 'text') return `nullspan: ${sanitize(msg)}\n`;
   const record: Record<string, string | number | boolean> = { time: at.toISOString(), level, msg: sanitize(msg) };
   for (const [key, value] of Object.entries(fields)) {

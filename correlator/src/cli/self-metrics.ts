@@ -215,18 +215,13 @@ export class SelfMetrics {
       'Failed export attempts by exporter and reason (each is retried while the export queue has room).',
       ['exporter', 'reason'],
       ({ outputs }) =>
-        outputs.exporters.flatMap((e) =>
-          byReason(e.exporter, e.failures ?? { unknown: e.failedAttempts }),
-        ),
+        outputs.exporters.flatMap((e) => byReason(e.exporter, e.failures ?? { unknown: e.failedAttempts })),
     );
     this.counter(
       'nullspan_export_spans_dropped_total',
       'OpenTelemetry spans given up on, by exporter and reason ("queue limit": --max-export-queue-bytes).',
       ['exporter', 'reason'],
-      ({ outputs }) =>
-        outputs.exporters.flatMap((e) =>
-          byReason(e.exporter, e.lost ?? { unknown: e.dropped }),
-        ),
+      ({ outputs }) => outputs.exporters.flatMap((e) => byReason(e.exporter, e.lost ?? { unknown: e.dropped })),
     );
     this.counter(
       'nullspan_tail_sampling_traces_total',

@@ -181,7 +181,9 @@ export class TraceSession {
         ...(this.file ? [{ exporter: 'otlp_file', ...this.file.stats() }] : []),
       ],
       held: [
-        ...(this.printer ? [{ output: 'print', releasedEarly: this.printer.releasedEarly, ...this.printer.held() }] : []),
+        ...(this.printer
+          ? [{ output: 'print', releasedEarly: this.printer.releasedEarly, ...this.printer.held() }]
+          : []),
         ...(this.gate
           ? [{ output: 'tail_sampling', releasedEarly: this.gate.counts().decidedOverBound, ...this.gate.held() }]
           : []),
