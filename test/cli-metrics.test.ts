@@ -177,6 +177,37 @@ describe('nullspan run --metrics-address', () => {
   });
 });
 
+describe('--log-format json on signals', () => {
+  it('a second SIGTERM, which exits at once, is a JSON warn line too', async () => {
+    const done = join(tmp.dir, 'signal-done');
+    const program = `process.on('SIGTERM', () => console.log('got TERM')); console.log('ready');
+      setInterval(() => require('node:fs').existsSync(${JSON.stringify(done)}) && process.exit(0), 50);`;
+    const cli = startCli(['run', '--no-otlp', '--log-format', 'json', '--', process.execPath, '-e', program]);
+    const exited = new Promise<number | null>((resolve) => cli.child.once('exit', (code) => resolve(code)));
+    try {
+      await waitForOutput(cli, (out) => out.includes('ready'));
+      cli.child.kill('SIGTERM');
+      await waitForOutput(cli, (out) => out.includes('got TERM')); // handled by nullspan and passed on
+      cli.child.kill('SIGTERM');
+      expect(await exited).toBe(143);
+    } finally {
+      // the traced program outlives nullspan's immediate exit and holds its stdout open
+      writeFileSync(done, '');
+    }
+    const records = (await cli.done).stderr
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        msg: 'SIGTERM again: exiting without waiting for the outputs.',
+        signal: 'SIGTERM',
+      }),
+    );
+  });
+});
+
 describe('--metrics-address and --log-format on the command line', () => {
   it('a malformed address is one sentence and exit code 2', async () => {
     const r = await runCli(['run', '--metrics-address', 'localhost', '--', 'true']);

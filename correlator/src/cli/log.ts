@@ -26,6 +26,18 @@ export function logLine(
   return `${JSON.stringify(record)}\n`;
 }
 
+/** The format of this process's notices, for code that writes without a Terminal (failures, a second signal):
+ * main sets it from the command line. */
+let processFormat: LogFormat = 'text';
+
+export function setProcessLogFormat(format: LogFormat): void {
+  processFormat = format;
+}
+
+export function processLogFormat(): LogFormat {
+  return processFormat;
+}
+
 /** `--log-format` as written in raw arguments, for a failure before the command line could be parsed. */
 export function logFormatInArgs(args: readonly string[]): LogFormat {
   for (let i = 0; i < args.length && args[i] !== '--'; i++) {

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { statSync } from 'node:fs';
 import { describeError, UsageError } from './errors.js';
-import { logFormatInArgs, logLine } from './log.js';
+import { logFormatInArgs, logLine, processLogFormat, setProcessLogFormat } from './log.js';
 import { assertDistinctFiles, assertReadableFile, assertWritableFile, type NamedFile } from './output-paths.js';
 import { helpText, optionsMarkdown, parseCommandLine, type ParsedCommandLine } from './options.js';
 import { otlpProtocolProblem } from '../export/protocol.js';
@@ -51,7 +51,10 @@ function namedFiles(cl: ParsedCommandLine): NamedFile[] {
 }
 
 export async function main(args: string[]): Promise<number> {
+  // until the command line is parsed (a failure to parse it is logged too), as far as the raw arguments tell
+  setProcessLogFormat(logFormatInArgs(args));
   const cl = parseCommandLine(args);
+  setProcessLogFormat(cl.options.logFormat);
   if (cl.options.help) {
     process.stdout.write(cl.options.markdown ? optionsMarkdown() : helpText(version));
     return 0;
@@ -80,7 +83,7 @@ main(args).then(
   (code) => exitAfterOutput(code),
   (err: unknown) => {
     const { message, exitCode } = describeError(err);
-    process.stderr.write(logLine(logFormatInArgs(args), 'error', message, { exitCode }));
+    process.stderr.write(logLine(processLogFormat(), 'error', message, { exitCode }));
     if (process.env.NULLSPAN_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     exitAfterOutput(exitCode);
   },

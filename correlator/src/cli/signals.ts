@@ -2,6 +2,7 @@
 // incomplete, detach); another one while that is under way exits at once.
 
 import { constants } from 'node:os';
+import { logLine, processLogFormat } from './log.js';
 
 export type StopSignal = 'SIGINT' | 'SIGTERM';
 
@@ -18,7 +19,10 @@ export function onStopSignal(onStop: (signal: StopSignal) => void): () => void {
   let stopping = false;
   const handler = (signal: StopSignal) => {
     if (stopping) {
-      process.stderr.write(`\nnullspan: ${signal} again: exiting without waiting for the outputs.\n`);
+      const format = processLogFormat();
+      const line = logLine(format, 'warn', `${signal} again: exiting without waiting for the outputs.`, { signal });
+      // the newline ends a status line text mode may have drawn
+      process.stderr.write(format === 'text' ? `\n${line}` : line);
       process.exit(exitCodeForSignal(signal));
     }
     stopping = true;
