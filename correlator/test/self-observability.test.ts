@@ -6,7 +6,7 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { describe, expect, it } from 'vitest';
 import { MAX_REASONS, OtlpHttpExporter, type SpanExporterLike } from '../src/export/http.js';
 import { health, STALL_MS } from '../src/cli/health.js';
-import { addressUrl, parseListenAddress } from '../src/cli/listen-address.js';
+import { addressUrl, DEFAULT_METRICS_ADDRESS, parseListenAddress } from '../src/cli/listen-address.js';
 import { logFormatInArgs, logLine } from '../src/cli/log.js';
 import { defaultFor, parseCommandLine, type OptionSpec } from '../src/cli/options.js';
 import { Terminal } from '../src/cli/terminal.js';
@@ -90,6 +90,7 @@ describe('listen addresses', () => {
     expect(parseListenAddress('0.0.0.0:0')).toEqual({ host: '0.0.0.0', port: 0 });
     expect(parseListenAddress('[::1]:9464')).toEqual({ host: '::1', port: 9464 });
     expect(parseListenAddress('node-1.example:80')).toEqual({ host: 'node-1.example', port: 80 });
+    expect(parseListenAddress(DEFAULT_METRICS_ADDRESS)).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(addressUrl('::1', 9464)).toBe('http://[::1]:9464');
     expect(addressUrl('127.0.0.1', 9464)).toBe('http://127.0.0.1:9464');
   });

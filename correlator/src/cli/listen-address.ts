@@ -2,6 +2,10 @@
 
 import { isIP } from 'node:net';
 
+/** Where a long-running command serves metrics unless told otherwise: loopback, on the port OpenTelemetry's
+ * Prometheus exporters use (options.ts `commandDefaults`). */
+export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:9464';
+
 export interface ListenAddress {
   host: string;
   /** 0: any free port (the server reports the one it got) */
