@@ -45,7 +45,7 @@ const volatile __u8 have_bpf_loop = 1; /* bpf_loop (5.17): every iovec of a mark
 __u64 drops_pending[NS_MAX_CPUS / 64];
 
 /* Losses of the fallback paths (user space reports them in stats): threads that found the tid-keyed state map
- * full (so are not traced while it is), and marker writevs with more iovecs than NS_LOOP_IOV (cut there). */
+ * full (so are not traced while it is), and marker writevs with more iovecs than LOOP_IOV (cut there). */
 __u64 thread_states_full;
 __u64 iovecs_cut;
 
@@ -134,6 +134,7 @@ struct {
 #define S_IFIFO 0010000
 #define NULL_CHAR_DEV ((1U << 20) | 3) /* kernel-internal dev_t of 1:3 (MKDEV) */
 #define E2BIG 7 /* errno of a full hash map */
+#define LOOP_IOV 64 /* iovecs of a marker writev read without bpf_loop: a bounded loop the verifier walks whole */
 
 static const __u32 zero = 0;
 
@@ -453,10 +454,10 @@ static __always_inline int emit_marker(struct ns_task_state *st, long nr, const 
 		if (have_bpf_loop) {
 			bpf_loop(cnt, walk_iovec, &w, 0);
 		} else {
-			/* a bounded loop the verifier walks iteration by iteration: NS_LOOP_IOV iovecs, the rest cut */
-			if (cnt > NS_LOOP_IOV)
+			/* a bounded loop the verifier walks iteration by iteration: LOOP_IOV iovecs, the rest cut */
+			if (cnt > LOOP_IOV)
 				__sync_fetch_and_add(&iovecs_cut, 1);
-			for (__u32 i = 0; i < NS_LOOP_IOV; i++)
+			for (__u32 i = 0; i < LOOP_IOV; i++)
 				if (i >= cnt || walk_iovec(i, &w))
 					break;
 		}

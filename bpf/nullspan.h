@@ -37,7 +37,6 @@ enum ns_drop_kind {
 #define NS_PATH_MAX 4096 /* PATH_MAX: longest path string the kernel accepts */
 #define NS_SOCKADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
 #define NS_MAX_IOV 1024 /* iovecs of one writev scanned for marker bytes (UIO_MAXIOV) */
-#define NS_LOOP_IOV 64 /* iovecs scanned without bpf_loop (a bounded loop the verifier walks), the rest cut */
 #define NS_THREAD_STATES_MAX 65536 /* threads with state without task-local storage (a hash keyed by tid) */
 #define NS_PEEK_IOV 8 /* leading empty iovecs skipped when peeking at a write's first bytes */
 #define NS_MAX_CPUS 1024 /* CPUs the drop bookkeeping covers */
