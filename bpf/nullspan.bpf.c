@@ -34,7 +34,7 @@ const volatile __u64 state_mask[NS_NR_MAX / 64] = {};
 const volatile __u64 fd_arg_mask[NS_NR_MAX / 64] = {};
 /* a write that carried a marker also gets a syscall record (user space that knows markers has no use for it) */
 const volatile __u8 record_marker_writes = 1;
-/* Kernel features the loader found (probe/native/core.c probe_features): each one cleared selects a fallback path,
+/* Kernel features the loader found (probe/native/core.c missing_features): each one cleared selects a fallback path,
  * and the verifier prunes whichever path is off, so a helper, kfunc or map type the kernel lacks is never checked. */
 const volatile __u8 have_rdonly_cast = 1; /* bpf_rdonly_cast kfunc (6.2): fd table read by direct BTF loads */
 const volatile __u8 have_task_storage = 1; /* task-local storage + bpf_get_current_task_btf (5.11) */
