@@ -38,7 +38,8 @@ const volatile __u8 record_marker_writes = 1;
  * and the verifier prunes whichever path is off, so a helper, kfunc or map type the kernel lacks is never checked. */
 const volatile __u8 have_rdonly_cast = 1; /* bpf_rdonly_cast kfunc (6.2): fd table read by direct BTF loads */
 const volatile __u8 have_task_storage = 1; /* task-local storage + bpf_get_current_task_btf (5.11) */
-const volatile __u8 have_bpf_loop = 1; /* bpf_loop (5.17): every iovec of a marker writev */
+/* Without bpf_loop (5.17) the loader takes this program compiled with NS_NO_BPF_LOOP (bpf/Makefile): kernels before
+ * 5.13 reject the callback's address (a BPF_PSEUDO_FUNC load) even in dead code, so no switch can hide it. */
 
 /* Bit per CPU: that CPU has drops not yet reported in the stream. A plain load on the hot path instead of a
  * per-CPU map lookup for every record. */
@@ -134,7 +135,7 @@ struct {
 #define S_IFIFO 0010000
 #define NULL_CHAR_DEV ((1U << 20) | 3) /* kernel-internal dev_t of 1:3 (MKDEV) */
 #define E2BIG 7 /* errno of a full hash map */
-#define LOOP_IOV 64 /* iovecs of a marker writev read without bpf_loop: a bounded loop the verifier walks whole */
+#define LOOP_IOV 256 /* iovecs of a marker writev read without bpf_loop: a bounded loop the verifier walks whole */
 
 static const __u32 zero = 0;
 
@@ -410,8 +411,9 @@ struct ns_iov_walk {
 	bool failed;
 };
 
-/* bpf_loop callback: one iovec of a writev. */
-static long walk_iovec(__u32 i, struct ns_iov_walk *w)
+/* One iovec of a writev: the bpf_loop callback, or (NS_NO_BPF_LOOP) the body of a bounded loop, kept a function
+ * there too so the verifier checks it once per iteration rather than an unrolled copy per path. */
+static __noinline long walk_iovec(__u32 i, struct ns_iov_walk *w)
 {
 	struct ns_iovec iov = {};
 	if (bpf_probe_read_user(&iov, sizeof(iov), w->iov + i)) {
@@ -451,16 +453,17 @@ static __always_inline int emit_marker(struct ns_task_state *st, long nr, const 
 		/* every iovec (UIO_MAXIOV at most): len is what the application writes, data what fits the snap */
 		struct ns_iov_walk w = { .iov = (const struct ns_iovec *)args[1], .buf = s->buf, .snap = snap };
 		__u64 cnt = args[2] < NS_MAX_IOV ? args[2] : NS_MAX_IOV;
-		if (have_bpf_loop) {
-			bpf_loop(cnt, walk_iovec, &w, 0);
-		} else {
-			/* a bounded loop the verifier walks iteration by iteration: LOOP_IOV iovecs, the rest cut */
-			if (cnt > LOOP_IOV)
-				__sync_fetch_and_add(&iovecs_cut, 1);
-			for (__u32 i = 0; i < LOOP_IOV; i++)
-				if (i >= cnt || walk_iovec(i, &w))
-					break;
-		}
+#ifndef NS_NO_BPF_LOOP
+		bpf_loop(cnt, walk_iovec, &w, 0);
+#else
+		/* a bounded loop the verifier walks iteration by iteration: LOOP_IOV iovecs, the rest cut */
+		if (cnt > LOOP_IOV)
+			__sync_fetch_and_add(&iovecs_cut, 1);
+#pragma clang loop unroll(disable)
+		for (__u32 i = 0; i < LOOP_IOV; i++)
+			if (i >= cnt || walk_iovec(i, &w))
+				break;
+#endif
 		off = w.off;
 		total = w.total;
 	} else {

@@ -25,6 +25,7 @@
 #include "nullspan.h"
 #include "nullspan_sysdesc.h"
 #include "nullspan.skel.h"
+#include "nullspan_noloop.skel.h"
 
 /* the libuv functions probed: the submit function, then the work functions a worker runs a uv__work through */
 #define NS_UV_FUNCS 6
@@ -139,13 +140,34 @@ static int check_floor(char *err, size_t errlen)
 	return 0;
 }
 
+/* The embedded object: without bpf_loop, the one compiled without it, opened through the same skeleton (its maps,
+ * programs and globals are the same by name and layout). */
+static struct nullspan *open_object(uint32_t fallbacks)
+{
+	if (!(fallbacks & NS_FALLBACK_BPF_LOOP))
+		return nullspan__open();
+	struct nullspan *obj = calloc(1, sizeof(*obj));
+	if (!obj)
+		return NULL;
+	int e = nullspan__create_skeleton(obj);
+	if (!e) {
+		obj->skeleton->data = (void *)nullspan_noloop__elf_bytes(&obj->skeleton->data_sz);
+		e = bpf_object__open_skeleton(obj->skeleton, NULL);
+	}
+	if (e) {
+		nullspan__destroy(obj);
+		errno = -e;
+		return NULL;
+	}
+	return obj;
+}
+
 /* Sets the program's feature switches and, without task storage, turns task_states into a tid-keyed hash. */
 static int select_variants(struct nullspan *skel, uint32_t fallbacks)
 {
 	struct nullspan__rodata *ro = skel->rodata;
 	ro->have_rdonly_cast = !(fallbacks & NS_FALLBACK_RDONLY_CAST);
 	ro->have_task_storage = !(fallbacks & NS_FALLBACK_TASK_STORAGE);
-	ro->have_bpf_loop = !(fallbacks & NS_FALLBACK_BPF_LOOP);
 	int e = 0;
 	if (fallbacks & NS_FALLBACK_TASK_STORAGE) {
 		e = bpf_map__set_type(skel->maps.task_states, BPF_MAP_TYPE_HASH);
@@ -182,7 +204,7 @@ struct ns_core *ns_core_open(const struct ns_core_opts *o, ns_record_fn fn, void
 	c->missing = missing_features();
 	c->fallbacks = c->missing | (o->force_fallbacks & NS_FALLBACK_ALL);
 
-	c->skel = nullspan__open();
+	c->skel = open_object(c->fallbacks);
 	if (!c->skel) {
 		fail(err, errlen, "Opening the embedded BPF object", errno);
 		goto out;

@@ -38,7 +38,7 @@ export const FALLBACKS: readonly Fallback[] = [
     bit: 1 << 2,
     feature: 'bpf_loop',
     since: 'Linux 5.17',
-    effect: 'a marker written with writev is read from its first 64 iovecs only (cuts are counted)',
+    effect: 'a marker written with writev is read from its first 256 iovecs only (cuts are counted)',
   },
   {
     name: 'uprobes',

@@ -40,7 +40,7 @@ export interface ProbeStats {
   /** active-span slot registrations acknowledged in the registering process (sdk/MARKERS.md "Active span") */
   slotAcks: SlotAckStats;
   /** what the fallback paths (features) lost: threads left without state because the tid-keyed state map was full
-   * (they are not traced meanwhile), marker writevs cut at 64 iovecs (LOOP_IOV in nullspan.bpf.c) */
+   * (they are not traced meanwhile), marker writevs cut at 256 iovecs (LOOP_IOV in nullspan.bpf.c) */
   fallbackLosses: { threadStatesFull: number; iovecsCut: number };
 }
 

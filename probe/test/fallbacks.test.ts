@@ -73,10 +73,10 @@ describe('fallbacks forced on this kernel', () => {
     expect(c.probe.stats().fallbackLosses.threadStatesFull).toBe(0);
   });
 
-  it('without bpf_loop: a marker writev is read from its first 64 iovecs and the cut is counted; with it, whole', async () => {
+  it('without bpf_loop: a marker writev is read from its first 256 iovecs and the cut is counted; with it, whole', async () => {
     const writer = compileFixture('null-writer');
-    // 100 iovecs: ">:" then 98 one-character pieces then "::"
-    const pieces = ['>:', ...Array.from({ length: 98 }, (_, i) => String.fromCharCode(97 + (i % 26))), '::'];
+    // 300 iovecs: ">:" then 298 one-character pieces then "::"
+    const pieces = ['>:', ...Array.from({ length: 298 }, (_, i) => String.fromCharCode(97 + (i % 26))), '::'];
     const run = async (opts: ProbeOptions) => {
       const c = collectingProbe(opts);
       const child = c.probe.spawn(writer, [pieces.join('|')], { stdio: ['pipe', 'ignore', 'ignore'] });
@@ -90,7 +90,7 @@ describe('fallbacks forced on this kernel', () => {
     expect(whole.markers.map(text)).toEqual([pieces.join('')]);
     expect(whole.cut).toBe(0);
     const cut = await run({ fallbacks: ['bpf_loop'] });
-    expect(cut.markers.map(text)).toEqual([pieces.slice(0, 64).join('')]);
+    expect(cut.markers.map(text)).toEqual([pieces.slice(0, 256).join('')]);
     expect(cut.cut).toBe(1);
   });
 
@@ -108,7 +108,7 @@ describe('fallbacks forced on this kernel', () => {
     expect(events.some((e) => e.kind === 'exec' && e.pid === child.pid)).toBe(true);
   });
 
-  it("pass the probe's kernel tests with every fallback but uprobes (which the libuv tests need) in use", () => {
+  it("pass the probe's kernel tests with every fallback but uprobes (which the libuv tests need) in use", async () => {
     const files = [
       'active-span',
       'capture',
@@ -121,6 +121,17 @@ describe('fallbacks forced on this kernel', () => {
     ].map((f) => `probe/test/${f}.test.ts`);
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST')));
     env.NULLSPAN_BPF_FALLBACKS = 'rdonly_cast,task_storage,bpf_loop';
+    // the variable alone is what selects the fallbacks in the child run
+    const saved = process.env.NULLSPAN_BPF_FALLBACKS;
+    process.env.NULLSPAN_BPF_FALLBACKS = env.NULLSPAN_BPF_FALLBACKS;
+    try {
+      const probe = Probe.open();
+      expect(probe.features.fallbacks.map((f) => f.name)).toEqual(['rdonly_cast', 'task_storage', 'bpf_loop']);
+      await probe.close();
+    } finally {
+      if (saved === undefined) delete process.env.NULLSPAN_BPF_FALLBACKS;
+      else process.env.NULLSPAN_BPF_FALLBACKS = saved;
+    }
     let out: string;
     try {
       out = execFileSync(process.execPath, [`${root}node_modules/vitest/vitest.mjs`, 'run', ...files], {
