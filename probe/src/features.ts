@@ -23,7 +23,7 @@ export const FALLBACKS: readonly Fallback[] = [
     bit: 1 << 0,
     feature: 'bpf_rdonly_cast',
     since: 'Linux 6.2',
-    effect: 'fd types are read with a chain of bpf_probe_read_kernel calls, ~50 ns more per write',
+    effect: 'fd types are read with a chain of bpf_probe_read_kernel calls, ~10–50 ns more per write',
   },
   {
     name: 'task_storage',
@@ -31,7 +31,7 @@ export const FALLBACKS: readonly Fallback[] = [
     feature: 'task-local storage',
     since: 'Linux 5.11',
     effect:
-      'per-thread state lives in a hash map keyed by thread id (at most 65536 threads at a time), ~70 ns more per traced system call and ~30 ns per untraced one',
+      'per-thread state lives in a hash map keyed by thread id (at most 65536 threads at a time), ~25–70 ns more per traced system call and ~30 ns per untraced one',
   },
   {
     name: 'bpf_loop',

@@ -11,8 +11,8 @@ describe('fallback notices', () => {
   it('name the missing feature, the kernel version that has it, and what the fallback costs', () => {
     const all = FALLBACKS.reduce((b, f) => b | f.bit, 0);
     expect(fallbackNotices(describeFeatures(all, all, '6.1.0-13-amd64'))).toEqual([
-      'this kernel (6.1.0-13-amd64) has no bpf_rdonly_cast (Linux 6.2): fd types are read with a chain of bpf_probe_read_kernel calls, ~50 ns more per write.',
-      'this kernel (6.1.0-13-amd64) has no task-local storage (Linux 5.11): per-thread state lives in a hash map keyed by thread id (at most 65536 threads at a time), ~70 ns more per traced system call and ~30 ns per untraced one.',
+      'this kernel (6.1.0-13-amd64) has no bpf_rdonly_cast (Linux 6.2): fd types are read with a chain of bpf_probe_read_kernel calls, ~10–50 ns more per write.',
+      'this kernel (6.1.0-13-amd64) has no task-local storage (Linux 5.11): per-thread state lives in a hash map keyed by thread id (at most 65536 threads at a time), ~25–70 ns more per traced system call and ~30 ns per untraced one.',
       'this kernel (6.1.0-13-amd64) has no bpf_loop (Linux 5.17): a marker written with writev is read from its first 256 iovecs only (cuts are counted).',
       'this kernel (6.1.0-13-amd64) has no uprobe events (CONFIG_UPROBE_EVENTS): system calls on libuv worker threads are not attributed to the span that submitted their work.',
     ]);
