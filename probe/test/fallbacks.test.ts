@@ -1,7 +1,7 @@
 // The fallback paths older kernels take (src/features.ts), forced on this kernel: the probe says which it runs with,
 // each fallback really replaces its feature (a tid-keyed hash for task storage, a bounded loop for bpf_loop, no
 // uprobes), and the probe's kernel tests pass unchanged with the fallbacks in use.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FALLBACKS, type MarkerEvent, Probe, type ProbeEvent, type ProbeOptions } from '../src/index.js';
