@@ -34,10 +34,21 @@ const volatile __u64 state_mask[NS_NR_MAX / 64] = {};
 const volatile __u64 fd_arg_mask[NS_NR_MAX / 64] = {};
 /* a write that carried a marker also gets a syscall record (user space that knows markers has no use for it) */
 const volatile __u8 record_marker_writes = 1;
+/* Kernel features the loader found (probe/native/core.c missing_features): each one cleared selects a fallback path,
+ * and the verifier prunes whichever path is off, so a helper, kfunc or map type the kernel lacks is never checked. */
+const volatile __u8 have_rdonly_cast = 1; /* bpf_rdonly_cast kfunc (6.2): fd table read by direct BTF loads */
+const volatile __u8 have_task_storage = 1; /* task-local storage + bpf_get_current_task_btf (5.11) */
+/* Without bpf_loop (5.17) the loader takes this program compiled with NS_NO_BPF_LOOP (bpf/Makefile): kernels before
+ * 5.13 reject the callback's address (a BPF_PSEUDO_FUNC load) even in dead code, so no switch can hide it. */
 
 /* Bit per CPU: that CPU has drops not yet reported in the stream. A plain load on the hot path instead of a
  * per-CPU map lookup for every record. */
 __u64 drops_pending[NS_MAX_CPUS / 64];
+
+/* Losses of the fallback paths (user space reports them in stats): threads that found the tid-keyed state map
+ * full (so are not traced while it is), and marker writevs with more iovecs than LOOP_IOV (cut there). */
+__u64 thread_states_full;
+__u64 iovecs_cut;
 
 /* Bumped (by user space or by auto-discovery) whenever the traced set changes; threads whose cached decision
  * carries an older generation look their thread group up again. */
@@ -62,7 +73,10 @@ struct {
 
 /** Per-thread state in task-local storage: the cached traced decision (so an untraced thread pays one storage
  * lookup per hook and nothing else) and the entry of the syscall in flight. User space reads it at close, by
- * pidfd, to report syscalls that are still blocked as unfinished. */
+ * pidfd, to report syscalls that are still blocked as unfinished. Without task storage (have_task_storage off) the
+ * loader turns this map into a hash keyed by tid (NS_THREAD_STATES_MAX entries), created at a thread's first hook
+ * and deleted at its exit; user space then reads it by tid. One map either way: libbpf 1.1 cannot leave a map
+ * uncreated that dead code still names. */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -120,6 +134,8 @@ struct {
 #define S_IFCHR 0020000
 #define S_IFIFO 0010000
 #define NULL_CHAR_DEV ((1U << 20) | 3) /* kernel-internal dev_t of 1:3 (MKDEV) */
+#define E2BIG 7 /* errno of a full hash map */
+#define LOOP_IOV 256 /* iovecs of a marker writev read without bpf_loop: a bounded loop the verifier walks whole */
 
 static const __u32 zero = 0;
 
@@ -252,9 +268,8 @@ static __always_inline void report_thread_lost(struct ns_task_state *st, __u64 p
 }
 
 /* Decide (and cache) whether this thread is traced. */
-static __always_inline void refresh_traced(struct ns_task_state *st, struct task_struct *task, __u32 gen)
+static __always_inline void refresh_traced(struct ns_task_state *st, __u32 tgid, __u32 gen)
 {
-	__u32 tgid = task->tgid;
 	st->traced = bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
 	st->gen = gen;
 }
@@ -272,30 +287,85 @@ static __always_inline void trace_thread_group(struct ns_task_state *st, __u32 t
 	st->traced = 1;
 }
 
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
-/* The inode `fd` of `task` is open on, or NULL. Walks task->files->fdt->fd[fd]->f_inode with direct BTF loads (a
- * few ns) rather than bpf_probe_read_kernel calls (~100 ns each on the target machines): the fd array slot is read
- * through bpf_rdonly_cast as struct kiocb, whose first member is a struct file *. */
-static __always_inline struct inode *fd_inode(struct task_struct *task, long fd)
+/* The tid-keyed state of a thread (the fallback for task storage), created when asked and missing. */
+static __always_inline struct ns_task_state *state_by_tid(__u32 tid, bool create)
 {
-	struct fdtable *fdt = task->files->fdt;
-	if (!fdt || fd < 0 || fd >= fdt->max_fds)
-		return NULL;
-	unsigned long slot = (unsigned long)fdt->fd + fd * sizeof(void *);
-	struct kiocb *k = bpf_rdonly_cast((void *)slot, bpf_core_type_id_kernel(struct kiocb));
-	struct file *f = k->ki_filp;
-	if (!f)
-		return NULL;
-	return f->f_inode;
+	struct ns_task_state *st = bpf_map_lookup_elem(&task_states, &tid);
+	if (st || !create)
+		return st;
+	struct ns_task_state fresh = {};
+	if (bpf_map_update_elem(&task_states, &tid, &fresh, BPF_NOEXIST) == -E2BIG)
+		__sync_fetch_and_add(&thread_states_full, 1);
+	return bpf_map_lookup_elem(&task_states, &tid);
 }
 
-/* Is `fd` of `task` open on the null character device (1:3)? Checked on the inode, so dup'ed fds, fds opened by
- * any path and fds opened before the probe started all count. */
-static __always_inline bool fd_is_null_device(struct task_struct *task, long fd)
+/* The calling thread's state (NULL: none and not created, or no room). */
+static __always_inline struct ns_task_state *current_state(bool create)
 {
-	struct inode *ino = fd_inode(task, fd);
-	return ino && (ino->i_mode & S_IFMT) == S_IFCHR && ino->i_rdev == NULL_CHAR_DEV;
+	if (have_task_storage)
+		return bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), 0,
+					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	return state_by_tid((__u32)bpf_get_current_pid_tgid(), create);
+}
+
+/* The state of `task`, a BTF pointer (a tp_btf argument). */
+static __always_inline struct ns_task_state *task_state(struct task_struct *task, bool create)
+{
+	if (have_task_storage)
+		return bpf_task_storage_get(&task_states, task, 0, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	return state_by_tid(task->pid, create);
+}
+
+/* Weak: a kernel without it (before 6.2) still loads the program, whose call to it is then dead code. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+/* Type bits and device of the inode the calling thread's `fd` is open on; false when it is not open. Walks
+ * current->files->fdt->fd[fd]->f_inode with direct BTF loads (a few ns) rather than bpf_probe_read_kernel calls
+ * (~100 ns each on the target machines): the fd array slot is read through bpf_rdonly_cast as struct kiocb, whose
+ * first member is a struct file *. Without bpf_rdonly_cast, the same walk is a chain of CO-RE kernel reads. */
+static __always_inline bool fd_inode_type(long fd, __u32 *mode, __u32 *rdev)
+{
+	if (fd < 0)
+		return false;
+	if (have_rdonly_cast) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		struct fdtable *fdt = task->files->fdt;
+		if (!fdt || fd >= fdt->max_fds)
+			return false;
+		unsigned long slot = (unsigned long)fdt->fd + fd * sizeof(void *);
+		struct kiocb *k = bpf_rdonly_cast((void *)slot, bpf_core_type_id_kernel(struct kiocb));
+		struct file *f = k->ki_filp;
+		if (!f)
+			return false;
+		struct inode *ino = f->f_inode;
+		if (!ino)
+			return false;
+		*mode = ino->i_mode;
+		*rdev = ino->i_rdev;
+		return true;
+	}
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return false;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	if (bpf_probe_read_kernel(&f, sizeof(f), fds + fd) || !f)
+		return false;
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	if (!ino)
+		return false;
+	*mode = BPF_CORE_READ(ino, i_mode);
+	*rdev = BPF_CORE_READ(ino, i_rdev);
+	return true;
+}
+
+/* Is the calling thread's `fd` open on the null character device (1:3)? Checked on the inode, so dup'ed fds, fds
+ * opened by any path and fds opened before the probe started all count. */
+static __always_inline bool fd_is_null_device(long fd)
+{
+	__u32 mode = 0, rdev = 0;
+	return fd_inode_type(fd, &mode, &rdev) && (mode & S_IFMT) == S_IFCHR && rdev == NULL_CHAR_DEV;
 }
 
 struct ns_iovec {
@@ -341,8 +411,9 @@ struct ns_iov_walk {
 	bool failed;
 };
 
-/* bpf_loop callback: one iovec of a writev. */
-static long walk_iovec(__u32 i, struct ns_iov_walk *w)
+/* One iovec of a writev: the bpf_loop callback, or (NS_NO_BPF_LOOP) the body of a bounded loop, kept a function
+ * there too so the verifier checks it once per iteration rather than an unrolled copy per path. */
+static __noinline long walk_iovec(__u32 i, struct ns_iov_walk *w)
 {
 	struct ns_iovec iov = {};
 	if (bpf_probe_read_user(&iov, sizeof(iov), w->iov + i)) {
@@ -382,7 +453,17 @@ static __always_inline int emit_marker(struct ns_task_state *st, long nr, const 
 		/* every iovec (UIO_MAXIOV at most): len is what the application writes, data what fits the snap */
 		struct ns_iov_walk w = { .iov = (const struct ns_iovec *)args[1], .buf = s->buf, .snap = snap };
 		__u64 cnt = args[2] < NS_MAX_IOV ? args[2] : NS_MAX_IOV;
+#ifndef NS_NO_BPF_LOOP
 		bpf_loop(cnt, walk_iovec, &w, 0);
+#else
+		/* a bounded loop the verifier walks iteration by iteration: LOOP_IOV iovecs, the rest cut */
+		if (cnt > LOOP_IOV)
+			__sync_fetch_and_add(&iovecs_cut, 1);
+#pragma clang loop unroll(disable)
+		for (__u32 i = 0; i < LOOP_IOV; i++)
+			if (i >= cnt || walk_iovec(i, &w))
+				break;
+#endif
 		off = w.off;
 		total = w.total;
 	} else {
@@ -431,12 +512,12 @@ static __always_inline bool check_slot_registration(struct ns_task_state *st, lo
 
 /* Markers are checked at entry: the payload is in the caller's memory and the entry time orders it before
  * anything the write itself causes. Returns true when a marker was emitted. */
-static __always_inline bool check_marker(struct task_struct *task, struct ns_task_state *st, long nr, const __u64 *args,
-					 bool strict, __u64 ts, __u64 pid_tgid)
+static __always_inline bool check_marker(struct ns_task_state *st, long nr, const __u64 *args, bool strict, __u64 ts,
+					 __u64 pid_tgid)
 {
 	char peek[2];
 	/* cheap fd check first: only writes to the null device pay for reading user memory */
-	if (!fd_is_null_device(task, args[0]))
+	if (!fd_is_null_device(args[0]))
 		return false;
 	if (peek_write(nr, args, peek))
 		return false;
@@ -477,14 +558,14 @@ static __always_inline void read_active_span(struct ns_task_state *st)
 /* Could the correlator give this fd's calls to a span even though no callback runs (sdk/MARKERS.md "Active span":
  * between callbacks, a socket or file used by one open span)? Sockets and files, not pipes, anonymous inodes
  * (epoll, eventfd, timerfd...: no type bits) or the null device, which every request shares. */
-static __always_inline bool fd_may_belong_to_span(struct task_struct *task, long fd)
+static __always_inline bool fd_may_belong_to_span(long fd)
 {
-	struct inode *ino = fd_inode(task, fd);
-	if (!ino)
+	__u32 mode = 0, rdev = 0;
+	if (!fd_inode_type(fd, &mode, &rdev))
 		return false;
-	__u32 type = ino->i_mode & S_IFMT;
+	__u32 type = mode & S_IFMT;
 	if (type == S_IFCHR)
-		return ino->i_rdev != NULL_CHAR_DEV;
+		return rdev != NULL_CHAR_DEV;
 	return type != 0 && type != S_IFIFO;
 }
 
@@ -493,7 +574,7 @@ static __always_inline bool fd_may_belong_to_span(struct task_struct *task, long
  * user space keeps stays right for later sampled spans. Between callbacks (slot 0) a call on a socket or file is
  * recorded too: user space may still give it to the span that uses that fd. Threads that publish nothing, or
  * "unknown", keep every call: the kernel cannot tell whether a span is open there. */
-static __always_inline bool skipped_by_context(struct task_struct *task, struct ns_task_state *st, long arg0, long nr)
+static __always_inline bool skipped_by_context(struct ns_task_state *st, long arg0, long nr)
 {
 	if (!skip_unsampled && !skip_outside)
 		return false;
@@ -509,7 +590,7 @@ static __always_inline bool skipped_by_context(struct task_struct *task, struct 
 	if (in_mask(state_mask, nr))
 		return false;
 	if (kind == NS_SKIP_OUTSIDE && st->ctx_src == NS_CTX_SLOT && in_mask(fd_arg_mask, nr) &&
-	    fd_may_belong_to_span(task, arg0))
+	    fd_may_belong_to_span(arg0))
 		return false;
 	__u32 cpu = bpf_get_smp_processor_id();
 	/* atomic although the line is this CPU's: a program can be preempted by another run of itself on this CPU */
@@ -544,13 +625,12 @@ static __always_inline void save_addr_cap(struct ns_task_state *st, long nr)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct ns_task_state *st = bpf_task_storage_get(&task_states, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct ns_task_state *st = current_state(true);
 	if (!st)
 		return 0;
 	__u32 gen = traced_gen;
 	if (st->gen != gen)
-		refresh_traced(st, task, gen);
+		refresh_traced(st, bpf_get_current_pid_tgid() >> 32, gen);
 	if (!st->traced && in_traced_cgroup())
 		st->traced = 1;
 
@@ -562,7 +642,7 @@ int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 		__u64 args[3] = { regs->di, regs->si, regs->dx };
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
 		ts = bpf_ktime_get_ns();
-		if (!check_marker(task, st, id, args, true, ts, pid_tgid))
+		if (!check_marker(st, id, args, true, ts, pid_tgid))
 			return 0;
 		trace_thread_group(st, pid_tgid >> 32);
 		if (!record_marker_writes)
@@ -579,14 +659,14 @@ int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 		/* Unless asked for, a write that carried a marker gets no syscall record: the marker record (same entry
 		 * time) stands for it, and a span's own marker writes are no work done inside it. Most of an SDK's
 		 * writes are markers. */
-		if (check_marker(task, st, id, args, false, ts, bpf_get_current_pid_tgid()) && !record_marker_writes)
+		if (check_marker(st, id, args, false, ts, bpf_get_current_pid_tgid()) && !record_marker_writes)
 			return 0;
 	}
 	if (!syscall_selected(id))
 		return 0;
 	read_active_span(st);
 	/* decided before anything else is read or saved: a skipped call costs this much and no more */
-	if (skipped_by_context(task, st, regs->di, id))
+	if (skipped_by_context(st, regs->di, id))
 		return 0;
 	st->args[0] = regs->di;
 	st->args[1] = regs->si;
@@ -713,7 +793,7 @@ static __always_inline void emit_syscall_full(struct ns_task_state *st, __u32 de
 SEC("tp_btf/sys_exit")
 int BPF_PROG(ns_sys_exit, struct pt_regs *regs, long ret)
 {
-	struct ns_task_state *st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), 0, 0);
+	struct ns_task_state *st = current_state(false);
 	if (!st || !st->inflight)
 		return 0;
 	st->inflight = 0;
@@ -746,12 +826,12 @@ int BPF_PROG(ns_sys_exit, struct pt_regs *regs, long ret)
 /* The traced state of a task, refreshed if stale; NULL when it has none (never made a syscall). */
 static __always_inline struct ns_task_state *traced_state(struct task_struct *task)
 {
-	struct ns_task_state *st = bpf_task_storage_get(&task_states, task, 0, 0);
+	struct ns_task_state *st = task_state(task, false);
 	if (!st)
 		return NULL;
 	__u32 gen = traced_gen;
 	if (st->gen != gen)
-		refresh_traced(st, task, gen);
+		refresh_traced(st, task->tgid, gen);
 	if (!st->traced && in_traced_cgroup()) /* `task` is current in all three scheduler hooks */
 		st->traced = 1;
 	return st->traced ? st : NULL;
@@ -769,8 +849,7 @@ int BPF_PROG(ns_fork, struct task_struct *parent, struct task_struct *child)
 			__u32 one = 1;
 			bpf_map_update_elem(&traced_tgids, &child_tgid, &one, BPF_ANY);
 		}
-		struct ns_task_state *cst =
-			bpf_task_storage_get(&task_states, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		struct ns_task_state *cst = task_state(child, true);
 		if (cst) {
 			cst->traced = 1;
 			cst->gen = traced_gen;
@@ -792,6 +871,15 @@ int BPF_PROG(ns_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(ns_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
+	if (!have_task_storage && old_pid != p->pid) {
+		/* a non-leader thread exec'd and took the leader's tid (the leader's state went at its exit) */
+		__u32 old_tid = old_pid, tid = p->pid;
+		struct ns_task_state *prev = bpf_map_lookup_elem(&task_states, &old_tid);
+		if (prev) {
+			bpf_map_update_elem(&task_states, &tid, prev, BPF_ANY);
+			bpf_map_delete_elem(&task_states, &old_tid);
+		}
+	}
 	struct ns_task_state *st = traced_state(p);
 	if (!st)
 		return 0;
@@ -831,11 +919,9 @@ int BPF_PROG(ns_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(ns_exit, struct task_struct *p)
+/* The exit record of a traced thread; its process leaves the traced set with its last thread. */
+static __always_inline void report_exit(struct task_struct *p)
 {
-	if (!traced_state(p))
-		return 0;
 	/* signal->live has already been decremented for this thread (portable across kernels, unlike the
 	 * group_dead argument newer kernels pass) */
 	bool group_dead = BPF_CORE_READ(p, signal, live.counter) == 0;
@@ -847,10 +933,22 @@ int BPF_PROG(ns_exit, struct task_struct *p)
 	struct ns_exit *r =
 		reserve_fixed_record(sizeof(*r), NS_KIND_EXIT, NS_DROP_PROCESS, bpf_ktime_get_ns(), pid_tgid);
 	if (!r)
-		return 0;
+		return;
 	r->code = p->exit_code;
 	r->group_dead = group_dead;
 	bpf_ringbuf_submit(r, submit_flags());
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ns_exit, struct task_struct *p)
+{
+	if (traced_state(p))
+		report_exit(p);
+	if (!have_task_storage) {
+		/* task storage goes with its task; the tid-keyed fallback must be freed here, for every thread */
+		__u32 tid = p->pid;
+		bpf_map_delete_elem(&task_states, &tid);
+	}
 	return 0;
 }
 
@@ -861,14 +959,13 @@ int BPF_PROG(ns_exit, struct task_struct *p)
 SEC("uprobe")
 int BPF_KPROBE(ns_uv_submit, void *loop, void *w)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct ns_task_state *st = bpf_task_storage_get(&task_states, task, 0, 0);
+	struct ns_task_state *st = current_state(false);
 	if (!st || !st->slot)
 		return 0;
 	struct ns_work_ctx c = {};
 	if (bpf_probe_read_user(&c.span, sizeof(c.span), (void *)st->slot))
 		return 0;
-	struct ns_work_key k = { .work = (__u64)w, .tgid = task->tgid };
+	struct ns_work_key k = { .work = (__u64)w, .tgid = bpf_get_current_pid_tgid() >> 32 };
 	bpf_map_update_elem(&work_ctx, &k, &c, BPF_ANY);
 	return 0;
 }
@@ -877,14 +974,13 @@ int BPF_KPROBE(ns_uv_submit, void *loop, void *w)
 SEC("uprobe")
 int BPF_KPROBE(ns_uv_work, void *w)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct ns_work_key k = { .work = (__u64)w, .tgid = task->tgid };
+	struct ns_work_key k = { .work = (__u64)w, .tgid = bpf_get_current_pid_tgid() >> 32 };
 	struct ns_work_ctx *c = bpf_map_lookup_elem(&work_ctx, &k);
 	if (!c)
 		return 0;
 	__u64 span = c->span;
 	bpf_map_delete_elem(&work_ctx, &k);
-	struct ns_task_state *st = bpf_task_storage_get(&task_states, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct ns_task_state *st = current_state(true);
 	if (!st)
 		return 0;
 	st->work_span = span;
@@ -895,7 +991,7 @@ int BPF_KPROBE(ns_uv_work, void *w)
 SEC("uretprobe")
 int BPF_KRETPROBE(ns_uv_work_ret)
 {
-	struct ns_task_state *st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), 0, 0);
+	struct ns_task_state *st = current_state(false);
 	if (st)
 		st->in_work = 0;
 	return 0;

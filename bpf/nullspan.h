@@ -37,6 +37,7 @@ enum ns_drop_kind {
 #define NS_PATH_MAX 4096 /* PATH_MAX: longest path string the kernel accepts */
 #define NS_SOCKADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
 #define NS_MAX_IOV 1024 /* iovecs of one writev scanned for marker bytes (UIO_MAXIOV) */
+#define NS_THREAD_STATES_MAX 65536 /* threads with state without task-local storage (a hash keyed by tid) */
 #define NS_PEEK_IOV 8 /* leading empty iovecs skipped when peeking at a write's first bytes */
 #define NS_MAX_CPUS 1024 /* CPUs the drop bookkeeping covers */
 #define NS_NR_MAX 512 /* syscall numbers below this can be selected and described */
@@ -176,7 +177,7 @@ struct __attribute__((aligned(64))) ns_cpu_slot {
 	__u64 skipped[NS_SKIP_KINDS]; /* indexed by enum ns_skip_kind */
 };
 
-/* Per-thread state (the `task_states` task-local storage value). */
+/* Per-thread state (the `task_states` task-local storage value, or tid-keyed hash value without task storage). */
 struct ns_task_state {
 	__u32 gen; /* traced_gen when `traced` was decided; stale => look the thread group up again */
 	__u8 traced;

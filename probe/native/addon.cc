@@ -45,6 +45,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 						  InstanceMethod("removePid", &NativeProbe::RemovePid),
 						  InstanceMethod("attachLibuv", &NativeProbe::AttachLibuv),
 						  InstanceMethod("stats", &NativeProbe::Stats),
+						  InstanceMethod("fallbacks", &NativeProbe::Fallbacks),
 						  InstanceMethod("ack", &NativeProbe::Ack),
 						  InstanceMethod("stop", &NativeProbe::Stop) });
 		exports.Set("NativeProbe", fn);
@@ -72,6 +73,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 		SetMask(o.Get("stateSyscalls").As<Napi::Array>(), opts.state_mask);
 		SetMask(o.Get("fdArgSyscalls").As<Napi::Array>(), opts.fd_arg_mask);
 		opts.record_marker_writes = o.Get("recordMarkerWrites").As<Napi::Boolean>().Value();
+		opts.force_fallbacks = o.Get("forceFallbacks").As<Napi::Number>().Uint32Value();
 		Napi::Array pids = o.Get("pids").As<Napi::Array>();
 
 		char err[1024] = { 0 };
@@ -88,6 +90,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 			}
 		}
 		cpus_ = ns_core_cpus(core_);
+		fallbacks_ = ns_core_fallbacks(core_, &missing_);
 		final_drops_.assign(static_cast<size_t>(cpus_) * NS_DROP_KINDS, 0);
 
 		onEnd_ = Napi::Persistent(info[2].As<Napi::Function>());
@@ -215,6 +218,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 			std::lock_guard<std::mutex> lk(coreMu_);
 			ns_core_drop_totals(core_, final_drops_.data(), cpus_);
 			ns_core_skip_totals(core_, final_skips_);
+			ns_core_fallback_losses(core_, &final_losses_[0], &final_losses_[1]);
 			ns_core_destroy(core_);
 			core_ = nullptr;
 		}
@@ -275,14 +279,17 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 		Napi::Env env = info.Env();
 		std::vector<uint64_t> drops(static_cast<size_t>(cpus_) * NS_DROP_KINDS, 0);
 		uint64_t skips[NS_SKIP_KINDS] = {};
+		uint64_t losses[2] = {};
 		{
 			std::lock_guard<std::mutex> lk(coreMu_);
 			if (core_) {
 				ns_core_drop_totals(core_, drops.data(), cpus_);
 				ns_core_skip_totals(core_, skips);
+				ns_core_fallback_losses(core_, &losses[0], &losses[1]);
 			} else {
 				drops = final_drops_;
 				std::copy(final_skips_, final_skips_ + NS_SKIP_KINDS, skips);
+				std::copy(final_losses_, final_losses_ + 2, losses);
 			}
 		}
 		uint64_t kind[NS_DROP_KINDS] = {};
@@ -310,7 +317,20 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 		sk.Set("unsampled", Napi::Number::New(env, static_cast<double>(skips[NS_SKIP_UNSAMPLED])));
 		sk.Set("outsideSpans", Napi::Number::New(env, static_cast<double>(skips[NS_SKIP_OUTSIDE])));
 		s.Set("skipped", sk);
+		Napi::Object fl = Napi::Object::New(env);
+		fl.Set("threadStatesFull", Napi::Number::New(env, static_cast<double>(losses[0])));
+		fl.Set("iovecsCut", Napi::Number::New(env, static_cast<double>(losses[1])));
+		s.Set("fallbackLosses", fl);
 		return s;
+	}
+
+	// { inUse, missing }: the enum ns_fallback bits the loaded program runs with, and those the kernel lacks.
+	Napi::Value Fallbacks(const Napi::CallbackInfo &info)
+	{
+		Napi::Object o = Napi::Object::New(info.Env());
+		o.Set("inUse", Napi::Number::New(info.Env(), fallbacks_));
+		o.Set("missing", Napi::Number::New(info.Env(), missing_));
+		return o;
 	}
 
 	// JavaScript consumed a batch: one more may be in flight.
@@ -340,6 +360,8 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 	int cpus_ = 0;
 	std::vector<uint64_t> final_drops_;
 	uint64_t final_skips_[NS_SKIP_KINDS] = {};
+	uint64_t final_losses_[2] = {}; // threadStatesFull, iovecsCut (ns_core_fallback_losses)
+	uint32_t fallbacks_ = 0, missing_ = 0;
 	std::mutex coreMu_; // guards core_ against destroy while JS reads stats or changes the traced set
 
 	Napi::ThreadSafeFunction tsfn_;

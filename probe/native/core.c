@@ -13,16 +13,19 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "elfsyms.h"
 #include "nullspan.h"
 #include "nullspan_sysdesc.h"
 #include "nullspan.skel.h"
+#include "nullspan_noloop.skel.h"
 
 /* the libuv functions probed: the submit function, then the work functions a worker runs a uv__work through */
 #define NS_UV_FUNCS 6
@@ -41,6 +44,8 @@ struct ns_core {
 	void *ctx;
 	int cpus;
 	uint32_t snap_len;
+	uint32_t fallbacks; /* enum ns_fallback: in use */
+	uint32_t missing; /* enum ns_fallback: of those, the kernel lacks */
 	char cgroup_dir[4096];
 	/* libuv uprobes (ns_core_attach_libuv): links of every (binary, pid) attached, and symbol offsets per binary */
 	struct bpf_link **uv_links;
@@ -89,6 +94,96 @@ static void fail(char *err, size_t errlen, const char *what, int e)
 		snprintf(err, errlen, "%s failed (%s).", what, strerror(e));
 }
 
+static bool has_helper(enum bpf_func_id helper)
+{
+	/* kprobe programs get every helper the tracing programs use, and libbpf 1.1 cannot probe tracing programs */
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, helper, NULL) == 1;
+}
+
+static bool has_kfunc(const char *name)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return false;
+	bool found = btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0;
+	btf__free(vmlinux);
+	return found;
+}
+
+/* The features above the floor this kernel lacks, the libbpf-tools way: load a tiny program or map for each. */
+static uint32_t missing_features(void)
+{
+	uint32_t missing = 0;
+	if (!has_kfunc("bpf_rdonly_cast"))
+		missing |= NS_FALLBACK_RDONLY_CAST;
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) != 1 ||
+	    !has_helper(BPF_FUNC_get_current_task_btf) || !has_helper(BPF_FUNC_task_storage_get))
+		missing |= NS_FALLBACK_TASK_STORAGE;
+	if (!has_helper(BPF_FUNC_loop))
+		missing |= NS_FALLBACK_BPF_LOOP;
+	if (access("/sys/bus/event_source/devices/uprobe/type", F_OK))
+		missing |= NS_FALLBACK_UPROBES;
+	return missing;
+}
+
+/* The floor: without ring buffers (5.8) there is no fallback. One sentence, or 0. (BTF, the other half of the floor,
+ * is checked by probe/src/options.ts checkEnvironment; libbpf 1.1 cannot probe tracing program types.) */
+static int check_floor(char *err, size_t errlen)
+{
+	struct utsname u;
+	const char *release = uname(&u) ? "unknown" : u.release;
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
+		snprintf(err, errlen, "This kernel (%s) has no BPF ring buffer, which the probe needs (Linux 5.8 or newer).",
+			 release);
+		return -1;
+	}
+	return 0;
+}
+
+/* The embedded object: without bpf_loop, the one compiled without it, opened through the same skeleton (its maps,
+ * programs and globals are the same by name and layout). */
+static struct nullspan *open_object(uint32_t fallbacks)
+{
+	if (!(fallbacks & NS_FALLBACK_BPF_LOOP))
+		return nullspan__open();
+	struct nullspan *obj = calloc(1, sizeof(*obj));
+	if (!obj)
+		return NULL;
+	int e = nullspan__create_skeleton(obj);
+	if (!e) {
+		obj->skeleton->data = (void *)nullspan_noloop__elf_bytes(&obj->skeleton->data_sz);
+		e = bpf_object__open_skeleton(obj->skeleton, NULL);
+	}
+	if (e) {
+		nullspan__destroy(obj);
+		errno = -e;
+		return NULL;
+	}
+	return obj;
+}
+
+/* Sets the program's feature switches and, without task storage, turns task_states into a tid-keyed hash. */
+static int select_variants(struct nullspan *skel, uint32_t fallbacks)
+{
+	struct nullspan__rodata *ro = skel->rodata;
+	ro->have_rdonly_cast = !(fallbacks & NS_FALLBACK_RDONLY_CAST);
+	ro->have_task_storage = !(fallbacks & NS_FALLBACK_TASK_STORAGE);
+	int e = 0;
+	if (fallbacks & NS_FALLBACK_TASK_STORAGE) {
+		e = bpf_map__set_type(skel->maps.task_states, BPF_MAP_TYPE_HASH);
+		if (!e)
+			e = bpf_map__set_max_entries(skel->maps.task_states, NS_THREAD_STATES_MAX);
+	}
+	if (!e && (fallbacks & NS_FALLBACK_UPROBES)) {
+		e = bpf_program__set_autoload(skel->progs.ns_uv_submit, false);
+		if (!e)
+			e = bpf_program__set_autoload(skel->progs.ns_uv_work, false);
+		if (!e)
+			e = bpf_program__set_autoload(skel->progs.ns_uv_work_ret, false);
+	}
+	return e;
+}
+
 struct ns_core *ns_core_open(const struct ns_core_opts *o, ns_record_fn fn, void *ctx, char *err, size_t errlen)
 {
 	libbpf_set_print(capture_libbpf);
@@ -104,8 +199,12 @@ struct ns_core *ns_core_open(const struct ns_core_opts *o, ns_record_fn fn, void
 	c->cpus = libbpf_num_possible_cpus();
 	if (o->cgroup_dir)
 		snprintf(c->cgroup_dir, sizeof(c->cgroup_dir), "%s", o->cgroup_dir);
+	if (check_floor(err, errlen))
+		goto out;
+	c->missing = missing_features();
+	c->fallbacks = c->missing | (o->force_fallbacks & NS_FALLBACK_ALL);
 
-	c->skel = nullspan__open();
+	c->skel = open_object(c->fallbacks);
 	if (!c->skel) {
 		fail(err, errlen, "Opening the embedded BPF object", errno);
 		goto out;
@@ -123,7 +222,9 @@ struct ns_core *ns_core_open(const struct ns_core_opts *o, ns_record_fn fn, void
 	memcpy((void *)ro->state_mask, o->state_mask, sizeof(o->state_mask));
 	memcpy((void *)ro->fd_arg_mask, o->fd_arg_mask, sizeof(o->fd_arg_mask));
 	ro->record_marker_writes = o->record_marker_writes;
-	int e = bpf_map__set_max_entries(c->skel->maps.events, o->ring_size);
+	int e = select_variants(c->skel, c->fallbacks);
+	if (!e)
+		e = bpf_map__set_max_entries(c->skel->maps.events, o->ring_size);
 	if (!e)
 		e = bpf_map__set_max_entries(c->skel->maps.scratch, c->cpus > 0 ? c->cpus : 1);
 	if (e) {
@@ -189,6 +290,18 @@ int ns_core_drain(struct ns_core *c)
 	while ((n = ring_buffer__consume(c->rb)) > 0)
 		total += n;
 	return total;
+}
+
+uint32_t ns_core_fallbacks(const struct ns_core *c, uint32_t *missing)
+{
+	*missing = c->missing;
+	return c->fallbacks;
+}
+
+void ns_core_fallback_losses(const struct ns_core *c, uint64_t *thread_states_full, uint64_t *iovecs_cut)
+{
+	*thread_states_full = __atomic_load_n(&c->skel->bss->thread_states_full, __ATOMIC_RELAXED);
+	*iovecs_cut = __atomic_load_n(&c->skel->bss->iovecs_cut, __ATOMIC_RELAXED);
 }
 
 int ns_core_cpus(const struct ns_core *c)
@@ -284,6 +397,10 @@ int ns_core_attach_libuv(struct ns_core *c, const char *binary, int pid, char *e
 		snprintf(err, errlen, "Already watching libuv in %d processes; process %d is left out.",
 			 NS_MAX_LIBUV_ATTACHED, pid);
 		return -E2BIG;
+	}
+	if (c->fallbacks & NS_FALLBACK_UPROBES) {
+		snprintf(err, errlen, "This kernel has no uprobe events (CONFIG_UPROBE_EVENTS).");
+		return -EOPNOTSUPP;
 	}
 	struct ns_uv_binary *b = uv_binary(c, real);
 	if (!b) {
@@ -428,11 +545,18 @@ static void emit_unfinished_of_process(struct ns_core *c, uint32_t pid)
 	if (!d)
 		return;
 	int storage = bpf_map__fd(c->skel->maps.task_states);
+	bool by_tid = c->fallbacks & NS_FALLBACK_TASK_STORAGE;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		uint32_t tid = strtoul(de->d_name, NULL, 10);
 		if (!tid)
 			continue;
+		struct ns_task_state st;
+		if (by_tid) {
+			if (!bpf_map_lookup_elem(storage, &tid, &st) && st.traced && st.inflight)
+				emit_unfinished(c, pid, tid, &st);
+			continue;
+		}
 		/* task storage is keyed by pidfd; PIDFD_THREAD (Linux 6.9) names a thread, older kernels only
 		 * accept thread-group leaders */
 		int pidfd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
@@ -440,7 +564,6 @@ static void emit_unfinished_of_process(struct ns_core *c, uint32_t pid)
 			pidfd = syscall(SYS_pidfd_open, tid, 0);
 		if (pidfd < 0)
 			continue;
-		struct ns_task_state st;
 		if (!bpf_map_lookup_elem(storage, &pidfd, &st) && st.traced && st.inflight)
 			emit_unfinished(c, pid, tid, &st);
 		close(pidfd);

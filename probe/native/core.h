@@ -14,6 +14,17 @@
 extern "C" {
 #endif
 
+/* Kernel features the probe can do without, a bit each (probe/src/features.ts names them): in
+ * ns_core_opts.force_fallbacks to use the fallback even where the kernel has the feature, and in what
+ * ns_core_fallbacks returns. */
+enum ns_fallback {
+	NS_FALLBACK_RDONLY_CAST = 1 << 0, /* bpf_rdonly_cast kfunc (6.2) */
+	NS_FALLBACK_TASK_STORAGE = 1 << 1, /* task-local storage + bpf_get_current_task_btf (5.11) */
+	NS_FALLBACK_BPF_LOOP = 1 << 2, /* bpf_loop helper (5.17) */
+	NS_FALLBACK_UPROBES = 1 << 3, /* uprobe events (CONFIG_UPROBE_EVENTS) */
+	NS_FALLBACK_ALL = (1 << 4) - 1,
+};
+
 struct ns_core_opts {
 	uint32_t snap_len;
 	uint32_t ring_size;
@@ -29,6 +40,7 @@ struct ns_core_opts {
 	uint64_t state_mask[NS_NR_MAX / 64];
 	uint64_t fd_arg_mask[NS_NR_MAX / 64];
 	bool record_marker_writes;
+	uint32_t force_fallbacks; /* enum ns_fallback bits */
 };
 
 struct ns_core;
@@ -51,6 +63,12 @@ int ns_core_poll(struct ns_core *c, int timeout_ms);
 int ns_core_attach_libuv(struct ns_core *c, const char *binary, int pid, char *err, size_t errlen);
 /* Consumes everything currently in the ring. */
 int ns_core_drain(struct ns_core *c);
+/* The fallbacks the loaded program runs with (enum ns_fallback bits: features missing or forced), and in *missing
+ * those of them the kernel lacks. */
+uint32_t ns_core_fallbacks(const struct ns_core *c, uint32_t *missing);
+/* What the fallbacks lost since load: threads not given state because the tid-keyed map was full, and marker
+ * writevs cut at NS_LOOP_IOV iovecs. */
+void ns_core_fallback_losses(const struct ns_core *c, uint64_t *thread_states_full, uint64_t *iovecs_cut);
 /* Number of possible CPUs, and total drops per CPU by kind: out[cpu * NS_DROP_KINDS + kind]. */
 int ns_core_cpus(const struct ns_core *c);
 int ns_core_drop_totals(struct ns_core *c, uint64_t *out, int cpus);

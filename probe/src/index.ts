@@ -7,6 +7,7 @@ import { loadNative, type NativeProbe } from './native.js';
 import { lookUpCommand } from './command-lookup.js';
 import { isNodeBinary } from './node-binary.js';
 import { SlotAcker, type SlotAckStats } from './slotack.js';
+import { describeFeatures, fallbackNotices, type ProbeFeatures } from './features.js';
 
 export * from './events.js';
 export { ProbeError, ProbeOptionError, type ProbeErrorCode } from './errors.js';
@@ -16,6 +17,7 @@ export { isNodeBinary } from './node-binary.js';
 export { lookUpCommand, type CommandLookup } from './command-lookup.js';
 export type { ProbeOptions } from './options.js';
 export type { SlotAckStats } from './slotack.js';
+export { FALLBACKS, FALLBACKS_ENV, fallbackNotices, type FallbackName, type ProbeFeatures } from './features.js';
 
 /** Raw records exactly as the capture file stores them (decode with decodeBatch). */
 export interface Batch {
@@ -37,6 +39,9 @@ export interface ProbeStats {
   skipped: { unsampled: number; outsideSpans: number };
   /** active-span slot registrations acknowledged in the registering process (sdk/MARKERS.md "Active span") */
   slotAcks: SlotAckStats;
+  /** what the fallback paths (features) lost: threads left without state because the tid-keyed state map was full
+   * (they are not traced meanwhile), marker writevs cut at 256 iovecs (LOOP_IOV in nullspan.bpf.c) */
+  fallbackLosses: { threadStatesFull: number; iovecsCut: number };
 }
 
 // Probes stay reachable while open even if the caller drops its reference: the native thread calls into them.
@@ -55,8 +60,11 @@ export class Probe {
   readonly #libuvAuto: boolean;
   /** the live side of the active-span handshake: tells each registering SDK that this probe reads its slot */
   readonly #slotAcker = new SlotAcker();
-  /** one sentence per thing that works less well than it could (e.g. no libuv uprobes for a binary) */
+  /** one sentence per thing that works less well than it could (a kernel feature done without, no libuv uprobes
+   * for a binary, ...) */
   readonly notices: string[] = [];
+  /** the kernel features the loaded program does without (fallbacks), each also a notice */
+  readonly features: ProbeFeatures;
 
   private constructor(opts: ProbeOptions) {
     checkEnvironment();
@@ -73,7 +81,11 @@ export class Probe {
       throw new ProbeError((e as Error).message, 'LOAD_FAILED');
     }
     openProbes.add(this);
-    this.#libuvAuto = opts.libuv !== false;
+    const { inUse, missing } = this.#native.fallbacks();
+    this.features = describeFeatures(inUse, missing);
+    this.notices.push(...fallbackNotices(this.features));
+    // without uprobes the fallback notice says it once, rather than once per node process
+    this.#libuvAuto = opts.libuv !== false && !this.features.fallbacks.some((f) => f.name === 'uprobes');
   }
 
   /**

@@ -8,6 +8,8 @@ export interface NativeProbe {
   removePid(pid: number): void;
   attachLibuv(path: string, pid: number): string | null;
   stats(): unknown;
+  /** enum ns_fallback bits: in use, and of those the kernel lacks */
+  fallbacks(): { inUse: number; missing: number };
   ack(): void;
   stop(): void;
 }

@@ -3,6 +3,7 @@ import { type BigIntStats, existsSync, readFileSync, statSync } from 'node:fs';
 import { release } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ProbeError, ProbeOptionError } from './errors.js';
+import { type FallbackName, forcedFallbacks } from './features.js';
 import { CONSTANTS } from './layout.generated.js';
 import { syscallNumber } from './syscalls.js';
 import { SYSCALL_NAMES } from './syscalls.generated.js';
@@ -42,6 +43,11 @@ export interface ProbeOptions {
    * that knows markers has no use for it: most of a traced SDK's writes are markers.
    */
   recordMarkerWrites?: boolean;
+  /**
+   * Use these fallbacks (probe/src/features.ts) even where the kernel has the feature: for testing the paths older
+   * kernels take. Default: the NULLSPAN_BPF_FALLBACKS environment variable (comma-separated names or `all`), else none.
+   */
+  fallbacks?: FallbackName[] | 'all';
 }
 
 /** What the addon's constructor takes. */
@@ -61,6 +67,8 @@ export interface NativeOptions {
   stateSyscalls: number[];
   fdArgSyscalls: number[];
   recordMarkerWrites: boolean;
+  /** enum ns_fallback bits to use even where the kernel has the feature */
+  forceFallbacks: number;
 }
 
 /** The defaults and limits of snapLen and ringSize: the CLI's options table shows and checks the same values. */
@@ -70,7 +78,8 @@ export const RING_SIZE_DEFAULT = 16 << 20;
 export const RING_SIZE_MIN = 4096;
 export const RING_SIZE_MAX = 1 << 30;
 
-const MIN_KERNEL: [number, number] = [6, 2]; // bpf_rdonly_cast (6.2), task-local storage in tracing programs (5.11)
+// the floor: BPF ring buffer (5.8), BTF-typed tracepoints (5.5); newer features have fallbacks (features.ts)
+const MIN_KERNEL: [number, number] = [5, 8];
 
 /** What checkEnvironment looks at; each defaults to this machine's (tests pass others). */
 export interface EnvironmentFacts {
@@ -90,7 +99,7 @@ export function checkEnvironment(facts: EnvironmentFacts = {}): void {
   const [major, minor] = kernel.split(/[.-]/).map(Number);
   if (major < MIN_KERNEL[0] || (major === MIN_KERNEL[0] && minor < MIN_KERNEL[1]))
     throw new ProbeError(
-      `Linux ${MIN_KERNEL.join('.')} or newer is needed (this kernel is ${kernel}): the probe relies on BPF ring buffers, task-local storage, BTF tracepoints and bpf_rdonly_cast.`,
+      `Linux ${MIN_KERNEL.join('.')} or newer is needed (this kernel is ${kernel}): the probe relies on the BPF ring buffer (5.8) and BTF tracepoints (5.5).`,
     );
   const btfPath = facts.btfPath ?? '/sys/kernel/btf/vmlinux';
   if (!existsSync(btfPath))
@@ -186,6 +195,7 @@ export function resolveOptions(o: ProbeOptions): NativeOptions {
     stateSyscalls: skip ? syscallNumbers('skipByContext', skip.stateSyscalls) : [],
     fdArgSyscalls: skip ? syscallNumbers('skipByContext', skip.fdArgSyscalls) : [],
     recordMarkerWrites: o.recordMarkerWrites ?? true,
+    forceFallbacks: forcedFallbacks(o.fallbacks),
   };
 }
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MarkerEvent, SyscallEvent } from '../src/index.js';
-import { collectingProbe, exited } from './helpers.js';
+import { collectingProbe, exited, otherNotices } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nullspan-active-'));
 const text = (m: MarkerEvent) => Buffer.from(m.data).toString();
@@ -36,7 +36,7 @@ describe('active span and split markers', () => {
     for (const f of ['sync.txt', 'async.txt', 'none.txt']) writeFileSync(join(dir, f), f);
     writeFileSync(join(dir, 'child.mjs'), CHILD);
     const c = collectingProbe();
-    expect(c.probe.notices).toEqual([]);
+    expect(otherNotices(c.probe)).toEqual([]);
     const child = c.probe.spawn(process.execPath, [join(dir, 'child.mjs'), dir], { stdio: 'ignore' });
     expect((await exited(child)).code).toBe(0);
     const events = await c.finish();
@@ -65,8 +65,8 @@ describe('active span and split markers', () => {
     const c = collectingProbe();
     const child = c.probe.spawn('/bin/sleep', ['0.2']);
     expect(c.probe.attachLibuv('/bin/sleep', child.pid!)).toMatch(/uv__work_submit.*\.$/);
-    expect(c.probe.notices).toHaveLength(1);
-    expect(c.probe.notices[0]).toMatch(
+    expect(otherNotices(c.probe)).toHaveLength(1);
+    expect(otherNotices(c.probe)[0]).toMatch(
       new RegExp(`^libuv worker attribution is off for /bin/sleep \\(process ${child.pid}\\): .*\\.$`),
     );
     expect((await exited(child)).code).toBe(0);
@@ -84,7 +84,7 @@ describe('active span and split markers', () => {
     }, 300)`;
     const c = collectingProbe();
     const traced = c.probe.spawn(process.execPath, ['-e', SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] });
-    expect(c.probe.notices).toEqual([]);
+    expect(otherNotices(c.probe)).toEqual([]);
     let out = '';
     traced.stdout!.on('data', (d) => (out += d));
     const untraced = execFileSync(process.execPath, ['-e', SCRIPT], { encoding: 'utf8' });

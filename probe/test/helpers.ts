@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { decodeBatch, Probe, type ProbeEvent, type ProbeOptions } from '../src/index.js';
+import { decodeBatch, fallbackNotices, Probe, type ProbeEvent, type ProbeOptions } from '../src/index.js';
 
 export function compileFixture(name: string): string {
   const out = join(mkdtempSync(join(tmpdir(), 'nullspan-probe-')), name);
@@ -43,4 +43,10 @@ export function collectingProbe(opts: ProbeOptions = {}) {
       return events;
     },
   };
+}
+
+/** The probe's notices other than the ones naming a kernel feature it does without (present on older kernels). */
+export function otherNotices(probe: Probe): string[] {
+  const fallbacks = new Set(fallbackNotices(probe.features));
+  return probe.notices.filter((n) => !fallbacks.has(n));
 }
