@@ -243,7 +243,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'ui',
     type: 'boolean',
-    commands: ['run', 'attach', 'replay'],
+    commands: ['run', 'attach', 'agent', 'replay'],
     help: 'Also serve the web UI (latency spectrogram and drill-down) while tracing.',
   },
   {
