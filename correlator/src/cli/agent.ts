@@ -3,6 +3,7 @@
 // the --include-*/--exclude-* selection; the outputs are those of `run`. Nothing is snapshotted at start: a process
 // that was running (or had /dev/null open) before the agent is picked up at its next marker.
 
+import { existsSync } from 'node:fs';
 import { Admission, type AdmissionCounts } from './admission.js';
 import { LiveTrace, openProbe, probeOptions } from './live.js';
 import type { CliOptions } from './options.js';
@@ -41,7 +42,8 @@ export async function agentCommand(o: CliOptions): Promise<number> {
             // a node process found running: its libuv uprobes, as `attach` gives them (worker-thread attribution)
             if (!mod.isNodeBinary(snapshot.exePath)) return;
             const why = probe.attachLibuv(snapshot.exePath, snapshot.pid);
-            if (why !== null) term.notice(`libuv worker attribution is off for ${snapshot.exePath}: ${why}`);
+            // a process that was gone already (a short-lived one) needs no sentence
+            if (why !== null && existsSync(`/proc/${snapshot.pid}`)) term.notice(`libuv worker attribution is off for ${snapshot.exePath}: ${why}`);
           },
         },
         process.pid,
