@@ -60,6 +60,15 @@ struct {
 	__type(value, __u32);
 } traced_tgids SEC(".maps");
 
+/** Thread groups auto-discovery must not adopt (key tgid, value unused): user space refused them (the agent's
+ * selection). Their markers are not even read; the kernel forgets a group when its last thread exits. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u32);
+} excluded_tgids SEC(".maps");
+
 /** Per-thread state in task-local storage: the cached traced decision (so an untraced thread pays one storage
  * lookup per hook and nothing else) and the entry of the syscall in flight. User space reads it at close, by
  * pidfd, to report syscalls that are still blocked as unfinished. */
@@ -559,8 +568,11 @@ int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 	if (!st->traced) {
 		if (!markers_all || !is_write_nr(id))
 			return 0;
-		__u64 args[3] = { regs->di, regs->si, regs->dx };
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
+		__u32 writer_tgid = pid_tgid >> 32;
+		if (bpf_map_lookup_elem(&excluded_tgids, &writer_tgid))
+			return 0;
+		__u64 args[3] = { regs->di, regs->si, regs->dx };
 		ts = bpf_ktime_get_ns();
 		if (!check_marker(task, st, id, args, true, ts, pid_tgid))
 			return 0;
@@ -834,6 +846,10 @@ int BPF_PROG(ns_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(ns_exit, struct task_struct *p)
 {
+	if (markers_all && BPF_CORE_READ(p, signal, live.counter) == 0) {
+		__u32 gone = p->tgid;
+		bpf_map_delete_elem(&excluded_tgids, &gone);
+	}
 	if (!traced_state(p))
 		return 0;
 	/* signal->live has already been decremented for this thread (portable across kernels, unlike the

@@ -54,7 +54,10 @@ async function until<T>(what: string, get: () => T | undefined | Promise<T | und
     if (v !== undefined && v !== false) return v;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what}; agent stderr: ${agent.stderr()}`);
+  const exports = metricsUrl
+    ? (await (await fetch(metricsUrl)).text()).split('\n').filter((l) => /^nullspan_(export|kernel_drops|spans_total)/.test(l))
+    : [];
+  throw new Error(`timed out waiting for ${what}; agent stderr: ${agent.stderr()}; ${exports.join('; ')}`);
 }
 
 function spansOf(pid: number): OtlpSpan[] {
@@ -190,6 +193,27 @@ describe('nullspan agent', () => {
     expect(byName['second.owner']['service.name']).toBe('second');
     expect(byName['second.owner']['process.executable.name']).toBe('node');
   }, 120_000);
+
+  it('goes on tracing after a process wrote hostile markers', async () => {
+    const hostile = [
+      "const fs = require('fs'); const fd = fs.openSync('/dev/null', 'w');",
+      // more tags than a marker may carry, a huge argument, malformed escapes, 20,000 spans nested and never ended
+      "fs.writeSync(fd, '>:p:' + Array.from({ length: 5000 }, (_, i) => 't' + i).join('.') + '::');",
+      "fs.writeSync(fd, '>:p:big:a=' + 'b'.repeat(100000) + ':');",
+      "fs.writeSync(fd, '>:\\\\'); fs.writeSync(fd, '<:p:::');",
+      "for (let i = 0; i < 20000; i++) fs.writeSync(fd, '>:t:d' + i + '::');",
+      'setTimeout(() => {}, 1000);',
+    ].join('\n');
+    const writer = startIn(GROUPS.svc, [process.execPath, '-e', hostile]);
+    expect(await exited(writer)).toBe(0);
+    // alive until its span arrived: the agent may still be busy with the 20,000 spans when it starts, and a new
+    // process's identity is read when the agent gets to its first event
+    const next = startIn(GROUPS.svc, ['bash', '-c', `${SCRIPT('after.hostile')}; sleep 120`]);
+    await arrived(next.pid!, 'after.hostile');
+    next.kill('SIGTERM');
+    await exited(next);
+    expect(agent.child.exitCode).toBeNull();
+  }, 90_000);
 
   it('keeps running after they exit, with their state freed', async () => {
     expect(agent.child.exitCode).toBeNull();

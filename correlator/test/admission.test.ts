@@ -1,5 +1,5 @@
 // The agent's admission of events: a new process's identity read from /proc (a real process here) and seeded
-// before its first event, refused processes dropped and untraced, decisions inherited at fork, re-made at exec,
+// before its first event, refused processes dropped and excluded in the kernel, decisions inherited at fork, re-made at exec,
 // forgotten at exit, and a pid reused inside one batch seeded only after its previous owner's exit went through.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -40,7 +40,7 @@ function harness(selection: Selection = NONE, known: number[] = [], self = GONE 
     {
       knows: (pid) => known.includes(pid),
       seed: (s) => log.push(`seed ${s.pid} ${s.exe}`),
-      untrace: (pid) => log.push(`untrace ${pid}`),
+      exclude: (pid) => log.push(`exclude ${pid}`),
       discovered: (s) => log.push(`discovered ${s.pid}`),
     },
     self,
@@ -63,11 +63,12 @@ describe('Admission', () => {
     expect(h.admission.size).toBe(1);
   });
 
-  it('drops and untraces a refused process once per batch, keeping the rest in order', () => {
+  it('drops the events of a refused process and excludes it in the kernel once, keeping the rest in order', () => {
     const h = harness({ ...NONE, excludeExe: ['sleep'] });
     const pid = sleeper.pid!;
     h.admit([ev('drops', 0), ev('marker', pid), ev('syscall', pid), ev('drops', 1)]);
-    expect(h.log).toEqual(['push drops:0', `untrace ${pid}`, 'push drops:1']);
+    h.admit([ev('syscall', pid)]); // still in the ring when it was excluded
+    expect(h.log).toEqual(['push drops:0', `exclude ${pid}`, 'push drops:1']);
     expect(h.pushed.map((e) => e.kind)).toEqual(['drops', 'drops']);
     expect(h.admission.counts.excluded).toBe(1);
   });
@@ -75,7 +76,7 @@ describe('Admission', () => {
   it('never traces nullspan itself, nor what it started', () => {
     const h = harness(NONE, [], process.pid);
     h.admit([ev('marker', process.pid), ev('marker', sleeper.pid!)]);
-    expect(h.log).toEqual([`untrace ${process.pid}`, `untrace ${sleeper.pid!}`]);
+    expect(h.log).toEqual([`exclude ${process.pid}`, `exclude ${sleeper.pid!}`]);
   });
 
   it('traces a process gone from /proc without identity, unless includes apply', () => {

@@ -2,9 +2,10 @@
 // (probe `markers: 'all'`), so the first event of a pid nobody announced is a process the agent has never seen:
 // its identity is read from /proc then (executable, command line, OTEL_SERVICE_NAME, cgroup → container and pod)
 // and seeded into the correlator before its events, and the selection decides whether it is traced at all.
-// A process the selection refuses has its events dropped here and is untraced in the kernel (once per batch:
-// its next marker adopts it again, so an excluded marker writer costs its markers and the calls until then).
-// Decisions are per pid, inherited at fork, re-made at exec (the executable changed), forgotten at exit.
+// A process the selection refuses has its events dropped here and is excluded in the kernel (untraced, and never
+// adopted again until it exits): what it wrote before the agent decided is all it costs. One that was traced and
+// exec'd into a refused program stays traced in the kernel, its events dropped here, so its exit still frees its
+// state. Decisions are per pid, inherited at fork, re-made at exec (the executable changed), forgotten at exit.
 
 import { posix } from 'node:path';
 import type { ProbeEvent } from '@nullspan/probe';
@@ -15,6 +16,8 @@ interface Decision {
   traced: boolean;
   /** the correlator knows the process: its exit must reach it (even after an exec made it excluded) */
   seen: boolean;
+  /** excluded in the kernel already (its events still in the ring arrive all the same) */
+  excluded?: boolean;
   cgroup?: string;
   containerId?: string;
 }
@@ -23,8 +26,8 @@ export interface AdmissionHooks {
   /** whether the correlator already holds the identity of `pid` (then it is not seeded again) */
   knows(pid: number): boolean;
   seed(snapshot: ProcessSnapshot): void;
-  /** stop recording `pid` in the kernel */
-  untrace(pid: number): void;
+  /** stop recording `pid` in the kernel, and adopting it, until it exits */
+  exclude(pid: number): void;
   /** a process the agent traces from now on, read from /proc */
   discovered(snapshot: ProcessSnapshot): void;
 }
@@ -64,7 +67,6 @@ export class Admission {
   admit(events: ProbeEvent[], push: (events: ProbeEvent[]) => void): void {
     let from = 0;
     let kept: ProbeEvent[] | null = null; // null while every event so far is kept: push a slice, no copy
-    const untraced = new Set<number>();
     for (let i = 0; i < events.length; i++) {
       const ev = events[i];
       if (ev.kind === 'drops') {
@@ -86,9 +88,9 @@ export class Admission {
         kept?.push(ev);
         continue;
       }
-      if (!untraced.has(ev.pid)) {
-        untraced.add(ev.pid);
-        this.hooks.untrace(ev.pid);
+      if (!d.seen && !d.excluded) {
+        d.excluded = true;
+        this.hooks.exclude(ev.pid);
       }
       if (kept === null) kept = events.slice(from, i);
     }

@@ -31,9 +31,9 @@ export async function agentCommand(o: CliOptions): Promise<number> {
         {
           knows: (pid) => session.correlator.knowsProcess(pid),
           seed: (snapshot) => session.correlator.seed({ version: 1, processes: [snapshot] }),
-          untrace: (pid) => {
+          exclude: (pid) => {
             try {
-              probe.removePid(pid);
+              probe.excludePid(pid);
             } catch {
               // gone already: the kernel forgets it at its exit
             }
