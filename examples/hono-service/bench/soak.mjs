@@ -40,15 +40,18 @@ const children = new Set();
 function startInSlice(argv, env = {}, stdio = 'ignore') {
   const child = spawn('/bin/sh', ['-c', `echo $$ > ${PROCS} && exec "$@"`, 'sh', ...argv], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', stdio, 'inherit'],
+    stdio: [stdio === 'pipe' ? 'pipe' : 'ignore', stdio, 'inherit'],
   });
   children.add(child);
-  const done = new Promise((resolve) =>
-    child.once('exit', (code) => {
+  // 'error' alone when it could not be started at all (EAGAIN under load): counted as a failed run
+  const done = new Promise((resolve) => {
+    const finish = (code) => {
       children.delete(child);
       resolve(code);
-    }),
-  );
+    };
+    child.once('exit', (code) => finish(code));
+    child.once('error', () => finish(-1));
+  });
   return { child, done };
 }
 
@@ -159,8 +162,7 @@ received.requestIds.clear();
 
 // ---- the run --------------------------------------------------------------------------------------------------
 const answered = new Set(); // ids of the requests the server answered with 200
-const written = { requests: 0, churnOk: 0, churnSpans: 0, nodeOk: 0, nodeSpans: 0, noise: 0 };
-const churnRuns = [];
+const written = { requests: 0, churnOk: 0, churnSpans: 0, nodeOk: 0, nodeSpans: 0 };
 const churnOk = new Set();
 const nodeOk = new Set();
 const churnScript = (n) =>
@@ -178,10 +180,10 @@ const cpu0 = cpuSeconds();
 const m0 = await metrics();
 const rss = { start: rssMb(), middle: 0, end: 0, peak: 0 };
 const end = t0 + SECONDS * 1000;
-let stopping = false;
 
 const sampler = setInterval(() => {
-  if (process.env.SOAK_DEBUG) process.stderr.write(`${JSON.stringify(written)} ${received.spans}\n`);
+  if (process.env.SOAK_DEBUG || (Date.now() - t0) % 30_000 < 1000)
+    process.stderr.write(`soak: ${Math.round((Date.now() - t0) / 1000)} s ${JSON.stringify(written)}\n`);
   const r = rssMb();
   rss.peak = Math.max(rss.peak, r);
   if (!rss.middle && Date.now() - t0 >= (SECONDS * 1000) / 2) rss.middle = r;
@@ -198,39 +200,64 @@ async function client() {
   }
 }
 
+// The churn and the noise are started by two bash loops in the soak's cgroup (a fork of bash is cheap; a fork of
+// this Node process, which handles the receiver and the client too, would make it the bottleneck). The churn
+// launcher runs each program in a subshell that reports `<n> <exit code>` on stdout; the launcher writes no marker,
+// so the agent discovers each program on its own, by its first marker.
+const launcher = startInSlice(
+  [
+    'bash',
+    '-c',
+    'while read -r n kind script; do ' +
+      '( if [ "$kind" = node ]; then "$NODE" -e "$script"; else bash -c "$script"; fi; echo "$n $?" ) & done; wait',
+  ],
+  { NODE: process.execPath },
+  'pipe',
+);
+let reported = '';
+launcher.child.stdout.setEncoding('utf8').on('data', (d) => {
+  reported += d;
+  const lines = reported.split('\n');
+  reported = lines.pop();
+  for (const line of lines) {
+    const [n, code] = line.split(' ');
+    if (code !== '0') continue;
+    const isNode = Number(n) % NODE_EVERY === NODE_EVERY - 1;
+    (isNode ? nodeOk : churnOk).add(n);
+    if (isNode) {
+      written.nodeOk++;
+      written.nodeSpans += 2;
+    } else {
+      written.churnOk++;
+      written.churnSpans += 3;
+    }
+  }
+});
+
 async function churn() {
-  for (let n = 0; n < CHURN && !stopping; n++) {
+  for (let n = 0; n < CHURN; n++) {
     const due = t0 + (n * SECONDS * 1000) / CHURN;
     if (due > Date.now()) await sleep(due - Date.now());
     const isNode = n % NODE_EVERY === NODE_EVERY - 1;
-    const run = startInSlice(isNode ? [process.execPath, '-e', nodeScript(n)] : ['bash', '-c', churnScript(n)]);
-    churnRuns.push(
-      run.done.then((code) => {
-        if (code !== 0) return;
-        (isNode ? nodeOk : churnOk).add(String(n));
-        if (isNode) {
-          written.nodeOk++;
-          written.nodeSpans += 2;
-        } else {
-          written.churnOk++;
-          written.churnSpans += 3;
-        }
-      }),
-    );
+    const script = isNode ? nodeScript(n) : churnScript(n);
+    launcher.child.stdin.write(`${n} ${isNode ? 'node' : 'bash'} ${script}\n`);
   }
+  launcher.child.stdin.end();
+  await launcher.done;
 }
 
+const noiseLoop = startInSlice([
+  'bash',
+  '-c',
+  `end=$((SECONDS + ${SECONDS})); while [ $SECONDS -lt $end ]; do ` +
+    '(cat /etc/hostname > /dev/null; ls /proc > /dev/null); n=$((n + 1)); sleep 0.1; done; exit $((n > 0 ? 0 : 1))',
+]);
 async function noise() {
-  while (Date.now() < end) {
-    startInSlice(['sh', '-c', 'cat /etc/hostname > /dev/null; ls /proc > /dev/null']).done.then(() => written.noise++);
-    await sleep(NOISE_EVERY_MS);
-  }
+  await noiseLoop.done;
 }
 
 await Promise.all([client(), churn(), noise()]);
-stopping = true;
-await Promise.all(churnRuns);
-while (children.size > 1) await sleep(100); // noise still running; the server stays
+for (let i = 0; i < 300 && children.size > 1; i++) await sleep(100); // noise still running; the server stays
 clearInterval(sampler);
 const elapsed = (Date.now() - t0) / 1000;
 
@@ -273,7 +300,6 @@ const figures = {
   churn_spans_written: written.churnSpans + written.nodeSpans,
   churn_spans_exported: soakSpansExported,
   churn_processes_missing: missing(churnOk, received.churnIds) + missing(nodeOk, received.nodeIds),
-  noise_processes: written.noise,
   otel_spans_exported: received.spans,
   end_processes: m1.nullspan_traced_processes,
   end_threads: m1.nullspan_traced_threads,
