@@ -7,7 +7,7 @@
 // flush a span that is still open.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OtlpSpan } from './helpers/otlp.js';
@@ -118,10 +118,12 @@ describe('nullspan agent', () => {
       receiver.url,
       '--metrics-address',
       '127.0.0.1:0',
+      '--otlp-file',
+      join(tmp.dir, 'agent.jsonl'),
     ]);
     await waitForOutput(agent, (_out, err) => /metrics at (\S+),/.test(err) && /agent: tracing/.test(err));
     metricsUrl = /metrics at (\S+),/.exec(agent.stderr())![1];
-  }, 60_000);
+  }, 180_000);
 
   it('picks up a process that started and opened /dev/null before it, at its next marker', async () => {
     writeFileSync(join(tmp.dir, 'go'), '');
@@ -141,6 +143,8 @@ describe('nullspan agent', () => {
     expect(span.resource['host.name']).toBeTypeOf('string');
     expect(span.resource['container.id']).toBeUndefined();
     expect(calls.map((c) => c.name)).toContain('openat');
+    // the file output is written while the agent runs, not only at its exit
+    await until('the span in the OTLP file', () => readFileSync(join(tmp.dir, 'agent.jsonl'), 'utf8').includes('script.step'));
   }, 60_000);
 
   it('traces the Hono service in a docker-named cgroup, with its container id', async () => {

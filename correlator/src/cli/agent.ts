@@ -25,8 +25,11 @@ export async function agentCommand(o: CliOptions): Promise<number> {
     term,
     { version: 1, processes: [] },
     { command: 'agent' },
-    (session) =>
-      (admission = new Admission(
+    {
+      // the OTLP file is read while the agent runs: spans reach it within a second, as they reach the endpoint
+      fileDelayMs: 1000,
+      admission: (session) =>
+        (admission = new Admission(
         selection,
         {
           knows: (pid) => session.correlator.knowsProcess(pid),
@@ -48,6 +51,7 @@ export async function agentCommand(o: CliOptions): Promise<number> {
         },
         process.pid,
       )),
+    },
   );
 
   const stop = nextStopSignal();

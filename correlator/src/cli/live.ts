@@ -80,7 +80,7 @@ export class LiveTrace {
     private readonly term: Terminal,
     initialState: InitialState,
     meta: Record<string, unknown>,
-    admission?: (session: TraceSession) => Admission,
+    agent?: { admission: (session: TraceSession) => Admission; fileDelayMs: number },
   ) {
     const clock = sampleClock();
     const host = hostname();
@@ -92,8 +92,9 @@ export class LiveTrace {
       settings,
       live: true,
       outputs: { export: true, print: true, ui: true },
+      fileDelayMs: agent?.fileDelayMs,
     });
-    this.admission = admission?.(this.session);
+    this.admission = agent?.admission(this.session);
     if (opts.write) {
       this.capture = CaptureWriter.create(opts.write, {
         hostName: host,
