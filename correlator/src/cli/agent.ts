@@ -45,8 +45,9 @@ export async function agentCommand(o: CliOptions): Promise<number> {
             // a node process found running: its libuv uprobes, as `attach` gives them (worker-thread attribution)
             if (!mod.isNodeBinary(snapshot.exePath)) return;
             const why = probe.attachLibuv(snapshot.exePath, snapshot.pid);
-            // a process that was gone already (a short-lived one) needs no sentence
-            if (why !== null && existsSync(`/proc/${snapshot.pid}`)) term.notice(`libuv worker attribution is off for ${snapshot.exePath}: ${why}`);
+            // a process that was gone already (a short-lived one, or a zombie: no exe) needs no sentence
+            if (why !== null && existsSync(`/proc/${snapshot.pid}/exe`))
+              term.notice(`libuv worker attribution is off for ${snapshot.exePath}: ${why}`);
           },
         },
         process.pid,
