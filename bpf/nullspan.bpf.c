@@ -71,6 +71,15 @@ struct {
 	__type(value, __u32);
 } traced_tgids SEC(".maps");
 
+/** Thread groups auto-discovery must not adopt (key tgid, value unused): user space refused them (the agent's
+ * selection). Their markers are not even read; the kernel forgets a group when its last thread exits. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u32);
+} excluded_tgids SEC(".maps");
+
 /** Per-thread state in task-local storage: the cached traced decision (so an untraced thread pays one storage
  * lookup per hook and nothing else) and the entry of the syscall in flight. User space reads it at close, by
  * pidfd, to report syscalls that are still blocked as unfinished. Without task storage (have_task_storage off) the
@@ -639,8 +648,11 @@ int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 	if (!st->traced) {
 		if (!markers_all || !is_write_nr(id))
 			return 0;
-		__u64 args[3] = { regs->di, regs->si, regs->dx };
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
+		__u32 writer_tgid = pid_tgid >> 32;
+		if (bpf_map_lookup_elem(&excluded_tgids, &writer_tgid))
+			return 0;
+		__u64 args[3] = { regs->di, regs->si, regs->dx };
 		ts = bpf_ktime_get_ns();
 		if (!check_marker(st, id, args, true, ts, pid_tgid))
 			return 0;
@@ -942,6 +954,11 @@ static __always_inline void report_exit(struct task_struct *p)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(ns_exit, struct task_struct *p)
 {
+	if (markers_all && BPF_CORE_READ(p, signal, live.counter) == 0) {
+		/* the refusal was for this process; a later one with the same pid is decided afresh */
+		__u32 gone = p->tgid;
+		bpf_map_delete_elem(&excluded_tgids, &gone);
+	}
 	if (traced_state(p))
 		report_exit(p);
 	if (!have_task_storage) {

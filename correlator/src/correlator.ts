@@ -246,6 +246,12 @@ export class Correlator {
     return m;
   }
 
+  /** Whether `pid` is a live process whose identity is known (seeded, or forked or exec'd while traced). */
+  knowsProcess(pid: number): boolean {
+    const p = this.procs.procs.get(pid);
+    return p !== undefined && !p.lazy;
+  }
+
   /** Identity of a live or recently exited process. */
   processInfo(pid: number): ProcessInfo | undefined {
     return (this.procs.procs.get(pid) ?? this.exited.get(pid))?.info;

@@ -34,6 +34,8 @@ export interface ProcessInfo {
   /** service.name: SDK marker `_svc`, else OTEL_SERVICE_NAME from the process environment, else exe */
   serviceName: string;
   containerId?: string;
+  /** k8s.pod.uid from the cgroup path */
+  podUid?: string;
 }
 
 /** A system call, or a run of identical consecutive calls merged into one (count > 1). */

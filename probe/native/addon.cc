@@ -43,6 +43,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 		Napi::Function fn = DefineClass(env, "NativeProbe",
 						{ InstanceMethod("addPid", &NativeProbe::AddPid),
 						  InstanceMethod("removePid", &NativeProbe::RemovePid),
+						  InstanceMethod("excludePid", &NativeProbe::ExcludePid),
 						  InstanceMethod("attachLibuv", &NativeProbe::AttachLibuv),
 						  InstanceMethod("stats", &NativeProbe::Stats),
 						  InstanceMethod("fallbacks", &NativeProbe::Fallbacks),
@@ -243,6 +244,19 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 	Napi::Value RemovePid(const Napi::CallbackInfo &info)
 	{
 		return ChangePid(info, false);
+	}
+
+	Napi::Value ExcludePid(const Napi::CallbackInfo &info)
+	{
+		uint32_t pid = info[0].As<Napi::Number>().Uint32Value();
+		std::lock_guard<std::mutex> lk(coreMu_);
+		if (!core_ || stopRequested_.load())
+			throw Napi::Error::New(info.Env(), "The probe is closed, so its traced set cannot change.");
+		int e = ns_core_exclude_pid(core_, pid);
+		if (e)
+			throw Napi::Error::New(info.Env(), "Excluding pid " + std::to_string(pid) + " failed (" +
+								   strerror(-e) + ").");
+		return info.Env().Undefined();
 	}
 
 	Napi::Value ChangePid(const Napi::CallbackInfo &info, bool add)

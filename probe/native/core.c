@@ -273,6 +273,14 @@ int ns_core_remove_pid(struct ns_core *c, uint32_t pid)
 	return e && errno != ENOENT ? -errno : 0;
 }
 
+int ns_core_exclude_pid(struct ns_core *c, uint32_t pid)
+{
+	uint32_t one = 1;
+	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.excluded_tgids), &pid, &one, BPF_ANY))
+		return -errno;
+	return ns_core_remove_pid(c, pid);
+}
+
 int ns_core_poll(struct ns_core *c, int timeout_ms)
 {
 	/* Producers wake us only past a fill threshold (batched wake-ups); the timeout bounds latency when

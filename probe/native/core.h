@@ -52,6 +52,8 @@ typedef int (*ns_record_fn)(void *ctx, const void *data, size_t size);
 struct ns_core *ns_core_open(const struct ns_core_opts *opts, ns_record_fn fn, void *ctx, char *err, size_t errlen);
 int ns_core_add_pid(struct ns_core *c, uint32_t pid);
 int ns_core_remove_pid(struct ns_core *c, uint32_t pid);
+/* untrace pid and keep auto-discovery from adopting it again until it exits */
+int ns_core_exclude_pid(struct ns_core *c, uint32_t pid);
 /* Waits up to timeout_ms for a wake-up, then consumes whatever is in the ring. Returns records consumed. */
 int ns_core_poll(struct ns_core *c, int timeout_ms);
 /* Attaches the libuv uprobes (uv__work_submit, uv__*_work) of a node binary for one process (uprobes filtered by

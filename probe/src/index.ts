@@ -176,6 +176,11 @@ export class Probe {
     this.#call(() => this.#native.removePid(pid));
   }
 
+  /** Untraces `pid` and keeps `markers: 'all'` from adopting it again until it exits (the agent's selection). */
+  excludePid(pid: number): void {
+    this.#call(() => this.#native.excludePid(pid));
+  }
+
   /** Batches in ring order. One shared stream: several iterators split it between them. Ends after close(). */
   batches(): AsyncIterable<Batch> {
     return { [Symbol.asyncIterator]: () => ({ next: () => this.#next() }) };

@@ -6,6 +6,7 @@ import type { NativeOptions } from './options.js';
 export interface NativeProbe {
   addPid(pid: number): void;
   removePid(pid: number): void;
+  excludePid(pid: number): void;
   attachLibuv(path: string, pid: number): string | null;
   stats(): unknown;
   /** enum ns_fallback bits: in use, and of those the kernel lacks */

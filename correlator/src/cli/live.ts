@@ -17,6 +17,7 @@ import { missingAddonError } from './setup-check.js';
 import { totalDrops } from './losses.js';
 import type { ListenAddress } from './listen-address.js';
 import type { CliOptions } from './options.js';
+import type { Admission } from './admission.js';
 import { TraceSession } from './session.js';
 import type { Terminal } from './terminal.js';
 
@@ -67,6 +68,8 @@ export class LiveTrace {
   readonly pumped: Promise<void>;
   private stopped?: Promise<void>;
   private pumpError: unknown;
+  /** the agent's selection and discovery of processes, between the probe and the session */
+  private readonly admission?: Admission;
   private readonly health: ConsumerHealth;
   private metricsServer?: MetricsServer;
 
@@ -77,6 +80,7 @@ export class LiveTrace {
     private readonly term: Terminal,
     initialState: InitialState,
     meta: Record<string, unknown>,
+    agent?: { admission: (session: TraceSession) => Admission; fileDelayMs: number },
   ) {
     const clock = sampleClock();
     const host = hostname();
@@ -88,7 +92,9 @@ export class LiveTrace {
       settings,
       live: true,
       outputs: { export: true, print: true, ui: true },
+      fileDelayMs: agent?.fileDelayMs,
     });
+    this.admission = agent?.admission(this.session);
     if (opts.write) {
       this.capture = CaptureWriter.create(opts.write, {
         hostName: host,
@@ -165,14 +171,19 @@ export class LiveTrace {
     for await (const batch of this.probe.batches()) {
       this.capture?.writeBatch(batch.bytes);
       const events = this.mod.decodeBatch(batch.bytes);
-      this.probeNodeExecs(events);
-      this.session.push(events);
+      if (this.admission) this.admission.admit(events, this.pushAdmitted);
+      else this.pushAdmitted(events);
       this.health.took();
       // Batches come back to back under load: without a turn of the event loop between them a second Ctrl-C
       // (and every timer) would wait for the whole backlog. A batch's own work is bounded (one ring read).
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
+
+  private readonly pushAdmitted = (events: ProbeEvent[]): void => {
+    this.probeNodeExecs(events);
+    this.session.push(events);
+  };
 
   /** A traced process that execs a node binary gets that binary's libuv uprobes (worker-thread attribution; once per binary). */
   private probeNodeExecs(events: ProbeEvent[]): void {

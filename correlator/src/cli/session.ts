@@ -41,6 +41,8 @@ export interface SessionSetup {
   live: boolean;
   /** which outputs this command offers (`nullspan ui` serves a capture and exports nothing) */
   outputs: { export: boolean; print: boolean; ui: boolean };
+  /** write the OTLP file's partial batches this long after their first span (the agent runs for weeks) */
+  fileDelayMs?: number;
 }
 
 export interface OutputStats {
@@ -87,7 +89,10 @@ export class TraceSession {
 
     const { outputs } = setup;
     if (outputs.export && opts.otlpFile) {
-      this.file = new OtlpFileExporter(opts.otlpFile, setup.clock, { hostName: setup.hostName });
+      this.file = new OtlpFileExporter(opts.otlpFile, setup.clock, {
+        hostName: setup.hostName,
+        scheduledDelayMs: setup.fileDelayMs,
+      });
       this.sinks.push(this.file);
     }
     if (outputs.export && !opts.noOtlp) {

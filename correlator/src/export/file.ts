@@ -16,6 +16,9 @@ export interface FileExportOptions extends OtlpMappingOptions {
   maxBatchSpans?: number;
   /** append to an existing file instead of truncating it (default false) */
   append?: boolean;
+  /** also write a partial batch this long after its first span (default: only full batches and at flush; a
+   * long-running agent needs its file current, a run or replay wants lines independent of timing) */
+  scheduledDelayMs?: number;
 }
 
 export class OtlpFileExporter implements SpanSink {
@@ -23,6 +26,8 @@ export class OtlpFileExporter implements SpanSink {
   private readonly encoder: OtlpJsonEncoder;
   private readonly maxBatch: number;
   private batchWeight = 0;
+  private readonly delayMs?: number;
+  private timer: NodeJS.Timeout | undefined;
   private readonly st: ExportStats = { exported: 0, dropped: 0, pending: 0, failedAttempts: 0, requests: 0 };
 
   constructor(
@@ -32,6 +37,7 @@ export class OtlpFileExporter implements SpanSink {
   ) {
     this.encoder = new OtlpJsonEncoder(clock, opts);
     this.maxBatch = opts.maxBatchSpans ?? 1024;
+    this.delayMs = opts.scheduledDelayMs;
     // 0600 (also an existing file), never through a symlink: the traces name other processes' files and peers.
     this.fd = openPrivateFile(path, { append: opts.append });
   }
@@ -44,9 +50,14 @@ export class OtlpFileExporter implements SpanSink {
     this.encoder.add(span, proc);
     this.batchWeight += 1 + span.syscalls.length;
     if (this.batchWeight >= this.maxBatch) this.writeBatch();
+    else if (this.delayMs !== undefined && this.timer === undefined) {
+      this.timer = setTimeout(() => this.writeBatch(), this.delayMs).unref();
+    }
   }
 
   private writeBatch(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     if (!this.encoder.pending || this.fd === null) return;
     const weight = this.batchWeight;
     this.batchWeight = 0;

@@ -1,0 +1,85 @@
+// `nullspan agent`: host-wide tracing until SIGINT/SIGTERM. The probe adopts every process that writes a marker
+// (`markers: 'all'`), children followed; admission.ts reads each new process's identity from /proc and applies
+// the --include-*/--exclude-* selection; the outputs are those of `run`. Nothing is snapshotted at start: a process
+// that was running (or had /dev/null open) before the agent is picked up at its next marker.
+
+import { existsSync } from 'node:fs';
+import { Admission, type AdmissionCounts } from './admission.js';
+import { LiveTrace, openProbe, probeOptions } from './live.js';
+import type { CliOptions } from './options.js';
+import { selectionFromOptions } from './selection.js';
+import { loadProbe } from './setup-check.js';
+import { nextStopSignal } from './signals.js';
+import { Terminal } from './terminal.js';
+
+export async function agentCommand(o: CliOptions): Promise<number> {
+  const mod = await loadProbe();
+  const probe = openProbe(mod, { ...probeOptions(o, []), markers: 'all' });
+  const term = new Terminal();
+  const selection = selectionFromOptions(o);
+  let admission: Admission | undefined;
+  const live = new LiveTrace(
+    mod,
+    probe,
+    o,
+    term,
+    { version: 1, processes: [] },
+    { command: 'agent' },
+    {
+      // the OTLP file is read while the agent runs: spans reach it within a second, as they reach the endpoint
+      fileDelayMs: 1000,
+      admission: (session) =>
+        (admission = new Admission(
+        selection,
+        {
+          knows: (pid) => session.correlator.knowsProcess(pid),
+          seed: (snapshot) => session.correlator.seed({ version: 1, processes: [snapshot] }),
+          exclude: (pid) => {
+            try {
+              probe.excludePid(pid);
+            } catch {
+              // gone already: the kernel forgets it at its exit
+            }
+          },
+          discovered: (snapshot) => {
+            // a node process found running: its libuv uprobes, as `attach` gives them (worker-thread attribution)
+            if (!mod.isNodeBinary(snapshot.exePath)) return;
+            const why = probe.attachLibuv(snapshot.exePath, snapshot.pid);
+            // a process that was gone already (a short-lived one, or a zombie: no exe) needs no sentence
+            if (why !== null && existsSync(`/proc/${snapshot.pid}/exe`))
+              term.notice(`libuv worker attribution is off for ${snapshot.exePath}: ${why}`);
+          },
+        },
+        process.pid,
+      )),
+    },
+  );
+
+  const stop = nextStopSignal();
+  let reason = 'tracing stopped';
+  try {
+    await live.start();
+    term.notice('agent: tracing every process that writes a marker from now on; stop with SIGTERM or Ctrl-C.');
+    await Promise.race([
+      stop.signal.then((signal) => {
+        reason = `tracing stopped by ${signal}`;
+      }),
+      live.pumped,
+    ]);
+  } finally {
+    await live.stop(reason);
+    stop.dispose();
+    if (admission) term.notice(admissionText(admission.counts));
+  }
+  await live.session.closeUi();
+  return 0;
+}
+
+function admissionText(c: AdmissionCounts): string {
+  return (
+    `agent: ${c.discovered} processes discovered, ${c.excluded} excluded, ${c.unidentified} gone before their ` +
+    `identity could be read` +
+    (c.evicted > 0 ? `, ${c.evicted} decisions forgotten over the table's bound` : '') +
+    '.'
+  );
+}
