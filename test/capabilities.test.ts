@@ -60,11 +60,11 @@ function capMask(caps: string[]): bigint {
   return caps.reduce((m, c) => m | (1n << BigInt(CAP_BITS[c])), 0n);
 }
 
-/** Resolves once the target has printed `n` more tick lines satisfying `pred` (from now on). */
-async function targetTicks(n: number, pred: (line: string) => boolean): Promise<void> {
+/** Resolves once the target has printed `n` more tick lines satisfying `pred` (from now on), or `stop()` holds. */
+async function targetTicks(n: number, pred: (line: string) => boolean, stop: () => boolean): Promise<void> {
   const from = ticks.length;
   const deadline = Date.now() + WAIT_MS;
-  while (ticks.slice(from).filter(pred).length < n) {
+  while (ticks.slice(from).filter(pred).length < n && !stop()) {
     if (Date.now() > deadline) throw new Error(`the target did not print ${n} matching ticks within ${WAIT_MS} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -96,10 +96,9 @@ async function traceWith(caps: string[], name: string, opts: { wantMarked: boole
   const status = readFileSync(`/proc/${cli.child.pid}/status`, 'utf8');
   const capEff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1]}`);
   const uid = Number(/^Uid:\s*(\d+)/m.exec(status)?.[1]);
-  const ran = opts.wantMarked
-    ? targetTicks(MARKED_TICKS, (l) => l === 'marked')
-    : targetTicks(TICKS_FOR_NEGATIVE, () => true);
-  await Promise.race([ran, cli.done]); // a refused start ends before the ticks
+  const exited = () => cli.child.exitCode !== null; // a refused start ends before the ticks
+  if (opts.wantMarked) await targetTicks(MARKED_TICKS, (l) => l === 'marked', exited);
+  else await targetTicks(TICKS_FOR_NEGATIVE, () => true, exited);
   cli.child.kill('SIGINT');
   const result = await cli.done;
   let spans: OtlpSpan[] = [];
