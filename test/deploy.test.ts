@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO, tempDir } from './helpers/cli.js';
 import { DEPLOY, UNIT, unitCapabilities, unitSettings, yamlDocuments } from './helpers/deploy-files.js';

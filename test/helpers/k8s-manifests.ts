@@ -15,6 +15,9 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 
+/** one object of a manifest, as parsed */
+export type KubernetesObject = { [field: string]: unknown };
+
 interface Attribute {
   baseName: string;
   type: string;
@@ -36,8 +39,8 @@ const ARRAY = /^Array<(.+)>$/;
 const MAP = /^\{ \[key: string\]: (.+); \}$/;
 
 /** Fields of `doc` that its Kubernetes type does not have, and values of the wrong JSON type, as `path: problem`. */
-export function strictFieldProblems(doc: { apiVersion: string; kind: string }): string[] {
-  const root = modelName(doc.apiVersion, doc.kind);
+export function strictFieldProblems(doc: KubernetesObject): string[] {
+  const root = modelName(String(doc.apiVersion), String(doc.kind));
   if (!modelClass(root)) return [`${doc.apiVersion} ${doc.kind}: no such object type`];
   const problems: string[] = [];
   const stack: [unknown, string, string][] = [[doc, root, '']];
@@ -94,7 +97,7 @@ const SCHEMA_MODELS: Record<string, Validated> = {
 };
 
 /** The OpenAPI schema's verdict (types, required fields, formats, enumerations): undefined when valid. */
-export function schemaProblem(doc: { apiVersion: string; kind: string }): string | undefined {
+export function schemaProblem(doc: KubernetesObject): string | undefined {
   const Model = SCHEMA_MODELS[`${doc.apiVersion}/${doc.kind}`];
   if (!Model) return `${doc.apiVersion} ${doc.kind}: not an object type these tests know`;
   try {
