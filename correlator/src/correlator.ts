@@ -90,6 +90,8 @@ function newStats(): CorrelatorStats {
     syscallsOverSpanLimit: 0,
     markerWrites: 0,
     drops: { syscall: 0, marker: 0, process: 0 },
+    processes: 0,
+    threads: 0,
   };
 }
 
@@ -215,6 +217,8 @@ export class Correlator {
   stats(): CorrelatorStats {
     this.st.openSpans = this.spans.size;
     this.st.openSpanBytes = this.spans.bytes;
+    this.st.processes = this.procs.procs.size;
+    this.st.threads = this.procs.threads.size;
     return { ...this.st, drops: { ...this.st.drops } };
   }
 
@@ -222,6 +226,12 @@ export class Correlator {
     const m = new Map<number, ProcessInfo>();
     for (const [pid, p] of this.procs.procs) m.set(pid, p.info);
     return m;
+  }
+
+  /** Whether `pid` is a live process whose identity is known (seeded, or forked or exec'd while traced). */
+  knowsProcess(pid: number): boolean {
+    const p = this.procs.procs.get(pid);
+    return p !== undefined && !p.lazy;
   }
 
   /** Identity of a live or recently exited process. */

@@ -34,6 +34,8 @@ export interface ProcessInfo {
   /** service.name: SDK marker `_svc`, else OTEL_SERVICE_NAME from the process environment, else exe */
   serviceName: string;
   containerId?: string;
+  /** k8s.pod.uid from the cgroup path */
+  podUid?: string;
 }
 
 /** A system call, or a run of identical consecutive calls merged into one (count > 1). */
@@ -122,4 +124,7 @@ export interface CorrelatorStats {
   /** write syscalls that carried a marker (reported by the probe as the marker; not counted in `syscalls`) */
   markerWrites: number;
   drops: { syscall: number; marker: number; process: number };
+  /** live processes and threads in the process table (freed at their exit) */
+  processes: number;
+  threads: number;
 }

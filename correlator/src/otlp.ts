@@ -332,6 +332,7 @@ export function resourceAttributes(proc: ProcessInfo, hostName: string | undefin
   if (proc.cmdline.length) attrs['process.command_line'] = proc.cmdline.join(' ');
   if (hostName) attrs['host.name'] = hostName;
   if (proc.containerId) attrs['container.id'] = proc.containerId;
+  if (proc.podUid) attrs['k8s.pod.uid'] = proc.podUid;
   return attrs;
 }
 

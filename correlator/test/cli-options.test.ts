@@ -22,7 +22,7 @@ describe('nullspan options table', () => {
       if (o.default) expect(help).toContain(`default: ${o.default}`);
       if (o.env) expect(help).toContain(`env: ${o.env}`);
     }
-    for (const cmd of ['nullspan run', 'nullspan attach', 'nullspan replay', 'nullspan ui'])
+    for (const cmd of ['nullspan run', 'nullspan attach', 'nullspan agent', 'nullspan replay', 'nullspan ui'])
       expect(help).toContain(cmd);
   });
 

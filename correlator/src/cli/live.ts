@@ -13,6 +13,7 @@ import { UsageError } from './errors.js';
 import { missingAddonError } from './setup-check.js';
 import { totalDrops } from './losses.js';
 import type { CliOptions } from './options.js';
+import type { Admission } from './admission.js';
 import { TraceSession } from './session.js';
 import type { Terminal } from './terminal.js';
 
@@ -63,6 +64,8 @@ export class LiveTrace {
   readonly pumped: Promise<void>;
   private stopped?: Promise<void>;
   private pumpError: unknown;
+  /** the agent's selection and discovery of processes, between the probe and the session */
+  private readonly admission?: Admission;
 
   constructor(
     private readonly mod: ProbeModule,
@@ -71,6 +74,7 @@ export class LiveTrace {
     private readonly term: Terminal,
     initialState: InitialState,
     meta: Record<string, unknown>,
+    admission?: (session: TraceSession) => Admission,
   ) {
     const clock = sampleClock();
     const host = hostname();
@@ -83,6 +87,7 @@ export class LiveTrace {
       live: true,
       outputs: { export: true, print: true, ui: true },
     });
+    this.admission = admission?.(this.session);
     if (opts.write) {
       this.capture = CaptureWriter.create(opts.write, {
         hostName: host,
@@ -132,13 +137,18 @@ export class LiveTrace {
     for await (const batch of this.probe.batches()) {
       this.capture?.writeBatch(batch.bytes);
       const events = this.mod.decodeBatch(batch.bytes);
-      this.probeNodeExecs(events);
-      this.session.push(events);
+      if (this.admission) this.admission.admit(events, this.pushAdmitted);
+      else this.pushAdmitted(events);
       // Batches come back to back under load: without a turn of the event loop between them a second Ctrl-C
       // (and every timer) would wait for the whole backlog. A batch's own work is bounded (one ring read).
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
+
+  private readonly pushAdmitted = (events: ProbeEvent[]): void => {
+    this.probeNodeExecs(events);
+    this.session.push(events);
+  };
 
   /** A traced process that execs a node binary gets that binary's libuv uprobes (worker-thread attribution; once per binary). */
   private probeNodeExecs(events: ProbeEvent[]): void {

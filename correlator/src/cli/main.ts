@@ -17,6 +17,8 @@ async function dispatch(cl: ParsedCommandLine): Promise<number> {
       return (await import('./run.js')).runCommand(cl.argv, cl.options);
     case 'attach':
       return (await import('./attach.js')).attachCommand(cl.options);
+    case 'agent':
+      return (await import('./agent.js')).agentCommand(cl.options);
     case 'replay':
       if (!cl.file) throw new UsageError('`nullspan replay` needs the capture FILE to read.');
       return (await import('./replay.js')).replayCommand(cl.file, cl.options);
@@ -24,7 +26,7 @@ async function dispatch(cl: ParsedCommandLine): Promise<number> {
       return (await import('./ui.js')).uiCommand(cl.file, cl.options);
     default:
       throw new UsageError(
-        'missing command: use `nullspan run -- COMMAND`, `attach --pid PID`, `replay FILE` or `ui`; see `nullspan --help`.',
+        'missing command: use `nullspan run -- COMMAND`, `attach --pid PID`, `agent`, `replay FILE` or `ui`; see `nullspan --help`.',
       );
   }
 }

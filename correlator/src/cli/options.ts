@@ -11,7 +11,7 @@ import { UsageError } from './errors.js';
 import { parseTailSampling } from './tail-sampling.js';
 import { DEFAULT_MAX_PENDING_BYTES } from './trace-assembler.js';
 
-export const COMMANDS = ['run', 'attach', 'replay', 'ui'] as const;
+export const COMMANDS = ['run', 'attach', 'agent', 'replay', 'ui'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 type OptionType = 'boolean' | 'string' | 'integer' | 'bytes' | 'duration' | 'url';
@@ -39,9 +39,36 @@ export interface OptionSpec {
   help: string;
 }
 
-const TRACING: readonly Command[] = ['run', 'attach'];
-const OUTPUT: readonly Command[] = ['run', 'attach', 'replay'];
-const UI: readonly Command[] = ['run', 'attach', 'replay', 'ui'];
+const TRACING: readonly Command[] = ['run', 'attach', 'agent'];
+const OUTPUT: readonly Command[] = ['run', 'attach', 'agent', 'replay'];
+const UI: readonly Command[] = ['run', 'attach', 'agent', 'replay', 'ui'];
+
+/** --include-exe, --exclude-cgroup, ...: the agent's selection (selection.ts), one pair per property. */
+function selectionOptions(): OptionSpec[] {
+  const what = [
+    ['exe', 'NAME', 'whose executable is named NAME (`node`, `nginx`: process.executable.name)'],
+    ['cgroup', 'PATH', 'in cgroup PATH or below it (`/system.slice/app.service`, `/kubepods.slice`), as /proc/PID/cgroup writes it'],
+    ['container', 'ID', 'in the container with this id (or id prefix, as `docker ps` shows it)'],
+  ] as const;
+  return what.flatMap(([name, value, whose]) => [
+    {
+      name: `include-${name}`,
+      type: 'string' as const,
+      value,
+      multiple: true,
+      commands: ['agent'] as const,
+      help: `Trace only processes ${whose}, or matching another --include-*. Repeat for several.`,
+    },
+    {
+      name: `exclude-${name}`,
+      type: 'string' as const,
+      value,
+      multiple: true,
+      commands: ['agent'] as const,
+      help: `Do not trace processes ${whose}; excludes win over includes. Repeat for several.`,
+    },
+  ]);
+}
 
 export const OPTIONS: readonly OptionSpec[] = [
   {
@@ -53,6 +80,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: ['attach'],
     help: 'Process to trace (all its threads, and children it starts from now on). Repeat for several.',
   },
+  ...selectionOptions(),
   {
     name: 'print',
     alias: 'p',
@@ -100,7 +128,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     alias: 'w',
     type: 'string',
     value: 'FILE',
-    commands: TRACING,
+    // not the agent: the identities it reads from /proc as processes appear are not in the event stream
+    commands: ['run', 'attach'],
     help: 'Save the raw event stream and the initial process state to a capture FILE (mode 0600) for `nullspan replay`.',
   },
   {
@@ -144,7 +173,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'WHICH',
     default: 'traced',
     choices: ['traced', 'all'],
-    commands: TRACING,
+    commands: ['run', 'attach'],
     help: 'Take markers from the traced processes only (`traced`) or from every process on the host (`all`).',
   },
   {
@@ -214,7 +243,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'ui',
     type: 'boolean',
-    commands: ['run', 'attach', 'replay'],
+    commands: ['run', 'attach', 'agent', 'replay'],
     help: 'Also serve the web UI (latency spectrogram and drill-down) while tracing.',
   },
   {
@@ -298,6 +327,11 @@ export const USAGE = [
     'nullspan attach --pid PID [--pid PID...] [options]',
     'Trace running processes until Ctrl-C / SIGTERM, or until they have all exited.',
   ],
+  [
+    'nullspan agent [options]',
+    'Trace every process on the host from its first marker on (with --include-*/--exclude-*: those selected), ' +
+      'until Ctrl-C / SIGTERM.',
+  ],
   ['nullspan replay [options] FILE', 'Produce the same outputs from a capture written with --write.'],
   ['nullspan ui [options] [CAPTURE]', 'Serve the web UI on the spans of a capture file (without one: an empty UI).'],
 ] as const;
@@ -305,6 +339,12 @@ export const USAGE = [
 /** Parsed, typed options. Durations are nanoseconds, sizes bytes. */
 export interface CliOptions {
   pid: number[];
+  includeExe: string[];
+  excludeExe: string[];
+  includeCgroup: string[];
+  excludeCgroup: string[];
+  includeContainer: string[];
+  excludeContainer: string[];
   print: boolean;
   otlpFile?: string;
   endpoint: string;

@@ -68,6 +68,7 @@ export class ProcTable<S = unknown> {
           cmdline: p.cmdline,
           serviceName: p.otelServiceName || serviceFromExe(p.exe),
           ...(p.containerId ? { containerId: p.containerId } : {}),
+          ...(p.podUid ? { podUid: p.podUid } : {}),
         },
         serviceNameFrom,
         envServiceName: p.otelServiceName,

@@ -3,6 +3,7 @@
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import { fileDesc, otherDesc, pipeDesc, type FdDesc } from './fdtable.js';
+import { cgroupIdentity } from './cgroup.js';
 import { readSocketTables } from './procnet.js';
 import { O_CLOEXEC } from './syscalls.js';
 
@@ -23,6 +24,10 @@ export interface ProcessSnapshot {
   /** OTEL_SERVICE_NAME from /proc/PID/environ, when readable */
   otelServiceName?: string;
   containerId?: string;
+  /** k8s.pod.uid, when the cgroup path carries it (cgroup.ts) */
+  podUid?: string;
+  /** the cgroup path (v2, else the first v1 line), for selection by cgroup */
+  cgroup?: string;
   fds: FdSnapshot[];
 }
 
@@ -75,15 +80,9 @@ function readPpid(pid: number): number | undefined {
   return Number(rest[1]);
 }
 
-/** Container id from a cgroup path: the 64-hex id docker, containerd, cri-o and podman put in it. */
+/** Container id from a cgroup path: the id docker, containerd, cri-o and podman put in it (cgroup.ts). */
 export function containerIdFromCgroup(text: string): string | undefined {
-  let id: string | undefined;
-  for (const line of text.split('\n')) {
-    const path = line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
-    const matches = path.match(/[0-9a-f]{64}/g);
-    if (matches) id = matches[matches.length - 1];
-  }
-  return id;
+  return cgroupIdentity(text).containerId;
 }
 
 function envServiceName(pid: number): string | undefined {
@@ -119,7 +118,7 @@ function readFds(pid: number, sockets: () => Map<number, FdDesc>): FdSnapshot[] 
 
 const EMPTY = new Map<number, FdDesc>();
 
-function snapshotOne(pid: number, netns: Map<string, Map<number, FdDesc>>): ProcessSnapshot | undefined {
+export function snapshotOne(pid: number, netns: Map<string, Map<number, FdDesc>>): ProcessSnapshot | undefined {
   const ppid = readPpid(pid);
   if (ppid === undefined) return undefined;
   const exePath = tryReadlink(`/proc/${pid}/exe`) ?? '';
@@ -127,7 +126,7 @@ function snapshotOne(pid: number, netns: Map<string, Map<number, FdDesc>>): Proc
   const cmdline = (tryRead(`/proc/${pid}/cmdline`) ?? '').split('\0');
   if (cmdline[cmdline.length - 1] === '') cmdline.pop();
   const cgroup = tryRead(`/proc/${pid}/cgroup`);
-  const containerId = cgroup ? containerIdFromCgroup(cgroup) : undefined;
+  const cg = cgroup ? cgroupIdentity(cgroup) : undefined;
   const otelServiceName = envServiceName(pid);
   const sockets = (): Map<number, FdDesc> => {
     const ns = tryReadlink(`/proc/${pid}/ns/net`) ?? 'unknown';
@@ -144,7 +143,9 @@ function snapshotOne(pid: number, netns: Map<string, Map<number, FdDesc>>): Proc
     cmdline,
     cwd: tryReadlink(`/proc/${pid}/cwd`) ?? '/',
     ...(otelServiceName !== undefined ? { otelServiceName } : {}),
-    ...(containerId !== undefined ? { containerId } : {}),
+    ...(cg?.containerId !== undefined ? { containerId: cg.containerId } : {}),
+    ...(cg?.podUid !== undefined ? { podUid: cg.podUid } : {}),
+    ...(cg !== undefined ? { cgroup: cg.path } : {}),
     fds: readFds(pid, sockets),
   };
 }

@@ -1,0 +1,154 @@
+// The agent's door between the probe and the correlator. The kernel adopts any process that writes a marker
+// (probe `markers: 'all'`), so the first event of a pid nobody announced is a process the agent has never seen:
+// its identity is read from /proc then (executable, command line, OTEL_SERVICE_NAME, cgroup → container and pod)
+// and seeded into the correlator before its events, and the selection decides whether it is traced at all.
+// A process the selection refuses has its events dropped here and is untraced in the kernel (once per batch:
+// its next marker adopts it again, so an excluded marker writer costs its markers and the calls until then).
+// Decisions are per pid, inherited at fork, re-made at exec (the executable changed), forgotten at exit.
+
+import { posix } from 'node:path';
+import type { ProbeEvent } from '@nullspan/probe';
+import { snapshotOne, type ProcessSnapshot } from '../state/snapshot.js';
+import { selects, type Selection } from './selection.js';
+
+interface Decision {
+  traced: boolean;
+  /** the correlator knows the process: its exit must reach it (even after an exec made it excluded) */
+  seen: boolean;
+  cgroup?: string;
+  containerId?: string;
+}
+
+export interface AdmissionHooks {
+  /** whether the correlator already holds the identity of `pid` (then it is not seeded again) */
+  knows(pid: number): boolean;
+  seed(snapshot: ProcessSnapshot): void;
+  /** stop recording `pid` in the kernel */
+  untrace(pid: number): void;
+  /** a process the agent traces from now on, read from /proc */
+  discovered(snapshot: ProcessSnapshot): void;
+}
+
+export interface AdmissionCounts {
+  /** processes first seen through their own marker (or event) and traced */
+  discovered: number;
+  /** processes the selection refused (counted once per process) */
+  excluded: number;
+  /** first seen after they were gone from /proc: traced with an unknown identity, or refused when includes apply */
+  unidentified: number;
+  /** decisions forgotten because the table was full (their exits were lost): re-made at the next event */
+  evicted: number;
+}
+
+/** Bound on remembered decisions; one per live traced or refused process, freed at exit. */
+const MAX_DECISIONS = 1 << 16;
+
+export class Admission {
+  private readonly decisions = new Map<number, Decision>();
+  readonly counts: AdmissionCounts = { discovered: 0, excluded: 0, unidentified: 0, evicted: 0 };
+
+  constructor(
+    private readonly selection: Selection,
+    private readonly hooks: AdmissionHooks,
+    /** nullspan's own pid: never traced, nor what it starts */
+    private readonly selfPid: number,
+  ) {}
+
+  /** Processes whose decision is remembered (live ones, traced or refused). */
+  get size(): number {
+    return this.decisions.size;
+  }
+
+  /** Hands `events` to `push` without those of refused processes, seeding each new process right before its
+   * first event (so a pid reused inside one batch gets its own identity). */
+  admit(events: ProbeEvent[], push: (events: ProbeEvent[]) => void): void {
+    let from = 0;
+    let kept: ProbeEvent[] | null = null; // null while every event so far is kept: push a slice, no copy
+    const untraced = new Set<number>();
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
+      if (ev.kind === 'drops') {
+        kept?.push(ev);
+        continue;
+      }
+      let d = this.decisions.get(ev.pid);
+      if (d === undefined) {
+        // the correlator must see what came before in the batch (an exit of a previous owner of this pid) first
+        if (kept) {
+          if (kept.length > 0) push(kept.splice(0));
+        } else if (i > from) push(events.slice(from, i));
+        from = i;
+        d = this.discover(ev.pid);
+      }
+      const keep = d.traced || (ev.kind === 'exit' && ev.groupDead && d.seen);
+      this.follow(ev, d);
+      if (keep) {
+        kept?.push(ev);
+        continue;
+      }
+      if (!untraced.has(ev.pid)) {
+        untraced.add(ev.pid);
+        this.hooks.untrace(ev.pid);
+      }
+      if (kept === null) kept = events.slice(from, i);
+    }
+    const rest = kept ?? (from === 0 ? events : events.slice(from));
+    if (rest.length > 0) push(rest);
+  }
+
+  /** Keeps the decisions current through fork, exec and exit. */
+  private follow(ev: ProbeEvent, d: Decision): void {
+    if (ev.kind === 'fork' && !ev.isThread) {
+      this.remember(ev.childPid, { ...d, seen: d.traced });
+    } else if (ev.kind === 'exec') {
+      // a refused process stays refused (it was never seeded); a traced one is judged by its new executable
+      const traced = d.traced && this.allowed(posix.basename(ev.filename), d);
+      if (d.traced && !traced) this.counts.excluded++;
+      d.traced = traced;
+    } else if (ev.kind === 'exit' && ev.groupDead) {
+      this.decisions.delete(ev.pid);
+    }
+  }
+
+  private allowed(exe: string, d: Decision): boolean {
+    return selects(this.selection, { exe, cgroup: d.cgroup, containerId: d.containerId });
+  }
+
+  private discover(pid: number): Decision {
+    const known = this.hooks.knows(pid);
+    const snap = snapshotOne(pid, new Map());
+    let d: Decision;
+    if (snap === undefined) {
+      this.counts.unidentified++;
+      // nothing to match includes against; excludes by what cannot be read cannot apply
+      d = { traced: pid !== this.selfPid && selects(this.selection, { exe: '?' }), seen: false };
+    } else {
+      d = {
+        traced: pid !== this.selfPid && snap.ppid !== this.selfPid,
+        seen: false,
+        cgroup: snap.cgroup,
+        containerId: snap.containerId,
+      };
+      d.traced &&= this.allowed(snap.exe, d);
+    }
+    if (!d.traced) this.counts.excluded++;
+    else {
+      d.seen = true;
+      if (snap !== undefined && !known) {
+        this.hooks.seed(snap);
+        this.counts.discovered++;
+        this.hooks.discovered(snap);
+      }
+    }
+    this.remember(pid, d);
+    return d;
+  }
+
+  private remember(pid: number, d: Decision): void {
+    if (!this.decisions.has(pid) && this.decisions.size >= MAX_DECISIONS) {
+      this.decisions.delete(this.decisions.keys().next().value as number);
+      this.counts.evicted++;
+    }
+    this.decisions.set(pid, d);
+  }
+}

@@ -1,0 +1,67 @@
+// `nullspan agent`: host-wide tracing until SIGINT/SIGTERM. The probe adopts every process that writes a marker
+// (`markers: 'all'`), children followed; admission.ts reads each new process's identity from /proc and applies
+// the --include-*/--exclude-* selection; the outputs are those of `run`. Nothing is snapshotted at start: a process
+// that was running (or had /dev/null open) before the agent is picked up at its next marker.
+
+import { Admission } from './admission.js';
+import { LiveTrace, openProbe, probeOptions } from './live.js';
+import type { CliOptions } from './options.js';
+import { selectionFromOptions } from './selection.js';
+import { loadProbe } from './setup-check.js';
+import { nextStopSignal } from './signals.js';
+import { Terminal } from './terminal.js';
+
+export async function agentCommand(o: CliOptions): Promise<number> {
+  const mod = await loadProbe();
+  const probe = openProbe(mod, { ...probeOptions(o, []), markers: 'all' });
+  const term = new Terminal();
+  const selection = selectionFromOptions(o);
+  const live = new LiveTrace(
+    mod,
+    probe,
+    o,
+    term,
+    { version: 1, processes: [] },
+    { command: 'agent' },
+    (session) =>
+      new Admission(
+        selection,
+        {
+          knows: (pid) => session.correlator.knowsProcess(pid),
+          seed: (snapshot) => session.correlator.seed({ version: 1, processes: [snapshot] }),
+          untrace: (pid) => {
+            try {
+              probe.removePid(pid);
+            } catch {
+              // gone already: the kernel forgets it at its exit
+            }
+          },
+          discovered: (snapshot) => {
+            // a node process found running: its libuv uprobes, as `attach` gives them (worker-thread attribution)
+            if (!mod.isNodeBinary(snapshot.exePath)) return;
+            const why = probe.attachLibuv(snapshot.exePath, snapshot.pid);
+            if (why !== null) term.notice(`libuv worker attribution is off for ${snapshot.exePath}: ${why}`);
+          },
+        },
+        process.pid,
+      ),
+  );
+
+  const stop = nextStopSignal();
+  let reason = 'tracing stopped';
+  try {
+    await live.start();
+    term.notice('agent: tracing every process that writes a marker from now on; stop with SIGTERM or Ctrl-C.');
+    await Promise.race([
+      stop.signal.then((signal) => {
+        reason = `tracing stopped by ${signal}`;
+      }),
+      live.pumped,
+    ]);
+  } finally {
+    await live.stop(reason);
+    stop.dispose();
+  }
+  await live.session.closeUi();
+  return 0;
+}
