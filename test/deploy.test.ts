@@ -12,6 +12,8 @@ import { REPO, tempDir } from './helpers/cli.js';
 import { DEPLOY, UNIT, unitCapabilities, unitSettings, yamlDocuments } from './helpers/deploy-files.js';
 import { schemaProblem, strictFieldProblems } from './helpers/k8s-manifests.js';
 import { collectorConfigProblems } from './helpers/otelcol-config.js';
+import { UsageError } from '../correlator/src/cli/errors.js';
+import { parseCommandLine } from '../correlator/src/cli/options.js';
 
 const tmp = tempDir('nullspan-deploy-');
 afterAll(() => tmp.remove());
@@ -215,6 +217,34 @@ describe('docker compose', () => {
     expect(portOf(jaeger.receivers.otlp.protocols.grpc.endpoint)).toBe(Number(port));
     const es = new URL(jaeger.extensions.jaeger_storage.backends.main.elasticsearch.server_urls[0]);
     expect(Object.keys(compose.services)).toContain(es.hostname);
+  });
+});
+
+describe('the agent command lines', () => {
+  // systemd expands $NULLSPAN_AGENT_ARGS (empty by default) and Kubernetes $(POD_IP) before the CLI sees them
+  const lines: [string, string[]][] = [
+    [
+      'systemd unit',
+      (unitSettings(readFileSync(UNIT, 'utf8'), 'Service').find(([k]) => k === 'ExecStart')?.[1] ?? '')
+        .split(/\s+/)
+        .slice(2)
+        .filter((a) => a !== '$NULLSPAN_AGENT_ARGS'),
+    ],
+    [
+      'DaemonSet',
+      (yamlFile('kubernetes/agent.yaml').find((d) => d.kind === 'DaemonSet')?.spec.template.spec.containers[0]
+        .args as string[]).map((a) => a.replace('$(POD_IP)', '10.1.2.3')),
+    ],
+    ['compose', yamlOne('compose/compose.yaml').services.agent.command],
+  ];
+
+  it.each(lines)('%s: the CLI parses it as `agent` with the options it has', (_, args) => {
+    const parsed = parseCommandLine(args, {});
+    expect(parsed.command).toBe('agent');
+  });
+
+  it('an option the CLI does not have is refused (negative case)', () => {
+    expect(() => parseCommandLine(['agent', '--metrics-adress', '127.0.0.1:9464'], {})).toThrow(UsageError);
   });
 });
 
