@@ -3,7 +3,7 @@
 // agent (picked up at its next marker), a shell script, the instrumented Hono service in a cgroup named like a
 // docker container's, a process in an excluded cgroup, and a pid reused by a different program. The agent is
 // limited to this test's cgroup (--include-cgroup) so that markers other programs on the machine write do not
-// count; its tables are read back through the web UI's /api/stats once the programs exited, and SIGTERM must
+// count; its tables are read back through /metrics once the programs exited, and SIGTERM must
 // flush a span that is still open.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OtlpSpan } from './helpers/otlp.js';
+import { parseExposition } from './helpers/prometheus.js';
 import { startOtlpReceiver, type OtlpReceiver } from './helpers/otlp-receiver.js';
 import { REPO, startCli, tempDir, waitForOutput, type RunningCli } from './helpers/cli.js';
 
@@ -24,7 +25,11 @@ const tmp = tempDir('nullspan-agent-e2e-');
 const started: ChildProcess[] = [];
 let receiver: OtlpReceiver;
 let agent: RunningCli;
-let statsUrl: string;
+let metricsUrl: string;
+
+async function gauge(name: string): Promise<number | undefined> {
+  return parseExposition(await (await fetch(metricsUrl)).text()).value(name);
+}
 
 /** Starts `argv` in cgroup `group` (moved there before it execs), as a child of this test, not of the agent. */
 function startIn(group: string, argv: string[], env: Record<string, string> = {}): ChildProcess {
@@ -108,12 +113,11 @@ describe('nullspan agent', () => {
       GROUPS.off,
       '--endpoint',
       receiver.url,
-      '--ui',
-      '--port',
-      '0',
+      '--metrics-address',
+      '127.0.0.1:0',
     ]);
-    await waitForOutput(agent, (_out, err) => /web UI at (\S+)/.test(err) && /agent: tracing/.test(err));
-    statsUrl = `${/web UI at (\S+)/.exec(agent.stderr())![1].replace(/\/$/, '')}/api/stats`;
+    await waitForOutput(agent, (_out, err) => /metrics at (\S+),/.test(err) && /agent: tracing/.test(err));
+    metricsUrl = /metrics at (\S+),/.exec(agent.stderr())![1];
   }, 60_000);
 
   it('picks up a process that started and opened /dev/null before it, at its next marker', async () => {
@@ -189,21 +193,17 @@ describe('nullspan agent', () => {
 
   it('keeps running after they exit, with their state freed', async () => {
     expect(agent.child.exitCode).toBeNull();
-    const stats = await until('empty tables', async () => {
-      const s = (await (await fetch(statsUrl)).json()) as { correlator: Record<string, number> };
-      return s.correlator.processes === 0 && s.correlator.threads === 0 ? s.correlator : undefined;
-    });
-    expect(stats.openSpans).toBe(0);
+    await until('empty tables', async () => (await gauge('nullspan_traced_processes')) === 0);
+    expect(await gauge('nullspan_traced_threads')).toBe(0);
+    expect(await gauge('nullspan_fds')).toBe(0);
+    expect(await gauge('nullspan_open_spans')).toBe(0);
   }, 60_000);
 
   it('flushes everything at SIGTERM, a span still open included', async () => {
     const open = startIn(GROUPS.svc, ['bash', '-c', `echo '>:p:still.open::' > /dev/null; touch opened; sleep 60`]);
     await until('the open span', () => existsSync(join(tmp.dir, 'opened')));
     // its marker must have reached the agent's correlator before the signal
-    await until('the process in the agent', async () => {
-      const s = (await (await fetch(statsUrl)).json()) as { correlator: Record<string, number> };
-      return s.correlator.openSpans === 1;
-    });
+    await until('the span open in the agent', async () => (await gauge('nullspan_open_spans')) === 1);
     agent.child.kill('SIGTERM');
     const result = await agent.done;
     expect(result.code).toBe(0);

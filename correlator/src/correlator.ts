@@ -14,11 +14,11 @@ import { ContextActiveSpanSource } from './attribution-context.js';
 import { IdGenerator, newIdSeed } from './ids.js';
 import { assembleMarker, dropPending, nextInWrite, type PendingBudget } from './markers.js';
 import { makeRecord, resolveMergeOptions, tryMerge, type MergeOptions, type ResolvedMergeOptions } from './merge.js';
-import type { Clock, CorrelatorStats, ProcessInfo, SpanRecord, SyscallRecord } from './model.js';
+import type { Clock, CorrelatorStats, ProcessInfo, SpanRecord, SyscallRecord, TableSizes } from './model.js';
 import { SyscallRing } from './ring.js';
 import { DEFAULT_MAX_OPEN_SPAN_BYTES, syscallRecordBytes } from './span-bytes.js';
 import { SpanTable, type OpenSpan } from './spans.js';
-import { applyFdEffect, resolvePath, type FdDesc } from './state/fdtable.js';
+import { applyFdEffect, resolvePath, type FdDesc, type FdTable } from './state/fdtable.js';
 import { ProcTable, type ProcState, type ThreadState } from './state/proctable.js';
 import type { InitialState } from './state/snapshot.js';
 import { AT_FDCWD, Effect, SyscallClassifier, argInt, createsFd } from './state/syscalls.js';
@@ -89,9 +89,9 @@ function newStats(): CorrelatorStats {
     unattributed: 0,
     syscallsOverSpanLimit: 0,
     markerWrites: 0,
+    markerEvents: 0,
+    processEvents: 0,
     drops: { syscall: 0, marker: 0, process: 0 },
-    processes: 0,
-    threads: 0,
   };
 }
 
@@ -184,15 +184,19 @@ export class Correlator {
         this.syscall(ev);
         break;
       case 'marker':
+        this.st.markerEvents++;
         this.marker(ev);
         break;
       case 'fork':
+        this.st.processEvents++;
         this.procs.fork(ev);
         break;
       case 'exec':
+        this.st.processEvents++;
         this.procs.exec(ev);
         break;
       case 'exit':
+        this.st.processEvents++;
         this.procs.exit(ev);
         break;
       case 'drops':
@@ -217,9 +221,23 @@ export class Correlator {
   stats(): CorrelatorStats {
     this.st.openSpans = this.spans.size;
     this.st.openSpanBytes = this.spans.bytes;
-    this.st.processes = this.procs.procs.size;
-    this.st.threads = this.procs.threads.size;
     return { ...this.st, drops: { ...this.st.drops } };
+  }
+
+  /** Entries of each table, counted when asked (a scrape), not kept up on the event path. */
+  tableSizes(): TableSizes {
+    const fdTables = new Set<FdTable>();
+    for (const p of this.procs.procs.values()) fdTables.add(p.fds);
+    let fds = 0;
+    for (const t of fdTables) fds += t.descs.size;
+    return {
+      processes: this.procs.procs.size,
+      threads: this.procs.threads.size,
+      fds,
+      exitedProcesses: this.exited.size,
+      openSpans: this.spans.size,
+      openSpanBytes: this.spans.bytes,
+    };
   }
 
   processes(): ReadonlyMap<number, ProcessInfo> {

@@ -92,6 +92,19 @@ export interface SpanRecord {
   syscalls: SyscallRecord[];
 }
 
+/** What the correlator holds right now: each table's entries (what a long-running session must keep bounded). */
+export interface TableSizes {
+  /** live traced processes */
+  processes: number;
+  threads: number;
+  /** fds known across the live processes (a table CLONE_FILES processes share counted once) */
+  fds: number;
+  /** exited processes kept a while for spans that end late */
+  exitedProcesses: number;
+  openSpans: number;
+  openSpanBytes: number;
+}
+
 export interface CorrelatorStats {
   events: number;
   markers: number;
@@ -123,8 +136,9 @@ export interface CorrelatorStats {
   syscallsOverSpanLimit: number;
   /** write syscalls that carried a marker (reported by the probe as the marker; not counted in `syscalls`) */
   markerWrites: number;
+  /** marker records the probe delivered (a record may carry several markers, or part of one) */
+  markerEvents: number;
+  /** fork, exec and exit records */
+  processEvents: number;
   drops: { syscall: number; marker: number; process: number };
-  /** live processes and threads in the process table (freed at their exit) */
-  processes: number;
-  threads: number;
 }

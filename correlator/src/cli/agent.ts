@@ -3,7 +3,8 @@
 // the --include-*/--exclude-* selection; the outputs are those of `run`. Nothing is snapshotted at start: a process
 // that was running (or had /dev/null open) before the agent is picked up at its next marker.
 
-import { Admission } from './admission.js';
+import { existsSync } from 'node:fs';
+import { Admission, type AdmissionCounts } from './admission.js';
 import { LiveTrace, openProbe, probeOptions } from './live.js';
 import type { CliOptions } from './options.js';
 import { selectionFromOptions } from './selection.js';
@@ -16,6 +17,7 @@ export async function agentCommand(o: CliOptions): Promise<number> {
   const probe = openProbe(mod, { ...probeOptions(o, []), markers: 'all' });
   const term = new Terminal();
   const selection = selectionFromOptions(o);
+  let admission: Admission | undefined;
   const live = new LiveTrace(
     mod,
     probe,
@@ -24,7 +26,7 @@ export async function agentCommand(o: CliOptions): Promise<number> {
     { version: 1, processes: [] },
     { command: 'agent' },
     (session) =>
-      new Admission(
+      (admission = new Admission(
         selection,
         {
           knows: (pid) => session.correlator.knowsProcess(pid),
@@ -40,11 +42,12 @@ export async function agentCommand(o: CliOptions): Promise<number> {
             // a node process found running: its libuv uprobes, as `attach` gives them (worker-thread attribution)
             if (!mod.isNodeBinary(snapshot.exePath)) return;
             const why = probe.attachLibuv(snapshot.exePath, snapshot.pid);
-            if (why !== null) term.notice(`libuv worker attribution is off for ${snapshot.exePath}: ${why}`);
+            // a process that was gone already (a short-lived one) needs no sentence
+            if (why !== null && existsSync(`/proc/${snapshot.pid}`)) term.notice(`libuv worker attribution is off for ${snapshot.exePath}: ${why}`);
           },
         },
         process.pid,
-      ),
+      )),
   );
 
   const stop = nextStopSignal();
@@ -61,7 +64,17 @@ export async function agentCommand(o: CliOptions): Promise<number> {
   } finally {
     await live.stop(reason);
     stop.dispose();
+    if (admission) term.notice(admissionText(admission.counts));
   }
   await live.session.closeUi();
   return 0;
+}
+
+function admissionText(c: AdmissionCounts): string {
+  return (
+    `agent: ${c.discovered} processes discovered, ${c.excluded} excluded, ${c.unidentified} gone before their ` +
+    `identity could be read` +
+    (c.evicted > 0 ? `, ${c.evicted} decisions forgotten over the table's bound` : '') +
+    '.'
+  );
 }

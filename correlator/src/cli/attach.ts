@@ -37,7 +37,7 @@ export async function attachCommand(o: CliOptions): Promise<number> {
   const pids = [...new Set(o.pid)];
   const mod = await loadProbe();
   const probe = openProbe(mod, probeOptions(o, pids));
-  const term = new Terminal();
+  const term = new Terminal(process.stdout, process.stderr, o.logFormat);
   const live = new LiveTrace(mod, probe, o, term, snapshotProc(pids), { command: 'attach', pids });
 
   const stop = nextStopSignal();

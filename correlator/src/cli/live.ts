@@ -1,6 +1,6 @@
 // Live tracing shared by `run` and `attach`: the probe's batches go verbatim to the capture file (--write) and,
 // decoded, into the session; stop() detaches the probe, drains what the kernel still held, closes the spans left
-// open and waits for every output.
+// open and waits for every output. With --metrics-address, /metrics and /healthz are served until then.
 
 import { hostname } from 'node:os';
 import type { Probe, ProbeEvent, ProbeOptions } from '@nullspan/probe';
@@ -10,8 +10,12 @@ import type { InitialState } from '../state/snapshot.js';
 import { kernelSkip } from '../state/kernel-skip.js';
 import { settingsFromOptions } from './correlator-settings.js';
 import { UsageError } from './errors.js';
+import { ConsumerHealth } from './health.js';
+import { startMetricsServer, type MetricsServer } from './metrics-server.js';
+import { SelfMetrics } from './self-metrics.js';
 import { missingAddonError } from './setup-check.js';
 import { totalDrops } from './losses.js';
+import type { ListenAddress } from './listen-address.js';
 import type { CliOptions } from './options.js';
 import type { Admission } from './admission.js';
 import { TraceSession } from './session.js';
@@ -66,11 +70,13 @@ export class LiveTrace {
   private pumpError: unknown;
   /** the agent's selection and discovery of processes, between the probe and the session */
   private readonly admission?: Admission;
+  private readonly health: ConsumerHealth;
+  private metricsServer?: MetricsServer;
 
   constructor(
     private readonly mod: ProbeModule,
     private readonly probe: Probe,
-    opts: CliOptions,
+    private readonly opts: CliOptions,
     private readonly term: Terminal,
     initialState: InitialState,
     meta: Record<string, unknown>,
@@ -98,17 +104,24 @@ export class LiveTrace {
         meta: { ...meta, correlator: settings },
       });
     }
-    this.pumped = this.pump().catch((err: unknown) => {
-      this.pumpError = err;
-      void this.probe.close();
-    });
+    this.health = new ConsumerHealth(() => this.probe.stats().batches);
+    this.pumped = this.pump().then(
+      () => this.health.ended(),
+      (err: unknown) => {
+        this.pumpError = err;
+        this.health.ended(err instanceof Error ? err.message : String(err));
+        void this.probe.close();
+      },
+    );
   }
 
   /** Starts the outputs that run beside the stream and the status line. */
   async start(): Promise<void> {
     // e.g. a node binary without libuv symbols: its worker-thread calls will be unattributed (attribution-context.ts)
     for (const n of this.probe.notices ?? []) this.term.notice(n);
+    if (this.opts.metricsAddress) await this.serveMetrics(this.opts.metricsAddress);
     await this.session.start();
+    if (this.health.phase === 'starting') this.health.tracing();
     this.term.startStatus(() => {
       const st = this.probe.stats();
       return { events: st.events, skipped: totalSkipped(st.skipped), ...this.session.figures(totalDrops(st.drops)) };
@@ -121,15 +134,35 @@ export class LiveTrace {
     return this.stopped;
   }
 
+  private async serveMetrics(address: ListenAddress): Promise<void> {
+    const { session } = this;
+    const metrics = new SelfMetrics({
+      probe: () => this.probe.stats(),
+      correlator: () => session.correlator.stats(),
+      tables: () => session.correlator.tableSizes(),
+      outputs: () => session.outputStats(),
+    });
+    this.metricsServer = await startMetricsServer(address, metrics, () => this.health.check());
+    this.term.notice(`metrics at ${this.metricsServer.url}/metrics, health at ${this.metricsServer.url}/healthz`, {
+      metricsAddress: this.metricsServer.address,
+    });
+  }
+
   private async finish(reason: string): Promise<void> {
-    await this.probe.close();
-    await this.pumped;
-    this.term.stopStatus();
-    // The stop reason goes into the capture: spans closed at stop carry it, and replay must reproduce them.
-    this.capture?.end({ stopReason: reason, correlator: this.session.correlator.stats(), probe: this.probe.stats() });
-    await this.session.finish(reason);
-    const skipped = this.probe.stats().skipped;
-    if (totalSkipped(skipped) > 0) this.term.interactiveNotice(skippedText(skipped));
+    // /healthz says so while the outputs drain; /metrics keeps counting until they are done
+    if (this.health.phase !== 'ended') this.health.phase = 'stopping';
+    try {
+      await this.probe.close();
+      await this.pumped;
+      this.term.stopStatus();
+      // The stop reason goes into the capture: spans closed at stop carry it, and replay must reproduce them.
+      this.capture?.end({ stopReason: reason, correlator: this.session.correlator.stats(), probe: this.probe.stats() });
+      await this.session.finish(reason);
+      const skipped = this.probe.stats().skipped;
+      if (totalSkipped(skipped) > 0) this.term.interactiveNotice(skippedText(skipped));
+    } finally {
+      await this.metricsServer?.close();
+    }
     if (this.pumpError !== undefined) throw this.pumpError;
   }
 
@@ -139,6 +172,7 @@ export class LiveTrace {
       const events = this.mod.decodeBatch(batch.bytes);
       if (this.admission) this.admission.admit(events, this.pushAdmitted);
       else this.pushAdmitted(events);
+      this.health.took();
       // Batches come back to back under load: without a turn of the event loop between them a second Ctrl-C
       // (and every timer) would wait for the whole backlog. A batch's own work is bounded (one ring read).
       await new Promise<void>((resolve) => setImmediate(resolve));

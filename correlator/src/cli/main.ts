@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { statSync } from 'node:fs';
 import { describeError, UsageError } from './errors.js';
+import { logFormatInArgs, logLine } from './log.js';
 import { assertDistinctFiles, assertReadableFile, assertWritableFile, type NamedFile } from './output-paths.js';
 import { helpText, optionsMarkdown, parseCommandLine, type ParsedCommandLine } from './options.js';
 import { otlpProtocolProblem } from '../export/protocol.js';
@@ -76,11 +77,12 @@ export async function main(args: string[]): Promise<number> {
 // (a keep-alive socket, a retry timer of an endpoint that never answered) must not keep nullspan running. What
 // stdout/stderr still queue is written first: a pipe whose reader is slower than nullspan (`| less`, `| wc`) takes
 // 64 KiB at a time, and process.exit would drop the rest.
-main(process.argv.slice(2)).then(
+const args = process.argv.slice(2);
+main(args).then(
   (code) => exitAfterOutput(code),
   (err: unknown) => {
     const { message, exitCode } = describeError(err);
-    process.stderr.write(`nullspan: ${message}\n`);
+    process.stderr.write(logLine(logFormatInArgs(args), 'error', message, { exitCode }));
     if (process.env.NULLSPAN_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     exitAfterOutput(exitCode);
   },

@@ -7,6 +7,8 @@ import { DEFAULT_OTLP_ENDPOINT, httpUrlProblem } from '../export/traces-url.js';
 import { DEFAULT_MAX_OPEN_SPAN_BYTES, DEFAULT_MAX_QUEUE_BYTES } from '../span-bytes.js';
 import { DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS, DEFAULT_MAX_TEXT_BYTES } from '../ui/store.js';
 import { parseDuration } from './durations.js';
+import { parseListenAddress, type ListenAddress } from './listen-address.js';
+import { LOG_FORMATS, type LogFormat } from './log.js';
 import { UsageError } from './errors.js';
 import { parseTailSampling } from './tail-sampling.js';
 import { DEFAULT_MAX_PENDING_BYTES } from './trace-assembler.js';
@@ -14,7 +16,7 @@ import { DEFAULT_MAX_PENDING_BYTES } from './trace-assembler.js';
 export const COMMANDS = ['run', 'attach', 'agent', 'replay', 'ui'] as const;
 export type Command = (typeof COMMANDS)[number];
 
-type OptionType = 'boolean' | 'string' | 'integer' | 'bytes' | 'duration' | 'url';
+type OptionType = 'boolean' | 'string' | 'integer' | 'bytes' | 'duration' | 'url' | 'address';
 
 export interface OptionSpec {
   /** long name without the dashes */
@@ -26,6 +28,8 @@ export interface OptionSpec {
   value?: string;
   /** the default as written on the command line (parsed like a user value) */
   default?: string;
+  /** a command's own default, over `default` (e.g. a long-running command serving metrics unless told not to) */
+  commandDefaults?: Partial<Record<Command, string>>;
   /** environment variable read when the option is not given */
   env?: string;
   /** allowed values */
@@ -313,6 +317,29 @@ export const OPTIONS: readonly OptionSpec[] = [
       'Text the web UI keeps in memory across its spans (span names, attributes, system-call paths and targets, ' +
       'which traced processes choose); beyond it the oldest spans are dropped (and counted).',
   },
+  {
+    name: 'metrics-address',
+    type: 'address',
+    value: 'HOST:PORT',
+    commands: TRACING,
+    // an agent runs for weeks: scraped by default (the port OpenTelemetry's Prometheus exporters use)
+    commandDefaults: { agent: '127.0.0.1:9464' },
+    help:
+      'Serve Prometheus metrics at `/metrics` and a health check at `/healthz` on HOST:PORT (port 0 picks a free ' +
+      'one; the address is logged on start). Counts only, no traced data: any address may be given, e.g. ' +
+      '`0.0.0.0:9464` for a scraper on another host.',
+  },
+  {
+    name: 'log-format',
+    type: 'string',
+    value: 'FORMAT',
+    default: 'text',
+    choices: LOG_FORMATS,
+    commands: 'all',
+    help:
+      'How notices are written to stderr: `text` lines, or `json` (one object per line with time, level, msg and ' +
+      'fields, for journald and Kubernetes log shippers; no live status line).',
+  },
   { name: 'markdown', type: 'boolean', commands: 'all', help: 'With --help: print the options table as Markdown.' },
   { name: 'help', alias: 'h', type: 'boolean', commands: 'all', help: 'Show this help.' },
   { name: 'version', alias: 'V', type: 'boolean', commands: 'all', help: 'Show the version.' },
@@ -371,6 +398,8 @@ export interface CliOptions {
   uiMaxSpans: number;
   uiMaxSyscalls: number;
   uiMaxTextBytes: number;
+  metricsAddress?: ListenAddress;
+  logFormat: LogFormat;
   markdown: boolean;
   help: boolean;
   version: boolean;
@@ -426,6 +455,11 @@ function parseValue(spec: OptionSpec, raw: string, origin?: string): unknown {
       if (problem) throw bad(`an http:// or https:// URL (${problem})`);
       return raw;
     }
+    case 'address': {
+      const address = parseListenAddress(raw);
+      if (typeof address === 'string') throw bad(`HOST:PORT such as 127.0.0.1:9464 (${address})`);
+      return address;
+    }
     case 'duration': {
       const ns = parseDuration(raw);
       if (ns === undefined)
@@ -449,6 +483,11 @@ function inRange(spec: OptionSpec, n: number, raw: string, kind: string): number
     throw new UsageError(`--${spec.name} expects ${rangeText(spec, kind)}, got ${JSON.stringify(raw)}.`);
   }
   return n;
+}
+
+/** The default `command` gets: its own (`commandDefaults`), else the option's. */
+export function defaultFor(spec: OptionSpec, command: Command | undefined): string | undefined {
+  return (command && spec.commandDefaults?.[command]) ?? spec.default;
 }
 
 function camel(name: string): string {
@@ -518,8 +557,8 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv = proces
       out[key] = spec.type === 'boolean' ? true : parseValue(spec, given as string);
     } else if (spec.env && env[spec.env]) {
       out[key] = parseValue(spec, env[spec.env] as string, spec.env);
-    } else if (spec.default !== undefined) {
-      out[key] = parseValue(spec, spec.default);
+    } else if (defaultFor(spec, command) !== undefined) {
+      out[key] = parseValue(spec, defaultFor(spec, command) as string);
     } else {
       out[key] = spec.type === 'boolean' ? false : undefined;
     }
@@ -589,6 +628,7 @@ function notes(spec: OptionSpec): string[] {
   const n: string[] = [];
   if (spec.choices) n.push(`one of: ${spec.choices.join(', ')}`);
   if (spec.default !== undefined) n.push(`default: ${spec.default}`);
+  for (const [command, value] of Object.entries(spec.commandDefaults ?? {})) n.push(`default for ${command}: ${value}`);
   if (spec.env) n.push(`env: ${spec.env}`);
   if (spec.commands !== 'all') n.push(`for: ${spec.commands.join(', ')}`);
   return n;
@@ -647,7 +687,12 @@ export function optionsMarkdown(): string {
   for (const spec of OPTIONS) {
     if (spec.name === 'markdown') continue;
     const flag = `\`--${spec.name}${spec.value ? ` ${spec.value}` : ''}\`${spec.alias ? `, \`-${spec.alias}\`` : ''}`;
-    const def = spec.default !== undefined ? `\`${spec.default}\`` : '';
+    const def = [
+      spec.default !== undefined ? `\`${spec.default}\`` : '',
+      ...Object.entries(spec.commandDefaults ?? {}).map(([command, value]) => `\`${value}\` (${command})`),
+    ]
+      .filter(Boolean)
+      .join(', ');
     const env = spec.env ? `\`${spec.env}\`` : '';
     const cmds = spec.commands === 'all' ? 'all' : spec.commands.join(', ');
     const help = spec.choices ? `${spec.help} One of: ${spec.choices.map((c) => `\`${c}\``).join(', ')}.` : spec.help;

@@ -57,7 +57,7 @@ export async function replayCapture(
 }
 
 export async function replayCommand(file: string, o: CliOptions): Promise<number> {
-  const term = new Terminal();
+  const term = new Terminal(process.stdout, process.stderr, o.logFormat);
   const { session, failure } = await replayCapture(file, o, term, { export: true, print: true, ui: true });
   if (o.ui && session.uiUrl) {
     term.notice(`replayed ${file}; the web UI stays up at ${session.uiUrl} until Ctrl-C.`);

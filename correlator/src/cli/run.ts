@@ -39,7 +39,7 @@ export async function runCommand(argv: string[], o: CliOptions): Promise<number>
   assertCommandExists(argv[0]);
   const mod = await loadProbe();
   const probe = openProbe(mod, probeOptions(o, []));
-  const term = new Terminal();
+  const term = new Terminal(process.stdout, process.stderr, o.logFormat);
 
   // Handlers first: a Ctrl-C that arrives while the command starts must already stop tracing in order.
   let interrupted: StopSignal | undefined;

@@ -7,7 +7,7 @@ import { Correlator } from '../correlator.js';
 import { MAX_TAGS } from '../markers.js';
 import { OtlpFileExporter } from '../export/file.js';
 import { OtlpHttpExporter } from '../export/http.js';
-import type { SpanSink } from '../export/sink.js';
+import type { ExportStats, SpanSink } from '../export/sink.js';
 import { httpUrlProblem, tracesUrl } from '../export/traces-url.js';
 import type { Clock } from '../model.js';
 import type { InitialState } from '../state/snapshot.js';
@@ -26,6 +26,7 @@ import {
   samplingText,
   TailSampler,
   type TailSamplingConfig,
+  type TailSamplingCounts,
 } from './tail-sampling.js';
 import { TraceAssembler, type TracedSpan } from './trace-assembler.js';
 import { COLORS, PLAIN, renderTrace, wantsColor } from './tree-printer.js';
@@ -40,6 +41,16 @@ export interface SessionSetup {
   live: boolean;
   /** which outputs this command offers (`nullspan ui` serves a capture and exports nothing) */
   outputs: { export: boolean; print: boolean; ui: boolean };
+}
+
+export interface OutputStats {
+  /** spans and traces (root or remote-parent spans) the correlator finished */
+  spans: number;
+  traces: number;
+  exporters: (ExportStats & { exporter: string })[];
+  /** finished spans held until their trace is complete (--print) or decided (tail sampling) */
+  held: { output: string; traces: number; bytes: number; releasedEarly: number }[];
+  tailSampling?: TailSamplingCounts;
 }
 
 export class TraceSession {
@@ -127,7 +138,8 @@ export class TraceSession {
   async start(): Promise<void> {
     if (this.http) {
       this.endpoint = await probeEndpoint(this.http.url);
-      if (!this.endpoint.reachable) this.term.notice(describeEndpoint(this.endpoint, this.opts.otlpFile));
+      if (!this.endpoint.reachable)
+        this.term.warn(describeEndpoint(this.endpoint, this.opts.otlpFile), { endpoint: this.http.url });
     }
     if (this.store) {
       this.ui = await startUiServer({
@@ -141,7 +153,7 @@ export class TraceSession {
       }).catch((err: Error) => {
         throw new CliError(err.message);
       });
-      this.term.notice(`web UI at ${this.ui.url}`);
+      this.term.notice(`web UI at ${this.ui.url}`, { url: this.ui.url });
     }
   }
 
@@ -159,6 +171,25 @@ export class TraceSession {
     return { spans: this.spans, losses: lossCounts(s, drops, exporters), tailSampling };
   }
 
+  /** Cumulative counts and current holdings of the outputs, for /metrics (read at scrape time). */
+  outputStats(): OutputStats {
+    return {
+      spans: this.spans,
+      traces: this.traces,
+      exporters: [
+        ...(this.http ? [{ exporter: 'otlp_http', ...this.http.stats() }] : []),
+        ...(this.file ? [{ exporter: 'otlp_file', ...this.file.stats() }] : []),
+      ],
+      held: [
+        ...(this.printer ? [{ output: 'print', releasedEarly: this.printer.releasedEarly, ...this.printer.held() }] : []),
+        ...(this.gate
+          ? [{ output: 'tail_sampling', releasedEarly: this.gate.counts().decidedOverBound, ...this.gate.held() }]
+          : []),
+      ],
+      tailSampling: this.gate?.counts(),
+    };
+  }
+
   /**
    * Tracing stopped: close the spans still open (as incomplete), hand every span to the outputs and wait until
    * the file is complete and the endpoint has what it will take.
@@ -170,7 +201,7 @@ export class TraceSession {
     if (this.file) {
       await this.file.shutdown();
       if (this.file.lastError)
-        this.term.notice(`could not write all traces to ${this.opts.otlpFile}: ${this.file.lastError.message}.`);
+        this.term.warn(`could not write all traces to ${this.opts.otlpFile}: ${this.file.lastError.message}.`);
     }
     if (this.http) await this.finishHttp(this.http);
     this.reportLosses();
@@ -192,13 +223,14 @@ export class TraceSession {
     const now = await probeEndpoint(http.url);
     if (now.reachable) await http.shutdown();
     else {
-      if (this.endpoint?.reachable) this.term.notice(describeEndpoint(now, this.opts.otlpFile));
+      if (this.endpoint?.reachable) this.term.warn(describeEndpoint(now, this.opts.otlpFile), { endpoint: http.url });
       await http.abandon(unreachableReason(now));
     }
     const st = http.stats();
     if (st.dropped > 0)
-      this.term.notice(
+      this.term.warn(
         `${plural(st.dropped, 'span')} ${st.dropped === 1 ? 'was' : 'were'} not delivered to ${http.url} (${exportLossText(st.lost)}).`,
+        { endpoint: http.url, spansDropped: st.dropped },
       );
   }
 
@@ -210,6 +242,7 @@ export class TraceSession {
       `${plural(this.traces, 'trace')}, ${plural(this.spans, 'span')}, ${plural(this.syscalls, 'system call record')}` +
         (where.length ? ` → ${where.join(', ')}` : '') +
         '.',
+      { traces: this.traces, spans: this.spans, syscalls: this.syscalls },
     );
   }
 
@@ -218,25 +251,27 @@ export class TraceSession {
     const s = this.correlator.stats();
     const lost = totalDrops(s.drops);
     if (lost > 0) {
-      this.term.notice(
+      this.term.warn(
         `the kernel dropped ${lost} events (${s.drops.syscall} syscalls, ${s.drops.marker} markers, ` +
           `${s.drops.process} process events); a larger --ring-size helps.`,
+        { syscallDrops: s.drops.syscall, markerDrops: s.drops.marker, processEventDrops: s.drops.process },
       );
     }
     if (s.malformedMarkers > 0 || s.unmatchedExits > 0 || s.spansEvicted > 0) {
-      this.term.notice(
+      this.term.warn(
         `${s.malformedMarkers} malformed markers, ${s.unmatchedExits} unmatched span exits, ${s.spansEvicted} spans evicted.`,
+        { malformedMarkers: s.malformedMarkers, unmatchedExits: s.unmatchedExits, spansEvicted: s.spansEvicted },
       );
     }
     if (s.markersOverTagLimit > 0)
-      this.term.notice(`${s.markersOverTagLimit} of the malformed markers had more than ${MAX_TAGS} tags.`);
+      this.term.warn(`${s.markersOverTagLimit} of the malformed markers had more than ${MAX_TAGS} tags.`);
     if (s.spansEvictedByBytes > 0) {
-      this.term.notice(
+      this.term.warn(
         `${s.spansEvictedByBytes} open spans were evicted over --max-open-span-bytes ${this.opts.maxOpenSpanBytes}.`,
       );
     }
     const early = this.printer?.releasedEarly ?? 0;
-    if (early > 0) this.term.notice(`${early} traces went out before their root span ended (--max-pending-bytes).`);
+    if (early > 0) this.term.warn(`${early} traces went out before their root span ended (--max-pending-bytes).`);
     if (this.gate) this.term.notice(samplingSummary(this.gate.counts(), this.tailSampling));
   }
 

@@ -1,9 +1,9 @@
 // What nullspan writes to the terminal besides its results: a live status line on stderr (only when stderr is a
-// terminal) and one-line notices. Output that goes to stdout while the status line is shown first erases it, so
+// terminal and notices are text) and one-line notices (log.ts). Output that goes to stdout while the status line is shown first erases it, so
 // the two never garble each other when both are the same terminal.
 
 import { lossText, type LossCounts } from './losses.js';
-import { sanitize } from './terminal-text.js';
+import { logLine, type LogFields, type LogFormat, type LogLevel } from './log.js';
 
 export interface StatusFigures {
   events: number;
@@ -26,6 +26,7 @@ export class Terminal {
   constructor(
     private readonly stdout: NodeJS.WriteStream = process.stdout,
     private readonly stderr: NodeJS.WriteStream = process.stderr,
+    private readonly logFormat: LogFormat = 'text',
   ) {
     // EPIPE and friends arrive as 'error' events; unhandled, they would end nullspan with a stack trace and
     // lose the outputs that do not depend on the terminal (the OTLP file, the endpoint, the capture).
@@ -37,7 +38,8 @@ export class Terminal {
 
   /** Starts refreshing the status line from `figures` twice a second, when stderr is a terminal. */
   startStatus(figures: () => StatusFigures): void {
-    if (!this.stderr.isTTY) return;
+    // JSON lines are read by programs: a line redrawn in place would only garble them
+    if (!this.stderr.isTTY || this.logFormat === 'json') return;
     const refresh = () => {
       const f = figures();
       const now = Date.now();
@@ -68,15 +70,21 @@ export class Terminal {
   }
 
   /** A one-line notice on stderr. Notices quote traced processes (executable paths), so they are sanitized. */
-  notice(text: string): void {
+  notice(text: string, fields?: LogFields, level: LogLevel = 'info'): void {
     this.eraseStatus();
-    this.stderr.write(`nullspan: ${sanitize(text)}\n`);
+    this.stderr.write(logLine(this.logFormat, level, text, fields));
     this.drawStatus();
   }
 
-  /** A notice only an interactive user needs (a summary at exit); scripts reading stderr do not get it. */
-  interactiveNotice(text: string): void {
-    if (this.stderr.isTTY) this.notice(text);
+  /** Something was lost or could not be done: a notice at level warn. */
+  warn(text: string, fields?: LogFields): void {
+    this.notice(text, fields, 'warn');
+  }
+
+  /** A notice only an interactive user needs (a summary at exit); scripts reading text from stderr do not get
+   * it, log shippers reading JSON lines do. */
+  interactiveNotice(text: string, fields?: LogFields): void {
+    if (this.stderr.isTTY || this.logFormat === 'json') this.notice(text, fields);
   }
 
   private drawStatus(): void {

@@ -8,7 +8,7 @@ import { nextStopSignal } from './signals.js';
 import { Terminal } from './terminal.js';
 
 export async function uiCommand(file: string | undefined, o: CliOptions): Promise<number> {
-  const term = new Terminal();
+  const term = new Terminal(process.stdout, process.stderr, o.logFormat);
   const opts: CliOptions = { ...o, ui: true };
   const outputs = { export: false, print: false, ui: true };
   let session: TraceSession;

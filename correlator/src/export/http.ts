@@ -142,6 +142,7 @@ export class OtlpHttpExporter implements SpanSink {
   private waiters: (() => void)[] = [];
   private readonly st: ExportStats = { exported: 0, dropped: 0, pending: 0, failedAttempts: 0, requests: 0 };
   private readonly lost = new Map<string, number>();
+  private readonly failures = new Map<string, number>();
   /** why the most recent attempt failed, in the words of the loss notice */
   private lastFailure: string | undefined;
   lastError: Error | undefined;
@@ -199,6 +200,7 @@ export class OtlpHttpExporter implements SpanSink {
       pending: this.pendingWeight,
       pendingBytes: this.pendingBytes,
       lost: Object.fromEntries(this.lost),
+      failures: Object.fromEntries(this.failures),
     };
   }
 
@@ -277,7 +279,7 @@ export class OtlpHttpExporter implements SpanSink {
   private drop(weight: number, reason: string): void {
     if (weight <= 0) return;
     this.st.dropped += weight;
-    this.lost.set(reason, (this.lost.get(reason) ?? 0) + weight);
+    countByReason(this.lost, reason, weight);
   }
 
   /** The reason an attempt failed, as the loss notice names it. */
@@ -372,6 +374,7 @@ export class OtlpHttpExporter implements SpanSink {
         this.st.failedAttempts++;
         this.lastError = r.error;
         batch.failure = this.lastFailure = this.failureReason(r.error);
+        countByReason(this.failures, batch.failure, 1);
         if (this.closed || permanentFailure(r.error)) {
           this.drop(batch.weight, batch.failure);
           this.settle(batch);
@@ -412,4 +415,13 @@ export function exportTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): numb
 /** A bounded wait that holds the event loop (see flush). */
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+/** Distinct reasons counted at most: a reason may quote an error message, and every one becomes a metric label. */
+export const MAX_REASONS = 32;
+const OTHER_REASON = 'other';
+
+function countByReason(counts: Map<string, number>, reason: string, n: number): void {
+  const key = counts.has(reason) || counts.size < MAX_REASONS - 1 ? reason : OTHER_REASON;
+  counts.set(key, (counts.get(key) ?? 0) + n);
 }

@@ -25,4 +25,6 @@ export interface ExportStats {
   pendingBytes?: number;
   /** `dropped` by reason ('queue limit', 'connection refused', 'HTTP 500', 'timeout', ...) */
   lost?: Record<string, number>;
+  /** `failedAttempts` by reason (as `lost` names them) */
+  failures?: Record<string, number>;
 }
