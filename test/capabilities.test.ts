@@ -108,10 +108,10 @@ async function untraced(): Promise<void> {
 async function traceWith(
   caps: string[],
   name: string,
-  opts: { wantMarked: boolean; command?: 'attach' | 'agent' },
+  opts: { wantMarked: boolean; command?: 'attach' | 'agent'; refused?: boolean },
 ): Promise<Traced> {
   const file = join(outDir, `${name}.jsonl`);
-  await untraced();
+  if (!opts.refused) await untraced(); // a start expected to be refused involves no SDK
   const fromTick = ticks.length;
   const cli = startProgram('setpriv', [
     ...setprivArgs(caps),
@@ -233,7 +233,7 @@ describe('the capability set of the deploy files', () => {
     const t = await traceWith(
       SET.filter((c) => c !== missing),
       `no-${missing}`,
-      { wantMarked: false },
+      { wantMarked: false, refused: true },
     );
     expect(t.result.code).toBe(1);
     expect(t.result.stderr).toMatch(/^nullspan: [^\n]*CAP_BPF and CAP_PERFMON[^\n]*\.\n$/);
