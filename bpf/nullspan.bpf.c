@@ -528,6 +528,13 @@ static __always_inline bool check_marker(struct ns_task_state *st, long nr, cons
 	/* cheap fd check first: only writes to the null device pay for reading user memory */
 	if (!fd_is_null_device(args[0]))
 		return false;
+	/* Auto-discovery neither adopts nor registers the slot of a process user space refused. Looked up only for
+	 * writes to the null device, so the other writes of every untraced process on the host don't pay for it. */
+	if (strict) {
+		__u32 tgid = pid_tgid >> 32;
+		if (bpf_map_lookup_elem(&excluded_tgids, &tgid))
+			return false;
+	}
 	if (peek_write(nr, args, peek))
 		return false;
 	if (peek[0] == (char)(NS_SLOT_MAGIC & 0xff) && check_slot_registration(st, nr, args, ts, pid_tgid))
@@ -649,9 +656,6 @@ int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 		if (!markers_all || !is_write_nr(id))
 			return 0;
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
-		__u32 writer_tgid = pid_tgid >> 32;
-		if (bpf_map_lookup_elem(&excluded_tgids, &writer_tgid))
-			return 0;
 		__u64 args[3] = { regs->di, regs->si, regs->dx };
 		ts = bpf_ktime_get_ns();
 		if (!check_marker(st, id, args, true, ts, pid_tgid))
