@@ -195,25 +195,30 @@ describe('the capability set of the deploy files', () => {
     for (const c of SET) expect(Object.keys(CAP_BITS), `${c} is not one this test knows`).toContain(c);
   });
 
-  it.each(['attach', 'agent'] as const)('is enough for `%s`: markers, SDK spans, paths, peers, service.name and a clean stop, as another user', async (command) => {
-    const t = await traceWith(SET, `whole-set-${command}`, { wantMarked: true, command });
-    expect(t.uid).toBe(TRACER_UID);
-    expect(t.capEff).toBe(capMask(SET));
-    expect(t.result.code, t.result.stderr).toBe(0);
-    expect(t.result.stderr.split('\n').filter((l) => !l.includes(LIBUV_OFF))).not.toContainEqual(
-      expect.stringMatching(/refused|denied|could not/i),
-    );
+  it.each(['attach', 'agent'] as const)(
+    'is enough for `%s`: markers, SDK spans, paths, peers, service.name and a clean stop, as another user',
+    async (command) => {
+      const t = await traceWith(SET, `whole-set-${command}`, { wantMarked: true, command });
+      expect(t.uid).toBe(TRACER_UID);
+      expect(t.capEff).toBe(capMask(SET));
+      expect(t.result.code, t.result.stderr).toBe(0);
+      expect(t.result.stderr.split('\n').filter((l) => !l.includes(LIBUV_OFF))).not.toContainEqual(
+        expect.stringMatching(/refused|denied|could not/i),
+      );
 
-    expect(named(t.spans, 'raw.job').length).toBeGreaterThan(0);
-    expect(named(t.spans, 'sdk.job').length).toBeGreaterThan(0); // the SDK's slot was acknowledged
-    for (const parent of ['raw.job', 'sdk.job']) {
-      const calls = callsUnder(t.spans, parent);
-      expect(calls.map((c) => c.attributes['file.path'])).toContain(dataFile);
-      expect(calls.map((c) => c.attributes['network.peer.port'])).toContain(peerPort);
-    }
-    expect(new Set(named(t.spans, 'raw.job').map((s) => s.resource['service.name']))).toEqual(new Set(['cap-target']));
-    expect(target.exitCode).toBeNull(); // detached, the target runs on
-  });
+      expect(named(t.spans, 'raw.job').length).toBeGreaterThan(0);
+      expect(named(t.spans, 'sdk.job').length).toBeGreaterThan(0); // the SDK's slot was acknowledged
+      for (const parent of ['raw.job', 'sdk.job']) {
+        const calls = callsUnder(t.spans, parent);
+        expect(calls.map((c) => c.attributes['file.path'])).toContain(dataFile);
+        expect(calls.map((c) => c.attributes['network.peer.port'])).toContain(peerPort);
+      }
+      expect(new Set(named(t.spans, 'raw.job').map((s) => s.resource['service.name']))).toEqual(
+        new Set(['cap-target']),
+      );
+      expect(target.exitCode).toBeNull(); // detached, the target runs on
+    },
+  );
 
   // The agent puts libuv uprobes on each node process it discovers (worker-thread attribution). On this kernel
   // perf_event_open refuses a uprobe on another process without CAP_SYS_ADMIN, whatever else is held: the set
@@ -258,11 +263,9 @@ describe('the capability set of the deploy files', () => {
   });
 
   it('with CAP_DAC_READ_SEARCH instead of CAP_DAC_OVERRIDE: paths and peers, but no SDK spans', async () => {
-    const t = await traceWith(
-      [...SET.filter((c) => c !== 'CAP_DAC_OVERRIDE'), 'CAP_DAC_READ_SEARCH'],
-      'read-search',
-      { wantMarked: false },
-    );
+    const t = await traceWith([...SET.filter((c) => c !== 'CAP_DAC_OVERRIDE'), 'CAP_DAC_READ_SEARCH'], 'read-search', {
+      wantMarked: false,
+    });
     expect(t.result.code, t.result.stderr).toBe(0);
     expect(named(t.spans, 'sdk.job')).toHaveLength(0); // /proc/<pid>/mem of another user is not writable
     expect(t.markedTicks).toBe(0);

@@ -18,7 +18,11 @@ import { REPO, startCli, tempDir, waitForOutput, type RunningCli } from './helpe
 const CGROUP_ROOT = existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
 const SLICE = `/nullspan-agent-e2e-${process.pid}.slice`;
 const CONTAINER_ID = 'c0ffee'.padEnd(64, '0123456789abcdef').slice(0, 64);
-const GROUPS = { svc: `${SLICE}/svc.scope`, docker: `${SLICE}/docker-${CONTAINER_ID}.scope`, off: `${SLICE}/off.scope` };
+const GROUPS = {
+  svc: `${SLICE}/svc.scope`,
+  docker: `${SLICE}/docker-${CONTAINER_ID}.scope`,
+  off: `${SLICE}/off.scope`,
+};
 const SERVER_JS = join(REPO, 'examples/hono-service/dist/server.js');
 
 const tmp = tempDir('nullspan-agent-e2e-');
@@ -55,7 +59,9 @@ async function until<T>(what: string, get: () => T | undefined | Promise<T | und
     await new Promise((r) => setTimeout(r, 100));
   }
   const exports = metricsUrl
-    ? (await (await fetch(metricsUrl)).text()).split('\n').filter((l) => /^nullspan_(export|kernel_drops|spans_total)/.test(l))
+    ? (await (await fetch(metricsUrl)).text())
+        .split('\n')
+        .filter((l) => /^nullspan_(export|kernel_drops|spans_total)/.test(l))
     : [];
   throw new Error(`timed out waiting for ${what}; agent stderr: ${agent.stderr()}; ${exports.join('; ')}`);
 }
@@ -144,7 +150,9 @@ describe('nullspan agent', () => {
     expect(span.resource['container.id']).toBeUndefined();
     expect(calls.map((c) => c.name)).toContain('openat');
     // the file output is written while the agent runs, not only at its exit
-    await until('the span in the OTLP file', () => readFileSync(join(tmp.dir, 'agent.jsonl'), 'utf8').includes('script.step'));
+    await until('the span in the OTLP file', () =>
+      readFileSync(join(tmp.dir, 'agent.jsonl'), 'utf8').includes('script.step'),
+    );
   }, 60_000);
 
   it('traces the Hono service in a docker-named cgroup, with its container id', async () => {
@@ -241,4 +249,3 @@ describe('nullspan agent', () => {
     open.kill('SIGKILL');
   }, 60_000);
 });
-

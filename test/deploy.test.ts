@@ -149,7 +149,9 @@ describe('OpenTelemetry Collector and Jaeger configurations', () => {
       processors: ['memory_limiter', 'k8sattributes', 'tail_sampling', 'batch'],
       exporters: ['otlp/jaeger'],
     });
-    const sources = config.processors.k8sattributes.pod_association.flatMap((a: Obj) => a.sources.map((s: Obj) => s.name));
+    const sources = config.processors.k8sattributes.pod_association.flatMap((a: Obj) =>
+      a.sources.map((s: Obj) => s.name),
+    );
     expect(sources).toEqual(['container.id', 'k8s.pod.uid']);
   });
 
@@ -232,8 +234,10 @@ describe('the agent command lines', () => {
     ],
     [
       'DaemonSet',
-      (yamlFile('kubernetes/agent.yaml').find((d) => d.kind === 'DaemonSet')?.spec.template.spec.containers[0]
-        .args as string[]).map((a) => a.replace('$(POD_IP)', '10.1.2.3')),
+      (
+        yamlFile('kubernetes/agent.yaml').find((d) => d.kind === 'DaemonSet')!.spec.template.spec.containers[0]
+          .args as string[]
+      ).map((a) => a.replace('$(POD_IP)', '10.1.2.3')),
     ],
     ['compose', yamlOne('compose/compose.yaml').services.agent.command],
   ];

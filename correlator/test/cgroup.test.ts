@@ -13,11 +13,16 @@ const UID_ = UID.replace(/-/g, '_');
 
 /** v1 files list every hierarchy; the container's path repeats in each. */
 function v1(path: string): string {
-  return ['12:pids:', '11:memory:', '4:cpu,cpuacct:', '1:name=systemd:'].map((h) => `${h}${path}`).join('\n') + '\n';
+  return `${['12:pids:', '11:memory:', '4:cpu,cpuacct:', '1:name=systemd:'].map((h) => `${h}${path}`).join('\n')}\n`;
 }
 
 const FIXTURES: { form: string; text: string; containerId?: string; runtime?: string; podUid?: string }[] = [
-  { form: 'docker, v2, systemd driver', text: `0::/system.slice/docker-${ID}.scope\n`, containerId: ID, runtime: 'docker' },
+  {
+    form: 'docker, v2, systemd driver',
+    text: `0::/system.slice/docker-${ID}.scope\n`,
+    containerId: ID,
+    runtime: 'docker',
+  },
   { form: 'docker, v2, cgroupfs driver', text: `0::/docker/${ID}\n`, containerId: ID, runtime: 'docker' },
   { form: 'docker, v1', text: v1(`/docker/${ID}`), containerId: ID, runtime: 'docker' },
   {
@@ -146,7 +151,15 @@ describe('selection', () => {
 
 describe('selection options', () => {
   it('are repeatable, for the agent only', () => {
-    const cl = parseCommandLine(['agent', '--include-exe', 'node', '--include-exe', 'java', '--exclude-container', 'ABC']);
+    const cl = parseCommandLine([
+      'agent',
+      '--include-exe',
+      'node',
+      '--include-exe',
+      'java',
+      '--exclude-container',
+      'ABC',
+    ]);
     const sel = selectionFromOptions(cl.options);
     expect(sel.includeExe).toEqual(['node', 'java']);
     expect(sel.excludeContainer).toEqual(['abc']);

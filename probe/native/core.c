@@ -133,7 +133,8 @@ static int check_floor(char *err, size_t errlen)
 	struct utsname u;
 	const char *release = uname(&u) ? "unknown" : u.release;
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
-		snprintf(err, errlen, "This kernel (%s) has no BPF ring buffer, which the probe needs (Linux 5.8 or newer).",
+		snprintf(err, errlen,
+			 "This kernel (%s) has no BPF ring buffer, which the probe needs (Linux 5.8 or newer).",
 			 release);
 		return -1;
 	}

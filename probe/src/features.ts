@@ -55,7 +55,10 @@ export const FALLBACKS_ENV = 'NULLSPAN_BPF_FALLBACKS';
  * The enum ns_fallback bits of fallbacks to use even where the kernel has the feature (for testing the fallback
  * paths on a new kernel): `names` ('all', or a list) or else the comma-separated NULLSPAN_BPF_FALLBACKS.
  */
-export function forcedFallbacks(names: readonly string[] | 'all' | undefined, env = process.env[FALLBACKS_ENV]): number {
+export function forcedFallbacks(
+  names: readonly string[] | 'all' | undefined,
+  env = process.env[FALLBACKS_ENV],
+): number {
   const list = names ?? (env === undefined || env.trim() === '' ? [] : env.split(',').map((n) => n.trim()));
   if (list === 'all' || list.includes('all')) return FALLBACKS.reduce((bits, f) => bits | f.bit, 0);
   let bits = 0;

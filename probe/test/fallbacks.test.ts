@@ -55,9 +55,13 @@ describe('fallbacks forced on this kernel', () => {
     const states = ourMaps().find((m) => m.name === 'task_states');
     expect(states?.type).toBe('hash');
     // a node process has several threads; it waits for a line on stdin before exiting
-    const child = c.probe.spawn(process.execPath, ['-e', "process.stdout.write('ready\\n'); process.stdin.once('data', () => {})"], {
-      stdio: ['pipe', 'pipe', 'ignore'],
-    });
+    const child = c.probe.spawn(
+      process.execPath,
+      ['-e', "process.stdout.write('ready\\n'); process.stdin.once('data', () => {})"],
+      {
+        stdio: ['pipe', 'pipe', 'ignore'],
+      },
+    );
     await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
     const tids = readdirSync(`/proc/${child.pid}/task`).map(Number);
     expect(tids.length).toBeGreaterThan(1);

@@ -46,7 +46,8 @@ export function strictFieldProblems(doc: KubernetesObject): string[] {
   const stack: [unknown, string, string][] = [[doc, root, '']];
   while (stack.length > 0) {
     const [value, type, path] = stack.pop() as [unknown, string, string];
-    const wrong = (expected: string) => problems.push(`${path || '/'}: expected ${expected}, got ${JSON.stringify(value)}`);
+    const wrong = (expected: string) =>
+      problems.push(`${path || '/'}: expected ${expected}, got ${JSON.stringify(value)}`);
     const array = ARRAY.exec(type);
     const map = MAP.exec(type);
     const model = modelClass(type);
@@ -58,7 +59,7 @@ export function strictFieldProblems(doc: KubernetesObject): string[] {
       if (typeof value !== 'string' && typeof value !== 'number') wrong('an integer or a string');
     } else if (array) {
       if (!Array.isArray(value)) wrong('a list');
-      else value.forEach((item, i) => stack.push([item, array[1], `${path}/${i}`]));
+      else for (const [i, item] of value.entries()) stack.push([item, array[1], `${path}/${i}`]);
     } else if (map) {
       if (!isObject(value)) wrong('a map');
       else for (const [k, v] of Object.entries(value)) stack.push([v, map[1], `${path}/${k}`]);

@@ -101,7 +101,8 @@ function tailSamplingProblems(id: string, settings: Obj): string[] {
       if (!['name', 'type', type].includes(key)) problems.push(`${id}: policy ${i} (${type}) has stray key "${key}"`);
     if (type === 'status_code')
       for (const code of asList(asObj(policy.status_code).status_codes))
-        if (!COMPONENTS.statusCodes.includes(String(code))) problems.push(`${id}: unknown status code "${String(code)}"`);
+        if (!COMPONENTS.statusCodes.includes(String(code)))
+          problems.push(`${id}: unknown status code "${String(code)}"`);
   }
   return problems;
 }

@@ -30,28 +30,28 @@ export async function agentCommand(o: CliOptions): Promise<number> {
       fileDelayMs: 1000,
       admission: (session) =>
         (admission = new Admission(
-        selection,
-        {
-          knows: (pid) => session.correlator.knowsProcess(pid),
-          seed: (snapshot) => session.correlator.seed({ version: 1, processes: [snapshot] }),
-          exclude: (pid) => {
-            try {
-              probe.excludePid(pid);
-            } catch {
-              // gone already: the kernel forgets it at its exit
-            }
+          selection,
+          {
+            knows: (pid) => session.correlator.knowsProcess(pid),
+            seed: (snapshot) => session.correlator.seed({ version: 1, processes: [snapshot] }),
+            exclude: (pid) => {
+              try {
+                probe.excludePid(pid);
+              } catch {
+                // gone already: the kernel forgets it at its exit
+              }
+            },
+            discovered: (snapshot) => {
+              // a node process found running: its libuv uprobes, as `attach` gives them (worker-thread attribution)
+              if (!mod.isNodeBinary(snapshot.exePath)) return;
+              const why = probe.attachLibuv(snapshot.exePath, snapshot.pid);
+              // a process that was gone already (a short-lived one, or a zombie: no exe) needs no sentence
+              if (why !== null && existsSync(`/proc/${snapshot.pid}/exe`))
+                term.notice(`libuv worker attribution is off for ${snapshot.exePath}: ${why}`);
+            },
           },
-          discovered: (snapshot) => {
-            // a node process found running: its libuv uprobes, as `attach` gives them (worker-thread attribution)
-            if (!mod.isNodeBinary(snapshot.exePath)) return;
-            const why = probe.attachLibuv(snapshot.exePath, snapshot.pid);
-            // a process that was gone already (a short-lived one, or a zombie: no exe) needs no sentence
-            if (why !== null && existsSync(`/proc/${snapshot.pid}/exe`))
-              term.notice(`libuv worker attribution is off for ${snapshot.exePath}: ${why}`);
-          },
-        },
-        process.pid,
-      )),
+          process.pid,
+        )),
     },
   );
 

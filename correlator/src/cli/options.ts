@@ -51,7 +51,11 @@ const UI: readonly Command[] = ['run', 'attach', 'agent', 'replay', 'ui'];
 function selectionOptions(): OptionSpec[] {
   const what = [
     ['exe', 'NAME', 'whose executable is named NAME (`node`, `nginx`: process.executable.name)'],
-    ['cgroup', 'PATH', 'in cgroup PATH or below it (`/system.slice/app.service`, `/kubepods.slice`), as /proc/PID/cgroup writes it'],
+    [
+      'cgroup',
+      'PATH',
+      'in cgroup PATH or below it (`/system.slice/app.service`, `/kubepods.slice`), as /proc/PID/cgroup writes it',
+    ],
     ['container', 'ID', 'in the container with this id (or id prefix, as `docker ps` shows it)'],
   ] as const;
   return what.flatMap(([name, value, whose]) => [

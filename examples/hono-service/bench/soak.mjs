@@ -27,7 +27,6 @@ const SECONDS = Number(process.env.SOAK_SECONDS) || 180;
 const CHURN = Number(process.env.SOAK_CHURN) || 5000;
 const NODE_EVERY = 50;
 const REQUESTS_PER_SECOND = 100;
-const NOISE_EVERY_MS = 100;
 const RSS_TARGET_MB = 256;
 const CG_ROOT = existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
 const SLICE = `/nullspan-soak-${process.pid}.slice`;
