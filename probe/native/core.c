@@ -86,7 +86,7 @@ static void fail(char *err, size_t errlen, const char *what, int e)
 {
 	if (e == EPERM || e == EACCES)
 		snprintf(err, errlen,
-			 "%s was refused (%s): run as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE.", what,
+			 "%s was refused (%s): run as root, or grant CAP_BPF and CAP_PERFMON (README \"Requirements\").", what,
 			 strerror(e));
 	else if (last_libbpf_msg[0])
 		snprintf(err, errlen, "%s failed (%s; libbpf: %s).", what, strerror(e), last_libbpf_msg);
