@@ -20,7 +20,7 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup
 ip link set lo up
 hostname nullspan-guest
 ulimit -l unlimited
-export HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin CI=1 FORCE_COLOR=0
+export HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin CI=1 NO_COLOR=1
 
 vitest() {
   node_modules/.bin/vitest run --testTimeout="$TEST_TIMEOUT_MS" --hookTimeout="$TEST_TIMEOUT_MS" "$@"
@@ -40,6 +40,14 @@ probe() { vitest probe/test; }
 e2e() { vitest test/cli-hono.test.ts test/attribution.test.ts test/cli-shell.test.ts; }
 
 bench-storm() { node probe/bench/storm.mjs; }
+
+# Diagnostic, not in the default steps: every BPF program of the built object loaded by bpftool (no attach),
+# which shows what this kernel's verifier says whatever the probe's own checks decide first.
+bpf-load() {
+  mkdir -p /sys/fs/bpf/nullspan-check && bpftool -d prog loadall bpf/.output/nullspan.bpf.o /sys/fs/bpf/nullspan-check 2>&1 |
+    grep -v '^libbpf: \(loading\|elf\|sec\|map\|prog\|CO-RE\|  \)' | tail -40
+  return "${PIPESTATUS[0]}"
+}
 
 {
   echo "kernel $(uname -r)"

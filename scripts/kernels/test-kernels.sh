@@ -15,7 +15,8 @@ usage: pnpm test:kernels [--kernel 6.1|backports|all] [--project DIR] [--steps L
   --kernel   6.1: Debian 12's stock kernel (newest 6.1 ABI apt offers); backports: the newest kernel in
              bookworm-backports; all: both (default 6.1)
   --project  built nullspan checkout to test (default: this repository); never written to
-  --steps    comma-separated guest steps: quickstart, probe, e2e (default: all three)
+  --steps    comma-separated guest steps: quickstart, probe, e2e (default: all three); bpf-load (bpftool
+             loads every BPF program of the built object: the kernel verifier's own verdict)
   --bench    run a benchmark in the guest instead of the tests (storm: probe/bench/storm.mjs)
   --accel    tcg (default: works everywhere; nested KVM fails booting 6.1) or kvm
   --timeout  minutes each VM may run before it is killed (default 75)
@@ -43,12 +44,18 @@ done
 [ "$kernels" = all ] && kernels="6.1 backports"
 for k in $kernels; do case "$k" in 6.1 | backports) ;; *) fail "unknown kernel '$k' (6.1, backports or all)." ;; esac; done
 for s in ${steps//,/ }; do
-  case "$s" in quickstart | probe | e2e | bench-storm) ;; *) fail "unknown step '$s' (quickstart, probe, e2e; --bench storm)." ;; esac
+  case "$s" in quickstart | probe | e2e | bpf-load | bench-storm) ;; *) fail "unknown step '$s' (quickstart, probe, e2e; --bench storm)." ;; esac
 done
 case "$accel" in tcg) accel_opt=tcg,thread=multi cpu=max ;; kvm) accel_opt=kvm cpu=host ;; *) fail "--accel is tcg or kvm." ;; esac
 [ "$(id -u)" = 0 ] || fail "run it as root: it installs qemu from apt when missing and the guest loads BPF programs."
 [ -f "$project/correlator/dist/cli/main.js" ] && ls "$project"/probe/build/Release/*.node >/dev/null 2>&1 ||
   fail "$project is not built (run pnpm run build there first)."
+
+# One run at a time: runs share the cache and test-artifacts/kernels, and two emulated VMs on a small machine
+# would each run slow enough to hit timeouts.
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock -n 9 || fail "another test:kernels run is in progress (it holds $cache/.lock)."
 
 # qemu, a static busybox for the initramfs, cpio to pack it.
 missing=()
@@ -60,7 +67,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
 fi
 
-# bookworm-backports through apt with its own source list and state under the cache, leaving the host's apt
+# bookworm-backports (whose linux-image-amd64 depends on its newest kernel) through apt with its own source list and state under the cache, leaving the host's apt
 # configuration as it is.
 backports_apt() {
   mkdir -p "$cache/apt/lists/partial" "$cache/apt/archives/partial"
@@ -80,7 +87,7 @@ kernel_package() {
     ;;
   backports)
     backports_apt apt-get update -qq >/dev/null 2>&1 || return 0
-    backports_apt apt-cache search --names-only '^linux-image-[0-9.]+\+bpo-amd64$' | cut -d' ' -f1 | sort -V | tail -1
+    backports_apt apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-[^ ]*-amd64\)$/\1/p' | head -1
     ;;
   esac
 }
@@ -132,6 +139,13 @@ build_initramfs() {
   rm -rf "$root"
 }
 
+# The test counts of a step's log (the summary reporter's last line), else its last line.
+outcome() {
+  local counts
+  counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+  echo "${counts:-$(grep -v '^ *$' "$1" | tail -1 | cut -c1-160)}"
+}
+
 # Boots kernel $1 ("6.1" or "backports"); prints one line per step and returns non-zero when any failed.
 run_kernel() {
   local which=$1 pkg dir results start rc=0 qpid
@@ -172,9 +186,10 @@ EOF
       echo "   FAIL $s: did not finish (see $results/console.log)"
       rc=1
     elif [[ "$line" == *" rc=0 "* ]]; then
-      echo "   pass $s (${line##* }) $(grep -Eo 'Tests +[0-9].*' "$results/$s.log" | tail -1)"
+      echo "   pass $s (${line##* }) $(outcome "$results/$s.log")"
     else
-      echo "   FAIL $s (${line#STEP $s }) $(grep -Eo 'Tests +[0-9].*' "$results/$s.log" | tail -1): $results/$s.log"
+      echo "   FAIL $s (${line#STEP $s }) $(outcome "$results/$s.log")"
+      echo "        $results/$s.log"
       rc=1
     fi
   done
