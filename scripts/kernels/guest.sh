@@ -35,9 +35,11 @@ quickstart() {
 # The probe's kernel tests: markers, syscalls with paths and peers, filtering, drops counted, clean detach.
 probe() { vitest probe/test; }
 
-# End to end through the CLI: the quick-start job against an OTLP receiver, async attribution (500/500), shell
+# End to end through the CLI: the quick-start job against an OTLP receiver; async attribution (500/500); shell
 # markers with capture/replay, Ctrl-C and attach.
-e2e() { vitest test/cli-hono.test.ts test/attribution.test.ts test/cli-shell.test.ts; }
+hono() { vitest test/cli-hono.test.ts; }
+attribution() { vitest test/attribution.test.ts; }
+shell() { vitest test/cli-shell.test.ts; }
 
 bench-storm() { node probe/bench/storm.mjs; }
 

@@ -4,6 +4,7 @@
 # host's root read-only over 9p (same node, compilers, node_modules) under a tmpfs overlay, so nothing it writes
 # reaches the host; results come back on a second, writable 9p share. See scripts/kernels/README.md.
 set -euo pipefail
+{ # parsed whole before it runs, so editing this file cannot change a run in progress
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache="$repo/.kernels"
@@ -15,8 +16,8 @@ usage: pnpm test:kernels [--kernel 6.1|backports|all] [--project DIR] [--steps L
   --kernel   6.1: Debian 12's stock kernel (newest 6.1 ABI apt offers); backports: the newest kernel in
              bookworm-backports; all: both (default 6.1)
   --project  built nullspan checkout to test (default: this repository); never written to
-  --steps    comma-separated guest steps: quickstart, probe, e2e (default: all three); bpf-load (bpftool
-             loads every BPF program of the built object: the kernel verifier's own verdict)
+  --steps    comma-separated guest steps: quickstart, probe, hono, attribution, shell (default: all five);
+             bpf-load (bpftool loads every BPF program of the built object: the kernel verifier's verdict)
   --bench    run a benchmark in the guest instead of the tests (storm: probe/bench/storm.mjs)
   --accel    tcg (default: works everywhere; nested KVM fails booting 6.1) or kvm
   --timeout  minutes each VM may run before it is killed (default 75)
@@ -28,7 +29,7 @@ fail() {
   exit 2
 }
 
-kernels=6.1 project=$repo steps=quickstart,probe,e2e accel=tcg timeout_min=75
+kernels=6.1 project=$repo steps=quickstart,probe,hono,attribution,shell accel=tcg timeout_min=75
 while [ $# -gt 0 ]; do
   case "$1" in
   --kernel) kernels=${2:?}; shift 2 ;;
@@ -44,18 +45,19 @@ done
 [ "$kernels" = all ] && kernels="6.1 backports"
 for k in $kernels; do case "$k" in 6.1 | backports) ;; *) fail "unknown kernel '$k' (6.1, backports or all)." ;; esac; done
 for s in ${steps//,/ }; do
-  case "$s" in quickstart | probe | e2e | bpf-load | bench-storm) ;; *) fail "unknown step '$s' (quickstart, probe, e2e; --bench storm)." ;; esac
+  case "$s" in quickstart | probe | hono | attribution | shell | bpf-load | bench-storm) ;;
+  *) fail "unknown step '$s' (quickstart, probe, hono, attribution, shell, bpf-load; --bench storm)." ;;
+  esac
 done
 case "$accel" in tcg) accel_opt=tcg,thread=multi cpu=max ;; kvm) accel_opt=kvm cpu=host ;; *) fail "--accel is tcg or kvm." ;; esac
 [ "$(id -u)" = 0 ] || fail "run it as root: it installs qemu from apt when missing and the guest loads BPF programs."
 [ -f "$project/correlator/dist/cli/main.js" ] && ls "$project"/probe/build/Release/*.node >/dev/null 2>&1 ||
   fail "$project is not built (run pnpm run build there first)."
 
-# One run at a time: runs share the cache and test-artifacts/kernels, and two emulated VMs on a small machine
-# would each run slow enough to hit timeouts.
+# Downloading, unpacking and building initramfs images happen under one lock; each VM's results directory (kernel
+# and steps) under its own, so a bench and a test run can share a kernel but not a results directory.
 mkdir -p "$cache"
 exec 9>"$cache/.lock"
-flock -n 9 || fail "another test:kernels run is in progress (it holds $cache/.lock)."
 
 # qemu, a static busybox for the initramfs, cpio to pack it.
 missing=()
@@ -135,7 +137,8 @@ build_initramfs() {
   }
   for m in virtio_pci 9pnet_virtio 9p overlay; do add_module "$m"; done
   printf '%s\n' "${order[@]}" >"$root/modules.order"
-  (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$dir/initrd.gz"
+  (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$dir/initrd.gz.tmp"
+  mv "$dir/initrd.gz.tmp" "$dir/initrd.gz"
   rm -rf "$root"
 }
 
@@ -149,16 +152,21 @@ outcome() {
 # Boots kernel $1 ("6.1" or "backports"); prints one line per step and returns non-zero when any failed.
 run_kernel() {
   local which=$1 pkg dir results start rc=0 qpid
+  flock 9
   pkg=$(kernel_package "$which")
   if [ -z "$pkg" ]; then
+    flock -u 9
     echo "== $which: no kernel package found (is the repository reachable?)"
     return 1
   fi
   dir=$(unpacked_kernel "$pkg" "$which")
   build_initramfs "$dir"
-  results="$repo/test-artifacts/kernels/$which"
-  rm -rf "$results"
+  flock -u 9
+  results="$repo/test-artifacts/kernels/$which-${steps//,/-}"
   mkdir -p "$results"
+  exec 8>"$results.lock"
+  flock -n 8 || fail "another test:kernels run is writing $results."
+  find "$results" -mindepth 1 -delete
   cp "$here/guest.sh" "$results/guest.sh"
   cat >"$results/config" <<EOF
 PROJECT='$project'
@@ -199,3 +207,4 @@ EOF
 status=0
 for k in $kernels; do run_kernel "$k" || status=1; done
 exit $status
+}
