@@ -142,10 +142,10 @@ build_initramfs() {
   rm -rf "$root"
 }
 
-# The test counts of a step's log (the summary reporter's last line), else its last line.
+# The counts of a step's log (vitest's test files, which count a failed beforeAll, and tests), else its last line.
 outcome() {
   local counts
-  counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+  counts=$(grep -E '^ *Test Files |^[0-9]+ passed, [0-9]+ failed' "$1" | sed 's/^ *//; s/  */ /g' | paste -sd';')
   echo "${counts:-$(grep -v '^ *$' "$1" | tail -1 | cut -c1-160)}"
 }
 
