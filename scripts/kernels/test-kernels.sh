@@ -51,6 +51,9 @@ for s in ${steps//,/ }; do
 done
 case "$accel" in tcg) accel_opt=tcg,thread=multi cpu=max ;; kvm) accel_opt=kvm cpu=host ;; *) fail "--accel is tcg or kvm." ;; esac
 [ "$(id -u)" = 0 ] || fail "run it as root: it installs qemu from apt when missing and the guest loads BPF programs."
+case "$project/" in /tmp/* | /run/* | /dev/* | /proc/* | /sys/*)
+  fail "$project is under a directory the guest mounts afresh: put the checkout elsewhere." ;;
+esac
 [ -f "$project/correlator/dist/cli/main.js" ] && ls "$project"/probe/build/Release/*.node >/dev/null 2>&1 ||
   fail "$project is not built (run pnpm run build there first)."
 
