@@ -59,7 +59,7 @@ export class Probe {
   readonly #libuvTried = new Set<string>();
   readonly #libuvAuto: boolean;
   /** the live side of the active-span handshake: tells each registering SDK that this probe reads its slot */
-  readonly #slotAcker = new SlotAcker();
+  readonly #slotAcker: SlotAcker;
   /** one sentence per thing that works less well than it could (a kernel feature done without, no libuv uprobes
    * for a binary, ...) */
   readonly notices: string[] = [];
@@ -69,6 +69,7 @@ export class Probe {
   private constructor(opts: ProbeOptions) {
     checkEnvironment();
     const native = resolveOptions(opts);
+    this.#slotAcker = new SlotAcker(process.pid, opts.acknowledge);
     const Native = loadNative();
     try {
       this.#native = new Native(

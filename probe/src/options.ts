@@ -48,6 +48,12 @@ export interface ProbeOptions {
    * kernels take. Default: the NULLSPAN_BPF_FALLBACKS environment variable (comma-separated names or `all`), else none.
    */
   fallbacks?: FallbackName[] | 'all';
+  /**
+   * Asked before an active-span slot registration of `pid` is acknowledged: a "no" leaves that process's SDK with
+   * its hook and markers off (a process the consumer does not trace must not pay for them). The SDK re-registers
+   * about once a second, so a "no" is asked again. Must not throw. Default: every registration is acknowledged.
+   */
+  acknowledge?: (pid: number) => boolean;
 }
 
 /** What the addon's constructor takes. */

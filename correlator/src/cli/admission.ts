@@ -9,7 +9,7 @@
 
 import { posix } from 'node:path';
 import type { ProbeEvent } from '@nullspan/probe';
-import { snapshotOne, type ProcessSnapshot } from '../state/snapshot.js';
+import { identityOne, snapshotOne, type ProcessSnapshot } from '../state/snapshot.js';
 import { selects, type Selection } from './selection.js';
 
 interface Decision {
@@ -60,6 +60,12 @@ export class Admission {
   /** Processes whose decision is remembered (live ones, traced or refused). */
   get size(): number {
     return this.decisions.size;
+  }
+
+  /** Whether an active-span slot registration of `pid` may be acknowledged (which turns its SDK's markers and
+   * async hook on): by its remembered decision, else by its identity read now (see `selectedNow`). */
+  acknowledges(pid: number): boolean {
+    return this.decisions.get(pid)?.traced ?? selectedNow(this.selection, pid, this.selfPid);
   }
 
   /** Hands `events` to `push` without those of refused processes, seeding each new process right before its
@@ -153,4 +159,12 @@ export class Admission {
     }
     this.decisions.set(pid, d);
   }
+}
+
+/** Whether the selection would trace `pid` as /proc shows it now; read-only and not remembered, so decisions stay
+ * made in stream order at a process's first event (and a reused pid is judged afresh). A process gone is not. */
+export function selectedNow(selection: Selection, pid: number, selfPid: number): boolean {
+  if (pid === selfPid) return false;
+  const id = identityOne(pid);
+  return id !== undefined && id.ppid !== selfPid && selects(selection, id);
 }

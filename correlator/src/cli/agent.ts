@@ -4,7 +4,7 @@
 // that was running (or had /dev/null open) before the agent is picked up at its next marker.
 
 import { existsSync } from 'node:fs';
-import { Admission, type AdmissionCounts } from './admission.js';
+import { Admission, selectedNow, type AdmissionCounts } from './admission.js';
 import { LiveTrace, openProbe, probeOptions } from './live.js';
 import type { CliOptions } from './options.js';
 import { selectionFromOptions } from './selection.js';
@@ -14,10 +14,15 @@ import { Terminal } from './terminal.js';
 
 export async function agentCommand(o: CliOptions): Promise<number> {
   const mod = await loadProbe();
-  const probe = openProbe(mod, { ...probeOptions(o, []), markers: 'all' });
-  const term = new Terminal();
   const selection = selectionFromOptions(o);
   let admission: Admission | undefined;
+  const probe = openProbe(mod, {
+    ...probeOptions(o, []),
+    markers: 'all',
+    // an SDK whose slot is acknowledged writes markers and runs its async hook: only processes the agent traces
+    acknowledge: (pid) => admission?.acknowledges(pid) ?? selectedNow(selection, pid, process.pid),
+  });
+  const term = new Terminal();
   const live = new LiveTrace(
     mod,
     probe,
