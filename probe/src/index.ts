@@ -16,6 +16,7 @@ export { syscallName, syscallNumber } from './syscalls.js';
 export { isNodeBinary } from './node-binary.js';
 export { lookUpCommand, type CommandLookup } from './command-lookup.js';
 export type { ProbeOptions } from './options.js';
+export { ADOPT_CGROUPS_MAX, isCgroupV2 } from './options.js';
 export type { SlotAckStats } from './slotack.js';
 export { FALLBACKS, FALLBACKS_ENV, fallbackNotices, type FallbackName, type ProbeFeatures } from './features.js';
 
