@@ -195,14 +195,17 @@ describe('nullspan agent', () => {
     const outside = startIn(GROUPS.off, argv, env, 'pipe');
     const insideStates = states(inside);
     const outsideStates = states(outside);
-    await until('the traced process acknowledged', () => insideStates.includes('on'));
-    // a few registration periods (one a second) more of the other one: never acknowledged, from its first line on
-    const from = outsideStates.length;
-    await until('30 more lines from the untraced process', () => outsideStates.length >= from + 30);
-    expect(outsideStates.filter((s) => s !== 'idle')).toEqual([]);
-    inside.stdin!.end();
-    outside.stdin!.end();
-    await Promise.all([exited(inside), exited(outside)]);
+    try {
+      await until('the traced process acknowledged', () => insideStates.includes('on'));
+      // a few registration periods (one a second) more of the other one: never acknowledged, from its first line on
+      const from = outsideStates.length;
+      await until('30 more lines from the untraced process', () => outsideStates.length >= from + 30);
+      expect(outsideStates.filter((s) => s !== 'idle')).toEqual([]);
+    } finally {
+      inside.stdin!.end();
+      outside.stdin!.end();
+      await Promise.all([exited(inside), exited(outside)]);
+    }
   }, 90_000);
 
   it('traces every short-lived writer in an included cgroup, however soon it exits; adopts none outside', async () => {
