@@ -21,6 +21,10 @@ const volatile __u8 follow_children = 1; /* children of traced processes are tra
 const volatile __u8 markers_all = 0; /* auto-discovery: markers from any process, writer becomes traced */
 const volatile __u64 cgroup_id = 0; /* trace every process in this cgroup (v2 id) and below; 0 = off */
 const volatile __u32 cgroup_level = 0; /* that cgroup's depth, for bpf_get_current_ancestor_cgroup_id */
+/* auto-discovery adopts only writers inside one of these cgroups (v2 ids, depths); count 0 = anywhere */
+const volatile __u32 adopt_cgroup_count = 0;
+const volatile __u64 adopt_cgroup_ids[NS_ADOPT_CGROUPS_MAX] = {};
+const volatile __u32 adopt_cgroup_levels[NS_ADOPT_CGROUPS_MAX] = {};
 const volatile __u32 wakeup_every = 1024; /* force a consumer wake-up every this many records (per CPU-ish) */
 /* bit nr set = record syscall nr */
 const volatile __u64 syscall_mask[NS_NR_MAX / 64] = { ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL };
@@ -288,6 +292,18 @@ static __always_inline bool in_traced_cgroup(void)
 	return cgroup_id && bpf_get_current_ancestor_cgroup_id(cgroup_level) == cgroup_id;
 }
 
+/* Whether the current task is in (or below) one of the cgroups auto-discovery is limited to. */
+static __always_inline bool in_adopt_cgroup(void)
+{
+	for (__u32 i = 0; i < NS_ADOPT_CGROUPS_MAX; i++) {
+		if (i >= adopt_cgroup_count)
+			break;
+		if (bpf_get_current_ancestor_cgroup_id(adopt_cgroup_levels[i]) == adopt_cgroup_ids[i])
+			return true;
+	}
+	return false;
+}
+
 static __always_inline void trace_thread_group(struct ns_task_state *st, __u32 tgid)
 {
 	__u32 one = 1;
@@ -533,6 +549,10 @@ static __always_inline bool check_marker(struct ns_task_state *st, long nr, cons
 	if (strict) {
 		__u32 tgid = pid_tgid >> 32;
 		if (bpf_map_lookup_elem(&excluded_tgids, &tgid))
+			return false;
+		/* outside the cgroups user space limited discovery to: never adopted, even when gone before user space
+		 * could read where it was */
+		if (adopt_cgroup_count && !in_adopt_cgroup())
 			return false;
 	}
 	if (peek_write(nr, args, peek))

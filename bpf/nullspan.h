@@ -33,6 +33,7 @@ enum ns_drop_kind {
 	NS_DROP_KINDS = 3,
 };
 
+#define NS_ADOPT_CGROUPS_MAX 16 /* cgroups auto-discovery may be limited to */
 #define NS_SNAP_MAX 32768 /* largest snap length (marker payload, argv) user space may configure */
 #define NS_PATH_MAX 4096 /* PATH_MAX: longest path string the kernel accepts */
 #define NS_SOCKADDR_MAX 128 /* sizeof(struct sockaddr_storage) */

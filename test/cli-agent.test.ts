@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OtlpSpan } from './helpers/otlp.js';
 import { parseExposition } from './helpers/prometheus.js';
@@ -31,17 +32,23 @@ let receiver: OtlpReceiver;
 let agent: RunningCli;
 let metricsUrl: string;
 
-async function gauge(name: string): Promise<number | undefined> {
-  return parseExposition(await (await fetch(metricsUrl)).text()).value(name);
+async function gauge(name: string, labels?: Record<string, string>): Promise<number | undefined> {
+  return parseExposition(await (await fetch(metricsUrl)).text()).value(name, labels);
 }
 
-/** Starts `argv` in cgroup `group` (moved there before it execs), as a child of this test, not of the agent. */
-function startIn(group: string, argv: string[], env: Record<string, string> = {}): ChildProcess {
-  const procs = join(CGROUP_ROOT, group, 'cgroup.procs');
-  const child = spawn('/bin/sh', ['-c', `echo $$ > ${procs} && exec "$@"`, 'sh', ...argv], {
+/** Starts `argv` in cgroup `group` (moved there before it execs; none: this test's own cgroup), as a child of this
+ * test, not of the agent. */
+function startIn(
+  group: string | undefined,
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+  stdin: 'ignore' | 'pipe' = 'ignore',
+): ChildProcess {
+  const move = group === undefined ? '' : `echo $$ > ${join(CGROUP_ROOT, group, 'cgroup.procs')} && `;
+  const child = spawn('/bin/sh', ['-c', `${move}exec "$@"`, 'sh', ...argv], {
     cwd: tmp.dir,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: [stdin, 'pipe', 'inherit'],
   });
   started.push(child);
   return child;
@@ -182,6 +189,63 @@ describe('nullspan agent', () => {
     await arrived(on.pid!, 'on.step'); // exported after off.step would have been
     expect(spansOf(off.pid!)).toEqual([]);
   }, 60_000);
+
+  it('acknowledges the active-span slot of a process it traces, never of one it excludes', async () => {
+    // each prints its SDK's handshake state every 100 ms; 'on' only once a probe acknowledged its slot
+    const states = (c: ChildProcess): string[] => {
+      const seen: string[] = [];
+      createInterface({ input: c.stdout! }).on('line', (l) => seen.push((JSON.parse(l) as { state: string }).state));
+      return seen;
+    };
+    const argv = [process.execPath, join(REPO, 'test/fixtures/active-handshake-child.mjs'), tmp.dir];
+    const env = { NULLSPAN_CONTEXT: undefined };
+    const inside = startIn(GROUPS.svc, argv, env, 'pipe');
+    const outside = startIn(GROUPS.off, argv, env, 'pipe');
+    const insideStates = states(inside);
+    const outsideStates = states(outside);
+    try {
+      await until('the traced process acknowledged', () => insideStates.includes('on'));
+      // a few registration periods (one a second) more of the other one: never acknowledged, from its first line on
+      const from = outsideStates.length;
+      await until('30 more lines from the untraced process', () => outsideStates.length >= from + 30);
+      expect(outsideStates.filter((s) => s !== 'idle')).toEqual([]);
+    } finally {
+      inside.stdin!.end();
+      outside.stdin!.end();
+      await Promise.all([exited(inside), exited(outside)]);
+    }
+  }, 90_000);
+
+  it('traces every short-lived writer in an included cgroup, however soon it exits; adopts none outside', async () => {
+    const before = await gauge('nullspan_agent_processes_total', { outcome: 'excluded' });
+    // outside the included cgroup: the kernel never adopts it, so user space never even has to refuse it
+    const outside = startIn(undefined, ['bash', '-c', `echo '>:p:outside.step::' > /dev/null`]);
+    await exited(outside);
+    // no linger: each is usually gone before the agent reads /proc, and the kernel already checked its cgroup
+    const N = 200;
+    const pids: number[] = [];
+    for (let i = 0; i < N; i += 20) {
+      const batch = Array.from({ length: 20 }, (_, j) =>
+        startIn(GROUPS.svc, [
+          'bash',
+          '-c',
+          `echo '>:p:short.${i + j}::' > /dev/null; echo '<:p:short.${i + j}::' > /dev/null`,
+        ]),
+      );
+      for (const c of batch) expect(await exited(c)).toBe(0);
+      pids.push(...batch.map((c) => c.pid!));
+    }
+    const names = () =>
+      new Set(
+        receiver
+          .spans()
+          .filter((s) => s.name.startsWith('short.'))
+          .map((s) => s.name),
+      );
+    await until(`${N} short-lived spans`, () => names().size === N, 600);
+    expect(spansOf(outside.pid!)).toEqual([]);
+    expect(await gauge('nullspan_agent_processes_total', { outcome: 'excluded' })).toBe(before);
+  }, 180_000);
 
   it('gives a reused pid the identity of its new process', async () => {
     const first = startIn(GROUPS.svc, ['bash', '-c', SCRIPT('first.owner')], { OTEL_SERVICE_NAME: 'first' });

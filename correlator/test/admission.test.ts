@@ -32,7 +32,7 @@ function ev(kind: string, pid: number, extra: Record<string, unknown> = {}): Pro
 }
 
 /** An Admission whose hooks record what they were asked, in order with the pushes. */
-function harness(selection: Selection = NONE, known: number[] = [], self = GONE - 2) {
+function harness(selection: Selection = NONE, known: number[] = [], self = GONE - 2, kernelEnforcesIncludes = false) {
   const log: string[] = [];
   const pushed: ProbeEvent[] = [];
   const admission = new Admission(
@@ -44,6 +44,7 @@ function harness(selection: Selection = NONE, known: number[] = [], self = GONE 
       discovered: (s) => log.push(`discovered ${s.pid}`),
     },
     self,
+    kernelEnforcesIncludes,
   );
   const admit = (events: ProbeEvent[]) =>
     admission.admit(events, (evs) => {
@@ -87,6 +88,30 @@ describe('Admission', () => {
     const strict = harness({ ...NONE, includeExe: ['node'] });
     strict.admit([ev('marker', GONE)]);
     expect(strict.pushed).toHaveLength(0);
+  });
+
+  it('traces a process gone from /proc when the kernel enforced its cgroup includes at adoption', () => {
+    const h = harness({ ...NONE, includeCgroup: ['/some.slice'] }, [], GONE - 2, true);
+    h.admit([ev('marker', GONE)]);
+    expect(h.pushed).toHaveLength(1);
+    expect(h.admission.counts).toMatchObject({ unidentified: 1, excluded: 0 });
+  });
+
+  it('answers whether a slot may be acknowledged from /proc without remembering, then from its decision', () => {
+    const pid = sleeper.pid!;
+    const refused = harness({ ...NONE, excludeExe: ['sleep'] });
+    expect(refused.admission.acknowledges(pid)).toBe(false);
+    const open = harness();
+    expect(open.admission.acknowledges(pid)).toBe(true);
+    expect(open.admission.acknowledges(GONE)).toBe(false);
+    expect([refused.admission.size, open.admission.size]).toEqual([0, 0]);
+    // a decision made in stream order wins over what /proc says now
+    const h = harness({ ...NONE, excludeExe: ['sleep'] });
+    h.admit([ev('marker', pid)]);
+    expect(h.admission.acknowledges(pid)).toBe(false);
+    const self = harness(NONE, [], process.pid);
+    expect(self.admission.acknowledges(process.pid)).toBe(false);
+    expect(self.admission.acknowledges(pid)).toBe(false); // started by "nullspan" (this process)
   });
 
   it('passes decisions to children, re-makes them at exec and forgets them at exit', () => {

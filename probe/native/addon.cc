@@ -68,6 +68,13 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 		opts.cgroup_level = o.Get("cgroupLevel").As<Napi::Number>().Uint32Value();
 		std::string cgroup_dir = o.Get("cgroupDir").As<Napi::String>().Utf8Value();
 		opts.cgroup_dir = cgroup_dir.empty() ? nullptr : cgroup_dir.c_str();
+		Napi::Array adopt = o.Get("adoptCgroups").As<Napi::Array>();
+		for (uint32_t i = 0; i < adopt.Length() && i < NS_ADOPT_CGROUPS_MAX; i++) {
+			Napi::Object cg = adopt.Get(i).As<Napi::Object>();
+			opts.adopt_cgroup_ids[i] = static_cast<uint64_t>(cg.Get("id").As<Napi::Number>().Int64Value());
+			opts.adopt_cgroup_levels[i] = cg.Get("level").As<Napi::Number>().Uint32Value();
+			opts.adopt_cgroup_count = i + 1;
+		}
 		SetMask(o.Get("syscalls").As<Napi::Array>(), opts.syscall_mask);
 		opts.skip_unsampled = o.Get("skipUnsampled").As<Napi::Boolean>().Value();
 		opts.skip_outside = o.Get("skipOutside").As<Napi::Boolean>().Value();

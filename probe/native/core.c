@@ -216,6 +216,9 @@ struct ns_core *ns_core_open(const struct ns_core_opts *o, ns_record_fn fn, void
 	ro->markers_all = o->markers_all;
 	ro->cgroup_id = o->cgroup_id;
 	ro->cgroup_level = o->cgroup_level;
+	ro->adopt_cgroup_count = o->adopt_cgroup_count;
+	memcpy((void *)ro->adopt_cgroup_ids, o->adopt_cgroup_ids, sizeof(o->adopt_cgroup_ids));
+	memcpy((void *)ro->adopt_cgroup_levels, o->adopt_cgroup_levels, sizeof(o->adopt_cgroup_levels));
 	ro->wakeup_every = o->wakeup_every;
 	memcpy((void *)ro->syscall_mask, o->syscall_mask, sizeof(o->syscall_mask));
 	ro->skip_unsampled = o->skip_unsampled;

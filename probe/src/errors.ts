@@ -20,7 +20,7 @@ export class ProbeError extends Error {
  * its own names for the options, such as the CLI's flags, words the sentence with those). */
 export class ProbeOptionError extends ProbeError {
   constructor(
-    readonly option: 'snapLen' | 'ringSize' | 'markers' | 'syscalls' | 'skipByContext',
+    readonly option: 'snapLen' | 'ringSize' | 'markers' | 'syscalls' | 'skipByContext' | 'adoptCgroups',
     readonly requirement: string,
   ) {
     super(`The ${option} option ${requirement}.`, 'INVALID_OPTION');

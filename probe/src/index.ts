@@ -16,6 +16,7 @@ export { syscallName, syscallNumber } from './syscalls.js';
 export { isNodeBinary } from './node-binary.js';
 export { lookUpCommand, type CommandLookup } from './command-lookup.js';
 export type { ProbeOptions } from './options.js';
+export { ADOPT_CGROUPS_MAX, isCgroupV2 } from './options.js';
 export type { SlotAckStats } from './slotack.js';
 export { FALLBACKS, FALLBACKS_ENV, fallbackNotices, type FallbackName, type ProbeFeatures } from './features.js';
 
@@ -59,7 +60,7 @@ export class Probe {
   readonly #libuvTried = new Set<string>();
   readonly #libuvAuto: boolean;
   /** the live side of the active-span handshake: tells each registering SDK that this probe reads its slot */
-  readonly #slotAcker = new SlotAcker();
+  readonly #slotAcker: SlotAcker;
   /** one sentence per thing that works less well than it could (a kernel feature done without, no libuv uprobes
    * for a binary, ...) */
   readonly notices: string[] = [];
@@ -69,6 +70,7 @@ export class Probe {
   private constructor(opts: ProbeOptions) {
     checkEnvironment();
     const native = resolveOptions(opts);
+    this.#slotAcker = new SlotAcker(process.pid, opts.acknowledge);
     const Native = loadNative();
     try {
       this.#native = new Native(

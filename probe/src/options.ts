@@ -48,6 +48,18 @@ export interface ProbeOptions {
    * kernels take. Default: the NULLSPAN_BPF_FALLBACKS environment variable (comma-separated names or `all`), else none.
    */
   fallbacks?: FallbackName[] | 'all';
+  /**
+   * Asked before an active-span slot registration of `pid` is acknowledged: a "no" leaves that process's SDK with
+   * its hook and markers off (a process the consumer does not trace must not pay for them). The SDK re-registers
+   * about once a second, so a "no" is asked again. Must not throw. Default: every registration is acknowledged.
+   */
+  acknowledge?: (pid: number) => boolean;
+  /**
+   * With `markers: 'all'`: adopt only writers inside one of these cgroup v2 paths (or below), checked in the kernel
+   * at the marker, so a process outside them is never traced, however short its life. At most
+   * ADOPT_CGROUPS_MAX. Default: anywhere.
+   */
+  adoptCgroups?: string[];
 }
 
 /** What the addon's constructor takes. */
@@ -62,6 +74,7 @@ export interface NativeOptions {
   cgroupId: number;
   cgroupLevel: number;
   cgroupDir: string;
+  adoptCgroups: { id: number; level: number }[];
   skipUnsampled: boolean;
   skipOutside: boolean;
   stateSyscalls: number[];
@@ -77,6 +90,7 @@ export const SNAP_LEN_MAX: number = CONSTANTS.NS_SNAP_MAX;
 export const RING_SIZE_DEFAULT = 16 << 20;
 export const RING_SIZE_MIN = 4096;
 export const RING_SIZE_MAX = 1 << 30;
+export const ADOPT_CGROUPS_MAX: number = CONSTANTS.NS_ADOPT_CGROUPS_MAX;
 
 // the floor: BPF ring buffer (5.8), BTF-typed tracepoints (5.5); newer features have fallbacks (features.ts)
 const MIN_KERNEL: [number, number] = [5, 8];
@@ -137,6 +151,16 @@ function cgroup2Root(): string {
   return line.split(' ')[1];
 }
 
+/** Whether `path` names a cgroup v2 directory that exists now (what `cgroup` and `adoptCgroups` accept). */
+export function isCgroupV2(path: string): boolean {
+  try {
+    resolveCgroup(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function resolveCgroup(path: string): { id: number; level: number; dir: string } {
   const root = cgroup2Root();
   const dir = isAbsolute(path) && (path === root || path.startsWith(`${root}/`)) ? path : join(root, path);
@@ -178,6 +202,9 @@ export function resolveOptions(o: ProbeOptions): NativeOptions {
   const pids = o.pids ?? [];
   pids.forEach(checkPidExists);
   const cg = o.cgroup ? resolveCgroup(o.cgroup) : { id: 0, level: 0, dir: '' };
+  const adopt = o.adoptCgroups ?? [];
+  if (adopt.length > ADOPT_CGROUPS_MAX)
+    throw new ProbeOptionError('adoptCgroups', `may list at most ${ADOPT_CGROUPS_MAX} cgroups, not ${adopt.length}`);
   return {
     pids,
     followChildren: o.followChildren ?? true,
@@ -190,6 +217,10 @@ export function resolveOptions(o: ProbeOptions): NativeOptions {
     cgroupId: cg.id,
     cgroupLevel: cg.level,
     cgroupDir: cg.dir,
+    adoptCgroups: adopt.map((path) => {
+      const { id, level } = resolveCgroup(path);
+      return { id, level };
+    }),
     skipUnsampled: skip !== undefined,
     skipOutside: skip !== undefined && skip.keepOutsideSpans !== true,
     stateSyscalls: skip ? syscallNumbers('skipByContext', skip.stateSyscalls) : [],

@@ -16,6 +16,8 @@ export interface SlotAckStats {
   failed: number;
   /** addresses that no longer held a slot (magic gone, reserved bytes not zero): left untouched */
   rejected: number;
+  /** registrations the owner's predicate (ProbeOptions.acknowledge) declined: the process is not traced */
+  declined: number;
 }
 
 export class SlotAcker {
@@ -23,10 +25,14 @@ export class SlotAcker {
   readonly #fds = new Map<number, number>();
   readonly #ack = Buffer.alloc(4);
   readonly #slot = Buffer.alloc(C.NS_SLOT_SIZE);
-  readonly #stats: SlotAckStats = { acked: 0, failed: 0, rejected: 0 };
+  readonly #stats: SlotAckStats = { acked: 0, failed: 0, rejected: 0, declined: 0 };
 
-  /** `value`: the nonzero u32 written (this probe's pid, so a reader can tell which probe acknowledged). */
-  constructor(value: number = process.pid) {
+  /** `value`: the nonzero u32 written (this probe's pid, so a reader can tell which probe acknowledged);
+   * `wanted`: whether a registration of that pid may be acknowledged (ProbeOptions.acknowledge). */
+  constructor(
+    value: number = process.pid,
+    private readonly wanted?: (pid: number) => boolean,
+  ) {
     this.#ack.writeUInt32LE(value >>> 0 || 1);
   }
 
@@ -38,6 +44,10 @@ export class SlotAcker {
       const kind = dv.getUint16(o + O.ns_hdr_kind, true);
       const pid = dv.getUint32(o + O.ns_hdr_pid, true);
       if (kind === C.NS_KIND_SLOT && o + SIZES.ns_slot <= bytes.length) {
+        if (!this.#wants(pid)) {
+          this.#stats.declined++;
+          continue;
+        }
         this.acknowledge(
           pid,
           dv.getUint32(o + O.ns_slot_addr + 4, true) * TWO_32 + dv.getUint32(o + O.ns_slot_addr, true),
@@ -81,6 +91,15 @@ export class SlotAcker {
       this.#forget(pid);
     }
     this.#stats.failed++;
+  }
+
+  #wants(pid: number): boolean {
+    if (this.wanted === undefined) return true;
+    try {
+      return this.wanted(pid);
+    } catch {
+      return false; // an owner that cannot tell does not make an untraced process pay for the hook
+    }
   }
 
   stats(): SlotAckStats {

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MarkerEvent, ProbeEvent } from '../src/index.js';
+import { ADOPT_CGROUPS_MAX, Probe, type MarkerEvent, type ProbeEvent } from '../src/index.js';
 import { collectingProbe, exited } from './helpers.js';
 
 const unique = () => `/tmp/nullspan-filter-${process.pid}-${Math.random().toString(36).slice(2)}`;
@@ -111,5 +111,47 @@ describe('filtering in the kernel', () => {
     } finally {
       rmdirSync(join(mount, name));
     }
+  });
+
+  // every program variant: the cgroup check sits on the adoption path the fallbacks share
+  it.each(['none', 'all'])(
+    'auto-discovery with adoptCgroups adopts writers in and below those cgroups only (fallbacks: %s)',
+    async (fallbacks) => {
+      const mount = readFileSync('/proc/mounts', 'utf8')
+        .split('\n')
+        .find((l) => l.split(' ')[2] === 'cgroup2')!
+        .split(' ')[1];
+      const parent = `nullspan-adopt-${process.pid}`;
+      const dirs = [parent, `${parent}/in`, `${parent}/in/leaf`];
+      for (const d of dirs) mkdirSync(join(mount, d));
+      try {
+        const c = collectingProbe({
+          markers: 'all',
+          adoptCgroups: [`${parent}/in`],
+          fallbacks: fallbacks === 'all' ? 'all' : [],
+        });
+        finish = c.finish;
+        const inside = unique();
+        const outside = unique();
+        const write = (dir: string, path: string) =>
+          shell(`echo $$ > ${join(mount, dir, 'cgroup.procs')}; echo '>:t:x::' > /dev/null; test -e ${path}`);
+        // below the listed cgroup, and in its parent (an ancestor at another depth is not a match)
+        const member = write(`${parent}/in/leaf`, inside);
+        const other = write(parent, outside);
+        await Promise.all([exited(member), exited(other)]);
+        const events = await c.finish();
+        expect(events.some((e) => e.kind === 'marker' && e.pid === member.pid)).toBe(true);
+        expect(events.some((e) => e.kind === 'syscall' && e.path === inside)).toBe(true);
+        expect(events.some((e) => e.pid === other.pid)).toBe(false);
+      } finally {
+        for (const d of dirs.reverse()) rmdirSync(join(mount, d));
+      }
+    },
+  );
+
+  it('refuses more adoptCgroups than the kernel side holds, and a path that is no cgroup', () => {
+    const many = Array.from({ length: ADOPT_CGROUPS_MAX + 1 }, () => '/');
+    expect(() => Probe.open({ markers: 'all', adoptCgroups: many })).toThrow(/adoptCgroups option may list at most 16/);
+    expect(() => Probe.open({ markers: 'all', adoptCgroups: ['no-such-cgroup-here'] })).toThrow(/does not exist/);
   });
 });

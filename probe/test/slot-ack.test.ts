@@ -104,7 +104,25 @@ describe('active-span slot handshake (probe side)', () => {
     const acks = c.probe.stats().slotAcks;
     const events = await c.finish();
     expect(JSON.parse(out).good[4]).toBe(0);
-    expect(acks).toEqual({ acked: 0, rejected: 0, failed: 0 });
+    expect(acks).toEqual({ acked: 0, rejected: 0, failed: 0, declined: 0 });
     expect(events.some((e) => e.kind === 'slot' && e.pid === child.pid)).toBe(false);
+  });
+
+  it('acknowledges nothing in a traced process its owner declines (ProbeOptions.acknowledge)', async () => {
+    writeFileSync(join(dir, 'child.mjs'), CHILD.replace('Date.now() + 10000', 'Date.now() + 1500'));
+    const declined = new Set<number>();
+    const c = collectingProbe({ acknowledge: (pid) => !declined.has(pid) });
+    const child = c.probe.spawn(process.execPath, [join(dir, 'child.mjs')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      beforeRelease: (pid) => declined.add(pid),
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    expect((await exited(child)).code).toBe(0);
+    const acks = c.probe.stats().slotAcks;
+    const events = await c.finish();
+    expect(JSON.parse(out).good[4]).toBe(0);
+    expect(events.filter((e) => e.kind === 'slot' && e.pid === child.pid)).toHaveLength(2);
+    expect(acks).toMatchObject({ acked: 0, declined: 2 });
   });
 });

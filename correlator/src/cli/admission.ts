@@ -6,10 +6,12 @@
 // adopted again until it exits): what it wrote before the agent decided is all it costs. One that was traced and
 // exec'd into a refused program stays traced in the kernel, its events dropped here, so its exit still frees its
 // state. Decisions are per pid, inherited at fork, re-made at exec (the executable changed), forgotten at exit.
+// When cgroups are the only includes, the kernel enforces them at adoption (agent.ts), so a process gone from /proc
+// before its first event is read — most short-lived ones — is traced without an identity rather than refused.
 
 import { posix } from 'node:path';
 import type { ProbeEvent } from '@nullspan/probe';
-import { snapshotOne, type ProcessSnapshot } from '../state/snapshot.js';
+import { identityOne, snapshotOne, type ProcessSnapshot } from '../state/snapshot.js';
 import { selects, type Selection } from './selection.js';
 
 interface Decision {
@@ -49,17 +51,31 @@ const MAX_DECISIONS = 1 << 16;
 export class Admission {
   private readonly decisions = new Map<number, Decision>();
   readonly counts: AdmissionCounts = { discovered: 0, excluded: 0, unidentified: 0, evicted: 0 };
+  /** what a process gone before its identity was read is judged by */
+  private readonly unidentified: Selection;
 
   constructor(
     private readonly selection: Selection,
     private readonly hooks: AdmissionHooks,
     /** nullspan's own pid: never traced, nor what it starts */
     private readonly selfPid: number,
-  ) {}
+    /** the kernel adopts only processes inside the --include-cgroup directories, and these are the only includes */
+    kernelEnforcesIncludes = false,
+  ) {
+    // The kernel checked the includes at adoption (ProbeOptions.adoptCgroups): a process it adopted matched one, so
+    // a short-lived one gone from /proc before this reads it is still traced. Otherwise nothing can match them.
+    this.unidentified = kernelEnforcesIncludes ? { ...selection, includeCgroup: [] } : selection;
+  }
 
   /** Processes whose decision is remembered (live ones, traced or refused). */
   get size(): number {
     return this.decisions.size;
+  }
+
+  /** Whether an active-span slot registration of `pid` may be acknowledged (which turns its SDK's markers and
+   * async hook on): by its remembered decision, else by its identity read now (see `selectedNow`). */
+  acknowledges(pid: number): boolean {
+    return this.decisions.get(pid)?.traced ?? selectedNow(this.selection, pid, this.selfPid);
   }
 
   /** Hands `events` to `push` without those of refused processes, seeding each new process right before its
@@ -122,8 +138,8 @@ export class Admission {
     let d: Decision;
     if (snap === undefined) {
       this.counts.unidentified++;
-      // nothing to match includes against; excludes by what cannot be read cannot apply
-      d = { traced: pid !== this.selfPid && selects(this.selection, { exe: '?' }), seen: false };
+      // nothing to match includes against (unless the kernel did); excludes by what cannot be read cannot apply
+      d = { traced: pid !== this.selfPid && selects(this.unidentified, { exe: '?' }), seen: false };
     } else {
       d = {
         traced: pid !== this.selfPid && snap.ppid !== this.selfPid,
@@ -153,4 +169,12 @@ export class Admission {
     }
     this.decisions.set(pid, d);
   }
+}
+
+/** Whether the selection would trace `pid` as /proc shows it now; read-only and not remembered, so decisions stay
+ * made in stream order at a process's first event (and a reused pid is judged afresh). A process gone is not. */
+export function selectedNow(selection: Selection, pid: number, selfPid: number): boolean {
+  if (pid === selfPid) return false;
+  const id = identityOne(pid);
+  return id !== undefined && id.ppid !== selfPid && selects(selection, id);
 }

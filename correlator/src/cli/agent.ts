@@ -4,20 +4,33 @@
 // that was running (or had /dev/null open) before the agent is picked up at its next marker.
 
 import { readFileSync } from 'node:fs';
-import { Admission, type AdmissionCounts } from './admission.js';
+import { Admission, selectedNow, type AdmissionCounts } from './admission.js';
 import { LiveTrace, openProbe, probeOptions } from './live.js';
 import type { CliOptions } from './options.js';
-import { selectionFromOptions } from './selection.js';
+import { selectionFromOptions, type Selection } from './selection.js';
 import { loadProbe } from './setup-check.js';
 import { nextStopSignal } from './signals.js';
 import { Terminal } from './terminal.js';
 
 export async function agentCommand(o: CliOptions): Promise<number> {
   const mod = await loadProbe();
-  const probe = openProbe(mod, { ...probeOptions(o, []), markers: 'all' });
-  const term = new Terminal();
   const selection = selectionFromOptions(o);
+  const adoptCgroups = kernelAdoptCgroups(mod, selection);
   let admission: Admission | undefined;
+  const probe = openProbe(mod, {
+    ...probeOptions(o, []),
+    markers: 'all',
+    ...(adoptCgroups ? { adoptCgroups } : {}),
+    // an SDK whose slot is acknowledged writes markers and runs its async hook: only processes the agent traces
+    acknowledge: (pid) => admission?.acknowledges(pid) ?? selectedNow(selection, pid, process.pid),
+  });
+  const term = new Terminal();
+  if (adoptCgroups === undefined && selection.includeCgroup.length > 0)
+    term.notice(
+      'agent: --include-cgroup is applied after adoption only (the kernel can check up to ' +
+        `${mod.ADOPT_CGROUPS_MAX} existing cgroup v2 directories when they are the only includes), so a process ` +
+        'gone before its identity is read is not traced.',
+    );
   const live = new LiveTrace(
     mod,
     probe,
@@ -51,6 +64,7 @@ export async function agentCommand(o: CliOptions): Promise<number> {
             },
           },
           process.pid,
+          adoptCgroups !== undefined,
         )),
     },
   );
@@ -73,6 +87,19 @@ export async function agentCommand(o: CliOptions): Promise<number> {
   }
   await live.session.closeUi();
   return 0;
+}
+
+type ProbeModule = typeof import('@nullspan/probe');
+
+/** The --include-cgroup directories the kernel can check at adoption: only when they are the only includes (an
+ * executable or container include admits processes anywhere), each is a cgroup v2 directory now, and they fit.
+ * Ids are read now: a directory removed and made again later (a restarted unit) is a new cgroup the kernel does
+ * not know — include its parent to follow such a cgroup. */
+function kernelAdoptCgroups(mod: ProbeModule, s: Selection): string[] | undefined {
+  const paths = s.includeCgroup;
+  if (paths.length === 0 || paths.length > mod.ADOPT_CGROUPS_MAX) return undefined;
+  if (s.includeExe.length + s.includeContainer.length > 0) return undefined;
+  return paths.every((p) => mod.isCgroupV2(p)) ? [...paths] : undefined;
 }
 
 function admissionText(c: AdmissionCounts): string {

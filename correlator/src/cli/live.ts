@@ -142,6 +142,7 @@ export class LiveTrace {
       correlator: () => session.correlator.stats(),
       tables: () => session.correlator.tableSizes(),
       outputs: () => session.outputStats(),
+      admission: () => this.admission?.counts,
     });
     this.metricsServer = await startMetricsServer(address, metrics, () => this.health.check());
     this.term.notice(`metrics at ${this.metricsServer.url}/metrics, health at ${this.metricsServer.url}/healthz`, {

@@ -5,6 +5,7 @@
 import type { ProbeStats } from '@nullspan/probe';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { CorrelatorStats, TableSizes } from '../model.js';
+import type { AdmissionCounts } from './admission.js';
 import type { OutputStats } from './session.js';
 
 export interface SelfMetricsSource {
@@ -13,6 +14,8 @@ export interface SelfMetricsSource {
   correlator(): CorrelatorStats;
   tables(): TableSizes;
   outputs(): OutputStats;
+  /** the agent's admission counts; undefined for the other commands */
+  admission?(): AdmissionCounts | undefined;
 }
 
 interface Snapshot {
@@ -20,6 +23,7 @@ interface Snapshot {
   correlator: CorrelatorStats;
   tables: TableSizes;
   outputs: OutputStats;
+  admission?: AdmissionCounts;
 }
 
 type Labels = Record<string, string>;
@@ -49,7 +53,13 @@ export class SelfMetrics {
   /** The exposition: one snapshot of every source, then every metric from it. */
   async render(): Promise<string> {
     const s = this.source;
-    this.snap = { probe: s.probe(), correlator: s.correlator(), tables: s.tables(), outputs: s.outputs() };
+    this.snap = {
+      probe: s.probe(),
+      correlator: s.correlator(),
+      tables: s.tables(),
+      outputs: s.outputs(),
+      admission: s.admission?.(),
+    };
     try {
       return await this.registry.metrics();
     } finally {
@@ -120,6 +130,28 @@ export class SelfMetrics {
       "Times the probe's reader thread waited because the event consumer held its maximum of unread batches.",
       [],
       ({ probe }) => probe?.queueFull ?? 0,
+    );
+    this.counter(
+      'nullspan_agent_processes_total',
+      'Processes the agent met, by outcome: discovered (traced), excluded (refused by the selection), unidentified ' +
+        '(gone before /proc was read), evicted (decision forgotten over the table bound).',
+      ['outcome'],
+      ({ admission: a }) =>
+        a === undefined
+          ? []
+          : [
+              [{ outcome: 'discovered' }, a.discovered],
+              [{ outcome: 'excluded' }, a.excluded],
+              [{ outcome: 'unidentified' }, a.unidentified],
+              [{ outcome: 'evicted' }, a.evicted],
+            ],
+    );
+    this.counter(
+      'nullspan_slot_acks_total',
+      'Active-span slot registrations by result: acked, declined (process not traced), rejected (no slot at the ' +
+        'address), failed (process memory not writable).',
+      ['result'],
+      ({ probe }) => (probe === undefined ? [] : Object.entries(probe.slotAcks).map(([result, n]) => [{ result }, n])),
     );
     this.counter(
       'nullspan_syscalls_total',

@@ -118,6 +118,21 @@ function readFds(pid: number, sockets: () => Map<number, FdDesc>): FdSnapshot[] 
 
 const EMPTY = new Map<number, FdDesc>();
 
+/** What the agent's selection looks at, read alone (no fds, no environment); undefined when the process is gone. */
+export function identityOne(
+  pid: number,
+): { ppid: number; exe: string; cgroup?: string; containerId?: string } | undefined {
+  const ppid = readPpid(pid);
+  if (ppid === undefined) return undefined;
+  const exePath = tryReadlink(`/proc/${pid}/exe`);
+  const exe = exePath
+    ? posix.basename(exePath.replace(/ \(deleted\)$/, ''))
+    : (tryRead(`/proc/${pid}/comm`) ?? '').trim();
+  const cgroup = tryRead(`/proc/${pid}/cgroup`);
+  const cg = cgroup ? cgroupIdentity(cgroup) : undefined;
+  return { ppid, exe, cgroup: cg?.path, containerId: cg?.containerId };
+}
+
 export function snapshotOne(pid: number, netns: Map<string, Map<number, FdDesc>>): ProcessSnapshot | undefined {
   const ppid = readPpid(pid);
   if (ppid === undefined) return undefined;
