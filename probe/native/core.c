@@ -85,9 +85,10 @@ static int on_sample(void *ctx, void *data, size_t size)
 static void fail(char *err, size_t errlen, const char *what, int e)
 {
 	if (e == EPERM || e == EACCES)
-		snprintf(err, errlen,
-			 "%s was refused (%s): run as root, or grant CAP_BPF and CAP_PERFMON (README \"Requirements\").", what,
-			 strerror(e));
+		snprintf(
+			err, errlen,
+			"%s was refused (%s): run as root, or grant CAP_BPF and CAP_PERFMON (README \"Requirements\").",
+			what, strerror(e));
 	else if (last_libbpf_msg[0])
 		snprintf(err, errlen, "%s failed (%s; libbpf: %s).", what, strerror(e), last_libbpf_msg);
 	else

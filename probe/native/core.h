@@ -34,7 +34,8 @@ struct ns_core_opts {
 	uint64_t cgroup_id; /* 0: no cgroup filter */
 	uint32_t cgroup_level;
 	const char *cgroup_dir; /* for enumerating its processes at close */
-	uint32_t adopt_cgroup_count; /* markers_all adopts only writers in these cgroups (v2 ids, depths); 0: anywhere */
+	uint32_t
+		adopt_cgroup_count; /* markers_all adopts only writers in these cgroups (v2 ids, depths); 0: anywhere */
 	uint64_t adopt_cgroup_ids[NS_ADOPT_CGROUPS_MAX];
 	uint32_t adopt_cgroup_levels[NS_ADOPT_CGROUPS_MAX];
 	uint64_t syscall_mask[NS_NR_MAX / 64]; /* bit nr % 64 of word nr / 64: the BPF program's syscall_mask */
