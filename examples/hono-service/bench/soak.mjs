@@ -7,8 +7,8 @@
 //     writing two (`soak.node` around `soak.node.step`) — none a child of the agent or of each other,
 //   - untraced noise: a shell every 100 ms that runs cat and ls (and writes non-marker bytes to /dev/null).
 // Every program runs in one cgroup the agent is limited to (--include-cgroup), so markers other programs on the
-// machine write do not count. The churn programs live 200 ms past their last marker: the agent reads a new
-// process's identity from /proc when its first batch arrives (its README, "Identity").
+// machine write do not count; the kernel adopts only writers inside it, so a churn program may exit right after its
+// last marker, before the agent has read its identity from /proc (README "The agent", "Discovery").
 // Figures: the agent's RSS at start / middle / end and its peak (/proc/<pid>/status), its CPU time per second of
 // run (/proc/<pid>/stat), records/s and kernel drops (its /metrics), spans written by the programs vs exported to a
 // loopback OTLP/HTTP JSON receiver (every span of every exited process must arrive), and the agent's tables at the
@@ -167,12 +167,11 @@ const nodeOk = new Set();
 const churnScript = (n) =>
   `echo '>:p:soak.churn:n=${n}:' > /dev/null; ` +
   `for s in 1 2; do echo '>:p:soak.churn.step::' > /dev/null; read -r l < /etc/hostname; ` +
-  `echo '<:p:soak.churn.step::' > /dev/null; done; echo '<:p:soak.churn::' > /dev/null; sleep 0.2; true`;
+  `echo '<:p:soak.churn.step::' > /dev/null; done; echo '<:p:soak.churn::' > /dev/null; true`;
 const nodeScript = (n) =>
   `const fs = require('fs'); const fd = fs.openSync('/dev/null', 'w'); ` +
   `fs.writeSync(fd, '>:p:soak.node:n=${n}:'); fs.writeSync(fd, '>:p:soak.node.step::'); ` +
-  `fs.readFileSync('/etc/hostname'); fs.writeSync(fd, '<:p:soak.node.step::'); fs.writeSync(fd, '<:p:soak.node::'); ` +
-  `setTimeout(() => {}, 200);`;
+  `fs.readFileSync('/etc/hostname'); fs.writeSync(fd, '<:p:soak.node.step::'); fs.writeSync(fd, '<:p:soak.node::');`;
 
 const t0 = Date.now();
 const cpu0 = cpuSeconds();
