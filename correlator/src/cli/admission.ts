@@ -52,7 +52,8 @@ export class Admission {
   private readonly decisions = new Map<number, Decision>();
   readonly counts: AdmissionCounts = { discovered: 0, excluded: 0, unidentified: 0, evicted: 0 };
   /** what a process gone before its identity was read is judged by */
-  private readonly unidentified: Selection;
+  /** the selection left to apply in user space: without the cgroup includes when the kernel enforced them */
+  private readonly remaining: Selection;
 
   constructor(
     private readonly selection: Selection,
@@ -63,8 +64,9 @@ export class Admission {
     kernelEnforcesIncludes = false,
   ) {
     // The kernel checked the includes at adoption (ProbeOptions.adoptCgroups): a process it adopted matched one, so
-    // a short-lived one gone from /proc before this reads it is still traced. Otherwise nothing can match them.
-    this.unidentified = kernelEnforcesIncludes ? { ...selection, includeCgroup: [] } : selection;
+    // a short-lived one gone from /proc before this reads it is still traced, and one read as it exits (an exited
+    // task's /proc cgroup may no longer name where it ran) is not refused. Otherwise the includes are matched here.
+    this.remaining = kernelEnforcesIncludes ? { ...selection, includeCgroup: [] } : selection;
   }
 
   /** Processes whose decision is remembered (live ones, traced or refused). */
@@ -129,7 +131,7 @@ export class Admission {
   }
 
   private allowed(exe: string, d: Decision): boolean {
-    return selects(this.selection, { exe, cgroup: d.cgroup, containerId: d.containerId });
+    return selects(this.remaining, { exe, cgroup: d.cgroup, containerId: d.containerId });
   }
 
   private discover(pid: number): Decision {
@@ -139,7 +141,7 @@ export class Admission {
     if (snap === undefined) {
       this.counts.unidentified++;
       // nothing to match includes against (unless the kernel did); excludes by what cannot be read cannot apply
-      d = { traced: pid !== this.selfPid && selects(this.unidentified, { exe: '?' }), seen: false };
+      d = { traced: pid !== this.selfPid && selects(this.remaining, { exe: '?' }), seen: false };
     } else {
       d = {
         traced: pid !== this.selfPid && snap.ppid !== this.selfPid,
