@@ -97,6 +97,18 @@ describe('Admission', () => {
     expect(h.admission.counts).toMatchObject({ unidentified: 1, excluded: 0 });
   });
 
+  it('leaves the cgroup includes to the kernel that enforced them: a process whose /proc cgroup reads elsewhere is traced', () => {
+    // the sleeper's cgroup is not /some.slice: as it would read once its process has exited
+    const pid = sleeper.pid!;
+    const h = harness({ ...NONE, includeCgroup: ['/some.slice'] }, [], GONE - 2, true);
+    h.admit([ev('marker', pid)]);
+    expect(h.pushed).toHaveLength(1);
+    expect(h.admission.counts).toMatchObject({ discovered: 1, excluded: 0 });
+    const excluded = harness({ ...NONE, includeCgroup: ['/some.slice'], excludeExe: ['sleep'] }, [], GONE - 2, true);
+    excluded.admit([ev('marker', pid)]);
+    expect(excluded.admission.counts).toMatchObject({ excluded: 1 });
+  });
+
   it('answers whether a slot may be acknowledged from /proc without remembering, then from its decision', () => {
     const pid = sleeper.pid!;
     const refused = harness({ ...NONE, excludeExe: ['sleep'] });
