@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeBatch } from '@nullspan/probe';
 import { CaptureReader } from '@nullspan/correlator';
-import { decodeOtlpJsonLines } from './helpers/otlp.js';
+import { decodeOtlpJsonLines, type OtlpSpan } from './helpers/otlp.js';
 import { REPO, runCli, tempDir } from './helpers/cli.js';
 
 const ROUNDS = 5;
@@ -56,5 +56,37 @@ describe('batched exit markers', () => {
         if (/^<:\d+:a:_te=\d+:>:\d+:b:/.test(text)) batched++;
       }
     expect(batched).toBe(ROUNDS);
+  });
+
+  it("puts what a callback does after a span's end under its parent, inside the parent's interval", async () => {
+    const file = join(tmp.dir, 'after-end.jsonl');
+    const r = await runCli([
+      'run',
+      '--no-otlp',
+      '--otlp-file',
+      file,
+      '--',
+      process.execPath,
+      join(REPO, 'test/fixtures/after-end.mjs'),
+      tmp.dir,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const spans = decodeOtlpJsonLines(readFileSync(file, 'utf8'));
+    const named = (name: string) => spans.find((s) => s.name === name && s.attributes['syscall.attribution'] === undefined)!;
+    const parent = named('parent');
+    const child = named('child');
+    const openOf = (path: string) =>
+      spans.find((s) => s.attributes['syscall.attribution'] !== undefined && String(s.attributes['syscall.target']).endsWith(path));
+    const expectUnder = (path: string, span: OtlpSpan) => {
+      const call = openOf(path);
+      expect(call, `the open of ${path}`).toBeDefined();
+      expect(call!.parentSpanId, `the open of ${path} is under ${span.name}`).toBe(span.spanId);
+      expect(call!.startTimeUnixNano >= span.startTimeUnixNano && call!.endTimeUnixNano <= span.endTimeUnixNano, path).toBe(
+        true,
+      );
+    };
+    expectUnder('/during', child);
+    expectUnder('/after-end', parent);
+    expectUnder('/later', parent);
   });
 });

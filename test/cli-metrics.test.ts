@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOtlpReceiver, type OtlpReceiver } from './helpers/otlp-receiver.js';
 import { parseExposition, type Exposition } from './helpers/prometheus.js';
 import { REPO, runCli, startCli, tempDir, waitForOutput, type RunningCli } from './helpers/cli.js';
+import { withoutFallbackNotices } from './helpers/kernel-notices.js';
 
 const SCRIPT = join(REPO, 'test/fixtures/nested-markers.sh');
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
@@ -225,7 +226,7 @@ describe('--metrics-address and --log-format on the command line', () => {
     try {
       const r = await runCli(['run', '--metrics-address', `127.0.0.1:${port}`, '--', 'true']);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`nullspan: cannot serve metrics on 127.0.0.1:${port}: the address is in use.\n`);
+      expect(withoutFallbackNotices(r.stderr)).toBe(`nullspan: cannot serve metrics on 127.0.0.1:${port}: the address is in use.\n`);
     } finally {
       await new Promise<void>((resolve) => taken.close(() => resolve()));
     }

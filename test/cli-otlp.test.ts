@@ -19,6 +19,7 @@ import { decodeBatch } from '@nullspan/probe';
 import { decodeOtlpJsonLines, type OtlpSpan } from './helpers/otlp.js';
 import { startOtlpReceiver, type OtlpReceiver } from './helpers/otlp-receiver.js';
 import { cliEnv, REPO, runCli, tempDir } from './helpers/cli.js';
+import { withoutFallbackNotices } from './helpers/kernel-notices.js';
 
 const SCRIPT = join(REPO, 'test/fixtures/nested-markers.sh');
 const tmp = tempDir();
@@ -59,7 +60,7 @@ describe('OTLP/HTTP export to a real receiver', () => {
       { env: cliEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }) },
     );
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toBe('');
+    expect(withoutFallbackNotices(r.stderr)).toBe('');
     fileSpans = decodeOtlpJsonLines(readFileSync(file, 'utf8'));
   });
 
@@ -112,7 +113,7 @@ describe('the OTLP/HTTP protocol', () => {
       env: cliEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, ...env }),
     });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toBe('');
+    expect(withoutFallbackNotices(r.stderr)).toBe('');
     expect(rx.errors).toEqual([]);
     return decodeOtlpJsonLines(readFileSync(file, 'utf8'));
   }
@@ -171,7 +172,7 @@ describe('the default endpoint', () => {
         env: cliEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: undefined, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined }),
       });
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toBe('');
+      expect(withoutFallbackNotices(r.stderr)).toBe('');
       expect(local.errors).toEqual([]);
       expect(local.spans().map((s) => s.name)).toEqual(expect.arrayContaining(['job', 'job.step']));
     } finally {
@@ -197,7 +198,7 @@ describe('best-effort export', () => {
     ]);
     expect(r.code).toBe(3);
     expect(r.stderr.match(/nothing listens/g)).toHaveLength(1);
-    expect(r.stderr).toMatch(
+    expect(withoutFallbackNotices(r.stderr)).toMatch(
       /^nullspan: nothing listens at http:\/\/127\.0\.0\.1:9\/v1\/traces \(ECONNREFUSED\); the traces are written to .*nobody\.jsonl/,
     );
     expect(decodeOtlpJsonLines(readFileSync(file, 'utf8')).map((s) => s.name)).toEqual(

@@ -412,7 +412,8 @@ describe('a syscall with a socket address still blocked at close', () => {
 
 describe('a slow consumer', () => {
   // A tracer that made the application wait for its consumer would put it to sleep in the kernel at least once
-  // per ring fill (thousands of times here), which its voluntary_ctxt_switches count shows without any timing.
+  // per ring fill (thousands of times here), which its voluntary_ctxt_switches count while writing shows without
+  // any timing.
   // The untraced run of the same program is the baseline for sleeps that have nothing to do with the probe.
   const writes = 200_000;
   let flooder: string;

@@ -4,7 +4,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { decodeBatch, fallbackNotices, Probe, type ProbeEvent, type ProbeOptions } from '../src/index.js';
+import { release } from 'node:os';
+import {
+  decodeBatch,
+  FALLBACKS,
+  fallbackNotices,
+  Probe,
+  type ProbeEvent,
+  type ProbeOptions,
+} from '../src/index.js';
 
 export function compileFixture(name: string): string {
   const out = join(mkdtempSync(join(tmpdir(), 'nullspan-probe-')), name);
@@ -43,6 +51,15 @@ export function collectingProbe(opts: ProbeOptions = {}) {
       return events;
     },
   };
+}
+
+/** Every notice naming a kernel feature the probe does without, missing on `kernel` or forced, whichever it is. */
+export function possibleFallbackNotices(kernel = release()): Set<string> {
+  const fallbacks = FALLBACKS.flatMap(({ name }) => [
+    { name, forced: false },
+    { name, forced: true },
+  ]);
+  return new Set(fallbackNotices({ kernel, fallbacks }));
 }
 
 /** The probe's notices other than the ones naming a kernel feature it does without (present on older kernels). */

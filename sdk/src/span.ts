@@ -65,8 +65,10 @@ const KINDS = new Set(['server', 'client', 'producer', 'consumer']);
 const UNSAMPLED_ID = -2;
 
 const als = new AsyncLocalStorage<Span>();
-/** The id a span publishes in the active-span slot. */
-const slotIdOf = (s: Span | undefined): number => (s === undefined ? 0 : s.sampled ? s.id : UNSAMPLED_ID);
+/** The id a span publishes in the active-span slot; an ended span's context runs on in its parent's, since the
+ * probe attributes by the slot and a batched exit reaches the correlator after the calls made since the end. */
+const slotIdOf = (s: Span | undefined): number =>
+  s === undefined ? 0 : !s.sampled ? UNSAMPLED_ID : s.ended ? s.parentId : s.id;
 const activeSpanId = (): number => slotIdOf(als.getStore());
 let contextStarted = false;
 
@@ -451,6 +453,8 @@ export class Span {
   end(args?: SpanArgs): void {
     if (this.ended) return;
     this.ended = true;
+    // before the end time is read, so that read and what the callback does after end() are not this span's calls
+    if (this.sampled && publishedActive() === this.id) publishActive(this.parentId);
     if (!this.marked || !sink.active) return;
     const batch = batchingExits();
     const endNs = batch ? monotonicNs() : 0; // before any caller code (args) runs

@@ -39,4 +39,31 @@ describe('active span slot', () => {
     expect(between).toBe(0);
     expect(span.with(undefined, () => publishedActive())).toBe(0);
   });
+
+  it("publishes the parent once a span has ended, also in the ended span's later callbacks", async () => {
+    const seen: Record<string, number> = {};
+    let ids: [number, number] = [0, 0];
+    await span.trace('parent', async (p) => {
+      const child = span.start('child');
+      ids = [p.id, child.id];
+      await span.with(child, async () => {
+        seen.beforeEnd = publishedActive();
+        child.end();
+        seen.afterEnd = publishedActive(); // the same callback, after end(): its calls are not the child's
+        await tick();
+        seen.laterCallback = publishedActive();
+      });
+      seen.parent = publishedActive();
+    });
+    expect(seen).toEqual({ beforeEnd: ids[1], afterEnd: ids[0], laterCallback: ids[0], parent: ids[0] });
+    // a root span's context after its end is no span's
+    const root = span.start('root');
+    const after = await span.with(root, async () => {
+      root.end();
+      const now = publishedActive();
+      await tick();
+      return [now, publishedActive()];
+    });
+    expect(after).toEqual([0, 0]);
+  });
 });
