@@ -72,18 +72,23 @@ describe('batched exit markers', () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     const spans = decodeOtlpJsonLines(readFileSync(file, 'utf8'));
-    const named = (name: string) => spans.find((s) => s.name === name && s.attributes['syscall.attribution'] === undefined)!;
+    const named = (name: string) =>
+      spans.find((s) => s.name === name && s.attributes['syscall.attribution'] === undefined)!;
     const parent = named('parent');
     const child = named('child');
     const openOf = (path: string) =>
-      spans.find((s) => s.attributes['syscall.attribution'] !== undefined && String(s.attributes['syscall.target']).endsWith(path));
+      spans.find(
+        (s) =>
+          s.attributes['syscall.attribution'] !== undefined && String(s.attributes['syscall.target']).endsWith(path),
+      );
     const expectUnder = (path: string, span: OtlpSpan) => {
       const call = openOf(path);
       expect(call, `the open of ${path}`).toBeDefined();
       expect(call!.parentSpanId, `the open of ${path} is under ${span.name}`).toBe(span.spanId);
-      expect(call!.startTimeUnixNano >= span.startTimeUnixNano && call!.endTimeUnixNano <= span.endTimeUnixNano, path).toBe(
-        true,
-      );
+      expect(
+        call!.startTimeUnixNano >= span.startTimeUnixNano && call!.endTimeUnixNano <= span.endTimeUnixNano,
+        path,
+      ).toBe(true);
     };
     expectUnder('/during', child);
     expectUnder('/after-end', parent);

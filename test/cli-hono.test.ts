@@ -135,9 +135,10 @@ describe('quick start: the Hono example under nullspan run', () => {
     // system calls stay inside their span's interval
     for (const c of calls) {
       const where = `${c.name} ${JSON.stringify(c.attributes)}: starts ${c.startTimeUnixNano - client.startTimeUnixNano} ns after ${client.name}, ends ${c.endTimeUnixNano - client.endTimeUnixNano} ns after it`;
-      expect(c.startTimeUnixNano >= client.startTimeUnixNano && c.endTimeUnixNano <= client.endTimeUnixNano, where).toBe(
-        true,
-      );
+      expect(
+        c.startTimeUnixNano >= client.startTimeUnixNano && c.endTimeUnixNano <= client.endTimeUnixNano,
+        where,
+      ).toBe(true);
     }
   });
 

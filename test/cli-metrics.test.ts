@@ -226,7 +226,9 @@ describe('--metrics-address and --log-format on the command line', () => {
     try {
       const r = await runCli(['run', '--metrics-address', `127.0.0.1:${port}`, '--', 'true']);
       expect(r.code).toBe(1);
-      expect(withoutFallbackNotices(r.stderr)).toBe(`nullspan: cannot serve metrics on 127.0.0.1:${port}: the address is in use.\n`);
+      expect(withoutFallbackNotices(r.stderr)).toBe(
+        `nullspan: cannot serve metrics on 127.0.0.1:${port}: the address is in use.\n`,
+      );
     } finally {
       await new Promise<void>((resolve) => taken.close(() => resolve()));
     }

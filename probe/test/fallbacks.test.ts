@@ -146,44 +146,48 @@ describe('fallbacks forced on this kernel', () => {
     expect(events.some((e) => e.kind === 'exec' && e.pid === child.pid)).toBe(true);
   });
 
-  it("pass the probe's kernel tests with every fallback but uprobes (which the libuv tests need) in use", async () => {
-    const files = [
-      'active-span',
-      'capture',
-      'context-skip',
-      'coverage',
-      'drops',
-      'filtering',
-      'lifecycle',
-      'slot-ack',
-    ].map((f) => `probe/test/${f}.test.ts`);
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST')));
-    const forced: FallbackName[] = ['rdonly_cast', 'task_storage', 'bpf_loop'];
-    env.NULLSPAN_BPF_FALLBACKS = forced.join(',');
-    // the variable alone is what selects the fallbacks in the child run
-    const saved = process.env.NULLSPAN_BPF_FALLBACKS;
-    process.env.NULLSPAN_BPF_FALLBACKS = env.NULLSPAN_BPF_FALLBACKS;
-    try {
-      const probe = Probe.open();
-      expect(probe.features.fallbacks).toEqual(expectedFallbacks(forced));
-      await probe.close();
-    } finally {
-      if (saved === undefined) delete process.env.NULLSPAN_BPF_FALLBACKS;
-      else process.env.NULLSPAN_BPF_FALLBACKS = saved;
-    }
-    let out: string;
-    try {
-      out = execFileSync(process.execPath, [`${root}node_modules/vitest/vitest.mjs`, 'run', ...files], {
-        cwd: root,
-        env,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: configuredTimeout(600_000) - 60_000,
-      });
-    } catch (e) {
-      const err = e as { stdout?: string; stderr?: string };
-      throw new Error(`the kernel tests failed with the fallbacks in use:\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
-    }
-    expect(out).toMatch(/\d+ passed, 0 failed/);
-  }, configuredTimeout(600_000));
+  it(
+    "pass the probe's kernel tests with every fallback but uprobes (which the libuv tests need) in use",
+    async () => {
+      const files = [
+        'active-span',
+        'capture',
+        'context-skip',
+        'coverage',
+        'drops',
+        'filtering',
+        'lifecycle',
+        'slot-ack',
+      ].map((f) => `probe/test/${f}.test.ts`);
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST')));
+      const forced: FallbackName[] = ['rdonly_cast', 'task_storage', 'bpf_loop'];
+      env.NULLSPAN_BPF_FALLBACKS = forced.join(',');
+      // the variable alone is what selects the fallbacks in the child run
+      const saved = process.env.NULLSPAN_BPF_FALLBACKS;
+      process.env.NULLSPAN_BPF_FALLBACKS = env.NULLSPAN_BPF_FALLBACKS;
+      try {
+        const probe = Probe.open();
+        expect(probe.features.fallbacks).toEqual(expectedFallbacks(forced));
+        await probe.close();
+      } finally {
+        if (saved === undefined) delete process.env.NULLSPAN_BPF_FALLBACKS;
+        else process.env.NULLSPAN_BPF_FALLBACKS = saved;
+      }
+      let out: string;
+      try {
+        out = execFileSync(process.execPath, [`${root}node_modules/vitest/vitest.mjs`, 'run', ...files], {
+          cwd: root,
+          env,
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+          timeout: configuredTimeout(600_000) - 60_000,
+        });
+      } catch (e) {
+        const err = e as { stdout?: string; stderr?: string };
+        throw new Error(`the kernel tests failed with the fallbacks in use:\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+      }
+      expect(out).toMatch(/\d+ passed, 0 failed/);
+    },
+    configuredTimeout(600_000),
+  );
 });

@@ -5,14 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { release } from 'node:os';
-import {
-  decodeBatch,
-  FALLBACKS,
-  fallbackNotices,
-  Probe,
-  type ProbeEvent,
-  type ProbeOptions,
-} from '../src/index.js';
+import { decodeBatch, FALLBACKS, fallbackNotices, Probe, type ProbeEvent, type ProbeOptions } from '../src/index.js';
 
 export function compileFixture(name: string): string {
   const out = join(mkdtempSync(join(tmpdir(), 'nullspan-probe-')), name);
