@@ -6,16 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { ProbeEvent } from '@nullspan/probe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admission } from '../src/cli/admission.js';
-import type { Selection } from '../src/cli/selection.js';
+import { EVERY_PROCESS, type Selection } from '../src/cli/selection.js';
 
-const NONE: Selection = {
-  includeExe: [],
-  excludeExe: [],
-  includeCgroup: [],
-  excludeCgroup: [],
-  includeContainer: [],
-  excludeContainer: [],
-};
+const NONE = EVERY_PROCESS;
 /** far above any pid_max: never a live process */
 const GONE = 99_999_999;
 

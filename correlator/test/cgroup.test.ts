@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { cgroupIdentity, cgroupUnder } from '../src/state/cgroup.js';
-import { selectionFromOptions, selects, type Selection } from '../src/cli/selection.js';
+import { EVERY_PROCESS, selectionFromOptions, selects } from '../src/cli/selection.js';
 import { parseCommandLine } from '../src/cli/options.js';
 import { UsageError } from '../src/cli/errors.js';
 
@@ -114,14 +114,7 @@ describe('cgroupUnder', () => {
 });
 
 describe('selection', () => {
-  const none: Selection = {
-    includeExe: [],
-    excludeExe: [],
-    includeCgroup: [],
-    excludeCgroup: [],
-    includeContainer: [],
-    excludeContainer: [],
-  };
+  const none = EVERY_PROCESS;
   const node = { exe: 'node', cgroup: `/system.slice/docker-${ID}.scope`, containerId: ID };
   const bash = { exe: 'bash', cgroup: '/user.slice/user-0.slice/session-1.scope' };
 

@@ -3,13 +3,13 @@
 // the --include-*/--exclude-* selection; the outputs are those of `run`. Nothing is snapshotted at start: a process
 // that was running (or had /dev/null open) before the agent is picked up at its next marker.
 
-import { readFileSync } from 'node:fs';
 import { Admission, selectedNow, type AdmissionCounts } from './admission.js';
 import { LiveTrace, openProbe, probeOptions } from './live.js';
 import type { CliOptions } from './options.js';
 import { selectionFromOptions, type Selection } from './selection.js';
 import { loadProbe } from './setup-check.js';
 import { nextStopSignal } from './signals.js';
+import { isRunning } from '../state/snapshot.js';
 import { Terminal } from './terminal.js';
 
 export async function agentCommand(o: CliOptions): Promise<number> {
@@ -58,7 +58,8 @@ export async function agentCommand(o: CliOptions): Promise<number> {
               // a node process found running: its libuv uprobes, as `attach` gives them (worker-thread attribution)
               if (!mod.isNodeBinary(snapshot.exePath)) return;
               const why = probe.attachLibuv(snapshot.exePath, snapshot.pid);
-              // a process that was gone already (a short-lived one, or a zombie) needs no sentence
+              // a process that was gone already (a short-lived one, or a zombie) needs no sentence; its state, not
+              // its `exe` link, which needs ptrace access the capability set lacks for some processes
               if (why !== null && isRunning(snapshot.pid))
                 term.notice(`libuv worker attribution is off for ${snapshot.exePath}: ${why}`);
             },
@@ -109,15 +110,4 @@ function admissionText(c: AdmissionCounts): string {
     (c.evicted > 0 ? `, ${c.evicted} decisions forgotten over the table's bound` : '') +
     '.'
   );
-}
-
-/** Whether `pid` still runs: its /proc entry exists and is not a zombie. (Its state, not its `exe` link: reading
- * that needs ptrace access, which an agent with only its capability set lacks for some processes.) */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return false;
-  }
 }

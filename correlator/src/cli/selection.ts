@@ -20,6 +20,16 @@ export interface ProcessIdentity {
   containerId?: string;
 }
 
+/** No include or exclude option given: every process is traced. */
+export const EVERY_PROCESS: Selection = {
+  includeExe: [],
+  excludeExe: [],
+  includeCgroup: [],
+  excludeCgroup: [],
+  includeContainer: [],
+  excludeContainer: [],
+};
+
 export function selectionFromOptions(o: CliOptions): Selection {
   return {
     includeExe: o.includeExe,

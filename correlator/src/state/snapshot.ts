@@ -72,12 +72,21 @@ function numericEntries(path: string): number[] {
     .sort((a, b) => a - b);
 }
 
-/** ppid from /proc/PID/stat (fields after the comm, which may itself hold spaces and parens). */
-function readPpid(pid: number): number | undefined {
+/** The fields of /proc/PID/stat after the comm (which may itself hold spaces and parens): [0] state, [1] ppid. */
+function statFields(pid: number): string[] | undefined {
   const stat = tryRead(`/proc/${pid}/stat`);
-  if (stat === undefined) return undefined;
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[1]);
+  return stat === undefined ? undefined : stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+function readPpid(pid: number): number | undefined {
+  const fields = statFields(pid);
+  return fields === undefined ? undefined : Number(fields[1]);
+}
+
+/** Whether `pid` still runs: its /proc entry exists and is not a zombie. */
+export function isRunning(pid: number): boolean {
+  const fields = statFields(pid);
+  return fields !== undefined && fields[0] !== 'Z';
 }
 
 /** Container id from a cgroup path: the id docker, containerd, cri-o and podman put in it (cgroup.ts). */
