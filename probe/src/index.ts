@@ -88,6 +88,8 @@ export class Probe {
     this.notices.push(...fallbackNotices(this.features));
     // without uprobes the fallback notice says it once, rather than once per node process
     this.#libuvAuto = opts.libuv !== false && !this.features.fallbacks.some((f) => f.name === 'uprobes');
+    // processes traced from the start (`attach --pid`) get their libuv uprobes as an addPid'd one does
+    for (const pid of native.pids) this.#attachLibuvIfNode(pid);
   }
 
   /**
@@ -163,15 +165,19 @@ export class Probe {
   addPid(pid: number): void {
     checkPidExists(pid);
     this.#call(() => this.#native.addPid(pid));
-    if (this.#libuvAuto) {
-      let exe: string | undefined;
-      try {
-        exe = readlinkSync(`/proc/${pid}/exe`);
-      } catch {
-        exe = undefined; // gone already, or a kernel thread
-      }
-      if (exe !== undefined && isNodeBinary(exe)) this.attachLibuv(exe, pid);
+    this.#attachLibuvIfNode(pid);
+  }
+
+  /** A running node process gets its libuv uprobes (worker-thread attribution) unless they are off. */
+  #attachLibuvIfNode(pid: number): void {
+    if (!this.#libuvAuto) return;
+    let exe: string | undefined;
+    try {
+      exe = readlinkSync(`/proc/${pid}/exe`);
+    } catch {
+      exe = undefined; // gone already, or a kernel thread
     }
+    if (exe !== undefined && isNodeBinary(exe)) this.attachLibuv(exe, pid);
   }
 
   removePid(pid: number): void {
