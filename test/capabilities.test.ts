@@ -245,7 +245,7 @@ describe('the capability set of the deploy files', () => {
     expect(target.exitCode).toBeNull();
   });
 
-  // These two degrade silently (nullspan says nothing): the test records what is lost.
+  // These degrade what is traced; nullspan says what is lost and what to grant, once each.
   it('without CAP_SYS_PTRACE: no SDK spans (no acknowledgement), no paths or peers of fds opened before', async () => {
     const t = await traceWith(
       SET.filter((c) => c !== 'CAP_SYS_PTRACE'),
@@ -260,6 +260,8 @@ describe('the capability set of the deploy files', () => {
     expect(calls.length).toBeGreaterThan(0);
     expect(calls.filter((c) => c.attributes['file.path'] !== undefined)).toHaveLength(0);
     expect(calls.filter((c) => c.attributes['network.peer.port'] !== undefined)).toHaveLength(0);
+    expect(noticesOf(t.result.stderr, SLOT_DENIED)).toHaveLength(1);
+    expect(noticesOf(t.result.stderr, FDS_DENIED)).toHaveLength(1);
   });
 
   it('with CAP_DAC_READ_SEARCH instead of CAP_DAC_OVERRIDE: paths and peers, but no SDK spans', async () => {
@@ -272,6 +274,8 @@ describe('the capability set of the deploy files', () => {
     const calls = callsUnder(t.spans, 'raw.job');
     expect(calls.map((c) => c.attributes['file.path'])).toContain(dataFile);
     expect(calls.map((c) => c.attributes['network.peer.port'])).toContain(peerPort);
+    expect(noticesOf(t.result.stderr, SLOT_DENIED)).toHaveLength(1);
+    expect(noticesOf(t.result.stderr, FDS_DENIED)).toHaveLength(0);
   });
 
   it('without either DAC capability: no paths, no peers, and service.name falls back to the executable', async () => {
@@ -287,5 +291,14 @@ describe('the capability set of the deploy files', () => {
     expect(t.markedTicks).toBe(0);
     const calls = callsUnder(t.spans, 'raw.job');
     expect(calls.filter((c) => c.attributes['file.path'] !== undefined)).toHaveLength(0);
+    expect(noticesOf(t.result.stderr, FDS_DENIED)).toHaveLength(1);
   });
 });
+
+const SLOT_DENIED = /registered an active-span slot this process may not write .*CAP_SYS_PTRACE\.$/;
+const FDS_DENIED =
+  /open files of process \d+ .* are not readable to nullspan: .*CAP_SYS_PTRACE and CAP_DAC_OVERRIDE\.$/;
+
+function noticesOf(stderr: string, pattern: RegExp): string[] {
+  return stderr.split('\n').filter((l) => pattern.test(l));
+}

@@ -9,6 +9,8 @@ import { isNodeBinary } from './node-binary.js';
 import { SlotAcker, type SlotAckStats } from './slotack.js';
 import { describeFeatures, fallbackNotices, type ProbeFeatures } from './features.js';
 
+/** notices kept for callers that read them later (the rest go to an onNotice listener or are dropped) */
+const MAX_NOTICES = 64;
 export * from './events.js';
 export { ProbeError, ProbeOptionError, type ProbeErrorCode } from './errors.js';
 export { decodeBatch, BatchDecodeError } from './decode.js';
@@ -62,15 +64,21 @@ export class Probe {
   /** the live side of the active-span handshake: tells each registering SDK that this probe reads its slot */
   readonly #slotAcker: SlotAcker;
   /** one sentence per thing that works less well than it could (a kernel feature done without, no libuv uprobes
-   * for a binary, ...) */
+   * for a binary, a missing capability, ...); appended while tracing too, never removed */
   readonly notices: string[] = [];
+  #noticeListener?: (text: string) => void;
   /** the kernel features the loaded program does without (fallbacks), each also a notice */
   readonly features: ProbeFeatures;
 
   private constructor(opts: ProbeOptions) {
     checkEnvironment();
     const native = resolveOptions(opts);
-    this.#slotAcker = new SlotAcker(process.pid, opts.acknowledge);
+    this.#slotAcker = new SlotAcker(process.pid, opts.acknowledge, (pid) =>
+      this.#notice(
+        `process ${pid} registered an active-span slot this process may not write (it lacks CAP_SYS_PTRACE over it): ` +
+          'its SDK keeps markers and context off, so its spans are missing; run nullspan as root or with CAP_SYS_PTRACE.',
+      ),
+    );
     const Native = loadNative();
     try {
       this.#native = new Native(
@@ -109,8 +117,20 @@ export class Probe {
     } catch (e) {
       why = (e as Error).message;
     }
-    if (why !== null) this.notices.push(`libuv worker attribution is off for ${binary} (process ${pid}): ${why}`);
+    // the caller says it too; kept here (bounded: an agent tries processes for weeks) for callers that only look here
+    if (why !== null && this.notices.length < MAX_NOTICES)
+      this.notices.push(`libuv worker attribution is off for ${binary} (process ${pid}): ${why}`);
     return why;
+  }
+
+  /** Notices from now on go to `listener` as they happen (a live session prints them) instead of `notices`. */
+  onNotice(listener: (text: string) => void): void {
+    this.#noticeListener = listener;
+  }
+
+  #notice(text: string): void {
+    if (this.#noticeListener !== undefined) this.#noticeListener(text);
+    else if (this.notices.length < MAX_NOTICES) this.notices.push(text);
   }
 
   /** Loads and attaches the probe. Throws ProbeError (a sentence) when that is impossible. */

@@ -18,6 +18,8 @@ export interface SlotAckStats {
   rejected: number;
   /** registrations the owner's predicate (ProbeOptions.acknowledge) declined: the process is not traced */
   declined: number;
+  /** of the failed ones, those whose memory this process may not open (it lacks CAP_SYS_PTRACE over them) */
+  denied: number;
 }
 
 export class SlotAcker {
@@ -25,13 +27,15 @@ export class SlotAcker {
   readonly #fds = new Map<number, number>();
   readonly #ack = Buffer.alloc(4);
   readonly #slot = Buffer.alloc(C.NS_SLOT_SIZE);
-  readonly #stats: SlotAckStats = { acked: 0, failed: 0, rejected: 0, declined: 0 };
+  readonly #stats: SlotAckStats = { acked: 0, failed: 0, rejected: 0, declined: 0, denied: 0 };
 
   /** `value`: the nonzero u32 written (this probe's pid, so a reader can tell which probe acknowledged);
-   * `wanted`: whether a registration of that pid may be acknowledged (ProbeOptions.acknowledge). */
+   * `wanted`: whether a registration of that pid may be acknowledged (ProbeOptions.acknowledge);
+   * `onDenied`: called at the first process whose memory may not be opened (a missing capability, said once). */
   constructor(
     value: number = process.pid,
     private readonly wanted?: (pid: number) => boolean,
+    private readonly onDenied?: (pid: number) => void,
   ) {
     this.#ack.writeUInt32LE(value >>> 0 || 1);
   }
@@ -125,7 +129,11 @@ export class SlotAcker {
     let fd: number;
     try {
       fd = openSync(`/proc/${pid}/mem`, 'r+');
-    } catch {
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') {
+        if (this.#stats.denied++ === 0) this.onDenied?.(pid);
+      }
       return -1;
     }
     if (this.#fds.size >= MAX_OPEN) this.#forget(this.#fds.keys().next().value as number);

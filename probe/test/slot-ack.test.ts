@@ -104,7 +104,7 @@ describe('active-span slot handshake (probe side)', () => {
     const acks = c.probe.stats().slotAcks;
     const events = await c.finish();
     expect(JSON.parse(out).good[4]).toBe(0);
-    expect(acks).toEqual({ acked: 0, rejected: 0, failed: 0, declined: 0 });
+    expect(acks).toEqual({ acked: 0, rejected: 0, failed: 0, declined: 0, denied: 0 });
     expect(events.some((e) => e.kind === 'slot' && e.pid === child.pid)).toBe(false);
   });
 

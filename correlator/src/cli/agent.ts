@@ -46,7 +46,10 @@ export async function agentCommand(o: CliOptions): Promise<number> {
           selection,
           {
             knows: (pid) => session.correlator.knowsProcess(pid),
-            seed: (snapshot) => session.correlator.seed({ version: 1, processes: [snapshot] }),
+            seed: (snapshot) => {
+              session.correlator.seed({ version: 1, processes: [snapshot] });
+              live.noteProcesses([snapshot]);
+            },
             exclude: (pid) => {
               try {
                 probe.excludePid(pid);

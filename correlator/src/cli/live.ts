@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import type { Probe, ProbeEvent, ProbeOptions } from '@nullspan/probe';
 import { CaptureWriter } from '../capture.js';
 import { sampleClock } from '../clock.js';
-import type { InitialState } from '../state/snapshot.js';
+import { fdPermissionNotice, type InitialState, type ProcessSnapshot } from '../state/snapshot.js';
 import { kernelSkip } from '../state/kernel-skip.js';
 import { settingsFromOptions } from './correlator-settings.js';
 import { UsageError } from './errors.js';
@@ -72,6 +72,9 @@ export class LiveTrace {
   private readonly admission?: Admission;
   private readonly health: ConsumerHealth;
   private metricsServer?: MetricsServer;
+  /** the processes found running that nullspan may not fully read, said once */
+  private fdPermissionSaid = false;
+  private readonly initialProcesses: ProcessSnapshot[];
 
   constructor(
     private readonly mod: ProbeModule,
@@ -82,6 +85,7 @@ export class LiveTrace {
     meta: Record<string, unknown>,
     agent?: { admission: (session: TraceSession) => Admission; fileDelayMs: number },
   ) {
+    this.initialProcesses = initialState.processes;
     const clock = sampleClock();
     const host = hostname();
     const settings = settingsFromOptions(opts);
@@ -120,6 +124,9 @@ export class LiveTrace {
   async start(): Promise<void> {
     // e.g. a node binary without libuv symbols: its worker-thread calls will be unattributed (attribution-context.ts)
     for (const n of this.probe.notices ?? []) this.term.notice(n);
+    // a capability missing for a process met later (a slot it may not acknowledge) is said when it happens
+    this.probe.onNotice?.((text) => this.term.notice(text));
+    this.noteProcesses(this.initialProcesses);
     if (this.opts.metricsAddress) await this.serveMetrics(this.opts.metricsAddress);
     await this.session.start();
     if (this.health.phase === 'starting') this.health.tracing();
@@ -127,6 +134,16 @@ export class LiveTrace {
       const st = this.probe.stats();
       return { events: st.events, skipped: totalSkipped(st.skipped), ...this.session.figures(totalDrops(st.drops)) };
     });
+  }
+
+  /** Says, once per session, when processes found running keep their open files from nullspan (a capability
+   * is missing): their earlier fds then show as numbers, which would otherwise look like a bug. */
+  noteProcesses(processes: ProcessSnapshot[]): void {
+    if (this.fdPermissionSaid) return;
+    const text = fdPermissionNotice(processes);
+    if (text === undefined) return;
+    this.fdPermissionSaid = true;
+    this.term.notice(text);
   }
 
   /** Stops tracing and completes every output. Safe to call more than once. */

@@ -29,6 +29,8 @@ export interface ProcessSnapshot {
   /** the cgroup path (v2, else the first v1 line), for selection by cgroup */
   cgroup?: string;
   fds: FdSnapshot[];
+  /** /proc/PID/fd could not be read (permission): its earlier fds have no paths or peers */
+  fdsDenied?: boolean;
 }
 
 export interface InitialState {
@@ -112,20 +114,53 @@ function fdDesc(link: string, sockets: Map<number, FdDesc>): FdDesc {
   return otherDesc(link);
 }
 
-function readFds(pid: number, sockets: () => Map<number, FdDesc>): FdSnapshot[] {
+function isPermission(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM';
+}
+
+/** A process's fds; `denied` when its fd directory may not be read (permission, not a process that is gone). */
+function readFds(pid: number, sockets: () => Map<number, FdDesc>): { fds: FdSnapshot[]; denied: boolean } {
   const out: FdSnapshot[] = [];
-  for (const fd of numericEntries(`/proc/${pid}/fd`)) {
-    const link = tryReadlink(`/proc/${pid}/fd/${fd}`);
-    if (link === undefined) continue;
+  let names: string[];
+  try {
+    names = readdirSync(`/proc/${pid}/fd`);
+  } catch (err) {
+    return { fds: out, denied: isPermission(err) };
+  }
+  for (const fd of names.filter((n) => /^\d+$/.test(n)).map(Number)) {
+    let link: string;
+    try {
+      link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch (err) {
+      // closed meanwhile (ENOENT), or the fd links are ptrace-checked and we may not follow them
+      if (isPermission(err)) return { fds: out, denied: true };
+      continue;
+    }
     const info = tryRead(`/proc/${pid}/fdinfo/${fd}`);
     const flags = info ? /flags:\s*([0-7]+)/.exec(info) : null;
     const cloexec = flags ? (parseInt(flags[1], 8) & O_CLOEXEC) !== 0 : false;
     out.push({ fd, cloexec, desc: fdDesc(link, link.startsWith('socket:') ? sockets() : EMPTY) });
   }
-  return out;
+  return { fds: out, denied: false };
 }
 
 const EMPTY = new Map<number, FdDesc>();
+
+function fdsOf(pid: number, sockets: () => Map<number, FdDesc>): Pick<ProcessSnapshot, 'fds' | 'fdsDenied'> {
+  const { fds, denied } = readFds(pid, sockets);
+  return denied ? { fds, fdsDenied: true } : { fds };
+}
+
+/** The notice for processes whose open files nullspan may not read, once per session; undefined when there are none. */
+export function fdPermissionNotice(processes: ProcessSnapshot[]): string | undefined {
+  const p = processes.find((s) => s.fdsDenied);
+  if (p === undefined) return undefined;
+  return (
+    `the open files of process ${p.pid} (${p.exe}) are not readable to nullspan: files and sockets it opened before ` +
+    'tracing began show fd numbers instead of paths and peers; run nullspan as root or with CAP_SYS_PTRACE and CAP_DAC_OVERRIDE.'
+  );
+}
 
 /** What the agent's selection looks at, read alone (no fds, no environment); undefined when the process is gone. */
 export function identityOne(
@@ -170,7 +205,7 @@ export function snapshotOne(pid: number, netns: Map<string, Map<number, FdDesc>>
     ...(cg?.containerId !== undefined ? { containerId: cg.containerId } : {}),
     ...(cg?.podUid !== undefined ? { podUid: cg.podUid } : {}),
     ...(cg !== undefined ? { cgroup: cg.path } : {}),
-    fds: readFds(pid, sockets),
+    ...fdsOf(pid, sockets),
   };
 }
 
