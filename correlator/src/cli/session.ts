@@ -155,6 +155,8 @@ export class TraceSession {
         jaegerUrl: this.opts.jaegerUrl,
         live: this.setup.live,
         correlatorStats: () => this.correlator.stats(),
+        onError: (err) =>
+          this.term.notice(`web UI: a request failed: ${err.stack ?? err.message}`, { error: err.message }, 'error'),
       }).catch((err: Error) => {
         throw new CliError(err.message);
       });

@@ -47,6 +47,8 @@ export interface UiAppOptions {
   signal?: AbortSignal;
   /** concurrent live streams allowed (default 16) */
   maxStreams?: number;
+  /** where an internal error of a request is reported (the CLI's log, in its format); default stderr */
+  onError?: (err: Error) => void;
 }
 
 /** How often the live stream reports new spans: batches keep the page's redraws and the traffic bounded. */
@@ -91,7 +93,8 @@ export function createUiApp(options: UiAppOptions): Hono {
   app.onError((err, c) => {
     if (err instanceof BadRequest) return c.json({ error: err.message }, 400);
     // Never a stack trace to the client: the message may be generic, the details stay in the server's log.
-    console.error('nullspan ui: request failed:', err);
+    if (options.onError) options.onError(err);
+    else console.error('nullspan ui: request failed:', err);
     return c.json({ error: 'Internal error while answering the request.' }, 500);
   });
   app.notFound((c) => c.json({ error: 'Not found.' }, 404));
