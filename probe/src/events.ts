@@ -34,7 +34,7 @@ export type ContextSource =
   | 'slot' // the thread's own active-span slot, read by the probe when the call entered
   | 'submitter'; // a libuv worker: the slot of the thread that submitted the work it was running
 
-/** Wait categories of off-CPU time (issue 14). */
+/** Wait categories of off-CPU time (probe/README.md "Scheduler accounting"). */
 export type WaitKind = 'file' | 'net' | 'lock' | 'sleep' | 'poll' | 'pagefault' | 'other';
 
 /** A traced thread's time since the probe started accounting for it, as of the record (cumulative ns). */
@@ -42,8 +42,8 @@ export interface ThreadTimes {
   onCpu: number;
   /** runnable, waiting for a CPU (woken or preempted, not yet switched in) */
   runqueue: number;
-  /** off CPU and not runnable, by what it waited for: the syscall in flight decides; outside any syscall it is
-   * 'pagefault' */
+  /** off CPU and not runnable, by what it waited for: the syscall in flight decides (its fd's kind for read/write-like
+   * calls); outside any syscall it is 'pagefault' */
   blocked: Record<WaitKind, number>;
   /** the task's maj_flt (cumulative) */
   majorFaults: number;
@@ -57,7 +57,8 @@ export interface SyscallTimes {
   blocked: number;
   sleptInterruptible: boolean;
   sleptUninterruptible: boolean;
-  /** since the thread's previous emitted syscall record (its exit) or since accounting began, to this entry */
+  /** since the thread's previous emitted syscall record (its exit), or since its accounting began, to this entry:
+   * user-space run time on an event loop */
   gapOnCpu: number;
   gapRunqueue: number;
   gapBlocked: number;
@@ -84,8 +85,8 @@ export interface SyscallEvent extends EventBase {
   /** the SDK span id active for this call (0 = none published; SPAN_UNSAMPLED: an unsampled span); see ctxSource */
   ctxSpan: number;
   ctxSource: ContextSource;
-  /** the call's on-CPU / run-queue / blocked split; null or absent when the thread is not accounted */
-  times?: SyscallTimes | null;
+  /** the thread's scheduler accounting for this call; null when not accounted (unfinished calls, older captures) */
+  times: SyscallTimes | null;
 }
 
 export interface MarkerEvent extends EventBase {
@@ -96,8 +97,9 @@ export interface MarkerEvent extends EventBase {
   data: Uint8Array;
   /** total bytes the application wrote; data.length < len means the payload was cut at the snap length */
   len: number;
-  /** the writing thread's totals at the marker write; null or absent when not accounted */
-  times?: ThreadTimes | null;
+  /** the writing thread's totals at the write; null when its accounting had not begun (a process adopted by this
+   * very marker) */
+  times: ThreadTimes | null;
 }
 
 export interface ForkEvent extends EventBase {
