@@ -176,7 +176,7 @@ class Loop {
 
   /** A marker and the write that carried it. */
   marker(text: string, ts: number, span: number): void {
-    this.s.marker(MAIN, MAIN, text, { ts });
+    this.s.marker(MAIN, MAIN, text, { ts, times: totals({}) });
     this.call('write', ts, 2000, span, { args: [9] });
   }
 }
@@ -264,6 +264,35 @@ describe('event-loop model', () => {
     expect(t.loopBusyOther).toBeGreaterThan(4.9 * MS);
     expect(t.loopBusyOther).toBeLessThan(5.1 * MS);
     expect(sumOf(t)).toBe(a.end - a.start);
+  });
+
+  it('charges no span with the code that ran before it began, nor with the time the loop was blocked between calls', () => {
+    const { c, spans } = collect({}, oneProcess(MAIN, 'node'));
+    const t0 = 1000 * MS;
+    const l = new Loop(t0);
+    // markers as the Node SDK writes them: no write record follows (a call no span made is left unrecorded)
+    l.s.marker(MAIN, MAIN, `>:${A}:GET /a:_tid=${'a'.repeat(32)}:`, { ts: t0, times: totals({}) });
+    l.s.marker(MAIN, MAIN, `>:${B}:GET /b:_tid=${'b'.repeat(32)}:`, { ts: t0 + 2 * MS, times: totals({}) });
+    // B's first call: its gap reaches back to before A began; 3 ms of it the loop was blocked (an unrecorded poll)
+    l.s.sys(MAIN, MAIN, 'getpid', {
+      ts: t0 + 12 * MS,
+      dur: 1000,
+      ctxSource: 'slot',
+      ctxSpan: B,
+      times: callTimes({ onCpu: 1000, gapOnCpu: 9 * MS, gapBlocked: 3 * MS }),
+    });
+    l.marker(`<:${B}:GET /b::`, t0 + 13 * MS, B);
+    l.marker(`<:${A}:GET /a::`, t0 + 14 * MS, A);
+    c.pushBatch(l.s.events);
+    const a = byName(spans, 'GET /a').times!;
+    const b = byName(spans, 'GET /b').times!;
+    // of the 9 ms on CPU spread over 12 ms, the 10 ms since B began are B's (pro rata: 7.5 ms), then the call and
+    // the 1 ms of B's code up to its exit marker's write
+    expect(b.onCpu).toBeGreaterThanOrEqual(8.5 * MS);
+    expect(b.onCpu).toBeLessThan(8.51 * MS);
+    expect(b.blocked.pagefault).toBe(0);
+    expect(a.loopBusyOther).toBeLessThan(b.onCpu + 0.1 * MS);
+    expect(sumOf(a)).toBe(14 * MS);
   });
 
   it('keeps bounded state per loop thread however many calls it makes', () => {

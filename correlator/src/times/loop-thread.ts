@@ -14,6 +14,8 @@ export interface LoopHolder {
   readonly seq: number;
   readonly name: string;
   readonly spanId: string;
+  /** when the span began: code that ran before it is not its own, even in the gap before its first call */
+  readonly start: number;
 }
 
 export interface LoopBusy {
@@ -40,16 +42,18 @@ export class LoopThread {
   private readonly lastIndex = new Map<number, number>();
 
   /**
-   * One system call of this thread: returns the share of its gap not charged before (0..1) and records the gap
-   * share and the call as a run of `holder` (null: the loop ran no span, nothing to charge).
+   * One system call of this thread: returns the share of its gap charged now (0..1: not charged before, and not
+   * before the holder began) and records that share and the call as a run of `holder` (null: the loop ran no
+   * span, nothing to charge).
    */
   call(ts: number, dur: number, t: SyscallTimes, holder: LoopHolder | null): number {
     const gap = t.gapOnCpu + t.gapRunqueue + t.gapBlocked;
-    const from = Math.max(ts - gap, this.accountedTo);
+    const from = Math.max(ts - gap, this.accountedTo, holder === null ? 0 : holder.start);
     const share = gap > 0 ? Math.max(0, ts - from) / gap : 1;
     const end = ts + dur;
     if (end > this.accountedTo) this.accountedTo = end;
-    this.charge(holder, Math.min(from, ts), end, share * gap + dur);
+    // blocked in the gap: the loop waited (in a poll the probe left unrecorded, no span being active), not the span
+    this.charge(holder, Math.min(from, ts), end, share * (t.gapOnCpu + t.gapRunqueue) + dur);
     return share;
   }
 

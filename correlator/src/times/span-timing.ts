@@ -14,15 +14,16 @@ export class SpanTiming implements LoopHolder {
     readonly seq: number,
     readonly name: string,
     readonly spanId: string,
+    readonly start: number,
     /** the writing thread's totals at the enter marker (null: not accounted) */
     readonly startTimes: ThreadTimes | null,
   ) {}
 
-  /** Loop time of this span: the `share` of the call's gap not charged before, then the call itself. */
+  /** Loop time of this span: the `share` of the call's gap charged to it (run and runnable time: LoopThread.call
+   * says why not blocked time), then the call itself. */
   addOwn(t: SyscallTimes, share: number, kind: WaitKind): void {
     this.onCpu += t.gapOnCpu * share + t.onCpu;
     this.runqueue += t.gapRunqueue * share + t.runqueue;
-    this.blocked.pagefault += t.gapBlocked * share; // blocked outside any syscall
     this.blocked[kind] += t.blocked;
   }
 

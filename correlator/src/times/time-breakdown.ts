@@ -112,7 +112,8 @@ export class TimeBreakdown {
   }
 
   private timingOf(span: OpenSpan, enter?: MarkerEvent): SpanTiming {
-    return (span.timing ??= new SpanTiming(span.seq, span.record.name, span.record.spanId, enter?.times ?? null));
+    const r = span.record;
+    return (span.timing ??= new SpanTiming(span.seq, r.name, r.spanId, r.start, enter?.times ?? null));
   }
 }
 
