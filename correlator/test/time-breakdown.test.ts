@@ -2,9 +2,15 @@
 // SyscallEvent.times): the thread model (writer's totals at the exit marker minus at the enter marker), the
 // syscall records' own split, and the event-loop model (own time, loop busy with other spans, async wait, workers).
 import type { SyscallTimes, ThreadTimes, WaitKind } from '@nullspan/probe';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
+import { PLAIN, renderTrace } from '../src/cli/tree-printer.js';
 import type { SpanTimes } from '../src/model.js';
-import { Stream, byName, collect, oneProcess } from './synthetic.js';
+import { OtlpMapper } from '../src/otlp.js';
+import { OtlpJsonEncoder } from '../src/otlp-json.js';
+import { OtlpProtoEncoder } from '../src/otlp-proto.js';
+import { CLOCK, EXPORT_PROC, Stream, byName, collect, oneProcess } from './synthetic.js';
 
 const MS = 1_000_000;
 
@@ -315,5 +321,67 @@ describe('event-loop model', () => {
     expect(c.stats().loopWindowsTruncated).toBe(1);
     const t = byName(spans, 'long').times!;
     expect(sumOf(t)).toBe(byName(spans, 'long').end - byName(spans, 'long').start);
+  });
+});
+
+describe('output', () => {
+  function spansWithTimes() {
+    const { c, spans } = collect({}, oneProcess(MAIN, 'node'));
+    const t0 = 1000 * MS;
+    const l = new Loop(t0);
+    l.marker(`>:${A}:GET /a:_tid=${'a'.repeat(32)}:`, t0, 0);
+    l.marker(`>:${B}:GET /b:_tid=${'b'.repeat(32)}:`, t0 + 1 * MS, 0);
+    l.call('getpid', t0 + 91 * MS, 1000, B);
+    l.marker(`<:${B}:GET /b::`, t0 + 91.5 * MS, B);
+    l.call('fsync', t0 + 92 * MS, 20 * MS, A, { args: [40], blocked: 19 * MS });
+    l.marker(`<:${A}:GET /a::`, t0 + 113 * MS, A);
+    c.pushBatch(l.s.events);
+    return { a: byName(spans, 'GET /a'), b: byName(spans, 'GET /b') };
+  }
+
+  it('exports the breakdown as integer-ns attributes, the same from every encoder', () => {
+    const { a, b } = spansWithTimes();
+    const items = [a, b].map((span) => ({ span, proc: EXPORT_PROC }));
+    const opts = { resourceAttributes: {} };
+    const readable: ReadableSpan[] = [];
+    const mapper = new OtlpMapper(CLOCK, opts);
+    for (const { span, proc } of items) mapper.map(span, proc, readable);
+    const json = new OtlpJsonEncoder(CLOCK, opts).request(items);
+    expect(json).toBe(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(readable)));
+    const proto = new OtlpProtoEncoder(CLOCK, opts).request(items);
+    expect(Buffer.from(proto).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(readable)!))).toBe(true);
+    const spans = JSON.parse(json).resourceSpans[0].scopeSpans[0].spans;
+    const attrs = (i: number) =>
+      Object.fromEntries(spans[i].attributes.map((x: { key: string; value: unknown }) => [x.key, x.value]));
+    const app = attrs(0);
+    const t = a.times!;
+    expect(app).toMatchObject({
+      'nullspan.time.model': { stringValue: 'event-loop' },
+      'nullspan.time.on_cpu': { intValue: t.onCpu },
+      'nullspan.time.runqueue': { intValue: t.runqueue },
+      'nullspan.time.blocked.file': { intValue: 19 * MS },
+      'nullspan.time.blocked.pagefault': { intValue: 0 },
+      'nullspan.faults.major': { intValue: 0 },
+      'nullspan.time.loop_busy_other': { intValue: t.loopBusyOther },
+      'nullspan.loop_busy_top': { stringValue: `GET /b (span ${b.spanId})` },
+      'nullspan.time.async_wait': { intValue: t.asyncWait },
+    });
+    const fsync = spans.findIndex((x: { name: string }) => x.name === 'fsync');
+    expect(attrs(fsync)).toMatchObject({
+      'nullspan.time.on_cpu': { intValue: 1 * MS },
+      'nullspan.time.runqueue': { intValue: 0 },
+      'nullspan.time.blocked': { intValue: 19 * MS },
+      'nullspan.sleep': { stringValue: 'interruptible' },
+    });
+  });
+
+  it('--print adds one line under each span: the parts that are not zero, largest first', () => {
+    const { a, b } = spansWithTimes();
+    const lines = renderTrace([{ span: a, proc: EXPORT_PROC }], PLAIN);
+    expect(lines.filter((l) => l.includes('time:')).map((l) => l.trim())).toEqual([
+      'time: loop busy (GET /b) 90 ms · file 19 ms · on-cpu 2.5 ms · async wait 1.0 ms',
+    ]);
+    const printedB = renderTrace([{ span: b, proc: EXPORT_PROC }], PLAIN).find((l) => l.includes('time:'));
+    expect(printedB?.trim()).toBe('time: on-cpu 90 ms · async wait 2 µs');
   });
 });
