@@ -23,7 +23,6 @@ import { ProcTable, type ProcState, type ThreadState } from './state/proctable.j
 import type { InitialState } from './state/snapshot.js';
 import { AT_FDCWD, Effect, SyscallClassifier, argInt, createsFd } from './state/syscalls.js';
 import { TimeBreakdown } from './times/time-breakdown.js';
-import { waitKindOf } from './times/wait-kind.js';
 
 export interface CorrelatorOptions {
   clock: Clock;
@@ -288,7 +287,7 @@ export class Correlator {
     // that write is the marker, not work done inside the span.
     if (cls.write && ev.ts === thread.lastMarkerTs) {
       st.markerWrites++;
-      if (ev.times != null) this.times.syscall(ev, thread, 'other');
+      if (ev.times != null) this.times.syscall(ev, thread, undefined);
       return;
     }
     st.syscalls++;
@@ -306,7 +305,7 @@ export class Correlator {
         desc = proc.fds.get(fd);
       }
     }
-    if (ev.times != null) this.times.syscall(ev, thread, waitKindOf(ev.name, desc, ev.path !== null));
+    if (ev.times != null) this.times.syscall(ev, thread, desc);
     const bytes = cls.bytes && ev.ret >= 0 ? ev.ret : -1;
     const out = resetResult(this.out);
     this.ctx.thread = thread;

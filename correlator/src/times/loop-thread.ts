@@ -16,6 +16,9 @@ export interface LoopHolder {
   readonly spanId: string;
   /** when the span began: code that ran before it is not its own, even in the gap before its first call */
   readonly start: number;
+  /** scratch of LoopThread.busyOther: the pass that last summed this holder, and its sum in that pass */
+  scanPass: number;
+  scanSum: number;
 }
 
 export interface LoopBusy {
@@ -38,8 +41,8 @@ export class LoopThread {
   private wrapped = false;
   /** the previous call was charged to this holder (its run may grow); null: it was charged to none */
   private lastHolder: LoopHolder | null = null;
-  private readonly sums = new Map<number, number>();
-  private readonly lastIndex = new Map<number, number>();
+  /** numbers busyOther's passes: a holder whose scanPass differs has not been summed in this one yet */
+  private pass = 0;
 
   /**
    * One system call of this thread: returns the share of its gap charged now (0..1: not charged before, and not
@@ -91,11 +94,9 @@ export class LoopThread {
   /** Which spans other than `self` held the loop inside [start, end], runs cut at the edges pro rata. */
   busyOther(start: number, end: number, self: LoopHolder): LoopBusy {
     const n = this.t0.length;
-    const sums = this.sums;
-    const lastIndex = this.lastIndex;
-    sums.clear();
-    lastIndex.clear();
+    const pass = ++this.pass;
     let other = 0;
+    let top: LoopHolder | null = null;
     let reached = false;
     for (let k = 1; k <= n; k++) {
       const i = (this.next - k + LOOP_RUNS_KEPT) % LOOP_RUNS_KEPT;
@@ -111,18 +112,19 @@ export class LoopThread {
       const hi = Math.min(b, end);
       const part = b > a ? (this.ns[i] * (hi - lo)) / (b - a) : this.ns[i];
       other += part;
-      sums.set(h.seq, (sums.get(h.seq) ?? 0) + part);
-      if (!lastIndex.has(h.seq)) lastIndex.set(h.seq, i);
-    }
-    let top: LoopBusy['top'];
-    for (const [seq, ns] of sums) {
-      if (top === undefined || ns > top.ns) {
-        const h = this.holders[lastIndex.get(seq) as number];
-        top = { name: h.name, spanId: h.spanId, ns };
+      if (h.scanPass !== pass) {
+        h.scanPass = pass;
+        h.scanSum = 0;
       }
+      h.scanSum += part;
+      if (top === null || h.scanSum > top.scanSum) top = h;
     }
     const oldest = this.wrapped ? this.next : 0;
     const truncated = !reached && this.wrapped && n > 0 && this.t0[oldest] > start;
-    return { other, top, truncated };
+    return {
+      other,
+      top: top === null ? undefined : { name: top.name, spanId: top.spanId, ns: top.scanSum },
+      truncated,
+    };
   }
 }

@@ -9,6 +9,8 @@ export class SpanTiming implements LoopHolder {
   runqueue = 0;
   readonly blocked = zeroWaits();
   worker: { onCpu: number; runqueue: number; blocked: number } | null = null;
+  scanPass = 0;
+  scanSum = 0;
 
   constructor(
     readonly seq: number,

@@ -9,6 +9,8 @@ import type { ThreadState } from '../state/proctable.js';
 import { LoopThread } from './loop-thread.js';
 import { SpanTiming } from './span-timing.js';
 import { threadBreakdown } from './thread-breakdown.js';
+import { waitKindOf } from './wait-kind.js';
+import type { FdDesc } from '../state/fdtable.js';
 
 export class TimeBreakdown {
   /** threads that published an active-span slot: the event loops */
@@ -24,8 +26,9 @@ export class TimeBreakdown {
     this.loopOf(thread);
   }
 
-  /** Every system call with times, the writes that carried markers included (their gap is someone's loop time). */
-  syscall(ev: SyscallEvent, thread: ThreadState<OpenSpan>, kind: WaitKind): void {
+  /** Every system call with times, the writes that carried markers included (their gap is someone's loop time);
+   * `desc` is what its fd refers to. */
+  syscall(ev: SyscallEvent, thread: ThreadState<OpenSpan>, desc: FdDesc | undefined): void {
     const t = ev.times;
     if (t == null || ev.ctxSource === 'none') return;
     let span: OpenSpan | undefined;
@@ -40,7 +43,9 @@ export class TimeBreakdown {
     const timing = span === undefined ? null : this.timingOf(span);
     const share = this.loopOf(thread).call(ev.ts, ev.dur, t, timing);
     // the loop ran a span of another thread (a hostile or stale slot): busy for this loop, nobody's own time
-    if (timing !== null && span?.record.tid === ev.tid) timing.addOwn(t, share, kind);
+    if (timing !== null && span?.record.tid === ev.tid) {
+      timing.addOwn(t, share, waitKindOf(ev.name, desc, ev.path !== null));
+    }
   }
 
   /** A span began at marker `ev`. */
