@@ -301,6 +301,20 @@ describe('event-loop model', () => {
     expect(sumOf(a)).toBe(14 * MS);
   });
 
+  it('keeps at most 256 characters of a name the loop remembers', () => {
+    const { c, spans } = collect({}, oneProcess(MAIN, 'node'));
+    const t0 = 1000 * MS;
+    const l = new Loop(t0);
+    const long = `q${'x'.repeat(5000)}`;
+    l.marker(`>:${A}:GET /a:_tid=${'a'.repeat(32)}:`, t0, 0);
+    l.marker(`>:${B}:${long}:_tid=${'b'.repeat(32)}:`, t0 + 1 * MS, 0);
+    l.call('getpid', t0 + 5 * MS, 1000, B);
+    l.marker(`<:${B}:${long}::`, t0 + 6 * MS, B);
+    l.marker(`<:${A}:GET /a::`, t0 + 7 * MS, A);
+    c.pushBatch(l.s.events);
+    expect(byName(spans, 'GET /a').times!.loopBusyTop!.name).toBe(`q${'x'.repeat(254)}…`);
+  });
+
   it('keeps bounded state per loop thread however many calls it makes', () => {
     const { c, spans } = collect({}, oneProcess(MAIN, 'node'));
     const t0 = 1000 * MS;

@@ -118,8 +118,17 @@ export class TimeBreakdown {
 
   private timingOf(span: OpenSpan, enter?: MarkerEvent): SpanTiming {
     const r = span.record;
-    return (span.timing ??= new SpanTiming(span.seq, r.name, r.spanId, r.start, enter?.times ?? null));
+    return (span.timing ??= new SpanTiming(span.seq, heldName(r.name), r.spanId, r.start, enter?.times ?? null));
   }
+}
+
+/** Names a loop's runs keep past their span's end are cut here: the ring holds at most LOOP_RUNS_KEPT of them. */
+export const MAX_HELD_NAME = 256;
+
+/** `name`, or a fresh copy of its first MAX_HELD_NAME characters (a slice would keep the whole name alive). */
+function heldName(name: string): string {
+  if (name.length <= MAX_HELD_NAME) return name;
+  return Buffer.from(`${name.slice(0, MAX_HELD_NAME - 1)}…`, 'utf8').toString('utf8');
 }
 
 function sumWaits(w: Record<WaitKind, number>): number {
