@@ -10,6 +10,7 @@ import type { SpanTimes } from '../src/model.js';
 import { OtlpMapper } from '../src/otlp.js';
 import { OtlpJsonEncoder } from '../src/otlp-json.js';
 import { OtlpProtoEncoder } from '../src/otlp-proto.js';
+import { SPAN_TIMES_BYTES, SYSCALL_TIMES_BYTES } from '../src/span-bytes.js';
 import { CLOCK, EXPORT_PROC, Stream, byName, collect, oneProcess } from './synthetic.js';
 
 const MS = 1_000_000;
@@ -106,6 +107,20 @@ describe('thread model', () => {
     c.close();
     for (const name of ['unaccounted', 'crossed', 'open']) expect(byName(spans, name).times, name).toBeUndefined();
     expect(c.stats().spanTimesInconsistent).toBe(0);
+  });
+});
+
+describe('memory', () => {
+  it("counts what a span's breakdown holds in the open-span bytes", () => {
+    const open = (times: ThreadTimes | null) => {
+      const { c } = collect({}, oneProcess(10));
+      const s = new Stream();
+      s.marker(10, 10, '>:t:work::', { times });
+      s.sys(10, 10, 'read', { args: [3], times: times && callTimes({ onCpu: 500 }) });
+      c.pushBatch(s.events);
+      return c.stats().openSpanBytes;
+    };
+    expect(open(totals({})) - open(null)).toBe(SPAN_TIMES_BYTES + SYSCALL_TIMES_BYTES);
   });
 });
 

@@ -6,6 +6,7 @@ import type { MarkerEvent, SyscallEvent, WaitKind } from '@nullspan/probe';
 import type { CorrelatorStats, SpanTimes } from '../model.js';
 import type { OpenSpan, SpanTable } from '../spans.js';
 import type { ThreadState } from '../state/proctable.js';
+import { SPAN_TIMES_BYTES } from '../span-bytes.js';
 import { LoopThread } from './loop-thread.js';
 import { SpanTiming } from './span-timing.js';
 import { threadBreakdown } from './thread-breakdown.js';
@@ -37,10 +38,10 @@ export class TimeBreakdown {
       if (span?.closed) span = undefined;
     }
     if (ev.ctxSource === 'submitter') {
-      if (span !== undefined) this.timingOf(span).addWorker(t);
+      if (span !== undefined) this.timingOf(span, ev.ts).addWorker(t);
       return;
     }
-    const timing = span === undefined ? null : this.timingOf(span);
+    const timing = span === undefined ? null : this.timingOf(span, ev.ts);
     const share = this.loopOf(thread).call(ev.ts, ev.dur, t, timing);
     // the loop ran a span of another thread (a hostile or stale slot): busy for this loop, nobody's own time
     if (timing !== null && span?.record.tid === ev.tid) {
@@ -50,7 +51,7 @@ export class TimeBreakdown {
 
   /** A span began at marker `ev`. */
   entered(span: OpenSpan, ev: MarkerEvent): void {
-    if (ev.times != null || (span.thread !== null && this.loops.has(span.thread))) this.timingOf(span, ev);
+    if (ev.times != null || (span.thread !== null && this.loops.has(span.thread))) this.timingOf(span, ev.ts, ev);
   }
 
   /** Sets span.record.times as the span ends; `exit` is the marker that ended it (null: closed by the correlator). */
@@ -116,9 +117,12 @@ export class TimeBreakdown {
     return loop;
   }
 
-  private timingOf(span: OpenSpan, enter?: MarkerEvent): SpanTiming {
+  private timingOf(span: OpenSpan, ts: number, enter?: MarkerEvent): SpanTiming {
+    if (span.timing !== null) return span.timing;
     const r = span.record;
-    return (span.timing ??= new SpanTiming(span.seq, heldName(r.name), r.spanId, r.start, enter?.times ?? null));
+    const timing = (span.timing = new SpanTiming(span.seq, heldName(r.name), r.spanId, r.start, enter?.times ?? null));
+    this.spans.grow(span, SPAN_TIMES_BYTES, ts);
+    return timing;
   }
 }
 
