@@ -19,6 +19,7 @@ interface Phase {
   runqueue: number;
   blocked: Record<WaitKind, number>;
   blockedTotal: number;
+  majorFaults: number;
 }
 
 /** The deltas between each ">NAME:" marker and its "<NAME:" marker, by NAME. */
@@ -43,6 +44,7 @@ function phases(events: ProbeEvent[], pid: number): Map<string, Phase> {
       runqueue: b.runqueue - a.runqueue,
       blocked,
       blockedTotal: KINDS.reduce((s, k) => s + blocked[k], 0),
+      majorFaults: b.majorFaults - a.majorFaults,
     });
   }
   return out;
@@ -64,7 +66,7 @@ describe('scheduler accounting', () => {
     const { events, pid, accounted } = await runPhases();
     expect(accounted).toBeGreaterThan(0);
     const p = phases(events, pid);
-    expect([...p.keys()].sort()).toEqual(['fsync', 'hog', 'lock', 'sleep', 'spin']);
+    expect([...p.keys()].sort()).toEqual(['fault', 'fsync', 'hog', 'lock', 'sleep', 'spin']);
     for (const [name, ph] of p) {
       const sum = ph.onCpu + ph.runqueue + ph.blockedTotal;
       expect(Math.abs(sum - ph.wall), `${name}: parts ${sum} vs wall ${ph.wall}`).toBeLessThanOrEqual(
@@ -89,6 +91,11 @@ describe('scheduler accounting', () => {
     const fsync = p.get('fsync')!; // 4 MiB of fresh dirty pages to disk
     expect(fsync.blocked.file).toBeGreaterThan(0);
     expect(fsync.blocked.file).toBeGreaterThanOrEqual(0.8 * fsync.blockedTotal);
+
+    const fault = p.get('fault')!; // touching a mapped file whose pages were dropped: major faults, no syscall
+    expect(fault.majorFaults).toBeGreaterThan(0);
+    expect(fault.blocked.pagefault).toBeGreaterThan(0);
+    expect(fault.blocked.pagefault).toBe(fault.blockedTotal);
 
     const hog = p.get('hog')!; // spinning on a CPU a hog spins on too: about half the time waiting for it
     expect(hog.runqueue).toBeGreaterThanOrEqual(0.25 * hog.wall);
