@@ -411,6 +411,8 @@ static __always_inline bool fd_is_null_device(long fd)
  * pays this lookup and nothing else. */
 static __always_inline struct ns_task_state *accounted_state(struct task_struct *task)
 {
+	if (!task->pid)
+		return NULL; /* a CPU's idle task: half of all switches on an idle-ish host, never traced */
 	struct ns_task_state *st = task_state(task, false);
 	if (!st)
 		return NULL;
@@ -431,7 +433,8 @@ static __always_inline void sched_move(struct ns_task_state *st, __u8 next, __u6
 	else if (cur == NS_SCHED_RUNQUEUE)
 		st->acc.runqueue += d;
 	else if (cur == NS_SCHED_BLOCKED) {
-		__u32 k = st->wait_kind & 7; /* the mask bounds the access for the verifier whatever the compiler reorders */
+		__u32 k = st->wait_kind &
+			  7; /* the mask bounds the access for the verifier whatever the compiler reorders */
 		st->acc.blocked[k < NS_WAIT_KINDS ? k : NS_WAIT_OTHER] += d;
 	}
 	st->sched_state = next;
@@ -487,7 +490,8 @@ int BPF_PROG(ns_sched_switch, bool preempt, struct task_struct *prev, struct tas
 		} else {
 			st->wait_kind = current_wait_kind(st);
 			if (st->in_sys)
-				st->slept |= (state & TASK_UNINTERRUPTIBLE) ? NS_SLEPT_UNINTERRUPTIBLE : NS_SLEPT_INTERRUPTIBLE;
+				st->slept |= (state & TASK_UNINTERRUPTIBLE) ? NS_SLEPT_UNINTERRUPTIBLE
+									    : NS_SLEPT_INTERRUPTIBLE;
 			sched_move(st, NS_SCHED_BLOCKED, now);
 		}
 	}

@@ -109,19 +109,19 @@ async function hookCosts() {
     const progs = ourPrograms();
     await tracing.close();
     const out = {};
-    for (const p of progs)
-      if (p.run_cnt) out[p.name] = { calls: p.run_cnt, ns: round(p.run_time_ns / p.run_cnt, 0) };
+    for (const p of progs) if (p.run_cnt) out[p.name] = { calls: p.run_cnt, ns: round(p.run_time_ns / p.run_cnt, 0) };
     return out;
   } finally {
     writeFileSync(sysctl, before);
   }
 }
 
-/** The dd storm traced by another build and by this one, interleaved: CPU seconds, medians. */
-async function ddAB(basePath) {
+/** Another build against this one, interleaved, CPU seconds (medians of 5): the dd storm traced, and the ping-pong
+ * while each build traces only an idle process. */
+async function buildsAB(basePath) {
   const base = await import(basePath);
   const dd = `dd if=/dev/zero of=/dev/null bs=1 count=${DD_COUNT} 2>/dev/null`;
-  const per = { plain: [], old: [], now: [] };
+  const per = { plain: [], old: [], now: [], pingOld: [], pingNow: [] };
   for (let i = 0; i < 5; i++) {
     per.plain.push(await cpuOf(plain, dd));
     for (const [key, mod] of [
@@ -131,9 +131,14 @@ async function ddAB(basePath) {
       const c = consumingProbe(mod);
       per[key].push(await cpuOf((cmd, a, o) => c.probe.spawn(cmd, a, o), dd));
       await c.close();
+      const idle = spawn('sleep', ['600'], { stdio: 'ignore' });
+      const attached = consumingProbe(mod, { pids: [idle.pid] });
+      per[key === 'old' ? 'pingOld' : 'pingNow'].push(await cpuOf(plain, storm));
+      await attached.close();
+      idle.kill();
     }
   }
-  return { plain: median(per.plain), old: median(per.old), now: median(per.now) };
+  return Object.fromEntries(Object.entries(per).map(([k, v]) => [k, median(v)]));
 }
 
 console.log(`sched: pipe ping-pong, ${ROUNDS} round trips, storm CPU time, medians of ${RUNS} interleaved rounds`);
@@ -174,16 +179,22 @@ const rows = [
 ];
 
 if (process.env.NULLSPAN_BENCH_BASE) {
-  const ab = await ddAB(process.env.NULLSPAN_BENCH_BASE);
-  const change = ab.now / ab.old - 1;
+  const ab = await buildsAB(process.env.NULLSPAN_BENCH_BASE);
+  const pct = (now, old) => `${now >= old ? '+' : ''}${round((now / old - 1) * 100, 1)} %`;
   console.log(
-    `  dd storm (1M syscalls) CPU, medians of 5: plain ${round(ab.plain)} s | traced by the base build ${round(ab.old)} s | traced by this build ${round(ab.now)} s (${change >= 0 ? '+' : ''}${round(change * 100, 1)} %)`,
+    `  A/B, CPU medians of 5: dd storm (1M syscalls) plain ${round(ab.plain)} s | traced by the base build ${round(ab.old)} s | by this build ${round(ab.now)} s (${pct(ab.now, ab.old)}); ping-pong with a probe tracing another process: base build ${round(ab.pingOld)} s | this build ${round(ab.pingNow)} s (${pct(ab.pingNow, ab.pingOld)})`,
   );
   rows.push({
     issue: 14,
-    workload: 'dd storm (1M syscalls) traced: this build vs NULLSPAN_BENCH_BASE, CPU time',
-    figures: { plain_cpu_s: round(ab.plain), base_build_cpu_s: round(ab.old), this_build_cpu_s: round(ab.now) },
-    result: `${change >= 0 ? '+' : ''}${round(change * 100, 1)} % vs base build`,
+    workload: 'this build vs NULLSPAN_BENCH_BASE: dd storm traced, ping-pong attached-untraced (CPU time)',
+    figures: {
+      dd_plain_cpu_s: round(ab.plain),
+      dd_base_build_cpu_s: round(ab.old),
+      dd_this_build_cpu_s: round(ab.now),
+      pingpong_untraced_base_build_cpu_s: round(ab.pingOld),
+      pingpong_untraced_this_build_cpu_s: round(ab.pingNow),
+    },
+    result: `dd traced ${pct(ab.now, ab.old)}, ping-pong untraced ${pct(ab.pingNow, ab.pingOld)}`,
   });
 }
 console.log(`BENCH_JSON ${JSON.stringify(rows)}`);

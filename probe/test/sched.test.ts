@@ -104,7 +104,7 @@ describe('scheduler accounting', () => {
     expect(hog.blockedTotal).toBeLessThan(0.05 * hog.wall);
   }, 60_000);
 
-  it("splits every syscall into on-CPU, run-queue and blocked parts adding up to its duration, with how it slept", async () => {
+  it('splits every syscall into on-CPU, run-queue and blocked parts adding up to its duration, with how it slept', async () => {
     const { events, pid } = await runPhases();
     const calls = events.filter((e): e is SyscallEvent => e.kind === 'syscall' && e.pid === pid && !e.unfinished);
     expect(calls.length).toBeGreaterThan(20);
@@ -125,7 +125,9 @@ describe('scheduler accounting', () => {
     expect(fsync.times!.blocked).toBeGreaterThan(0);
     expect(fsync.times!.sleptUninterruptible).toBe(true);
     // the hog phase spins 100 ms without a syscall: the write of "<hog:" carries it as its gap, half of it waiting
-    const hogEnd = events.find((e) => e.kind === 'marker' && e.pid === pid && Buffer.from(e.data).toString() === '<hog:')!;
+    const hogEnd = events.find(
+      (e) => e.kind === 'marker' && e.pid === pid && Buffer.from(e.data).toString() === '<hog:',
+    )!;
     const write = calls.find((s) => s.tid === pid && s.ts === hogEnd.ts && s.name === 'write')!;
     expect(write).toBeDefined();
     const gap = write.times!;
