@@ -411,6 +411,8 @@ static __always_inline bool fd_is_null_device(long fd)
  * pays this lookup and nothing else. */
 static __always_inline struct ns_task_state *accounted_state(struct task_struct *task)
 {
+	if (!task->pid)
+		return NULL; /* a CPU's idle task: half of all switches on an idle-ish host, never traced */
 	struct ns_task_state *st = task_state(task, false);
 	if (!st)
 		return NULL;
@@ -431,7 +433,8 @@ static __always_inline void sched_move(struct ns_task_state *st, __u8 next, __u6
 	else if (cur == NS_SCHED_RUNQUEUE)
 		st->acc.runqueue += d;
 	else if (cur == NS_SCHED_BLOCKED) {
-		__u32 k = st->wait_kind & 7; /* the mask bounds the access for the verifier whatever the compiler reorders */
+		__u32 k = st->wait_kind &
+			  7; /* the mask bounds the access for the verifier whatever the compiler reorders */
 		st->acc.blocked[k < NS_WAIT_KINDS ? k : NS_WAIT_OTHER] += d;
 	}
 	st->sched_state = next;
@@ -487,7 +490,8 @@ int BPF_PROG(ns_sched_switch, bool preempt, struct task_struct *prev, struct tas
 		} else {
 			st->wait_kind = current_wait_kind(st);
 			if (st->in_sys)
-				st->slept |= (state & TASK_UNINTERRUPTIBLE) ? NS_SLEPT_UNINTERRUPTIBLE : NS_SLEPT_INTERRUPTIBLE;
+				st->slept |= (state & TASK_UNINTERRUPTIBLE) ? NS_SLEPT_UNINTERRUPTIBLE
+									    : NS_SLEPT_INTERRUPTIBLE;
 			sched_move(st, NS_SCHED_BLOCKED, now);
 		}
 	}
@@ -555,11 +559,23 @@ static __always_inline bool fill_thread_times(struct ns_thread_times *t, const s
 	return true;
 }
 
+/* The current thread runs: a traced thread whose accounting says otherwise missed its switch-in (its stretch so far
+ * stays where it was, and the repair is counted); one without accounting begins it. Keeps every split exact. */
+static __always_inline void account_running(struct ns_task_state *st)
+{
+	if (st->sched_state == NS_SCHED_RUNNING)
+		return;
+	if (st->sched_state != NS_SCHED_NONE) {
+		__u32 cpu = bpf_get_smp_processor_id();
+		__sync_fetch_and_add(&cpu_slots[cpu & (NS_MAX_CPUS - 1)].sched_repaired, 1);
+	}
+	sched_move(st, NS_SCHED_RUNNING, bpf_ktime_get_ns());
+}
+
 /* A traced thread enters a syscall: its accounting begins if it had not, and the call is noted for the wait kind. */
 static __always_inline void account_syscall_entry(struct ns_task_state *st, long nr, __u64 arg0)
 {
-	if (st->sched_state == NS_SCHED_NONE)
-		sched_move(st, NS_SCHED_RUNNING, bpf_ktime_get_ns());
+	account_running(st);
 	st->in_sys = 1;
 	st->sys_nr = nr;
 	st->sys_arg0 = arg0;
@@ -1045,6 +1061,7 @@ int BPF_PROG(ns_sys_exit, struct pt_regs *regs, long ret)
 	if (!st->inflight)
 		return 0;
 	st->inflight = 0;
+	account_running(st);
 	__u64 now = bpf_ktime_get_ns();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 nr = st->nr;

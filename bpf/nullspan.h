@@ -216,6 +216,7 @@ struct __attribute__((aligned(64))) ns_cpu_slot {
 	__u32 _pad;
 	__u64 skipped[NS_SKIP_KINDS]; /* indexed by enum ns_skip_kind */
 	__u64 sched_accounted; /* scheduler events (switch in/out, wake-up) accounted to traced threads */
+	__u64 sched_repaired; /* a traced thread found running while its accounting said otherwise (a missed switch-in) */
 };
 
 /* ns_task_state.sched_state: what a traced thread is doing since sched_ts. */

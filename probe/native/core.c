@@ -367,12 +367,13 @@ void ns_core_skip_totals(const struct ns_core *c, uint64_t out[NS_SKIP_KINDS])
 			out[k] += __atomic_load_n(&c->skel->bss->cpu_slots[cpu].skipped[k], __ATOMIC_RELAXED);
 }
 
-uint64_t ns_core_sched_accounted(const struct ns_core *c)
+void ns_core_sched_totals(const struct ns_core *c, uint64_t *accounted, uint64_t *repaired)
 {
-	uint64_t sum = 0;
-	for (int cpu = 0; cpu < c->cpus && cpu < NS_MAX_CPUS; cpu++)
-		sum += __atomic_load_n(&c->skel->bss->cpu_slots[cpu].sched_accounted, __ATOMIC_RELAXED);
-	return sum;
+	*accounted = *repaired = 0;
+	for (int cpu = 0; cpu < c->cpus && cpu < NS_MAX_CPUS; cpu++) {
+		*accounted += __atomic_load_n(&c->skel->bss->cpu_slots[cpu].sched_accounted, __ATOMIC_RELAXED);
+		*repaired += __atomic_load_n(&c->skel->bss->cpu_slots[cpu].sched_repaired, __ATOMIC_RELAXED);
+	}
 }
 
 static void destroy_uv_links(struct ns_core *c)

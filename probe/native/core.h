@@ -80,8 +80,9 @@ int ns_core_cpus(const struct ns_core *c);
 int ns_core_drop_totals(struct ns_core *c, uint64_t *out, int cpus);
 /* Syscalls skipped by context since load, all CPUs: out[kind] for each enum ns_skip_kind. */
 void ns_core_skip_totals(const struct ns_core *c, uint64_t out[NS_SKIP_KINDS]);
-/* Scheduler events (switches, wake-ups) accounted to traced threads since load, all CPUs. */
-uint64_t ns_core_sched_accounted(const struct ns_core *c);
+/* Scheduler events (switches, wake-ups) accounted to traced threads since load, and repairs of a missed switch-in,
+ * all CPUs. */
+void ns_core_sched_totals(const struct ns_core *c, uint64_t *accounted, uint64_t *repaired);
 /* Detaches every program (nothing new enters the ring afterwards). */
 void ns_core_detach(struct ns_core *c);
 /* After detach: feeds records for syscalls still in flight (flagged unfinished) and for drops not yet

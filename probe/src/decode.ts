@@ -136,9 +136,7 @@ function syscall(
     ctxSpan: ctxSpan(dv, o + O.ns_syscall_ctx_span),
     ctxSource: CTX_SOURCES[dv.getUint8(o + O.ns_syscall_ctx_src)] ?? 'none',
     times:
-      flags & C.NS_SYS_HAS_TIMES
-        ? syscallTimes(dv, o + O.ns_syscall_times, dv.getUint8(o + O.ns_syscall_sleep))
-        : null,
+      flags & C.NS_SYS_HAS_TIMES ? syscallTimes(dv, o + O.ns_syscall_times, dv.getUint8(o + O.ns_syscall_sleep)) : null,
   };
 }
 
@@ -164,9 +162,7 @@ function marker(
     data: bytes.subarray(start, start + dataLen),
     len: dv.getUint32(o + O.ns_marker_len, true),
     times:
-      dv.getUint32(o + O.ns_marker_flags, true) & C.NS_MARKER_HAS_TIMES
-        ? threadTimes(dv, o + O.ns_marker_times)
-        : null,
+      dv.getUint32(o + O.ns_marker_flags, true) & C.NS_MARKER_HAS_TIMES ? threadTimes(dv, o + O.ns_marker_times) : null,
   };
 }
 

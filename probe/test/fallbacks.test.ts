@@ -157,6 +157,7 @@ describe('fallbacks forced on this kernel', () => {
         'drops',
         'filtering',
         'lifecycle',
+        'sched',
         'slot-ack',
       ].map((f) => `probe/test/${f}.test.ts`);
       const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST')));
