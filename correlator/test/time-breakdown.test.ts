@@ -159,11 +159,15 @@ describe('syscall records', () => {
     s.marker(10, 10, '>:t:io::');
     s.sys(10, 10, 'read', { args: [3], ret: 1, times: callTimes({ onCpu: 500 }) });
     s.sys(10, 10, 'read', { args: [3], ret: 1 });
+    s.sys(10, 10, 'write', { args: [4], ret: 1, times: callTimes({ onCpu: 500 }) });
+    s.sys(10, 10, 'write', { args: [4], ret: 1, times: callTimes({ onCpu: 300, runqueue: 200 }) });
     s.marker(10, 10, '<:t:io::');
     c.pushBatch(s.events);
-    const [run] = byName(spans, 'io').syscalls;
-    expect(run.count).toBe(2);
-    expect(run.times).toBeUndefined();
+    const [partial, whole] = byName(spans, 'io').syscalls;
+    expect(partial.count).toBe(2);
+    expect(partial.times).toBeUndefined();
+    expect(whole.count).toBe(2);
+    expect(whole.times).toEqual({ onCpu: 800, runqueue: 200, blocked: 0, sleep: 'none' });
   });
 });
 
