@@ -127,7 +127,8 @@ describe('thread model: a C program with spans of known composition', () => {
 
   it('a wait on a mutex held for 30 ms is blocked on a lock', () => {
     const s = only(spans, 'mutex');
-    expect(blocked(s, 'lock')).toBeGreaterThan(25 * MS);
+    // held 30 ms from when the holder saw this span begin: blocked that long, or runnable when woken late
+    expect(blocked(s, 'lock') + num(s, 'nullspan.time.runqueue')).toBeGreaterThanOrEqual(30 * MS - tolerance(s));
     expectNear(blocked(s, 'lock'), blockedTotal(s), tolerance(s), 'lock of blocked');
   });
 
@@ -156,7 +157,10 @@ describe('event-loop model: Node', () => {
   it("B's 100 ms spin is its own time: on CPU, or runnable on a loaded machine", () => {
     const b = only(spans, 'B');
     expect(b.attributes['nullspan.time.model']).toBe('event-loop');
-    expect(num(b, 'nullspan.time.on_cpu') + num(b, 'nullspan.time.runqueue')).toBeGreaterThan(0.95 * durOf(b));
+    // its own calls' blocked time too: the GC's futex and madvise calls it makes while it spins
+    const own = num(b, 'nullspan.time.on_cpu') + num(b, 'nullspan.time.runqueue') + blockedTotal(b);
+    expect(own).toBeGreaterThan(0.95 * durOf(b));
+    expect(num(b, 'nullspan.time.on_cpu') + num(b, 'nullspan.time.runqueue')).toBeGreaterThan(0.8 * durOf(b));
     expect(num(b, 'nullspan.time.loop_busy_other')).toBeLessThanOrEqual(tolerance(b));
     expectNear(partsSum(b), durOf(b), 0.02 * durOf(b), 'B parts');
   });
