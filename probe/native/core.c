@@ -143,6 +143,8 @@ static uint32_t missing_features(void)
 		missing |= NS_FALLBACK_BPF_LOOP;
 	if (access("/sys/bus/event_source/devices/uprobe/type", F_OK))
 		missing |= NS_FALLBACK_UPROBES;
+	if (!switch_passes_prev_state())
+		missing |= NS_FALLBACK_SWITCH_STATE;
 	return missing;
 }
 
@@ -189,7 +191,7 @@ static int select_variants(struct nullspan *skel, uint32_t fallbacks)
 	struct nullspan__rodata *ro = skel->rodata;
 	ro->have_rdonly_cast = !(fallbacks & NS_FALLBACK_RDONLY_CAST);
 	ro->have_task_storage = !(fallbacks & NS_FALLBACK_TASK_STORAGE);
-	ro->have_switch_prev_state = switch_passes_prev_state();
+	ro->have_switch_prev_state = !(fallbacks & NS_FALLBACK_SWITCH_STATE);
 	int e = 0;
 	if (fallbacks & NS_FALLBACK_TASK_STORAGE) {
 		e = bpf_map__set_type(skel->maps.task_states, BPF_MAP_TYPE_HASH);

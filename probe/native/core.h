@@ -22,7 +22,8 @@ enum ns_fallback {
 	NS_FALLBACK_TASK_STORAGE = 1 << 1, /* task-local storage + bpf_get_current_task_btf (5.11) */
 	NS_FALLBACK_BPF_LOOP = 1 << 2, /* bpf_loop helper (5.17) */
 	NS_FALLBACK_UPROBES = 1 << 3, /* uprobe events (CONFIG_UPROBE_EVENTS) */
-	NS_FALLBACK_ALL = (1 << 4) - 1,
+	NS_FALLBACK_SWITCH_STATE = 1 << 4, /* sched_switch passing prev_state (5.18) */
+	NS_FALLBACK_ALL = (1 << 5) - 1,
 };
 
 struct ns_core_opts {
