@@ -11,6 +11,7 @@
 #include <bpf/bpf_core_read.h>
 #include "nullspan.h"
 #include "nullspan_sysdesc.h"
+#include "nullspan_waitkind.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -42,6 +43,9 @@ const volatile __u8 record_marker_writes = 1;
  * and the verifier prunes whichever path is off, so a helper, kfunc or map type the kernel lacks is never checked. */
 const volatile __u8 have_rdonly_cast = 1; /* bpf_rdonly_cast kfunc (6.2): fd table read by direct BTF loads */
 const volatile __u8 have_task_storage = 1; /* task-local storage + bpf_get_current_task_btf (5.11) */
+/* sched_switch passes prev_state (5.18); before, the state is read from the task (racier: a wake-up between the
+ * scheduler's read and the tracepoint makes a block look like a preemption) */
+const volatile __u8 have_switch_prev_state = 1;
 /* Without bpf_loop (5.17) the loader takes this program compiled with NS_NO_BPF_LOOP (bpf/Makefile): kernels before
  * 5.13 reject the callback's address (a BPF_PSEUDO_FUNC load) even in dead code, so no switch can hide it. */
 
@@ -393,6 +397,218 @@ static __always_inline bool fd_is_null_device(long fd)
 	return fd_inode_type(fd, &mode, &rdev) && (mode & S_IFMT) == S_IFCHR && rdev == NULL_CHAR_DEV;
 }
 
+/* ---- scheduler accounting: per traced thread, time on CPU, runnable (run queue) and blocked by wait kind, kept in
+ * its state and carried by its marker and syscall records (probe/README.md "Scheduler accounting") ---- */
+
+#define TASK_INTERRUPTIBLE 0x1
+#define TASK_UNINTERRUPTIBLE 0x2
+#define S_IFSOCK 0140000
+#define S_IFREG 0100000
+#define S_IFDIR 0040000
+#define S_IFBLK 0060000
+
+/* The state of `task` when it is traced (its traced decision refreshed if stale); NULL for every other thread, which
+ * pays this lookup and nothing else. */
+static __always_inline struct ns_task_state *accounted_state(struct task_struct *task)
+{
+	if (!task->pid)
+		return NULL; /* a CPU's idle task: half of all switches on an idle-ish host, never traced */
+	struct ns_task_state *st = task_state(task, false);
+	if (!st)
+		return NULL;
+	__u32 gen = traced_gen;
+	if (st->gen != gen)
+		refresh_traced(st, task->tgid, gen);
+	return st->traced ? st : NULL;
+}
+
+/* Closes the stretch in progress at `now` into its bucket and starts `next`. A thread without accounting begins it
+ * here (nothing before `now` is counted). */
+static __always_inline void sched_move(struct ns_task_state *st, __u8 next, __u64 now)
+{
+	__u64 d = now > st->sched_ts ? now - st->sched_ts : 0;
+	__u8 cur = st->sched_state;
+	if (cur == NS_SCHED_RUNNING)
+		st->acc.on_cpu += d;
+	else if (cur == NS_SCHED_RUNQUEUE)
+		st->acc.runqueue += d;
+	else if (cur == NS_SCHED_BLOCKED) {
+		__u32 k = st->wait_kind &
+			  7; /* the mask bounds the access for the verifier whatever the compiler reorders */
+		st->acc.blocked[k < NS_WAIT_KINDS ? k : NS_WAIT_OTHER] += d;
+	}
+	st->sched_state = next;
+	st->sched_ts = now;
+	__u32 cpu = bpf_get_smp_processor_id();
+	__sync_fetch_and_add(&cpu_slots[cpu & (NS_MAX_CPUS - 1)].sched_accounted, 1);
+}
+
+/* What the current thread (switching out) waits for: the kind of the syscall in flight, outside any a page fault. */
+static __always_inline __u8 current_wait_kind(const struct ns_task_state *st)
+{
+	if (!st->in_sys)
+		return NS_WAIT_PAGEFAULT;
+	__u8 kind = ns_wait_table[st->sys_nr & (NS_NR_MAX - 1)];
+	if (st->sys_nr >= NS_NR_MAX)
+		return NS_WAIT_OTHER;
+	if (kind != NS_WAIT_BY_FD)
+		return kind;
+	__u32 mode = 0, rdev = 0;
+	if (!fd_inode_type(st->sys_arg0, &mode, &rdev))
+		return NS_WAIT_OTHER;
+	__u32 type = mode & S_IFMT;
+	if (type == S_IFSOCK)
+		return NS_WAIT_NET;
+	if (type == S_IFREG || type == S_IFDIR || type == S_IFBLK)
+		return NS_WAIT_FILE;
+	return NS_WAIT_OTHER;
+}
+
+struct task_struct___pre514 {
+	long state;
+} __attribute__((preserve_access_index));
+
+/* The switching-out task's state, for kernels whose sched_switch does not pass it. */
+static __always_inline unsigned int task_run_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(ns_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	__u64 now = 0;
+	struct ns_task_state *st = accounted_state(prev);
+	if (st) {
+		now = bpf_ktime_get_ns();
+		unsigned int state = have_switch_prev_state ? (unsigned int)ctx[3] : task_run_state(prev);
+		if (preempt || !(state & (TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE))) {
+			/* preempted, yielding (still runnable), or stopped/traced (counted as waiting for a CPU) */
+			sched_move(st, NS_SCHED_RUNQUEUE, now);
+		} else {
+			st->wait_kind = current_wait_kind(st);
+			if (st->in_sys)
+				st->slept |= (state & TASK_UNINTERRUPTIBLE) ? NS_SLEPT_UNINTERRUPTIBLE
+									    : NS_SLEPT_INTERRUPTIBLE;
+			sched_move(st, NS_SCHED_BLOCKED, now);
+		}
+	}
+	st = accounted_state(next);
+	if (st)
+		sched_move(st, NS_SCHED_RUNNING, now ? now : bpf_ktime_get_ns());
+	return 0;
+}
+
+/* A traced thread made runnable: its blocked stretch ends (or its accounting begins, runnable). Wake-ups of a thread
+ * still on its CPU (it had not switched out yet) or already runnable change nothing. */
+static __always_inline void account_wakeup(struct task_struct *p)
+{
+	struct ns_task_state *st = accounted_state(p);
+	if (!st || st->sched_state == NS_SCHED_RUNNING || st->sched_state == NS_SCHED_RUNQUEUE)
+		return;
+	sched_move(st, NS_SCHED_RUNQUEUE, bpf_ktime_get_ns());
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(ns_sched_wakeup, struct task_struct *p)
+{
+	account_wakeup(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(ns_sched_wakeup_new, struct task_struct *p)
+{
+	account_wakeup(p);
+	return 0;
+}
+
+/* The current (traced, running) thread's totals as of `now`: closed stretches plus the running one. */
+static __always_inline __u64 on_cpu_now(const struct ns_task_state *st, __u64 now)
+{
+	return st->acc.on_cpu + (st->sched_state == NS_SCHED_RUNNING && now > st->sched_ts ? now - st->sched_ts : 0);
+}
+
+static __always_inline __u64 blocked_total(const struct ns_task_state *st)
+{
+	__u64 sum = 0;
+	for (int i = 0; i < NS_WAIT_KINDS; i++)
+		sum += st->acc.blocked[i];
+	return sum;
+}
+
+static __always_inline __u64 current_major_faults(void)
+{
+	if (have_task_storage)
+		return bpf_get_current_task_btf()->maj_flt;
+	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), maj_flt);
+}
+
+/* A marker's copy of the writing thread's totals; false when its accounting has not begun. */
+static __always_inline bool fill_thread_times(struct ns_thread_times *t, const struct ns_task_state *st, __u64 now)
+{
+	if (st->sched_state == NS_SCHED_NONE)
+		return false;
+	t->on_cpu = on_cpu_now(st, now);
+	t->runqueue = st->acc.runqueue;
+	for (int i = 0; i < NS_WAIT_KINDS; i++)
+		t->blocked[i] = st->acc.blocked[i];
+	t->major_faults = current_major_faults();
+	return true;
+}
+
+/* The current thread runs: a traced thread whose accounting says otherwise missed its switch-in (its stretch so far
+ * stays where it was, and the repair is counted); one without accounting begins it. Keeps every split exact. */
+static __always_inline void account_running(struct ns_task_state *st)
+{
+	if (st->sched_state == NS_SCHED_RUNNING)
+		return;
+	if (st->sched_state != NS_SCHED_NONE) {
+		__u32 cpu = bpf_get_smp_processor_id();
+		__sync_fetch_and_add(&cpu_slots[cpu & (NS_MAX_CPUS - 1)].sched_repaired, 1);
+	}
+	sched_move(st, NS_SCHED_RUNNING, bpf_ktime_get_ns());
+}
+
+/* A traced thread enters a syscall: its accounting begins if it had not, and the call is noted for the wait kind. */
+static __always_inline void account_syscall_entry(struct ns_task_state *st, long nr, __u64 arg0)
+{
+	account_running(st);
+	st->in_sys = 1;
+	st->sys_nr = nr;
+	st->sys_arg0 = arg0;
+}
+
+/* At a recorded syscall's entry (time ts): the totals its exit will subtract. */
+static __always_inline void snapshot_syscall_entry(struct ns_task_state *st, __u64 ts)
+{
+	st->entry_on_cpu = on_cpu_now(st, ts);
+	st->entry_runqueue = st->acc.runqueue;
+	st->entry_blocked = blocked_total(st);
+	st->slept = 0;
+}
+
+/* The call's split of [entry, now] and the thread's since its previous syscall record to the entry. */
+static __always_inline void fill_syscall_times(struct ns_syscall *r, struct ns_task_state *st, __u64 now)
+{
+	if (st->sched_state == NS_SCHED_NONE)
+		return;
+	__u64 on = on_cpu_now(st, now), rq = st->acc.runqueue, blk = blocked_total(st);
+	r->times.on_cpu = on - st->entry_on_cpu;
+	r->times.runqueue = rq - st->entry_runqueue;
+	r->times.blocked = blk - st->entry_blocked;
+	r->times.gap_on_cpu = st->entry_on_cpu - st->mark_on_cpu;
+	r->times.gap_runqueue = st->entry_runqueue - st->mark_runqueue;
+	r->times.gap_blocked = st->entry_blocked - st->mark_blocked;
+	st->mark_on_cpu = on;
+	st->mark_runqueue = rq;
+	st->mark_blocked = blk;
+	r->sleep = st->slept;
+	r->flags |= NS_SYS_HAS_TIMES;
+}
+
 struct ns_iovec {
 	void *base;
 	__u64 len;
@@ -504,7 +720,12 @@ static __always_inline int emit_marker(struct ns_task_state *st, long nr, const 
 	m->fd = (__s32)args[0];
 	m->len = total;
 	m->data_len = off;
-	m->_pad = 0;
+	if (fill_thread_times(&m->times, st, ts)) {
+		m->flags = NS_MARKER_HAS_TIMES;
+	} else {
+		m->flags = 0;
+		__builtin_memset(&m->times, 0, sizeof(m->times));
+	}
 	int last = off > 0 && off == total ? (unsigned char)data[(off - 1) & NS_SCRATCH_MASK] : -1;
 	if (!emit_scratch(s, size, NS_DROP_MARKER))
 		st->lost++;
@@ -686,6 +907,7 @@ int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 		marker_seen = true;
 		/* fall through: from now on this process is traced, starting with this very write */
 	}
+	account_syscall_entry(st, id, regs->di);
 	bool write = is_write_nr(id);
 	if (!write && !syscall_selected(id))
 		return 0;
@@ -714,6 +936,7 @@ int BPF_PROG(ns_sys_enter, struct pt_regs *regs, long id)
 	if (!ts)
 		ts = bpf_ktime_get_ns();
 	st->ts = ts;
+	snapshot_syscall_entry(st, ts);
 	st->nr = id;
 	st->inflight = 1;
 	return 0;
@@ -778,9 +1001,11 @@ static __always_inline void fill_syscall(struct ns_syscall *r, struct ns_task_st
 	r->flags = 0;
 	r->path_len = r->path2_len = r->addr_len = 0;
 	r->ctx_src = st->ctx_src;
-	r->_pad = 0;
+	r->sleep = 0;
 	r->fds[0] = r->fds[1] = -1;
 	r->ctx_span = st->ctx_span;
+	__builtin_memset(&r->times, 0, sizeof(r->times));
+	fill_syscall_times(r, st, now);
 }
 
 static __always_inline void emit_syscall_full(struct ns_task_state *st, __u32 desc, long ret, __u64 now, __u64 pid_tgid)
@@ -830,9 +1055,13 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(ns_sys_exit, struct pt_regs *regs, long ret)
 {
 	struct ns_task_state *st = current_state(false);
-	if (!st || !st->inflight)
+	if (!st)
+		return 0;
+	st->in_sys = 0;
+	if (!st->inflight)
 		return 0;
 	st->inflight = 0;
+	account_running(st);
 	__u64 now = bpf_ktime_get_ns();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 nr = st->nr;

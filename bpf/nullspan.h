@@ -56,6 +56,42 @@ struct ns_hdr {
 /* ns_syscall.flags */
 #define NS_SYS_UNFINISHED 0x1 /* still blocked when the probe stopped; dur and ret are 0 */
 #define NS_SYS_HAS_FDS 0x2 /* fds[] holds the two descriptors a pipe/pipe2/socketpair created */
+#define NS_SYS_HAS_TIMES 0x4 /* times and sleep are the thread's scheduler accounting (unset: not accounted) */
+
+/* Off-CPU time of a traced thread by what it waited for (probe/README.md "Scheduler accounting"). A blocked stretch
+ * inside a syscall takes the call's kind (nullspan_waitkind.h); outside any syscall it is a page fault. */
+enum ns_wait_kind {
+	NS_WAIT_OTHER = 0,
+	NS_WAIT_FILE = 1,
+	NS_WAIT_NET = 2,
+	NS_WAIT_LOCK = 3,
+	NS_WAIT_SLEEP = 4,
+	NS_WAIT_POLL = 5,
+	NS_WAIT_PAGEFAULT = 6,
+	NS_WAIT_KINDS = 7,
+};
+
+/* ns_syscall.sleep: how the thread slept inside the call (bits) */
+#define NS_SLEPT_INTERRUPTIBLE 0x1
+#define NS_SLEPT_UNINTERRUPTIBLE 0x2
+
+/* A thread's cumulative times (ns) since its accounting began, as of a record. */
+struct ns_thread_times {
+	__u64 on_cpu;
+	__u64 runqueue; /* runnable (woken or preempted) but not on a CPU */
+	__u64 blocked[NS_WAIT_KINDS]; /* off CPU, not runnable; indexed by enum ns_wait_kind */
+	__u64 major_faults; /* the task's maj_flt */
+};
+
+/* One syscall's split of [entry, exit], and the thread's split since its previous syscall record to this entry. */
+struct ns_syscall_times {
+	__u64 on_cpu;
+	__u64 runqueue;
+	__u64 blocked;
+	__u64 gap_on_cpu;
+	__u64 gap_runqueue;
+	__u64 gap_blocked;
+};
 
 /* One completed (or, flagged, unfinished) system call. Tail: path[path_len] path2[path2_len] addr[addr_len]
  * (strings without their NUL; addr is the raw struct sockaddr the application passed or received). */
@@ -70,9 +106,10 @@ struct ns_syscall {
 	__u16 path2_len;
 	__u16 addr_len;
 	__u8 ctx_src; /* enum ns_ctx_src: where ctx_span came from */
-	__u8 _pad;
+	__u8 sleep; /* NS_SLEPT_* */
 	__s32 fds[2];
 	__u64 ctx_span; /* the active span (SDK numeric span id) when the call entered; 0 = none */
+	struct ns_syscall_times times; /* valid with NS_SYS_HAS_TIMES */
 };
 
 /* ns_syscall.ctx_src: which span the calling thread said was active at entry (sdk/MARKERS.md "Active span"). */
@@ -111,8 +148,10 @@ struct ns_marker {
 	__s32 fd;
 	__u32 len; /* bytes the application wrote (sum of all iovecs) */
 	__u32 data_len; /* bytes captured: min(len, snap length) */
-	__u32 _pad;
+	__u32 flags; /* NS_MARKER_HAS_TIMES */
+	struct ns_thread_times times; /* the writing thread's totals at the write */
 };
+#define NS_MARKER_HAS_TIMES 0x1 /* times is valid (the writer's accounting had begun) */
 
 /* ns_fork.flags */
 #define NS_FORK_THREAD 0x1 /* CLONE_THREAD: a new thread of the parent's process */
@@ -176,6 +215,16 @@ struct __attribute__((aligned(64))) ns_cpu_slot {
 	__u32 unwoken;
 	__u32 _pad;
 	__u64 skipped[NS_SKIP_KINDS]; /* indexed by enum ns_skip_kind */
+	__u64 sched_accounted; /* scheduler events (switch in/out, wake-up) accounted to traced threads */
+	__u64 sched_repaired; /* a traced thread found running while its accounting said otherwise (a missed switch-in) */
+};
+
+/* ns_task_state.sched_state: what a traced thread is doing since sched_ts. */
+enum ns_sched_state {
+	NS_SCHED_NONE = 0, /* accounting has not begun */
+	NS_SCHED_RUNNING = 1,
+	NS_SCHED_RUNQUEUE = 2,
+	NS_SCHED_BLOCKED = 3, /* waiting for wait_kind */
 };
 
 /* Per-thread state (the `task_states` task-local storage value, or tid-keyed hash value without task storage). */
@@ -195,6 +244,18 @@ struct ns_task_state {
 	__u8 _pad;
 	__u32 addr_cap; /* size of the address buffer an accept/recvfrom/recvmsg/getsockname passed (value-result length at entry) */
 	__u32 lost; /* this thread's records the ring had no room for, not yet reported (ns_lost) */
+	/* scheduler accounting of a traced thread */
+	__u8 sched_state; /* enum ns_sched_state */
+	__u8 wait_kind; /* of the blocked stretch in progress (enum ns_wait_kind) */
+	__u8 in_sys; /* inside a syscall (any, selected or not): sys_nr/sys_arg0 are that call's */
+	__u8 slept; /* NS_SLEPT_* of the selected syscall in flight */
+	__u16 sys_nr;
+	__u16 _pad2;
+	__u64 sys_arg0; /* fd of a read/write-like call in flight: its inode type tells file from net */
+	__u64 sched_ts; /* start of the stretch in progress */
+	struct ns_thread_times acc; /* closed stretches (major_faults unused here: read from the task) */
+	__u64 entry_on_cpu, entry_runqueue, entry_blocked; /* totals at the selected syscall's entry */
+	__u64 mark_on_cpu, mark_runqueue, mark_blocked; /* totals at the thread's previous syscall record */
 };
 
 /* uv__work_submit → worker: what the submitting thread's slot held, keyed by (process, struct uv__work *). */

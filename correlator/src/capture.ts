@@ -14,7 +14,7 @@ import { openPrivateFile } from './private-file.js';
 import type { InitialState } from './state/snapshot.js';
 
 export const CAPTURE_MAGIC = 'NULLSPAN';
-export const CAPTURE_VERSION = 2; // 2: ns_syscall gained ctx_span/ctx_src (120-byte records)
+export const CAPTURE_VERSION = 3; // 3: scheduler times in syscall (168-byte) and marker (120-byte) records
 const PREAMBLE = 16; // magic + version + flags + header length
 const BLOCK_HEADER = 12;
 const TYPE_BATCH = 0x42; // 'B'

@@ -22,6 +22,7 @@ import { applyFdEffect, resolvePath, type FdDesc, type FdTable } from './state/f
 import { ProcTable, type ProcState, type ThreadState } from './state/proctable.js';
 import type { InitialState } from './state/snapshot.js';
 import { AT_FDCWD, Effect, SyscallClassifier, argInt, createsFd } from './state/syscalls.js';
+import { TimeBreakdown } from './times/time-breakdown.js';
 
 export interface CorrelatorOptions {
   clock: Clock;
@@ -91,6 +92,8 @@ function newStats(): CorrelatorStats {
     markerWrites: 0,
     markerEvents: 0,
     processEvents: 0,
+    spanTimesInconsistent: 0,
+    loopWindowsTruncated: 0,
     drops: { syscall: 0, marker: 0, process: 0 },
   };
 }
@@ -124,6 +127,9 @@ export class Correlator {
   /** split-marker bytes waiting on all threads together: at most 16 MiB */
   private readonly pending: PendingBudget = { bytes: 0, max: 16 << 20 };
   private closed = false;
+  private readonly times: TimeBreakdown;
+  /** the marker being handled, while it ends a span: its times close the span's breakdown */
+  private exitMarker: MarkerEvent | null = null;
 
   constructor(opts: CorrelatorOptions) {
     this.clock = opts.clock;
@@ -159,6 +165,7 @@ export class Correlator {
       ended: this.source.spanEnded?.bind(this.source),
     });
     this.ctx = { thread: null as unknown as ThreadState<OpenSpan>, spans: this.spans };
+    this.times = new TimeBreakdown(this.spans, this.st);
   }
 
   /** Seeds processes, threads and fds present before tracing started (InitialState from snapshotProc). */
@@ -206,7 +213,9 @@ export class Correlator {
         this.lost(ev);
         break;
       case 'slot':
-        break; // the live probe's handshake with the SDK (acknowledged there, sdk/MARKERS.md): nothing to correlate
+        // the live probe's handshake with the SDK (acknowledged there, sdk/MARKERS.md); the thread is an event loop
+        this.times.slot(this.procs.thread(ev.tid, ev.pid));
+        break;
     }
   }
 
@@ -278,6 +287,7 @@ export class Correlator {
     // that write is the marker, not work done inside the span.
     if (cls.write && ev.ts === thread.lastMarkerTs) {
       st.markerWrites++;
+      if (ev.times != null) this.times.syscall(ev, thread, undefined);
       return;
     }
     st.syscalls++;
@@ -295,6 +305,7 @@ export class Correlator {
         desc = proc.fds.get(fd);
       }
     }
+    if (ev.times != null) this.times.syscall(ev, thread, desc);
     const bytes = cls.bytes && ev.ret >= 0 ? ev.ret : -1;
     const out = resetResult(this.out);
     this.ctx.thread = thread;
@@ -364,8 +375,12 @@ export class Correlator {
       this.st.markers++;
       const m = r.marker;
       if (m.ext.svc !== undefined && m.ext.svc !== '') this.procs.setServiceName(thread.proc, m.ext.svc);
-      if (m.dir === '>') this.spans.enter(m, thread, ev.ts);
-      else this.spans.exit(m, thread, ev.ts);
+      if (m.dir === '>') this.times.entered(this.spans.enter(m, thread, ev.ts), ev);
+      else {
+        this.exitMarker = ev;
+        this.spans.exit(m, thread, ev.ts);
+        this.exitMarker = null;
+      }
     }
   }
 
@@ -426,6 +441,7 @@ export class Correlator {
     }
     span.last = null;
     this.held -= list.length;
+    if (span.timing !== null) this.times.finished(span, r.incomplete === undefined ? this.exitMarker : null);
     this.emit(r, span.proc.info);
   }
 

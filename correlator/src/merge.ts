@@ -4,7 +4,8 @@
 //   the same attribution, and both are "ordinary": finished, faster than `slowNs`, and successful (with
 //   `keepFailed`). A slow or failing call is always kept on its own and ends the run.
 import type { SockAddr, SyscallEvent } from '@nullspan/probe';
-import type { Attribution, SyscallRecord } from './model.js';
+import type { Attribution, SyscallRecord, SyscallTimes } from './model.js';
+import { addSyscallTimes, syscallTimes } from './times/syscall-times.js';
 import type { FdDesc } from './state/fdtable.js';
 import { errnoName } from './errno.js';
 
@@ -56,6 +57,7 @@ class Record implements SyscallRecord {
   count: number;
   attribution: Attribution;
   unfinished: boolean | undefined;
+  times: SyscallTimes | undefined;
 
   constructor(
     ev: SyscallEvent,
@@ -78,6 +80,7 @@ class Record implements SyscallRecord {
     this.attribution = attribution;
     this.unfinished = ev.unfinished ? true : undefined;
     this.bytes = bytes >= 0 ? bytes : undefined;
+    this.times = ev.times ? syscallTimes(ev.times) : undefined;
     if (desc !== undefined) {
       this.target = desc.target;
       this.path = desc.path;
@@ -150,5 +153,6 @@ export function tryMerge(
   prev.end = ev.ts + ev.dur;
   prev.ret = ev.ret;
   if (bytes >= 0) prev.bytes = (prev.bytes ?? 0) + bytes;
+  prev.times = addSyscallTimes(prev.times, ev.times);
   return true;
 }

@@ -5,8 +5,9 @@
 // at the edges (export, display): wall-clock ns do not fit a double exactly, monotonic ones do.
 
 import type { ArgValue } from '@nullspan/sdk/grammar';
+import type { WaitKind } from '@nullspan/probe';
 
-export type { ArgValue };
+export type { ArgValue, WaitKind };
 
 export interface Clock {
   /** wall-clock ns (Unix epoch) minus monotonic ns, sampled once when tracing started */
@@ -62,6 +63,36 @@ export interface SyscallRecord {
   count: number;
   attribution: Attribution;
   unfinished?: boolean;
+  /** the call's own split (summed over a merged run); absent when the thread was not accounted */
+  times?: SyscallTimes;
+}
+
+/** Whether a call slept in the kernel, and how (a merged run combines its calls'). */
+export type SleepKind = 'none' | 'interruptible' | 'uninterruptible' | 'both';
+
+export interface SyscallTimes {
+  onCpu: number;
+  runqueue: number;
+  blocked: number;
+  sleep: SleepKind;
+}
+
+/** Where a span's wall time went (correlator/README.md "Time breakdown"): the parts add up to end - start. */
+export interface SpanTimes {
+  /** 'thread': the writing thread's own times between the markers; 'event-loop': the loop thread's time split
+   * between this span, the other spans it ran, and waiting */
+  model: 'thread' | 'event-loop';
+  onCpu: number;
+  runqueue: number;
+  blocked: Record<WaitKind, number>;
+  majorFaults: number;
+  /** event-loop model: the loop ran other spans while this one waited, and the one that held it longest */
+  loopBusyOther?: number;
+  loopBusyTop?: { name: string; spanId: string; ns: number };
+  /** event-loop model: waiting for its own asynchronous work while the loop ran nothing attributable */
+  asyncWait?: number;
+  /** event-loop model: libuv pool threads' time on the work this span submitted (not part of the sum) */
+  worker?: { onCpu: number; runqueue: number; blocked: number };
 }
 
 export interface SpanRecord {
@@ -89,6 +120,8 @@ export interface SpanRecord {
   droppedSyscalls?: number;
   /** records (syscalls, markers) of the span's process the kernel dropped while the span was open */
   droppedRecords?: number;
+  /** where the span's time went; absent when the probe did not account its thread at both markers */
+  times?: SpanTimes;
   syscalls: SyscallRecord[];
 }
 
@@ -140,5 +173,9 @@ export interface CorrelatorStats {
   markerEvents: number;
   /** fork, exec and exit records */
   processEvents: number;
+  /** thread-model spans whose enter and exit totals did not add up to their duration: exported without a breakdown */
+  spanTimesInconsistent: number;
+  /** event-loop spans whose interval began before the oldest loop run kept: other spans' time counted in part */
+  loopWindowsTruncated: number;
   drops: { syscall: number; marker: number; process: number };
 }

@@ -12,7 +12,8 @@ import {
 import { TraceState } from '@opentelemetry/core';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { Clock, ProcessInfo, SpanRecord, StatusCode, SyscallRecord } from './model.js';
+import type { Clock, ProcessInfo, SpanRecord, SpanTimes, StatusCode, SyscallRecord } from './model.js';
+import { WAIT_KINDS } from './times/wait-kind.js';
 import { childSpanId } from './ids.js';
 
 export interface OtlpMappingOptions {
@@ -246,6 +247,10 @@ export const SYSCALL_ATTRIBUTE_KEYS = [
   'syscall.count',
   'syscall.duration_ns',
   'syscall.unfinished',
+  'nullspan.time.on_cpu',
+  'nullspan.time.runqueue',
+  'nullspan.time.blocked',
+  'nullspan.sleep',
 ] as const;
 const K = SYSCALL_ATTRIBUTE_KEYS;
 
@@ -271,6 +276,13 @@ export function forEachSyscallAttribute(
     visit(K[14], c.dur, 14);
   }
   if (c.unfinished) visit(K[15], true, 15);
+  const t = c.times;
+  if (t !== undefined) {
+    visit(K[16], Math.round(t.onCpu), 16);
+    visit(K[17], Math.round(t.runqueue), 17);
+    visit(K[18], Math.round(t.blocked), 18);
+    visit(K[19], t.sleep, 19);
+  }
 }
 
 export function syscallAttributes(c: SyscallRecord): Attributes {
@@ -288,6 +300,26 @@ function forEachAddedAttribute(span: SpanRecord, visit: (key: string, value: str
   if (span.truncated) visit('nullspan.truncated', true);
   if (span.droppedSyscalls) visit('nullspan.dropped_syscalls', span.droppedSyscalls);
   if (span.droppedRecords) visit('nullspan.dropped_records', span.droppedRecords);
+  if (span.times !== undefined) forEachTimeAttribute(span.times, visit);
+}
+
+const BLOCKED_KEYS = WAIT_KINDS.map((k) => [k, `nullspan.time.blocked.${k}`] as const);
+
+/** The time breakdown's attributes (correlator/README.md "Time breakdown"), integer ns. */
+function forEachTimeAttribute(t: SpanTimes, visit: (key: string, value: string | number | boolean) => void): void {
+  visit('nullspan.time.model', t.model);
+  visit('nullspan.time.on_cpu', t.onCpu);
+  visit('nullspan.time.runqueue', t.runqueue);
+  for (const [k, key] of BLOCKED_KEYS) visit(key, t.blocked[k]);
+  visit('nullspan.faults.major', t.majorFaults);
+  if (t.loopBusyOther !== undefined) visit('nullspan.time.loop_busy_other', t.loopBusyOther);
+  if (t.loopBusyTop !== undefined) visit('nullspan.loop_busy_top', `${t.loopBusyTop.name} (span ${t.loopBusyTop.spanId})`);
+  if (t.asyncWait !== undefined) visit('nullspan.time.async_wait', t.asyncWait);
+  if (t.worker !== undefined) {
+    visit('nullspan.time.worker.on_cpu', t.worker.onCpu);
+    visit('nullspan.time.worker.runqueue', t.worker.runqueue);
+    visit('nullspan.time.worker.blocked', t.worker.blocked);
+  }
 }
 
 /** Attributes of an application span: its marker args, then what nullspan adds (which wins over an arg of the same

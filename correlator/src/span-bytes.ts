@@ -17,6 +17,10 @@ export const DEFAULT_MAX_QUEUE_BYTES = 64 << 20;
 export const SPAN_RECORD_BYTES = 400;
 /** a SyscallRecord without its strings */
 export const SYSCALL_RECORD_BYTES = 200;
+/** a syscall record's own time split (SyscallRecord.times) */
+export const SYSCALL_TIMES_BYTES = 64;
+/** a span's time breakdown (SpanRecord.times, and what an open span accumulates towards it), names aside */
+export const SPAN_TIMES_BYTES = 400;
 /** a string's header and alignment */
 const STRING_BYTES = 16;
 
@@ -42,7 +46,8 @@ export function syscallRecordBytes(r: SyscallRecord): number {
     textBytes(r.target) +
     (r.path !== r.target ? textBytes(r.path) : 0) +
     textBytes(r.peerAddress) +
-    textBytes(r.localAddress)
+    textBytes(r.localAddress) +
+    (r.times !== undefined ? SYSCALL_TIMES_BYTES : 0)
   );
 }
 
@@ -54,6 +59,7 @@ export function spanRecordBytes(span: SpanRecord): number {
     textBytes(span.statusMessage) +
     textBytes(span.incomplete) +
     textBytes(span.traceState);
+  if (span.times !== undefined) n += SPAN_TIMES_BYTES + textBytes(span.times.loopBusyTop?.name);
   for (const key in span.attributes) n += textBytes(key) + valueBytes(span.attributes[key]);
   for (let i = 0; i < span.syscalls.length; i++) n += syscallRecordBytes(span.syscalls[i]);
   return n;

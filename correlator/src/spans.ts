@@ -11,6 +11,7 @@ import type { ProcState, ProcTable, ThreadState } from './state/proctable.js';
 import { SPAN_RECORD_BYTES, pairsBytes, textBytes } from './span-bytes.js';
 import { parseTraceparent } from '@nullspan/sdk/tracecontext';
 import { type IdGenerator, isSdkSpanId, isValidTraceId, sdkSpanIdHex } from './ids.js';
+import type { SpanTiming } from './times/span-timing.js';
 
 export interface OpenSpan {
   readonly seq: number;
@@ -35,6 +36,8 @@ export interface OpenSpan {
   bytes: number;
   /** the process's count of lost records when the span started */
   readonly lostAtStart: number;
+  /** what its time breakdown accumulates (times/time-breakdown.ts); null while the probe accounts no times */
+  timing: SpanTiming | null;
 }
 
 export interface SpanTableOptions {
@@ -280,6 +283,7 @@ export class SpanTable {
         pairsBytes(m.args) +
         m.tags.length * 24, // the tags array's slots; the tag strings are the name's in all but a header
       lostAtStart: this.o.lostRecords?.(proc) ?? 0,
+      timing: null,
     };
     this.openBytes += span.bytes;
     this.all.set(span.seq, span);

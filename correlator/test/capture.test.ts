@@ -94,7 +94,7 @@ describe('capture files', () => {
     const reader = CaptureReader.open(path);
     expect(reader.header).toMatchObject({
       format: 'nullspan-capture',
-      version: 2,
+      version: 3,
       hostName: 'h1',
       probe: { snapLen: 256 },
     });
@@ -181,6 +181,12 @@ describe('capture files', () => {
     v2[8] = 99;
     writeFileSync(join(dir, 'v2'), v2);
     expect(() => CaptureReader.open(join(dir, 'v2'))).toThrow(/unsupported capture version 99/);
+    // records of version 2 lack the scheduler times: refused in one sentence, not misread
+    v2[8] = 2;
+    writeFileSync(join(dir, 'v2'), v2);
+    expect(() => CaptureReader.open(join(dir, 'v2'))).toThrow(
+      /unsupported capture version 2 \(this nullspan reads version 3\) at byte offset 8/,
+    );
   });
 
   it('replay of a damaged capture emits what came before, then reports the offset', () => {

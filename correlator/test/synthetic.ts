@@ -1,5 +1,14 @@
 // Builders for synthetic probe event streams (the shapes of probe/src/events.ts), for the correlator's unit tests.
-import type { ExecEvent, ExitEvent, ForkEvent, MarkerEvent, ProbeEvent, SockAddr, SyscallEvent } from '@nullspan/probe';
+import type {
+  ExecEvent,
+  ExitEvent,
+  ForkEvent,
+  MarkerEvent,
+  ProbeEvent,
+  SockAddr,
+  SyscallEvent,
+  ThreadTimes,
+} from '@nullspan/probe';
 import { Correlator, type CorrelatorOptions } from '../src/correlator.js';
 import type { ProcessInfo, SpanRecord } from '../src/model.js';
 import type { InitialState } from '../src/state/snapshot.js';
@@ -45,23 +54,30 @@ export class Stream {
       unfinished: o.unfinished ?? false,
       ctxSpan: o.ctxSpan ?? 0,
       ctxSource: o.ctxSource ?? 'none',
+      times: o.times ?? null,
     };
     this.ts = Math.max(this.ts, ev.ts + ev.dur);
     this.events.push(ev);
     return ev;
   }
 
-  marker(pid: number, tid: number, text: string | Uint8Array, o: { len?: number; fd?: number } = {}): MarkerEvent {
+  marker(
+    pid: number,
+    tid: number,
+    text: string | Uint8Array,
+    o: { len?: number; fd?: number; ts?: number; times?: ThreadTimes | null } = {},
+  ): MarkerEvent {
     const data = typeof text === 'string' ? new TextEncoder().encode(text) : text;
     const ev: MarkerEvent = {
       kind: 'marker',
-      ts: this.tick(),
+      ts: o.ts ?? this.tick(),
       tid,
       pid,
       cpu: 0,
       fd: o.fd ?? 9,
       data,
       len: o.len ?? data.length,
+      times: o.times ?? null,
     };
     this.events.push(ev);
     return ev;

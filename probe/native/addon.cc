@@ -226,6 +226,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 			std::lock_guard<std::mutex> lk(coreMu_);
 			ns_core_drop_totals(core_, final_drops_.data(), cpus_);
 			ns_core_skip_totals(core_, final_skips_);
+			ns_core_sched_totals(core_, &final_sched_[0], &final_sched_[1]);
 			ns_core_fallback_losses(core_, &final_losses_[0], &final_losses_[1]);
 			ns_core_destroy(core_);
 			core_ = nullptr;
@@ -301,15 +302,18 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 		std::vector<uint64_t> drops(static_cast<size_t>(cpus_) * NS_DROP_KINDS, 0);
 		uint64_t skips[NS_SKIP_KINDS] = {};
 		uint64_t losses[2] = {};
+		uint64_t sched[2] = {};
 		{
 			std::lock_guard<std::mutex> lk(coreMu_);
 			if (core_) {
 				ns_core_drop_totals(core_, drops.data(), cpus_);
 				ns_core_skip_totals(core_, skips);
+				ns_core_sched_totals(core_, &sched[0], &sched[1]);
 				ns_core_fallback_losses(core_, &losses[0], &losses[1]);
 			} else {
 				drops = final_drops_;
 				std::copy(final_skips_, final_skips_ + NS_SKIP_KINDS, skips);
+				std::copy(final_sched_, final_sched_ + 2, sched);
 				std::copy(final_losses_, final_losses_ + 2, losses);
 			}
 		}
@@ -338,6 +342,10 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 		sk.Set("unsampled", Napi::Number::New(env, static_cast<double>(skips[NS_SKIP_UNSAMPLED])));
 		sk.Set("outsideSpans", Napi::Number::New(env, static_cast<double>(skips[NS_SKIP_OUTSIDE])));
 		s.Set("skipped", sk);
+		Napi::Object sc = Napi::Object::New(env);
+		sc.Set("accounted", Napi::Number::New(env, static_cast<double>(sched[0])));
+		sc.Set("repaired", Napi::Number::New(env, static_cast<double>(sched[1])));
+		s.Set("sched", sc);
 		Napi::Object fl = Napi::Object::New(env);
 		fl.Set("threadStatesFull", Napi::Number::New(env, static_cast<double>(losses[0])));
 		fl.Set("iovecsCut", Napi::Number::New(env, static_cast<double>(losses[1])));
@@ -381,6 +389,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe>
 	int cpus_ = 0;
 	std::vector<uint64_t> final_drops_;
 	uint64_t final_skips_[NS_SKIP_KINDS] = {};
+	uint64_t final_sched_[2] = {};
 	uint64_t final_losses_[2] = {}; // threadStatesFull, iovecsCut (ns_core_fallback_losses)
 	uint32_t fallbacks_ = 0, missing_ = 0;
 	std::mutex coreMu_; // guards core_ against destroy while JS reads stats or changes the traced set

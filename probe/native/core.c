@@ -111,6 +111,25 @@ static bool has_kfunc(const char *name)
 	return found;
 }
 
+/* Whether sched_switch passes prev_state (5.18): its BTF typedef btf_trace_sched_switch points to a prototype
+ * (void *, preempt, prev, next, prev_state). Older kernels get the state read from the task instead. */
+static bool switch_passes_prev_state(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return false;
+	bool found = false;
+	int id = btf__find_by_name_kind(vmlinux, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(vmlinux, id) : NULL;
+	if (t)
+		t = btf__type_by_id(vmlinux, t->type);
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(vmlinux, t->type);
+	found = t && btf_is_func_proto(t) && btf_vlen(t) >= 5;
+	btf__free(vmlinux);
+	return found;
+}
+
 /* The features above the floor this kernel lacks, the libbpf-tools way: load a tiny program or map for each. */
 static uint32_t missing_features(void)
 {
@@ -124,6 +143,8 @@ static uint32_t missing_features(void)
 		missing |= NS_FALLBACK_BPF_LOOP;
 	if (access("/sys/bus/event_source/devices/uprobe/type", F_OK))
 		missing |= NS_FALLBACK_UPROBES;
+	if (!switch_passes_prev_state())
+		missing |= NS_FALLBACK_SWITCH_STATE;
 	return missing;
 }
 
@@ -170,6 +191,7 @@ static int select_variants(struct nullspan *skel, uint32_t fallbacks)
 	struct nullspan__rodata *ro = skel->rodata;
 	ro->have_rdonly_cast = !(fallbacks & NS_FALLBACK_RDONLY_CAST);
 	ro->have_task_storage = !(fallbacks & NS_FALLBACK_TASK_STORAGE);
+	ro->have_switch_prev_state = !(fallbacks & NS_FALLBACK_SWITCH_STATE);
 	int e = 0;
 	if (fallbacks & NS_FALLBACK_TASK_STORAGE) {
 		e = bpf_map__set_type(skel->maps.task_states, BPF_MAP_TYPE_HASH);
@@ -345,6 +367,15 @@ void ns_core_skip_totals(const struct ns_core *c, uint64_t out[NS_SKIP_KINDS])
 	for (int cpu = 0; cpu < c->cpus && cpu < NS_MAX_CPUS; cpu++)
 		for (int k = 0; k < NS_SKIP_KINDS; k++)
 			out[k] += __atomic_load_n(&c->skel->bss->cpu_slots[cpu].skipped[k], __ATOMIC_RELAXED);
+}
+
+void ns_core_sched_totals(const struct ns_core *c, uint64_t *accounted, uint64_t *repaired)
+{
+	*accounted = *repaired = 0;
+	for (int cpu = 0; cpu < c->cpus && cpu < NS_MAX_CPUS; cpu++) {
+		*accounted += __atomic_load_n(&c->skel->bss->cpu_slots[cpu].sched_accounted, __ATOMIC_RELAXED);
+		*repaired += __atomic_load_n(&c->skel->bss->cpu_slots[cpu].sched_repaired, __ATOMIC_RELAXED);
+	}
 }
 
 static void destroy_uv_links(struct ns_core *c)

@@ -22,7 +22,8 @@ enum ns_fallback {
 	NS_FALLBACK_TASK_STORAGE = 1 << 1, /* task-local storage + bpf_get_current_task_btf (5.11) */
 	NS_FALLBACK_BPF_LOOP = 1 << 2, /* bpf_loop helper (5.17) */
 	NS_FALLBACK_UPROBES = 1 << 3, /* uprobe events (CONFIG_UPROBE_EVENTS) */
-	NS_FALLBACK_ALL = (1 << 4) - 1,
+	NS_FALLBACK_SWITCH_STATE = 1 << 4, /* sched_switch passing prev_state (5.18) */
+	NS_FALLBACK_ALL = (1 << 5) - 1,
 };
 
 struct ns_core_opts {
@@ -80,6 +81,9 @@ int ns_core_cpus(const struct ns_core *c);
 int ns_core_drop_totals(struct ns_core *c, uint64_t *out, int cpus);
 /* Syscalls skipped by context since load, all CPUs: out[kind] for each enum ns_skip_kind. */
 void ns_core_skip_totals(const struct ns_core *c, uint64_t out[NS_SKIP_KINDS]);
+/* Scheduler events (switches, wake-ups) accounted to traced threads since load, and repairs of a missed switch-in,
+ * all CPUs. */
+void ns_core_sched_totals(const struct ns_core *c, uint64_t *accounted, uint64_t *repaired);
 /* Detaches every program (nothing new enters the ring afterwards). */
 void ns_core_detach(struct ns_core *c);
 /* After detach: feeds records for syscalls still in flight (flagged unfinished) and for drops not yet

@@ -7,6 +7,8 @@ import {
   type MarkerEvent,
   type ProbeEvent,
   type SyscallEvent,
+  type SyscallTimes,
+  type ThreadTimes,
 } from './events.js';
 import { CONSTANTS as C, OFFSETS as O, SIZES } from './layout.generated.js';
 import { ProbeError } from './errors.js';
@@ -56,6 +58,39 @@ function arg(dv: DataView, o: number): number {
   return hi * TWO_32 + lo;
 }
 
+/** A marker's ThreadTimes (struct ns_thread_times at o). */
+function threadTimes(dv: DataView, o: number): ThreadTimes {
+  const b = o + O.ns_thread_times_blocked;
+  return {
+    onCpu: u64(dv, o + O.ns_thread_times_on_cpu),
+    runqueue: u64(dv, o + O.ns_thread_times_runqueue),
+    blocked: {
+      file: u64(dv, b + 8 * C.NS_WAIT_FILE),
+      net: u64(dv, b + 8 * C.NS_WAIT_NET),
+      lock: u64(dv, b + 8 * C.NS_WAIT_LOCK),
+      sleep: u64(dv, b + 8 * C.NS_WAIT_SLEEP),
+      poll: u64(dv, b + 8 * C.NS_WAIT_POLL),
+      pagefault: u64(dv, b + 8 * C.NS_WAIT_PAGEFAULT),
+      other: u64(dv, b + 8 * C.NS_WAIT_OTHER),
+    },
+    majorFaults: u64(dv, o + O.ns_thread_times_major_faults),
+  };
+}
+
+/** A syscall's SyscallTimes (struct ns_syscall_times at o, sleep bits from the record). */
+function syscallTimes(dv: DataView, o: number, sleep: number): SyscallTimes {
+  return {
+    onCpu: u64(dv, o + O.ns_syscall_times_on_cpu),
+    runqueue: u64(dv, o + O.ns_syscall_times_runqueue),
+    blocked: u64(dv, o + O.ns_syscall_times_blocked),
+    sleptInterruptible: (sleep & C.NS_SLEPT_INTERRUPTIBLE) !== 0,
+    sleptUninterruptible: (sleep & C.NS_SLEPT_UNINTERRUPTIBLE) !== 0,
+    gapOnCpu: u64(dv, o + O.ns_syscall_times_gap_on_cpu),
+    gapRunqueue: u64(dv, o + O.ns_syscall_times_gap_runqueue),
+    gapBlocked: u64(dv, o + O.ns_syscall_times_gap_blocked),
+  };
+}
+
 function text(bytes: Uint8Array, start: number, len: number): string | null {
   return len === 0 ? null : utf8.decode(bytes.subarray(start, start + len));
 }
@@ -100,6 +135,8 @@ function syscall(
     // span ids are below 2^53 (SDK ids); a hostile slot value above that is only ever compared, never trusted
     ctxSpan: ctxSpan(dv, o + O.ns_syscall_ctx_span),
     ctxSource: CTX_SOURCES[dv.getUint8(o + O.ns_syscall_ctx_src)] ?? 'none',
+    times:
+      flags & C.NS_SYS_HAS_TIMES ? syscallTimes(dv, o + O.ns_syscall_times, dv.getUint8(o + O.ns_syscall_sleep)) : null,
   };
 }
 
@@ -124,6 +161,8 @@ function marker(
     // a view: a copy per marker (a new ArrayBuffer) cost more than parsing it; whoever keeps one copies it
     data: bytes.subarray(start, start + dataLen),
     len: dv.getUint32(o + O.ns_marker_len, true),
+    times:
+      dv.getUint32(o + O.ns_marker_flags, true) & C.NS_MARKER_HAS_TIMES ? threadTimes(dv, o + O.ns_marker_times) : null,
   };
 }
 

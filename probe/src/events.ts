@@ -34,6 +34,36 @@ export type ContextSource =
   | 'slot' // the thread's own active-span slot, read by the probe when the call entered
   | 'submitter'; // a libuv worker: the slot of the thread that submitted the work it was running
 
+/** Wait categories of off-CPU time (probe/README.md "Scheduler accounting"). */
+export type WaitKind = 'file' | 'net' | 'lock' | 'sleep' | 'poll' | 'pagefault' | 'other';
+
+/** A traced thread's time since the probe started accounting for it, as of the record (cumulative ns). */
+export interface ThreadTimes {
+  onCpu: number;
+  /** runnable, waiting for a CPU (woken or preempted, not yet switched in) */
+  runqueue: number;
+  /** off CPU and not runnable, by what it waited for: the syscall in flight decides (its fd's kind for read/write-like
+   * calls); outside any syscall it is 'pagefault' */
+  blocked: Record<WaitKind, number>;
+  /** the task's maj_flt (cumulative) */
+  majorFaults: number;
+}
+
+/** One syscall's own split, and the thread's time between its previous emitted syscall record and this call's entry. */
+export interface SyscallTimes {
+  /** within [entry, exit]: onCpu + runqueue + blocked = dur */
+  onCpu: number;
+  runqueue: number;
+  blocked: number;
+  sleptInterruptible: boolean;
+  sleptUninterruptible: boolean;
+  /** since the thread's previous emitted syscall record (its exit), or since its accounting began, to this entry:
+   * user-space run time on an event loop */
+  gapOnCpu: number;
+  gapRunqueue: number;
+  gapBlocked: number;
+}
+
 export interface SyscallEvent extends EventBase {
   kind: 'syscall';
   nr: number; // x86_64 syscall number
@@ -55,6 +85,8 @@ export interface SyscallEvent extends EventBase {
   /** the SDK span id active for this call (0 = none published; SPAN_UNSAMPLED: an unsampled span); see ctxSource */
   ctxSpan: number;
   ctxSource: ContextSource;
+  /** the thread's scheduler accounting for this call; null when not accounted (unfinished calls, older captures) */
+  times: SyscallTimes | null;
 }
 
 export interface MarkerEvent extends EventBase {
@@ -65,6 +97,9 @@ export interface MarkerEvent extends EventBase {
   data: Uint8Array;
   /** total bytes the application wrote; data.length < len means the payload was cut at the snap length */
   len: number;
+  /** the writing thread's totals at the write; null when its accounting had not begun (a process adopted by this
+   * very marker) */
+  times: ThreadTimes | null;
 }
 
 export interface ForkEvent extends EventBase {

@@ -4,7 +4,7 @@ import { release } from 'node:os';
 import { ProbeError } from './errors.js';
 
 /** The fallbacks' names, as NULLSPAN_BPF_FALLBACKS and ProbeOptions.fallbacks take them. */
-export type FallbackName = 'rdonly_cast' | 'task_storage' | 'bpf_loop' | 'uprobes';
+export type FallbackName = 'rdonly_cast' | 'task_storage' | 'bpf_loop' | 'uprobes' | 'switch_state';
 
 interface Fallback {
   name: FallbackName;
@@ -46,6 +46,14 @@ export const FALLBACKS: readonly Fallback[] = [
     feature: 'uprobe events',
     since: 'CONFIG_UPROBE_EVENTS',
     effect: 'system calls on libuv worker threads are not attributed to the span that submitted their work',
+  },
+  {
+    name: 'switch_state',
+    bit: 1 << 4,
+    feature: 'prev_state in sched_switch',
+    since: 'Linux 5.18',
+    effect:
+      "the scheduler accounting reads a switching-out thread's state from the task, where a wake-up racing the switch can make a wait count as run-queue time",
   },
 ];
 

@@ -40,6 +40,10 @@ export interface ProbeStats {
   /** selected syscalls the kernel left unrecorded (ProbeOptions.skipByContext): the thread's span was unsampled, or
    * no span was active */
   skipped: { unsampled: number; outsideSpans: number };
+  /** scheduler accounting (probe/README.md "Scheduler accounting"): events (switch out, switch in, wake-up) accounted
+   * to traced threads — untraced threads never add to it — and times a traced thread was found running while its
+   * accounting said otherwise (a missed switch-in: the stretch before it is counted as it was) */
+  sched: { accounted: number; repaired: number };
   /** active-span slot registrations acknowledged in the registering process (sdk/MARKERS.md "Active span") */
   slotAcks: SlotAckStats;
   /** what the fallback paths (features) lost: threads left without state because the tid-keyed state map was full

@@ -2,14 +2,16 @@
 
 export const SIZES = {
   "ns_hdr": 24,
-  "ns_syscall": 120,
-  "ns_marker": 40,
+  "ns_syscall": 168,
+  "ns_marker": 120,
   "ns_fork": 40,
   "ns_exec": 40,
   "ns_exit": 32,
   "ns_drops": 48,
   "ns_slot": 32,
-  "ns_lost": 32
+  "ns_lost": 32,
+  "ns_thread_times": 80,
+  "ns_syscall_times": 48
 } as const;
 
 export const OFFSETS = {
@@ -30,9 +32,13 @@ export const OFFSETS = {
   "ns_syscall_ctx_src": 98,
   "ns_syscall_fds": 100,
   "ns_syscall_ctx_span": 112,
+  "ns_syscall_sleep": 99,
+  "ns_syscall_times": 120,
   "ns_marker_fd": 24,
   "ns_marker_len": 28,
   "ns_marker_data_len": 32,
+  "ns_marker_flags": 36,
+  "ns_marker_times": 40,
   "ns_fork_child_tid": 24,
   "ns_fork_child_pid": 28,
   "ns_fork_flags": 32,
@@ -43,7 +49,17 @@ export const OFFSETS = {
   "ns_exit_group_dead": 28,
   "ns_drops_counts": 24,
   "ns_slot_addr": 24,
-  "ns_lost_records": 24
+  "ns_lost_records": 24,
+  "ns_thread_times_on_cpu": 0,
+  "ns_thread_times_runqueue": 8,
+  "ns_thread_times_blocked": 16,
+  "ns_thread_times_major_faults": 72,
+  "ns_syscall_times_on_cpu": 0,
+  "ns_syscall_times_runqueue": 8,
+  "ns_syscall_times_blocked": 16,
+  "ns_syscall_times_gap_on_cpu": 24,
+  "ns_syscall_times_gap_runqueue": 32,
+  "ns_syscall_times_gap_blocked": 40
 } as const;
 
 export const CONSTANTS = {
@@ -80,5 +96,17 @@ export const CONSTANTS = {
   "NS_SPAN_UNSAMPLED_LO": 4294967294,
   "NS_SPAN_UNSAMPLED_HI": 4294967295,
   "NS_SKIP_UNSAMPLED": 0,
-  "NS_SKIP_OUTSIDE": 1
+  "NS_SKIP_OUTSIDE": 1,
+  "NS_SYS_HAS_TIMES": 4,
+  "NS_MARKER_HAS_TIMES": 1,
+  "NS_SLEPT_INTERRUPTIBLE": 1,
+  "NS_SLEPT_UNINTERRUPTIBLE": 2,
+  "NS_WAIT_OTHER": 0,
+  "NS_WAIT_FILE": 1,
+  "NS_WAIT_NET": 2,
+  "NS_WAIT_LOCK": 3,
+  "NS_WAIT_SLEEP": 4,
+  "NS_WAIT_POLL": 5,
+  "NS_WAIT_PAGEFAULT": 6,
+  "NS_WAIT_KINDS": 7
 } as const;

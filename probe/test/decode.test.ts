@@ -42,6 +42,61 @@ const concat = (...parts: Uint8Array[]) => {
 };
 
 describe('decodeBatch', () => {
+  it('decodes scheduler times where the record says they are accounted, each field from its own place', () => {
+    const set64 = (dv: DataView, o: number, v: number) => dv.setBigUint64(o, BigInt(v), true);
+    const marker = markerRecord('>:1:a::');
+    const mdv = new DataView(marker.buffer);
+    const t = OFFSETS.ns_marker_times;
+    set64(mdv, t + OFFSETS.ns_thread_times_on_cpu, 11);
+    set64(mdv, t + OFFSETS.ns_thread_times_runqueue, 12);
+    const kinds = { other: 13, file: 14, net: 15, lock: 16, sleep: 17, poll: 18, pagefault: 19 };
+    const index = {
+      other: CONSTANTS.NS_WAIT_OTHER,
+      file: CONSTANTS.NS_WAIT_FILE,
+      net: CONSTANTS.NS_WAIT_NET,
+      lock: CONSTANTS.NS_WAIT_LOCK,
+      sleep: CONSTANTS.NS_WAIT_SLEEP,
+      poll: CONSTANTS.NS_WAIT_POLL,
+      pagefault: CONSTANTS.NS_WAIT_PAGEFAULT,
+    };
+    for (const [k, v] of Object.entries(kinds))
+      set64(mdv, t + OFFSETS.ns_thread_times_blocked + 8 * index[k as keyof typeof index], v);
+    set64(mdv, t + OFFSETS.ns_thread_times_major_faults, 2 ** 40 + 3);
+    const call = syscallRecord([]);
+    const sdv = new DataView(call.buffer);
+    const st = OFFSETS.ns_syscall_times;
+    set64(sdv, st + OFFSETS.ns_syscall_times_on_cpu, 21);
+    set64(sdv, st + OFFSETS.ns_syscall_times_runqueue, 22);
+    set64(sdv, st + OFFSETS.ns_syscall_times_blocked, 23);
+    set64(sdv, st + OFFSETS.ns_syscall_times_gap_on_cpu, 24);
+    set64(sdv, st + OFFSETS.ns_syscall_times_gap_runqueue, 25);
+    set64(sdv, st + OFFSETS.ns_syscall_times_gap_blocked, 26);
+    sdv.setUint8(OFFSETS.ns_syscall_sleep, CONSTANTS.NS_SLEPT_UNINTERRUPTIBLE);
+    // without their flags the same bytes are not times: not accounted
+    const [m0, s0] = decodeBatch(concat(marker, call));
+    expect(m0.kind === 'marker' && m0.times).toBeNull();
+    expect(s0.kind === 'syscall' && s0.times).toBeNull();
+    mdv.setUint32(OFFSETS.ns_marker_flags, CONSTANTS.NS_MARKER_HAS_TIMES, true);
+    sdv.setUint16(OFFSETS.ns_syscall_flags, CONSTANTS.NS_SYS_HAS_TIMES, true);
+    const [m, s] = decodeBatch(concat(marker, call));
+    expect(m.kind === 'marker' && m.times).toEqual({
+      onCpu: 11,
+      runqueue: 12,
+      blocked: kinds,
+      majorFaults: 2 ** 40 + 3,
+    });
+    expect(s.kind === 'syscall' && s.times).toEqual({
+      onCpu: 21,
+      runqueue: 22,
+      blocked: 23,
+      sleptInterruptible: false,
+      sleptUninterruptible: true,
+      gapOnCpu: 24,
+      gapRunqueue: 25,
+      gapBlocked: 26,
+    });
+  });
+
   it('decodes IPv6, IPv4-mapped and abstract unix socket addresses, and negative int arguments', () => {
     const v6 = [10, 0, 0x1f, 0x90, 0, 0, 0, 0, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
     const mapped = [10, 0, 0, 80, 0, 0, 0, 0, ...new Array(10).fill(0), 0xff, 0xff, 10, 1, 2, 3, 0, 0, 0, 0];

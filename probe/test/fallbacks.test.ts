@@ -157,10 +157,11 @@ describe('fallbacks forced on this kernel', () => {
         'drops',
         'filtering',
         'lifecycle',
+        'sched',
         'slot-ack',
       ].map((f) => `probe/test/${f}.test.ts`);
       const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST')));
-      const forced: FallbackName[] = ['rdonly_cast', 'task_storage', 'bpf_loop'];
+      const forced: FallbackName[] = ['rdonly_cast', 'task_storage', 'bpf_loop', 'switch_state'];
       env.NULLSPAN_BPF_FALLBACKS = forced.join(',');
       // the variable alone is what selects the fallbacks in the child run
       const saved = process.env.NULLSPAN_BPF_FALLBACKS;

@@ -15,6 +15,7 @@ describe('fallback notices', () => {
       'this kernel (6.1.0-13-amd64) has no task-local storage (Linux 5.11): per-thread state lives in a hash map keyed by thread id (at most 65536 threads at a time), ~25–70 ns more per traced system call and ~30 ns per untraced one.',
       'this kernel (6.1.0-13-amd64) has no bpf_loop (Linux 5.17): a marker written with writev is read from its first 256 iovecs only (cuts are counted).',
       'this kernel (6.1.0-13-amd64) has no uprobe events (CONFIG_UPROBE_EVENTS): system calls on libuv worker threads are not attributed to the span that submitted their work.',
+      "this kernel (6.1.0-13-amd64) has no prev_state in sched_switch (Linux 5.18): the scheduler accounting reads a switching-out thread's state from the task, where a wake-up racing the switch can make a wait count as run-queue time.",
     ]);
   });
 
@@ -36,8 +37,8 @@ describe('forcedFallbacks', () => {
     expect(forcedFallbacks(undefined, undefined)).toBe(0);
     expect(forcedFallbacks(undefined, '')).toBe(0);
     expect(forcedFallbacks(undefined, 'bpf_loop, task_storage')).toBe(bit('bpf_loop') | bit('task_storage'));
-    expect(forcedFallbacks(undefined, 'all')).toBe(0b1111);
-    expect(forcedFallbacks('all', undefined)).toBe(0b1111);
+    expect(forcedFallbacks(undefined, 'all')).toBe(0b11111);
+    expect(forcedFallbacks('all', undefined)).toBe(0b11111);
     expect(forcedFallbacks(['uprobes'], 'all')).toBe(bit('uprobes'));
     expect(forcedFallbacks([], 'all')).toBe(0);
   });
@@ -45,7 +46,7 @@ describe('forcedFallbacks', () => {
   it('refuses an unknown name in one sentence naming where it came from', () => {
     expect(() => forcedFallbacks(undefined, 'rdonly_cast,loops')).toThrow(
       new ProbeError(
-        'The fallback "loops" (NULLSPAN_BPF_FALLBACKS) is not one of rdonly_cast, task_storage, bpf_loop, uprobes or all.',
+        'The fallback "loops" (NULLSPAN_BPF_FALLBACKS) is not one of rdonly_cast, task_storage, bpf_loop, uprobes, switch_state or all.',
       ),
     );
     expect(() => forcedFallbacks(['nope'], undefined)).toThrow(/^The fallback "nope" \(ProbeOptions\.fallbacks\)/);

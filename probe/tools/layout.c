@@ -23,6 +23,8 @@ int main(void)
 	SIZE(ns_drops);
 	SIZE(ns_slot);
 	SIZE(ns_lost);
+	SIZE(ns_thread_times);
+	SIZE(ns_syscall_times);
 	printf("\n}, \"offsets\": {\n  ");
 	first = 1;
 	FIELD(ns_hdr, size);
@@ -42,9 +44,13 @@ int main(void)
 	FIELD(ns_syscall, ctx_src);
 	FIELD(ns_syscall, fds);
 	FIELD(ns_syscall, ctx_span);
+	FIELD(ns_syscall, sleep);
+	FIELD(ns_syscall, times);
 	FIELD(ns_marker, fd);
 	FIELD(ns_marker, len);
 	FIELD(ns_marker, data_len);
+	FIELD(ns_marker, flags);
+	FIELD(ns_marker, times);
 	FIELD(ns_fork, child_tid);
 	FIELD(ns_fork, child_pid);
 	FIELD(ns_fork, flags);
@@ -56,6 +62,16 @@ int main(void)
 	FIELD(ns_drops, counts);
 	FIELD(ns_slot, addr);
 	FIELD(ns_lost, records);
+	FIELD(ns_thread_times, on_cpu);
+	FIELD(ns_thread_times, runqueue);
+	FIELD(ns_thread_times, blocked);
+	FIELD(ns_thread_times, major_faults);
+	FIELD(ns_syscall_times, on_cpu);
+	FIELD(ns_syscall_times, runqueue);
+	FIELD(ns_syscall_times, blocked);
+	FIELD(ns_syscall_times, gap_on_cpu);
+	FIELD(ns_syscall_times, gap_runqueue);
+	FIELD(ns_syscall_times, gap_blocked);
 	printf("\n}, \"constants\": {\n  ");
 	first = 1;
 	CONST(NS_KIND_SYSCALL);
@@ -93,6 +109,18 @@ int main(void)
 	CONST_AS("NS_SPAN_UNSAMPLED_HI", NS_SPAN_UNSAMPLED >> 32);
 	CONST(NS_SKIP_UNSAMPLED);
 	CONST(NS_SKIP_OUTSIDE);
+	CONST(NS_SYS_HAS_TIMES);
+	CONST(NS_MARKER_HAS_TIMES);
+	CONST(NS_SLEPT_INTERRUPTIBLE);
+	CONST(NS_SLEPT_UNINTERRUPTIBLE);
+	CONST(NS_WAIT_OTHER);
+	CONST(NS_WAIT_FILE);
+	CONST(NS_WAIT_NET);
+	CONST(NS_WAIT_LOCK);
+	CONST(NS_WAIT_SLEEP);
+	CONST(NS_WAIT_POLL);
+	CONST(NS_WAIT_PAGEFAULT);
+	CONST(NS_WAIT_KINDS);
 	printf("\n}}\n");
 	return 0;
 }

@@ -4,6 +4,7 @@
 
 import type { ArgValue, ProcessInfo, SpanRecord, SyscallRecord } from '../model.js';
 import { sanitize } from './terminal-text.js';
+import { timeSummary } from './time-summary.js';
 import { traceRoots, type TracedSpan } from './trace-assembler.js';
 
 export interface Palette {
@@ -122,6 +123,8 @@ export function renderTrace(trace: TracedSpan[], p: Palette): string[] {
       const pidNote = node.span.pid !== parentPid ? p.dim(`  [${processLabel(node.proc)}]`) : '';
       const depthNote = depth > MAX_INDENT_DEPTH ? p.dim(`[depth ${depth}] `) : '';
       lines.push(indentOf(depth) + depthNote + spanLine(node.span, p) + pidNote);
+      const times = node.span.times;
+      if (times !== undefined) lines.push(`${indentOf(depth)}  ${p.dim(`time: ${timeSummary(times)}`)}`);
       type Item = { start: number; span?: TracedSpan; sc?: SyscallRecord };
       const items: Item[] = [];
       for (const c of children.get(node.span.spanId) ?? []) items.push({ start: c.span.start, span: c });
