@@ -62,6 +62,25 @@ export interface SyscallRecord {
   count: number;
   attribution: Attribution;
   unfinished?: boolean;
+  /** the call's own split of its duration (scheduler accounting); absent when the kernel did not account */
+  times?: { onCpu: number; runqueue: number; blocked: number; sleep: 'none' | 'interruptible' | 'uninterruptible' | 'both' };
+}
+
+/** Wait categories of off-CPU time (issue 14). */
+export type WaitKind = 'file' | 'net' | 'lock' | 'sleep' | 'poll' | 'pagefault' | 'other';
+
+/** Where a span's wall time went (ns); the parts add up to end - start (within 2 %). */
+export interface SpanTimes {
+  model: 'thread' | 'event-loop';
+  onCpu: number;
+  runqueue: number;
+  blocked: Record<WaitKind, number>;
+  majorFaults: number;
+  // event-loop model only (Node): the loop ran other spans while this one waited, and the one that held it longest
+  loopBusyOther?: number;
+  loopBusyTop?: { name: string; spanId: string; ns: number };
+  asyncWait?: number; // waiting for its own asynchronous work (timers, sockets, the thread pool) while the loop was free
+  worker?: { onCpu: number; runqueue: number; blocked: number }; // libuv pool threads' time on its submitted work
 }
 
 export interface SpanRecord {
@@ -90,6 +109,8 @@ export interface SpanRecord {
   /** records (syscalls, markers) of the span's process the kernel dropped while the span was open */
   droppedRecords?: number;
   syscalls: SyscallRecord[];
+  /** on-CPU / run-queue / off-CPU split of the span's duration; absent when the kernel did not account */
+  times?: SpanTimes;
 }
 
 /** What the correlator holds right now: each table's entries (what a long-running session must keep bounded). */

@@ -71,5 +71,23 @@ dl#detail-meta dd { margin: 0; overflow-wrap: anywhere; }
 .wf-dur { text-align: right; }
 .wf-more { padding: 6px 0; color: var(--muted); }
 #error { color: var(--err); margin: 0; }
+h4 { font-size: 12px; margin: 10px 0 4px; color: var(--muted); font-weight: 600; }
+.stacked-bar { display: flex; height: 14px; border-radius: 3px; overflow: hidden; background: #0b0d11; margin-bottom: 6px; }
+.stacked-bar div { height: 100%; min-width: 1px; }
+.stacked-bar.mini { height: 8px; width: 220px; margin: 0; flex: none; }
+.times-table { width: auto; }
+.times-table tr.sub td:first-child { padding-left: 26px; color: var(--muted); }
+.times-table td.muted { max-width: none; white-space: normal; }
+.times-table button.linkish, .linkish { background: none; border: none; padding: 0; color: var(--accent); text-decoration: underline; max-width: 320px; overflow: hidden; text-overflow: ellipsis; vertical-align: bottom; unicode-bidi: isolate; }
+.time-child summary { display: flex; align-items: center; gap: 10px; cursor: pointer; padding: 2px 0; }
+.time-child summary .name { max-width: 360px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; unicode-bidi: isolate; }
+.time-child .times-block { margin: 4px 0 8px 22px; }
+.no-times { margin: 0 0 6px; }
+.wf-track.with-band { height: 18px; }
+.wf-track.with-band .wf-bar { bottom: 6px; }
+.wf-band { position: absolute; bottom: 0; height: 4px; display: flex; min-width: 2px; overflow: hidden; }
+.wf-band div { height: 100%; }
+#wf-legend { margin: 0 0 6px; flex-wrap: wrap; }
+#wf-legend .legend-item { margin-right: 10px; }
 a { color: var(--accent); }
 `;
