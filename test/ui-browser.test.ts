@@ -199,7 +199,8 @@ describe('web UI in chromium', () => {
     for (const r of accountedRequest(1e9)) store.add(r, proc(100, 'shop'));
     const [waiting, heavy] = loopBlocking(5e9);
     for (const r of [heavy, waiting]) store.add(r, proc(200, 'users'));
-    const [hostileWait] = loopBlocking(9e9, 300, HOSTILE); // its culprit is not in memory
+    const culprit = `${HOSTILE}\u202e${'W'.repeat(5000)}`;
+    const [hostileWait] = loopBlocking(9e9, 300, culprit); // its culprit is not in memory
     hostileWait.name = 'GET /orders';
     store.add(hostileWait, proc(300, 'orders'));
     for (const r of request(13e9, 3e6, 400, 'GET /plain')) store.add(r, proc(400, 'plain'));
@@ -266,11 +267,13 @@ describe('web UI in chromium', () => {
       await page.waitForFunction(() => document.getElementById('detail-title')!.textContent === 'GET /heavy');
       expect(await cells('onCpu')).toEqual(['on CPU (its own code)', '100 ms', '100.0%']);
 
-      // A culprit named by hostile text that is not in memory: plain text, no link, no element.
+      // A culprit named by hostile text that is not in memory: plain text, no link, no element, layout intact.
       await openByName(page, 'orders', 'GET /orders');
-      expect(await cells('loopBusy')).toEqual([`loop busy (${HOSTILE})`, '90 ms', '90.0%']);
+      expect(await cells('loopBusy')).toEqual([`loop busy (${culprit})`, '90 ms', '90.0%']);
       expect(await partRow('loopBusy').locator('button').count()).toBe(0);
       expect(await page.locator('img, svg, script:not([src])').count()).toBe(0);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1400);
+      await page.screenshot({ path: join(ARTIFACTS, 'ui-time-breakdown-hostile.png') });
 
       // No accounting: one line says why, the system-call view stays.
       await openByName(page, 'plain', 'GET /plain');

@@ -644,7 +644,7 @@ function timeParts(t, durationNs) {
 // "loop busy (NAME)": the name is the culprit span's (hostile text), a button opening it when it is in memory.
 function loopBusyLabel(part, traceId) {
   const label = el('span', '', 'loop busy (');
-  const name = traceId ? el('button', 'linkish', part.top.name) : el('span', '', part.top.name);
+  const name = traceId ? el('button', 'linkish culprit', part.top.name) : el('span', 'culprit', part.top.name);
   name.title = part.top.name + ' · span ' + part.top.spanId + ', held the loop ' + fmtDuration(part.top.ns) +
     (traceId ? '' : ' · not in memory');
   if (traceId) name.addEventListener('click', guarded(() => openSpan(traceId, part.top.spanId, null)));

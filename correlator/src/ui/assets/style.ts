@@ -78,7 +78,8 @@ h4 { font-size: 12px; margin: 10px 0 4px; color: var(--muted); font-weight: 600;
 .times-table { width: auto; }
 .times-table tr.sub td:first-child { padding-left: 26px; color: var(--muted); }
 .times-table td.muted { max-width: none; white-space: normal; }
-.times-table button.linkish, .linkish { background: none; border: none; padding: 0; color: var(--accent); text-decoration: underline; max-width: 320px; overflow: hidden; text-overflow: ellipsis; vertical-align: bottom; unicode-bidi: isolate; }
+.linkish { background: none; border: none; padding: 0; color: var(--accent); text-decoration: underline; }
+.culprit { display: inline-block; max-width: 320px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; vertical-align: bottom; unicode-bidi: isolate; }
 .time-child summary { display: flex; align-items: center; gap: 10px; cursor: pointer; padding: 2px 0; }
 .time-child summary .name { max-width: 360px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; unicode-bidi: isolate; }
 .time-child .times-block { margin: 4px 0 8px 22px; }
