@@ -224,6 +224,8 @@ describe('web UI in chromium', () => {
         divs.map((d) => (d as HTMLElement).style.width),
       );
       expect(segments).toEqual(['20%', '5%', '50%', '20%', '5%']);
+      expect(await page.locator('#time-breakdown > .times-block .stacked-bar div').first().getAttribute('title')).toBe('on CPU: 20 ms');
+      expect(await page.locator('#breakdown-bar div').first().getAttribute('title')).toBe('recvfrom: 40 ms');
       // The child span, folded: open it to see its own split.
       const child = page.locator('#time-breakdown details.time-child');
       expect(await child.count()).toBe(1);

@@ -613,7 +613,7 @@ function fillStackedBar(bar, rows, total) {
     const seg = el('div');
     seg.style.width = (100 * r.ns / scale) + '%';
     seg.style.background = r.color;
-    seg.title = r.text + ': ' + fmtDuration(r.ns);
+    seg.title = r.label + ': ' + fmtDuration(r.ns);
     bar.append(seg);
   }
 }
@@ -624,19 +624,19 @@ function sumValues(o) { return Object.values(o).reduce((n, v) => n + v, 0); }
 function timeParts(t, durationNs) {
   const loop = t.model === 'event-loop';
   const parts = [
-    { key: 'onCpu', text: loop ? 'on CPU (its own code)' : 'on CPU', ns: t.onCpuNs },
-    { key: 'runqueue', text: 'run queue (runnable, waiting for a CPU)', ns: t.runqueueNs },
+    { key: 'onCpu', label: loop ? 'on CPU (its own code)' : 'on CPU', ns: t.onCpuNs },
+    { key: 'runqueue', label: 'run queue (runnable, waiting for a CPU)', ns: t.runqueueNs },
   ];
   for (const kind of Object.keys(WAIT_LABELS)) {
-    if (t.blockedNs[kind] > 0) parts.push({ key: kind, text: 'blocked: ' + WAIT_LABELS[kind], ns: t.blockedNs[kind] });
+    if (t.blockedNs[kind] > 0) parts.push({ key: kind, label: 'blocked: ' + WAIT_LABELS[kind], ns: t.blockedNs[kind] });
   }
   if (t.loopBusyOtherNs !== null) {
     const top = t.loopBusyTop ? ' (' + t.loopBusyTop.name + ')' : '';
-    parts.push({ key: 'loopBusy', text: 'loop busy' + top, ns: t.loopBusyOtherNs, top: t.loopBusyTop });
+    parts.push({ key: 'loopBusy', label: 'loop busy' + top, ns: t.loopBusyOtherNs, top: t.loopBusyTop });
   }
-  if (t.asyncWaitNs !== null) parts.push({ key: 'asyncWait', text: 'async wait (its timers, sockets, thread pool)', ns: t.asyncWaitNs });
+  if (t.asyncWaitNs !== null) parts.push({ key: 'asyncWait', label: 'async wait (its timers, sockets, thread pool)', ns: t.asyncWaitNs });
   const rest = durationNs - parts.reduce((n, p) => n + p.ns, 0);
-  if (rest > 0 && rest >= durationNs / 1000) parts.push({ key: 'unaccounted', text: 'not accounted', ns: rest });
+  if (rest > 0 && rest >= durationNs / 1000) parts.push({ key: 'unaccounted', label: 'not accounted', ns: rest });
   for (const p of parts) p.color = TIME_COLORS[p.key];
   return parts;
 }
@@ -671,7 +671,7 @@ function timesBlock(node) {
     tr.append(swatchCell(label, color), el('td', 'num', fmtDuration(ns)), el('td', 'num', fmtShare(ns, total)));
     tbody.append(tr);
   };
-  for (const p of parts) addRow(p.key, p.top ? loopBusyLabel(p, node.loopBusyTopTraceId) : p.text, p.color, p.ns);
+  for (const p of parts) addRow(p.key, p.top ? loopBusyLabel(p, node.loopBusyTopTraceId) : p.label, p.color, p.ns);
   if (t.worker) {
     // Pool threads run in parallel with the loop: their time is inside "async wait", not another slice of the bar.
     for (const [key, text] of [['onCpuNs', 'on CPU'], ['runqueueNs', 'run queue'], ['blockedNs', 'blocked']]) {
@@ -722,19 +722,19 @@ function renderTimeBreakdown(tree) {
 // The waterfall band: proportions of on CPU / run queue / blocked (and, on an event loop, loop busy with others).
 function spanBandParts(t) {
   const parts = [
-    { key: 'onCpu', text: 'on CPU', ns: t.onCpuNs },
-    { key: 'runqueue', text: 'run queue', ns: t.runqueueNs },
-    { key: 'blocked', text: t.asyncWaitNs !== null ? 'blocked or async wait' : 'blocked', ns: sumValues(t.blockedNs) + (t.asyncWaitNs || 0) },
+    { key: 'onCpu', label: 'on CPU', ns: t.onCpuNs },
+    { key: 'runqueue', label: 'run queue', ns: t.runqueueNs },
+    { key: 'blocked', label: t.asyncWaitNs !== null ? 'blocked or async wait' : 'blocked', ns: sumValues(t.blockedNs) + (t.asyncWaitNs || 0) },
   ];
-  if (t.loopBusyOtherNs !== null) parts.push({ key: 'loopBusy', text: 'loop busy with other spans', ns: t.loopBusyOtherNs });
+  if (t.loopBusyOtherNs !== null) parts.push({ key: 'loopBusy', label: 'loop busy with other spans', ns: t.loopBusyOtherNs });
   return parts;
 }
 
 function syscallBandParts(t) {
   return [
-    { key: 'onCpu', text: 'on CPU', ns: t.onCpuNs },
-    { key: 'runqueue', text: 'run queue', ns: t.runqueueNs },
-    { key: 'blocked', text: 'blocked', ns: t.blockedNs },
+    { key: 'onCpu', label: 'on CPU', ns: t.onCpuNs },
+    { key: 'runqueue', label: 'run queue', ns: t.runqueueNs },
+    { key: 'blocked', label: 'blocked', ns: t.blockedNs },
   ];
 }
 
@@ -746,7 +746,7 @@ function appendTimesBand(track, bar, parts, sleep) {
   const total = parts.reduce((n, p) => n + p.ns, 0);
   for (const p of parts) p.color = TIME_COLORS[p.key];
   fillStackedBar(band, parts, total);
-  band.title = parts.map((p) => p.text + ' ' + fmtDuration(p.ns) + ' (' + fmtShare(p.ns, total) + ')').join(' · ') +
+  band.title = parts.map((p) => p.label + ' ' + fmtDuration(p.ns) + ' (' + fmtShare(p.ns, total) + ')').join(' · ') +
     (sleep && sleep !== 'none' ? ' · ' + SLEEP_LABELS[sleep] : '') + ' — ' + BAND_NOTE;
   for (const seg of band.children) seg.title = band.title;
   track.append(band);
