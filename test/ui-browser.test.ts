@@ -8,7 +8,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanStore } from '../correlator/src/ui/store.js';
 import { startUiServer } from '../correlator/src/ui/server.js';
-import { CLOCK, proc, request, span, syscall } from '../correlator/test/ui-synthetic.js';
+import { CLOCK, accountedRequest, loopBlocking, proc, request, span, syscall } from '../correlator/test/ui-synthetic.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -194,6 +194,103 @@ describe('web UI in chromium', () => {
     }
   });
 
+  it('shows where the time went: on CPU, run queue, blocked by kind, loop busy naming the culprit, per row', async () => {
+    const store = new SpanStore({ clock: CLOCK });
+    for (const r of accountedRequest(1e9)) store.add(r, proc(100, 'shop'));
+    const [waiting, heavy] = loopBlocking(5e9);
+    for (const r of [heavy, waiting]) store.add(r, proc(200, 'users'));
+    const culprit = `${HOSTILE}\u202e${'W'.repeat(5000)}`;
+    const [hostileWait] = loopBlocking(9e9, 300, culprit); // its culprit is not in memory
+    hostileWait.name = 'GET /orders';
+    store.add(hostileWait, proc(300, 'orders'));
+    for (const r of request(13e9, 3e6, 400, 'GET /plain')) store.add(r, proc(400, 'plain'));
+    const server = await startUiServer({ store });
+    try {
+      const { page, problems } = await openUi(server.url);
+      const partRow = (part: string) => page.locator(`#time-breakdown > .times-block tr[data-part="${part}"]`);
+      const cells = async (part: string) => (await partRow(part).locator('td').allInnerTexts()).map((t) => t.trim());
+
+      // Thread model: the parts of 100 ms, each with its share, before the system-call view.
+      await openByName(page, 'report', 'GET /report');
+      expect(await cells('onCpu')).toEqual(['on CPU', '20 ms', '20.0%']);
+      expect(await cells('runqueue')).toEqual(['run queue (runnable, waiting for a CPU)', '5 ms', '5.0%']);
+      expect(await cells('file')).toEqual(['blocked: file I/O', '50 ms', '50.0%']);
+      expect(await cells('lock')).toEqual(['blocked: locks (futex)', '20 ms', '20.0%']);
+      expect(await cells('pagefault')).toEqual(['blocked: page faults (outside system calls)', '5 ms', '5.0%']);
+      expect(await partRow('net').count()).toBe(0); // categories it never waited in are left out
+      expect(await partRow('unaccounted').count()).toBe(0);
+      expect(await page.locator('#time-breakdown').innerText()).toContain('3 major page faults');
+      const segments = await page.locator('#time-breakdown > .times-block .stacked-bar div').evaluateAll((divs) =>
+        divs.map((d) => (d as HTMLElement).style.width),
+      );
+      expect(segments).toEqual(['20%', '5%', '50%', '20%', '5%']);
+      expect(await page.locator('#time-breakdown > .times-block .stacked-bar div').first().getAttribute('title')).toBe('on CPU: 20 ms');
+      expect(await page.locator('#breakdown-bar div').first().getAttribute('title')).toBe('recvfrom: 40 ms');
+      // The child span, folded: open it to see its own split.
+      const child = page.locator('#time-breakdown details.time-child');
+      expect(await child.count()).toBe(1);
+      expect(await child.locator('summary').innerText()).toMatch(/db\.query[\s\S]*50 ms[\s\S]*50\.0% of the span/);
+      expect(await child.locator('tr[data-part="net"]').isVisible()).toBe(false);
+      await child.locator('summary').click();
+      expect((await child.locator('tr[data-part="net"] td').allInnerTexts()).map((t) => t.trim())).toEqual([
+        'blocked: network',
+        '40 ms',
+        '80.0%',
+      ]);
+      expect(await page.locator('#breakdown').innerText()).toMatch(/recvfrom[\s\S]*outside system calls/);
+
+      // Every row with times gets a band under its bar, in colours unlike the bars' and each other's.
+      expect(await page.locator('#wf-legend').isVisible()).toBe(true);
+      expect(await page.locator('.wf-row.span .wf-band').count()).toBe(2);
+      expect(await page.locator('.wf-row.syscall .wf-band').count()).toBe(1);
+      const recv = page.locator('.wf-row.syscall', { hasText: 'recvfrom' });
+      expect(await recv.innerText()).toContain('slept uninterruptibly (D)');
+      expect(await recv.locator('.wf-band').getAttribute('title')).toMatch(/^on CPU 1 ms \(2\.5%\) · run queue 1 ms .*blocked 38 ms .*not a timeline/);
+      const colours = await page.evaluate(() => {
+        const bg = (e: Element) => getComputedStyle(e).backgroundColor;
+        const band = [...document.querySelectorAll('.wf-row.span .wf-band div')].slice(0, 3).map(bg);
+        return { band, span: bg(document.querySelector('.wf-row.span .wf-bar')!), sys: bg(document.querySelector('.wf-row.syscall .wf-bar')!) };
+      });
+      expect(new Set(colours.band).size).toBe(3);
+      expect(colours.band).not.toContain(colours.span);
+      expect(colours.band).not.toContain(colours.sys);
+      await page.screenshot({ path: join(ARTIFACTS, 'ui-time-breakdown-thread.png'), fullPage: true });
+      await child.locator('summary').click();
+
+      // Event loop: 90 ms of the loop running another request, named, one click away; the pool's time inside the wait.
+      await openByName(page, 'users', 'GET /users/:id');
+      expect(await cells('onCpu')).toEqual(['on CPU (its own code)', '2 ms', '2.0%']);
+      expect(await cells('loopBusy')).toEqual(['loop busy (GET /heavy)', '90 ms', '90.0%']);
+      expect(await cells('asyncWait')).toEqual(['async wait (its timers, sockets, thread pool)', '8 ms', '8.0%']);
+      expect(await cells('worker-blockedNs')).toEqual(['worker threads blocked (within async wait)', '6 ms', '6.0%']);
+      expect(await page.locator('.wf-row.span .wf-band div').count()).toBe(4);
+      await page.screenshot({ path: join(ARTIFACTS, 'ui-time-breakdown-loop.png'), fullPage: true });
+      await partRow('loopBusy').locator('button').click();
+      await page.waitForFunction(() => document.getElementById('detail-title')!.textContent === 'GET /heavy');
+      expect(await cells('onCpu')).toEqual(['on CPU (its own code)', '100 ms', '100.0%']);
+
+      // A culprit named by hostile text that is not in memory: plain text, no link, no element, layout intact.
+      await openByName(page, 'orders', 'GET /orders');
+      expect(await cells('loopBusy')).toEqual([`loop busy (${culprit})`, '90 ms', '90.0%']);
+      expect(await partRow('loopBusy').locator('button').count()).toBe(0);
+      expect(await page.locator('img, svg, script:not([src])').count()).toBe(0);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1400);
+      await page.screenshot({ path: join(ARTIFACTS, 'ui-time-breakdown-hostile.png') });
+
+      // No accounting: one line says why, the system-call view stays.
+      await openByName(page, 'plain', 'GET /plain');
+      expect(await page.locator('#time-breakdown').innerText()).toMatch(/^No time breakdown: .*\.? ?Time in system calls only:$/);
+      expect(await page.locator('#time-breakdown .times-block').count()).toBe(0);
+      expect(await page.locator('#breakdown').innerText()).toMatch(/outside system calls/);
+      expect(await page.locator('.wf-band').count()).toBe(0);
+      expect(await page.locator('#wf-legend').isHidden()).toBe(true);
+      await page.screenshot({ path: join(ARTIFACTS, 'ui-time-breakdown-none.png'), fullPage: true });
+      expect(problems).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('live mode: the spectrogram follows spans as they arrive over server-sent events', async () => {
     const store = new SpanStore({ clock: CLOCK });
     for (const r of request(1e9, 2e6)) store.add(r, proc(100, 'shop'));
@@ -330,6 +427,19 @@ describe('web UI in chromium', () => {
     }
   });
 });
+
+/** Filters the spectrogram by name, selects its slowest cell and opens the first (slowest) span listed. */
+async function openByName(page: Page, filter: string, name: string) {
+  await page.fill('#filter-name', filter);
+  await page.waitForFunction(() => document.getElementById('list-panel')!.hidden);
+  await page.waitForFunction(() => Number(document.getElementById('spectrogram')!.dataset.visibleCells) > 0);
+  await dragAround(page, await slowestLitPoint(page));
+  const row = page.locator('#span-list tbody tr').first();
+  await page.waitForSelector('#list-panel:not([hidden]) #span-list tbody tr');
+  expect(await row.locator('td').first().textContent()).toBe(name);
+  await row.click();
+  await page.waitForFunction((n) => document.getElementById('detail-title')!.textContent === n, name);
+}
 
 function runToExit(cmd: string, args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {

@@ -3,7 +3,7 @@ import { createUiApp } from '../src/ui/app.js';
 import { BOUNDARIES_NS, bucketOf } from '../src/ui/buckets.js';
 import { startUiServer } from '../src/ui/server.js';
 import { SpanStore } from '../src/ui/store.js';
-import { CLOCK, proc, request, span, syscall } from './ui-synthetic.js';
+import { CLOCK, accountedRequest, loopBlocking, proc, request, span, syscall } from './ui-synthetic.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const wallMs = (monoNs: number) => Number((BigInt(monoNs) + CLOCK.wallOffsetNs) / 1_000_000n);
@@ -111,6 +111,59 @@ describe('UI API', () => {
     expect(d.json.parentRetained).toBe(false);
     const child = await get(`/api/spans/${slowRoot.traceId}/${dbQuery.span.spanId}`);
     expect(child.json.parentRetained).toBe(true);
+  });
+
+  it("carries each span's and system call's time split, and links a loop-busy culprit when it is retained", async () => {
+    const { store, get } = setup();
+    const [dbQuery, report] = accountedRequest(10e9);
+    for (const r of [dbQuery, report]) store.add(r, proc(100, 'shop'));
+    const [waiting, heavy] = loopBlocking(12e9);
+    for (const r of [heavy, waiting]) store.add(r, proc(200, 'users'));
+    // A culprit named by hostile text and not in memory; a bad value from a broken producer.
+    const [orphan] = loopBlocking(14e9, 200, HOSTILE);
+    orphan.times!.onCpu = Number.NaN;
+    store.add(orphan, proc(200, 'users'));
+
+    const d = await get(`/api/spans/${report.traceId}/${report.spanId}`);
+    const [root, child] = d.json.tree.nodes;
+    expect(root.span.times).toEqual({
+      model: 'thread',
+      onCpuNs: 20e6,
+      runqueueNs: 5e6,
+      blockedNs: { file: 50e6, net: 0, lock: 20e6, sleep: 0, poll: 0, pagefault: 5e6, other: 0 },
+      majorFaults: 3,
+      loopBusyOtherNs: null,
+      loopBusyTop: null,
+      asyncWaitNs: null,
+      worker: null,
+    });
+    expect(root.loopBusyTopTraceId).toBeNull();
+    expect(child.span.times).toMatchObject({ onCpuNs: 10e6, blockedNs: { net: 40e6 } });
+    expect(child.syscalls[0].times).toBeNull();
+    expect(child.syscalls[1].times).toEqual({ onCpuNs: 1e6, runqueueNs: 1e6, blockedNs: 38e6, sleep: 'uninterruptible' });
+
+    const a = await get(`/api/spans/${waiting.traceId}/${waiting.spanId}`);
+    const node = a.json.tree.nodes[0];
+    expect(node.span.times).toMatchObject({
+      model: 'event-loop',
+      onCpuNs: 2e6,
+      loopBusyOtherNs: 90e6,
+      loopBusyTop: { name: 'GET /heavy', spanId: heavy.spanId, ns: 90e6 },
+      asyncWaitNs: 8e6,
+      worker: { onCpuNs: 1e6, runqueueNs: 0, blockedNs: 6e6 },
+    });
+    expect(node.loopBusyTopTraceId).toBe(heavy.traceId); // another trace, found by span id in the same process
+
+    const o = await get(`/api/spans/${orphan.traceId}/${orphan.spanId}`);
+    expect(o.json.tree.nodes[0].span.times).toMatchObject({ onCpuNs: 0, loopBusyTop: { name: HOSTILE } });
+    expect(o.json.tree.nodes[0].loopBusyTopTraceId).toBeNull();
+    expect(o.res.headers.get('content-type')).toMatch(/^application\/json/); // data, verbatim; the page renders it as text
+
+    // Spans without accounting say so with null; the list carries the times too.
+    const plain = (await get('/api/spans?name=db.query&limit=1&order=oldest')).json.spans[0];
+    expect(plain.times).toBeNull();
+    const listed = (await get('/api/spans?name=heavy')).json.spans[0];
+    expect(listed.times).toMatchObject({ model: 'event-loop', onCpuNs: 100e6 });
   });
 
   it('answers invalid parameters with 400 and one sentence, never a stack trace', async () => {

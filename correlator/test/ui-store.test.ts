@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BOUNDARIES_NS, BUCKET_COUNT, bucketOf, bucketTable, COLUMN_US } from '../src/ui/buckets.js';
 import { SpanStore } from '../src/ui/store.js';
-import { CLOCK, proc, request, span, syscall } from './ui-synthetic.js';
+import { CLOCK, loopBlocking, proc, request, span, syscall } from './ui-synthetic.js';
 
 const P = proc(100, 'shop');
 const wallUs = (monoNs: number) => Number((BigInt(monoNs) + CLOCK.wallOffsetNs) / 1000n);
@@ -193,6 +193,25 @@ describe('SpanStore', () => {
     // a single span beyond the bound is not kept either (and counted)
     store.add(span({ name: 'd', start: 0, end: 10, syscalls: opens(3) }), P);
     expect(store.stats()).toMatchObject({ spans: 0, textBytes: 0, evicted: 4 });
+  });
+
+  it('counts the name of a loop-busy culprit against the text bound, and finds culprits by span id per process', () => {
+    const store = new SpanStore({ clock: CLOCK, maxTextBytes: 10_000 });
+    const [waiting, heavy] = loopBlocking(0, 200, 'h'.repeat(6000));
+    store.add(heavy, proc(200, 'users')); // its name: 6000
+    store.add(waiting, proc(200, 'users')); // 14 + the culprit's name it carries: 6000 — the heavy span must go
+    expect(store.stats()).toMatchObject({ spans: 1, textBytes: 6014, evicted: 1 });
+
+    // Hostile processes reuse span ids: the lookup is per process, and the newest span wins.
+    const other = span({ name: 'same id, other process', start: 0, end: 10, spanId: heavy.spanId, pid: 300 });
+    const older = span({ name: 'older', start: 0, end: 10, spanId: heavy.spanId, pid: 200 });
+    const newer = span({ name: 'newer', start: 0, end: 10, spanId: heavy.spanId, pid: 200 });
+    for (const s of [other, older, newer]) store.add(s, proc(s.pid, 'x'));
+    const find = store.bySpanId(new Set([heavy.spanId]));
+    expect(find(200, heavy.spanId)?.span.name).toBe('newer');
+    expect(find(300, heavy.spanId)?.span.name).toBe('same id, other process');
+    expect(find(400, heavy.spanId)).toBeUndefined();
+    expect(store.bySpanId(new Set())(200, heavy.spanId)).toBeUndefined();
   });
 
   it('re-indexes retained spans when the clock is set later', () => {

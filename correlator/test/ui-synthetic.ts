@@ -1,7 +1,7 @@
 // Realistic synthetic spans for the UI tests: HTTP requests with child spans and the system calls a small web
 // service makes (files, a database socket, a failed open, merged reads), plus whatever a test asks for.
 
-import type { Clock, ProcessInfo, SpanRecord, SyscallRecord } from '../src/model.js';
+import type { Clock, ProcessInfo, SpanRecord, SpanTimes, SyscallRecord, WaitKind } from '../src/model.js';
 
 export const CLOCK: Clock = { wallOffsetNs: 1_780_000_000_000_000_000n }; // 2026-05-28, monotonic 0
 
@@ -138,4 +138,49 @@ export function request(startNs: number, durationNs: number, pid = 100, routeNam
     }),
   ];
   return [db, root];
+}
+
+const MS = 1e6;
+
+/** Thread-model times from parts in ms (the rest zero). */
+export function threadTimes(
+  ms: Partial<Record<'onCpu' | 'runqueue' | WaitKind, number>>,
+  majorFaults = 0,
+): SpanTimes {
+  const blocked = {} as Record<WaitKind, number>;
+  for (const kind of ['file', 'net', 'lock', 'sleep', 'poll', 'pagefault', 'other'] as const)
+    blocked[kind] = (ms[kind] ?? 0) * MS;
+  return { model: 'thread', onCpu: (ms.onCpu ?? 0) * MS, runqueue: (ms.runqueue ?? 0) * MS, blocked, majorFaults };
+}
+
+/**
+ * A request with a known composition (100 ms: 20 on CPU, 5 run queue, 50 file, 20 lock, 5 page faults) and a
+ * db.query child (50 ms: 10 on CPU, 40 network) whose recvfrom slept 38 ms uninterruptibly. [child, root].
+ */
+export function accountedRequest(startNs: number, pid = 100): SpanRecord[] {
+  const [db, root] = request(startNs, 100 * MS, pid, 'GET /report');
+  root.times = threadTimes({ onCpu: 20, runqueue: 5, file: 50, lock: 20, pagefault: 5 }, 3);
+  db.times = threadTimes({ onCpu: 10, net: 40 });
+  const recv = db.syscalls[1];
+  recv.times = { onCpu: 1 * MS, runqueue: 1 * MS, blocked: recv.dur - 2 * MS, sleep: 'uninterruptible' };
+  return [db, root];
+}
+
+/**
+ * Two requests on one event loop: A (100 ms) awaits a timer and a thread-pool read while B (its own trace, 100 ms,
+ * all on CPU) holds the loop for 90 ms of it. [A, B].
+ */
+export function loopBlocking(startNs: number, pid = 200, heavyName = 'GET /heavy'): SpanRecord[] {
+  const heavy = span({ name: heavyName, kind: 'server', start: startNs + 1 * MS, end: startNs + 101 * MS, pid, tid: pid });
+  heavy.times = { ...threadTimes({ onCpu: 100 }), model: 'event-loop', loopBusyOther: 0, asyncWait: 0 };
+  const waiting = span({ name: 'GET /users/:id', kind: 'server', start: startNs, end: startNs + 100 * MS, pid, tid: pid });
+  waiting.times = {
+    ...threadTimes({ onCpu: 2 }),
+    model: 'event-loop',
+    loopBusyOther: 90 * MS,
+    loopBusyTop: { name: heavy.name, spanId: heavy.spanId, ns: 90 * MS },
+    asyncWait: 8 * MS,
+    worker: { onCpu: 1 * MS, runqueue: 0, blocked: 6 * MS },
+  };
+  return [waiting, heavy];
 }

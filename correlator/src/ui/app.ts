@@ -27,7 +27,7 @@ import {
 import { accessToken, loopbackHosts } from './security.js';
 import { STATIC_FILES } from './assets/index.js';
 import type { SpanStore } from './store.js';
-import { spanSummary, spanTreeJson, timeBreakdown } from './views.js';
+import { loopBusyTopIds, spanSummary, spanTreeJson, timeBreakdown } from './views.js';
 
 export const DEFAULT_JAEGER_URL = 'http://localhost:16686';
 
@@ -137,8 +137,9 @@ export function createUiApp(options: UiAppOptions): Hono {
     const tree = store.tree(traceId, spanId);
     if (!tree) return c.json({ error: 'That span is not in memory (unknown, or dropped as older spans are).' }, 404);
     const parentId = tree.entry.span.parentSpanId;
+    const retained = store.bySpanId(loopBusyTopIds(tree));
     return c.json({
-      tree: spanTreeJson(tree),
+      tree: spanTreeJson(tree, (pid, id) => retained(pid, id)?.span.traceId),
       breakdown: timeBreakdown(tree),
       parentRetained: parentId !== undefined && store.get(traceId, parentId) !== undefined,
       jaegerUrl: `${jaegerUrl}/trace/${traceId}`,

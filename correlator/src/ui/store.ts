@@ -232,6 +232,26 @@ export class SpanStore {
     return this.byKey.get(traceId, spanId);
   }
 
+  /**
+   * Finds retained spans by span id alone, within a process: a loop-busy culprit names only its span id, and is
+   * usually in another trace. One pass over the store per call, so callers collect
+   * the ids of a whole response first. Hostile processes may reuse ids: the newest span wins.
+   */
+  bySpanId(spanIds: ReadonlySet<string>): (pid: number, spanId: string) => StoredSpan | undefined {
+    const found = new Map<string, StoredSpan>();
+    if (spanIds.size > 0) {
+      // A plain loop over the arrival queue: a generator here costs several times the lookups themselves.
+      for (let i = this.head; i < this.queue.length; i++) {
+        const entry = this.queue[i]!;
+        if (!spanIds.has(entry.span.spanId)) continue;
+        const key = entry.proc.pid + '/' + entry.span.spanId;
+        const seen = found.get(key);
+        if (!seen || seen.seq < entry.seq) found.set(key, entry);
+      }
+    }
+    return (pid, spanId) => found.get(pid + '/' + spanId);
+  }
+
   /** Spans whose start and duration fall into the window and that match the filter. */
   query(q: WindowQuery): { total: number; spans: StoredSpan[] } {
     const matched: StoredSpan[] = [];
@@ -464,7 +484,8 @@ function textBytesOf(span: SpanRecord): number {
     span.name.length +
     (span.statusMessage?.length ?? 0) +
     (span.incomplete?.length ?? 0) +
-    (span.traceState?.length ?? 0);
+    (span.traceState?.length ?? 0) +
+    (span.times?.loopBusyTop?.name.length ?? 0);
   for (const key in span.attributes) n += key.length + String(span.attributes[key]).length;
   for (const call of span.syscalls) {
     if (call.target !== undefined) n += call.target.length;

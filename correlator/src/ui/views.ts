@@ -1,7 +1,7 @@
 // JSON shapes of the UI's API, built from retained spans. Values are passed through as data (never markup):
 // the page renders every string with textContent.
 
-import type { ArgValue, SpanRecord, SyscallRecord } from '../model.js';
+import type { ArgValue, SpanRecord, SpanTimes, SyscallRecord, WaitKind } from '../model.js';
 import type { SpanTreeNode, StoredSpan } from './store.js';
 
 export interface SpanSummaryJson {
@@ -22,6 +22,30 @@ export interface SpanSummaryJson {
   incomplete: string | null;
   attributes: Record<string, ArgValue>;
   syscallCount: number;
+  /** where the span's wall time went (scheduler accounting); null when the kernel did not account for it */
+  times: SpanTimesJson | null;
+}
+
+/** A span's time split (ns). Thread model: onCpu + runqueue + blocked add up to the duration (within 2 %);
+ *  event-loop model: loopBusyOther and asyncWait join them, and `worker` is pool-thread time in parallel. */
+export interface SpanTimesJson {
+  model: SpanTimes['model'];
+  onCpuNs: number;
+  runqueueNs: number;
+  blockedNs: Record<WaitKind, number>;
+  majorFaults: number;
+  loopBusyOtherNs: number | null;
+  /** the span that held the event loop longest while this one waited */
+  loopBusyTop: { name: string; spanId: string; ns: number } | null;
+  asyncWaitNs: number | null;
+  worker: { onCpuNs: number; runqueueNs: number; blockedNs: number } | null;
+}
+
+export interface SyscallTimesJson {
+  onCpuNs: number;
+  runqueueNs: number;
+  blockedNs: number;
+  sleep: NonNullable<SyscallRecord['times']>['sleep'];
 }
 
 export interface SyscallJson {
@@ -46,6 +70,7 @@ export interface SyscallJson {
   count: number;
   attribution: SyscallRecord['attribution'];
   unfinished: boolean;
+  times: SyscallTimesJson | null;
 }
 
 /** One span of a tree response. */
@@ -60,6 +85,8 @@ export interface SpanNodeJson {
   parent: number | null;
   /** levels below the root */
   depth: number;
+  /** trace of the span named by `span.times.loopBusyTop` when it is retained (it is usually another trace) */
+  loopBusyTopTraceId: string | null;
 }
 
 /** A span with its retained descendants, flat in depth-first order (a child follows its parent, siblings by start):
@@ -103,7 +130,57 @@ export function spanSummary(entry: StoredSpan): SpanSummaryJson {
     incomplete: span.incomplete ?? null,
     attributes: span.attributes,
     syscallCount: span.syscalls.reduce((n, s) => n + s.count, 0),
+    times: span.times ? spanTimesJson(span.times) : null,
   };
+}
+
+const WAIT_KINDS: readonly WaitKind[] = ['file', 'net', 'lock', 'sleep', 'poll', 'pagefault', 'other'];
+const SLEEP_KINDS = new Set(['none', 'interruptible', 'uninterruptible', 'both']);
+
+/** Non-negative finite ns: the page draws proportions from these, so a bad value must not become NaN widths. */
+function ns(value: number | undefined): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+function spanTimesJson(t: SpanTimes): SpanTimesJson {
+  const blockedNs = {} as Record<WaitKind, number>;
+  for (const kind of WAIT_KINDS) blockedNs[kind] = ns(t.blocked?.[kind]);
+  const top = t.loopBusyTop;
+  return {
+    model: t.model === 'event-loop' ? 'event-loop' : 'thread',
+    onCpuNs: ns(t.onCpu),
+    runqueueNs: ns(t.runqueue),
+    blockedNs,
+    majorFaults: ns(t.majorFaults),
+    loopBusyOtherNs: t.loopBusyOther === undefined ? null : ns(t.loopBusyOther),
+    loopBusyTop: top ? { name: String(top.name), spanId: String(top.spanId), ns: ns(top.ns) } : null,
+    asyncWaitNs: t.asyncWait === undefined ? null : ns(t.asyncWait),
+    worker: t.worker
+      ? { onCpuNs: ns(t.worker.onCpu), runqueueNs: ns(t.worker.runqueue), blockedNs: ns(t.worker.blocked) }
+      : null,
+  };
+}
+
+function syscallTimesJson(t: NonNullable<SyscallRecord['times']>): SyscallTimesJson {
+  return {
+    onCpuNs: ns(t.onCpu),
+    runqueueNs: ns(t.runqueue),
+    blockedNs: ns(t.blocked),
+    sleep: SLEEP_KINDS.has(t.sleep) ? t.sleep : 'none',
+  };
+}
+
+/** The span ids named as loop-busy culprits in a tree, for one lookup pass over the store. */
+export function loopBusyTopIds(root: SpanTreeNode): Set<string> {
+  const ids = new Set<string>();
+  const pending = [root];
+  while (pending.length) {
+    const node = pending.pop()!;
+    const top = node.entry.span.times?.loopBusyTop;
+    if (top) ids.add(top.spanId);
+    for (const child of node.children) pending.push(child);
+  }
+  return ids;
 }
 
 function syscallJson(call: SyscallRecord, originNs: number): SyscallJson {
@@ -126,6 +203,7 @@ function syscallJson(call: SyscallRecord, originNs: number): SyscallJson {
     count: call.count,
     attribution: call.attribution,
     unfinished: call.unfinished ?? false,
+    times: call.times ? syscallTimesJson(call.times) : null,
   };
 }
 
@@ -134,7 +212,11 @@ function hostPort(address: string, port: number | undefined): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-export function spanTreeJson(root: SpanTreeNode): SpanTreeJson {
+/** `traceOfSpan`: trace id of a retained span with that span id in the same process (for loop-busy links). */
+export function spanTreeJson(
+  root: SpanTreeNode,
+  traceOfSpan: (pid: number, spanId: string) => string | undefined = () => undefined,
+): SpanTreeJson {
   const originNs = root.entry.span.start;
   let budget = MAX_SYSCALLS_PER_RESPONSE;
   const nodes: SpanNodeJson[] = [];
@@ -147,6 +229,7 @@ export function spanTreeJson(root: SpanTreeNode): SpanTreeJson {
     const kept = calls.slice(0, Math.max(0, budget));
     budget -= kept.length;
     const index = nodes.length;
+    const topId = node.entry.span.times?.loopBusyTop?.spanId;
     nodes.push({
       span: spanSummary(node.entry),
       offsetNs: node.entry.span.start - originNs,
@@ -154,6 +237,7 @@ export function spanTreeJson(root: SpanTreeNode): SpanTreeJson {
       omittedSyscalls: calls.length - kept.length,
       parent,
       depth,
+      loopBusyTopTraceId: topId === undefined ? null : (traceOfSpan(node.entry.proc.pid, topId) ?? null),
     });
     // last child first, so the first comes off the stack next
     for (let i = node.children.length - 1; i >= 0; i--)

@@ -406,6 +406,7 @@ async function openSpan(traceId, spanId, row) {
   parent.hidden = !d.parentRetained;
   parent.onclick = guarded(() => openSpan(span.traceId, span.parentSpanId, null));
   renderMeta(span);
+  renderTimeBreakdown(d.tree);
   renderBreakdown(d.breakdown);
   renderWaterfall(d.tree);
   $('detail-panel').hidden = false;
@@ -447,20 +448,10 @@ function renderBreakdown(b) {
     });
   }
   rows.push({ label: 'outside system calls', ns: b.outsideSyscallsNs, calls: null, color: '#3a404d' });
-  const scale = Math.max(total, rows.reduce((n, r) => n + r.ns, 0));
+  fillStackedBar(bar, rows, total);
   for (const r of rows) {
-    const seg = el('div');
-    seg.style.width = (100 * r.ns / scale) + '%';
-    seg.style.background = r.color;
-    seg.title = r.label + ': ' + fmtDuration(r.ns);
-    bar.append(seg);
     const tr = document.createElement('tr');
-    const kind = el('td');
-    const sw = el('span', 'swatch');
-    sw.style.background = r.color;
-    kind.append(sw, document.createTextNode(r.label));
-    const share = (100 * r.ns) / total;
-    tr.append(kind, el('td', 'num', fmtDuration(r.ns)), el('td', 'num', share > 0 && share < 0.1 ? '<0.1%' : share.toFixed(1) + '%'),
+    tr.append(swatchCell(r.label, r.color), el('td', 'num', fmtDuration(r.ns)), el('td', 'num', fmtShare(r.ns, total)),
       el('td', 'num', r.calls === null ? '' : r.calls));
     tbody.append(tr);
   }
@@ -505,6 +496,7 @@ function syscallInfo(s) {
   parts.push({ text: 'tid ' + s.tid });
   if (s.attribution !== 'thread') parts.push({ text: 'via ' + s.attribution });
   if (s.unfinished) parts.push({ text: 'unfinished' });
+  if (s.times && s.times.sleep !== 'none') parts.push({ text: SLEEP_LABELS[s.times.sleep] });
   return parts;
 }
 
@@ -576,10 +568,201 @@ function renderWaterfall(tree) {
     bar.style.width = Math.min(100 - pct(offset), pct(width)) + '%';
     bar.title = fmtDuration(dur) + ' at +' + fmtDuration(offset);
     track.append(bar);
+    const times = isSpan ? r.node.span.times : r.sys.times;
+    if (times) appendTimesBand(track, bar, isSpan ? spanBandParts(times) : syscallBandParts(times), times.sleep);
     row.append(label, track, el('div', 'wf-dur', fmtDuration(dur)));
     wf.append(row);
   }
   if (rows.length > MAX_WATERFALL_ROWS) wf.append(el('div', 'wf-more', (rows.length - MAX_WATERFALL_ROWS) + ' more rows not shown'));
+  renderBandLegend(rows.some((r) => (r.kind === 'span' ? r.node.span.times : r.kind === 'syscall' && r.sys.times)));
+}
+
+// ---- time breakdown: on CPU, run queue, off CPU by what it waited for (scheduler accounting) ------------------
+
+// Distinct from the waterfall's span bar (blue), system-call bar (orange) and error red, and from each other.
+const TIME_COLORS = {
+  onCpu: '#59c36a', runqueue: '#f0d35a', blocked: '#a77fe0', loopBusy: '#f055c8', asyncWait: '#4d7ea8',
+  file: '#a77fe0', net: '#55bcc9', lock: '#ff9da7', sleep: '#a07e62', poll: '#7f8ee0', pagefault: '#cf6e4a',
+  other: '#7a8190', unaccounted: '#3a404d',
+};
+const WAIT_LABELS = {
+  file: 'file I/O', net: 'network', lock: 'locks (futex)', sleep: 'sleep, timers', poll: 'poll (epoll, poll, select)',
+  pagefault: 'page faults (outside system calls)', other: 'other waits',
+};
+const SLEEP_LABELS = { interruptible: 'slept interruptibly', uninterruptible: 'slept uninterruptibly (D)', both: 'slept interruptibly and uninterruptibly' };
+const MAX_CHILD_BREAKDOWNS = 200;
+const BAND_NOTE = 'totals over the span, drawn as proportions (not a timeline)';
+
+function fmtShare(ns, total) {
+  const share = (100 * ns) / Math.max(1, total);
+  return share > 0 && share < 0.1 ? '<0.1%' : share.toFixed(1) + '%';
+}
+
+function swatchCell(label, color) {
+  const td = el('td');
+  const sw = el('span', 'swatch');
+  sw.style.background = color;
+  td.append(sw, typeof label === 'string' ? document.createTextNode(label) : label);
+  return td;
+}
+
+// Segments proportional to each row's ns, scaled to the larger of the total and the rows' sum.
+function fillStackedBar(bar, rows, total) {
+  const scale = Math.max(total, rows.reduce((n, r) => n + r.ns, 0), 1);
+  for (const r of rows) {
+    const seg = el('div');
+    seg.style.width = (100 * r.ns / scale) + '%';
+    seg.style.background = r.color;
+    seg.title = r.label + ': ' + fmtDuration(r.ns);
+    bar.append(seg);
+  }
+}
+
+function sumValues(o) { return Object.values(o).reduce((n, v) => n + v, 0); }
+
+// The parts of a span's duration, in the order the table lists them, then what no part accounts for.
+function timeParts(t, durationNs) {
+  const loop = t.model === 'event-loop';
+  const parts = [
+    { key: 'onCpu', label: loop ? 'on CPU (its own code)' : 'on CPU', ns: t.onCpuNs },
+    { key: 'runqueue', label: 'run queue (runnable, waiting for a CPU)', ns: t.runqueueNs },
+  ];
+  for (const kind of Object.keys(WAIT_LABELS)) {
+    if (t.blockedNs[kind] > 0) parts.push({ key: kind, label: 'blocked: ' + WAIT_LABELS[kind], ns: t.blockedNs[kind] });
+  }
+  if (t.loopBusyOtherNs !== null) {
+    const top = t.loopBusyTop ? ' (' + t.loopBusyTop.name + ')' : '';
+    parts.push({ key: 'loopBusy', label: 'loop busy' + top, ns: t.loopBusyOtherNs, top: t.loopBusyTop });
+  }
+  if (t.asyncWaitNs !== null) parts.push({ key: 'asyncWait', label: 'async wait (its timers, sockets, thread pool)', ns: t.asyncWaitNs });
+  const rest = durationNs - parts.reduce((n, p) => n + p.ns, 0);
+  if (rest > 0 && rest >= durationNs / 1000) parts.push({ key: 'unaccounted', label: 'not accounted', ns: rest });
+  for (const p of parts) p.color = TIME_COLORS[p.key];
+  return parts;
+}
+
+// "loop busy (NAME)": the name is the culprit span's (hostile text), a button opening it when it is in memory.
+function loopBusyLabel(part, traceId) {
+  const label = el('span', '', 'loop busy (');
+  const name = traceId ? el('button', 'linkish culprit', part.top.name) : el('span', 'culprit', part.top.name);
+  name.title = part.top.name + ' · span ' + part.top.spanId + ', held the loop ' + fmtDuration(part.top.ns) +
+    (traceId ? '' : ' · not in memory');
+  if (traceId) name.addEventListener('click', guarded(() => openSpan(traceId, part.top.spanId, null)));
+  label.append(name, document.createTextNode(')'));
+  return label;
+}
+
+// One span's breakdown: a stacked bar and a Kind / Time / Share table, for the span and for each child.
+function timesBlock(node) {
+  const t = node.span.times;
+  const total = node.span.durationNs;
+  const parts = timeParts(t, total);
+  const block = el('div', 'times-block');
+  const bar = el('div', 'stacked-bar');
+  fillStackedBar(bar, parts, total);
+  const table = el('table', 'times-table');
+  const head = el('tr');
+  head.append(el('th', '', 'Kind'), el('th', 'num', 'Time'), el('th', 'num', 'Share'));
+  table.createTHead().append(head);
+  const tbody = table.createTBody();
+  const addRow = (part, label, color, ns, className) => {
+    const tr = el('tr', className || '');
+    tr.dataset.part = part;
+    tr.append(swatchCell(label, color), el('td', 'num', fmtDuration(ns)), el('td', 'num', fmtShare(ns, total)));
+    tbody.append(tr);
+  };
+  for (const p of parts) addRow(p.key, p.top ? loopBusyLabel(p, node.loopBusyTopTraceId) : p.label, p.color, p.ns);
+  if (t.worker) {
+    // Pool threads run in parallel with the loop: their time is inside "async wait", not another slice of the bar.
+    for (const [key, text] of [['onCpuNs', 'on CPU'], ['runqueueNs', 'run queue'], ['blockedNs', 'blocked']]) {
+      addRow('worker-' + key, 'worker threads ' + text + ' (within async wait)', 'transparent', t.worker[key], 'sub');
+    }
+  }
+  const note = el('tr');
+  const td = el('td', 'muted', (t.model === 'event-loop'
+    ? 'Event loop: its own code and synchronous calls, time the loop ran other spans, and waiting for its asynchronous work.'
+    : 'One thread, one span at a time: on CPU, waiting for a CPU, or off CPU by what it waited for.') +
+    ' ' + t.majorFaults + ' major page fault' + (t.majorFaults === 1 ? '' : 's') + '.');
+  td.colSpan = 3;
+  note.append(td);
+  tbody.append(note);
+  block.append(bar, table);
+  return block;
+}
+
+function renderTimeBreakdown(tree) {
+  const box = $('time-breakdown');
+  box.replaceChildren();
+  const root = tree.nodes[0];
+  if (!root.span.times) {
+    box.append(el('p', 'muted no-times', "No time breakdown: the kernel did not account for this span's thread " +
+      '(tracing without scheduler accounting, or a capture recorded before it existed). Time in system calls only:'));
+    return;
+  }
+  box.append(timesBlock(root));
+  const children = tree.nodes.filter((n) => n.parent === 0);
+  if (!children.length) return;
+  box.append(el('h4', '', 'Child spans'));
+  const list = el('div', 'time-children');
+  for (const child of children.slice(0, MAX_CHILD_BREAKDOWNS)) {
+    const item = el('details', 'time-child');
+    const summary = el('summary');
+    const mini = el('div', 'stacked-bar mini');
+    if (child.span.times) fillStackedBar(mini, timeParts(child.span.times, child.span.durationNs), child.span.durationNs);
+    summary.append(el('span', 'name', child.span.name), mini, el('span', 'num', fmtDuration(child.span.durationNs)),
+      el('span', 'num muted', fmtShare(child.span.durationNs, root.span.durationNs) + ' of the span'));
+    summary.title = child.span.name;
+    item.append(summary, child.span.times ? timesBlock(child) : el('p', 'muted', 'No time breakdown for this span.'));
+    list.append(item);
+  }
+  if (children.length > MAX_CHILD_BREAKDOWNS) list.append(el('p', 'muted', (children.length - MAX_CHILD_BREAKDOWNS) + ' more child spans not shown'));
+  box.append(list);
+}
+
+// The waterfall band: proportions of on CPU / run queue / blocked (and, on an event loop, loop busy with others).
+function spanBandParts(t) {
+  const parts = [
+    { key: 'onCpu', label: 'on CPU', ns: t.onCpuNs },
+    { key: 'runqueue', label: 'run queue', ns: t.runqueueNs },
+    { key: 'blocked', label: t.asyncWaitNs !== null ? 'blocked or async wait' : 'blocked', ns: sumValues(t.blockedNs) + (t.asyncWaitNs || 0) },
+  ];
+  if (t.loopBusyOtherNs !== null) parts.push({ key: 'loopBusy', label: 'loop busy with other spans', ns: t.loopBusyOtherNs });
+  return parts;
+}
+
+function syscallBandParts(t) {
+  return [
+    { key: 'onCpu', label: 'on CPU', ns: t.onCpuNs },
+    { key: 'runqueue', label: 'run queue', ns: t.runqueueNs },
+    { key: 'blocked', label: 'blocked', ns: t.blockedNs },
+  ];
+}
+
+function appendTimesBand(track, bar, parts, sleep) {
+  track.classList.add('with-band');
+  const band = el('div', 'wf-band');
+  band.style.left = bar.style.left;
+  band.style.width = bar.style.width;
+  const total = parts.reduce((n, p) => n + p.ns, 0);
+  for (const p of parts) p.color = TIME_COLORS[p.key];
+  fillStackedBar(band, parts, total);
+  band.title = parts.map((p) => p.label + ' ' + fmtDuration(p.ns) + ' (' + fmtShare(p.ns, total) + ')').join(' · ') +
+    (sleep && sleep !== 'none' ? ' · ' + SLEEP_LABELS[sleep] : '') + ' — ' + BAND_NOTE;
+  for (const seg of band.children) seg.title = band.title;
+  track.append(band);
+}
+
+function renderBandLegend(any) {
+  const legend = $('wf-legend');
+  legend.replaceChildren();
+  legend.hidden = !any;
+  if (!any) return;
+  for (const [key, text] of [['onCpu', 'on CPU'], ['runqueue', 'run queue'], ['blocked', 'blocked / waiting'], ['loopBusy', 'loop busy with other spans']]) {
+    const sw = el('span', 'swatch');
+    sw.style.background = TIME_COLORS[key];
+    legend.append(sw, el('span', 'legend-item', text));
+  }
+  legend.append(el('span', 'muted', 'Thin band under each bar: its time split, ' + BAND_NOTE + '.'));
 }
 
 // ---- live mode -----------------------------------------------------------------------------------------------

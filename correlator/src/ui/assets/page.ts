@@ -58,9 +58,12 @@ export const PAGE_HTML = `<!doctype html>
     </div>
     <dl id="detail-meta"></dl>
     <h3>Where the time went</h3>
+    <div id="time-breakdown"></div>
+    <h4>System calls</h4>
     <div id="breakdown-bar"></div>
     <table id="breakdown"><thead><tr><th>Kind</th><th class="num">Time</th><th class="num">Share</th><th class="num">Calls</th></tr></thead><tbody></tbody></table>
     <h3>Waterfall</h3>
+    <div id="wf-legend" class="legend" hidden></div>
     <div id="waterfall" role="table"></div>
   </section>
   <p id="error" role="alert" hidden></p>

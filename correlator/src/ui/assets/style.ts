@@ -49,6 +49,25 @@ dl#detail-meta dd { margin: 0; overflow-wrap: anywhere; }
 #breakdown-bar div { height: 100%; min-width: 1px; }
 #breakdown { width: auto; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: -1px; }
+h4 { font-size: 12px; margin: 10px 0 4px; color: var(--muted); font-weight: 600; }
+.stacked-bar { display: flex; height: 14px; border-radius: 3px; overflow: hidden; background: #0b0d11; margin-bottom: 6px; }
+.stacked-bar div { height: 100%; min-width: 1px; }
+.stacked-bar.mini { height: 8px; width: 220px; margin: 0; flex: none; }
+.times-table { width: auto; }
+.times-table tr.sub td:first-child { padding-left: 26px; color: var(--muted); }
+.times-table td.muted { max-width: none; white-space: normal; }
+.linkish { background: none; border: none; padding: 0; color: var(--accent); text-decoration: underline; }
+.culprit { display: inline-block; max-width: 320px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; vertical-align: bottom; unicode-bidi: isolate; }
+.time-child summary { display: flex; align-items: center; gap: 10px; cursor: pointer; padding: 2px 0; }
+.time-child summary .name { max-width: 360px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; unicode-bidi: isolate; }
+.time-child .times-block { margin: 4px 0 8px 22px; }
+.no-times { margin: 0 0 6px; }
+.wf-track.with-band { height: 18px; }
+.wf-track.with-band .wf-bar { bottom: 6px; }
+.wf-band { position: absolute; bottom: 0; height: 4px; display: flex; min-width: 2px; overflow: hidden; }
+.wf-band div { height: 100%; }
+#wf-legend { margin: 0 0 6px; flex-wrap: wrap; }
+#wf-legend .legend-item { margin-right: 10px; }
 #waterfall { font-variant-numeric: tabular-nums; max-height: 640px; overflow: auto; border-top: 1px solid var(--line); }
 .wf-row { display: grid; grid-template-columns: minmax(360px, 46%) minmax(200px, 1fr) 84px; gap: 8px; align-items: center; padding: 2px 0; border-bottom: 1px solid #1f232c; }
 .wf-row.head { color: var(--muted); font-weight: 600; position: sticky; top: 0; background: var(--panel); z-index: 1; }
