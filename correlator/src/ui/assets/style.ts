@@ -71,5 +71,9 @@ dl#detail-meta dd { margin: 0; overflow-wrap: anywhere; }
 .wf-dur { text-align: right; }
 .wf-more { padding: 6px 0; color: var(--muted); }
 #error { color: var(--err); margin: 0; }
+#percentiles button.pct { background: none; border: none; padding: 0; color: var(--accent); font: inherit; font-variant-numeric: tabular-nums; }
+#percentiles button.pct:hover, #percentiles button.pct.open { text-decoration: underline; }
+#span-list tr.rank td { font-weight: 700; }
+#percentiles tr.overflow td { color: var(--muted); font-style: italic; }
 a { color: var(--accent); }
 `;
