@@ -155,7 +155,7 @@ describe('SummaryBuilder', () => {
     b.add(spanOf('x'.repeat(100_001), 1000), P);
     const s = b.result();
     expect(s.rows).toHaveLength(1);
-    expect(s.rows[0].name.length).toBe(257);
+    expect(s.rows[0].name.length).toBe(259);
   });
 
   it('adds up the time breakdown of the slow spans when they carry one', () => {

@@ -5,11 +5,11 @@
 
 import type { ProcessInfo, SpanRecord } from '../model.js';
 import { LatencySketch, RELATIVE_ACCURACY, type QuantileKey } from './sketch.js';
-import { SlowestSpans, SLOWEST_CAPACITY, type SyscallGroup } from './slowest.js';
+import { cut, SlowestSpans, SLOWEST_CAPACITY, type SyscallGroup } from './slowest.js';
 import { mergeTimes, type TimesTotals } from './times.js';
 
 /** Rows (service × span name) a summary keeps by default. */
-export const DEFAULT_MAX_ROWS = 1000;
+export const DEFAULT_MAX_ROWS = 500;
 /** Characters of a service or span name kept in a row's key. */
 export const MAX_KEY_CHARS = 256;
 /** Syscall groups shown per row in the slowest-spans section. */
@@ -102,7 +102,7 @@ function newRow(service: string, name: string): Row {
 }
 
 function clip(text: string): string {
-  return text.length > MAX_KEY_CHARS ? `${text.slice(0, MAX_KEY_CHARS)}…` : text;
+  return text.length > MAX_KEY_CHARS ? cut(text, MAX_KEY_CHARS) : text;
 }
 
 function compare(a: string, b: string): number {

@@ -7,11 +7,11 @@ import type { SpanRecord, SyscallRecord } from '../model.js';
 import { addTimes, spanTimesOf, type TimesTotals } from './times.js';
 
 /** Spans kept per row for the "slowest 1 %" section: exact up to 100 × this many spans per row. */
-export const SLOWEST_CAPACITY = 50;
+export const SLOWEST_CAPACITY = 32;
 /** (syscall, target) groups kept per slow span, the ones with the most time. */
-export const GROUPS_PER_SPAN = 8;
+export const GROUPS_PER_SPAN = 5;
 /** Characters of a path or peer kept (the rest is cut and marked), so a row's bytes are bounded too. */
-export const MAX_TARGET_CHARS = 200;
+export const MAX_TARGET_CHARS = 128;
 
 export interface SyscallGroup {
   name: string;
@@ -87,7 +87,14 @@ export function syscallTarget(sc: SyscallRecord): string {
     sc.target ??
     sc.path ??
     (sc.peerAddress !== undefined ? `${sc.peerAddress}:${sc.peerPort ?? 0}` : sc.fd !== undefined ? `fd ${sc.fd}` : '');
-  return t.length > MAX_TARGET_CHARS ? `${t.slice(0, MAX_TARGET_CHARS)}…` : t;
+  return t.length > MAX_TARGET_CHARS ? cut(t, MAX_TARGET_CHARS) : t;
+}
+
+/** The first `max` characters and `...`, as a string of its own: a slice would keep the whole original alive (V8
+ *  sliced strings reference their parent), and the bound is on what is held. ASCII dots keep an ASCII text one
+ *  byte a character. */
+export function cut(text: string, max: number): string {
+  return JSON.parse(JSON.stringify(`${text.slice(0, max)}...`)) as string;
 }
 
 function digest(span: SpanRecord, durationNs: number): SlowSpan {
