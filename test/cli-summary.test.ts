@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Summary } from '../correlator/src/summary/builder.js';
 import { decodeOtlpJsonLines, type OtlpSpan } from './helpers/otlp.js';
 import { REPO, runCli, startCli, tempDir, waitForOutput } from './helpers/cli.js';
 
@@ -23,28 +24,8 @@ const CAPTURE = join(tmp.dir, 'known.nscap');
 const QUANTILES = { p50: 0.5, p90: 0.9, p99: 0.99, p999: 0.999 } as const;
 const NOMINAL_MS = { p50: 1, p90: 1, p99: 10, p999: 50 } as const;
 
-interface SummaryDoc {
-  summaryVersion: number;
-  relativeAccuracy: number;
-  spans: number;
-  rows: {
-    service: string;
-    name: string;
-    count: number;
-    errors: number;
-    minNs: number;
-    maxNs: number;
-    percentilesNs: Record<keyof typeof QUANTILES, number>;
-    slowest: {
-      spans: number;
-      capped: boolean;
-      thresholdNs: number;
-      syscalls: { name: string; target: string; calls: number; totalNs: number }[];
-      examples: { traceId: string; spanId: string; durationNs: number }[];
-    };
-  }[];
-  overflow: unknown;
-}
+/** The --summary-format json document (correlator/README.md, "Latency summary"). */
+type SummaryDoc = Summary & { summaryVersion: number };
 
 let summary: SummaryDoc;
 let exported: OtlpSpan[];

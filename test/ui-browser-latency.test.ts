@@ -3,11 +3,12 @@
 // playwright-core), over synthetic spans of known durations. Screenshots go to test-artifacts/.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanStore } from '../correlator/src/ui/store.js';
 import { startUiServer } from '../correlator/src/ui/server.js';
 import { CLOCK, proc, span, syscall } from '../correlator/test/ui-synthetic.js';
+import { launchChromium, watchedPage } from './helpers/browser.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -16,10 +17,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -53,16 +51,7 @@ describe('web UI latency views in chromium', () => {
   it('shows the percentile table, lists the spans around a clicked percentile, and draws syscall latency', async () => {
     const { store: s, byMs } = store();
     const server = await startUiServer({ store: s });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    page.on('dialog', async (d) => {
-      problems.push(`dialog: ${d.message()}`);
-      await d.dismiss();
-    });
+    const { page, problems } = await watchedPage(browser);
     try {
       await page.goto(server.url);
       await page.waitForSelector('body[data-ready="1"]');
