@@ -61,7 +61,9 @@ interface Row {
 }
 
 export class SummaryBuilder {
-  private readonly rows = new Map<string, Row>();
+  /** service → span name → row (nested: no key string built per span) */
+  private readonly rows = new Map<string, Map<string, Row>>();
+  private rowCount = 0;
   private overflow?: Row;
   private spans = 0;
 
@@ -71,11 +73,14 @@ export class SummaryBuilder {
     this.spans++;
     const service = clip(proc.serviceName);
     const name = clip(span.name);
-    const key = `${service}\0${name}`;
-    let row = this.rows.get(key);
+    let byName = this.rows.get(service);
+    let row = byName?.get(name);
     if (!row) {
-      if (this.rows.size < this.maxRows) this.rows.set(key, (row = newRow(service, name)));
-      else row = this.overflow ??= newRow('', '');
+      if (this.rowCount < this.maxRows) {
+        if (!byName) this.rows.set(service, (byName = new Map()));
+        byName.set(name, (row = newRow(service, name)));
+        this.rowCount++;
+      } else row = this.overflow ??= newRow('', '');
     }
     const durationNs = Math.max(0, span.end - span.start);
     row.sketch.add(durationNs);
@@ -85,6 +90,7 @@ export class SummaryBuilder {
 
   result(): Summary {
     const rows = [...this.rows.values()]
+      .flatMap((byName) => [...byName.values()])
       .sort((a, b) => compare(a.service, b.service) || compare(a.name, b.name))
       .map(rowResult);
     return {
