@@ -19,16 +19,18 @@ const MAX_SLOWDOWN = 0.1;
 /** spans kept from the run to time the builder alone */
 const KEPT_SPANS = 50_000;
 
-function measure(path, summaryOn) {
+/** mode: `off` correlates only, `on` also feeds the summary, `builder` keeps spans to time the builder alone
+ *  afterwards (a run of its own: holding the spans makes the correlator's own garbage collection dearer). */
+function measure(path, mode) {
   const reader = CaptureReader.open(path);
   const c = correlatorForCapture(reader.header);
-  const summary = summaryOn ? new SummaryBuilder() : null;
+  const summary = mode === 'on' ? new SummaryBuilder() : null;
   let spans = 0;
   const kept = [];
   c.onSpan((span, proc) => {
     spans++;
     summary?.add(span, proc);
-    if (summaryOn && kept.length < KEPT_SPANS) kept.push([span, proc]);
+    if (mode === 'builder' && kept.length < KEPT_SPANS) kept.push([span, proc]);
   });
   let events = 0;
   const cpu0 = process.cpuUsage();
@@ -60,7 +62,7 @@ function builderCost(kept) {
 }
 
 if (process.argv[2] === '--measure') {
-  console.log(JSON.stringify(measure(process.argv[3], process.argv[4] === 'on')));
+  console.log(JSON.stringify(measure(process.argv[3], process.argv[4])));
   process.exit(0);
 }
 
@@ -70,9 +72,9 @@ const dir = mkdtempSync(join(tmpdir(), 'nullspan-bench-summary-'));
 try {
   const path = join(dir, 'bench.nscap');
   execFileSync(process.execPath, [THROUGHPUT, '--build', path, String(total)]);
-  const results = { off: [], on: [] };
+  const results = { off: [], on: [], builder: [] };
   for (let i = 0; i < runs; i++) {
-    for (const mode of ['off', 'on']) {
+    for (const mode of ['off', 'on', 'builder']) {
       const r = spawnSync(process.execPath, [SELF, '--measure', path, mode], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`measure ${mode} failed: ${r.stderr}`);
       results[mode].push(JSON.parse(r.stdout.trim().split('\n').pop()));
@@ -83,7 +85,7 @@ try {
   const { events, spans } = results.on[0];
   const epsOff = events / cpu.off;
   const epsOn = events / cpu.on;
-  const perSpanNs = median(results.on.map((r) => r.builderNsPerSpan));
+  const perSpanNs = median(results.builder.map((r) => r.builderNsPerSpan));
   const slowdown = 1 - epsOn / epsOff;
   console.log(
     `summary: ${events} events, ${spans} spans; median CPU ${cpu.off.toFixed(2)} s off, ${cpu.on.toFixed(2)} s on ` +
