@@ -202,6 +202,9 @@ describe('summary rendering', () => {
     expect(new Set(lines.slice(1, 4).map((l) => l.length)).size).toBe(1);
     expect(text).toContain('slowest 1 % of api / GET /users/:id: 1 span ≥ 2.500 ms\n  no system calls of their own');
     expect(text).toContain('  openat ×1  /tmp/\\x1b]0;pwned\\x07  30.0 µs');
+    // the slowest span of each row, to look up in Jaeger
+    const slowest = b.result().rows[0].slowest.examples[0];
+    expect(text).toContain(`  slowest: trace ${slowest.traceId} span ${slowest.spanId} (2.500 ms)`);
   });
 
   it('writes one JSON document with a version, the stated error and the rows', () => {

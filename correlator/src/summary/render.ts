@@ -72,6 +72,8 @@ function slowestLines(label: string, r: SummaryRow): string[] {
   }
   if (s.syscalls.length === 0) lines.push('  no system calls of their own');
   if (s.times) lines.push(`  time: ${timesText(s.times)}`);
+  const top = s.examples[0];
+  if (top) lines.push(`  slowest: trace ${top.traceId} span ${top.spanId} (${formatDuration(top.durationNs)})`);
   return lines;
 }
 
