@@ -66,6 +66,9 @@ describe('web UI latency views in chromium', () => {
         ['shop', 'db.query', '10', '0'],
       ]);
       expect(rowTexts[1][8]).toBe('200 ms');
+      // the slowest 1 % of GET /a: the 200 ms and 199 ms spans, their fsyncs of 50 and 49.75 ms
+      expect(rowTexts[1][9]).toBe('fsync ×2 /var/lib/app/wal · 99.8 ms');
+      expect(rowTexts[2][9]).toBe('fdatasync ×1 · 3 ms');
       expect(await page.locator('#percentile-scope').textContent()).toContain('all spans in memory · 211 spans');
 
       // p99 of GET /a: rank floor(0.99 · 199) = #197, the 198 ms span, with ten on each side (up to the end)

@@ -458,6 +458,11 @@ function percentileRow(row, params) {
     } else td.textContent = fmtDuration(ns);
     tr.append(td);
   }
+  // where the slowest 1 % spent their time: the call group with the most time, as --summary lists them
+  const top = row.slowest.syscalls[0];
+  const where = el('td', 'where', top ? top.name + ' ×' + top.calls + (top.target ? ' ' + top.target : '') + ' · ' + fmtDuration(top.totalNs) : '');
+  where.title = row.slowest.syscalls.map((g) => g.name + ' ×' + g.calls + ' ' + g.target + ' ' + fmtDuration(g.totalNs)).join('\n');
+  tr.append(where);
   return tr;
 }
 

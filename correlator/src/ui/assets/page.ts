@@ -46,7 +46,7 @@ export const PAGE_HTML = `<!doctype html>
       <span class="spacer"></span><span class="muted">Click a percentile to list the spans ranked around it.</span></div>
     <div class="table-wrap">
       <table id="percentiles">
-        <thead><tr><th>Service</th><th>Span</th><th class="num">Count</th><th class="num">Errors</th><th class="num">p50</th><th class="num">p90</th><th class="num">p99</th><th class="num">p99.9</th><th class="num">Max</th></tr></thead>
+        <thead><tr><th>Service</th><th>Span</th><th class="num">Count</th><th class="num">Errors</th><th class="num">p50</th><th class="num">p90</th><th class="num">p99</th><th class="num">p99.9</th><th class="num">Max</th><th>Slowest 1 %: most time in</th></tr></thead>
         <tbody></tbody>
       </table>
     </div>
