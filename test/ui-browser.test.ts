@@ -4,11 +4,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanStore } from '../correlator/src/ui/store.js';
 import { startUiServer } from '../correlator/src/ui/server.js';
 import { CLOCK, accountedRequest, loopBlocking, proc, request, span, syscall } from '../correlator/test/ui-synthetic.js';
+import { launchChromium, watchedPage } from './helpers/browser.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -19,10 +20,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -31,16 +29,7 @@ afterAll(async () => {
 
 /** Loads the UI and fails the test on any page error, console error or dialog (an executed alert()). */
 async function openUi(url: string): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('dialog', async (d) => {
-    problems.push(`dialog: ${d.message()}`);
-    await d.dismiss();
-  });
+  const { page, problems } = await watchedPage(browser);
   const offsite: string[] = [];
   page.on('request', (r) => {
     if (new URL(r.url()).origin !== new URL(url).origin) offsite.push(r.url());

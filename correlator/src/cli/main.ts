@@ -49,6 +49,7 @@ function namedFiles(cl: ParsedCommandLine): NamedFile[] {
   if (cl.file) files.push({ role: 'the capture', path: cl.file, writes: false });
   if (cl.options.write) files.push({ role: '--write', path: cl.options.write, writes: true });
   if (cl.options.otlpFile) files.push({ role: '--otlp-file', path: cl.options.otlpFile, writes: true });
+  if (cl.options.summaryFile) files.push({ role: '--summary-file', path: cl.options.summaryFile, writes: true });
   return files;
 }
 
@@ -70,6 +71,7 @@ export async function main(args: string[]): Promise<number> {
   assertDistinctFiles(namedFiles(cl));
   if (cl.options.otlpFile) assertWritableFile(cl.options.otlpFile, '--otlp-file');
   if (cl.options.write) assertWritableFile(cl.options.write, '--write');
+  if (cl.options.summaryFile) assertWritableFile(cl.options.summaryFile, '--summary-file');
   // before any command starts: the exporter is built once it runs (`ui` exports nothing)
   const protocolProblem = cl.command === 'ui' || cl.options.noOtlp ? undefined : otlpProtocolProblem();
   if (protocolProblem) throw new UsageError(protocolProblem);

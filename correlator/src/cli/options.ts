@@ -121,6 +121,31 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'no-otlp', type: 'boolean', commands: OUTPUT, help: 'Do not export over OTLP/HTTP.' },
   {
+    name: 'summary',
+    type: 'boolean',
+    commands: OUTPUT,
+    help:
+      'At exit (also after SIGINT/SIGTERM), print a latency summary to stdout: per service and span name the ' +
+      'count, errors, p50, p90, p99, p99.9 (within 1 %) and max, then where the slowest 1 % of each spent their ' +
+      'time (top system calls with paths and peers, and the time breakdown when there is one).',
+  },
+  {
+    name: 'summary-format',
+    type: 'string',
+    value: 'FORMAT',
+    default: 'text',
+    choices: ['text', 'json'],
+    commands: OUTPUT,
+    help: 'How --summary is written: a `text` table, or one `json` document (its shape: correlator/README.md).',
+  },
+  {
+    name: 'summary-file',
+    type: 'string',
+    value: 'FILE',
+    commands: OUTPUT,
+    help: 'Write the --summary to FILE instead of stdout (implies --summary; stdout also carries the traced command\'s own output).',
+  },
+  {
     name: 'max-export-queue-bytes',
     type: 'bytes',
     value: 'BYTES',
@@ -380,6 +405,9 @@ export interface CliOptions {
   otlpFile?: string;
   endpoint: string;
   noOtlp: boolean;
+  summary: boolean;
+  summaryFormat: 'text' | 'json';
+  summaryFile?: string;
   maxExportQueueBytes: number;
   write?: string;
   minDuration: number;

@@ -28,6 +28,7 @@ import {
   type TailSamplingConfig,
   type TailSamplingCounts,
 } from './tail-sampling.js';
+import { SummaryOutput } from './summary-output.js';
 import { TraceAssembler, type TracedSpan } from './trace-assembler.js';
 import { COLORS, PLAIN, renderTrace, wantsColor } from './tree-printer.js';
 
@@ -66,6 +67,7 @@ export class TraceSession {
   private readonly gate?: TailSampler;
   private readonly tailSampling: TailSamplingConfig;
   private store?: SpanStore;
+  private readonly summary?: SummaryOutput;
   private ui?: UiServer;
   private spans = 0;
   private traces = 0;
@@ -126,8 +128,11 @@ export class TraceSession {
       });
     }
 
+    if (outputs.export || outputs.print) this.summary = SummaryOutput.fromOptions(opts);
+
     this.correlator.onSpan((span, proc) => {
       this.spans++;
+      this.summary?.add(span, proc);
       this.syscalls += span.syscalls.length;
       if (span.parentSpanId === undefined || span.remoteParent) this.traces++;
       this.store?.add(span, proc);
@@ -215,6 +220,7 @@ export class TraceSession {
     if (this.http) await this.finishHttp(this.http);
     this.reportLosses();
     this.summarize();
+    this.summary?.write(this.term);
   }
 
   /** Where the web UI is served, when it is. */

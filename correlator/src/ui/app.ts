@@ -3,8 +3,11 @@
 //   GET /api/config                      jaeger URL template, live flag, spectrogram grid
 //   GET /api/stats                       store counters (+ the correlator's when provided)
 //   GET /api/facets                      span names, services and processes present, with counts
-//   GET /api/spectrogram?from&to&name&service&pid
-//   GET /api/spans?from&to&minDuration&maxDuration&name&service&pid&order&limit
+//   GET /api/spectrogram?from&to&name&service&pid&syscall
+//   GET /api/spans?from&to&minDuration&maxDuration&name&service&pid&order&limit&syscall
+//   GET /api/percentiles?from&to&minDuration&maxDuration&name&service&pid
+//   GET /api/percentiles/spans?…&span&percentile   the spans ranked around one percentile of one span name
+//   GET /api/syscalls                    syscall names in memory, for the spectrogram's syscall-latency mode
 //   GET /api/spans/:traceId/:spanId      one span's tree (child spans + syscalls) and where its time went
 //   GET /api/stream                      server-sent events while spans arrive (live mode)
 
@@ -15,15 +18,28 @@ import { streamSSE } from 'hono/streaming';
 import type { CorrelatorStats } from '../model.js';
 import { bucketTable, COLUMN_US } from './buckets.js';
 import {
+  AROUND_PARAMS,
   BadRequest,
   hexId,
+  parseChoice,
   parseFilter,
   parseSpansQuery,
+  parseSyscall,
   parseWindow,
+  PERCENTILES_PARAMS,
+  requiredText,
   singleValues,
   SPANS_PARAMS,
   SPECTROGRAM_PARAMS,
 } from './query.js';
+import {
+  PERCENTILE_KEYS,
+  percentileTable,
+  spansAroundPercentile,
+  spansWithSyscall,
+  syscallNames,
+  syscallSpectrogram,
+} from './latency.js';
 import { accessToken, loopbackHosts } from './security.js';
 import { STATIC_FILES } from './assets/index.js';
 import type { SpanStore } from './store.js';
@@ -120,14 +136,45 @@ export function createUiApp(options: UiAppOptions): Hono {
 
   app.get('/api/spectrogram', (c) => {
     const p = singleValues(c.req.queries(), SPECTROGRAM_PARAMS);
-    const result = store.spectrogram({ ...parseFilter(p), ...parseWindow(p) });
+    const syscall = parseSyscall(p);
+    const window = { ...parseFilter(p), ...parseWindow(p) };
+    const result = syscall ? syscallSpectrogram(store, window, syscall) : store.spectrogram(window);
     return c.json({ columnMs: COLUMN_US / 1000, bucketCount: bucketTable().length, ...result });
   });
 
   app.get('/api/spans', (c) => {
-    const q = parseSpansQuery(singleValues(c.req.queries(), SPANS_PARAMS));
+    const p = singleValues(c.req.queries(), SPANS_PARAMS);
+    const q = parseSpansQuery(p);
+    const syscall = parseSyscall(p);
+    if (syscall) {
+      // the window and duration range select calls; the spans that made them come back, slowest call first
+      const r = spansWithSyscall(store, q, syscall);
+      const spans = r.spans.map((s) => ({ ...spanSummary(s.entry), slowestCallNs: s.slowestCallNs, calls: s.calls }));
+      return c.json({ total: r.total, calls: r.calls, returned: spans.length, spans });
+    }
     const { total, spans } = store.query(q);
     return c.json({ total, returned: spans.length, spans: spans.map(spanSummary) });
+  });
+
+  app.get('/api/percentiles', (c) => {
+    const q = parseSpansQuery(singleValues(c.req.queries(), PERCENTILES_PARAMS));
+    return c.json(percentileTable(store, q));
+  });
+
+  app.get('/api/percentiles/spans', (c) => {
+    const p = singleValues(c.req.queries(), AROUND_PARAMS);
+    const around = spansAroundPercentile(
+      store,
+      parseSpansQuery(p),
+      requiredText(p, 'span'),
+      parseChoice(p, 'percentile', PERCENTILE_KEYS),
+    );
+    return c.json({ total: around.total, rank: around.rank, spans: around.spans.map(spanSummary) });
+  });
+
+  app.get('/api/syscalls', (c) => {
+    singleValues(c.req.queries(), []);
+    return c.json({ names: syscallNames(store) });
   });
 
   app.get('/api/spans/:traceId/:spanId', (c) => {

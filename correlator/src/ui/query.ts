@@ -29,8 +29,32 @@ export function singleValues(params: Params, allowed: readonly string[]): Record
 
 export const FILTER_PARAMS = ['name', 'service', 'pid'] as const;
 export const WINDOW_PARAMS = ['from', 'to'] as const;
-export const SPANS_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS, 'minDuration', 'maxDuration', 'order', 'limit'];
-export const SPECTROGRAM_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS];
+export const SPANS_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS, 'minDuration', 'maxDuration', 'order', 'limit', 'syscall'];
+export const SPECTROGRAM_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS, 'syscall'];
+export const PERCENTILES_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS, 'minDuration', 'maxDuration'];
+export const AROUND_PARAMS = [...PERCENTILES_PARAMS, 'span', 'percentile'];
+
+/** A syscall name (`fsync`, `clock_nanosleep`): the spectrogram and span list then show calls, not spans. */
+export function parseSyscall(p: Record<string, string>): string | undefined {
+  if (p.syscall === undefined || p.syscall === '') return undefined;
+  if (!/^[a-z0-9_]{1,40}$/.test(p.syscall))
+    throw new BadRequest(`Parameter 'syscall' must be a system call name such as fsync or clock_nanosleep.`);
+  return p.syscall;
+}
+
+/** One of `keys`, for parameters that pick from a fixed list. */
+export function parseChoice<T extends string>(p: Record<string, string>, name: string, keys: readonly T[]): T {
+  const v = p[name];
+  if (v === undefined || !(keys as readonly string[]).includes(v))
+    throw new BadRequest(`Parameter '${name}' must be one of ${keys.map((k) => `'${k}'`).join(', ')}.`);
+  return v as T;
+}
+
+/** A required text parameter (e.g. an exact span name). */
+export function requiredText(p: Record<string, string>, name: string): string {
+  if (p[name] === undefined || p[name] === '') throw new BadRequest(`Parameter '${name}' is required.`);
+  return text(p[name], name);
+}
 
 export function parseFilter(p: Record<string, string>): SpanFilter {
   const filter: SpanFilter = {};

@@ -268,6 +268,12 @@ export class SpanStore {
     return { total: matched.length, spans: matched.slice(0, limit) };
   }
 
+  /** The retained spans matching the filter that start in [fromUs, toUs), in column order (for views built on
+   *  top of the store: percentiles, syscall latency). */
+  *matching(q: SpanFilter & { fromUs?: number; toUs?: number }): Generator<StoredSpan> {
+    for (const entry of this.scanWindow(q.fromUs, q.toUs)) if (matches(entry, q)) yield entry;
+  }
+
   /** Spectrogram cells (count per column × duration bucket) of the spans matching the filter. */
   spectrogram(filter: SpanFilter & { fromUs?: number; toUs?: number }): Spectrogram {
     const counts = new Map<number, Uint32Array>();

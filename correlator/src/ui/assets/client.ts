@@ -27,6 +27,8 @@ const state = {
   refreshTimer: null,
   lastFacets: 0,
   openRow: null,
+  // '' for span latency, else the syscall whose calls the spectrogram and the selection show
+  mode: '',
 };
 
 function el(tag, className, text) {
@@ -170,7 +172,7 @@ function heatColor(n, max) {
 }
 
 async function loadSpectrogram() {
-  state.spectro = await api('/api/spectrogram', filterParams());
+  state.spectro = await api('/api/spectrogram', Object.assign(filterParams(), { syscall: state.mode }));
   drawSpectrogram();
 }
 
@@ -319,7 +321,7 @@ function onPointerMove(event) {
   const b = state.config.buckets[c.bucket];
   const n = state.cellCounts.get(c.t + ':' + c.bucket) || 0;
   tip.textContent = fmtClock(c.t) + '–' + fmtClock(c.t + v.colMs) + ' · ' + fmtDuration(b.lowNs) + '–' +
-    (b.highNs === null ? '∞' : fmtDuration(b.highNs)) + ' · ' + n + (n === 1 ? ' span' : ' spans');
+    (b.highNs === null ? '∞' : fmtDuration(b.highNs)) + ' · ' + n + (state.mode ? ' ' + state.mode + (n === 1 ? ' call' : ' calls') : n === 1 ? ' span' : ' spans');
   tip.hidden = false;
   tip.style.left = Math.min(p.x + 12, v.plotW - 120) + 'px';
   tip.style.top = Math.max(0, p.y - 28) + 'px';
@@ -355,8 +357,10 @@ async function loadSelection() {
     maxDuration: buckets[s.b1].highNs === null ? '' : buckets[s.b1].highNs,
     order: 'slowest',
     limit: 500,
+    syscall: state.mode,
   }));
   renderList(result, s);
+  await loadPercentiles();
 }
 
 // ---- span list -----------------------------------------------------------------------------------------------
@@ -367,9 +371,14 @@ function renderList(result, s) {
   $('list-summary').textContent = fmtClock(s.fromMs) + '–' + fmtClock(s.toMs) + ', ' + fmtDuration(buckets[s.b0].lowNs) +
     '–' + (hi === null ? '∞' : fmtDuration(hi)) + ': ' + result.total + (result.total === 1 ? ' span' : ' spans') +
     (result.returned < result.total ? ' (slowest ' + result.returned + ' shown)' : '') + ', slowest first';
+  if (state.mode) $('list-summary').textContent += ' (' + result.calls + ' ' + state.mode + ' calls in these durations; spans by their slowest call)';
+  fillSpanList(result.spans);
+}
+
+function fillSpanList(spans) {
   const tbody = $('span-list').tBodies[0];
   tbody.replaceChildren();
-  for (const span of result.spans) {
+  for (const span of spans) {
     const tr = document.createElement('tr');
     tr.tabIndex = 0;
     tr.dataset.traceId = span.traceId;
@@ -378,7 +387,8 @@ function renderList(result, s) {
       el('td', 'name', span.name),
       el('td', '', span.service + ' [' + span.pid + ']'),
       el('td', '', fmtStart(span.startUs)),
-      el('td', 'num', fmtDuration(span.durationNs)),
+      // in syscall mode: the span's slowest call of that name beside its own duration
+      el('td', 'num', fmtDuration(span.durationNs) + (span.slowestCallNs !== undefined ? ' · ' + state.mode + ' ' + fmtDuration(span.slowestCallNs) : '')),
       el('td', span.status === 'error' ? 'status-error' : '', span.status + (span.incomplete ? ' (incomplete)' : '')),
       el('td', 'args', argsText(span.attributes)),
     );
@@ -389,6 +399,92 @@ function renderList(result, s) {
     tbody.append(tr);
   }
   $('list-panel').hidden = false;
+}
+
+// ---- percentiles ---------------------------------------------------------------------------------------------
+// The table of the current selection (or of everything the filter matches), one row per service and span name,
+// computed by the server with the --summary builder. In syscall mode the selection's durations are the calls',
+// so the table then takes only its time window.
+
+const PERCENTILE_COLUMNS = [['p50', 'p50'], ['p90', 'p90'], ['p99', 'p99'], ['p999', 'p99.9'], ['max', 'max']];
+
+function selectionWindow() {
+  const s = state.selection;
+  if (!s) return {};
+  const buckets = state.config.buckets;
+  const w = { from: s.fromMs, to: s.toMs };
+  if (!state.mode) {
+    w.minDuration = buckets[s.b0].lowNs;
+    w.maxDuration = buckets[s.b1].highNs === null ? '' : buckets[s.b1].highNs;
+  }
+  return w;
+}
+
+async function loadPercentiles() {
+  const params = Object.assign(filterParams(), selectionWindow());
+  const t = await api('/api/percentiles', params);
+  $('percentile-scope').textContent = (state.selection ? 'spans in the selection' : 'all spans in memory') +
+    (state.selection && state.mode ? ' (its time window)' : '') + ' · ' + t.spans + (t.spans === 1 ? ' span' : ' spans') +
+    ' · within ±' + t.relativeAccuracy * 100 + ' % of the exact value at each rank';
+  const tbody = $('percentiles').tBodies[0];
+  tbody.replaceChildren();
+  for (const row of t.rows) tbody.append(percentileRow(row, params));
+  if (t.overflow) {
+    const tr = percentileRow(t.overflow, null);
+    tr.className = 'overflow';
+    tr.cells[0].textContent = '(other)';
+    tr.cells[1].textContent = t.overflow.count + ' spans of names past the ' + t.maxRows + '-row bound';
+    tbody.append(tr);
+  }
+}
+
+function percentileRow(row, params) {
+  const tr = document.createElement('tr');
+  tr.dataset.service = row.service;
+  tr.dataset.name = row.name;
+  tr.append(el('td', '', row.service), el('td', 'name', row.name), el('td', 'num', row.count),
+    el('td', row.errors ? 'num status-error' : 'num', row.errors));
+  tr.title = row.name;
+  for (const [key, label] of PERCENTILE_COLUMNS) {
+    const ns = key === 'max' ? row.maxNs : row.percentilesNs[key];
+    const td = el('td', 'num');
+    if (params) {
+      const b = el('button', 'pct', fmtDuration(ns));
+      b.type = 'button';
+      b.dataset.percentile = key;
+      b.title = 'List the ' + row.name + ' spans ranked around the ' + label;
+      b.addEventListener('click', guarded(() => loadAround(row, key, label, params, b)));
+      td.append(b);
+    } else td.textContent = fmtDuration(ns);
+    tr.append(td);
+  }
+  // where the slowest 1 % spent their time: the call group with the most time, as --summary lists them
+  const top = row.slowest.syscalls[0];
+  const where = el('td', 'where', top ? top.name + ' ×' + top.calls + (top.target ? ' ' + top.target : '') + ' · ' + fmtDuration(top.totalNs) : '');
+  where.title = row.slowest.syscalls.map((g) => g.name + ' ×' + g.calls + ' ' + g.target + ' ' + fmtDuration(g.totalNs)).join('\n');
+  tr.append(where);
+  return tr;
+}
+
+async function loadAround(row, key, label, params, button) {
+  const r = await api('/api/percentiles/spans', Object.assign({}, params, { service: row.service, span: row.name, percentile: key }));
+  for (const b of document.querySelectorAll('#percentiles button.pct.open')) b.classList.remove('open');
+  button.classList.add('open');
+  // the server lists up to 10 spans on each side of the rank
+  const lo = Math.max(0, r.rank - 10);
+  $('list-summary').textContent = row.name + ' (' + row.service + ') around its ' + label + ': ranks ' + (lo + 1) + '–' +
+    (lo + r.spans.length) + ' of ' + r.total + ' by duration, shortest first (the ' + label + ' is rank ' + (r.rank + 1) + ', in bold)';
+  fillSpanList(r.spans);
+  const at = $('span-list').tBodies[0].rows[r.rank - lo];
+  if (at) at.classList.add('rank');
+  $('list-panel').hidden = false;
+  $('list-panel').scrollIntoView({ block: 'nearest' });
+}
+
+async function loadSyscallModes() {
+  const r = await api('/api/syscalls');
+  const select = $('spectro-mode');
+  fillSelect(select, r.names, (n) => n.name, (n) => n.name + ' calls (' + n.count + ')');
 }
 
 // ---- span detail ---------------------------------------------------------------------------------------------
@@ -787,6 +883,7 @@ function scheduleRefresh() {
   state.refreshTimer = setTimeout(guarded(async () => {
     state.refreshTimer = null;
     await loadSpectrogram();
+    await loadPercentiles();
     await loadStats();
     if (Date.now() - state.lastFacets > 5000) await loadFacets();
   }), 1000);
@@ -799,6 +896,7 @@ function onFilterChange() {
   state.selection = null;
   $('list-panel').hidden = true;
   guarded(loadSpectrogram)();
+  guarded(loadPercentiles)();
 }
 
 function pan(direction) {
@@ -826,7 +924,8 @@ async function main() {
   canvas.addEventListener('pointerup', onPointerUp);
   canvas.addEventListener('pointerleave', () => { $('cell-tip').hidden = true; });
   window.addEventListener('resize', () => drawSpectrogram());
-  await Promise.all([loadFacets(), loadStats(), loadSpectrogram()]);
+  $('spectro-mode').addEventListener('change', () => { state.mode = $('spectro-mode').value; onFilterChange(); });
+  await Promise.all([loadFacets(), loadStats(), loadSpectrogram(), loadPercentiles(), loadSyscallModes()]);
   if (state.config.live) setLive(true);
   document.body.dataset.ready = '1';
 }

@@ -26,6 +26,7 @@ export const PAGE_HTML = `<!doctype html>
   <section id="spectrogram-panel">
     <div class="panel-head">
       <h2>Latency spectrogram</h2>
+      <label>of <select id="spectro-mode"><option value="">spans</option></select></label>
       <span id="view-range" class="muted"></span>
       <span class="spacer"></span>
       <button id="pan-left" type="button" title="Earlier">&#9664;</button>
@@ -39,6 +40,16 @@ export const PAGE_HTML = `<!doctype html>
     </div>
     <div class="legend"><span class="muted">fewer</span><canvas id="legend" width="160" height="10"></canvas><span class="muted">more spans</span>
       <span class="spacer"></span><span class="muted">Drag a rectangle over the cells to list the spans in it.</span></div>
+  </section>
+  <section id="percentile-panel">
+    <div class="panel-head"><h2>Percentiles</h2><span id="percentile-scope" class="muted"></span>
+      <span class="spacer"></span><span class="muted">Click a percentile to list the spans ranked around it.</span></div>
+    <div class="table-wrap">
+      <table id="percentiles">
+        <thead><tr><th>Service</th><th>Span</th><th class="num">Count</th><th class="num">Errors</th><th class="num">p50</th><th class="num">p90</th><th class="num">p99</th><th class="num">p99.9</th><th class="num">Max</th><th>Slowest 1 %: most time in</th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
   </section>
   <section id="list-panel" hidden>
     <div class="panel-head"><h2>Spans in the selection</h2><span id="list-summary" class="muted"></span></div>

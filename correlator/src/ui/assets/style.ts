@@ -90,5 +90,9 @@ h4 { font-size: 12px; margin: 10px 0 4px; color: var(--muted); font-weight: 600;
 .wf-dur { text-align: right; }
 .wf-more { padding: 6px 0; color: var(--muted); }
 #error { color: var(--err); margin: 0; }
+#percentiles button.pct { background: none; border: none; padding: 0; color: var(--accent); font: inherit; font-variant-numeric: tabular-nums; }
+#percentiles button.pct:hover, #percentiles button.pct.open { text-decoration: underline; }
+#span-list tr.rank td { font-weight: 700; }
+#percentiles tr.overflow td { color: var(--muted); font-style: italic; }
 a { color: var(--accent); }
 `;

@@ -1,0 +1,130 @@
+// Latency views over the retained spans: the percentile table per service and span name (the same summary
+// builder as --summary), the spans ranked around one percentile, and syscall latency (every call of one syscall
+// name, whichever span made it) as spectrogram cells and as the spans that made the calls of a selection.
+
+import type { SyscallRecord } from '../model.js';
+import { SummaryBuilder, type Summary } from '../summary/builder.js';
+import { bucketOf, BUCKET_COUNT, columnOf, COLUMN_US } from './buckets.js';
+import type { Spectrogram, SpanFilter, SpanStore, StoredSpan, WindowQuery } from './store.js';
+
+type Window = SpanFilter & { fromUs?: number; toUs?: number };
+
+/** The quantiles a percentile can be picked by (`max` is the slowest span). */
+export const PERCENTILE_KEYS = ['p50', 'p90', 'p99', 'p999', 'max'] as const;
+export type PercentileKey = (typeof PERCENTILE_KEYS)[number];
+const QUANTILE_OF: Record<PercentileKey, number> = { p50: 0.5, p90: 0.9, p99: 0.99, p999: 0.999, max: 1 };
+
+/** Spans listed on each side of the percentile's rank. */
+export const AROUND = 10;
+
+function inDuration(ns: number, q: WindowQuery): boolean {
+  return (q.minDurationNs === undefined || ns >= q.minDurationNs) && (q.maxDurationNs === undefined || ns < q.maxDurationNs);
+}
+
+/** Percentiles per service and span name of the spans matching the query (window, filter, duration range). */
+export function percentileTable(store: SpanStore, q: WindowQuery): Summary {
+  const builder = new SummaryBuilder();
+  for (const entry of store.matching(q)) if (inDuration(entry.durationNs, q)) builder.add(entry.span, entry.proc);
+  return builder.result();
+}
+
+/**
+ * The spans of one service and span name (exact) ranked around a percentile: sorted by duration, the rank the
+ * summary's sketch uses (floor(q · (n − 1))), and AROUND spans on each side, shortest first.
+ */
+export function spansAroundPercentile(
+  store: SpanStore,
+  q: WindowQuery,
+  spanName: string,
+  key: PercentileKey,
+): { total: number; rank: number; spans: StoredSpan[] } {
+  const same: StoredSpan[] = [];
+  for (const entry of store.matching(q))
+    if (entry.span.name === spanName && inDuration(entry.durationNs, q)) same.push(entry);
+  same.sort((a, b) => a.durationNs - b.durationNs || a.seq - b.seq);
+  if (same.length === 0) return { total: 0, rank: 0, spans: [] };
+  const rank = Math.floor(QUANTILE_OF[key] * (same.length - 1));
+  return { total: same.length, rank, spans: same.slice(Math.max(0, rank - AROUND), rank + AROUND + 1) };
+}
+
+/** One call's duration in a record: a merged run holds `count` identical consecutive calls, taken as equal. */
+function perCallNs(sc: SyscallRecord): number {
+  return sc.count > 1 ? sc.dur / sc.count : sc.dur;
+}
+
+/** Calls of `syscall` in the spans of the filter whose entry falls in the window, with their wall-clock start. */
+function* callsOf(store: SpanStore, w: Window, syscall: string): Generator<{ entry: StoredSpan; sc: SyscallRecord; startUs: number }> {
+  // a call starts after its span: spans that started before the window may still hold calls inside it
+  for (const entry of store.matching({ ...w, fromUs: undefined })) {
+    for (const sc of entry.span.syscalls) {
+      if (sc.name !== syscall) continue;
+      const startUs = entry.startUs + Math.floor((sc.ts - entry.span.start) / 1000);
+      if ((w.fromUs !== undefined && startUs < w.fromUs) || (w.toUs !== undefined && startUs >= w.toUs)) continue;
+      yield { entry, sc, startUs };
+    }
+  }
+}
+
+/** Spectrogram cells of the calls of one syscall name (a merged run adds its count to its per-call bucket). */
+export function syscallSpectrogram(store: SpanStore, w: Window, syscall: string): Spectrogram {
+  const counts = new Map<number, Uint32Array>();
+  for (const { sc, startUs } of callsOf(store, w, syscall)) {
+    const column = columnOf(startUs);
+    let perBucket = counts.get(column);
+    if (!perBucket) counts.set(column, (perBucket = new Uint32Array(BUCKET_COUNT)));
+    perBucket[bucketOf(perCallNs(sc))] += sc.count;
+  }
+  const columns = [...counts.keys()].sort((a, b) => a - b);
+  const cells = [];
+  let maxCount = 0;
+  for (const column of columns) {
+    const perBucket = counts.get(column)!;
+    for (let b = 0; b < BUCKET_COUNT; b++) {
+      if (perBucket[b] === 0) continue;
+      cells.push({ t: (column * COLUMN_US) / 1000, b, n: perBucket[b] });
+      maxCount = Math.max(maxCount, perBucket[b]);
+    }
+  }
+  return {
+    cells,
+    maxCount,
+    firstColumnMs: columns.length ? (columns[0] * COLUMN_US) / 1000 : null,
+    lastColumnMs: columns.length ? (columns[columns.length - 1] * COLUMN_US) / 1000 : null,
+  };
+}
+
+/**
+ * The spans that made calls of `syscall` inside the query's window and duration range (the range applies to the
+ * calls), ordered by their slowest such call; `calls` counts the calls matched.
+ */
+export function spansWithSyscall(
+  store: SpanStore,
+  q: WindowQuery,
+  syscall: string,
+): { total: number; calls: number; spans: { entry: StoredSpan; slowestCallNs: number; calls: number }[] } {
+  const bySpan = new Map<StoredSpan, { entry: StoredSpan; slowestCallNs: number; calls: number }>();
+  let calls = 0;
+  for (const { entry, sc } of callsOf(store, q, syscall)) {
+    const ns = perCallNs(sc);
+    if (!inDuration(ns, q)) continue;
+    calls += sc.count;
+    const hit = bySpan.get(entry);
+    if (hit) {
+      hit.calls += sc.count;
+      hit.slowestCallNs = Math.max(hit.slowestCallNs, ns);
+    } else bySpan.set(entry, { entry, slowestCallNs: ns, calls: sc.count });
+  }
+  const spans = [...bySpan.values()].sort((a, b) => b.slowestCallNs - a.slowestCallNs || a.entry.seq - b.entry.seq);
+  return { total: spans.length, calls, spans: spans.slice(0, q.limit ?? 200) };
+}
+
+/** Syscall names in the retained spans with their call counts, most calls first (the spectrogram's mode list). */
+export function syscallNames(store: SpanStore, limit = 200): { name: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const entry of store.matching({}))
+    for (const sc of entry.span.syscalls) counts.set(sc.name, (counts.get(sc.name) ?? 0) + sc.count);
+  return [...counts]
+    .map(([name, count]) => ({ name, count }))
+    .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : 1))
+    .slice(0, limit);
+}
