@@ -49,6 +49,8 @@ function namedFiles(cl: ParsedCommandLine): NamedFile[] {
   if (cl.file) files.push({ role: 'the capture', path: cl.file, writes: false });
   if (cl.options.write) files.push({ role: '--write', path: cl.options.write, writes: true });
   if (cl.options.otlpFile) files.push({ role: '--otlp-file', path: cl.options.otlpFile, writes: true });
+  if (cl.options.otlpMetricsFile)
+    files.push({ role: '--otlp-metrics-file', path: cl.options.otlpMetricsFile, writes: true });
   return files;
 }
 
@@ -70,8 +72,12 @@ export async function main(args: string[]): Promise<number> {
   assertDistinctFiles(namedFiles(cl));
   if (cl.options.otlpFile) assertWritableFile(cl.options.otlpFile, '--otlp-file');
   if (cl.options.write) assertWritableFile(cl.options.write, '--write');
+  if (cl.options.otlpMetricsFile) assertWritableFile(cl.options.otlpMetricsFile, '--otlp-metrics-file');
   // before any command starts: the exporter is built once it runs (`ui` exports nothing)
-  const protocolProblem = cl.command === 'ui' || cl.options.noOtlp ? undefined : otlpProtocolProblem();
+  const protocolProblem =
+    cl.command === 'ui' || cl.options.noOtlp
+      ? undefined
+      : (otlpProtocolProblem() ?? (cl.options.noMetrics ? undefined : otlpProtocolProblem(process.env, 'METRICS')));
   if (protocolProblem) throw new UsageError(protocolProblem);
   return dispatch(cl);
 }

@@ -17,6 +17,7 @@ import { correlatorOptions, type CorrelatorSettings } from './correlator-setting
 import { describeEndpoint, probeEndpoint, unreachableReason, type EndpointCheck } from './endpoint.js';
 import { limitHeapGrowth } from './heap.js';
 import { CliError } from './errors.js';
+import { MetricsOutput } from './metrics-output.js';
 import { exportLossText, lossCounts, totalDrops, type LossCounts } from './losses.js';
 import type { CliOptions } from './options.js';
 import type { Terminal } from './terminal.js';
@@ -65,6 +66,7 @@ export class TraceSession {
   /** holds spans back until their trace is decided, for --tail-sampling / --min-duration */
   private readonly gate?: TailSampler;
   private readonly tailSampling: TailSamplingConfig;
+  private readonly metrics?: MetricsOutput;
   private store?: SpanStore;
   private ui?: UiServer;
   private spans = 0;
@@ -111,6 +113,8 @@ export class TraceSession {
       });
       this.sinks.push(this.http);
     }
+    // every span, before tail sampling decides what the traces keep (as the Collector's spanmetrics connector counts)
+    if (outputs.export) this.metrics = MetricsOutput.create(opts, setup.clock, setup.hostName);
     const pendingLimits = { maxPendingBytes: opts.maxPendingBytes };
     if (outputs.print && opts.print) this.printer = new TraceAssembler((trace) => this.print(trace), pendingLimits);
     this.tailSampling = parseTailSampling(setup.settings.tailSampling);
@@ -131,6 +135,7 @@ export class TraceSession {
       this.syscalls += span.syscalls.length;
       if (span.parentSpanId === undefined || span.remoteParent) this.traces++;
       this.store?.add(span, proc);
+      this.metrics?.record(span, proc);
       if (this.gate) this.gate.add(span, proc);
       else {
         for (const sink of this.sinks) sink.export(span, proc);
@@ -141,6 +146,7 @@ export class TraceSession {
 
   /** Starts what runs beside the event stream: the endpoint check and the web UI. */
   async start(): Promise<void> {
+    this.metrics?.start();
     if (this.http) {
       this.endpoint = await probeEndpoint(this.http.url);
       if (!this.endpoint.reachable)
@@ -211,6 +217,7 @@ export class TraceSession {
         this.term.warn(`could not write all traces to ${this.opts.otlpFile}: ${this.file.lastError.message}.`);
     }
     if (this.http) await this.finishHttp(this.http);
+    await this.metrics?.finish(this.term);
     this.reportLosses();
     this.summarize();
   }

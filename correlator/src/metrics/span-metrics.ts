@@ -1,0 +1,185 @@
+// Metrics recorded from finished spans, shaped like the OpenTelemetry Collector's spanmetrics connector
+// (traces.span.metrics.calls / .duration by service, span name, kind and status), the semantic conventions'
+// http.server.request.duration for server spans, and what only nullspan sees: the latency and the errors of the
+// system calls inside each span name. Aggregated here (cumulative, per series) and read by collect() at each export;
+// why not through @opentelemetry/sdk-metrics: correlator/README.md "Metrics".
+
+import type { ProcessInfo, SpanRecord, SyscallRecord } from '../model.js';
+import { ExemplarSet } from './exemplars.js';
+import {
+  ExplicitHistogram,
+  HTTP_SERVER_DURATION_BOUNDS,
+  SPANMETRICS_BOUNDS,
+  SYSCALL_BOUNDS,
+} from './explicit-histogram.js';
+import { ExponentialHistogram } from './exponential-histogram.js';
+import { DEFAULT_MAX_SERIES, DEFAULT_MAX_SERIES_BYTES, type MetricAttributes, SeriesTable } from './series.js';
+
+export type HistogramKind = 'exponential' | 'explicit';
+export const HISTOGRAM_KINDS: readonly HistogramKind[] = ['exponential', 'explicit'];
+
+export interface SpanMetricsOptions {
+  /** traces.span.metrics.duration and nullspan.syscall.duration (http.server.request.duration is always explicit,
+   * with the semantic conventions' buckets) */
+  histogram?: HistogramKind;
+  /** series per metric before the overflow series */
+  maxSeries?: number;
+  maxSeriesBytes?: number;
+}
+
+const NS_PER_S = 1e9;
+
+const SPAN_KIND: Record<SpanRecord['kind'], string> = {
+  internal: 'SPAN_KIND_INTERNAL',
+  server: 'SPAN_KIND_SERVER',
+  client: 'SPAN_KIND_CLIENT',
+  producer: 'SPAN_KIND_PRODUCER',
+  consumer: 'SPAN_KIND_CONSUMER',
+};
+const STATUS_CODE: Record<SpanRecord['status'], string> = {
+  unset: 'STATUS_CODE_UNSET',
+  ok: 'STATUS_CODE_OK',
+  error: 'STATUS_CODE_ERROR',
+};
+
+/** A histogram of either kind, with its exemplars. */
+export interface HistogramSeries {
+  hist: ExponentialHistogram | ExplicitHistogram;
+  exemplars: ExemplarSet;
+}
+
+interface SpanSeries extends HistogramSeries {
+  calls: number;
+}
+
+/** The http.server.request.duration attributes a server span may carry (as its marker args name them). */
+const HTTP_ATTRIBUTES = [
+  'http.request.method',
+  'http.response.status_code',
+  'http.route',
+  'url.scheme',
+  'server.address',
+  'server.port',
+] as const;
+
+export interface MetricsCounts {
+  /** spans recorded */
+  spans: number;
+  /** recordings that went to an overflow series, by metric */
+  overflowed: Record<string, number>;
+}
+
+export class SpanMetrics {
+  readonly histogram: HistogramKind;
+  readonly spanSeries: SeriesTable<SpanSeries>;
+  readonly httpSeries: SeriesTable<HistogramSeries>;
+  readonly syscallSeries: SeriesTable<HistogramSeries>;
+  readonly errorSeries: SeriesTable<{ count: number }>;
+  spans = 0;
+
+  constructor(opts: SpanMetricsOptions = {}) {
+    this.histogram = opts.histogram ?? 'exponential';
+    const max = opts.maxSeries ?? DEFAULT_MAX_SERIES;
+    const bytes = opts.maxSeriesBytes ?? DEFAULT_MAX_SERIES_BYTES;
+    const histogram = (bounds: readonly number[], kind: HistogramKind) => () => ({
+      hist: kind === 'exponential' ? new ExponentialHistogram() : new ExplicitHistogram(bounds),
+      exemplars: new ExemplarSet(),
+    });
+    const spanHistogram = histogram(SPANMETRICS_BOUNDS, this.histogram);
+    this.spanSeries = new SeriesTable(() => ({ calls: 0, ...spanHistogram() }), max, bytes);
+    this.httpSeries = new SeriesTable(histogram(HTTP_SERVER_DURATION_BOUNDS, 'explicit'), max, bytes);
+    this.syscallSeries = new SeriesTable(histogram(SYSCALL_BOUNDS, this.histogram), max, bytes);
+    this.errorSeries = new SeriesTable(() => ({ count: 0 }), max, bytes);
+  }
+
+  record(span: SpanRecord, proc: ProcessInfo): void {
+    this.spans++;
+    const service = proc.serviceName;
+    const seconds = Math.max(0, span.end - span.start) / NS_PER_S;
+    const kind = SPAN_KIND[span.kind];
+    const status = STATUS_CODE[span.status];
+    const s = this.spanSeries.get(`${service}\0${span.name}\0${kind}\0${status}`, service, span.start, () => [
+      ['span.name', span.name],
+      ['span.kind', kind],
+      ['status.code', status],
+    ]).point;
+    s.calls++;
+    observe(s, seconds, span.end, span.traceId, span.spanId, -1);
+    if (span.kind === 'server') this.recordHttp(span, service, seconds);
+    const calls = span.syscalls;
+    for (let i = 0; i < calls.length; i++) this.recordSyscall(span, service, calls[i], i);
+  }
+
+  private recordHttp(span: SpanRecord, service: string, seconds: number): void {
+    const attrs: MetricAttributes = [];
+    let key = service;
+    for (const name of HTTP_ATTRIBUTES) {
+      const v = span.attributes[name];
+      if (v === undefined) continue;
+      attrs.push([name, v]);
+      key += `\0${name}=${v}`;
+    }
+    const code = Number(span.attributes['http.response.status_code']);
+    // semantic conventions: error.type is the status code for 5xx, else what failed when the span is an error
+    const errorType = code >= 500 ? String(code) : span.status === 'error' ? '_OTHER' : undefined;
+    if (errorType !== undefined) {
+      attrs.push(['error.type', errorType]);
+      key += `\0error.type=${errorType}`;
+    }
+    const s = this.httpSeries.get(key, service, span.start, () => attrs).point;
+    observe(s, seconds, span.end, span.traceId, span.spanId, -1);
+  }
+
+  private recordSyscall(span: SpanRecord, service: string, c: SyscallRecord, index: number): void {
+    // an unfinished call has no duration yet
+    if (c.unfinished) return;
+    const key = `${service}\0${span.name}\0${c.name}`;
+    const s = this.syscallSeries.get(key, service, c.ts, () => [
+      ['span.name', span.name],
+      ['syscall.name', c.name],
+    ]).point;
+    // a merged run (only fast, successful calls merge: correlator/README.md) counts as its calls at their mean
+    const n = c.count > 0 ? c.count : 1;
+    observe(s, c.dur / n / NS_PER_S, c.end, span.traceId, span.spanId, index, n);
+    if (c.ret < 0 && c.errno !== undefined) {
+      const errno = c.errno;
+      const e = this.errorSeries.get(`${key}\0${errno}`, service, c.ts, () => [
+        ['span.name', span.name],
+        ['syscall.name', c.name],
+        ['error.type', errno],
+      ]).point;
+      e.count += n;
+    }
+  }
+
+  counts(): MetricsCounts {
+    const overflowed: Record<string, number> = {};
+    const add = (names: string[], n: number) => {
+      if (n > 0) for (const name of names) overflowed[name] = n;
+    };
+    add(['traces.span.metrics.calls', 'traces.span.metrics.duration'], this.spanSeries.overflowed);
+    add(['http.server.request.duration'], this.httpSeries.overflowed);
+    add(['nullspan.syscall.duration'], this.syscallSeries.overflowed);
+    add(['nullspan.syscall.errors'], this.errorSeries.overflowed);
+    return { spans: this.spans, overflowed };
+  }
+}
+
+function observe(
+  s: HistogramSeries,
+  seconds: number,
+  end: number,
+  traceId: string,
+  spanId: string,
+  childIndex: number,
+  n = 1,
+): void {
+  s.hist.record(seconds, n);
+  s.exemplars.offer(exemplarBucket(s.hist, seconds), seconds, end, traceId, spanId, childIndex);
+}
+
+/** Exemplars align with explicit buckets, and with powers of two for exponential histograms (whose scale moves). */
+function exemplarBucket(hist: ExponentialHistogram | ExplicitHistogram, seconds: number): number {
+  if (hist instanceof ExplicitHistogram) return hist.indexOf(seconds);
+  return seconds > 0 ? Math.floor(Math.log2(seconds)) : -1100;
+}
