@@ -32,14 +32,16 @@ export class ExplicitHistogram {
     this.counts = new Array<number>(bounds.length + 1).fill(0);
   }
 
-  /** Records `n` observations of `value` (≥ 0; anything else is ignored). */
-  record(value: number, n = 1): void {
-    if (!(value >= 0) || value === Infinity) return;
+  /** Records `n` observations of `value` (≥ 0; anything else is ignored); returns its bucket (-1 if ignored). */
+  record(value: number, n = 1): number {
+    if (!(value >= 0) || value === Infinity) return -1;
     this.count += n;
     this.sum += value * n;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
-    this.counts[this.indexOf(value)] += n;
+    const i = this.indexOf(value);
+    this.counts[i] += n;
+    return i;
   }
 
   indexOf(value: number): number {

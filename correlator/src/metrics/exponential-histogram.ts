@@ -61,15 +61,18 @@ export class ExponentialHistogram {
 
   constructor(private readonly maxSize = DEFAULT_MAX_SIZE) {}
 
-  /** Records `n` observations of `value` (≥ 0; anything else is ignored). */
-  record(value: number, n = 1): void {
-    if (!(value >= 0) || value === Infinity) return;
+  /**
+   * Records `n` observations of `value` (≥ 0; anything else is ignored). Returns the power of two it fell under
+   * (bucket (2^k, 2^(k+1)] gives k, whatever the scale; the exemplars' buckets), -1100 for zero.
+   */
+  record(value: number, n = 1): number {
+    if (!(value >= 0) || value === Infinity) return -1100;
     this.count += n;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
     if (value === 0) {
       this.zeroCount += n;
-      return;
+      return -1100;
     }
     this.sum += value * n;
     let index = bucketIndex(value, this.scale);
@@ -83,6 +86,7 @@ export class ExponentialHistogram {
       }
     }
     this.add(index, n);
+    return this.scale >= 0 ? index >> this.scale : index << -this.scale;
   }
 
   private add(index: number, n: number): void {
@@ -125,11 +129,6 @@ export class ExponentialHistogram {
       offset: this.start,
       counts: this.counts.slice(),
     };
-  }
-
-  /** Bucket index of `value` at the histogram's current scale (for exemplars aligned with its buckets). */
-  indexOf(value: number): number {
-    return bucketIndex(value, this.scale);
   }
 }
 

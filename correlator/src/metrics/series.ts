@@ -20,8 +20,14 @@ export interface Series<P> {
   point: P;
 }
 
+/**
+ * Series found by three keys (service, span name, and what tells series of that span name apart), through nested
+ * maps: the hot path hashes each string once (V8 keeps a string's hash), where a joined key would build and hash a
+ * new string for every recording.
+ */
 export class SeriesTable<P> {
-  private readonly series = new Map<string, Series<P>>();
+  private readonly series = new Map<string, Map<string, Map<string | number, Series<P>>>>();
+  private count = 0;
   private overflowSeries?: Series<P>;
   private bytes = 0;
   /** recordings that went to the overflow series */
@@ -33,28 +39,43 @@ export class SeriesTable<P> {
     private readonly maxBytes: number,
   ) {}
 
-  /**
-   * The series for `key` (a string naming service and attributes), created with `attributes()` when new and the
-   * table has room; else the overflow series.
-   */
-  get(key: string, service: string, time: number, attributes: () => MetricAttributes): Series<P> {
-    const found = this.series.get(key);
+  /** The series of (`service`, `name`, `variant`), created with `attributes()` when new and the table has room;
+   * else the overflow series. */
+  get(
+    service: string,
+    name: string,
+    variant: string | number,
+    time: number,
+    attributes: () => MetricAttributes,
+  ): Series<P> {
+    let byName = this.series.get(service);
+    if (byName === undefined) this.series.set(service, (byName = new Map()));
+    let byVariant = byName.get(name);
+    if (byVariant === undefined) byName.set(name, (byVariant = new Map()));
+    const found = byVariant.get(variant);
     if (found !== undefined) return found;
-    const cost = 64 + 2 * key.length;
-    if (this.series.size >= this.maxSeries || this.bytes + cost > this.maxBytes) {
+    // every attribute string of the series, at two bytes a character, and the maps' entries
+    const cost = 200 + 2 * (service.length + name.length + String(variant).length);
+    if (this.count >= this.maxSeries || this.bytes + cost > this.maxBytes) {
       this.overflowed++;
+      // (an empty map left for a name that did not fit holds no series: at most one per recording refused)
+      if (byVariant.size === 0) byName.delete(name);
+      if (byName.size === 0) this.series.delete(service);
       this.overflowSeries ??= { service: undefined, attributes: OVERFLOW_ATTRIBUTES, start: time, point: this.create() };
       return this.overflowSeries;
     }
     const s: Series<P> = { service, attributes: attributes(), start: time, point: this.create() };
-    this.series.set(key, s);
+    byVariant.set(variant, s);
+    this.count++;
     this.bytes += cost;
     return s;
   }
 
-  /** Every series, the overflow series last. */
+  /** Every series in the order they were created per service and name, the overflow series last. */
   all(): Series<P>[] {
-    const list = [...this.series.values()];
+    const list: Series<P>[] = [];
+    for (const byName of this.series.values())
+      for (const byVariant of byName.values()) for (const s of byVariant.values()) list.push(s);
     if (this.overflowSeries) list.push(this.overflowSeries);
     return list;
   }

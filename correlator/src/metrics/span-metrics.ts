@@ -98,7 +98,7 @@ export class SpanMetrics {
     const seconds = Math.max(0, span.end - span.start) / NS_PER_S;
     const kind = SPAN_KIND[span.kind];
     const status = STATUS_CODE[span.status];
-    const s = this.spanSeries.get(`${service}\0${span.name}\0${kind}\0${status}`, service, span.start, () => [
+    const s = this.spanSeries.get(service, span.name, `${span.kind} ${span.status}`, span.start, () => [
       ['span.name', span.name],
       ['span.kind', kind],
       ['status.code', status],
@@ -112,7 +112,7 @@ export class SpanMetrics {
 
   private recordHttp(span: SpanRecord, service: string, seconds: number): void {
     const attrs: MetricAttributes = [];
-    let key = service;
+    let key = '';
     for (const name of HTTP_ATTRIBUTES) {
       const v = span.attributes[name];
       if (v === undefined) continue;
@@ -126,15 +126,14 @@ export class SpanMetrics {
       attrs.push(['error.type', errorType]);
       key += `\0error.type=${errorType}`;
     }
-    const s = this.httpSeries.get(key, service, span.start, () => attrs).point;
+    const s = this.httpSeries.get(service, '', key, span.start, () => attrs).point;
     observe(s, seconds, span.end, span.traceId, span.spanId, -1);
   }
 
   private recordSyscall(span: SpanRecord, service: string, c: SyscallRecord, index: number): void {
     // an unfinished call has no duration yet
     if (c.unfinished) return;
-    const key = `${service}\0${span.name}\0${c.name}`;
-    const s = this.syscallSeries.get(key, service, c.ts, () => [
+    const s = this.syscallSeries.get(service, span.name, c.name, c.ts, () => [
       ['span.name', span.name],
       ['syscall.name', c.name],
     ]).point;
@@ -143,7 +142,7 @@ export class SpanMetrics {
     observe(s, c.dur / n / NS_PER_S, c.end, span.traceId, span.spanId, index, n);
     if (c.ret < 0 && c.errno !== undefined) {
       const errno = c.errno;
-      const e = this.errorSeries.get(`${key}\0${errno}`, service, c.ts, () => [
+      const e = this.errorSeries.get(service, span.name, `${c.name} ${errno}`, c.ts, () => [
         ['span.name', span.name],
         ['syscall.name', c.name],
         ['error.type', errno],
@@ -165,6 +164,8 @@ export class SpanMetrics {
   }
 }
 
+/** One observation, and its span as the exemplar of its bucket: the explicit bucket, or the power of two under which
+ * an exponential histogram's bucket lies (its scale moves; exemplars must not). */
 function observe(
   s: HistogramSeries,
   seconds: number,
@@ -174,12 +175,5 @@ function observe(
   childIndex: number,
   n = 1,
 ): void {
-  s.hist.record(seconds, n);
-  s.exemplars.offer(exemplarBucket(s.hist, seconds), seconds, end, traceId, spanId, childIndex);
-}
-
-/** Exemplars align with explicit buckets, and with powers of two for exponential histograms (whose scale moves). */
-function exemplarBucket(hist: ExponentialHistogram | ExplicitHistogram, seconds: number): number {
-  if (hist instanceof ExplicitHistogram) return hist.indexOf(seconds);
-  return seconds > 0 ? Math.floor(Math.log2(seconds)) : -1100;
+  s.exemplars.offer(s.hist.record(seconds, n), seconds, end, traceId, spanId, childIndex);
 }
