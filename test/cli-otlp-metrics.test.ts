@@ -230,6 +230,36 @@ describe('the series cap', () => {
     expect(r.stderr).toMatch(/10 recordings of traces\.span\.metrics\.calls went to its overflow series/);
   });
 
+  it('explicit buckets match the spans; OTEL_EXPORTER_OTLP_METRICS_ENDPOINT takes the metrics elsewhere', async () => {
+    const traces = await startOtlpReceiver();
+    const metrics = await startOtlpReceiver();
+    try {
+      const r = await runCli(['replay', capture, '--metrics-histogram', 'explicit'], {
+        env: cliEnv({
+          OTEL_EXPORTER_OTLP_ENDPOINT: traces.url,
+          OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${metrics.url}/v1/metrics`,
+        }),
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect([traces.metrics.length, metrics.spans().length]).toEqual([0, 0]);
+      const [duration] = find(points(metrics.metrics.at(-1)?.request), 'traces.span.metrics.duration', {
+        'span.name': 'db.query',
+      });
+      expect(duration.type).toBe('histogram');
+      const bounds: number[] = duration.point.explicitBounds;
+      const expected = new Array<number>(bounds.length + 1).fill(0);
+      for (const s of traces.spans().filter((x) => x.name === 'db.query')) {
+        const i = bounds.findIndex((b) => seconds(s) <= b);
+        expected[i === -1 ? bounds.length : i]++;
+      }
+      expect(duration.point.bucketCounts.map(Number)).toEqual(expected);
+      expect(expected.reduce((a, b) => a + b, 0)).toBe(1000);
+    } finally {
+      await traces.close();
+      await metrics.close();
+    }
+  });
+
   it('--no-metrics records and sends none', async () => {
     const receiver = await startOtlpReceiver();
     try {

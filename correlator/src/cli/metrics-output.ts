@@ -3,7 +3,6 @@
 // delivered is said at exit.
 
 import { MetricsExporter } from '../metrics/exporter.js';
-import { DEFAULT_MAX_SERIES_BYTES } from '../metrics/series.js';
 import { SpanMetrics } from '../metrics/span-metrics.js';
 import { otlpProtocol } from '../export/protocol.js';
 import { signalUrl } from '../export/traces-url.js';
@@ -34,7 +33,6 @@ export class MetricsOutput {
     this.metrics = new SpanMetrics({
       histogram: opts.metricsHistogram,
       maxSeries: opts.metricsMaxSeries,
-      maxSeriesBytes: DEFAULT_MAX_SERIES_BYTES,
     });
     // without --endpoint, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT decide, as for traces
     if (http) this.url = signalUrl('metrics', opts.given.has('endpoint') ? opts.endpoint : undefined);

@@ -56,6 +56,7 @@ export class MetricsExporter {
   private readonly http?: OTLPExporterBase<EncodedMetricsRequest>;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
+  private inFlight = false;
   private closed = false;
   readonly st: MetricsExportStats = { exports: 0, failedExports: 0 };
 
@@ -76,10 +77,13 @@ export class MetricsExporter {
       });
   }
 
-  /** Exports every interval from now on (the timer does not hold the process). */
+  /** Exports every interval from now on (the timer does not hold the process). A tick that finds the previous
+   * export still waiting for the endpoint is skipped: the next one carries the same data and more. */
   start(): void {
     const ms = this.opts.intervalMs ?? exportIntervalFromEnv();
-    this.timer = setInterval(() => void this.exportNow(), ms).unref();
+    this.timer = setInterval(() => {
+      if (!this.inFlight) void this.exportNow();
+    }, ms).unref();
   }
 
   /** One export of everything recorded so far; exports run one at a time, in order. */
@@ -101,6 +105,15 @@ export class MetricsExporter {
 
   private async exportOnce(http: boolean): Promise<void> {
     if (this.closed) return;
+    this.inFlight = true;
+    try {
+      await this.exportAll(http);
+    } finally {
+      this.inFlight = false;
+    }
+  }
+
+  private async exportAll(http: boolean): Promise<void> {
     const now = this.opts.now?.() ?? BigInt(Date.now()) * 1_000_000n;
     const req = metricsRequest(this.metrics, this.wall, now, this.opts.hostName);
     if (req.resourceMetrics.length === 0) return;

@@ -9,8 +9,14 @@ export const OVERFLOW_ATTRIBUTES: MetricAttributes = [['otel.metric.overflow', t
 
 /** The OpenTelemetry SDK's default cardinality limit. */
 export const DEFAULT_MAX_SERIES = 2000;
-/** Attribute text of all of one metric's series: 2000 series of ~1 KiB names each. */
-export const DEFAULT_MAX_SERIES_BYTES = 4 * 1024 * 1024;
+/** Estimated bytes of every metric's series together: 4 × 2000 histogram series with ~1 KiB of names each. */
+export const DEFAULT_MAX_SERIES_BYTES = 32 * 1024 * 1024;
+
+/** The estimated bytes all of a session's series tables hold, against one bound. */
+export interface SeriesBudget {
+  readonly max: number;
+  used: number;
+}
 
 export interface Series<P> {
   service: string | undefined;
@@ -29,14 +35,15 @@ export class SeriesTable<P> {
   private readonly series = new Map<string, Map<string, Map<string | number, Series<P>>>>();
   private count = 0;
   private overflowSeries?: Series<P>;
-  private bytes = 0;
   /** recordings that went to the overflow series */
   overflowed = 0;
 
+  /** `pointBytes`: what one series' point holds beyond its attribute text (a histogram's buckets and exemplars) */
   constructor(
     private readonly create: () => P,
     private readonly maxSeries: number,
-    private readonly maxBytes: number,
+    private readonly budget: SeriesBudget,
+    private readonly pointBytes: number,
   ) {}
 
   /** The series of (`service`, `name`, `variant`), created with `attributes()` when new and the table has room;
@@ -54,9 +61,9 @@ export class SeriesTable<P> {
     if (byVariant === undefined) byName.set(name, (byVariant = new Map()));
     const found = byVariant.get(variant);
     if (found !== undefined) return found;
-    // every attribute string of the series, at two bytes a character, and the maps' entries
-    const cost = 200 + 2 * (service.length + name.length + String(variant).length);
-    if (this.count >= this.maxSeries || this.bytes + cost > this.maxBytes) {
+    // the point, every attribute string of the series at two bytes a character, and the maps' entries
+    const cost = this.pointBytes + 200 + 2 * (service.length + name.length + String(variant).length);
+    if (this.count >= this.maxSeries || this.budget.used + cost > this.budget.max) {
       this.overflowed++;
       // (an empty map left for a name that did not fit holds no series: at most one per recording refused)
       if (byVariant.size === 0) byName.delete(name);
@@ -67,7 +74,7 @@ export class SeriesTable<P> {
     const s: Series<P> = { service, attributes: attributes(), start: time, point: this.create() };
     byVariant.set(variant, s);
     this.count++;
-    this.bytes += cost;
+    this.budget.used += cost;
     return s;
   }
 

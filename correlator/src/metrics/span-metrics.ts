@@ -24,10 +24,13 @@ export interface SpanMetricsOptions {
   histogram?: HistogramKind;
   /** series per metric before the overflow series */
   maxSeries?: number;
+  /** estimated bytes of all series together, over every metric */
   maxSeriesBytes?: number;
 }
 
 const NS_PER_S = 1e9;
+/** A histogram series at its largest: 160 bucket counts and 20 exemplars (objects, map entries), rounded up. */
+const HISTOGRAM_BYTES = 4096;
 
 const SPAN_KIND: Record<SpanRecord['kind'], string> = {
   internal: 'SPAN_KIND_INTERNAL',
@@ -80,16 +83,16 @@ export class SpanMetrics {
   constructor(opts: SpanMetricsOptions = {}) {
     this.histogram = opts.histogram ?? 'exponential';
     const max = opts.maxSeries ?? DEFAULT_MAX_SERIES;
-    const bytes = opts.maxSeriesBytes ?? DEFAULT_MAX_SERIES_BYTES;
+    const budget = { max: opts.maxSeriesBytes ?? DEFAULT_MAX_SERIES_BYTES, used: 0 };
     const histogram = (bounds: readonly number[], kind: HistogramKind) => () => ({
       hist: kind === 'exponential' ? new ExponentialHistogram() : new ExplicitHistogram(bounds),
       exemplars: new ExemplarSet(),
     });
     const spanHistogram = histogram(SPANMETRICS_BOUNDS, this.histogram);
-    this.spanSeries = new SeriesTable(() => ({ calls: 0, ...spanHistogram() }), max, bytes);
-    this.httpSeries = new SeriesTable(histogram(HTTP_SERVER_DURATION_BOUNDS, 'explicit'), max, bytes);
-    this.syscallSeries = new SeriesTable(histogram(SYSCALL_BOUNDS, this.histogram), max, bytes);
-    this.errorSeries = new SeriesTable(() => ({ count: 0 }), max, bytes);
+    this.spanSeries = new SeriesTable(() => ({ calls: 0, ...spanHistogram() }), max, budget, HISTOGRAM_BYTES);
+    this.httpSeries = new SeriesTable(histogram(HTTP_SERVER_DURATION_BOUNDS, 'explicit'), max, budget, HISTOGRAM_BYTES);
+    this.syscallSeries = new SeriesTable(histogram(SYSCALL_BOUNDS, this.histogram), max, budget, HISTOGRAM_BYTES);
+    this.errorSeries = new SeriesTable(() => ({ count: 0 }), max, budget, 0);
   }
 
   record(span: SpanRecord, proc: ProcessInfo): void {
