@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeOtlpMetrics } from '../../test/helpers/otlp.js';
 import { tempDir } from '../../test/helpers/cli.js';
+import { MetricsOutput } from '../src/cli/metrics-output.js';
+import { parseCommandLine } from '../src/cli/options.js';
+import { SelfMetrics } from '../src/cli/self-metrics.js';
+import { Correlator } from '../src/correlator.js';
 import { encodeMetricsJson, encodeMetricsProto } from '../src/metrics/encode.js';
 import { MetricsExporter } from '../src/metrics/exporter.js';
 import { metricsRequest } from '../src/metrics/request.js';
@@ -122,6 +126,37 @@ describe('MetricsExporter', () => {
         ['traces.span.metrics.calls', 2, '2'],
       ]);
       expect(exporter.st).toMatchObject({ exports: 2, failedExports: 0 });
+    } finally {
+      tmp.remove();
+    }
+  });
+});
+
+describe('the CLI\'s metrics output', () => {
+  it('counts overflowed recordings and exports in /metrics', async () => {
+    const tmp = tempDir('nullspan-metrics-self-');
+    try {
+      const file = join(tmp.dir, 'm.jsonl');
+      const { options } = parseCommandLine(
+        ['replay', 'x.nscap', '--no-otlp', '--otlp-metrics-file', file, '--metrics-max-series', '1'],
+        {},
+      );
+      const output = MetricsOutput.create(options, CLOCK, 'host-1');
+      if (!output) throw new Error('a metrics file was given: metrics must be recorded');
+      for (const name of ['a', 'b', 'c']) output.record(span(name, []), EXPORT_PROC);
+      const c = new Correlator({ clock: CLOCK });
+      const self = new SelfMetrics({
+        probe: () => undefined,
+        correlator: () => c.stats(),
+        tables: () => c.tableSizes(),
+        outputs: () => ({ spans: 3, traces: 3, exporters: [], held: [], metrics: output.stats() }),
+      });
+      const text = await self.render();
+      expect(text).toContain('nullspan_metrics_overflow_total{metric="traces.span.metrics.calls"} 2');
+      expect(text).toContain('nullspan_metrics_exports_total{result="ok"} 0');
+      expect(MetricsOutput.create(parseCommandLine(['replay', 'x.nscap', '--no-otlp'], {}).options, CLOCK, 'h')).toBe(
+        undefined,
+      );
     } finally {
       tmp.remove();
     }

@@ -11,6 +11,13 @@ import { probeEndpoint } from './endpoint.js';
 import type { CliOptions } from './options.js';
 import type { Terminal } from './terminal.js';
 
+export interface MetricsOutputStats {
+  /** recordings that went to an overflow series, by metric */
+  overflowed: Record<string, number>;
+  exports: number;
+  failedExports: number;
+}
+
 export class MetricsOutput {
   readonly metrics: SpanMetrics;
   private readonly exporter: MetricsExporter;
@@ -49,6 +56,11 @@ export class MetricsOutput {
 
   record(span: SpanRecord, proc: ProcessInfo): void {
     this.metrics.record(span, proc);
+  }
+
+  stats(): MetricsOutputStats {
+    const { exports, failedExports } = this.exporter.st;
+    return { overflowed: this.metrics.counts().overflowed, exports, failedExports };
   }
 
   /** The final export (over HTTP only when something listens: retrying into the void would hold the exit). */

@@ -17,7 +17,7 @@ import { correlatorOptions, type CorrelatorSettings } from './correlator-setting
 import { describeEndpoint, probeEndpoint, unreachableReason, type EndpointCheck } from './endpoint.js';
 import { limitHeapGrowth } from './heap.js';
 import { CliError } from './errors.js';
-import { MetricsOutput } from './metrics-output.js';
+import { MetricsOutput, type MetricsOutputStats } from './metrics-output.js';
 import { exportLossText, lossCounts, totalDrops, type LossCounts } from './losses.js';
 import type { CliOptions } from './options.js';
 import type { Terminal } from './terminal.js';
@@ -54,6 +54,8 @@ export interface OutputStats {
   /** finished spans held until their trace is complete (--print) or decided (tail sampling) */
   held: { output: string; traces: number; bytes: number; releasedEarly: number }[];
   tailSampling?: TailSamplingCounts;
+  /** the OTLP metrics, when recorded */
+  metrics?: MetricsOutputStats;
 }
 
 export class TraceSession {
@@ -200,6 +202,7 @@ export class TraceSession {
           : []),
       ],
       tailSampling: this.gate?.counts(),
+      metrics: this.metrics?.stats(),
     };
   }
 
