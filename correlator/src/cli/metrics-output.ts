@@ -63,12 +63,19 @@ export class MetricsOutput {
     return { overflowed: this.metrics.counts().overflowed, exports, failedExports };
   }
 
-  /** The final export (over HTTP only when something listens: retrying into the void would hold the exit). */
-  async finish(term: Terminal): Promise<void> {
+  /**
+   * The final export (over HTTP only when something listens: retrying into the void would hold the exit).
+   * `silentFor`: the traces' URL, when nullspan already said nothing listens there (no second notice for
+   * the same collector).
+   */
+  async finish(term: Terminal, silentFor?: string): Promise<void> {
     const reachable = this.url ? (await probeEndpoint(this.url)).reachable : false;
     await this.exporter.shutdown(reachable);
     const st = this.exporter.st;
-    if (this.url && !reachable) term.warn(`the metrics were not delivered to ${this.url}: nothing listens there.`);
+    if (this.url && !reachable) {
+      if (silentFor === undefined || origin(silentFor) !== origin(this.url))
+        term.warn(`the metrics were not delivered to ${this.url}: nothing listens there.`);
+    }
     else if (st.failedExports > 0)
       term.warn(
         `${st.failedExports} of ${st.failedExports + st.exports} metrics exports failed (${st.lastFailure}); ` +
@@ -81,5 +88,13 @@ export class MetricsOutput {
           '(--metrics-max-series).',
         { metric: name, overflowed: n },
       );
+  }
+}
+
+function origin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
   }
 }

@@ -64,6 +64,8 @@ export class TraceSession {
   private file?: OtlpFileExporter;
   private http?: OtlpHttpExporter;
   private endpoint?: EndpointCheck;
+  /** nothing listened at the traces endpoint at the end (and the user was told) */
+  private tracesUnreachable = false;
   private readonly printer?: TraceAssembler;
   /** holds spans back until their trace is decided, for --tail-sampling / --min-duration */
   private readonly gate?: TailSampler;
@@ -220,7 +222,8 @@ export class TraceSession {
         this.term.warn(`could not write all traces to ${this.opts.otlpFile}: ${this.file.lastError.message}.`);
     }
     if (this.http) await this.finishHttp(this.http);
-    await this.metrics?.finish(this.term);
+    // nullspan already said when nothing listens where the traces go
+    await this.metrics?.finish(this.term, this.http && this.tracesUnreachable ? this.http.url : undefined);
     this.reportLosses();
     this.summarize();
   }
@@ -238,6 +241,7 @@ export class TraceSession {
   private async finishHttp(http: OtlpHttpExporter): Promise<void> {
     // Flushing to an endpoint nobody listens on would wait out the retries for nothing.
     const now = await probeEndpoint(http.url);
+    this.tracesUnreachable = !now.reachable;
     if (now.reachable) await http.shutdown();
     else {
       if (this.endpoint?.reachable) this.term.warn(describeEndpoint(now, this.opts.otlpFile), { endpoint: http.url });

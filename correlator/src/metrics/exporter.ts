@@ -92,15 +92,18 @@ export class MetricsExporter {
     return this.running;
   }
 
-  /** The last export (to the file always, over HTTP when `http`), then nothing more. */
+  /**
+   * The last export (to the file always, over HTTP when `http`), then nothing more. It does not wait behind a
+   * periodic export still retrying an endpoint in trouble (that one wrote its file line already, and this one
+   * carries everything it did), nor for that retry to end: the exporter is left to the process's exit.
+   */
   async shutdown(http = true): Promise<void> {
     if (this.closed) return;
     clearInterval(this.timer);
-    await this.exportNow(http);
+    await this.exportAll(http);
     this.closed = true;
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
-    await this.http?.shutdown();
   }
 
   private async exportOnce(http: boolean): Promise<void> {
