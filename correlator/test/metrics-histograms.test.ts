@@ -25,7 +25,7 @@ class Reader extends MetricReader {
 }
 
 /** What the SDK makes of `values` recorded into one histogram with the given aggregation. */
-async function sdkPoint(values: number[], aggregation: 'exponential' | 'explicit'): Promise<unknown> {
+async function sdkPoint(values: number[], aggregation: 'exponential' | 'explicit', maxSize = 160): Promise<unknown> {
   const reader = new Reader();
   const provider = new MeterProvider({
     readers: [reader],
@@ -34,7 +34,7 @@ async function sdkPoint(values: number[], aggregation: 'exponential' | 'explicit
         instrumentName: 'h',
         aggregation:
           aggregation === 'exponential'
-            ? { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 160 } }
+            ? { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize } }
             : { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [...SPANMETRICS_BOUNDS] } },
       },
     ],
@@ -91,6 +91,27 @@ describe('ExponentialHistogram against the OpenTelemetry SDK', () => {
       expect(p.sum).toBeCloseTo(sdk.sum, 9);
     });
   }
+
+  it('200 seeded streams of random ranges and sizes: the same histogram, never more buckets than the size', async () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const from = 10 ** -((seed * 7919) % 9);
+      const decades = ((seed * 104729) % 1000) / 100;
+      // small sizes make every downscaling path (and its exact boundaries) likely
+      const size = [160, 4, 5, 8][seed % 4];
+      const vs = values(seed, 300, from, decades);
+      const mine = new ExponentialHistogram(size);
+      for (const v of vs) mine.record(v);
+      const p = mine.point();
+      const sdk = (await sdkPoint(vs, 'exponential', size)) as SdkExponentialHistogram;
+      expect([seed, p.scale, p.offset, p.counts]).toEqual([
+        seed,
+        sdk.scale,
+        sdk.positive.offset,
+        sdk.positive.bucketCounts,
+      ]);
+      expect(p.counts.length).toBeLessThanOrEqual(size);
+    }
+  });
 
   it('counts zeros apart and n observations at once', () => {
     const h = new ExponentialHistogram();
