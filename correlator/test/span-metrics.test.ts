@@ -93,6 +93,17 @@ describe('SpanMetrics', () => {
       http.histogram.dataPoints[0].attributes.map((a: any) => [a.key, a.value.stringValue ?? a.value.intValue]),
     );
     expect(attrs).toEqual({ 'http.request.method': 'POST', 'http.response.status_code': '503', 'error.type': '503' });
+    // an untyped arg (text) still goes out as the integer the semantic conventions say
+    m.record(span('GET /y', [], { kind: 'server', attributes: { 'http.response.status_code': '404', 'server.port': 'x' } }), EXPORT_PROC);
+    const [http2] = metric(m, 'http.server.request.duration');
+    const values = http2.histogram.dataPoints[1].attributes.map((a: { value: Record<string, unknown> }) => [
+      a.value.value,
+      a.value[a.value.value as string],
+    ]);
+    expect(values).toEqual([
+      ['intValue', '404'],
+      ['stringValue', 'x'],
+    ]);
   });
 
   it('JSON and protobuf encodings of one request decode to the same message', () => {

@@ -65,6 +65,8 @@ const HTTP_ATTRIBUTES = [
   'server.port',
 ] as const;
 
+const INTEGER_ATTRIBUTES = new Set(['http.response.status_code', 'server.port']);
+
 export interface MetricsCounts {
   /** spans recorded */
   spans: number;
@@ -117,8 +119,10 @@ export class SpanMetrics {
     const attrs: MetricAttributes = [];
     let key = '';
     for (const name of HTTP_ATTRIBUTES) {
-      const v = span.attributes[name];
+      let v = span.attributes[name];
       if (v === undefined) continue;
+      // the semantic conventions type these as integers; an untyped marker arg carries them as text
+      if (INTEGER_ATTRIBUTES.has(name) && typeof v === 'string' && /^\d{1,9}$/.test(v)) v = Number(v);
       attrs.push([name, v]);
       key += `\0${name}=${v}`;
     }
