@@ -10,28 +10,28 @@ export const MAX_SCALE = 20;
 const MIN_NORMAL_EXPONENT = -1022;
 const MAX_NORMAL_EXPONENT = 1023;
 const MIN_VALUE = 2 ** -1022;
-const bits = new DataView(new ArrayBuffer(8));
+// a double's bits, little-endian words (x86-64, arm64: the platforms nullspan's probe runs on)
+const float = new Float64Array(1);
+const words = new Uint32Array(float.buffer);
 
-/** The unbiased base-2 exponent of a normal double, and whether its significand is zero (a power of two). */
-function exponentOf(value: number): number {
-  bits.setFloat64(0, value);
-  return ((bits.getUint32(0) & 0x7ff00000) >> 20) - 1023;
-}
-
-function isPowerOfTwo(value: number): boolean {
-  bits.setFloat64(0, value);
-  return (bits.getUint32(0) & 0xfffff) === 0 && bits.getUint32(4) === 0;
-}
+/** log2(e) · 2^scale for the positive scales */
+const SCALE_FACTORS = Array.from({ length: MAX_SCALE + 1 }, (_, scale) => Math.LOG2E * 2 ** scale);
 
 /** The bucket of `value` at `scale`: bucket i holds (2^(i·2^-scale), 2^((i+1)·2^-scale)]. */
 export function bucketIndex(value: number, scale: number): number {
+  // the unbiased base-2 exponent of a normal double, and whether its significand is zero (a power of two)
+  float[0] = value;
+  const hi = words[1];
+  const exponent = ((hi & 0x7ff00000) >> 20) - 1023;
+  const powerOfTwo = (hi & 0xfffff) === 0 && words[0] === 0;
   if (scale <= 0) {
     if (value < MIN_VALUE) return MIN_NORMAL_EXPONENT >> -scale;
-    return (exponentOf(value) + (isPowerOfTwo(value) ? -1 : 0)) >> -scale;
+    return (exponent + (powerOfTwo ? -1 : 0)) >> -scale;
   }
   if (value <= MIN_VALUE) return (MIN_NORMAL_EXPONENT << scale) - 1;
-  if (isPowerOfTwo(value)) return (exponentOf(value) << scale) - 1;
-  const index = Math.floor(Math.log(value) * Math.LOG2E * 2 ** scale);
+  if (powerOfTwo) return (exponent << scale) - 1;
+  // LOG2E · 2^scale is exact, so this is the SDK's log(value) · scaleFactor to the bit
+  const index = Math.floor(Math.log(value) * SCALE_FACTORS[scale]);
   const maxIndex = ((MAX_NORMAL_EXPONENT + 1) << scale) - 1;
   return index >= maxIndex ? maxIndex : index;
 }

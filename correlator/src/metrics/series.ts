@@ -46,32 +46,33 @@ export class SeriesTable<P> {
     private readonly pointBytes: number,
   ) {}
 
-  /** The series of (`service`, `name`, `variant`), created with `attributes()` when new and the table has room;
-   * else the overflow series. */
-  get(
+  /** The series of (`service`, `name`), by variant, once one exists (a lookup to repeat per variant). */
+  variants(service: string, name: string): ReadonlyMap<string | number, Series<P>> | undefined {
+    return this.series.get(service)?.get(name);
+  }
+
+  /** A series not in the table yet, or the overflow series when the table is full. */
+  add(
     service: string,
     name: string,
     variant: string | number,
     time: number,
-    attributes: () => MetricAttributes,
+    attributes: MetricAttributes,
   ): Series<P> {
-    let byName = this.series.get(service);
-    if (byName === undefined) this.series.set(service, (byName = new Map()));
-    let byVariant = byName.get(name);
-    if (byVariant === undefined) byName.set(name, (byVariant = new Map()));
-    const found = byVariant.get(variant);
+    const found = this.variants(service, name)?.get(variant);
     if (found !== undefined) return found;
     // the point, every attribute string of the series at two bytes a character, and the maps' entries
     const cost = this.pointBytes + 200 + 2 * (service.length + name.length + String(variant).length);
     if (this.count >= this.maxSeries || this.budget.used + cost > this.budget.max) {
       this.overflowed++;
-      // (an empty map left for a name that did not fit holds no series: at most one per recording refused)
-      if (byVariant.size === 0) byName.delete(name);
-      if (byName.size === 0) this.series.delete(service);
       this.overflowSeries ??= { service: undefined, attributes: OVERFLOW_ATTRIBUTES, start: time, point: this.create() };
       return this.overflowSeries;
     }
-    const s: Series<P> = { service, attributes: attributes(), start: time, point: this.create() };
+    let byName = this.series.get(service);
+    if (byName === undefined) this.series.set(service, (byName = new Map()));
+    let byVariant = byName.get(name);
+    if (byVariant === undefined) byName.set(name, (byVariant = new Map()));
+    const s: Series<P> = { service, attributes, start: time, point: this.create() };
     byVariant.set(variant, s);
     this.count++;
     this.budget.used += cost;

@@ -45,6 +45,10 @@ const STATUS_CODE: Record<SpanRecord['status'], string> = {
   error: 'STATUS_CODE_ERROR',
 };
 
+/** Kind and status as one number (no string built per span to find its series) */
+const KIND_NUMBER: Record<SpanRecord['kind'], number> = { internal: 0, server: 1, client: 2, producer: 3, consumer: 4 };
+const STATUS_NUMBER: Record<SpanRecord['status'], number> = { unset: 0, ok: 1, error: 2 };
+
 /** A histogram of either kind, with its exemplars. */
 export interface HistogramSeries {
   hist: ExponentialHistogram | ExplicitHistogram;
@@ -101,18 +105,38 @@ export class SpanMetrics {
     this.spans++;
     const service = proc.serviceName;
     const seconds = Math.max(0, span.end - span.start) / NS_PER_S;
-    const kind = SPAN_KIND[span.kind];
-    const status = STATUS_CODE[span.status];
-    const s = this.spanSeries.get(service, span.name, `${span.kind} ${span.status}`, span.start, () => [
-      ['span.name', span.name],
-      ['span.kind', kind],
-      ['status.code', status],
-    ]).point;
+    const variant = KIND_NUMBER[span.kind] * 4 + STATUS_NUMBER[span.status];
+    const s = (
+      this.spanSeries.variants(service, span.name)?.get(variant) ??
+      this.spanSeries.add(service, span.name, variant, span.start, [
+        ['span.name', span.name],
+        ['span.kind', SPAN_KIND[span.kind]],
+        ['status.code', STATUS_CODE[span.status]],
+      ])
+    ).point;
     s.calls++;
     observe(s, seconds, span.end, span.traceId, span.spanId, -1);
     if (span.kind === 'server') this.recordHttp(span, service, seconds);
     const calls = span.syscalls;
-    for (let i = 0; i < calls.length; i++) this.recordSyscall(span, service, calls[i], i);
+    // the span name's series, looked up once for all its calls (until one of them makes a new series)
+    let bySyscall = this.syscallSeries.variants(service, span.name);
+    for (let i = 0; i < calls.length; i++) {
+      const c = calls[i];
+      // an unfinished call has no duration yet
+      if (c.unfinished) continue;
+      let s = bySyscall?.get(c.name);
+      if (s === undefined) {
+        s = this.syscallSeries.add(service, span.name, c.name, c.ts, [
+          ['span.name', span.name],
+          ['syscall.name', c.name],
+        ]);
+        bySyscall = this.syscallSeries.variants(service, span.name);
+      }
+      // a merged run (only fast, successful calls merge: correlator/README.md) counts as its calls at their mean
+      const n = c.count > 0 ? c.count : 1;
+      observe(s.point, c.dur / n / NS_PER_S, c.end, span.traceId, span.spanId, i, n);
+      if (c.ret < 0 && c.errno !== undefined) this.recordError(span, service, c, n);
+    }
   }
 
   private recordHttp(span: SpanRecord, service: string, seconds: number): void {
@@ -133,29 +157,23 @@ export class SpanMetrics {
       attrs.push(['error.type', errorType]);
       key += `\0error.type=${errorType}`;
     }
-    const s = this.httpSeries.get(service, '', key, span.start, () => attrs).point;
+    const s = (
+      this.httpSeries.variants(service, '')?.get(key) ?? this.httpSeries.add(service, '', key, span.start, attrs)
+    ).point;
     observe(s, seconds, span.end, span.traceId, span.spanId, -1);
   }
 
-  private recordSyscall(span: SpanRecord, service: string, c: SyscallRecord, index: number): void {
-    // an unfinished call has no duration yet
-    if (c.unfinished) return;
-    const s = this.syscallSeries.get(service, span.name, c.name, c.ts, () => [
-      ['span.name', span.name],
-      ['syscall.name', c.name],
-    ]).point;
-    // a merged run (only fast, successful calls merge: correlator/README.md) counts as its calls at their mean
-    const n = c.count > 0 ? c.count : 1;
-    observe(s, c.dur / n / NS_PER_S, c.end, span.traceId, span.spanId, index, n);
-    if (c.ret < 0 && c.errno !== undefined) {
-      const errno = c.errno;
-      const e = this.errorSeries.get(service, span.name, `${c.name} ${errno}`, c.ts, () => [
+  private recordError(span: SpanRecord, service: string, c: SyscallRecord, n: number): void {
+    const errno = c.errno ?? '';
+    const variant = `${c.name} ${errno}`;
+    const e =
+      this.errorSeries.variants(service, span.name)?.get(variant) ??
+      this.errorSeries.add(service, span.name, variant, c.ts, [
         ['span.name', span.name],
         ['syscall.name', c.name],
         ['error.type', errno],
-      ]).point;
-      e.count += n;
-    }
+      ]);
+    e.point.count += n;
   }
 
   counts(): MetricsCounts {
