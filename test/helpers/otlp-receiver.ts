@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { serve, type ServerType } from '@hono/node-server';
-import { decodeOtlpJson, decodeOtlpProtobuf, type OtlpSpan } from './otlp.js';
+import { decodeOtlpJson, decodeOtlpMetrics, decodeOtlpProtobuf, type OtlpSpan } from './otlp.js';
 
 export interface ReceivedRequest {
   encoding: 'protobuf' | 'json';
@@ -17,10 +17,18 @@ export interface ReceivedRequest {
   spans: OtlpSpan[];
 }
 
+/** One POST /v1/metrics: the ExportMetricsServiceRequest as decodeOtlpMetrics gives it. */
+export interface ReceivedMetrics {
+  encoding: 'protobuf' | 'json';
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  request: any;
+}
+
 export interface OtlpReceiver {
   /** base URL to use as OTEL_EXPORTER_OTLP_ENDPOINT / --endpoint */
   url: string;
   requests: ReceivedRequest[];
+  metrics: ReceivedMetrics[];
   /** bodies the receiver could not decode (each a test failure waiting to be noticed) */
   errors: string[];
   spans(): OtlpSpan[];
@@ -35,7 +43,27 @@ export type FailingAnswer = number | 'never';
 export async function startOtlpReceiver(port = 0, fail?: FailingAnswer): Promise<OtlpReceiver> {
   const requests: ReceivedRequest[] = [];
   const errors: string[] = [];
+  const metrics: ReceivedMetrics[] = [];
   const app = new Hono();
+  app.post('/v1/metrics', async (c) => {
+    if (fail === 'never') return new Promise<Response>(() => undefined);
+    if (fail !== undefined) return c.text('receiver failing on purpose', fail as 500);
+    let body = new Uint8Array(await c.req.arrayBuffer());
+    if ((c.req.header('content-encoding') ?? '').toLowerCase() === 'gzip') body = gunzipSync(body);
+    const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    const encoding = type === 'application/x-protobuf' ? 'protobuf' : type === 'application/json' ? 'json' : undefined;
+    if (!encoding) {
+      errors.push(`unsupported content-type ${JSON.stringify(type)}`);
+      return c.text('unsupported content type', 415);
+    }
+    try {
+      metrics.push({ encoding, request: decodeOtlpMetrics(body, encoding) });
+    } catch (err) {
+      errors.push((err as Error).message);
+      return c.text(`bad request: ${(err as Error).message}`, 400);
+    }
+    return encoding === 'json' ? c.json({}, 200) : c.body(new Uint8Array(0), 200, { 'content-type': type });
+  });
   app.post('/v1/traces', async (c) => {
     if (fail === 'never') return new Promise<Response>(() => undefined);
     if (fail !== undefined) return c.text('receiver failing on purpose', fail as 500);
@@ -68,6 +96,7 @@ export async function startOtlpReceiver(port = 0, fail?: FailingAnswer): Promise
   return {
     url: `http://127.0.0.1:${bound}`,
     requests,
+    metrics,
     errors,
     spans: () => requests.flatMap((r) => r.spans),
     close: () =>

@@ -72,7 +72,7 @@ export function wellFormed<T>(value: T): T {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function jsonMessage(text: string): any {
+function jsonMessage(text: string, type: any = ExportTraceServiceRequest): any {
   const json = JSON.parse(text) as unknown;
   // The JSON mapping's ids are hex; the generated type's fromObject reads bytes fields as base64.
   const forSchema = mapIds(json, (hex) => {
@@ -80,9 +80,25 @@ function jsonMessage(text: string): any {
       throw new Error(`OTLP JSON id is not lower-case hex: ${JSON.stringify(hex)}`);
     return Buffer.from(hex, 'hex').toString('base64');
   });
-  const message = ExportTraceServiceRequest.fromObject(forSchema);
-  assertSameAsSchema(forSchema, ExportTraceServiceRequest.toObject(message, ALL_FIELDS), 'ExportTraceServiceRequest');
+  const message = type.fromObject(forSchema);
+  assertSameAsSchema(forSchema, type.toObject(message, ALL_FIELDS), type.name);
   return message;
+}
+
+const ExportMetricsServiceRequest = root.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+
+/**
+ * An ExportMetricsServiceRequest in either encoding, checked against the official schema as traces are, as a plain
+ * object: 64-bit integers as decimal text, enums as numbers, exemplar ids as lower-case hex.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function decodeOtlpMetrics(body: Uint8Array, encoding: 'protobuf' | 'json'): any {
+  const message =
+    encoding === 'protobuf'
+      ? ExportMetricsServiceRequest.decode(body)
+      : jsonMessage(Buffer.from(body).toString('utf8'), ExportMetricsServiceRequest);
+  const object = ExportMetricsServiceRequest.toObject(message, TO_OBJECT);
+  return mapIds(object, (bytes) => Buffer.from(bytes as number[]).toString('hex'));
 }
 
 /** Decodes an OTLP JSON Lines file (the Collector's file exporter format). */

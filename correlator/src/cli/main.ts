@@ -50,6 +50,8 @@ function namedFiles(cl: ParsedCommandLine): NamedFile[] {
   if (cl.options.write) files.push({ role: '--write', path: cl.options.write, writes: true });
   if (cl.options.otlpFile) files.push({ role: '--otlp-file', path: cl.options.otlpFile, writes: true });
   if (cl.options.summaryFile) files.push({ role: '--summary-file', path: cl.options.summaryFile, writes: true });
+  if (cl.options.otlpMetricsFile)
+    files.push({ role: '--otlp-metrics-file', path: cl.options.otlpMetricsFile, writes: true });
   return files;
 }
 
@@ -72,8 +74,12 @@ export async function main(args: string[]): Promise<number> {
   if (cl.options.otlpFile) assertWritableFile(cl.options.otlpFile, '--otlp-file');
   if (cl.options.write) assertWritableFile(cl.options.write, '--write');
   if (cl.options.summaryFile) assertWritableFile(cl.options.summaryFile, '--summary-file');
+  if (cl.options.otlpMetricsFile) assertWritableFile(cl.options.otlpMetricsFile, '--otlp-metrics-file');
   // before any command starts: the exporter is built once it runs (`ui` exports nothing)
-  const protocolProblem = cl.command === 'ui' || cl.options.noOtlp ? undefined : otlpProtocolProblem();
+  const protocolProblem =
+    cl.command === 'ui' || cl.options.noOtlp
+      ? undefined
+      : (otlpProtocolProblem() ?? (cl.options.noMetrics ? undefined : otlpProtocolProblem(process.env, 'METRICS')));
   if (protocolProblem) throw new UsageError(protocolProblem);
   return dispatch(cl);
 }

@@ -4,6 +4,8 @@
 import { parseArgs } from 'node:util';
 import { RING_SIZE_DEFAULT, SNAP_LEN_DEFAULT } from '@nullspan/probe/options';
 import { DEFAULT_OTLP_ENDPOINT, httpUrlProblem } from '../export/traces-url.js';
+import { HISTOGRAM_KINDS, type HistogramKind } from '../metrics/span-metrics.js';
+import { DEFAULT_MAX_SERIES } from '../metrics/series.js';
 import { DEFAULT_MAX_OPEN_SPAN_BYTES, DEFAULT_MAX_QUEUE_BYTES } from '../span-bytes.js';
 import { DEFAULT_MAX_SPANS, DEFAULT_MAX_SYSCALLS, DEFAULT_MAX_TEXT_BYTES } from '../ui/store.js';
 import { parseDuration } from './durations.js';
@@ -144,6 +146,45 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'FILE',
     commands: OUTPUT,
     help: 'Write the --summary to FILE instead of stdout (implies --summary; stdout also carries the traced command\'s own output).',
+  },
+  {
+    name: 'otlp-metrics-file',
+    type: 'string',
+    value: 'FILE',
+    commands: OUTPUT,
+    help:
+      'Write the span and system-call metrics to FILE as OTLP JSON Lines (one ExportMetricsServiceRequest per ' +
+      'export: every OTEL_METRIC_EXPORT_INTERVAL and at exit, each cumulative).',
+  },
+  {
+    name: 'no-metrics',
+    type: 'boolean',
+    commands: OUTPUT,
+    help:
+      'Do not record metrics. By default they go wherever the traces go over OTLP/HTTP (`/v1/metrics`) and to ' +
+      '--otlp-metrics-file.',
+  },
+  {
+    name: 'metrics-histogram',
+    type: 'string',
+    value: 'KIND',
+    default: 'exponential',
+    choices: HISTOGRAM_KINDS,
+    commands: OUTPUT,
+    help:
+      'Duration histograms as `exponential` (base-2, 160 buckets) or `explicit` buckets (the Collector ' +
+      'spanmetrics connector\'s 2 ms … 15 s; system calls 1 µs … 10 s by decades).',
+  },
+  {
+    name: 'metrics-max-series',
+    type: 'integer',
+    value: 'N',
+    default: String(DEFAULT_MAX_SERIES),
+    min: 1,
+    commands: OUTPUT,
+    help:
+      'Series per metric; recordings past it go to one overflow series (`otel.metric.overflow=true`), counted and ' +
+      'reported at exit.',
   },
   {
     name: 'max-export-queue-bytes',
@@ -408,6 +449,10 @@ export interface CliOptions {
   summary: boolean;
   summaryFormat: 'text' | 'json';
   summaryFile?: string;
+  otlpMetricsFile?: string;
+  noMetrics: boolean;
+  metricsHistogram: HistogramKind;
+  metricsMaxSeries: number;
   maxExportQueueBytes: number;
   write?: string;
   minDuration: number;

@@ -274,6 +274,24 @@ export class SelfMetrics {
       ({ outputs: { tailSampling: t } }) => (t ? t.keptBy.map(([policy, n]) => [{ policy }, n]) : []),
     );
 
+    this.counter(
+      'nullspan_metrics_overflow_total',
+      'Recordings of an OTLP metric that went to its overflow series (--metrics-max-series), by metric.',
+      ['metric'],
+      ({ outputs: { metrics: m } }) => Object.entries(m?.overflowed ?? {}).map(([metric, n]) => [{ metric }, n]),
+    );
+    this.counter(
+      'nullspan_metrics_exports_total',
+      'OTLP metrics exports, by result (each carries all metrics so far).',
+      ['result'],
+      ({ outputs: { metrics: m } }) =>
+        m
+          ? [
+              [{ result: 'ok' }, m.exports],
+              [{ result: 'failed' }, m.failedExports],
+            ]
+          : [],
+    );
     // ---- what is held now ------------------------------------------------------------------------------------------
     this.gauge(
       'nullspan_traced_processes',

@@ -17,6 +17,7 @@ import { correlatorOptions, type CorrelatorSettings } from './correlator-setting
 import { describeEndpoint, probeEndpoint, unreachableReason, type EndpointCheck } from './endpoint.js';
 import { limitHeapGrowth } from './heap.js';
 import { CliError } from './errors.js';
+import { MetricsOutput, type MetricsOutputStats } from './metrics-output.js';
 import { exportLossText, lossCounts, totalDrops, type LossCounts } from './losses.js';
 import type { CliOptions } from './options.js';
 import type { Terminal } from './terminal.js';
@@ -54,6 +55,8 @@ export interface OutputStats {
   /** finished spans held until their trace is complete (--print) or decided (tail sampling) */
   held: { output: string; traces: number; bytes: number; releasedEarly: number }[];
   tailSampling?: TailSamplingCounts;
+  /** the OTLP metrics, when recorded */
+  metrics?: MetricsOutputStats;
 }
 
 export class TraceSession {
@@ -62,10 +65,13 @@ export class TraceSession {
   private file?: OtlpFileExporter;
   private http?: OtlpHttpExporter;
   private endpoint?: EndpointCheck;
+  /** nothing listened at the traces endpoint at the end (and the user was told) */
+  private tracesUnreachable = false;
   private readonly printer?: TraceAssembler;
   /** holds spans back until their trace is decided, for --tail-sampling / --min-duration */
   private readonly gate?: TailSampler;
   private readonly tailSampling: TailSamplingConfig;
+  private readonly metrics?: MetricsOutput;
   private store?: SpanStore;
   private readonly summary?: SummaryOutput;
   private ui?: UiServer;
@@ -113,6 +119,8 @@ export class TraceSession {
       });
       this.sinks.push(this.http);
     }
+    // every span, before tail sampling decides what the traces keep (as the Collector's spanmetrics connector counts)
+    if (outputs.export) this.metrics = MetricsOutput.create(opts, setup.clock, setup.hostName);
     const pendingLimits = { maxPendingBytes: opts.maxPendingBytes };
     if (outputs.print && opts.print) this.printer = new TraceAssembler((trace) => this.print(trace), pendingLimits);
     this.tailSampling = parseTailSampling(setup.settings.tailSampling);
@@ -136,6 +144,7 @@ export class TraceSession {
       this.syscalls += span.syscalls.length;
       if (span.parentSpanId === undefined || span.remoteParent) this.traces++;
       this.store?.add(span, proc);
+      this.metrics?.record(span, proc);
       if (this.gate) this.gate.add(span, proc);
       else {
         for (const sink of this.sinks) sink.export(span, proc);
@@ -146,6 +155,7 @@ export class TraceSession {
 
   /** Starts what runs beside the event stream: the endpoint check and the web UI. */
   async start(): Promise<void> {
+    this.metrics?.start();
     if (this.http) {
       this.endpoint = await probeEndpoint(this.http.url);
       if (!this.endpoint.reachable)
@@ -201,6 +211,7 @@ export class TraceSession {
           : []),
       ],
       tailSampling: this.gate?.counts(),
+      metrics: this.metrics?.stats(),
     };
   }
 
@@ -218,6 +229,8 @@ export class TraceSession {
         this.term.warn(`could not write all traces to ${this.opts.otlpFile}: ${this.file.lastError.message}.`);
     }
     if (this.http) await this.finishHttp(this.http);
+    // nullspan already said when nothing listens where the traces go
+    await this.metrics?.finish(this.term, this.http && this.tracesUnreachable ? this.http.url : undefined);
     this.reportLosses();
     this.summarize();
     this.summary?.write(this.term);
@@ -236,6 +249,7 @@ export class TraceSession {
   private async finishHttp(http: OtlpHttpExporter): Promise<void> {
     // Flushing to an endpoint nobody listens on would wait out the retries for nothing.
     const now = await probeEndpoint(http.url);
+    this.tracesUnreachable = !now.reachable;
     if (now.reachable) await http.shutdown();
     else {
       if (this.endpoint?.reachable) this.term.warn(describeEndpoint(now, this.opts.otlpFile), { endpoint: http.url });

@@ -7,7 +7,10 @@
 import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
 import {
+  JsonMetricsSerializer,
   JsonTraceSerializer,
+  MetricsExporterMetricsHelper,
+  ProtobufMetricsSerializer,
   ProtobufTraceSerializer,
   TraceExporterMetricsHelper,
 } from '@opentelemetry/otlp-transformer';
@@ -59,5 +62,32 @@ export function createOtlpTraceExporter(opts: OtlpHttpTransportOptions): OTLPExp
   // the component type OpenTelemetry JS's own OTLP/HTTP span exporter reports in its metrics
   return new OTLPExporterBase(
     createOtlpHttpExportDelegate(config, serializer, 'otlp_http_span_exporter', countSpans, undefined),
+  );
+}
+
+/** One ExportMetricsServiceRequest, encoded beforehand, and how many data points it carries. */
+export type EncodedMetricsRequest = EncodedTraceRequest;
+
+const METRICS_RESPONSES = {
+  'http/protobuf': (data: Uint8Array) => ProtobufMetricsSerializer.deserializeResponse(data),
+  'http/json': (data: Uint8Array) => JsonMetricsSerializer.deserializeResponse(data),
+};
+
+const countDataPoints = {
+  ...MetricsExporterMetricsHelper,
+  countItems: (request: EncodedMetricsRequest) => request.length,
+};
+
+/** The same for metrics: OTEL_EXPORTER_OTLP_METRICS_* variables, `/v1/metrics`, the metrics exporter's name. */
+export function createOtlpMetricsExporter(opts: OtlpHttpTransportOptions): OTLPExporterBase<EncodedMetricsRequest> {
+  const { protocol, ...http } = opts;
+  const { contentType } = PROTOCOLS[protocol];
+  const serializer = {
+    serializeRequest: (request: EncodedMetricsRequest): Uint8Array => request.body,
+    deserializeResponse: METRICS_RESPONSES[protocol],
+  };
+  const config = convertLegacyHttpOptions(http, 'METRICS', 'v1/metrics', { 'Content-Type': contentType });
+  return new OTLPExporterBase(
+    createOtlpHttpExportDelegate(config, serializer, 'otlp_http_metric_exporter', countDataPoints, undefined),
   );
 }

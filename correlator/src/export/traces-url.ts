@@ -9,12 +9,17 @@ export const DEFAULT_OTLP_ENDPOINT = 'http://localhost:4318';
  * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is, else OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`, else the default.
  */
 export function tracesUrl(endpoint?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return signalUrl('traces', endpoint, env);
+}
+
+/** The same order for any signal: `metrics` reads OTEL_EXPORTER_OTLP_METRICS_ENDPOINT and appends `/v1/metrics`. */
+export function signalUrl(signal: 'traces' | 'metrics', endpoint?: string, env: NodeJS.ProcessEnv = process.env): string {
   if (endpoint === undefined) {
-    const signal = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
-    if (signal) return signal;
+    const own = env[`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`]?.trim();
+    if (own) return own;
   }
   const base = endpoint ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || DEFAULT_OTLP_ENDPOINT);
-  return `${base.replace(/\/+$/, '')}/v1/traces`;
+  return `${base.replace(/\/+$/, '')}/v1/${signal}`;
 }
 
 /** Why `url` cannot be an OTLP/HTTP endpoint (not a URL, not http/https), or undefined when it can. */
