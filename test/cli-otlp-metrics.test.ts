@@ -175,7 +175,9 @@ describe('OTLP metrics from a real kernel', () => {
     for (const p of http) {
       expect(p.type).toBe('histogram');
       expect(Number(p.point.count)).toBe(5);
-      expect(p.point.explicitBounds).toEqual([0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]);
+      expect(p.point.explicitBounds).toEqual([
+        0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+      ]);
     }
     const sleeps = find(last, 'nullspan.syscall.duration', { 'span.name': 'db.query' });
     expect(sleeps).toHaveLength(1);
@@ -220,10 +222,18 @@ describe('the series cap', () => {
     const file = join(tmp.dir, 'capped.jsonl');
     const r = await runCli(['replay', capture, '--no-otlp', '--otlp-metrics-file', file, '--metrics-max-series', '1']);
     expect(r.code, r.stderr).toBe(0);
-    const last = points(decodeOtlpMetrics(Buffer.from(readFileSync(file, 'utf8').trim().split('\n').at(-1) ?? ''), 'json'));
+    const last = points(
+      decodeOtlpMetrics(Buffer.from(readFileSync(file, 'utf8').trim().split('\n').at(-1) ?? ''), 'json'),
+    );
     // db.query came first and has the one series; the 10 server spans went to the overflow series
     const calls = find(last, 'traces.span.metrics.calls', {});
-    expect(calls.map((p) => [p.attributes['span.name'] ?? null, p.attributes['otel.metric.overflow'] ?? null, Number(p.point.asInt)])).toEqual([
+    expect(
+      calls.map((p) => [
+        p.attributes['span.name'] ?? null,
+        p.attributes['otel.metric.overflow'] ?? null,
+        Number(p.point.asInt),
+      ]),
+    ).toEqual([
       ['db.query', null, 1000],
       [null, true, 10],
     ]);

@@ -109,7 +109,9 @@ describe('nullspan run --summary on 1,000 spans of known durations', () => {
     expect(lines[0]).toBe('latency summary: 1000 spans; percentiles within ±1 % of the exact value at their rank');
     expect(lines[1]).toMatch(/^SERVICE\s+SPAN\s+COUNT\s+ERRORS\s+P50\s+P90\s+P99\s+P99\.9\s+MAX$/);
     expect(lines[2]).toMatch(/^known-durs\s+work\s+1000\s+10\s+1\.\d+ ms\s+/);
-    expect(text.stdout).toMatch(/slowest 1 % of known-durs \/ work: 10 spans ≥ \d+\.\d+ ms\n {2}clock_nanosleep ×10 {2}/);
+    expect(text.stdout).toMatch(
+      /slowest 1 % of known-durs \/ work: 10 spans ≥ \d+\.\d+ ms\n {2}clock_nanosleep ×10 {2}/,
+    );
   });
 });
 

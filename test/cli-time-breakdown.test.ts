@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeOtlpJsonLines, type OtlpSpan } from './helpers/otlp.js';
+import type { OtlpSpan } from './helpers/otlp.js';
 import { startOtlpReceiver, type OtlpReceiver } from './helpers/otlp-receiver.js';
 import { cliEnv, REPO, runCli, tempDir } from './helpers/cli.js';
 
@@ -165,7 +165,7 @@ describe('event-loop model: Node', () => {
     expectNear(partsSum(b), durOf(b), 0.02 * durOf(b), 'B parts');
   });
 
-  it('A, awaiting a 10 ms timer, shows the loop busy with B for B\'s whole spin, and names B', () => {
+  it("A, awaiting a 10 ms timer, shows the loop busy with B for B's whole spin, and names B", () => {
     const a = only(spans, 'A');
     const b = only(spans, 'B');
     expect(a.attributes['nullspan.time.model']).toBe('event-loop');
@@ -177,12 +177,11 @@ describe('event-loop model: Node', () => {
   it("R's wait on fs.promises.readFile shows the libuv worker's time on the read", () => {
     const r = only(spans, 'R');
     const worker = num(r, 'nullspan.time.worker.on_cpu') + num(r, 'nullspan.time.worker.blocked');
-    const reads = spans.filter((c) => c.parentSpanId === r.spanId && c.attributes['syscall.attribution'] === 'submitter');
-    expect(reads.map((c) => c.name)).toContain('read');
-    const own = reads.reduce(
-      (sum, c) => sum + num(c, 'nullspan.time.on_cpu') + num(c, 'nullspan.time.blocked'),
-      0,
+    const reads = spans.filter(
+      (c) => c.parentSpanId === r.spanId && c.attributes['syscall.attribution'] === 'submitter',
     );
+    expect(reads.map((c) => c.name)).toContain('read');
+    const own = reads.reduce((sum, c) => sum + num(c, 'nullspan.time.on_cpu') + num(c, 'nullspan.time.blocked'), 0);
     expect(own).toBeGreaterThan(0);
     expect(worker).toBeGreaterThanOrEqual(own);
     expectNear(partsSum(r), durOf(r), 0.02 * durOf(r), 'R parts');

@@ -56,9 +56,9 @@ describe('web UI latency views in chromium', () => {
       await page.goto(server.url);
       await page.waitForSelector('body[data-ready="1"]');
       await page.waitForSelector('#percentiles tbody tr');
-      const rowTexts = await page.locator('#percentiles tbody tr').evaluateAll((rows) =>
-        rows.map((r) => [...(r as HTMLTableRowElement).cells].map((c) => c.textContent)),
-      );
+      const rowTexts = await page
+        .locator('#percentiles tbody tr')
+        .evaluateAll((rows) => rows.map((r) => [...(r as HTMLTableRowElement).cells].map((c) => c.textContent)));
       // rows by service then name; the hostile name stays text
       expect(rowTexts.map((r) => r.slice(0, 4))).toEqual([
         ['evil', HOSTILE, '1', '0'],
@@ -74,9 +74,9 @@ describe('web UI latency views in chromium', () => {
       // p99 of GET /a: rank floor(0.99 · 199) = #197, the 198 ms span, with ten on each side (up to the end)
       await page.locator('#percentiles tbody tr[data-name="GET /a"] button[data-percentile="p99"]').click();
       await page.waitForSelector('#list-panel:not([hidden]) #span-list tbody tr.rank');
-      const listed = await page.locator('#span-list tbody tr').evaluateAll((rows) =>
-        rows.map((r) => (r as HTMLElement).dataset.spanId),
-      );
+      const listed = await page
+        .locator('#span-list tbody tr')
+        .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.spanId));
       expect(listed).toEqual(Array.from({ length: 13 }, (_, k) => byMs.get(188 + k)));
       expect(await page.locator('#span-list tbody tr.rank').getAttribute('data-span-id')).toBe(byMs.get(198));
       expect(await page.locator('#list-summary').textContent()).toBe(
@@ -99,7 +99,8 @@ describe('web UI latency views in chromium', () => {
       await page.waitForFunction(() => document.getElementById('spectrogram')!.dataset.visibleCells === '10');
       await page.selectOption('#spectro-mode', 'fsync');
       await page.waitForFunction(
-        (n) => document.getElementById('spectrogram')!.dataset.visibleCells !== n &&
+        (n) =>
+          document.getElementById('spectrogram')!.dataset.visibleCells !== n &&
           document.getElementById('spectrogram')!.dataset.visibleCells !== '10',
         spanCells,
       );
@@ -110,10 +111,16 @@ describe('web UI latency views in chromium', () => {
       await page.mouse.move(box.x + box.width - 12, box.y + box.height - 26, { steps: 6 });
       await page.mouse.up();
       await page.waitForSelector('#list-panel:not([hidden]) #span-list tbody tr');
-      expect(await page.locator('#list-summary').textContent()).toMatch(/200 spans.*\(200 fsync calls in these durations; spans by their slowest call\)$/);
+      expect(await page.locator('#list-summary').textContent()).toMatch(
+        /200 spans.*\(200 fsync calls in these durations; spans by their slowest call\)$/,
+      );
       expect(await page.locator('#span-list tbody tr').first().getAttribute('data-span-id')).toBe(byMs.get(200));
-      expect(await page.locator('#span-list tbody tr').first().locator('td').nth(3).textContent()).toBe('200 ms · fsync 50 ms');
-      expect(await page.locator('#percentile-scope').textContent()).toContain('spans in the selection (its time window)');
+      expect(await page.locator('#span-list tbody tr').first().locator('td').nth(3).textContent()).toBe(
+        '200 ms · fsync 50 ms',
+      );
+      expect(await page.locator('#percentile-scope').textContent()).toContain(
+        'spans in the selection (its time window)',
+      );
       await page.screenshot({ path: join(ARTIFACTS, 'ui-syscall-spectrogram.png'), fullPage: true });
 
       expect(await page.locator('img, svg, script:not([src])').count()).toBe(0);

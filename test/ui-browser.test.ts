@@ -8,7 +8,15 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanStore } from '../correlator/src/ui/store.js';
 import { startUiServer } from '../correlator/src/ui/server.js';
-import { CLOCK, accountedRequest, loopBlocking, proc, request, span, syscall } from '../correlator/test/ui-synthetic.js';
+import {
+  CLOCK,
+  accountedRequest,
+  loopBlocking,
+  proc,
+  request,
+  span,
+  syscall,
+} from '../correlator/test/ui-synthetic.js';
 import { launchChromium, watchedPage } from './helpers/browser.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -209,11 +217,13 @@ describe('web UI in chromium', () => {
       expect(await partRow('net').count()).toBe(0); // categories it never waited in are left out
       expect(await partRow('unaccounted').count()).toBe(0);
       expect(await page.locator('#time-breakdown').innerText()).toContain('3 major page faults');
-      const segments = await page.locator('#time-breakdown > .times-block .stacked-bar div').evaluateAll((divs) =>
-        divs.map((d) => (d as HTMLElement).style.width),
-      );
+      const segments = await page
+        .locator('#time-breakdown > .times-block .stacked-bar div')
+        .evaluateAll((divs) => divs.map((d) => (d as HTMLElement).style.width));
       expect(segments).toEqual(['20%', '5%', '50%', '20%', '5%']);
-      expect(await page.locator('#time-breakdown > .times-block .stacked-bar div').first().getAttribute('title')).toBe('on CPU: 20 ms');
+      expect(await page.locator('#time-breakdown > .times-block .stacked-bar div').first().getAttribute('title')).toBe(
+        'on CPU: 20 ms',
+      );
       expect(await page.locator('#breakdown-bar div').first().getAttribute('title')).toBe('recvfrom: 40 ms');
       // The child span, folded: open it to see its own split.
       const child = page.locator('#time-breakdown details.time-child');
@@ -234,11 +244,17 @@ describe('web UI in chromium', () => {
       expect(await page.locator('.wf-row.syscall .wf-band').count()).toBe(1);
       const recv = page.locator('.wf-row.syscall', { hasText: 'recvfrom' });
       expect(await recv.innerText()).toContain('slept uninterruptibly (D)');
-      expect(await recv.locator('.wf-band').getAttribute('title')).toMatch(/^on CPU 1 ms \(2\.5%\) · run queue 1 ms .*blocked 38 ms .*not a timeline/);
+      expect(await recv.locator('.wf-band').getAttribute('title')).toMatch(
+        /^on CPU 1 ms \(2\.5%\) · run queue 1 ms .*blocked 38 ms .*not a timeline/,
+      );
       const colours = await page.evaluate(() => {
         const bg = (e: Element) => getComputedStyle(e).backgroundColor;
         const band = [...document.querySelectorAll('.wf-row.span .wf-band div')].slice(0, 3).map(bg);
-        return { band, span: bg(document.querySelector('.wf-row.span .wf-bar')!), sys: bg(document.querySelector('.wf-row.syscall .wf-bar')!) };
+        return {
+          band,
+          span: bg(document.querySelector('.wf-row.span .wf-bar')!),
+          sys: bg(document.querySelector('.wf-row.syscall .wf-bar')!),
+        };
       });
       expect(new Set(colours.band).size).toBe(3);
       expect(colours.band).not.toContain(colours.span);
@@ -268,7 +284,9 @@ describe('web UI in chromium', () => {
 
       // No accounting: one line says why, the system-call view stays.
       await openByName(page, 'plain', 'GET /plain');
-      expect(await page.locator('#time-breakdown').innerText()).toMatch(/^No time breakdown: .*\.? ?Time in system calls only:$/);
+      expect(await page.locator('#time-breakdown').innerText()).toMatch(
+        /^No time breakdown: .*\.? ?Time in system calls only:$/,
+      );
       expect(await page.locator('#time-breakdown .times-block').count()).toBe(0);
       expect(await page.locator('#breakdown').innerText()).toMatch(/outside system calls/);
       expect(await page.locator('.wf-band').count()).toBe(0);

@@ -135,7 +135,9 @@ const ROUNDS = Number(process.env.NULLSPAN_BENCH_ROUNDS || 5);
 const dir = mkdtempSync(join(tmpdir(), 'nullspan-bench-metrics-'));
 try {
   const path = join(dir, 'bench.nscap');
-  const events = Number(execFileSync(process.execPath, [THROUGHPUT, '--build', path, String(total)], { encoding: 'utf8' }));
+  const events = Number(
+    execFileSync(process.execPath, [THROUGHPUT, '--build', path, String(total)], { encoding: 'utf8' }),
+  );
   const pinned = spawnSync('taskset', ['-c', '1', 'true']).status === 0;
   const cmd = pinned ? ['taskset', ['-c', '1', process.execPath]] : [process.execPath, []];
   const child = (...args) =>

@@ -91,7 +91,7 @@ try {
     `summary: ${events} events, ${spans} spans; median CPU ${cpu.off.toFixed(2)} s off, ${cpu.on.toFixed(2)} s on ` +
       `(${runs} runs each): ${(epsOff / 1e6).toFixed(2)} → ${(epsOn / 1e6).toFixed(2)} M events/CPU-s, ` +
       `${(slowdown * 100).toFixed(1)} % fewer; the builder alone ${perSpanNs.toFixed(0)} ns per span ` +
-      `(${((perSpanNs * spans) / 1e9 / cpu.off * 100).toFixed(1)} % of the correlator's CPU)`,
+      `(${(((perSpanNs * spans) / 1e9 / cpu.off) * 100).toFixed(1)} % of the correlator's CPU)`,
   );
   console.log(
     `BENCH_JSON ${JSON.stringify([

@@ -68,7 +68,12 @@ function stream(withTimes) {
     ts += dur;
   };
   const thread = withTimes
-    ? { onCpu: 0, runqueue: 0, blocked: { file: 0, net: 0, lock: 0, sleep: 0, poll: 0, pagefault: 0, other: 0 }, majorFaults: 0 }
+    ? {
+        onCpu: 0,
+        runqueue: 0,
+        blocked: { file: 0, net: 0, lock: 0, sleep: 0, poll: 0, pagefault: 0, other: 0 },
+        majorFaults: 0,
+      }
     : null;
   const marker = (text) => {
     ts += 200;
@@ -115,8 +120,12 @@ const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2
 /** ns per event with the events' times and with them nulled, alternating; `events` keep their times after. */
 function onOff(events, make, rounds = ROUNDS) {
   const saved = events.map((e) => e.times);
-  const strip = () => events.forEach((e) => 'times' in e && (e.times = null));
-  const restore = () => events.forEach((e, i) => 'times' in e && (e.times = saved[i]));
+  const strip = () => {
+    for (const e of events) if ('times' in e) e.times = null;
+  };
+  const restore = () => {
+    for (let i = 0; i < events.length; i++) if ('times' in events[i]) events[i].times = saved[i];
+  };
   const on = [];
   const off = [];
   correlate(events, make); // warm-up both paths
@@ -173,7 +182,13 @@ async function recordHono(dir) {
 const rows = [];
 const synthetic = stream(true);
 const plain = () => new Correlator({ clock: { wallOffsetNs: 0n }, idSeed: '0'.repeat(32) });
-rows.push(row(`synthetic Node loop (${CONCURRENT} interleaved requests, worker reads)`, synthetic.length, onOff(synthetic, plain)));
+rows.push(
+  row(
+    `synthetic Node loop (${CONCURRENT} interleaved requests, worker reads)`,
+    synthetic.length,
+    onOff(synthetic, plain),
+  ),
+);
 synthetic.length = 0;
 
 const dir = mkdtempSync(join(tmpdir(), 'nullspan-bench-times-'));

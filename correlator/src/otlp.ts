@@ -313,7 +313,8 @@ function forEachTimeAttribute(t: SpanTimes, visit: (key: string, value: string |
   for (const [k, key] of BLOCKED_KEYS) visit(key, t.blocked[k]);
   visit('nullspan.faults.major', t.majorFaults);
   if (t.loopBusyOther !== undefined) visit('nullspan.time.loop_busy_other', t.loopBusyOther);
-  if (t.loopBusyTop !== undefined) visit('nullspan.loop_busy_top', `${t.loopBusyTop.name} (span ${t.loopBusyTop.spanId})`);
+  if (t.loopBusyTop !== undefined)
+    visit('nullspan.loop_busy_top', `${t.loopBusyTop.name} (span ${t.loopBusyTop.spanId})`);
   if (t.asyncWait !== undefined) visit('nullspan.time.async_wait', t.asyncWait);
   if (t.worker !== undefined) {
     visit('nullspan.time.worker.on_cpu', t.worker.onCpu);

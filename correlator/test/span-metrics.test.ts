@@ -81,11 +81,16 @@ describe('SpanMetrics', () => {
 
   it('explicit histograms: the spanmetrics buckets, the semantic conventions for HTTP server spans', () => {
     const m = new SpanMetrics({ histogram: 'explicit' });
-    const server = { kind: 'server' as const, attributes: { 'http.request.method': 'POST', 'http.response.status_code': 503 } };
+    const server = {
+      kind: 'server' as const,
+      attributes: { 'http.request.method': 'POST', 'http.response.status_code': 503 },
+    };
     m.record(span('POST /x', [], { ...server, end: 7_000_000 }), EXPORT_PROC);
     const [duration] = metric(m, 'traces.span.metrics.duration');
     const p = duration.histogram.dataPoints[0];
-    expect(p.explicitBounds).toEqual([0.002, 0.004, 0.006, 0.008, 0.01, 0.05, 0.1, 0.2, 0.4, 0.8, 1, 1.4, 2, 5, 10, 15]);
+    expect(p.explicitBounds).toEqual([
+      0.002, 0.004, 0.006, 0.008, 0.01, 0.05, 0.1, 0.2, 0.4, 0.8, 1, 1.4, 2, 5, 10, 15,
+    ]);
     expect(p.bucketCounts.map(Number)).toEqual([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     const [http] = metric(m, 'http.server.request.duration');
     const attrs = Object.fromEntries(
@@ -94,7 +99,10 @@ describe('SpanMetrics', () => {
     );
     expect(attrs).toEqual({ 'http.request.method': 'POST', 'http.response.status_code': '503', 'error.type': '503' });
     // an untyped arg (text) still goes out as the integer the semantic conventions say
-    m.record(span('GET /y', [], { kind: 'server', attributes: { 'http.response.status_code': '404', 'server.port': 'x' } }), EXPORT_PROC);
+    m.record(
+      span('GET /y', [], { kind: 'server', attributes: { 'http.response.status_code': '404', 'server.port': 'x' } }),
+      EXPORT_PROC,
+    );
     const [http2] = metric(m, 'http.server.request.duration');
     const values = http2.histogram.dataPoints[1].attributes.map((a: { value: Record<string, unknown> }) => [
       a.value.value,
@@ -143,7 +151,7 @@ describe('MetricsExporter', () => {
   });
 });
 
-describe('the CLI\'s metrics output', () => {
+describe("the CLI's metrics output", () => {
   it('counts overflowed recordings and exports in /metrics', async () => {
     const tmp = tempDir('nullspan-metrics-self-');
     try {

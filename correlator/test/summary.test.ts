@@ -67,12 +67,7 @@ describe('LatencySketch', () => {
 describe('SummaryBuilder', () => {
   it('summarizes 1,000 spans of known durations per service and span name', () => {
     const b = new SummaryBuilder();
-    const durations = [
-      ...Array(900).fill(1e6),
-      ...Array(90).fill(1e7),
-      ...Array(9).fill(5e7),
-      2e8,
-    ] as number[];
+    const durations = [...Array(900).fill(1e6), ...Array(90).fill(1e7), ...Array(9).fill(5e7), 2e8] as number[];
     durations.forEach((d, i) => {
       const sc = syscall({ name: 'nanosleep', ts: 1_000, dur: d - 1000 });
       b.add(spanOf('work', d, { status: i % 100 === 0 ? 'error' : 'unset', syscalls: [sc] }), P);
@@ -105,7 +100,7 @@ describe('SummaryBuilder', () => {
     expect(work.slowest.times).toBeNull();
   });
 
-  it('groups the slow spans\' system calls by name and target, most total time first', () => {
+  it("groups the slow spans' system calls by name and target, most total time first", () => {
     const b = new SummaryBuilder();
     for (let i = 0; i < 50; i++) b.add(spanOf('q', 1e6), P);
     const slow = spanOf('q', 9e7, {
@@ -135,7 +130,9 @@ describe('SummaryBuilder', () => {
     expect(slowest.capped).toBe(true);
     expect(slowest.spans).toBe(SLOWEST_CAPACITY);
     expect(slowest.thresholdNs).toBe(1000 + n - SLOWEST_CAPACITY);
-    expect(summaryText(b.result())).toContain(`slowest ${SLOWEST_CAPACITY} (1 % would be ${SLOWEST_CAPACITY + 5}; capped)`);
+    expect(summaryText(b.result())).toContain(
+      `slowest ${SLOWEST_CAPACITY} (1 % would be ${SLOWEST_CAPACITY + 5}; capped)`,
+    );
   });
 
   it('bounds its rows: keys past the bound share one overflow row, counted', () => {
@@ -176,12 +173,14 @@ describe('SummaryBuilder', () => {
     expect(t?.blocked.file).toBe(4e6);
     expect(t?.loopBusyOther).toBe(9e7);
     expect(t?.loopBusyBy).toEqual({ 'GET /heavy': 9e7 });
-    expect(summaryText(b.result())).toContain('time: on-cpu 5 % · runq 1 % · file 4 % · loop busy (GET /heavy) 90 % · 2 major faults');
+    expect(summaryText(b.result())).toContain(
+      'time: on-cpu 5 % · runq 1 % · file 4 % · loop busy (GET /heavy) 90 % · 2 major faults',
+    );
   });
 });
 
 describe('summary rendering', () => {
-  it('renders an aligned table with escaped names, then each row\'s slowest 1 %', () => {
+  it("renders an aligned table with escaped names, then each row's slowest 1 %", () => {
     const b = new SummaryBuilder();
     b.add(spanOf('GET /users/:id', 2_500_000, { status: 'error' }), P);
     b.add(
@@ -195,7 +194,9 @@ describe('summary rendering', () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe('latency summary: 2 spans; percentiles within ±1 % of the exact value at their rank');
     expect(lines[1]).toMatch(/^SERVICE\s+SPAN\s+COUNT\s+ERRORS\s+P50\s+P90\s+P99\s+P99\.9\s+MAX$/);
-    expect(lines[2]).toMatch(/^api\s+GET \/users\/:id\s+1\s+1\s+2\.\d+ ms\s+2\.\d+ ms\s+2\.\d+ ms\s+2\.\d+ ms\s+2\.500 ms$/);
+    expect(lines[2]).toMatch(
+      /^api\s+GET \/users\/:id\s+1\s+1\s+2\.\d+ ms\s+2\.\d+ ms\s+2\.\d+ ms\s+2\.\d+ ms\s+2\.500 ms$/,
+    );
     expect(lines[3]).toContain('svc\\x1b[31m');
     expect(lines[3]).toContain('evil\\x1b[2J\\u202ename');
     // columns line up: every table line has its MAX column end at the same place

@@ -15,7 +15,9 @@ import { CLOCK, EXPORT_PROC, Stream, byName, collect, oneProcess } from './synth
 
 const MS = 1_000_000;
 
-function totals(o: Partial<Omit<ThreadTimes, 'blocked'>> & { blocked?: Partial<Record<WaitKind, number>> }): ThreadTimes {
+function totals(
+  o: Partial<Omit<ThreadTimes, 'blocked'>> & { blocked?: Partial<Record<WaitKind, number>> },
+): ThreadTimes {
   return {
     onCpu: o.onCpu ?? 0,
     runqueue: o.runqueue ?? 0,
@@ -194,7 +196,12 @@ class Loop {
       args: o.args,
       ctxSource: 'slot',
       ctxSpan: span,
-      times: callTimes({ onCpu: dur - blocked, blocked, sleptInterruptible: blocked > 0, gapOnCpu: ts - this.lastExit }),
+      times: callTimes({
+        onCpu: dur - blocked,
+        blocked,
+        sleptInterruptible: blocked > 0,
+        gapOnCpu: ts - this.lastExit,
+      }),
     });
     this.lastExit = ts + dur;
   }

@@ -140,7 +140,12 @@ describe('UI API', () => {
     expect(root.loopBusyTopTraceId).toBeNull();
     expect(child.span.times).toMatchObject({ onCpuNs: 10e6, blockedNs: { net: 40e6 } });
     expect(child.syscalls[0].times).toBeNull();
-    expect(child.syscalls[1].times).toEqual({ onCpuNs: 1e6, runqueueNs: 1e6, blockedNs: 38e6, sleep: 'uninterruptible' });
+    expect(child.syscalls[1].times).toEqual({
+      onCpuNs: 1e6,
+      runqueueNs: 1e6,
+      blockedNs: 38e6,
+      sleep: 'uninterruptible',
+    });
 
     const a = await get(`/api/spans/${waiting.traceId}/${waiting.spanId}`);
     const node = a.json.tree.nodes[0];

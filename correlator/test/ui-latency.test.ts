@@ -71,7 +71,11 @@ describe('UI latency API', () => {
     expect(max.json.spans.at(-1).durationNs).toBe(100e6);
     expect(max.json.spans).toHaveLength(11);
     // the span name is exact: a prefix matches nothing
-    expect((await get('/api/percentiles/spans?span=GET&percentile=p50')).json).toEqual({ total: 0, rank: 0, spans: [] });
+    expect((await get('/api/percentiles/spans?span=GET&percentile=p50')).json).toEqual({
+      total: 0,
+      rank: 0,
+      spans: [],
+    });
     const bad = await get('/api/percentiles/spans?span=GET%20/a&percentile=p42');
     expect(bad.res.status).toBe(400);
     expect(bad.json.error).toBe("Parameter 'percentile' must be one of 'p50', 'p90', 'p99', 'p999', 'max'.");

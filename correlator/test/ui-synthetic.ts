@@ -143,10 +143,7 @@ export function request(startNs: number, durationNs: number, pid = 100, routeNam
 const MS = 1e6;
 
 /** Thread-model times from parts in ms (the rest zero). */
-export function threadTimes(
-  ms: Partial<Record<'onCpu' | 'runqueue' | WaitKind, number>>,
-  majorFaults = 0,
-): SpanTimes {
+export function threadTimes(ms: Partial<Record<'onCpu' | 'runqueue' | WaitKind, number>>, majorFaults = 0): SpanTimes {
   const blocked = {} as Record<WaitKind, number>;
   for (const kind of ['file', 'net', 'lock', 'sleep', 'poll', 'pagefault', 'other'] as const)
     blocked[kind] = (ms[kind] ?? 0) * MS;
@@ -171,9 +168,23 @@ export function accountedRequest(startNs: number, pid = 100): SpanRecord[] {
  * all on CPU) holds the loop for 90 ms of it. [A, B].
  */
 export function loopBlocking(startNs: number, pid = 200, heavyName = 'GET /heavy'): SpanRecord[] {
-  const heavy = span({ name: heavyName, kind: 'server', start: startNs + 1 * MS, end: startNs + 101 * MS, pid, tid: pid });
+  const heavy = span({
+    name: heavyName,
+    kind: 'server',
+    start: startNs + 1 * MS,
+    end: startNs + 101 * MS,
+    pid,
+    tid: pid,
+  });
   heavy.times = { ...threadTimes({ onCpu: 100 }), model: 'event-loop', loopBusyOther: 0, asyncWait: 0 };
-  const waiting = span({ name: 'GET /users/:id', kind: 'server', start: startNs, end: startNs + 100 * MS, pid, tid: pid });
+  const waiting = span({
+    name: 'GET /users/:id',
+    kind: 'server',
+    start: startNs,
+    end: startNs + 100 * MS,
+    pid,
+    tid: pid,
+  });
   waiting.times = {
     ...threadTimes({ onCpu: 2 }),
     model: 'event-loop',

@@ -75,8 +75,7 @@ export class MetricsOutput {
     if (this.url && !reachable) {
       if (silentFor === undefined || origin(silentFor) !== origin(this.url))
         term.warn(`the metrics were not delivered to ${this.url}: nothing listens there.`);
-    }
-    else if (st.failedExports > 0)
+    } else if (st.failedExports > 0)
       term.warn(
         `${st.failedExports} of ${st.failedExports + st.exports} metrics exports failed (${st.lastFailure}); ` +
           'each export carries all metrics so far, so only the failed last one loses anything.',

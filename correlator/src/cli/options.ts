@@ -145,7 +145,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     value: 'FILE',
     commands: OUTPUT,
-    help: 'Write the --summary to FILE instead of stdout (implies --summary; stdout also carries the traced command\'s own output).',
+    help: "Write the --summary to FILE instead of stdout (implies --summary; stdout also carries the traced command's own output).",
   },
   {
     name: 'otlp-metrics-file',
@@ -173,7 +173,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: OUTPUT,
     help:
       'Duration histograms as `exponential` (base-2, 160 buckets) or `explicit` buckets (the Collector ' +
-      'spanmetrics connector\'s 2 ms … 15 s; system calls 1 µs … 10 s by decades).',
+      "spanmetrics connector's 2 ms … 15 s; system calls 1 µs … 10 s by decades).",
   },
   {
     name: 'metrics-max-series',

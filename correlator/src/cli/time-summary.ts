@@ -36,7 +36,10 @@ export function timeSummary(t: SpanTimes): string {
   if (t.loopBusyOther !== undefined) {
     const top = t.loopBusyTop;
     const name = top === undefined ? '' : sanitize(top.name);
-    const label = top === undefined ? 'loop busy' : `loop busy (${name.length > MAX_NAME ? `${name.slice(0, MAX_NAME - 1)}…` : name})`;
+    const label =
+      top === undefined
+        ? 'loop busy'
+        : `loop busy (${name.length > MAX_NAME ? `${name.slice(0, MAX_NAME - 1)}…` : name})`;
     parts.push([label, t.loopBusyOther]);
   }
   if (t.asyncWait !== undefined) parts.push(['async wait', t.asyncWait]);

@@ -13,7 +13,11 @@ export function tracesUrl(endpoint?: string, env: NodeJS.ProcessEnv = process.en
 }
 
 /** The same order for any signal: `metrics` reads OTEL_EXPORTER_OTLP_METRICS_ENDPOINT and appends `/v1/metrics`. */
-export function signalUrl(signal: 'traces' | 'metrics', endpoint?: string, env: NodeJS.ProcessEnv = process.env): string {
+export function signalUrl(
+  signal: 'traces' | 'metrics',
+  endpoint?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   if (endpoint === undefined) {
     const own = env[`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`]?.trim();
     if (own) return own;

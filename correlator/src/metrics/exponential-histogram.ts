@@ -33,7 +33,7 @@ export function bucketIndex(value: number, scale: number): number {
   // LOG2E · 2^scale is exact, so this is the SDK's log(value) · scaleFactor to the bit
   const index = Math.floor(Math.log(value) * SCALE_FACTORS[scale]);
   const maxIndex = ((MAX_NORMAL_EXPONENT + 1) << scale) - 1;
-  return index >= maxIndex ? maxIndex : index;
+  return Math.min(index, maxIndex);
 }
 
 export interface ExponentialHistogramPoint {

@@ -13,7 +13,11 @@ import type { HistogramSeries, SpanMetrics } from './span-metrics.js';
 /** AGGREGATION_TEMPORALITY_CUMULATIVE */
 export const CUMULATIVE = 2;
 
-export type AnyValue = { stringValue: string } | { boolValue: boolean } | { intValue: string } | { doubleValue: number };
+export type AnyValue =
+  | { stringValue: string }
+  | { boolValue: boolean }
+  | { intValue: string }
+  | { doubleValue: number };
 export interface KeyValue {
   key: string;
   value: AnyValue;

@@ -52,20 +52,19 @@ export class SeriesTable<P> {
   }
 
   /** A series not in the table yet, or the overflow series when the table is full. */
-  add(
-    service: string,
-    name: string,
-    variant: string | number,
-    time: number,
-    attributes: MetricAttributes,
-  ): Series<P> {
+  add(service: string, name: string, variant: string | number, time: number, attributes: MetricAttributes): Series<P> {
     const found = this.variants(service, name)?.get(variant);
     if (found !== undefined) return found;
     // the point, every attribute string of the series at two bytes a character, and the maps' entries
     const cost = this.pointBytes + 200 + 2 * (service.length + name.length + String(variant).length);
     if (this.count >= this.maxSeries || this.budget.used + cost > this.budget.max) {
       this.overflowed++;
-      this.overflowSeries ??= { service: undefined, attributes: OVERFLOW_ATTRIBUTES, start: time, point: this.create() };
+      this.overflowSeries ??= {
+        service: undefined,
+        attributes: OVERFLOW_ATTRIBUTES,
+        start: time,
+        point: this.create(),
+      };
       return this.overflowSeries;
     }
     let byName = this.series.get(service);

@@ -26,9 +26,7 @@ export function summaryText(summary: Summary): string {
   if (summary.overflow) rows.push(tableCells('(other)', '(other)', summary.overflow));
   lines.push(...table([header, ...rows]));
   if (summary.overflow)
-    lines.push(
-      `(other): ${summary.overflow.count} spans of service/span names past the ${summary.maxRows}-row bound.`,
-    );
+    lines.push(`(other): ${summary.overflow.count} spans of service/span names past the ${summary.maxRows}-row bound.`);
   for (const r of summary.rows) lines.push(...slowestLines(`${sanitize(r.service)} / ${sanitize(r.name)}`, r));
   if (summary.overflow) lines.push(...slowestLines('(other)', summary.overflow));
   return `${lines.join('\n')}\n`;

@@ -18,7 +18,9 @@ const QUANTILE_OF: Record<PercentileKey, number> = { p50: 0.5, p90: 0.9, p99: 0.
 export const AROUND = 10;
 
 function inDuration(ns: number, q: WindowQuery): boolean {
-  return (q.minDurationNs === undefined || ns >= q.minDurationNs) && (q.maxDurationNs === undefined || ns < q.maxDurationNs);
+  return (
+    (q.minDurationNs === undefined || ns >= q.minDurationNs) && (q.maxDurationNs === undefined || ns < q.maxDurationNs)
+  );
 }
 
 /** Percentiles per service and span name of the spans matching the query (window, filter, duration range). */
@@ -53,7 +55,11 @@ function perCallNs(sc: SyscallRecord): number {
 }
 
 /** Calls of `syscall` in the spans of the filter whose entry falls in the window, with their wall-clock start. */
-function* callsOf(store: SpanStore, w: Window, syscall: string): Generator<{ entry: StoredSpan; sc: SyscallRecord; startUs: number }> {
+function* callsOf(
+  store: SpanStore,
+  w: Window,
+  syscall: string,
+): Generator<{ entry: StoredSpan; sc: SyscallRecord; startUs: number }> {
   // a call starts after its span: spans that started before the window may still hold calls inside it
   for (const entry of store.matching({ ...w, fromUs: undefined })) {
     for (const sc of entry.span.syscalls) {

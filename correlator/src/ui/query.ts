@@ -29,7 +29,15 @@ export function singleValues(params: Params, allowed: readonly string[]): Record
 
 export const FILTER_PARAMS = ['name', 'service', 'pid'] as const;
 export const WINDOW_PARAMS = ['from', 'to'] as const;
-export const SPANS_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS, 'minDuration', 'maxDuration', 'order', 'limit', 'syscall'];
+export const SPANS_PARAMS = [
+  ...FILTER_PARAMS,
+  ...WINDOW_PARAMS,
+  'minDuration',
+  'maxDuration',
+  'order',
+  'limit',
+  'syscall',
+];
 export const SPECTROGRAM_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS, 'syscall'];
 export const PERCENTILES_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS, 'minDuration', 'maxDuration'];
 export const AROUND_PARAMS = [...PERCENTILES_PARAMS, 'span', 'percentile'];

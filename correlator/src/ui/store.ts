@@ -244,12 +244,12 @@ export class SpanStore {
       for (let i = this.head; i < this.queue.length; i++) {
         const entry = this.queue[i]!;
         if (!spanIds.has(entry.span.spanId)) continue;
-        const key = entry.proc.pid + '/' + entry.span.spanId;
+        const key = `${entry.proc.pid}/${entry.span.spanId}`;
         const seen = found.get(key);
         if (!seen || seen.seq < entry.seq) found.set(key, entry);
       }
     }
-    return (pid, spanId) => found.get(pid + '/' + spanId);
+    return (pid, spanId) => found.get(`${pid}/${spanId}`);
   }
 
   /** Spans whose start and duration fall into the window and that match the filter. */
