@@ -278,6 +278,32 @@ describe('event-loop model', () => {
     expect(sumOf(t)).toBe(6.5 * MS);
   });
 
+  it("counts its descendants' loop time as its own work, not as another span holding the loop", () => {
+    const C = 2 ** 41 + 3;
+    const { c, spans } = collect({}, oneProcess(MAIN, 'node'));
+    const t0 = 1000 * MS;
+    const l = new Loop(t0);
+    l.marker(`>:${A}:GET /a:_tid=${'a'.repeat(32)}:`, t0, 0);
+    l.marker(`>:${C}:db.query:_p=${A}:`, t0 + 1 * MS, A);
+    l.call('getpid', t0 + 30 * MS, 1000, C); // the child's 29 ms of code
+    l.marker(`<:${C}:db.query::`, t0 + 31 * MS, C);
+    l.marker(`>:${B}:GET /b:_tid=${'b'.repeat(32)}:`, t0 + 32 * MS, 0);
+    l.call('getpid', t0 + 52 * MS, 1000, B); // another request's 20 ms
+    l.marker(`<:${B}:GET /b::`, t0 + 53 * MS, B);
+    l.call('read', t0 + 54 * MS, 1000, A, { args: [30] });
+    l.marker(`<:${A}:GET /a::`, t0 + 55 * MS, A);
+    c.pushBatch(l.s.events);
+    const a = byName(spans, 'GET /a');
+    const query = byName(spans, 'db.query');
+    expect(query.parentSpanId).toBe(a.spanId);
+    const t = a.times!;
+    expect(t.loopBusyTop?.name).toBe('GET /b');
+    expect(t.loopBusyOther).toBeGreaterThanOrEqual(20 * MS);
+    expect(t.loopBusyOther).toBeLessThan(22 * MS);
+    expect(t.onCpu).toBeGreaterThanOrEqual(29 * MS); // the child's code is the request's own work
+    expect(sumOf(t)).toBe(a.end - a.start);
+  });
+
   it('cuts the runs of other spans at the edges of the interval', () => {
     const { c, spans } = collect({}, oneProcess(MAIN, 'node'));
     const t0 = 1000 * MS;
@@ -423,5 +449,9 @@ describe('output', () => {
     ]);
     const printedB = renderTrace([{ span: b, proc: EXPORT_PROC }], PLAIN).find((l) => l.includes('time:'));
     expect(printedB?.trim()).toBe('time: on-cpu 90 ms · async wait 2 µs');
+    // the workers' time names only its parts that are not zero
+    a.times!.worker = { onCpu: 3 * MS, runqueue: 0, blocked: 0 };
+    const withWorkers = renderTrace([{ span: a, proc: EXPORT_PROC }], PLAIN).find((l) => l.includes('time:'));
+    expect(withWorkers?.trim()).toMatch(/ \(workers: on-cpu 3\.0 ms\)$/);
   });
 });

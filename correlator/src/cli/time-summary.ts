@@ -47,7 +47,13 @@ export function timeSummary(t: SpanTimes): string {
   let text = shown.map(([label, ns]) => `${label} ${roundDuration(ns)}`).join(' · ');
   const w = t.worker;
   if (w !== undefined && w.onCpu + w.runqueue + w.blocked >= SHOWN_FROM_NS) {
-    text += ` (workers: on-cpu ${roundDuration(w.onCpu)}, blocked ${roundDuration(w.blocked)})`;
+    const workerParts: [string, number][] = [
+      ['on-cpu', w.onCpu],
+      ['runq', w.runqueue],
+      ['blocked', w.blocked],
+    ];
+    const kept = workerParts.filter(([, ns]) => ns >= SHOWN_FROM_NS);
+    text += ` (workers: ${kept.map(([label, ns]) => `${label} ${roundDuration(ns)}`).join(', ')})`;
   }
   if (t.majorFaults > 0) text += ` · ${t.majorFaults} major faults`;
   return text;

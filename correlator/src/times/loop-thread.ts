@@ -19,6 +19,8 @@ export interface LoopHolder {
   /** scratch of LoopThread.busyOther: the pass that last summed this holder, and its sum in that pass */
   scanPass: number;
   scanSum: number;
+  /** whether `holder` is this one or one of its descendants: their loop time is this span's own work */
+  covers(holder: LoopHolder): boolean;
 }
 
 export interface LoopBusy {
@@ -91,7 +93,8 @@ export class LoopThread {
     this.next = (i + 1) % LOOP_RUNS_KEPT;
   }
 
-  /** Which spans other than `self` held the loop inside [start, end], runs cut at the edges pro rata. */
+  /** Which spans other than `self` and its descendants held the loop inside [start, end], runs cut at the edges
+   * pro rata. */
   busyOther(start: number, end: number, self: LoopHolder): LoopBusy {
     const n = this.t0.length;
     const pass = ++this.pass;
@@ -107,7 +110,7 @@ export class LoopThread {
         break;
       }
       const h = this.holders[i];
-      if (a >= end || h === self) continue;
+      if (a >= end || self.covers(h)) continue;
       const lo = Math.max(a, start);
       const hi = Math.min(b, end);
       const part = b > a ? (this.ns[i] * (hi - lo)) / (b - a) : this.ns[i];

@@ -121,8 +121,20 @@ export class TimeBreakdown {
     if (span.timing !== null) return span.timing;
     const r = span.record;
     const timing = (span.timing = new SpanTiming(span.seq, heldName(r.name), r.spanId, r.start, enter?.times ?? null));
+    timing.parent = this.openParentTiming(span);
     this.spans.grow(span, SPAN_TIMES_BYTES, ts);
     return timing;
+  }
+
+  /** The timing of the span's parent, when that is an SDK span still open in the same process (the event-loop
+   * model's spans are SDK spans: their OTel id is their numeric id). */
+  private openParentTiming(span: OpenSpan): SpanTiming | null {
+    const hex = span.record.parentSpanId;
+    if (hex === undefined || span.record.remoteParent) return null;
+    const id = Number.parseInt(hex, 16);
+    if (!Number.isSafeInteger(id) || id <= 0) return null;
+    const parent = this.spans.findById(span.proc, id);
+    return parent !== undefined && !parent.closed ? parent.timing : null;
   }
 }
 
