@@ -11,7 +11,7 @@
 //   shared machine a 1 ms sleep has been seen to take 23 ms, so the upper side is the export's exact values.
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Summary } from '../correlator/src/summary/builder.js';
@@ -118,10 +118,15 @@ describe('nullspan run --summary on 1,000 spans of known durations', () => {
 describe('nullspan agent --summary', () => {
   it('writes the summary after SIGTERM, once the spans are flushed', async () => {
     const file = join(tmp.dir, 'agent.json');
+    // the agent traces only this test's own cgroup: markers other tests' programs write at the same time are not
+    // its business (and it must not acknowledge their slots)
+    const root = existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
+    const group = `/nullspan-summary-e2e-${process.pid}`;
+    mkdirSync(join(root, group));
     const agent = startCli([
       'agent',
-      '--include-exe',
-      'known-durs',
+      '--include-cgroup',
+      group,
       '--no-otlp',
       '--metrics-address',
       '127.0.0.1:0',
@@ -131,9 +136,13 @@ describe('nullspan agent --summary', () => {
       file,
     ]);
     await waitForOutput(agent, (_out, err) => /agent: tracing/.test(err));
-    execFileSync(PROGRAM, ['20']);
-    agent.child.kill('SIGTERM');
+    try {
+      execFileSync('/bin/sh', ['-c', `echo $$ > ${join(root, group, 'cgroup.procs')} && exec "$0" 20`, PROGRAM]);
+    } finally {
+      agent.child.kill('SIGTERM');
+    }
     const done = await agent.done;
+    rmdirSync(join(root, group));
     expect(done.code).toBe(0);
     const doc: SummaryDoc = JSON.parse(readFileSync(file, 'utf8'));
     const row = doc.rows.find((r) => r.service === 'known-durs' && r.name === 'work');
