@@ -82,12 +82,23 @@ function serverPid(parent) {
   return kids[0];
 }
 
+/** The capture reader and decoder of the tree that wrote a capture (record layouts differ between builds). */
+async function readerOf(config) {
+  if (config !== 'base') return { CaptureReader, decodeBatch };
+  const [{ CaptureReader: reader }, { decodeBatch: decode }] = await Promise.all([
+    import(join(BASE, 'correlator/dist/capture.js')),
+    import(join(BASE, 'probe/dist/index.js')),
+  ]);
+  return { CaptureReader: reader, decodeBatch: decode };
+}
+
 /** Which records a request costs: markers, and syscalls by the context they carried. */
-function recordsByKind(capture) {
+async function recordsByKind(capture, config) {
   const counts = {};
-  const reader = CaptureReader.open(capture);
+  const tree = await readerOf(config);
+  const reader = tree.CaptureReader.open(capture);
   for (const batch of reader.batches())
-    for (const e of decodeBatch(batch)) {
+    for (const e of tree.decodeBatch(batch)) {
       let k = e.kind;
       if (e.kind === 'syscall') {
         if (e.ctxSource === 'none') k = 'syscall, no slot';
@@ -142,7 +153,9 @@ async function runOnce(config, receiverPort, dir) {
       nsPerReq: (a.ns - b.ns) / requests,
     };
   }
-  const records = Object.fromEntries(Object.entries(recordsByKind(capture)).map(([k, n]) => [k, n / served]));
+  const records = Object.fromEntries(
+    Object.entries(await recordsByKind(capture, config)).map(([k, n]) => [k, n / served]),
+  );
   rmSync(capture, { force: true });
   return { progs, records };
 }
