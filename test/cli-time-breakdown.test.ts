@@ -29,8 +29,9 @@ function durOf(s: OtlpSpan): number {
   return Number(s.endTimeUnixNano - s.startTimeUnixNano);
 }
 
+/** A time attribute: integer ns; a part the span's time did not go to is left out (0). */
 function num(s: OtlpSpan, key: string): number {
-  const v = s.attributes[key];
+  const v = s.attributes[key] ?? 0;
   expect(typeof v, `${s.name}: ${key}`).toBe('number');
   return v as number;
 }

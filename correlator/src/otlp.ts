@@ -278,10 +278,12 @@ export function forEachSyscallAttribute(
   if (c.unfinished) visit(K[15], true, 15);
   const t = c.times;
   if (t !== undefined) {
+    // on_cpu says the call was accounted; the other parts only when not zero (most calls never wait): a
+    // missing part is 0, and the bytes per exported call stay where they were
     visit(K[16], Math.round(t.onCpu), 16);
-    visit(K[17], Math.round(t.runqueue), 17);
-    visit(K[18], Math.round(t.blocked), 18);
-    visit(K[19], t.sleep, 19);
+    if (t.runqueue >= 0.5) visit(K[17], Math.round(t.runqueue), 17);
+    if (t.blocked >= 0.5) visit(K[18], Math.round(t.blocked), 18);
+    if (t.sleep !== 'none') visit(K[19], t.sleep, 19);
   }
 }
 
@@ -305,21 +307,23 @@ function forEachAddedAttribute(span: SpanRecord, visit: (key: string, value: str
 
 const BLOCKED_KEYS = WAIT_KINDS.map((k) => [k, `nullspan.time.blocked.${k}`] as const);
 
-/** The time breakdown's attributes (correlator/README.md "Time breakdown"), integer ns. */
+/** The time breakdown's attributes (correlator/README.md "Time breakdown"), integer ns. The model and on_cpu always
+ * (they say the span was accounted); every other part only when it is not zero — a missing part is 0 — so a span
+ * carries the few parts its time actually went to, not a dozen zeros in every export. */
 function forEachTimeAttribute(t: SpanTimes, visit: (key: string, value: string | number | boolean) => void): void {
   visit('nullspan.time.model', t.model);
   visit('nullspan.time.on_cpu', t.onCpu);
-  visit('nullspan.time.runqueue', t.runqueue);
-  for (const [k, key] of BLOCKED_KEYS) visit(key, t.blocked[k]);
-  visit('nullspan.faults.major', t.majorFaults);
-  if (t.loopBusyOther !== undefined) visit('nullspan.time.loop_busy_other', t.loopBusyOther);
+  if (t.runqueue > 0) visit('nullspan.time.runqueue', t.runqueue);
+  for (const [k, key] of BLOCKED_KEYS) if (t.blocked[k] > 0) visit(key, t.blocked[k]);
+  if (t.majorFaults > 0) visit('nullspan.faults.major', t.majorFaults);
+  if (t.loopBusyOther) visit('nullspan.time.loop_busy_other', t.loopBusyOther);
   if (t.loopBusyTop !== undefined)
     visit('nullspan.loop_busy_top', `${t.loopBusyTop.name} (span ${t.loopBusyTop.spanId})`);
-  if (t.asyncWait !== undefined) visit('nullspan.time.async_wait', t.asyncWait);
+  if (t.asyncWait) visit('nullspan.time.async_wait', t.asyncWait);
   if (t.worker !== undefined) {
-    visit('nullspan.time.worker.on_cpu', t.worker.onCpu);
-    visit('nullspan.time.worker.runqueue', t.worker.runqueue);
-    visit('nullspan.time.worker.blocked', t.worker.blocked);
+    if (t.worker.onCpu > 0) visit('nullspan.time.worker.on_cpu', t.worker.onCpu);
+    if (t.worker.runqueue > 0) visit('nullspan.time.worker.runqueue', t.worker.runqueue);
+    if (t.worker.blocked > 0) visit('nullspan.time.worker.blocked', t.worker.blocked);
   }
 }
 
