@@ -205,15 +205,20 @@ function upstream() {
  * requests, bytes and spans. GET /stats answers the totals so far.
  */
 function receiver() {
-  let protoType;
-  const decodeProto = async (body) => {
-    if (!protoType) {
+  let proto;
+  const decodeProto = async (body, metrics) => {
+    if (!proto) {
       const { createRequire } = await import('node:module');
       const req = createRequire(join(root, 'test', 'package.json'));
-      protoType = req('otlp-proto-root/build/src/generated/root.js').opentelemetry.proto.collector.trace.v1
-        .ExportTraceServiceRequest;
+      const collector = req('otlp-proto-root/build/src/generated/root.js').opentelemetry.proto.collector;
+      proto = {
+        traces: collector.trace.v1.ExportTraceServiceRequest,
+        metrics: collector.metrics.v1.ExportMetricsServiceRequest,
+      };
     }
-    count(protoType.decode(body));
+    // nullspan's metrics go beside the traces (/v1/metrics): decoded too, their bytes counted, no spans in them
+    if (metrics) proto.metrics.decode(body);
+    else count(proto.traces.decode(body));
   };
   // nullspan exports each recorded system call as a child span with a syscall.ret attribute
   const count = (m) => {
@@ -242,12 +247,14 @@ function receiver() {
       const type = (req.headers['content-type'] ?? '').split(';')[0].trim();
       try {
         if ((req.headers['content-encoding'] ?? '') === 'gzip') body = (await import('node:zlib')).gunzipSync(body);
+        const metrics = req.url === '/v1/metrics';
         if (type === 'application/x-protobuf') {
-          await decodeProto(body);
+          await decodeProto(body, metrics);
           res.writeHead(200, { 'content-type': 'application/x-protobuf' });
           res.end();
         } else {
-          count(JSON.parse(body.toString('utf8')));
+          const message = JSON.parse(body.toString('utf8'));
+          if (!metrics) count(message);
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end('{}');
         }
