@@ -116,7 +116,7 @@ console.log(
 console.log(
   `BENCH_JSON ${JSON.stringify([
     {
-      issue: 14,
+      issue: BASE ? 14 : 15,
       workload: `Hono shape under nullspan run --no-otlp --otlp-file, wrk -t1 -c16 ${SECONDS} s, ${ROUNDS} interleaved rounds: ${after} vs ${before}`,
       figures: {
         [`${before}_nullspan_us`]: fig(before, 'nullspan'),
