@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Summary } from '../correlator/src/summary/builder.js';
+import { nearestRank } from '../correlator/src/summary/rank.js';
 import { decodeOtlpJsonLines, type OtlpSpan } from './helpers/otlp.js';
 import { REPO, runCli, startCli, tempDir, waitForOutput } from './helpers/cli.js';
 
@@ -68,7 +69,7 @@ describe('nullspan run --summary on 1,000 spans of known durations', () => {
       .sort((a, b) => a - b);
     expect(durations).toHaveLength(1000);
     for (const [key, q] of Object.entries(QUANTILES) as [keyof typeof QUANTILES, number][]) {
-      const exact = durations[Math.floor(q * (durations.length - 1))];
+      const exact = durations[nearestRank(q, durations.length)];
       const reported = row.percentilesNs[key];
       expect(Math.abs(reported - exact), `${key}: ${reported} vs exact ${exact}`).toBeLessThanOrEqual(exact * 0.01);
       expect(reported, key).toBeGreaterThanOrEqual(NOMINAL_MS[key] * 1e6 * 0.99);

@@ -2,6 +2,7 @@
 // time breakdown when spans carry one, and both renderings.
 import { describe, expect, it } from 'vitest';
 import { SummaryBuilder } from '../src/summary/builder.js';
+import { nearestRank } from '../src/summary/rank.js';
 import { summaryJson, summaryText } from '../src/summary/render.js';
 import { LatencySketch, QUANTILES, RELATIVE_ACCURACY } from '../src/summary/sketch.js';
 import { SLOWEST_CAPACITY } from '../src/summary/slowest.js';
@@ -16,10 +17,27 @@ function spanOf(name: string, durationNs: number, over: Partial<SpanRecord> = {}
 
 /** The value at the sketch's rank definition: floor(q · (n − 1)) of the sorted values. */
 function exactAt(sorted: number[], q: number): number {
-  return sorted[Math.floor(q * (sorted.length - 1))];
+  return sorted[nearestRank(q, sorted.length)];
 }
 
 describe('LatencySketch', () => {
+  it('reads percentiles at the nearest rank: the p99 of two spans is the slower one, never the faster', () => {
+    const sketch = new LatencySketch();
+    sketch.add(127_000);
+    sketch.add(1_650_000);
+    const p = sketch.percentiles();
+    expect(p.p50).toBe(127_000);
+    for (const key of ['p90', 'p99', 'p999'] as const) expect(Math.abs(p[key] - 1_650_000)).toBeLessThanOrEqual(16_500);
+    // ten spans: p50 is the 5th, p90 the 9th, p99 the 10th
+    const ten = new LatencySketch();
+    for (let i = 1; i <= 10; i++) ten.add(i * 1_000_000);
+    const t = ten.percentiles();
+    expect([t.p50, t.p90, t.p99].map((v) => Math.round(v / 1_000_000))).toEqual([5, 9, 10]);
+    expect([nearestRank(0.5, 1), nearestRank(0.99, 100), nearestRank(0.999, 1000), nearestRank(1, 7)]).toEqual([
+      0, 98, 998, 6,
+    ]);
+  });
+
   it('reports every percentile within the stated relative error of the exact value at its rank', () => {
     // a heavy-tailed spread of durations: 10 µs … ~10 s, deterministic
     const values: number[] = [];

@@ -2,6 +2,7 @@
 // value counts, and each percentile is within RELATIVE_ACCURACY of the exact value at its rank.
 
 import { LogCollapsingLowestDenseDDSketch } from '@datadog/sketches-js';
+import { nearestRank } from './rank.js';
 
 /** Relative error of every percentile: the reported value v and the exact value x at the same rank satisfy
  *  |v − x| ≤ 1 % · x. */
@@ -48,12 +49,16 @@ export class LatencySketch {
   }
 
   /**
-   * The value at rank floor(q · (count − 1)) of the sorted durations (0-based; the library's definition), within
-   * RELATIVE_ACCURACY, clamped into [min, max] (a bin's representative may lie just outside them). Integer ns.
+   * The value at the nearest rank of q — the ⌈q · count⌉-th smallest duration (rank.ts) — within RELATIVE_ACCURACY,
+   * clamped into [min, max] (a bin's representative may lie just outside them). Integer ns. The library's own rank,
+   * ⌊q · (count − 1)⌋, reports the smaller of two durations as their p99; the nearest rank never understates a tail.
    */
   quantile(q: number): number {
-    if (this.sketch.count === 0) return 0;
-    const v = this.sketch.getValueAtQuantile(q);
+    const n = this.sketch.count;
+    if (n === 0) return 0;
+    // the library's quantile that lands on that rank: ⌊q' · (n − 1)⌋ = rank, half a rank clear of rounding
+    const rank = nearestRank(q, n);
+    const v = this.sketch.getValueAtQuantile(n === 1 ? 0 : Math.min(1, (rank + 0.5) / (n - 1)));
     return Math.round(Math.min(this.max, Math.max(this.min, v)));
   }
 

@@ -2,6 +2,7 @@
 // builder as --summary), the spans ranked around one percentile, and syscall latency (every call of one syscall
 // name, whichever span made it) as spectrogram cells and as the spans that made the calls of a selection.
 
+import { nearestRank } from '../summary/rank.js';
 import type { SyscallRecord } from '../model.js';
 import { SummaryBuilder, type Summary } from '../summary/builder.js';
 import { bucketOf, BUCKET_COUNT, columnOf, COLUMN_US } from './buckets.js';
@@ -45,7 +46,7 @@ export function spansAroundPercentile(
     if (entry.span.name === spanName && inDuration(entry.durationNs, q)) same.push(entry);
   same.sort((a, b) => a.durationNs - b.durationNs || a.seq - b.seq);
   if (same.length === 0) return { total: 0, rank: 0, spans: [] };
-  const rank = Math.floor(QUANTILE_OF[key] * (same.length - 1));
+  const rank = nearestRank(QUANTILE_OF[key], same.length);
   return { total: same.length, rank, spans: same.slice(Math.max(0, rank - AROUND), rank + AROUND + 1) };
 }
 
