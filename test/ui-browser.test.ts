@@ -436,15 +436,26 @@ describe('web UI in chromium', () => {
 });
 
 /** Filters the spectrogram by name, selects its slowest cell and opens the first (slowest) span listed. */
+/** Opens the slowest span named `name` through the percentile table (its max lists the span): a drag over the
+ * spectrogram could land on the cells drawn before the filter applied. */
 async function openByName(page: Page, filter: string, name: string) {
   await page.fill('#filter-name', filter);
   await page.waitForFunction(() => document.getElementById('list-panel')!.hidden);
-  await page.waitForFunction(() => Number(document.getElementById('spectrogram')!.dataset.visibleCells) > 0);
-  await dragAround(page, await slowestLitPoint(page));
-  const row = page.locator('#span-list tbody tr').first();
-  await page.waitForSelector('#list-panel:not([hidden]) #span-list tbody tr');
+  const max = page.locator(`#percentiles tbody tr[data-name="${name}"] button[data-percentile="max"]`);
+  await max.waitFor();
+  await max.click();
+  const row = page.locator('#list-panel:not([hidden]) #span-list tbody tr', { hasText: name }).last();
+  await row.waitFor();
   expect(await row.locator('td').first().textContent()).toBe(name);
-  await row.click();
+  // clicked in the page: on a loaded machine the list may still be scrolling into view, which Playwright's
+  // wait for a stable element would sit out until its timeout
+  await page.evaluate((n) => {
+    const rows = [...document.querySelectorAll<HTMLTableRowElement>('#span-list tbody tr')];
+    rows
+      .filter((r) => r.cells[0]?.textContent === n)
+      .at(-1)!
+      .click();
+  }, name);
   await page.waitForFunction((n) => document.getElementById('detail-title')!.textContent === n, name);
 }
 
