@@ -68,7 +68,12 @@ function tryReaddir(path: string): string[] {
 }
 
 function numericEntries(path: string): number[] {
-  return tryReaddir(path)
+  return numeric(tryReaddir(path));
+}
+
+/** The numeric names of a /proc directory (pids, tids, fds), in ascending order. */
+function numeric(names: string[]): number[] {
+  return names
     .filter((n) => /^\d+$/.test(n))
     .map(Number)
     .sort((a, b) => a - b);
@@ -128,7 +133,7 @@ function readFds(pid: number, sockets: () => Map<number, FdDesc>): { fds: FdSnap
   } catch (err) {
     return { fds: out, denied: isPermission(err) };
   }
-  for (const fd of names.filter((n) => /^\d+$/.test(n)).map(Number)) {
+  for (const fd of numeric(names)) {
     let link: string;
     try {
       link = readlinkSync(`/proc/${pid}/fd/${fd}`);
