@@ -27,6 +27,14 @@ export function roundDuration(ns: number): string {
   return `${Math.round(ns)} ns`;
 }
 
+/** `label duration` for each part worth a mention, in the order given. */
+function shownParts(parts: [string, number][], separator: string): string {
+  return parts
+    .filter(([, ns]) => ns >= SHOWN_FROM_NS)
+    .map(([label, ns]) => `${label} ${roundDuration(ns)}`)
+    .join(separator);
+}
+
 export function timeSummary(t: SpanTimes): string {
   const parts: [string, number][] = [
     ['on-cpu', t.onCpu],
@@ -43,17 +51,21 @@ export function timeSummary(t: SpanTimes): string {
     parts.push([label, t.loopBusyOther]);
   }
   if (t.asyncWait !== undefined) parts.push(['async wait', t.asyncWait]);
-  const shown = parts.filter(([, ns]) => ns >= SHOWN_FROM_NS).sort((a, b) => b[1] - a[1]);
-  let text = shown.map(([label, ns]) => `${label} ${roundDuration(ns)}`).join(' · ');
+  let text = shownParts(
+    parts.sort((a, b) => b[1] - a[1]),
+    ' · ',
+  );
   const w = t.worker;
   if (w !== undefined && w.onCpu + w.runqueue + w.blocked >= SHOWN_FROM_NS) {
-    const workerParts: [string, number][] = [
-      ['on-cpu', w.onCpu],
-      ['runq', w.runqueue],
-      ['blocked', w.blocked],
-    ];
-    const kept = workerParts.filter(([, ns]) => ns >= SHOWN_FROM_NS);
-    text += ` (workers: ${kept.map(([label, ns]) => `${label} ${roundDuration(ns)}`).join(', ')})`;
+    const workers = shownParts(
+      [
+        ['on-cpu', w.onCpu],
+        ['runq', w.runqueue],
+        ['blocked', w.blocked],
+      ],
+      ', ',
+    );
+    text += ` (workers: ${workers})`;
   }
   if (t.majorFaults > 0) text += ` · ${t.majorFaults} major faults`;
   return text;
