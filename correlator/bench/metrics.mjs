@@ -15,6 +15,7 @@ import { AggregationType, MeterProvider, MetricReader } from '@opentelemetry/sdk
 import { decodeBatch } from '@nullspan/probe';
 import { CaptureReader, correlatorForCapture } from '../dist/index.js';
 import { SpanMetrics } from '../dist/metrics/span-metrics.js';
+import { timedReplay } from './lib/replay.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const THROUGHPUT = join(SELF, '..', 'throughput.mjs');
@@ -74,25 +75,9 @@ function recorder(mode) {
 
 /** One replay in this process: events per CPU-second with `mode`'s recorder on every finished span. */
 function measure(path, mode) {
-  const reader = CaptureReader.open(path);
-  const c = correlatorForCapture(reader.header);
   const rec = recorder(mode);
-  let spans = 0;
-  c.onSpan((span, proc) => {
-    spans++;
-    rec?.record(span, proc);
-  });
-  let events = 0;
-  const cpu0 = process.cpuUsage();
-  for (const bytes of reader.batches()) {
-    const evs = decodeBatch(bytes);
-    events += evs.length;
-    c.pushBatch(evs);
-  }
-  c.close('end of capture');
-  const cpu = process.cpuUsage(cpu0);
-  reader.close();
-  return { mode, events, spans, cpuSecs: (cpu.user + cpu.system) / 1e6 };
+  const { events, spans, cpuSecs } = timedReplay(path, (span, proc) => rec?.record(span, proc));
+  return { mode, events, spans, cpuSecs };
 }
 
 /** ns of CPU per span of recording alone: the capture's first spans, recorded over and over. */

@@ -9,9 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeBatch } from '@nullspan/probe';
-import { CaptureReader, correlatorForCapture } from '../dist/index.js';
 import { SummaryBuilder } from '../dist/summary/builder.js';
+import { timedReplay } from './lib/replay.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const THROUGHPUT = join(SELF, '..', 'throughput.mjs');
@@ -22,28 +21,17 @@ const KEPT_SPANS = 50_000;
 /** mode: `off` correlates only, `on` also feeds the summary, `builder` keeps spans to time the builder alone
  *  afterwards (a run of its own: holding the spans makes the correlator's own garbage collection dearer). */
 function measure(path, mode) {
-  const reader = CaptureReader.open(path);
-  const c = correlatorForCapture(reader.header);
   const summary = mode === 'on' ? new SummaryBuilder() : null;
-  let spans = 0;
   const kept = [];
-  c.onSpan((span, proc) => {
-    spans++;
-    summary?.add(span, proc);
-    if (mode === 'builder' && kept.length < KEPT_SPANS) kept.push([span, proc]);
-  });
-  let events = 0;
-  const cpu0 = process.cpuUsage();
-  for (const bytes of reader.batches()) {
-    const evs = decodeBatch(bytes);
-    events += evs.length;
-    c.pushBatch(evs);
-  }
-  c.close('end of capture');
-  const rows = summary ? summary.result().rows.length : 0;
-  const cpu = process.cpuUsage(cpu0);
-  reader.close();
-  return { events, spans, rows, cpuSecs: (cpu.user + cpu.system) / 1e6, builderNsPerSpan: builderCost(kept) };
+  const { events, spans, cpuSecs, finished } = timedReplay(
+    path,
+    (span, proc) => {
+      summary?.add(span, proc);
+      if (mode === 'builder' && kept.length < KEPT_SPANS) kept.push([span, proc]);
+    },
+    () => (summary ? summary.result().rows.length : 0),
+  );
+  return { events, spans, rows: finished, cpuSecs, builderNsPerSpan: builderCost(kept) };
 }
 
 /** The builder alone on the workload's own spans: CPU per add, best of 5 passes (the noise of other load only adds). */
