@@ -133,13 +133,15 @@ function readFds(pid: number, sockets: () => Map<number, FdDesc>): { fds: FdSnap
   } catch (err) {
     return { fds: out, denied: isPermission(err) };
   }
+  let denied = false;
   for (const fd of numeric(names)) {
     let link: string;
     try {
       link = readlinkSync(`/proc/${pid}/fd/${fd}`);
     } catch (err) {
-      // closed meanwhile (ENOENT), or the fd links are ptrace-checked and we may not follow them
-      if (isPermission(err)) return { fds: out, denied: true };
+      // closed meanwhile (ENOENT), or the fd links are ptrace-checked and we may not follow this one: the others
+      // are still read
+      if (isPermission(err)) denied = true;
       continue;
     }
     const info = tryRead(`/proc/${pid}/fdinfo/${fd}`);
@@ -147,7 +149,7 @@ function readFds(pid: number, sockets: () => Map<number, FdDesc>): { fds: FdSnap
     const cloexec = flags ? (parseInt(flags[1], 8) & O_CLOEXEC) !== 0 : false;
     out.push({ fd, cloexec, desc: fdDesc(link, link.startsWith('socket:') ? sockets() : EMPTY) });
   }
-  return { fds: out, denied: false };
+  return { fds: out, denied };
 }
 
 const EMPTY = new Map<number, FdDesc>();
