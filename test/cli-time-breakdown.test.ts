@@ -112,7 +112,10 @@ describe('thread model: a C program with spans of known composition', () => {
 
   it('a 50 ms nanosleep is blocked in sleep for 50 ms', () => {
     const s = only(spans, 'sleep');
-    expectNear(blocked(s, 'sleep'), 50 * MS, tolerance(s), 'sleep');
+    // the kernel sleeps at least the 50 ms asked, longer on a loaded machine: the call's own span is the reference
+    const call = spans.find((c) => /nanosleep$/.test(c.name) && c.parentSpanId === s.spanId)!;
+    expect(durOf(call)).toBeGreaterThanOrEqual(50 * MS);
+    expectNear(blocked(s, 'sleep'), durOf(call), tolerance(s), 'sleep');
   });
 
   it('an fsync waits on the file, sleeping uninterruptibly, and its syscall span carries its own split', () => {
