@@ -1,7 +1,7 @@
 // The spectrogram's pure parts: zoom/pan geometry, axis ticks in both time zones, the colour scale and legend.
 import { afterEach, describe, expect, it } from 'vitest';
 import { BOUNDARIES_NS, BUCKET_COUNT, BUCKETS_PER_DECADE } from '../src/ui/buckets.js';
-import { decadeLabel, durationTicks, formatClock, timeTicks, zoneOffsetLabel } from '../src/ui/client/axis.js';
+import { decadeLabel, durationTicks, timeTicks } from '../src/ui/client/axis.js';
 import { countColour, countShade, legendTicks, PLOT_BACKGROUND, shadeColour } from '../src/ui/client/colour.js';
 import {
   columnsFor,
@@ -17,6 +17,7 @@ import {
   timeToX,
   zoomAbout,
 } from '../src/ui/client/scales.js';
+import { formatClock, zoneName, zoneOffsetLabel } from '../src/ui/client/time-zone.js';
 
 const T0 = Date.UTC(2026, 4, 28, 10, 0, 0); // 2026-05-28T10:00:00Z
 
@@ -173,8 +174,10 @@ describe('time axis', () => {
     expect(zoneOffsetLabel(T0, 'utc')).toBe('UTC');
     expect(formatClock(T0, 'local', true)).toBe('15:30:00.000');
     expect(formatClock(T0, 'utc')).toBe('10:00:00');
+    expect(zoneName(T0, 'utc')).toBe('UTC');
     process.env.TZ = 'America/New_York';
     expect(zoneOffsetLabel(T0, 'local')).toBe('UTC-04:00');
+    expect(zoneName(T0, 'local')).toBe('America/New_York, UTC-04:00');
     expect(timeTicks(T0, T0 + 20_000, 6, 'local')[0]).toEqual({ ms: T0, label: '06:00:00', date: '2026-05-28' });
   });
 });
