@@ -1,6 +1,8 @@
 // Parsing and validation of the API's query parameters. Every problem becomes a BadRequest with one sentence
 // that names the parameter; the app turns it into a 400.
 
+import { type SpanScope, SPAN_SCOPES } from './filter-subject.js';
+import { DEFAULT_COLUMNS, MAX_COLUMNS, MIN_COLUMNS } from './spectrogram-grid.js';
 import type { SpanFilter, WindowQuery } from './store.js';
 
 export class BadRequest extends Error {}
@@ -38,7 +40,7 @@ export const SPANS_PARAMS = [
   'limit',
   'syscall',
 ];
-export const SPECTROGRAM_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS, 'syscall'];
+export const SPECTROGRAM_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS, 'syscall', 'columns', 'scope'];
 export const PERCENTILES_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS, 'minDuration', 'maxDuration'];
 export const AROUND_PARAMS = [...PERCENTILES_PARAMS, 'span', 'percentile'];
 
@@ -48,6 +50,18 @@ export function parseSyscall(p: Record<string, string>): string | undefined {
   if (!/^[a-z0-9_]{1,40}$/.test(p.syscall))
     throw new BadRequest(`Parameter 'syscall' must be a system call name such as fsync or clock_nanosleep.`);
   return p.syscall;
+}
+
+/** The spectrogram's target column count. */
+export function parseColumns(p: Record<string, string>): number {
+  return p.columns === undefined || p.columns === ''
+    ? DEFAULT_COLUMNS
+    : integer(p.columns, 'columns', MIN_COLUMNS, MAX_COLUMNS);
+}
+
+/** Which spans count (`root`, `server`, `all`); `fallback` when the parameter is absent. */
+export function parseScope(p: Record<string, string>, fallback: SpanScope): SpanScope {
+  return p.scope === undefined || p.scope === '' ? fallback : parseChoice(p, 'scope', SPAN_SCOPES);
 }
 
 /** One of `keys`, for parameters that pick from a fixed list. */

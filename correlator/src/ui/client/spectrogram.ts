@@ -138,13 +138,13 @@ export function drawSpectrogram(preview = false): void {
   const range = shownRange();
   const top = MARGIN.top;
   const bottom = Math.max(top + 10, rect.height - MARGIN.bottom);
-  const window = fitBuckets(sp?.bucketRange ?? null, bucketCount(), BUCKETS_PER_DECADE);
+  const buckets = fitBuckets(sp?.bucketRange ?? null, bucketCount(), BUCKETS_PER_DECADE);
   const g: Geometry = {
     scale: { ...range, left: MARGIN.left, width: Math.max(10, rect.width - MARGIN.left - MARGIN.right) },
     top,
     bottom,
-    window,
-    rowH: (bottom - top) / (window.hi - window.lo + 1),
+    window: buckets,
+    rowH: (bottom - top) / (buckets.hi - buckets.lo + 1),
   };
   geometry = g;
 
@@ -186,10 +186,11 @@ function drawCells(
     const x0 = Math.max(g.scale.left, timeToX(g.scale, start));
     const x1 = Math.min(right, timeToX(g.scale, start + sp.columnMs));
     const y = g.bottom - (c.b - g.window.lo + 1) * g.rowH;
-    // a 1 px gap between cells when they are wide enough to keep one
-    const gap = x1 - x0 > 4 ? 1 : 0;
+    // a 1 px gap between cells wide (tall) enough to keep one
+    const gapX = x1 - x0 > 4 ? 1 : 0;
+    const gapY = g.rowH > 4 ? 1 : 0;
     ctx.fillStyle = countColour(c.n, max);
-    ctx.fillRect(x0, y + (g.rowH > 4 ? 0.5 : 0), Math.max(1, x1 - x0 - gap), Math.max(1, g.rowH - (g.rowH > 4 ? 1 : 0)));
+    ctx.fillRect(x0, y + gapY / 2, Math.max(1, x1 - x0 - gapX), Math.max(1, g.rowH - gapY));
   }
   return { visible: inView.length, max };
 }
@@ -212,7 +213,12 @@ function drawDurationAxis(ctx: CanvasRenderingContext2D, g: Geometry): void {
 }
 
 function drawTimeAxis(ctx: CanvasRenderingContext2D, g: Geometry): void {
-  const ticks = timeTicks(g.scale.fromMs, g.scale.toMs, Math.max(2, Math.floor(g.scale.width / TIME_LABEL_PX)), view.zone);
+  const ticks = timeTicks(
+    g.scale.fromMs,
+    g.scale.toMs,
+    Math.max(2, Math.floor(g.scale.width / TIME_LABEL_PX)),
+    view.zone,
+  );
   ctx.font = AXIS_FONT;
   ctx.textAlign = 'center';
   ctx.textBaseline = 'top';
