@@ -7,6 +7,12 @@ import {
   subjectOf,
   type FilterSubject,
 } from '../src/filter/index.js';
+import { settingsForReplay, settingsFromOptions } from '../src/cli/correlator-settings.js';
+import { describeError, UsageError } from '../src/cli/errors.js';
+import { caretLines } from '../src/cli/filter-option.js';
+import { parseCommandLine } from '../src/cli/options.js';
+import { parseTailSampling, samplingSummary, TailSampler } from '../src/cli/tail-sampling.js';
+import type { TracedSpan } from '../src/cli/trace-assembler.js';
 import type { SpanRecord } from '../src/model.js';
 import { proc, span, syscall } from './ui-synthetic.js';
 
@@ -345,5 +351,117 @@ describe('filter expressions: hostile input is bounded', () => {
     expect(matches('name~\u202e', odd)).toBe(true);
     expect(matches('name~\u0000')).toBe(false);
     expect(syntaxError('name~alert(1)').message).toMatch(/Unknown field '1'|Expected/);
+  });
+});
+
+describe('--filter on the command line', () => {
+  const parse = (...args: string[]) => parseCommandLine(['replay', ...args, 'capture.nscap'], {}).options;
+
+  function usageError(expr: string): UsageError {
+    try {
+      parse('--filter', expr);
+    } catch (err) {
+      expect(err).toBeInstanceOf(UsageError);
+      return err as UsageError;
+    }
+    throw new Error('parsed');
+  }
+
+  it('refuses a bad expression as a usage error: the sentence with its column, the expression and a caret', () => {
+    const err = usageError('service=api dur>50 syscall.name=fsync');
+    const { message, exitCode, detail, fields } = describeError(err);
+    expect(exitCode).toBe(2);
+    expect(message).toBe(
+      "--filter: 'dur' needs a duration with a unit, such as 50ms, 1.5s, 200us or 800ns (at column 17).",
+    );
+    expect(detail).toEqual(['service=api dur>50 syscall.name=fsync', '                ^']);
+    expect(fields).toEqual({ column: 17 });
+  });
+
+  it('draws the caret under the right character of a long or hostile expression', () => {
+    const long = `${'name~a '.repeat(30)}bogus=1 ${'name~b '.repeat(30)}`;
+    const [line, caret] = caretLines(long, 211);
+    expect(line.startsWith('…') && line.endsWith('…')).toBe(true);
+    expect(line.length).toBeLessThan(90);
+    expect(Array.from(line)[caret.length - 1]).toBe('b');
+    expect(line.slice(caret.length - 1, caret.length + 6)).toBe('bogus=1');
+    // control characters and bidi overrides become one '?' each, so the caret stays in place
+    const [hostile, under] = caretLines('name=\u001b[2J\u202e x=1', 12);
+    expect(hostile).toBe('name=?[2J? x=1');
+    expect(hostile[under.length - 1]).toBe('x');
+    // past the end (a missing value)
+    expect(caretLines('name=', 6)).toEqual(['name=', '     ^']);
+  });
+
+  it('is recorded with the correlator settings; replay uses it unless --filter is given ("" clears it)', () => {
+    const recorded = settingsFromOptions(parse('--filter', 'dur>1s'));
+    expect(recorded.filter).toBe('dur>1s');
+    expect(settingsForReplay(parse(), recorded).filter).toBe('dur>1s');
+    expect(settingsForReplay(parse('--filter', 'status=error'), recorded).filter).toBe('status=error');
+    expect(settingsForReplay(parse('--filter', ''), recorded).filter).toBe('');
+    // a damaged or hostile header cannot make the replay fail
+    expect(settingsForReplay(parse(), { ...recorded, filter: 'dur>((' }).filter).toBe('');
+    expect(settingsForReplay(parse(), { ...recorded, filter: 7 }).filter).toBe('');
+  });
+
+  it('applies to run, attach, agent and replay, not to ui', () => {
+    expect(() => parseCommandLine(['ui', '--filter', 'dur>1s'], {})).toThrow(
+      /--filter does not apply to `nullspan ui`/,
+    );
+    expect(parseCommandLine(['agent', '--filter', 'dur>1s'], {}).options.filter).toBe('dur>1s');
+  });
+});
+
+describe('--filter keeps whole traces with a matching span', () => {
+  const P = proc(7, 'api');
+  let seq = 0;
+  /** A trace: a root and a child; the child makes an fsync on `path` when given. */
+  function trace(rootMs: number, fsyncPath?: string): SpanRecord[] {
+    const root = span({ name: `req${seq++}`, kind: 'server', start: 0, end: rootMs * MS });
+    const child = span({
+      traceId: root.traceId,
+      parentSpanId: root.spanId,
+      name: 'write',
+      start: 0,
+      end: MS,
+      syscalls: fsyncPath ? [syscall({ name: 'fsync', ts: 10, dur: 1000, path: fsyncPath })] : [],
+    });
+    return [child, root];
+  }
+
+  function sample(policies: string, filter: string | undefined, traces: SpanRecord[][]) {
+    const kept: TracedSpan[][] = [];
+    const config = parseTailSampling(policies);
+    const sampler = new TailSampler(config, (t) => kept.push(t), {}, filter ? parseFilter(filter) : undefined);
+    for (const t of traces) for (const s of t) sampler.add(s, P);
+    sampler.flush();
+    return { kept: kept.map((t) => t.map(({ span }) => span.name).sort()), counts: sampler.counts(), config };
+  }
+
+  it('a trace goes out, with all its spans, when any span matches; the others are dropped and counted', () => {
+    const traces = [trace(10, '/var/lib/db'), trace(200), trace(300, '/tmp/x'), trace(5, '/var/lib/wal')];
+    const { kept, counts, config } = sample('none', 'syscall.name=fsync path~/var/lib', traces);
+    expect(kept).toEqual([
+      ['req0', 'write'],
+      ['req3', 'write'],
+    ]);
+    expect(counts).toMatchObject({ decided: 4, kept: 2, dropped: 2, filterMatched: 2 });
+    expect(samplingSummary(counts, config)).toBe('tail sampling: traces kept 2 (--filter), dropped 2.');
+  });
+
+  it('with --tail-sampling, a trace must match the filter and be kept by a policy', () => {
+    const traces = [trace(10, '/var/lib/db'), trace(200), trace(300, '/var/lib/x'), trace(400, '/tmp/y')];
+    const { kept, counts, config } = sample('latency=100ms', 'path~/var/lib', traces);
+    expect(kept).toEqual([['req6', 'write']]);
+    expect(counts).toMatchObject({ decided: 4, kept: 1, dropped: 3, filterMatched: 2, keptBy: [['latency=100ms', 1]] });
+    expect(samplingSummary(counts, config)).toBe(
+      'tail sampling: traces kept 1 (--filter matched 2; latency=100ms: 1), dropped 3.',
+    );
+  });
+
+  it('without a filter the counts and text stay as tail sampling had them', () => {
+    const { counts, config } = sample('latency=100ms', undefined, [trace(10), trace(200)]);
+    expect(counts.filterMatched).toBeUndefined();
+    expect(samplingSummary(counts, config)).toBe('tail sampling: traces kept 1 (latency=100ms: 1), dropped 1.');
   });
 });
