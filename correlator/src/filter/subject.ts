@@ -26,31 +26,71 @@ export interface FilterSubject {
   syscalls(): Iterable<SyscallSubject>;
 }
 
-/** A finished span as the correlator hands it over (the CLI's outputs, tests). */
+/** A finished span as the correlator hands it over (the CLI's outputs, the web UI's store, tests). */
 export function subjectOf(span: SpanRecord, proc: ProcessInfo): FilterSubject {
-  return {
-    name: span.name,
-    service: proc.serviceName,
-    kind: span.kind,
-    status: span.status,
-    durationNs: Math.max(0, span.end - span.start),
-    pid: proc.pid,
-    // own keys only: a traced process may name an attribute `constructor` or `__proto__`
-    attribute: (key) => (Object.hasOwn(span.attributes, key) ? span.attributes[key] : undefined),
-    syscalls: () => span.syscalls.map(callSubject),
-  };
+  return new RecordSubject(span, proc);
 }
 
-export function callSubject(call: SyscallRecord): SyscallSubject {
-  return {
-    name: call.name,
-    durationNs: call.count > 1 ? call.dur / call.count : call.dur,
-    count: call.count,
-    errno: call.errno,
-    path: call.path,
-    peer: call.peerAddress === undefined ? undefined : peerText(call.peerAddress, call.peerPort),
-    target: call.target,
-  };
+/** Getters over the record: a test reads only the fields it names, and a call is looked at only until one matches. */
+class RecordSubject implements FilterSubject {
+  constructor(
+    private readonly span: SpanRecord,
+    private readonly proc: ProcessInfo,
+  ) {}
+
+  get name(): string {
+    return this.span.name;
+  }
+  get service(): string {
+    return this.proc.serviceName;
+  }
+  get kind(): SpanKind {
+    return this.span.kind;
+  }
+  get status(): StatusCode {
+    return this.span.status;
+  }
+  get durationNs(): number {
+    return Math.max(0, this.span.end - this.span.start);
+  }
+  get pid(): number {
+    return this.proc.pid;
+  }
+
+  attribute(key: string): ArgValue | undefined {
+    // own keys only: a traced process may name an attribute `constructor` or `__proto__`
+    return Object.hasOwn(this.span.attributes, key) ? this.span.attributes[key] : undefined;
+  }
+
+  *syscalls(): Generator<SyscallSubject> {
+    for (const call of this.span.syscalls) yield new RecordCall(call);
+  }
+}
+
+class RecordCall implements SyscallSubject {
+  constructor(private readonly call: SyscallRecord) {}
+
+  get name(): string {
+    return this.call.name;
+  }
+  get durationNs(): number {
+    return this.call.count > 1 ? this.call.dur / this.call.count : this.call.dur;
+  }
+  get count(): number {
+    return this.call.count;
+  }
+  get errno(): string | undefined {
+    return this.call.errno;
+  }
+  get path(): string | undefined {
+    return this.call.path;
+  }
+  get peer(): string | undefined {
+    return this.call.peerAddress === undefined ? undefined : peerText(this.call.peerAddress, this.call.peerPort);
+  }
+  get target(): string | undefined {
+    return this.call.target;
+  }
 }
 
 /** How the UI shows a peer, so what a user copies from it matches. */

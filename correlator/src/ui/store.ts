@@ -4,6 +4,7 @@
 // drop out first and are counted, never silently lost. Everything else (columns, children, facets) is derived from the retained spans and shrinks
 // with them.
 
+import { subjectOf, type SpanPredicate } from '../filter/index.js';
 import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
 import { bucketOf, columnOf, BUCKET_COUNT, COLUMN_US } from './buckets.js';
 
@@ -39,6 +40,9 @@ export interface StoredSpan {
   textBytes: number;
 }
 
+/** Which spans count: those without a parent in their process (none, or a remote one), server spans, or all. */
+export type SpanScope = 'root' | 'server' | 'all';
+
 export interface SpanFilter {
   /** case-insensitive substring of the span name */
   name?: string;
@@ -46,6 +50,10 @@ export interface SpanFilter {
   service?: string;
   /** exact process id */
   pid?: number;
+  /** default `all` */
+  scope?: SpanScope;
+  /** a filter expression (../filter/FILTER.md) */
+  where?: SpanPredicate;
 }
 
 export interface WindowQuery extends SpanFilter {
@@ -277,7 +285,12 @@ export class SpanStore {
   /** Spectrogram cells (count per column × duration bucket) of the spans matching the filter. */
   spectrogram(filter: SpanFilter & { fromUs?: number; toUs?: number }): Spectrogram {
     const counts = new Map<number, Uint32Array>();
-    const unfiltered = filter.name === undefined && filter.service === undefined && filter.pid === undefined;
+    const unfiltered =
+      filter.name === undefined &&
+      filter.service === undefined &&
+      filter.pid === undefined &&
+      filter.where === undefined &&
+      (filter.scope ?? 'all') === 'all';
     const { fromUs, toUs } = filter;
     for (const column of this.columnsIn(fromUs, toUs)) {
       const whole =
@@ -504,7 +517,14 @@ function matches(entry: StoredSpan, filter: SpanFilter): boolean {
   if (filter.pid !== undefined && entry.proc.pid !== filter.pid) return false;
   if (filter.service !== undefined && entry.proc.serviceName !== filter.service) return false;
   if (filter.name !== undefined && !entry.span.name.toLowerCase().includes(filter.name.toLowerCase())) return false;
+  if (filter.scope !== undefined && !inScope(entry.span, filter.scope)) return false;
+  if (filter.where !== undefined && !filter.where.test(subjectOf(entry.span, entry.proc))) return false;
   return true;
+}
+
+function inScope(span: SpanRecord, scope: SpanScope): boolean {
+  if (scope === 'root') return span.parentSpanId === undefined || span.remoteParent === true;
+  return scope === 'all' || span.kind === 'server';
 }
 
 function lowerBound(sorted: number[], value: number): number {
