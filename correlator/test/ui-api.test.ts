@@ -40,7 +40,7 @@ function setup(extra: Partial<Parameters<typeof createUiApp>[0]> = {}) {
 describe('UI API', () => {
   it('lists spans by time and duration window and filter, slowest first', async () => {
     const { get } = setup();
-    const all = await get('/api/spans');
+    const all = await get('/api/spans?scope=all');
     expect(all.res.status).toBe(200);
     expect(all.json.total).toBe(9);
     expect(all.json.spans[0]).toMatchObject({
@@ -51,15 +51,15 @@ describe('UI API', () => {
     });
     expect(all.json.spans[0].startUs).toBe(wallMs(4.5e9) * 1000);
 
-    const window = await get(`/api/spans?from=${wallMs(4e9)}&to=${wallMs(6e9)}&minDuration=1s`);
+    const window = await get(`/api/spans?from=${wallMs(4e9)}&to=${wallMs(6e9)}&minDuration=1s&scope=all`);
     expect(window.json.spans.map((s: any) => s.name)).toEqual(['GET /report', 'db.query']);
-    const between = await get(`/api/spans?minDuration=1ms&maxDuration=5ms&service=shop`);
+    const between = await get(`/api/spans?minDuration=1ms&maxDuration=5ms&service=shop&scope=all`);
     expect(between.json.total).toBe(6);
     expect((await get('/api/spans?name=report')).json.total).toBe(1);
     expect((await get('/api/spans?pid=300')).json.spans[0].name).toBe(HOSTILE);
     const iso = new Date(wallMs(4e9)).toISOString();
-    expect((await get(`/api/spans?from=${encodeURIComponent(iso)}`)).json.total).toBe(2);
-    const limited = await get('/api/spans?limit=2&order=newest');
+    expect((await get(`/api/spans?from=${encodeURIComponent(iso)}&scope=all`)).json.total).toBe(2);
+    const limited = await get('/api/spans?limit=2&order=newest&scope=all');
     expect(limited.json).toMatchObject({ total: 9, returned: 2 });
     expect(limited.json.spans[0].name).toMatch(/GET \/report|db.query/);
   });
@@ -199,7 +199,7 @@ describe('UI API', () => {
     expect(o.res.headers.get('content-type')).toMatch(/^application\/json/); // data, verbatim; the page renders it as text
 
     // Spans without accounting say so with null; the list carries the times too.
-    const plain = (await get('/api/spans?name=db.query&limit=1&order=oldest')).json.spans[0];
+    const plain = (await get('/api/spans?name=db.query&limit=1&order=oldest&scope=all')).json.spans[0];
     expect(plain.times).toBeNull();
     const listed = (await get('/api/spans?name=heavy')).json.spans[0];
     expect(listed.times).toMatchObject({ model: 'event-loop', onCpuNs: 100e6 });

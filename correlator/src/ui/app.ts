@@ -124,7 +124,11 @@ export function createUiApp(options: UiAppOptions): Hono {
   });
 
   app.onError((err, c) => {
-    if (err instanceof BadRequest) return c.json({ error: err.message }, 400);
+    if (err instanceof BadRequest)
+      return c.json(
+        err.column === undefined ? { error: err.message } : { error: err.message, column: err.column },
+        400,
+      );
     // Never a stack trace to the client: the message may be generic, the details stay in the server's log.
     if (options.onError) options.onError(err);
     else console.error('nullspan ui: request failed:', err);

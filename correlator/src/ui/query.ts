@@ -1,11 +1,20 @@
 // Parsing and validation of the API's query parameters. Every problem becomes a BadRequest with one sentence
 // that names the parameter; the app turns it into a 400.
 
+import { FilterSyntaxError, parseFilter as parseExpression } from '../filter/index.js';
 import { type SpanScope, SPAN_SCOPES } from './filter-subject.js';
 import { DEFAULT_COLUMNS, MAX_COLUMNS, MIN_COLUMNS } from './spectrogram-grid.js';
 import type { SpanFilter, WindowQuery } from './store.js';
 
-export class BadRequest extends Error {}
+export class BadRequest extends Error {
+  /** the 1-based column in the `filter` expression the message is about */
+  constructor(
+    message: string,
+    readonly column?: number,
+  ) {
+    super(message);
+  }
+}
 
 type Params = Record<string, string[]>;
 
@@ -29,7 +38,8 @@ export function singleValues(params: Params, allowed: readonly string[]): Record
   return out;
 }
 
-export const FILTER_PARAMS = ['name', 'service', 'pid'] as const;
+export const FILTER_PARAMS = ['name', 'service', 'pid', 'filter', 'scope'] as const;
+const SCOPES: readonly SpanScope[] = ['root', 'server', 'all'];
 export const WINDOW_PARAMS = ['from', 'to'] as const;
 export const SPANS_PARAMS = [
   ...FILTER_PARAMS,
@@ -40,7 +50,7 @@ export const SPANS_PARAMS = [
   'limit',
   'syscall',
 ];
-export const SPECTROGRAM_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS, 'syscall', 'columns', 'scope'];
+export const SPECTROGRAM_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS, 'syscall', 'columns'];
 export const PERCENTILES_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS, 'minDuration', 'maxDuration'];
 export const AROUND_PARAMS = [...PERCENTILES_PARAMS, 'span', 'percentile'];
 
@@ -78,12 +88,31 @@ export function requiredText(p: Record<string, string>, name: string): string {
   return text(p[name], name);
 }
 
+/** `scope` is `root` unless given; with `syscall`, `all`: every call of that name, whichever span made it. */
 export function parseFilter(p: Record<string, string>): SpanFilter {
   const filter: SpanFilter = {};
   if (p.name !== undefined && p.name !== '') filter.name = text(p.name, 'name');
   if (p.service !== undefined && p.service !== '') filter.service = text(p.service, 'service');
   if (p.pid !== undefined && p.pid !== '') filter.pid = integer(p.pid, 'pid', 1, 2 ** 31 - 1);
+  filter.scope = p.scope === undefined || p.scope === '' ? (parseSyscall(p) ? 'all' : 'root') : scope(p.scope);
+  if (p.filter !== undefined && p.filter.trim() !== '') filter.where = expression(p.filter);
   return filter;
+}
+
+function scope(value: string): SpanScope {
+  if (!(SCOPES as readonly string[]).includes(value))
+    throw new BadRequest(`Parameter 'scope' must be one of ${SCOPES.map((s) => `'${s}'`).join(', ')}.`);
+  return value as SpanScope;
+}
+
+/** The `filter` expression; a syntax error keeps its sentence and column. */
+function expression(value: string): NonNullable<SpanFilter['where']> {
+  try {
+    return parseExpression(value);
+  } catch (err) {
+    if (err instanceof FilterSyntaxError) throw new BadRequest(err.message, err.column);
+    throw err;
+  }
 }
 
 export function parseWindow(p: Record<string, string>): { fromUs?: number; toUs?: number } {
