@@ -159,6 +159,11 @@ export function drawSpectrogram(preview = false): void {
   canvas.dataset.toMs = String(range.toMs);
   canvas.dataset.columnMs = String(sp?.columnMs ?? '');
   canvas.dataset.total = String(sp?.total ?? 0);
+  // the range of the answer drawn (equal to fromMs/toMs once a zoom or pan has loaded)
+  canvas.dataset.loadedFromMs = String(sp?.fromMs ?? '');
+  canvas.dataset.loadedToMs = String(sp?.toMs ?? '');
+  // the plot's box in CSS pixels, for tests and benchmarks reading the canvas
+  canvas.dataset.plot = [g.scale.left, top, g.scale.width, bottom - top].join(',');
   describeView(range, sp, max);
   drawLegend(max);
   drawSelection();
@@ -473,5 +478,6 @@ export function initSpectrogram(select: () => void, viewChanged: () => void = ()
     drawSpectrogram();
     onViewChange();
   });
-  window.addEventListener('resize', () => drawSpectrogram());
+  // the plot's width changes with the window and with the page's scroll bar coming and going
+  new ResizeObserver(() => drawSpectrogram()).observe(byId('spectrogram-wrap'));
 }
