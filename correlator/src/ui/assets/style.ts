@@ -20,6 +20,9 @@ section { background: var(--panel); border: 1px solid var(--line); border-radius
 .panel-head { display: flex; align-items: center; gap: 10px; margin-bottom: 8px; }
 .spacer { flex: 1; }
 .muted { color: var(--muted); }
+#spectrogram-panel .panel-head { flex-wrap: wrap; row-gap: 4px; }
+#spectrogram-panel .panel-head h2, #spectrogram-panel .panel-head label { white-space: nowrap; }
+#view-range { order: 1; flex-basis: 100%; font-variant-numeric: tabular-nums; }
 #spectrogram-frame { display: flex; align-items: stretch; }
 #spectrogram-wrap { position: relative; height: 360px; user-select: none; flex: 1; min-width: 0; }
 #spectrogram { width: 100%; height: 100%; display: block; cursor: crosshair; touch-action: none; }

@@ -77,7 +77,8 @@ async function main(): Promise<void> {
     syncFilterBar();
     onFilterChange();
   });
-  await Promise.all([loadFacets(), loadStats(), loadSpectrogram(), loadPercentiles(), loadSyscallModes()]);
+  // the spectrogram first: the server answers in turn, and it is the first screen
+  await Promise.all([loadSpectrogram(), loadFacets(), loadStats(), loadPercentiles(), loadSyscallModes()]);
   if (state.config.live) setLive(true);
   document.body.dataset.ready = '1';
 }

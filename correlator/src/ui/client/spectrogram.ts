@@ -235,8 +235,11 @@ function drawTimeAxis(ctx: CanvasRenderingContext2D, g: Geometry): void {
     ctx.lineTo(x, g.bottom + 4);
     ctx.stroke();
     ctx.fillStyle = AXIS_COLOUR;
-    ctx.fillText(tick.label, x, g.bottom + 5);
-    if (tick.date) ctx.fillText(tick.date, x, g.bottom + 19);
+    // labels near the canvas's edges move inside it
+    const half = Math.max(ctx.measureText(tick.label).width, tick.date ? ctx.measureText(tick.date).width : 0) / 2;
+    const at = Math.min(g.scale.left + g.scale.width + MARGIN.right - half, Math.max(half, x));
+    ctx.fillText(tick.label, at, g.bottom + 5);
+    if (tick.date) ctx.fillText(tick.date, at, g.bottom + 19);
   }
 }
 
