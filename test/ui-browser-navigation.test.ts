@@ -76,7 +76,12 @@ describe('web UI navigation in chromium', () => {
 
       // A selection: a history entry and a list, its rows slowest first.
       const listRenders = await counter(page, 'listRenders');
-      await dragAround(page, await slowestLitPoint(page));
+      // down across the next bucket too: the 3.9 s report (and more rows for the keyboard)
+      const slowest = await slowestLitPoint(page);
+      await page.mouse.move(slowest.x - 6, slowest.y - 6);
+      await page.mouse.down();
+      await page.mouse.move(slowest.x + 6, slowest.y + 30, { steps: 4 });
+      await page.mouse.up();
       await page.waitForSelector('#list-panel:not([hidden]) #span-list tbody tr');
       expect(await counter(page, 'listRenders')).toBe(listRenders + 1);
       expect(hashOf(page).get('sel')).toMatch(/^\d+~\d+~\d+~\d+$/);
@@ -176,7 +181,8 @@ describe('web UI navigation in chromium', () => {
       const link = await openUi(`${server.url}#name=report&service=shop`);
       expect(await link.page.inputValue('#filter-name')).toBe('report');
       expect(await link.page.inputValue('#filter-service')).toBe('shop');
-      await link.page.waitForFunction(() => document.getElementById('spectrogram')!.dataset.visibleCells === '2'); // 4.2 s and 4.0 s share a cell
+      // fitted to the second the three reports span: each in a cell of its own
+      await link.page.waitForFunction(() => document.getElementById('spectrogram')!.dataset.visibleCells === '3');
       await shot(link.page, '6-deep-link-filter');
 
       // A hostile or stale link: bad values are dropped, a span not in memory says so, nothing breaks.
