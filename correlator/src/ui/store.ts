@@ -13,12 +13,12 @@ import { ERROR, ROOT, SERVER, SpanColumns } from './span-columns.js';
 import { buildSpectrogram, DEFAULT_COLUMNS, type Spectrogram, type TimeWindow } from './spectrogram-grid.js';
 
 /** Defaults of the store's bounds (also the defaults of `--ui-max-spans` / `--ui-max-syscalls`). */
-export const DEFAULT_MAX_SPANS = 50_000;
+export const DEFAULT_MAX_SPANS = 200_000;
 export const DEFAULT_MAX_SYSCALLS = 1_000_000;
 export const DEFAULT_MAX_TEXT_BYTES = 128 * 1024 * 1024;
 
 export interface SpanStoreOptions {
-  /** spans kept in memory (default 50,000) */
+  /** spans kept in memory (default 200,000) */
   maxSpans?: number;
   /** system-call records kept in memory across all retained spans (default 1,000,000) */
   maxSyscalls?: number;
