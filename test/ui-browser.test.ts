@@ -119,12 +119,12 @@ describe('web UI in chromium', () => {
         allCells,
       );
 
-      // Panning moves the visible window; "Latest" brings it back.
+      // Panning moves the visible window; "Fit" brings back the whole capture.
       const range = await page.locator('#view-range').textContent();
       await page.click('#pan-left');
       expect(await page.locator('#view-range').textContent()).not.toBe(range);
-      await page.click('#pan-latest');
-      expect(await page.locator('#view-range').textContent()).toBe(range);
+      await page.click('#zoom-fit');
+      await expect.poll(() => page.locator('#view-range').textContent()).toBe(range);
 
       // The hostile span: filter to its process, select everything, open it. Its content must stay text.
       await page.selectOption('#filter-pid', '300');
