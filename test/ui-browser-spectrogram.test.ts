@@ -182,6 +182,8 @@ describe('spectrogram in chromium', () => {
       expect(d.toMs - d.fromMs).toBeGreaterThanOrEqual(1250);
       expect(d.toMs - d.fromMs).toBeLessThan(1500);
       expect(d.total).toBe(5001);
+      // the plot takes the panel's width (1400 px page: margins, the axis title and labels aside)
+      expect(d.plot.width).toBeGreaterThan(1200);
       const px = await plotPixels(page);
       expect(px.litFrom).toBeLessThan(0.05);
       expect(px.litTo).toBeGreaterThan(0.95);

@@ -84,11 +84,16 @@ function onScopeOrFilterApplied(): void {
   guarded(loadPercentiles)();
 }
 
+/** Counts showUrlState calls: Back pressed twice quickly must not let the first one reopen a span after the second. */
+let urlStateShown = 0;
+
 /** Draws the view the URL state describes: filters, spectrogram, selection and its list, the open span. */
 async function showUrlState(): Promise<void> {
+  const shown = ++urlStateShown;
   showFilters();
   redrawTimes();
   await Promise.all([loadSpectrogramAndNotices(), urlState.sel ? loadSelection() : loadPercentiles()]);
+  if (shown !== urlStateShown) return;
   if (!urlState.sel) byId('list-panel').hidden = true;
   const span = urlState.span;
   if (span) await guarded(() => openSpan(span.traceId, span.spanId, 'none'))();
