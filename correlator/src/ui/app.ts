@@ -3,9 +3,9 @@
 //   GET /api/config                      jaeger URL template, live flag, spectrogram grid
 //   GET /api/stats                       store counters (+ the correlator's when provided)
 //   GET /api/facets                      span names, services and processes present, with counts
-//   GET /api/spectrogram?from&to&name&service&pid&syscall
-//   GET /api/spans?from&to&minDuration&maxDuration&name&service&pid&order&limit&syscall
-//   GET /api/percentiles?from&to&minDuration&maxDuration&name&service&pid
+//   GET /api/spectrogram?from&to&name&service&pid&scope&filter&syscall
+//   GET /api/spans?from&to&minDuration&maxDuration&name&service&pid&scope&filter&order&limit&syscall
+//   GET /api/percentiles?from&to&minDuration&maxDuration&name&service&pid&scope&filter
 //   GET /api/percentiles/spans?…&span&percentile   the spans ranked around one percentile of one span name
 //   GET /api/syscalls                    syscall names in memory, for the spectrogram's syscall-latency mode
 //   GET /api/spans/:traceId/:spanId      one span's tree (child spans + syscalls) and where its time went
