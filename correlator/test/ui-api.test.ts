@@ -64,22 +64,56 @@ describe('UI API', () => {
     expect(limited.json.spans[0].name).toMatch(/GET \/report|db.query/);
   });
 
-  it('returns spectrogram cells with the grid, filtered', async () => {
+  it('returns spectrogram cells on a grid fitted to the data, root spans by default, filtered', async () => {
     const { get } = setup();
-    const sp = await get('/api/spectrogram?scope=all');
-    expect(sp.json.columnMs).toBe(2000);
-    expect(sp.json.cells.reduce((n: number, c: any) => n + c.n, 0)).toBe(9);
+    const sp = await get('/api/spectrogram');
+    // 4 requests (server roots) and the hostile span (a root too): their db.query children are not counted
+    expect(sp.json.total).toBe(5);
+    expect(sp.json.cells.reduce((n: number, c: any) => n + c.n, 0)).toBe(5);
+    // starts from 0.1 s to 4.5 s: 50 ms columns
+    expect(sp.json).toMatchObject({ columnMs: 50, fromMs: Math.floor(wallMs(0.1e9) / 50) * 50 });
+    expect(sp.json.columns).toBe((sp.json.toMs - sp.json.fromMs) / 50);
+    expect(sp.json.dataRange).toEqual({ firstMs: wallMs(0.1e9), lastMs: wallMs(4.5e9) });
+    expect(sp.json.bucketRange).toEqual({ min: bucketOf(2_000_000), max: bucketOf(2_500_000_000) });
     const slowCell = sp.json.cells.find((c: any) => c.b === bucketOf(2_500_000_000));
-    expect(slowCell).toEqual({ t: Math.floor(wallMs(4.5e9) / 2000) * 2000, b: bucketOf(2_500_000_000), n: 1 });
+    expect(slowCell).toEqual({ c: (wallMs(4.5e9) - sp.json.fromMs) / 50, b: bucketOf(2_500_000_000), n: 1 });
+    expect((await get('/api/spectrogram?scope=all')).json.total).toBe(9);
+    expect((await get('/api/spectrogram?scope=server')).json.total).toBe(4);
     const filtered = await get('/api/spectrogram?service=shop&name=db&scope=all');
     expect(filtered.json.cells.reduce((n: number, c: any) => n + c.n, 0)).toBe(4);
+    // a given range and column count
+    const from = wallMs(0);
+    const given = await get(`/api/spectrogram?from=${from}&to=${from + 10_000}&columns=10`);
+    expect(given.json).toMatchObject({ fromMs: from, toMs: from + 10_000, columnMs: 1000, columns: 10, total: 5 });
+    expect(given.json.dataRange).toEqual(sp.json.dataRange);
+    for (const [query, error] of [
+      ['columns=5', /^Parameter 'columns' must be an integer from 10 to 1000\.$/],
+      ['columns=1001', /^Parameter 'columns' must be an integer/],
+      ['scope=children', /^Parameter 'scope' must be one of 'root', 'server', 'all'\.$/],
+    ] as const) {
+      const bad = await get(`/api/spectrogram?${query}`);
+      expect(bad.res.status).toBe(400);
+      expect(bad.json.error).toMatch(error);
+    }
     const config = await get('/api/config');
     expect(config.json.buckets).toHaveLength(BOUNDARIES_NS.length - 1);
-    expect(config.json.jaegerUrl).toBe('http://localhost:16686');
+  });
+
+  it('links to Jaeger only when the spans were exported over OTLP by this nullspan', async () => {
+    const notExported = setup();
+    expect((await notExported.get('/api/config')).json).toMatchObject({ exported: false, jaegerUrl: null });
+    const { slowRoot } = notExported;
+    const detail = await notExported.get(`/api/spans/${slowRoot.traceId}/${slowRoot.spanId}`);
+    expect(detail.json.jaegerUrl).toBeNull();
+    const exported = setup({ exported: true });
+    expect((await exported.get('/api/config')).json).toMatchObject({
+      exported: true,
+      jaegerUrl: 'http://localhost:16686',
+    });
   });
 
   it("returns one span's tree with child spans, system calls, where the time went and the Jaeger link", async () => {
-    const { get, slowRoot } = setup({ jaegerUrl: 'https://jaeger.example:8443/jaeger/' });
+    const { get, slowRoot } = setup({ jaegerUrl: 'https://jaeger.example:8443/jaeger/', exported: true });
     const d = await get(`/api/spans/${slowRoot.traceId}/${slowRoot.spanId}`);
     expect(d.res.status).toBe(200);
     expect(d.json.jaegerUrl).toBe(`https://jaeger.example:8443/jaeger/trace/${slowRoot.traceId}`);

@@ -170,6 +170,8 @@ export class TraceSession {
         port: this.opts.port,
         token: this.opts.token,
         jaegerUrl: this.opts.jaegerUrl,
+        // Jaeger can only have the spans this session sends it (never those of `nullspan ui CAPTURE`)
+        exported: this.http !== undefined,
         live: this.setup.live,
         correlatorStats: () => this.correlator.stats(),
         onError: (err) =>

@@ -1,9 +1,9 @@
 // The web UI as a Hono app: a JSON API under /api and the page's own static files, served from memory.
 //
-//   GET /api/config                      jaeger URL template, live flag, spectrogram grid
+//   GET /api/config                      jaeger URL (when exported), live flag, latency buckets
 //   GET /api/stats                       store counters (+ the correlator's when provided)
 //   GET /api/facets                      span names, services and processes present, with counts
-//   GET /api/spectrogram?from&to&name&service&pid&scope&filter&syscall
+//   GET /api/spectrogram?from&to&columns&scope&filter&name&service&pid&syscall
 //   GET /api/spans?from&to&minDuration&maxDuration&name&service&pid&scope&filter&order&limit&syscall
 //   GET /api/percentiles?from&to&minDuration&maxDuration&name&service&pid&scope&filter
 //   GET /api/percentiles/spans?…&span&percentile   the spans ranked around one percentile of one span name
@@ -16,12 +16,13 @@ import type { Context } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { streamSSE } from 'hono/streaming';
 import type { CorrelatorStats } from '../model.js';
-import { bucketTable, COLUMN_US } from './buckets.js';
+import { bucketTable } from './buckets.js';
 import {
   AROUND_PARAMS,
   BadRequest,
   hexId,
   parseChoice,
+  parseColumns,
   parseFilter,
   parseSpansQuery,
   parseSyscall,
@@ -53,6 +54,8 @@ export interface UiAppOptions {
   token?: string;
   /** Jaeger UI base URL; the page links to `${jaegerUrl}/trace/${traceId}` (default http://localhost:16686) */
   jaegerUrl?: string;
+  /** the spans were sent over OTLP/HTTP by this nullspan (so Jaeger may have them): without it no Jaeger link */
+  exported?: boolean;
   /** live session (the page starts in live mode) vs. a capture being browsed */
   live?: boolean;
   /** the correlator's counters, shown next to the store's */
@@ -73,7 +76,9 @@ const STREAM_HEARTBEAT_MS = 15_000;
 
 export function createUiApp(options: UiAppOptions): Hono {
   const { store } = options;
-  const jaegerUrl = validJaegerUrl(options.jaegerUrl ?? DEFAULT_JAEGER_URL);
+  const jaegerBase = validJaegerUrl(options.jaegerUrl ?? DEFAULT_JAEGER_URL);
+  const exported = options.exported ?? false;
+  const jaegerUrl = exported ? jaegerBase : null;
   const maxStreams = options.maxStreams ?? 16;
   let openStreams = 0;
 
@@ -122,8 +127,8 @@ export function createUiApp(options: UiAppOptions): Hono {
   app.get('/api/config', (c) =>
     c.json({
       jaegerUrl,
+      exported,
       live: options.live ?? false,
-      columnMs: COLUMN_US / 1000,
       buckets: bucketTable(),
     }),
   );
@@ -141,9 +146,9 @@ export function createUiApp(options: UiAppOptions): Hono {
   app.get('/api/spectrogram', (c) => {
     const p = singleValues(c.req.queries(), SPECTROGRAM_PARAMS);
     const syscall = parseSyscall(p);
-    const window = { ...parseFilter(p), ...parseWindow(p) };
-    const result = syscall ? syscallSpectrogram(store, window, syscall) : store.spectrogram(window);
-    return c.json({ columnMs: COLUMN_US / 1000, bucketCount: bucketTable().length, ...result });
+    // parseFilter: in syscall mode calls count whichever span made them, unless a scope is asked for
+    const q = { ...parseFilter(p), ...parseWindow(p), columns: parseColumns(p) };
+    return c.json(syscall ? syscallSpectrogram(store, q, syscall) : store.spectrogram(q));
   });
 
   app.get('/api/spans', (c) => {
@@ -193,7 +198,7 @@ export function createUiApp(options: UiAppOptions): Hono {
       tree: spanTreeJson(tree, (pid, id) => retained(pid, id)?.span.traceId),
       breakdown: timeBreakdown(tree),
       parentRetained: parentId !== undefined && store.get(traceId, parentId) !== undefined,
-      jaegerUrl: `${jaegerUrl}/trace/${traceId}`,
+      jaegerUrl: jaegerUrl === null ? null : `${jaegerUrl}/trace/${traceId}`,
     });
   });
 
