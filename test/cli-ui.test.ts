@@ -14,7 +14,7 @@ afterAll(() => tmp.remove());
 const URL_RE = /web UI at (http:\/\/127\.0\.0\.1:\d+\/)/;
 
 async function spanNames(base: string): Promise<string[]> {
-  const res = await fetch(new URL('api/spans?limit=100', base));
+  const res = await fetch(new URL('api/spans?limit=100&scope=all', base));
   expect(res.status).toBe(200);
   const body = (await res.json()) as { spans: { name: string }[] };
   return body.spans.map((s) => s.name).sort();
