@@ -98,6 +98,23 @@ describe('nullspan run --filter', () => {
     expect(r.stdout.match(/^ {2}request .*/gm)).toEqual([expect.stringMatching(/ i=3$/)]);
   });
 
+  it('leaves --summary every span, as tail sampling does', async () => {
+    const r = await runCli([
+      'replay',
+      '--no-otlp',
+      '--filter',
+      'attr.i=3',
+      '--summary',
+      '--summary-format',
+      'json',
+      capture,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout) as { rows: { name: string; count: number }[] };
+    expect(summary.rows.find((row) => row.name === 'request')?.count).toBe(10);
+    expect(r.stderr).toBe('nullspan: tail sampling: traces kept 1 (--filter), dropped 9.\n');
+  });
+
   it('refuses a wrong expression with the sentence, its column and a caret, exit code 2, before running anything', async () => {
     const marker = join(tmp.dir, 'never-written');
     const r = await runCli([

@@ -63,8 +63,13 @@ class RecordSubject implements FilterSubject {
   }
 
   *syscalls(): Generator<SyscallSubject> {
-    for (const call of this.span.syscalls) yield new RecordCall(call);
+    for (const call of this.span.syscalls) yield callSubject(call);
   }
+}
+
+/** One system call as a filter sees it (also for holders of spans with their own span representation). */
+export function callSubject(call: SyscallRecord): SyscallSubject {
+  return new RecordCall(call);
 }
 
 class RecordCall implements SyscallSubject {

@@ -3,9 +3,9 @@
 //   GET /api/config                      jaeger URL (when exported), live flag, latency buckets
 //   GET /api/stats                       store counters (+ the correlator's when provided)
 //   GET /api/facets                      span names, services and processes present, with counts
-//   GET /api/spectrogram?from&to&columns&scope&name&service&pid&syscall
-//   GET /api/spans?from&to&minDuration&maxDuration&name&service&pid&order&limit&syscall
-//   GET /api/percentiles?from&to&minDuration&maxDuration&name&service&pid
+//   GET /api/spectrogram?from&to&columns&scope&filter&name&service&pid&syscall
+//   GET /api/spans?from&to&minDuration&maxDuration&name&service&pid&scope&filter&order&limit&syscall
+//   GET /api/percentiles?from&to&minDuration&maxDuration&name&service&pid&scope&filter
 //   GET /api/percentiles/spans?…&span&percentile   the spans ranked around one percentile of one span name
 //   GET /api/syscalls                    syscall names in memory, for the spectrogram's syscall-latency mode
 //   GET /api/spans/:traceId/:spanId      one span's tree (child spans + syscalls) and where its time went
@@ -24,7 +24,6 @@ import {
   parseChoice,
   parseColumns,
   parseFilter,
-  parseScope,
   parseSpansQuery,
   parseSyscall,
   parseWindow,
@@ -158,9 +157,8 @@ export function createUiApp(options: UiAppOptions): Hono {
   app.get('/api/spectrogram', (c) => {
     const p = singleValues(c.req.queries(), SPECTROGRAM_PARAMS);
     const syscall = parseSyscall(p);
-    // calls are counted whichever span made them, unless a scope is asked for
-    const scope = parseScope(p, syscall ? 'all' : 'root');
-    const q = { ...parseFilter(p), ...parseWindow(p), scope, columns: parseColumns(p) };
+    // parseFilter: in syscall mode calls count whichever span made them, unless a scope is asked for
+    const q = { ...parseFilter(p), ...parseWindow(p), columns: parseColumns(p) };
     return c.json((syscall ? syscallSpectrogram(store, q, syscall) : store.spectrogram(q)) satisfies SpectrogramJson);
   });
 

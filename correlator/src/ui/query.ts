@@ -39,7 +39,6 @@ export function singleValues(params: Params, allowed: readonly string[]): Record
 }
 
 export const FILTER_PARAMS = ['name', 'service', 'pid', 'filter', 'scope'] as const;
-const SCOPES: readonly SpanScope[] = ['root', 'server', 'all'];
 export const WINDOW_PARAMS = ['from', 'to'] as const;
 export const SPANS_PARAMS = [
   ...FILTER_PARAMS,
@@ -94,15 +93,9 @@ export function parseFilter(p: Record<string, string>): SpanFilter {
   if (p.name !== undefined && p.name !== '') filter.name = text(p.name, 'name');
   if (p.service !== undefined && p.service !== '') filter.service = text(p.service, 'service');
   if (p.pid !== undefined && p.pid !== '') filter.pid = integer(p.pid, 'pid', 1, 2 ** 31 - 1);
-  filter.scope = p.scope === undefined || p.scope === '' ? (parseSyscall(p) ? 'all' : 'root') : scope(p.scope);
+  filter.scope = parseScope(p, parseSyscall(p) ? 'all' : 'root');
   if (p.filter !== undefined && p.filter.trim() !== '') filter.where = expression(p.filter);
   return filter;
-}
-
-function scope(value: string): SpanScope {
-  if (!(SCOPES as readonly string[]).includes(value))
-    throw new BadRequest(`Parameter 'scope' must be one of ${SCOPES.map((s) => `'${s}'`).join(', ')}.`);
-  return value as SpanScope;
 }
 
 /** The `filter` expression; a syntax error keeps its sentence and column. */
