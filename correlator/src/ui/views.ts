@@ -2,7 +2,7 @@
 // the page renders every string with textContent.
 
 import type { ArgValue, SpanRecord, SpanTimes, SyscallRecord, WaitKind } from '../model.js';
-import type { SpanTreeNode, StoredSpan } from './store.js';
+import type { SpanTreeNode, StoredSpan, TraceTree } from './store.js';
 
 export interface SpanSummaryJson {
   traceId: string;
@@ -50,7 +50,7 @@ export interface SyscallTimesJson {
 
 export interface SyscallJson {
   name: string;
-  /** entry of the (first) call, ns after the tree's root span started */
+  /** entry of the (first) call, ns after the earliest span of the response started */
   offsetNs: number;
   /** time spent in the call(s); for a merged run the sum of the calls */
   durationNs: number;
@@ -76,24 +76,28 @@ export interface SyscallJson {
 /** One span of a tree response. */
 export interface SpanNodeJson {
   span: SpanSummaryJson;
-  /** ns after the tree's root span started */
+  /** ns after the earliest span of the response started */
   offsetNs: number;
   syscalls: SyscallJson[];
   /** syscalls of this span left out of the response (the response caps the total) */
   omittedSyscalls: number;
-  /** index of the parent node in `nodes`; null for the root */
+  /** index of the parent node in `nodes`; null for a root (a span whose parent is not retained) */
   parent: number | null;
-  /** levels below the root */
+  /** levels below its root */
   depth: number;
   /** trace of the span named by `span.times.loopBusyTop` when it is retained (it is usually another trace) */
   loopBusyTopTraceId: string | null;
 }
 
-/** A span with its retained descendants, flat in depth-first order (a child follows its parent, siblings by start):
- *  nesting is the traced process's choice, and a nested JSON document as deep as the tree would overflow the stack
- *  of whatever serializes or walks it recursively, here or in the browser. */
+/** The retained spans of a trace, flat in depth-first order (roots by start, a child follows its parent, siblings by
+ *  start): nesting is the traced process's choice, and a nested JSON document as deep as the tree would overflow the
+ *  stack of whatever serializes or walks it recursively, here or in the browser. */
 export interface SpanTreeJson {
   nodes: SpanNodeJson[];
+  /** index in `nodes` of the span the response was asked for */
+  focus: number;
+  /** spans of the trace left out (the response caps the span count) */
+  omittedSpans: number;
 }
 
 export interface TimeBreakdownJson {
@@ -170,10 +174,10 @@ function syscallTimesJson(t: NonNullable<SyscallRecord['times']>): SyscallTimesJ
   };
 }
 
-/** The span ids named as loop-busy culprits in a tree, for one lookup pass over the store. */
-export function loopBusyTopIds(root: SpanTreeNode): Set<string> {
+/** The span ids named as loop-busy culprits in trees, for one lookup pass over the store. */
+export function loopBusyTopIds(roots: readonly SpanTreeNode[]): Set<string> {
   const ids = new Set<string>();
-  const pending = [root];
+  const pending = [...roots];
   while (pending.length) {
     const node = pending.pop()!;
     const top = node.entry.span.times?.loopBusyTop;
@@ -212,25 +216,48 @@ function hostPort(address: string, port: number | undefined): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/** `traceOfSpan`: trace id of a retained span with that span id in the same process (for loop-busy links). */
+/** One span with its retained descendants (no trace around it). */
 export function spanTreeJson(
   root: SpanTreeNode,
+  traceOfSpan?: (pid: number, spanId: string) => string | undefined,
+): SpanTreeJson {
+  return traceJson({ roots: [root], focus: root, omittedSpans: 0 }, traceOfSpan);
+}
+
+/** `traceOfSpan`: trace id of a retained span with that span id in the same process (for loop-busy links).
+ *  The focus span's system calls are served first, so the syscall cap never empties the span the page opened. */
+export function traceJson(
+  trace: TraceTree,
   traceOfSpan: (pid: number, spanId: string) => string | undefined = () => undefined,
 ): SpanTreeJson {
-  const originNs = root.entry.span.start;
-  let budget = MAX_SYSCALLS_PER_RESPONSE;
-  const nodes: SpanNodeJson[] = [];
-  const pending: { node: SpanTreeNode; parent: number | null; depth: number }[] = [
-    { node: root, parent: null, depth: 0 },
-  ];
+  let originNs = Infinity;
+  const order: { node: SpanTreeNode; parent: number | null; depth: number }[] = [];
+  const pending = trace.roots.map((node) => ({ node, parent: null as number | null, depth: 0 })).reverse();
   while (pending.length) {
-    const { node, parent, depth } = pending.pop()!;
+    const step = pending.pop()!;
+    const index = order.length;
+    order.push(step);
+    originNs = Math.min(originNs, step.node.entry.span.start);
+    // last child first, so the first comes off the stack next
+    const { children } = step.node;
+    for (let i = children.length - 1; i >= 0; i--)
+      pending.push({ node: children[i], parent: index, depth: step.depth + 1 });
+  }
+  const focusCalls = trace.focus.entry.span.syscalls.length;
+  let budget = MAX_SYSCALLS_PER_RESPONSE - Math.min(focusCalls, MAX_SYSCALLS_PER_RESPONSE);
+  let focus = 0;
+  const nodes = order.map(({ node, parent, depth }, index): SpanNodeJson => {
     const calls = node.entry.span.syscalls;
-    const kept = calls.slice(0, Math.max(0, budget));
-    budget -= kept.length;
-    const index = nodes.length;
+    let kept: SyscallRecord[];
+    if (node === trace.focus) {
+      focus = index;
+      kept = calls.slice(0, MAX_SYSCALLS_PER_RESPONSE);
+    } else {
+      kept = calls.slice(0, Math.max(0, budget));
+      budget -= kept.length;
+    }
     const topId = node.entry.span.times?.loopBusyTop?.spanId;
-    nodes.push({
+    return {
       span: spanSummary(node.entry),
       offsetNs: node.entry.span.start - originNs,
       syscalls: kept.map((c) => syscallJson(c, originNs)),
@@ -238,12 +265,9 @@ export function spanTreeJson(
       parent,
       depth,
       loopBusyTopTraceId: topId === undefined ? null : (traceOfSpan(node.entry.proc.pid, topId) ?? null),
-    });
-    // last child first, so the first comes off the stack next
-    for (let i = node.children.length - 1; i >= 0; i--)
-      pending.push({ node: node.children[i], parent: index, depth: depth + 1 });
-  }
-  return { nodes };
+    };
+  });
+  return { nodes, focus, omittedSpans: trace.omittedSpans };
 }
 
 /** Where the time of a span went: system calls by name vs. the rest. */

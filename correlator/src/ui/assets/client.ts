@@ -494,7 +494,7 @@ async function openSpan(traceId, spanId, row) {
   if (state.openRow) state.openRow.classList.remove('open');
   state.openRow = row || null;
   if (row) row.classList.add('open');
-  const span = d.tree.nodes[0].span;
+  const span = d.tree.nodes[d.tree.focus].span;
   $('detail-title').textContent = span.name;
   const link = $('jaeger-link');
   if (/^https?:\/\//.test(d.jaegerUrl)) { link.href = d.jaegerUrl; link.hidden = false; } else link.hidden = true;
@@ -789,14 +789,14 @@ function timesBlock(node) {
 function renderTimeBreakdown(tree) {
   const box = $('time-breakdown');
   box.replaceChildren();
-  const root = tree.nodes[0];
+  const root = tree.nodes[tree.focus];
   if (!root.span.times) {
     box.append(el('p', 'muted no-times', "No time breakdown: the kernel did not account for this span's thread " +
       '(tracing without scheduler accounting, or a capture recorded before it existed). Time in system calls only:'));
     return;
   }
   box.append(timesBlock(root));
-  const children = tree.nodes.filter((n) => n.parent === 0);
+  const children = tree.nodes.filter((n) => n.parent === tree.focus);
   if (!children.length) return;
   box.append(el('h4', '', 'Child spans'));
   const list = el('div', 'time-children');
