@@ -173,6 +173,11 @@ describe('waterfall in chromium', () => {
       });
       expect(stuck.scrolled).toBeGreaterThan(0);
       expect(Math.abs(stuck.head)).toBeLessThan(2);
+      const showTools = () =>
+        page.evaluate(() =>
+          window.scrollTo(0, document.getElementById('wf-tools')!.getBoundingClientRect().top + window.scrollY - 8),
+        );
+      await showTools();
       await page.screenshot({ path: join(ARTIFACTS, 'ui-waterfall-5-found.png') });
 
       // A match inside a fold is drawn on its own row; Enter walks the matches.
@@ -188,6 +193,7 @@ describe('waterfall in chromium', () => {
       await page.press('#wf-find', 'Enter');
       await waitRenders(page, before);
       expect(await page.locator('#wf-find-count').textContent()).toBe('2 of 3');
+      await showTools();
       await page.screenshot({ path: join(ARTIFACTS, 'ui-waterfall-6-find-next.png') });
 
       // Hostile text stayed text: no element made from it, no script ran.

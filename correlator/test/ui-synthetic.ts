@@ -339,6 +339,7 @@ export function wideTrace(startNs: number, n: number): SpanRecord[] {
     const start = startNs + i * 90_000;
     const child = span({
       traceId: root.traceId,
+      spanId: `5${i.toString(16).padStart(15, '0')}`, // hexId's ids repeat after a few thousand
       parentSpanId: root.spanId,
       name: 'step',
       start,
