@@ -75,7 +75,10 @@ describe('UI API', () => {
     expect(filtered.json.cells.reduce((n: number, c: any) => n + c.n, 0)).toBe(4);
     const config = await get('/api/config');
     expect(config.json.buckets).toHaveLength(BOUNDARIES_NS.length - 1);
-    expect(config.json.jaegerUrl).toBe('http://localhost:16686');
+    // Jaeger never received spans this nullspan did not export: no link
+    expect(config.json).toMatchObject({ jaegerUrl: null, exported: false });
+    const exported = await setup({ exported: true }).get('/api/config');
+    expect(exported.json).toMatchObject({ jaegerUrl: 'http://localhost:16686', exported: true });
   });
 
   it("returns one span's tree with child spans, system calls, where the time went and the Jaeger link", async () => {

@@ -168,6 +168,7 @@ export class TraceSession {
         port: this.opts.port,
         token: this.opts.token,
         jaegerUrl: this.opts.jaegerUrl,
+        exported: this.http !== undefined,
         live: this.setup.live,
         correlatorStats: () => this.correlator.stats(),
         onError: (err) =>

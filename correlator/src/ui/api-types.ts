@@ -129,7 +129,10 @@ export interface BucketJson {
 
 /** GET /api/config */
 export interface ConfigJson {
-  jaegerUrl: string;
+  /** base URL of the Jaeger UI; null when the spans were not exported where Jaeger could have received them */
+  jaegerUrl: string | null;
+  /** true only when this nullspan exported the spans over OTLP/HTTP (live, without --no-otlp); absent = false */
+  exported?: boolean;
   live: boolean;
   columnMs: number;
   buckets: BucketJson[];
@@ -145,6 +148,8 @@ export interface StoreStatsJson {
   maxTextBytes: number;
   added: number;
   evicted: number;
+  /** spans evicted because of each limit (absent from a store that does not tell) */
+  evictedBy?: { spans: number; syscalls: number; textBytes: number };
   oldestStartUs: number | null;
   newestStartUs: number | null;
 }
@@ -186,6 +191,8 @@ export interface SpectrogramJson {
   /** first and last column (ms since epoch) holding any span of the filter, null when empty */
   firstColumnMs: number | null;
   lastColumnMs: number | null;
+  /** spans (or calls) counted; absent from a server that does not send it (the page then sums the cells) */
+  total?: number;
 }
 
 /** A span of /api/spans; in syscall mode with its slowest call of that name and how many it made. */

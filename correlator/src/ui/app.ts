@@ -64,6 +64,8 @@ export interface UiAppOptions {
   token?: string;
   /** Jaeger UI base URL; the page links to `${jaegerUrl}/trace/${traceId}` (default http://localhost:16686) */
   jaegerUrl?: string;
+  /** this nullspan exports the spans over OTLP/HTTP, so Jaeger may hold them: only then does the page link there */
+  exported?: boolean;
   /** live session (the page starts in live mode) vs. a capture being browsed */
   live?: boolean;
   /** the correlator's counters, shown next to the store's */
@@ -128,7 +130,8 @@ export function createUiApp(options: UiAppOptions): Hono {
 
   app.get('/api/config', (c) =>
     c.json({
-      jaegerUrl,
+      jaegerUrl: options.exported ? jaegerUrl : null,
+      exported: options.exported ?? false,
       live: options.live ?? false,
       columnMs: COLUMN_US / 1000,
       buckets: bucketTable(),

@@ -20,9 +20,11 @@ export const PAGE_HTML = `<!doctype html>
     <label>Process <select id="filter-pid"><option value="">any</option></select></label>
     <label class="live"><input id="live" type="checkbox"> Live</label>
   </form>
+  <button id="tz-toggle" type="button"></button>
   <div id="stats" aria-live="polite"></div>
 </header>
 <main>
+  <p id="drop-notice" role="status" hidden><span id="drop-text"></span> <strong id="drop-fix"></strong></p>
   <section id="spectrogram-panel">
     <div class="panel-head">
       <h2>Latency spectrogram</h2>
@@ -37,6 +39,7 @@ export const PAGE_HTML = `<!doctype html>
       <canvas id="spectrogram" aria-label="Span count per time column and duration bucket"></canvas>
       <div id="selection" hidden></div>
       <div id="cell-tip" hidden></div>
+      <div id="spectro-empty" class="empty" hidden></div>
     </div>
     <div class="legend"><span class="muted">fewer</span><canvas id="legend" width="160" height="10"></canvas><span class="muted">more spans</span>
       <span class="spacer"></span><span class="muted">Drag a rectangle over the cells to list the spans in it.</span></div>
@@ -58,6 +61,7 @@ export const PAGE_HTML = `<!doctype html>
         <thead><tr><th>Name</th><th>Service</th><th>Start</th><th class="num">Duration</th><th>Status</th><th>Args</th></tr></thead>
         <tbody></tbody>
       </table>
+      <p id="list-empty" class="empty" hidden></p>
     </div>
   </section>
   <section id="detail-panel" hidden>

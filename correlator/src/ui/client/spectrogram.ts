@@ -3,8 +3,10 @@
 
 import { fetchSpectrogram } from './api.js';
 import { byId, countRender } from './dom.js';
-import { fmtClock, fmtDuration } from './format.js';
+import { clock as fmtClock } from './clock.js';
+import { fmtDuration } from './format.js';
 import { filterParams, state, type View } from './state.js';
+import { saveUrlState, urlState } from './url-state.js';
 
 const MARGIN = { left: 64, right: 10, top: 8, bottom: 24 };
 const MIN_COLUMN_PX = 8;
@@ -46,7 +48,7 @@ function heatColor(n: number, max: number): string {
 }
 
 export async function loadSpectrogram(): Promise<void> {
-  state.spectro = await fetchSpectrogram({ ...filterParams(), syscall: state.mode });
+  state.spectro = await fetchSpectrogram({ ...filterParams(), syscall: urlState.mode });
   drawSpectrogram();
 }
 
@@ -61,7 +63,8 @@ function computeView(rect: DOMRect): View {
   const dataColumns = Math.round((last - first) / colMs) + 1;
   const columns = Math.min(maxColumns, Math.max(state.live ? 60 : 30, dataColumns + 2));
   let end: number;
-  if (state.viewEndMs !== null) end = state.viewEndMs;
+  // a range from the URL keeps its right edge; the column count follows the width
+  if (urlState.to !== null) end = urlState.to - colMs;
   else if (!state.live && dataColumns + 2 <= columns) end = first + (columns - 2) * colMs;
   else end = last;
   const start = end - (columns - 1) * colMs;
@@ -160,7 +163,7 @@ function localPoint(event: PointerEvent): { x: number; y: number } {
 function drawSelection(): void {
   const box = byId('selection');
   const v = state.view;
-  const s = state.selection;
+  const s = urlState.sel;
   if (!v || (!drag && !s)) {
     box.hidden = true;
     return;
@@ -215,7 +218,7 @@ function onPointerMove(event: PointerEvent): void {
   const c = cellAt(v, p.x, p.y);
   const b = state.config.buckets[c.bucket];
   const n = cellCounts.get(`${c.t}:${c.bucket}`) || 0;
-  const what = state.mode ? ` ${state.mode}${n === 1 ? ' call' : ' calls'}` : n === 1 ? ' span' : ' spans';
+  const what = urlState.mode ? ` ${urlState.mode}${n === 1 ? ' call' : ' calls'}` : n === 1 ? ' span' : ' spans';
   tip.textContent =
     `${fmtClock(c.t)}–${fmtClock(c.t + v.colMs)} · ${fmtDuration(b.lowNs)}–` +
     `${b.highNs === null ? '∞' : fmtDuration(b.highNs)} · ${n}${what}`;
@@ -233,7 +236,7 @@ function onPointerUp(event: PointerEvent): void {
   drag = null;
   const c0 = Math.min(a.col, b.col);
   const c1 = Math.max(a.col, b.col);
-  state.selection = {
+  urlState.sel = {
     fromMs: v.start + c0 * v.colMs,
     toMs: v.start + (c1 + 1) * v.colMs,
     b0: Math.min(a.bucket, b.bucket),
@@ -247,11 +250,14 @@ function onPointerUp(event: PointerEvent): void {
 export function pan(direction: -1 | 1): void {
   const v = state.view;
   if (!v) return;
-  state.viewEndMs = v.end + direction * Math.max(1, Math.floor(v.columns / 2)) * v.colMs;
+  const end = v.end + direction * Math.max(1, Math.floor(v.columns / 2)) * v.colMs;
+  urlState.to = end + v.colMs;
+  urlState.from = urlState.to - v.columns * v.colMs;
+  saveUrlState('replace');
   drawSpectrogram();
 }
 
-/** Wires the canvas; `select` runs after the user dragged a selection (state.selection holds it). */
+/** Wires the canvas; `select` runs after the user dragged a selection (urlState.sel holds it). */
 export function initSpectrogram(select: () => void): void {
   onSelect = select;
   const canvas = byId('spectrogram');
