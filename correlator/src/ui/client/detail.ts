@@ -24,7 +24,7 @@ export async function openSpan(traceId: string, spanId: string, history: 'push' 
   urlState.span = { traceId, spanId };
   if (history === 'push') saveUrlState('push');
   markOpenRow();
-  const span = d.tree.nodes[0].span;
+  const span = d.tree.nodes[d.tree.focus].span;
   byId('detail-title').textContent = span.name;
   const link = byId<HTMLAnchorElement>('jaeger-link');
   // Jaeger only holds the spans this nullspan exported to it; the URL is the server's, still checked here
