@@ -41,6 +41,17 @@ import {
   syscallSpectrogram,
 } from './latency.js';
 import { accessToken, loopbackHosts } from './security.js';
+import type {
+  AroundPercentileJson,
+  ConfigJson,
+  FacetsJson,
+  PercentilesJson,
+  SpanDetailJson,
+  SpanListJson,
+  SpectrogramJson,
+  StatsJson,
+  SyscallNamesJson,
+} from './api-types.js';
 import { STATIC_FILES } from './assets/index.js';
 import type { SpanStore } from './store.js';
 import { loopBusyTopIds, spanSummary, spanTreeJson, timeBreakdown } from './views.js';
@@ -121,17 +132,17 @@ export function createUiApp(options: UiAppOptions): Hono {
       live: options.live ?? false,
       columnMs: COLUMN_US / 1000,
       buckets: bucketTable(),
-    }),
+    } satisfies ConfigJson),
   );
 
   app.get('/api/stats', (c) => {
     singleValues(c.req.queries(), []);
-    return c.json({ store: store.stats(), correlator: options.correlatorStats?.() ?? null });
+    return c.json({ store: store.stats(), correlator: options.correlatorStats?.() ?? null } satisfies StatsJson);
   });
 
   app.get('/api/facets', (c) => {
     singleValues(c.req.queries(), []);
-    return c.json(store.facets());
+    return c.json(store.facets() satisfies FacetsJson);
   });
 
   app.get('/api/spectrogram', (c) => {
@@ -139,7 +150,11 @@ export function createUiApp(options: UiAppOptions): Hono {
     const syscall = parseSyscall(p);
     const window = { ...parseFilter(p), ...parseWindow(p) };
     const result = syscall ? syscallSpectrogram(store, window, syscall) : store.spectrogram(window);
-    return c.json({ columnMs: COLUMN_US / 1000, bucketCount: bucketTable().length, ...result });
+    return c.json({
+      columnMs: COLUMN_US / 1000,
+      bucketCount: bucketTable().length,
+      ...result,
+    } satisfies SpectrogramJson);
   });
 
   app.get('/api/spans', (c) => {
@@ -150,15 +165,15 @@ export function createUiApp(options: UiAppOptions): Hono {
       // the window and duration range select calls; the spans that made them come back, slowest call first
       const r = spansWithSyscall(store, q, syscall);
       const spans = r.spans.map((s) => ({ ...spanSummary(s.entry), slowestCallNs: s.slowestCallNs, calls: s.calls }));
-      return c.json({ total: r.total, calls: r.calls, returned: spans.length, spans });
+      return c.json({ total: r.total, calls: r.calls, returned: spans.length, spans } satisfies SpanListJson);
     }
     const { total, spans } = store.query(q);
-    return c.json({ total, returned: spans.length, spans: spans.map(spanSummary) });
+    return c.json({ total, returned: spans.length, spans: spans.map(spanSummary) } satisfies SpanListJson);
   });
 
   app.get('/api/percentiles', (c) => {
     const q = parseSpansQuery(singleValues(c.req.queries(), PERCENTILES_PARAMS));
-    return c.json(percentileTable(store, q));
+    return c.json(percentileTable(store, q) satisfies PercentilesJson);
   });
 
   app.get('/api/percentiles/spans', (c) => {
@@ -169,12 +184,16 @@ export function createUiApp(options: UiAppOptions): Hono {
       requiredText(p, 'span'),
       parseChoice(p, 'percentile', PERCENTILE_KEYS),
     );
-    return c.json({ total: around.total, rank: around.rank, spans: around.spans.map(spanSummary) });
+    return c.json({
+      total: around.total,
+      rank: around.rank,
+      spans: around.spans.map(spanSummary),
+    } satisfies AroundPercentileJson);
   });
 
   app.get('/api/syscalls', (c) => {
     singleValues(c.req.queries(), []);
-    return c.json({ names: syscallNames(store) });
+    return c.json({ names: syscallNames(store) } satisfies SyscallNamesJson);
   });
 
   app.get('/api/spans/:traceId/:spanId', (c) => {
@@ -190,7 +209,7 @@ export function createUiApp(options: UiAppOptions): Hono {
       breakdown: timeBreakdown(tree),
       parentRetained: parentId !== undefined && store.get(traceId, parentId) !== undefined,
       jaegerUrl: `${jaegerUrl}/trace/${traceId}`,
-    });
+    } satisfies SpanDetailJson);
   });
 
   app.get('/api/stream', (c) => {

@@ -1,112 +1,27 @@
 // JSON shapes of the UI's API, built from retained spans. Values are passed through as data (never markup):
 // the page renders every string with textContent.
 
-import type { ArgValue, SpanRecord, SpanTimes, SyscallRecord, WaitKind } from '../model.js';
+import type { SpanTimes, SyscallRecord, WaitKind } from '../model.js';
+import type {
+  SpanNodeJson,
+  SpanSummaryJson,
+  SpanTimesJson,
+  SpanTreeJson,
+  SyscallJson,
+  SyscallTimesJson,
+  TimeBreakdownJson,
+} from './api-types.js';
 import type { SpanTreeNode, StoredSpan } from './store.js';
 
-export interface SpanSummaryJson {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  name: string;
-  kind: SpanRecord['kind'];
-  service: string;
-  pid: number;
-  tid: number;
-  exe: string;
-  /** wall clock, µs since the Unix epoch */
-  startUs: number;
-  durationNs: number;
-  status: SpanRecord['status'];
-  statusMessage: string | null;
-  incomplete: string | null;
-  attributes: Record<string, ArgValue>;
-  syscallCount: number;
-  /** where the span's wall time went (scheduler accounting); null when the kernel did not account for it */
-  times: SpanTimesJson | null;
-}
-
-/** A span's time split (ns). Thread model: onCpu + runqueue + blocked add up to the duration (within 2 %);
- *  event-loop model: loopBusyOther and asyncWait join them, and `worker` is pool-thread time in parallel. */
-export interface SpanTimesJson {
-  model: SpanTimes['model'];
-  onCpuNs: number;
-  runqueueNs: number;
-  blockedNs: Record<WaitKind, number>;
-  majorFaults: number;
-  loopBusyOtherNs: number | null;
-  /** the span that held the event loop longest while this one waited */
-  loopBusyTop: { name: string; spanId: string; ns: number } | null;
-  asyncWaitNs: number | null;
-  worker: { onCpuNs: number; runqueueNs: number; blockedNs: number } | null;
-}
-
-export interface SyscallTimesJson {
-  onCpuNs: number;
-  runqueueNs: number;
-  blockedNs: number;
-  sleep: NonNullable<SyscallRecord['times']>['sleep'];
-}
-
-export interface SyscallJson {
-  name: string;
-  /** entry of the (first) call, ns after the tree's root span started */
-  offsetNs: number;
-  /** time spent in the call(s); for a merged run the sum of the calls */
-  durationNs: number;
-  /** entry of the first call to exit of the last one */
-  extentNs: number;
-  tid: number;
-  pid: number;
-  ret: number;
-  errno: string | null;
-  fd: number | null;
-  target: string | null;
-  path: string | null;
-  peer: string | null;
-  local: string | null;
-  transport: SyscallRecord['transport'] | null;
-  bytes: number | null;
-  count: number;
-  attribution: SyscallRecord['attribution'];
-  unfinished: boolean;
-  times: SyscallTimesJson | null;
-}
-
-/** One span of a tree response. */
-export interface SpanNodeJson {
-  span: SpanSummaryJson;
-  /** ns after the tree's root span started */
-  offsetNs: number;
-  syscalls: SyscallJson[];
-  /** syscalls of this span left out of the response (the response caps the total) */
-  omittedSyscalls: number;
-  /** index of the parent node in `nodes`; null for the root */
-  parent: number | null;
-  /** levels below the root */
-  depth: number;
-  /** trace of the span named by `span.times.loopBusyTop` when it is retained (it is usually another trace) */
-  loopBusyTopTraceId: string | null;
-}
-
-/** A span with its retained descendants, flat in depth-first order (a child follows its parent, siblings by start):
- *  nesting is the traced process's choice, and a nested JSON document as deep as the tree would overflow the stack
- *  of whatever serializes or walks it recursively, here or in the browser. */
-export interface SpanTreeJson {
-  nodes: SpanNodeJson[];
-}
-
-export interface TimeBreakdownJson {
-  durationNs: number;
-  /** time in system calls by call name, over the span and all its retained descendants, largest first */
-  bySyscall: { name: string; ns: number; calls: number }[];
-  /** wall time covered by at least one system call (calls on several threads may overlap) */
-  inSyscallsNs: number;
-  /** the span's duration not covered by any system call: computation, waiting outside the kernel, untraced calls */
-  outsideSyscallsNs: number;
-  spans: number;
-  syscalls: number;
-}
+export type {
+  SpanNodeJson,
+  SpanSummaryJson,
+  SpanTimesJson,
+  SpanTreeJson,
+  SyscallJson,
+  SyscallTimesJson,
+  TimeBreakdownJson,
+} from './api-types.js';
 
 /** Caps one tree response: a span can hold a very large number of system calls. */
 const MAX_SYSCALLS_PER_RESPONSE = 20_000;

@@ -1,4 +1,4 @@
-// The page's HTML. Static: every piece of span data is inserted later by client.ts with textContent.
+// The page's HTML. Static: every piece of span data is inserted later by the client (../client/) with textContent.
 
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">

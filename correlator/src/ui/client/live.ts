@@ -1,0 +1,42 @@
+// Live mode: server-sent events announce new spans; the page redraws at most once a second however fast they come.
+
+import { facetsAgeMs, loadFacets } from './facets.js';
+import { byId } from './dom.js';
+import { guarded, loadStats } from './notices.js';
+import { loadPercentiles } from './percentiles.js';
+import { drawSpectrogram, loadSpectrogram } from './spectrogram.js';
+import { state } from './state.js';
+
+const REFRESH_MS = 1000;
+const FACETS_REFRESH_MS = 5000;
+
+let events: EventSource | null = null;
+let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+
+export function setLive(on: boolean): void {
+  state.live = on;
+  byId<HTMLInputElement>('live').checked = on;
+  state.viewEndMs = null;
+  if (on && !events) {
+    events = new EventSource('/api/stream');
+    events.addEventListener('spans', scheduleRefresh);
+  } else if (!on && events) {
+    events.close();
+    events = null;
+  }
+  drawSpectrogram();
+}
+
+function scheduleRefresh(): void {
+  if (refreshTimer) return;
+  refreshTimer = setTimeout(
+    guarded(async () => {
+      refreshTimer = null;
+      await loadSpectrogram();
+      await loadPercentiles();
+      await loadStats();
+      if (facetsAgeMs() > FACETS_REFRESH_MS) await loadFacets();
+    }),
+    REFRESH_MS,
+  );
+}
