@@ -2,7 +2,7 @@
 // `GET /item` is fast (one server span reading /etc/hostname); `GET /report` is the slow outlier: a run of tiny
 // calls (stat/access of config files, alternating so no two merge), a write + fsync of a file whose path the
 // find-in-trace step looks for, then a ~250 ms blocking wait inside a system call (futex); `GET /hostile` makes a
-// span whose name and attribute are markup; `GET /quit` ends the process once its response is sent.
+// server span and a child span whose names (and the child's attribute) are markup; `GET /quit` ends the process once its response is sent.
 // Prints `listening PORT` on stdout when ready. Binds loopback only.
 // Usage: node outlier-service.mjs WORK_DIR
 import { accessSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
@@ -63,7 +63,8 @@ const traced = traceRequests(
       res.end();
     }
   },
-  { spanName: (req) => `GET ${(req.url ?? '/').split('?')[0]}` },
+  // the hostile request's own (root) span is named with markup too, so it shows among the requests
+  { spanName: (req) => (req.url === '/hostile' ? HOSTILE : `GET ${(req.url ?? '/').split('?')[0]}`) },
 );
 // `/quit` is not traced: the process exits right after it, and its span would be cut short
 const server = createServer((req, res) => {

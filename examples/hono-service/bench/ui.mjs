@@ -3,7 +3,7 @@
 // over 20 s, ~100k spans in a burst), each served by `nullspan ui --ui-max-spans 200000 CAPTURE` and driven by
 // headless Chromium at 1400×900:
 //   load        navigation start → the spectrogram's first draw (and `ready`: → body data-ready, the first screen)
-//   drag        pointer released after dragging over the busiest columns → span list rendered
+//   drag        pointer released after dragging over the busiest columns (every latency) → span list rendered
 //   click       click on the list's first row → waterfall rendered
 //   RSS         the ui process's VmRSS after the page loads, per 100k spans kept
 // Each figure is the median of BENCH_UI_REPS (5) page loads, each in a fresh browser context (nothing cached).
@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCaptures } from '../../../test/ui-fixtures/make-captures.mjs';
+import { plotBox } from '../../../test/ui-fixtures/plot-box.mjs';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const { chromium } = createRequire(join(root, 'test', 'package.json'))('playwright-core');
@@ -94,39 +95,35 @@ function installProbe() {
   });
 }
 
-/** The pixel rectangle (page coordinates) covering `cols` × `buckets` of the spectrogram, per client's geometry. */
+/**
+ * The pixel rectangle (page coordinates) over the picked time range and every latency of the spectrogram. The plot's
+ * box comes from the page (plot-box.mjs); its time range from the canvas's data-from-ms/data-to-ms when the page
+ * publishes them, else from the answer's fitted range, else (today's client) from its fixed geometry.
+ */
 async function dragRect(page, pick) {
-  return page.evaluate((p) => {
-    const canvas = document.getElementById('spectrogram');
-    const r = canvas.getBoundingClientRect();
-    const d = canvas.dataset;
-    if (d.plotLeft !== undefined) {
-      // a client that publishes its plot geometry and the range drawn
-      const [left, top, width, height] = [d.plotLeft, d.plotTop, d.plotWidth, d.plotHeight].map(Number);
-      const [fromMs, toMs, bMin, bMax] = [d.fromMs, d.toMs, d.bucketMin, d.bucketMax].map(Number);
-      const x = (ms) => r.left + left + ((ms - fromMs) / (toMs - fromMs)) * width;
-      const rowH = height / (bMax - bMin + 1);
-      const y = (b) => r.top + top + height - (b - bMin + 0.5) * rowH;
-      return { x0: x(p.fromMs) + 2, x1: x(p.toMs) - 2, y0: y(p.bMax), y1: y(p.bMin) };
-    }
-    // today's client: 2 s columns, 40 buckets, margins 64/10/8/24 px, at least 30 columns, data left-aligned
-    const M = { left: 64, right: 10, top: 8, bottom: 24 };
-    const plotW = r.width - M.left - M.right;
-    const plotH = r.height - M.top - M.bottom;
-    const colMs = p.columnMs;
-    const dataColumns = Math.round((p.lastColumnMs - p.firstColumnMs) / colMs) + 1;
-    const columns = Math.min(Math.floor(plotW / 8), Math.max(30, dataColumns + 2));
-    const end = dataColumns + 2 <= columns ? p.firstColumnMs + (columns - 2) * colMs : p.lastColumnMs;
-    const start = end - (columns - 1) * colMs;
-    const colW = plotW / columns;
-    const rowH = plotH / 40;
-    const x = (ms) => r.left + M.left + ((ms - start) / colMs) * colW;
-    const y = (b) => r.top + M.top + plotH - (b + 0.5) * rowH;
-    return { x0: x(p.fromMs) + 2, x1: x(p.toMs) - 2, y0: y(p.bMax), y1: y(p.bMin) };
-  }, pick);
+  const box = await page.evaluate(plotBox);
+  const drawn = await page.evaluate(() => {
+    const d = document.getElementById('spectrogram').dataset;
+    return d.fromMs === undefined ? null : { fromMs: Number(d.fromMs), toMs: Number(d.toMs) };
+  });
+  let range = drawn ?? (pick.fitted ? { fromMs: pick.rangeFromMs, toMs: pick.rangeToMs } : null);
+  if (!range) {
+    // today's client: at least 30 columns of 8 px or more, the data left-aligned one column in
+    const colMs = pick.columnMs;
+    const dataColumns = Math.round((pick.lastColumnMs - pick.firstColumnMs) / colMs) + 1;
+    const columns = Math.min(Math.floor(box.width / 8), Math.max(30, dataColumns + 2));
+    const end = dataColumns + 2 <= columns ? pick.firstColumnMs + (columns - 2) * colMs : pick.lastColumnMs;
+    range = { fromMs: end - (columns - 1) * colMs, toMs: end + colMs };
+  }
+  const x = (ms) =>
+    Math.min(
+      box.left + box.width - 1,
+      Math.max(box.left + 1, box.left + ((ms - range.fromMs) / (range.toMs - range.fromMs)) * box.width),
+    );
+  return { x0: x(pick.fromMs) + 1, x1: x(pick.toMs) - 1, y0: box.top + 2, y1: box.top + box.height - 2 };
 }
 
-/** From the spectrogram answer the page used: the busiest three columns and the buckets holding data in them. */
+/** From the spectrogram answer the page starts with: the busiest column and one on each side. */
 async function busiestColumns(url) {
   const a = await (await fetch(new URL('api/spectrogram', url))).json();
   // today's answer: cells {t: column start ms, b, n} in fixed 2 s columns; the new one: {c: column, b, n} + range
@@ -137,15 +134,15 @@ async function busiestColumns(url) {
   const busiest = [...perColumn].sort((x, y) => y[1] - x[1])[0][0];
   const fromMs = busiest - columnMs;
   const toMs = busiest + 2 * columnMs;
-  const inRange = a.cells.filter((c) => startOf(c) >= fromMs && startOf(c) < toMs);
   return {
     fromMs,
     toMs,
-    bMin: Math.min(...inRange.map((c) => c.b)),
-    bMax: Math.max(...inRange.map((c) => c.b)),
     columnMs,
-    firstColumnMs: a.firstColumnMs ?? a.fromMs,
-    lastColumnMs: a.lastColumnMs ?? a.toMs,
+    fitted: a.fromMs !== undefined,
+    rangeFromMs: a.fromMs,
+    rangeToMs: a.toMs,
+    firstColumnMs: a.firstColumnMs,
+    lastColumnMs: a.lastColumnMs,
   };
 }
 

@@ -1,0 +1,211 @@
+/// <reference lib="dom" />
+// The web UI end to end, as a new user meets it: real captures made by `nullspan run --write`
+// (test/ui-fixtures/make-captures.mjs), served by `nullspan ui CAPTURE`, driven by Debian's chromium at 1400×900.
+// Screenshots of every step go to test-artifacts/ui-e2e-*.png.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error plain JavaScript shared with the UI benchmark
+import { ensureCaptures } from './ui-fixtures/make-captures.mjs';
+// @ts-expect-error plain JavaScript shared with the UI benchmark
+import { plotBox } from './ui-fixtures/plot-box.mjs';
+import { launchChromium, watchedPage } from './helpers/browser.js';
+import { REPO, startCli, waitForOutput, type RunningCli } from './helpers/cli.js';
+
+const ARTIFACTS = join(REPO, 'test-artifacts');
+const HOSTILE = '<img src=x onerror=alert(1)>';
+const URL_RE = /web UI at (http:\/\/127\.0\.0\.1:\d+\/)/;
+type Counter = 'spectrogramDraws' | 'listRenders' | 'waterfallRenders';
+
+let browser: Browser;
+let captures: { outlier: string; burst100k: string };
+const servers: RunningCli[] = [];
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // made once per build's capture format and kept in the cache: ~10 s and ~40 s on this machine
+  captures = await ensureCaptures(['outlier', 'burst100k']);
+  browser = await launchChromium();
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  for (const s of servers) s.child.kill('SIGINT');
+  await Promise.all(servers.map((s) => s.done));
+});
+
+/** `nullspan ui CAPTURE` (every span kept); its address once it serves them. */
+async function serve(capture: string): Promise<string> {
+  const ui = startCli(['ui', '--port', '0', '--ui-max-spans', '200000', capture]);
+  servers.push(ui);
+  await waitForOutput(ui, (_, err) => /serving \d+ spans/.test(err) && URL_RE.test(err));
+  return URL_RE.exec(ui.stderr())![1];
+}
+
+const count = (page: Page, counter: Counter) => page.evaluate((c) => Number(document.body.dataset[c] ?? 0), counter);
+
+/** Runs `action` and waits until the page has finished `counter` once more after it. */
+async function andWait(page: Page, counter: Counter, action: () => Promise<unknown>): Promise<void> {
+  const before = await count(page, counter);
+  await action();
+  await page.waitForFunction(
+    ([c, n]) => Number(document.body.dataset[c as Counter] ?? 0) > Number(n),
+    [counter, before],
+  );
+}
+
+async function shot(page: Page, step: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `ui-e2e-${step}.png`), fullPage: true });
+}
+
+async function open(url: string): Promise<{ page: Page; problems: string[] }> {
+  const w = await watchedPage(browser);
+  await w.page.goto(url);
+  await w.page.waitForSelector('body[data-ready="1"]');
+  return w;
+}
+
+/** WCAG relative luminance of an sRGB colour, for contrast ratios. */
+function luminance([r, g, b]: number[]): number {
+  const lin = (c: number) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+const contrast = (a: number[], b: number[]) => {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+};
+
+/**
+ * The highest lit cell of the plot (the slowest spans), found in the canvas's pixels: the first block of at
+ * least 3×3 pixels of one colour other than the plot's background (its most common colour) from the top.
+ * Returns its centre in page pixels, its colour and the background's.
+ */
+async function slowestLitCell(page: Page) {
+  const box = (await page.evaluate(plotBox)) as { left: number; top: number; width: number; height: number } | null;
+  expect(box, 'the spectrogram plot').not.toBeNull();
+  const found = await page.evaluate((b) => {
+    const canvas = document.getElementById('spectrogram') as HTMLCanvasElement;
+    const r = canvas.getBoundingClientRect();
+    const scale = canvas.width / r.width;
+    const [x0, y0] = [Math.ceil((b.left - r.left) * scale), Math.ceil((b.top - r.top) * scale)];
+    const [w, h] = [Math.floor(b.width * scale), Math.floor(b.height * scale)];
+    const { data } = canvas.getContext('2d')!.getImageData(x0, y0, w, h);
+    const at = (x: number, y: number) =>
+      (data[(y * w + x) * 4] << 16) | (data[(y * w + x) * 4 + 1] << 8) | data[(y * w + x) * 4 + 2];
+    const freq = new Map<number, number>();
+    for (let i = 0; i < w * h; i++)
+      freq.set(at(i % w, Math.floor(i / w)), (freq.get(at(i % w, Math.floor(i / w))) ?? 0) + 1);
+    const background = [...freq].sort((p, q) => q[1] - p[1])[0][0];
+    const rgb = (c: number) => [c >> 16, (c >> 8) & 255, c & 255];
+    for (let y = 0; y + 2 < h; y++) {
+      for (let x = 0; x + 2 < w; x++) {
+        const c = at(x, y);
+        if (c === background) continue;
+        const block = [at(x + 1, y), at(x + 2, y), at(x, y + 1), at(x, y + 2), at(x + 1, y + 1), at(x + 2, y + 2)];
+        if (block.every((k) => k === c)) {
+          return {
+            x: b.left + (x + 1.5) / scale,
+            y: b.top + (y + 1.5) / scale,
+            colour: rgb(c),
+            background: rgb(background),
+          };
+        }
+      }
+    }
+    return null;
+  }, box!);
+  expect(found, 'a lit cell on the spectrogram').not.toBeNull();
+  return found!;
+}
+
+/** Drags a small rectangle around a point of the spectrogram and waits for the list it selects. */
+async function dragAround(page: Page, p: { x: number; y: number }): Promise<void> {
+  await andWait(page, 'listRenders', async () => {
+    await page.mouse.move(p.x - 2, p.y - 2);
+    await page.mouse.down();
+    await page.mouse.move(p.x + 1, p.y + 1, { steps: 3 });
+    await page.mouse.move(p.x + 2, p.y + 2, { steps: 3 });
+    await page.mouse.up();
+  });
+}
+
+const listedNames = (page: Page) =>
+  page
+    .locator('#span-list tbody tr')
+    .evaluateAll((rows) => rows.map((r) => (r as HTMLTableRowElement).cells[0].textContent));
+
+describe('web UI end to end on real captures', () => {
+  it('finds the one slow request among 5,000 fast ones from the first screen and opens it', async () => {
+    const url = await serve(captures.outlier);
+    const { page, problems } = await open(url);
+    try {
+      expect(await count(page, 'spectrogramDraws')).toBeGreaterThan(0);
+      await shot(page, '1-first-screen');
+
+      // The outlier is a lit cell clearly visible on the background, at the top: the slowest request.
+      const cell = await slowestLitCell(page);
+      expect(contrast(cell.colour, cell.background)).toBeGreaterThanOrEqual(3);
+      await dragAround(page, cell);
+      await shot(page, '2-outlier-selected');
+      expect(await listedNames(page)).toEqual(['GET /report']);
+
+      // Its trace: the waterfall with the system calls that made it slow, the file it wrote, the failed lookups.
+      await andWait(page, 'waterfallRenders', () => page.locator('#span-list tbody tr').first().click());
+      expect(await page.locator('#detail-title').textContent()).toBe('GET /report');
+      const waterfall = await page.locator('#waterfall').textContent();
+      expect(waterfall).toContain('lock.wait');
+      expect(waterfall).toContain('futex');
+      expect(waterfall).toContain('ENOENT');
+      await shot(page, '3-span-open');
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
+  it('keeps span names from the traced process as text', async () => {
+    const url = await serve(captures.outlier);
+    const { page, problems } = await open(url);
+    try {
+      // the hostile request's own span is a root span: in the percentile table, its name as text
+      await page.waitForSelector('#percentiles tbody tr');
+      const names = await page
+        .locator('#percentiles tbody tr')
+        .evaluateAll((rows) => rows.map((r) => (r as HTMLTableRowElement).cells[1].textContent));
+      expect(names).toContain(HOSTILE);
+      await page.fill('#filter-name', 'onerror');
+      await page.waitForFunction(() => document.querySelectorAll('#percentiles tbody tr').length === 1);
+      const cell = await slowestLitCell(page);
+      await dragAround(page, cell);
+      expect(await listedNames(page)).toEqual([HOSTILE]);
+      await andWait(page, 'waterfallRenders', () => page.locator('#span-list tbody tr').first().click());
+      expect(await page.locator('#detail-title').textContent()).toBe(HOSTILE);
+      expect(await page.locator('#waterfall').textContent()).toContain(HOSTILE);
+      expect(await page.locator('img, svg, script:not([src])').count()).toBe(0);
+      await shot(page, 'hostile');
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
+  it('loads a 100k-span capture; the spectrogram, the list and the waterfall answer', async () => {
+    const url = await serve(captures.burst100k);
+    const stats = await (await fetch(new URL('api/stats', url))).json();
+    expect(stats.store.spans).toBeGreaterThanOrEqual(99_000);
+    const { page, problems } = await open(url);
+    try {
+      expect(await count(page, 'spectrogramDraws')).toBeGreaterThan(0);
+      await shot(page, '100k-first-screen');
+      await dragAround(page, await slowestLitCell(page));
+      expect((await listedNames(page)).length).toBeGreaterThan(0);
+      await andWait(page, 'waterfallRenders', () => page.locator('#span-list tbody tr').first().click());
+      expect(await page.locator('#waterfall').textContent()).toContain('package.json');
+      await shot(page, '100k-span-open');
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 180_000);
+});
