@@ -40,7 +40,7 @@ function setup(extra: Partial<Parameters<typeof createUiApp>[0]> = {}) {
 describe('UI API', () => {
   it('lists spans by time and duration window and filter, slowest first', async () => {
     const { get } = setup();
-    const all = await get('/api/spans');
+    const all = await get('/api/spans?scope=all');
     expect(all.res.status).toBe(200);
     expect(all.json.total).toBe(9);
     expect(all.json.spans[0]).toMatchObject({
@@ -51,35 +51,69 @@ describe('UI API', () => {
     });
     expect(all.json.spans[0].startUs).toBe(wallMs(4.5e9) * 1000);
 
-    const window = await get(`/api/spans?from=${wallMs(4e9)}&to=${wallMs(6e9)}&minDuration=1s`);
+    const window = await get(`/api/spans?from=${wallMs(4e9)}&to=${wallMs(6e9)}&minDuration=1s&scope=all`);
     expect(window.json.spans.map((s: any) => s.name)).toEqual(['GET /report', 'db.query']);
-    const between = await get(`/api/spans?minDuration=1ms&maxDuration=5ms&service=shop`);
+    const between = await get(`/api/spans?minDuration=1ms&maxDuration=5ms&service=shop&scope=all`);
     expect(between.json.total).toBe(6);
     expect((await get('/api/spans?name=report')).json.total).toBe(1);
     expect((await get('/api/spans?pid=300')).json.spans[0].name).toBe(HOSTILE);
     const iso = new Date(wallMs(4e9)).toISOString();
-    expect((await get(`/api/spans?from=${encodeURIComponent(iso)}`)).json.total).toBe(2);
-    const limited = await get('/api/spans?limit=2&order=newest');
+    expect((await get(`/api/spans?from=${encodeURIComponent(iso)}&scope=all`)).json.total).toBe(2);
+    const limited = await get('/api/spans?limit=2&order=newest&scope=all');
     expect(limited.json).toMatchObject({ total: 9, returned: 2 });
     expect(limited.json.spans[0].name).toMatch(/GET \/report|db.query/);
   });
 
-  it('returns spectrogram cells with the grid, filtered', async () => {
+  it('returns spectrogram cells on a grid fitted to the data, root spans by default, filtered', async () => {
     const { get } = setup();
     const sp = await get('/api/spectrogram');
-    expect(sp.json.columnMs).toBe(2000);
-    expect(sp.json.cells.reduce((n: number, c: any) => n + c.n, 0)).toBe(9);
+    // 4 requests (server roots) and the hostile span (a root too): their db.query children are not counted
+    expect(sp.json.total).toBe(5);
+    expect(sp.json.cells.reduce((n: number, c: any) => n + c.n, 0)).toBe(5);
+    // starts from 0.1 s to 4.5 s: 50 ms columns
+    expect(sp.json).toMatchObject({ columnMs: 50, fromMs: Math.floor(wallMs(0.1e9) / 50) * 50 });
+    expect(sp.json.columns).toBe((sp.json.toMs - sp.json.fromMs) / 50);
+    expect(sp.json.dataRange).toEqual({ firstMs: wallMs(0.1e9), lastMs: wallMs(4.5e9) });
+    expect(sp.json.bucketRange).toEqual({ min: bucketOf(2_000_000), max: bucketOf(2_500_000_000) });
     const slowCell = sp.json.cells.find((c: any) => c.b === bucketOf(2_500_000_000));
-    expect(slowCell).toEqual({ t: Math.floor(wallMs(4.5e9) / 2000) * 2000, b: bucketOf(2_500_000_000), n: 1 });
-    const filtered = await get('/api/spectrogram?service=shop&name=db');
+    expect(slowCell).toEqual({ c: (wallMs(4.5e9) - sp.json.fromMs) / 50, b: bucketOf(2_500_000_000), n: 1 });
+    expect((await get('/api/spectrogram?scope=all')).json.total).toBe(9);
+    expect((await get('/api/spectrogram?scope=server')).json.total).toBe(4);
+    const filtered = await get('/api/spectrogram?service=shop&name=db&scope=all');
     expect(filtered.json.cells.reduce((n: number, c: any) => n + c.n, 0)).toBe(4);
+    // a given range and column count
+    const from = wallMs(0);
+    const given = await get(`/api/spectrogram?from=${from}&to=${from + 10_000}&columns=10`);
+    expect(given.json).toMatchObject({ fromMs: from, toMs: from + 10_000, columnMs: 1000, columns: 10, total: 5 });
+    expect(given.json.dataRange).toEqual(sp.json.dataRange);
+    for (const [query, error] of [
+      ['columns=5', /^Parameter 'columns' must be an integer from 10 to 1000\.$/],
+      ['columns=1001', /^Parameter 'columns' must be an integer/],
+      ['scope=children', /^Parameter 'scope' must be one of 'root', 'server', 'all'\.$/],
+    ] as const) {
+      const bad = await get(`/api/spectrogram?${query}`);
+      expect(bad.res.status).toBe(400);
+      expect(bad.json.error).toMatch(error);
+    }
     const config = await get('/api/config');
     expect(config.json.buckets).toHaveLength(BOUNDARIES_NS.length - 1);
-    expect(config.json.jaegerUrl).toBe('http://localhost:16686');
+  });
+
+  it('links to Jaeger only when the spans were exported over OTLP by this nullspan', async () => {
+    const notExported = setup();
+    expect((await notExported.get('/api/config')).json).toMatchObject({ exported: false, jaegerUrl: null });
+    const { slowRoot } = notExported;
+    const detail = await notExported.get(`/api/spans/${slowRoot.traceId}/${slowRoot.spanId}`);
+    expect(detail.json.jaegerUrl).toBeNull();
+    const exported = setup({ exported: true });
+    expect((await exported.get('/api/config')).json).toMatchObject({
+      exported: true,
+      jaegerUrl: 'http://localhost:16686',
+    });
   });
 
   it("returns one span's tree with child spans, system calls, where the time went and the Jaeger link", async () => {
-    const { get, slowRoot } = setup({ jaegerUrl: 'https://jaeger.example:8443/jaeger/' });
+    const { get, slowRoot } = setup({ jaegerUrl: 'https://jaeger.example:8443/jaeger/', exported: true });
     const d = await get(`/api/spans/${slowRoot.traceId}/${slowRoot.spanId}`);
     expect(d.res.status).toBe(200);
     expect(d.json.jaegerUrl).toBe(`https://jaeger.example:8443/jaeger/trace/${slowRoot.traceId}`);
@@ -165,7 +199,7 @@ describe('UI API', () => {
     expect(o.res.headers.get('content-type')).toMatch(/^application\/json/); // data, verbatim; the page renders it as text
 
     // Spans without accounting say so with null; the list carries the times too.
-    const plain = (await get('/api/spans?name=db.query&limit=1&order=oldest')).json.spans[0];
+    const plain = (await get('/api/spans?name=db.query&limit=1&order=oldest&scope=all')).json.spans[0];
     expect(plain.times).toBeNull();
     const listed = (await get('/api/spans?name=heavy')).json.spans[0];
     expect(listed.times).toMatchObject({ model: 'event-loop', onCpuNs: 100e6 });

@@ -8,6 +8,7 @@ import { SummaryBuilder } from '../src/summary/builder.js';
 import { CLOCK, proc, span, syscall } from './ui-synthetic.js';
 
 const wallMs = (monoNs: number) => Number((BigInt(monoNs) + CLOCK.wallOffsetNs) / 1_000_000n);
+const wallUs = (monoNs: number) => Number((BigInt(monoNs) + CLOCK.wallOffsetNs) / 1000n);
 
 /** 100 spans `GET /a` of 1 … 100 ms, one every 100 ms, each with one fsync of half its duration; every 10th also a
  *  merged run of 4 fsyncs of 1 ms each; and 5 spans `GET /b` of another service with no syscalls. */
@@ -92,6 +93,25 @@ describe('UI latency API', () => {
     // the merged runs' 40 calls of 1 ms each, plus the single calls of 1.0 and 1.5 ms (spans 2 and 3)
     expect(perBucket.get(bucketOf(1e6))).toBe(40 + [1e6, 1.5e6].filter((d) => bucketOf(d) === bucketOf(1e6)).length);
     expect(perBucket.get(bucketOf(50e6))).toBeGreaterThanOrEqual(1);
+    // the same grid as the spans': fitted to the calls (entries 0.1 … 10 s after monotonic 0), about 120 columns
+    const sp = (await get('/api/spectrogram?syscall=fsync')).json;
+    expect(sp).toMatchObject({
+      columnMs: 100,
+      total: 140,
+      dataRange: { firstMs: wallUs(1e8 + 1000) / 1000, lastMs: wallUs(100e8 + 2000) / 1000 },
+    });
+    expect(sp.fromMs).toBe(wallMs(1e8));
+    expect(sp.bucketRange).toEqual({ min: bucketOf(5e5), max: bucketOf(50e6) });
+    // a window counts the calls inside it; the scope narrows the spans whose calls count (all by default here)
+    const late = (await get(`/api/spectrogram?syscall=fsync&from=${wallMs(50e8)}&to=${wallMs(101e8)}&columns=51`)).json;
+    expect(late).toMatchObject({
+      columnMs: 100,
+      columns: 51,
+      total: 51 + 6 * 4,
+      fromMs: wallMs(50e8),
+      toMs: wallMs(101e8),
+    });
+    expect((await get('/api/spectrogram?syscall=fsync&scope=server')).json.total).toBe(0);
     expect((await get('/api/spectrogram?syscall=fsync&service=auth')).json.cells).toEqual([]);
     expect((await get('/api/spectrogram?syscall=read')).json.cells).toEqual([]);
     const bad = await get('/api/spectrogram?syscall=fsync;drop');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BOUNDARIES_NS, BUCKET_COUNT, bucketOf, bucketTable, COLUMN_US } from '../src/ui/buckets.js';
+import { BOUNDARIES_NS, BUCKET_COUNT, bucketOf, bucketTable } from '../src/ui/buckets.js';
+import type { FilterSubject } from '../src/ui/filter-subject.js';
 import { SpanStore } from '../src/ui/store.js';
 import { CLOCK, loopBlocking, proc, request, span, syscall } from './ui-synthetic.js';
 
@@ -71,28 +72,139 @@ describe('SpanStore', () => {
     const store = filled();
     const sp = store.spectrogram({});
     expect(sp.cells.reduce((n, c) => n + c.n, 0)).toBe(10);
-    expect(sp.firstColumnMs).toBe(Math.floor(wallUs(0.1e9) / COLUMN_US) * 2000);
-    expect(sp.lastColumnMs).toBe(Math.floor(wallUs(4.5e9) / COLUMN_US) * 2000);
+    expect(sp.total).toBe(10);
+    // 4.9 s of span starts (the last: the slow request's db.query) in about 120 columns: 50 ms columns, the
+    // range fitted to the first and last start
+    expect(sp.columnMs).toBe(50);
+    expect(sp.fromMs).toBe(Math.floor(wallUs(0.1e9) / 50_000) * 50);
+    expect(sp.toMs).toBe(Math.ceil((wallUs(5e9) + 1) / 50_000) * 50);
+    expect(sp.columns).toBe((sp.toMs! - sp.fromMs!) / 50);
+    expect(sp.dataRange).toEqual({ firstMs: wallUs(0.1e9) / 1000, lastMs: wallUs(5e9) / 1000 });
     for (const cell of sp.cells) {
+      const fromUs = (sp.fromMs! + cell.c * sp.columnMs) * 1000;
       const q = store.query({
-        fromUs: cell.t * 1000,
-        toUs: cell.t * 1000 + COLUMN_US,
+        fromUs,
+        toUs: fromUs + sp.columnMs * 1000,
         minDurationNs: cell.b === 0 ? 0 : BOUNDARIES_NS[cell.b],
         maxDurationNs: BOUNDARIES_NS[cell.b + 1],
       });
       expect(q.total).toBe(cell.n);
     }
     const slowCell = sp.cells.find((c) => c.b === bucketOf(2_500_000_000))!;
-    expect(slowCell).toMatchObject({ n: 1, t: sp.lastColumnMs });
+    expect(slowCell).toMatchObject({ n: 1, c: Math.floor((wallUs(4.5e9) / 1000 - sp.fromMs!) / 50) });
+    // the shortest: the db.query (1 ms) of a 2 ms request
+    expect(sp.bucketRange).toEqual({ min: bucketOf(1_000_000), max: bucketOf(2_500_000_000) });
     expect(store.spectrogram({ service: 'accounts' }).cells.reduce((n, c) => n + c.n, 0)).toBe(2);
-    expect(store.spectrogram({ fromUs: wallUs(4e9) }).cells.reduce((n, c) => n + c.n, 0)).toBe(2);
-    expect(sp.maxCount).toBeGreaterThan(1);
+    const late = store.spectrogram({ fromUs: wallUs(4e9) });
+    expect(late.cells.reduce((n, c) => n + c.n, 0)).toBe(2);
+    expect(late.fromMs).toBe(wallUs(4e9) / 1000); // a given side stays as given
+    expect(late.dataRange).toEqual(sp.dataRange); // whatever the range
+    expect(sp.maxCount).toBe(1);
+    const coarse = store.spectrogram({ columns: 10 });
+    expect(coarse.columnMs).toBe(500);
+    expect(coarse.total).toBe(10);
     // A window cutting through a column counts only the spans inside it.
     const cut = store.spectrogram({ fromUs: wallUs(0.4e9), toUs: wallUs(0.9e9) });
     expect(cut.cells.reduce((n, c) => n + c.n, 0)).toBe(
       store.query({ fromUs: wallUs(0.4e9), toUs: wallUs(0.9e9) }).total,
     );
     expect(store.spectrogram({ name: '' })).toEqual(sp);
+    const empty = store.spectrogram({ name: 'no such span' });
+    expect(empty).toMatchObject({ fromMs: null, toMs: null, cells: [], bucketRange: null, dataRange: null, total: 0 });
+  });
+
+  it('fits the column width to the range: ms columns for 1.25 s, 200 ms for 20 s, 100 s for 2 h', () => {
+    const fitted = (seconds: number, columns?: number) => {
+      const store = new SpanStore({ clock: CLOCK });
+      for (let i = 0; i <= 100; i++) store.add(span({ name: 'r', start: (i / 100) * seconds * 1e9, end: 1e12 }), P);
+      return store.spectrogram({ columns });
+    };
+    for (const [seconds, columnMs] of [
+      [1.25, 20],
+      [20, 200],
+      [7200, 100_000],
+    ] as const) {
+      const sp = fitted(seconds);
+      expect(sp.columnMs).toBe(columnMs);
+      expect(sp.columns).toBeGreaterThanOrEqual(120 / 5);
+      expect(sp.columns).toBeLessThanOrEqual(121);
+      expect(sp.total).toBe(101);
+      expect(sp.fromMs! % columnMs).toBe(0);
+    }
+    // 101 spans 12.5 ms apart in 20 ms columns: some columns hold two
+    expect(fitted(1.25).maxCount).toBe(2);
+    expect(fitted(1.25, 1000).columnMs).toBe(2); // the client may ask for more columns
+    expect(fitted(0.01, 1000).columnMs).toBe(1); // never below 1 ms
+    // a given range is cut into about `columns` columns, whatever the data
+    const store = new SpanStore({ clock: CLOCK });
+    store.add(span({ name: 'one', start: 0, end: 1 }), P);
+    const from = wallUs(0);
+    const sp = store.spectrogram({ fromUs: from, toUs: from + 60e6, columns: 60 });
+    expect(sp).toMatchObject({
+      fromMs: from / 1000,
+      toMs: from / 1000 + 60_000,
+      columnMs: 1000,
+      columns: 60,
+      total: 1,
+    });
+    expect(sp.cells).toEqual([{ c: 0, b: 0, n: 1 }]);
+    // a single span: one column around it
+    expect(store.spectrogram({})).toMatchObject({ columnMs: 1, columns: 1, total: 1, cells: [{ c: 0, b: 0, n: 1 }] });
+  });
+
+  it('counts root, server or all spans, and applies a filter predicate', () => {
+    const store = filled();
+    // 5 requests: each a server root span with a client db.query child
+    expect(store.spectrogram({ scope: 'root' }).total).toBe(5);
+    expect(store.spectrogram({ scope: 'server' }).total).toBe(5);
+    expect(store.spectrogram({ scope: 'all' }).total).toBe(10);
+    expect(store.spectrogram({}).total).toBe(10);
+    // a child of a remote parent (trace context from another process) is a root of its process
+    const remote = span({
+      name: 'remote child',
+      start: 1e9,
+      end: 2e9,
+      parentSpanId: 'f'.repeat(16),
+      remoteParent: true,
+    });
+    store.add(remote, P);
+    const internal = span({ name: 'internal child', start: 1e9, end: 2e9, parentSpanId: 'e'.repeat(16) });
+    store.add(internal, P);
+    expect(store.query({ scope: 'root', limit: 100 }).spans.map((e) => e.span.name)).toContain('remote child');
+    expect(store.query({ scope: 'root', limit: 100 }).spans.map((e) => e.span.name)).not.toContain('internal child');
+    expect(store.query({ scope: 'root' }).total).toBe(6);
+    expect(store.matching({ scope: 'server' })).toHaveLength(5);
+
+    const seen: FilterSubject[] = [];
+    const slowDb = {
+      text: 'dur>100ms syscall.name=recvfrom',
+      usesSyscalls: true,
+      test: (s: FilterSubject) => {
+        seen.push(s);
+        return (
+          s.durationNs > 100e6 && [...s.syscalls()].some((c) => c.name === 'recvfrom' && c.peer === '127.0.0.1:5432')
+        );
+      },
+    };
+    expect(store.query({ where: slowDb }).spans.map((e) => e.span.name)).toEqual(['db.query']);
+    expect(store.spectrogram({ where: slowDb }).total).toBe(1);
+    expect(store.matching({ where: slowDb })).toHaveLength(1);
+    // scope is tested first: the predicate sees only spans in scope
+    seen.length = 0;
+    expect(store.spectrogram({ where: slowDb, scope: 'root' }).total).toBe(0);
+    expect(seen.every((s) => s.kind === 'server' || s.name === 'remote child')).toBe(true);
+    const byAttribute = {
+      text: 'table=products',
+      usesSyscalls: false,
+      test: (s: FilterSubject) => s.attribute('table') === 'products',
+    };
+    expect(store.query({ where: byAttribute }).total).toBe(5);
+    const noProto = {
+      text: 'constructor',
+      usesSyscalls: false,
+      test: (s: FilterSubject) => s.attribute('constructor') !== undefined,
+    };
+    expect(store.query({ where: noProto }).total).toBe(0);
   });
 
   it('returns one span with its child spans and system calls, and survives hostile parent cycles', () => {
@@ -140,22 +252,19 @@ describe('SpanStore', () => {
     }
     const stats = store.stats();
     expect(stats).toMatchObject({ spans: 100, added: 2000, evicted: 1900, maxSpans: 100 });
+    expect(stats.evictedBy).toEqual({ spans: 1900, syscalls: 0, textBytes: 0 });
     expect(stats.syscalls).toBe(50 * 6);
     const sizes = store.indexSizes();
     expect(sizes.spans).toBe(100);
     expect(sizes.keys).toBe(100);
-    expect(sizes.columnEntries).toBe(100);
     expect(sizes.childEntries).toBeLessThanOrEqual(100);
     expect(sizes.names).toBeLessThanOrEqual(51);
     expect(sizes.services).toBe(50);
-    expect(sizes.columns).toBeLessThanOrEqual(100);
     // The oldest are gone, the newest are there.
     expect(store.query({ name: 'route 0' }).total).toBe(0);
     expect(store.query({ name: 'route 999' }).total).toBe(1);
     expect(store.spectrogram({}).cells.reduce((n, c) => n + c.n, 0)).toBe(100);
-    expect(sizes.columnCounts).toBe(sizes.columns);
-    // The incrementally kept counts (unfiltered) agree with counting the retained spans (a match-all filter).
-    expect(store.spectrogram({})).toEqual(store.spectrogram({ name: '' }));
+    expect(store.spectrogram({}).dataRange!.firstMs).toBe(store.stats().oldestStartUs! / 1000);
   });
 
   it('also bounds the total number of system-call records', () => {
@@ -166,6 +275,7 @@ describe('SpanStore', () => {
     expect(store.stats()).toMatchObject({ spans: 2, syscalls: 9, evicted: 0 });
     store.add(span({ name: 'c', start: 0, end: 10, syscalls: calls(4) }), P);
     expect(store.stats()).toMatchObject({ spans: 2, syscalls: 7, evicted: 1 });
+    expect(store.stats().evictedBy).toEqual({ spans: 0, syscalls: 1, textBytes: 0 });
     expect(
       store
         .query({})
@@ -193,6 +303,7 @@ describe('SpanStore', () => {
     // a single span beyond the bound is not kept either (and counted)
     store.add(span({ name: 'd', start: 0, end: 10, syscalls: opens(3) }), P);
     expect(store.stats()).toMatchObject({ spans: 0, textBytes: 0, evicted: 4 });
+    expect(store.stats().evictedBy).toEqual({ spans: 0, syscalls: 0, textBytes: 4 });
   });
 
   it('counts the name of a loop-busy culprit against the text bound, and finds culprits by span id per process', () => {
@@ -220,7 +331,8 @@ describe('SpanStore', () => {
     expect(store.query({}).spans[0].startUs).toBe(5e6);
     store.setClock(CLOCK);
     expect(store.query({}).spans[0].startUs).toBe(wallUs(5e9));
-    expect(store.spectrogram({}).firstColumnMs).toBe(Math.floor(wallUs(5e9) / COLUMN_US) * 2000);
+    expect(store.spectrogram({}).dataRange?.firstMs).toBe(wallUs(5e9) / 1000);
+    expect(store.stats()).toMatchObject({ oldestStartUs: wallUs(5e9), newestStartUs: wallUs(5e9) });
   });
 
   it('notifies subscribers of new spans; a failing subscriber does not stop the others', () => {

@@ -4,6 +4,7 @@
 
 import type { CorrelatorOptions } from '../correlator.js';
 import type { CliOptions } from './options.js';
+import { parseFilter } from '../filter/index.js';
 import { parseTailSampling, tailSamplingSetting } from './tail-sampling.js';
 
 export interface CorrelatorSettings {
@@ -14,6 +15,8 @@ export interface CorrelatorSettings {
   exportOutsideSpans: boolean;
   /** tail-sampling policies (tail-sampling.ts syntax), `none` for every trace */
   tailSampling: string;
+  /** --filter expression (../filter/FILTER.md), empty for every trace */
+  filter: string;
 }
 
 /** Which command-line options set each setting. */
@@ -24,6 +27,7 @@ const FLAGS: Record<keyof CorrelatorSettings, string | string[]> = {
   maxOpenSpanBytes: 'max-open-span-bytes',
   exportOutsideSpans: 'outside-spans',
   tailSampling: ['tail-sampling', 'min-duration'],
+  filter: 'filter',
 };
 
 export function settingsFromOptions(o: CliOptions): CorrelatorSettings {
@@ -34,6 +38,7 @@ export function settingsFromOptions(o: CliOptions): CorrelatorSettings {
     maxOpenSpanBytes: o.maxOpenSpanBytes,
     exportOutsideSpans: o.outsideSpans,
     tailSampling: tailSamplingSetting(o.tailSampling, o.minDuration),
+    filter: o.filter ?? '',
   };
 }
 
@@ -48,7 +53,8 @@ export function settingsForReplay(o: CliOptions, recorded: unknown): CorrelatorS
     // a hostile or damaged header can only choose among values of the right type
     if (typeof rec[key] === typeof fromFlags[key]) out[key] = rec[key];
   }
-  if (!isTailSampling(out.tailSampling)) out.tailSampling = fromFlags.tailSampling;
+  if (!parses(parseTailSampling, out.tailSampling)) out.tailSampling = fromFlags.tailSampling;
+  if (!parses(parseFilter, out.filter)) out.filter = fromFlags.filter;
   return out as unknown as CorrelatorSettings;
 }
 
@@ -63,9 +69,10 @@ export function correlatorOptions(
   };
 }
 
-function isTailSampling(text: unknown): boolean {
+/** Whether a recorded value is text `parse` accepts. */
+function parses(parse: (text: string) => unknown, text: unknown): boolean {
   try {
-    parseTailSampling(text as string);
+    parse(text as string);
     return true;
   } catch {
     return false;

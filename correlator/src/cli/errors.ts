@@ -2,6 +2,11 @@
 
 /** Something the user can fix; its message is a complete sentence. */
 export class CliError extends Error {
+  /** lines written under the sentence in the text log format (an expression with a caret under the error) */
+  detail: string[] = [];
+  /** figures for the JSON log format */
+  fields: Record<string, string | number> = {};
+
   constructor(
     message: string,
     readonly exitCode = 1,
@@ -30,8 +35,14 @@ const USER_FACING = new Set(['ProbeError', 'CaptureFormatError', 'CaptureWriteEr
 
 /** Turns any thrown value into the one line nullspan prints. Errors that carry a user-facing sentence (ours, the
  * probe's, the capture reader's) are printed as they are; anything else is an internal error, still one line. */
-export function describeError(err: unknown): { message: string; exitCode: number } {
-  if (err instanceof CliError) return { message: sentence(err.message), exitCode: err.exitCode };
+export function describeError(err: unknown): {
+  message: string;
+  exitCode: number;
+  detail?: string[];
+  fields?: Record<string, string | number>;
+} {
+  if (err instanceof CliError)
+    return { message: sentence(err.message), exitCode: err.exitCode, detail: err.detail, fields: err.fields };
   if (err instanceof Error) {
     if (USER_FACING.has(err.name)) {
       return { message: sentence(err.message), exitCode: 1 };

@@ -92,8 +92,9 @@ const args = process.argv.slice(2);
 main(args).then(
   (code) => exitAfterOutput(code),
   (err: unknown) => {
-    const { message, exitCode } = describeError(err);
-    process.stderr.write(logLine(processLogFormat(), 'error', message, { exitCode }));
+    const { message, exitCode, detail = [], fields } = describeError(err);
+    process.stderr.write(logLine(processLogFormat(), 'error', message, { ...fields, exitCode }));
+    if (processLogFormat() === 'text') for (const line of detail) process.stderr.write(`  ${line}\n`);
     if (process.env.NULLSPAN_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     exitAfterOutput(exitCode);
   },

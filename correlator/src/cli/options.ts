@@ -14,11 +14,12 @@ import { LOG_FORMATS, type LogFormat } from './log.js';
 import { UsageError } from './errors.js';
 import { parseTailSampling } from './tail-sampling.js';
 import { DEFAULT_MAX_PENDING_BYTES } from './trace-assembler.js';
+import { filterOption } from './filter-option.js';
 
 export const COMMANDS = ['run', 'attach', 'agent', 'replay', 'ui'] as const;
 export type Command = (typeof COMMANDS)[number];
 
-type OptionType = 'boolean' | 'string' | 'integer' | 'bytes' | 'duration' | 'url' | 'address';
+type OptionType = 'boolean' | 'string' | 'integer' | 'bytes' | 'duration' | 'url' | 'address' | 'filter';
 
 export interface OptionSpec {
   /** long name without the dashes */
@@ -229,6 +230,17 @@ export const OPTIONS: readonly OptionSpec[] = [
       'incomplete count as ERROR), `probabilistic=5` (percent, from a hash of the trace id). Comma-separated, e.g. ' +
       '`latency=100ms,status_code=ERROR,probabilistic=5`; `decision_wait=30s` (the default) decides a trace whose ' +
       'top-level span never ends on what arrived. Kept and dropped counts per policy are shown live and at exit.',
+  },
+  {
+    name: 'filter',
+    type: 'filter',
+    value: 'EXPR',
+    commands: OUTPUT,
+    help:
+      'Print and export only the traces with at least one span matching EXPR, whole (e.g. `service=api dur>50ms ' +
+      'syscall.name=fsync path~/var/lib`; grammar: correlator/src/filter/FILTER.md). Applied with --tail-sampling ' +
+      '(a trace must match and be kept by a policy); --summary, metrics and the web UI still see every span. ' +
+      'Recorded in captures; `--filter ""` on replay clears it.',
   },
   {
     name: 'syscalls',
@@ -457,6 +469,8 @@ export interface CliOptions {
   write?: string;
   minDuration: number;
   tailSampling: string;
+  /** --filter expression (FILTER.md); undefined when not given */
+  filter?: string;
   syscalls: string[] | 'all';
   markers: 'traced' | 'all';
   snaplen: number;
@@ -537,6 +551,10 @@ function parseValue(spec: OptionSpec, raw: string, origin?: string): unknown {
       if (typeof address === 'string') throw bad(`HOST:PORT such as 127.0.0.1:9464 (${address})`);
       return address;
     }
+    case 'filter':
+      // a wrong expression is a usage error with the column, before anything starts
+      filterOption(raw);
+      return raw;
     case 'duration': {
       const ns = parseDuration(raw);
       if (ns === undefined)

@@ -17,6 +17,7 @@ import { correlatorOptions, type CorrelatorSettings } from './correlator-setting
 import { describeEndpoint, probeEndpoint, unreachableReason, type EndpointCheck } from './endpoint.js';
 import { limitHeapGrowth } from './heap.js';
 import { CliError } from './errors.js';
+import { filterOption } from './filter-option.js';
 import { MetricsOutput, type MetricsOutputStats } from './metrics-output.js';
 import { exportLossText, lossCounts, totalDrops, type LossCounts } from './losses.js';
 import type { CliOptions } from './options.js';
@@ -124,9 +125,10 @@ export class TraceSession {
     const pendingLimits = { maxPendingBytes: opts.maxPendingBytes };
     if (outputs.print && opts.print) this.printer = new TraceAssembler((trace) => this.print(trace), pendingLimits);
     this.tailSampling = parseTailSampling(setup.settings.tailSampling);
-    // the outputs it applies to; the web UI gets every span (cli/README.md)
-    if (this.tailSampling.policies.length > 0 && (outputs.export || outputs.print))
-      this.gate = new TailSampler(this.tailSampling, (trace) => this.release(trace), pendingLimits);
+    const filter = filterOption(setup.settings.filter);
+    // the outputs they apply to; the web UI gets every span (cli/README.md)
+    if ((this.tailSampling.policies.length > 0 || filter) && (outputs.export || outputs.print))
+      this.gate = new TailSampler(this.tailSampling, (trace) => this.release(trace), pendingLimits, filter);
     if (outputs.ui && opts.ui) {
       this.store = new SpanStore({
         clock: setup.clock,
@@ -168,6 +170,8 @@ export class TraceSession {
         port: this.opts.port,
         token: this.opts.token,
         jaegerUrl: this.opts.jaegerUrl,
+        // Jaeger can only have the spans this session sends it (never those of `nullspan ui CAPTURE`)
+        exported: this.http !== undefined,
         live: this.setup.live,
         correlatorStats: () => this.correlator.stats(),
         onError: (err) =>

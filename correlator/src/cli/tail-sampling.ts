@@ -6,6 +6,7 @@
 // a replay of a capture keeps exactly the traces the live run kept.
 
 import { traceHash, traceWordsOfHex } from '@nullspan/sdk/sampler';
+import { subjectOf, type SpanPredicate } from '../filter/index.js';
 import type { ProcessInfo, SpanRecord, StatusCode } from '../model.js';
 import { durationText, parseDuration } from './durations.js';
 import { UsageError } from './errors.js';
@@ -154,9 +155,19 @@ export interface TailSamplingCounts {
   decidedByWait: number;
   /** decided on what had arrived because the traces waiting held too much (--max-pending-bytes) */
   decidedOverBound: number;
+  /** with --filter: traces with a span matching it (the policies, if any, decide among these) */
+  filterMatched?: number;
 }
 
-/** Holds finished spans until their trace is decided, then hands the kept traces to `keep`. */
+/** Whether any span of the trace matches `filter` (--filter keeps whole traces). */
+export function traceMatches(filter: SpanPredicate, trace: TracedSpan[]): boolean {
+  return trace.some(({ span, proc }) => filter.test(subjectOf(span, proc)));
+}
+
+/**
+ * Holds finished spans until their trace is decided, then hands the kept traces to `keep`: with a `filter`, a
+ * trace must have a span matching it, and be kept by a policy when there are any.
+ */
 export class TailSampler {
   private readonly assembler: TraceAssembler;
   /** recently decided traces: spans of theirs that finish later follow the decision */
@@ -164,11 +175,13 @@ export class TailSampler {
   private readonly keptBy: number[];
   private decided = 0;
   private kept = 0;
+  private filterMatched = 0;
 
   constructor(
     private readonly config: TailSamplingConfig,
     private readonly keep: (trace: TracedSpan[]) => void,
     limits: TraceAssemblerLimits = {},
+    private readonly filter?: SpanPredicate,
   ) {
     this.keptBy = config.policies.map(() => 0);
     this.assembler = new TraceAssembler((trace) => this.decide(trace), {
@@ -196,6 +209,7 @@ export class TailSampler {
       keptBy: this.config.policies.map((p, i) => [p.name, this.keptBy[i]]),
       decidedByWait: this.assembler.releasedByWait,
       decidedOverBound: this.assembler.releasedEarly,
+      ...(this.filter ? { filterMatched: this.filterMatched } : {}),
     };
   }
 
@@ -205,13 +219,17 @@ export class TailSampler {
   }
 
   private decide(trace: TracedSpan[]): void {
-    let keep = false;
-    this.config.policies.forEach((policy, i) => {
-      if (policyKeeps(policy, trace)) {
-        this.keptBy[i]++;
-        keep = true;
-      }
-    });
+    const matched = !this.filter || traceMatches(this.filter, trace);
+    if (this.filter && matched) this.filterMatched++;
+    let keep = matched && this.config.policies.length === 0;
+    if (matched) {
+      this.config.policies.forEach((policy, i) => {
+        if (policyKeeps(policy, trace)) {
+          this.keptBy[i]++;
+          keep = true;
+        }
+      });
+    }
     this.decided++;
     if (keep) this.kept++;
     this.remember(trace[0].span.traceId, keep);
@@ -226,7 +244,14 @@ export class TailSampler {
 
 /** `traces kept 3 (latency=100ms: 2, status_code=ERROR: 1), dropped 40`: the status line's and the exit's figure. */
 export function samplingText(c: TailSamplingCounts): string {
-  return `traces kept ${c.kept} (${c.keptBy.map(([name, n]) => `${name}: ${n}`).join(', ')}), dropped ${c.dropped}`;
+  const policies = c.keptBy.map(([name, n]) => `${name}: ${n}`).join(', ');
+  const why =
+    c.filterMatched === undefined
+      ? policies
+      : policies
+        ? `--filter matched ${c.filterMatched}; ${policies}`
+        : '--filter';
+  return `traces kept ${c.kept} (${why}), dropped ${c.dropped}`;
 }
 
 /** The exit notice: the counts, and how many traces were decided before their top-level span ended. */

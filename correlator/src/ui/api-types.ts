@@ -125,9 +125,10 @@ export interface BucketJson {
 
 /** GET /api/config */
 export interface ConfigJson {
-  jaegerUrl: string;
+  /** null when the spans were not exported over OTLP by this nullspan (Jaeger never received them) */
+  jaegerUrl: string | null;
+  exported: boolean;
   live: boolean;
-  columnMs: number;
   buckets: BucketJson[];
 }
 
@@ -141,6 +142,8 @@ export interface StoreStatsJson {
   maxTextBytes: number;
   added: number;
   evicted: number;
+  /** of the evicted spans, how many each bound pushed out (the one to raise) */
+  evictedBy: { spans: number; syscalls: number; textBytes: number };
   oldestStartUs: number | null;
   newestStartUs: number | null;
 }
@@ -165,8 +168,8 @@ export interface FacetsJson {
 }
 
 export interface SpectrogramCellJson {
-  /** column start, wall clock, ms since epoch */
-  t: number;
+  /** column index, counted from `fromMs` */
+  c: number;
   /** duration bucket index */
   b: number;
   /** spans (or calls, in syscall mode) in the cell */
@@ -175,13 +178,22 @@ export interface SpectrogramCellJson {
 
 /** GET /api/spectrogram */
 export interface SpectrogramJson {
+  /** start of the first column, wall clock ms since the epoch (null: no range given and no data to fit) */
+  fromMs: number | null;
+  /** end of the range (exclusive); the last column may reach past it */
+  toMs: number | null;
+  /** width of one column in ms: 1, 2 or 5 × 10^k, at least 1 */
   columnMs: number;
-  bucketCount: number;
+  /** columns from fromMs */
+  columns: number;
   cells: SpectrogramCellJson[];
   maxCount: number;
-  /** first and last column (ms since epoch) holding any span of the filter, null when empty */
-  firstColumnMs: number | null;
-  lastColumnMs: number | null;
+  /** lowest and highest bucket holding data in the range */
+  bucketRange: { min: number; max: number } | null;
+  /** start of the first and of the last matching span (or call) in memory, whatever the range */
+  dataRange: { firstMs: number; lastMs: number } | null;
+  /** spans (or calls) counted in the range */
+  total: number;
 }
 
 /** A span of /api/spans; in syscall mode with its slowest call of that name and how many it made. */
@@ -246,7 +258,8 @@ export interface SpanDetailJson {
   tree: SpanTreeJson;
   breakdown: TimeBreakdownJson;
   parentRetained: boolean;
-  jaegerUrl: string;
+  /** null when the spans were not exported (see ConfigJson) */
+  jaegerUrl: string | null;
 }
 
 /** 400/401/403/404/500 answers */

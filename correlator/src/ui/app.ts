@@ -1,9 +1,9 @@
 // The web UI as a Hono app: a JSON API under /api and the page's own static files, served from memory.
 //
-//   GET /api/config                      jaeger URL template, live flag, spectrogram grid
+//   GET /api/config                      jaeger URL (when exported), live flag, latency buckets
 //   GET /api/stats                       store counters (+ the correlator's when provided)
 //   GET /api/facets                      span names, services and processes present, with counts
-//   GET /api/spectrogram?from&to&name&service&pid&syscall
+//   GET /api/spectrogram?from&to&columns&scope&name&service&pid&syscall
 //   GET /api/spans?from&to&minDuration&maxDuration&name&service&pid&order&limit&syscall
 //   GET /api/percentiles?from&to&minDuration&maxDuration&name&service&pid
 //   GET /api/percentiles/spans?…&span&percentile   the spans ranked around one percentile of one span name
@@ -16,13 +16,15 @@ import type { Context } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { streamSSE } from 'hono/streaming';
 import type { CorrelatorStats } from '../model.js';
-import { bucketTable, COLUMN_US } from './buckets.js';
+import { bucketTable } from './buckets.js';
 import {
   AROUND_PARAMS,
   BadRequest,
   hexId,
   parseChoice,
+  parseColumns,
   parseFilter,
+  parseScope,
   parseSpansQuery,
   parseSyscall,
   parseWindow,
@@ -64,6 +66,8 @@ export interface UiAppOptions {
   token?: string;
   /** Jaeger UI base URL; the page links to `${jaegerUrl}/trace/${traceId}` (default http://localhost:16686) */
   jaegerUrl?: string;
+  /** the spans were sent over OTLP/HTTP by this nullspan (so Jaeger may have them): without it no Jaeger link */
+  exported?: boolean;
   /** live session (the page starts in live mode) vs. a capture being browsed */
   live?: boolean;
   /** the correlator's counters, shown next to the store's */
@@ -84,7 +88,9 @@ const STREAM_HEARTBEAT_MS = 15_000;
 
 export function createUiApp(options: UiAppOptions): Hono {
   const { store } = options;
-  const jaegerUrl = validJaegerUrl(options.jaegerUrl ?? DEFAULT_JAEGER_URL);
+  const jaegerBase = validJaegerUrl(options.jaegerUrl ?? DEFAULT_JAEGER_URL);
+  const exported = options.exported ?? false;
+  const jaegerUrl = exported ? jaegerBase : null;
   const maxStreams = options.maxStreams ?? 16;
   let openStreams = 0;
 
@@ -118,7 +124,11 @@ export function createUiApp(options: UiAppOptions): Hono {
   });
 
   app.onError((err, c) => {
-    if (err instanceof BadRequest) return c.json({ error: err.message }, 400);
+    if (err instanceof BadRequest)
+      return c.json(
+        err.column === undefined ? { error: err.message } : { error: err.message, column: err.column },
+        400,
+      );
     // Never a stack trace to the client: the message may be generic, the details stay in the server's log.
     if (options.onError) options.onError(err);
     else console.error('nullspan ui: request failed:', err);
@@ -129,8 +139,8 @@ export function createUiApp(options: UiAppOptions): Hono {
   app.get('/api/config', (c) =>
     c.json({
       jaegerUrl,
+      exported,
       live: options.live ?? false,
-      columnMs: COLUMN_US / 1000,
       buckets: bucketTable(),
     } satisfies ConfigJson),
   );
@@ -148,13 +158,10 @@ export function createUiApp(options: UiAppOptions): Hono {
   app.get('/api/spectrogram', (c) => {
     const p = singleValues(c.req.queries(), SPECTROGRAM_PARAMS);
     const syscall = parseSyscall(p);
-    const window = { ...parseFilter(p), ...parseWindow(p) };
-    const result = syscall ? syscallSpectrogram(store, window, syscall) : store.spectrogram(window);
-    return c.json({
-      columnMs: COLUMN_US / 1000,
-      bucketCount: bucketTable().length,
-      ...result,
-    } satisfies SpectrogramJson);
+    // calls are counted whichever span made them, unless a scope is asked for
+    const scope = parseScope(p, syscall ? 'all' : 'root');
+    const q = { ...parseFilter(p), ...parseWindow(p), scope, columns: parseColumns(p) };
+    return c.json((syscall ? syscallSpectrogram(store, q, syscall) : store.spectrogram(q)) satisfies SpectrogramJson);
   });
 
   app.get('/api/spans', (c) => {
@@ -208,7 +215,7 @@ export function createUiApp(options: UiAppOptions): Hono {
       tree: spanTreeJson(tree, (pid, id) => retained(pid, id)?.span.traceId),
       breakdown: timeBreakdown(tree),
       parentRetained: parentId !== undefined && store.get(traceId, parentId) !== undefined,
-      jaegerUrl: `${jaegerUrl}/trace/${traceId}`,
+      jaegerUrl: jaegerUrl === null ? null : `${jaegerUrl}/trace/${traceId}`,
     } satisfies SpanDetailJson);
   });
 

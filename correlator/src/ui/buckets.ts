@@ -1,9 +1,6 @@
-// The spectrogram's grid, defined once for the server and sent to the page with every response: x = wall-clock
-// columns, y = logarithmic duration buckets. Boundaries are integer nanoseconds so that "duration in buckets i..j"
+// The spectrogram's latency axis, defined once for the server and sent to the page: logarithmic duration buckets
+// (the time axis is chosen per request, spectrogram-grid.ts). Boundaries are integer nanoseconds so that "duration in buckets i..j"
 // and "duration in [boundary(i), boundary(j+1))" select exactly the same spans (no floating-point edge cases).
-
-/** Width of one spectrogram column: csysdig refreshed every 2 s. */
-export const COLUMN_US = 2_000_000;
 
 /** Buckets per decade of duration. */
 export const BUCKETS_PER_DECADE = 5;
@@ -32,11 +29,6 @@ export function bucketOf(durationNs: number): number {
     else hi = mid - 1;
   }
   return lo;
-}
-
-/** Column index of a wall-clock time in µs since the epoch. */
-export function columnOf(wallUs: number): number {
-  return Math.floor(wallUs / COLUMN_US);
 }
 
 export interface BucketInfo {

@@ -17,4 +17,6 @@ export { startUiServer } from './server.js';
 export type { UiServer, UiServerOptions } from './server.js';
 export { accessToken, loopbackHosts, generateToken, isLoopbackHost } from './security.js';
 export type { AccessTokenOptions, LoopbackHostsOptions } from './security.js';
-export { BOUNDARIES_NS, BUCKET_COUNT, BUCKETS_PER_DECADE, COLUMN_US, bucketOf, bucketTable } from './buckets.js';
+export { BOUNDARIES_NS, BUCKET_COUNT, BUCKETS_PER_DECADE, bucketOf, bucketTable } from './buckets.js';
+export { DEFAULT_COLUMNS, MAX_COLUMNS, MIN_COLUMNS, niceColumnMs } from './spectrogram-grid.js';
+export type { SpanPredicate, SpanScope, FilterSubject, SyscallSubject } from './filter-subject.js';

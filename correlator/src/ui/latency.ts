@@ -5,10 +5,11 @@
 import { nearestRank } from '../summary/rank.js';
 import type { SyscallRecord } from '../model.js';
 import { SummaryBuilder, type Summary } from '../summary/builder.js';
-import { bucketOf, BUCKET_COUNT, columnOf, COLUMN_US } from './buckets.js';
-import type { Spectrogram, SpanFilter, SpanStore, StoredSpan, WindowQuery } from './store.js';
+import { bucketOf } from './buckets.js';
+import { buildSpectrogram, DEFAULT_COLUMNS, type Spectrogram, type TimeWindow } from './spectrogram-grid.js';
+import type { SpanFilter, SpanStore, StoredSpan, WindowQuery } from './store.js';
 
-type Window = SpanFilter & { fromUs?: number; toUs?: number };
+type Window = SpanFilter & TimeWindow;
 
 /** The quantiles a percentile can be picked by (`max` is the slowest span). */
 export const PERCENTILE_KEYS = ['p50', 'p90', 'p99', 'p999', 'max'] as const;
@@ -72,32 +73,27 @@ function* callsOf(
   }
 }
 
-/** Spectrogram cells of the calls of one syscall name (a merged run adds its count to its per-call bucket). */
-export function syscallSpectrogram(store: SpanStore, w: Window, syscall: string): Spectrogram {
-  const counts = new Map<number, Uint32Array>();
-  for (const { sc, startUs } of callsOf(store, w, syscall)) {
-    const column = columnOf(startUs);
-    let perBucket = counts.get(column);
-    if (!perBucket) counts.set(column, (perBucket = new Uint32Array(BUCKET_COUNT)));
-    perBucket[bucketOf(perCallNs(sc))] += sc.count;
+/**
+ * Spectrogram of the calls of one syscall name on the same grid as the spans' (a merged run adds its count to its
+ * per-call bucket); an open side of the window is fitted to the calls.
+ */
+export function syscallSpectrogram(store: SpanStore, w: Window & { columns?: number }, syscall: string): Spectrogram {
+  // the calls are gathered once: the grid needs their extent before it can count them
+  const starts: number[] = [];
+  const buckets: number[] = [];
+  const counts: number[] = [];
+  for (const { sc, startUs } of callsOf(store, { ...w, fromUs: undefined, toUs: undefined }, syscall)) {
+    starts.push(startUs);
+    buckets.push(bucketOf(perCallNs(sc)));
+    counts.push(sc.count);
   }
-  const columns = [...counts.keys()].sort((a, b) => a - b);
-  const cells = [];
-  let maxCount = 0;
-  for (const column of columns) {
-    const perBucket = counts.get(column)!;
-    for (let b = 0; b < BUCKET_COUNT; b++) {
-      if (perBucket[b] === 0) continue;
-      cells.push({ t: (column * COLUMN_US) / 1000, b, n: perBucket[b] });
-      maxCount = Math.max(maxCount, perBucket[b]);
-    }
-  }
-  return {
-    cells,
-    maxCount,
-    firstColumnMs: columns.length ? (columns[0] * COLUMN_US) / 1000 : null,
-    lastColumnMs: columns.length ? (columns[columns.length - 1] * COLUMN_US) / 1000 : null,
-  };
+  return buildSpectrogram(
+    (emit) => {
+      for (let i = 0; i < starts.length; i++) emit(starts[i], buckets[i], counts[i]);
+    },
+    w,
+    w.columns ?? DEFAULT_COLUMNS,
+  );
 }
 
 /**

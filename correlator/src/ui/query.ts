@@ -1,9 +1,20 @@
 // Parsing and validation of the API's query parameters. Every problem becomes a BadRequest with one sentence
 // that names the parameter; the app turns it into a 400.
 
+import { FilterSyntaxError, parseFilter as parseExpression } from '../filter/index.js';
+import { type SpanScope, SPAN_SCOPES } from './filter-subject.js';
+import { DEFAULT_COLUMNS, MAX_COLUMNS, MIN_COLUMNS } from './spectrogram-grid.js';
 import type { SpanFilter, WindowQuery } from './store.js';
 
-export class BadRequest extends Error {}
+export class BadRequest extends Error {
+  /** the 1-based column in the `filter` expression the message is about */
+  constructor(
+    message: string,
+    readonly column?: number,
+  ) {
+    super(message);
+  }
+}
 
 type Params = Record<string, string[]>;
 
@@ -27,7 +38,8 @@ export function singleValues(params: Params, allowed: readonly string[]): Record
   return out;
 }
 
-export const FILTER_PARAMS = ['name', 'service', 'pid'] as const;
+export const FILTER_PARAMS = ['name', 'service', 'pid', 'filter', 'scope'] as const;
+const SCOPES: readonly SpanScope[] = ['root', 'server', 'all'];
 export const WINDOW_PARAMS = ['from', 'to'] as const;
 export const SPANS_PARAMS = [
   ...FILTER_PARAMS,
@@ -38,7 +50,7 @@ export const SPANS_PARAMS = [
   'limit',
   'syscall',
 ];
-export const SPECTROGRAM_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS, 'syscall'];
+export const SPECTROGRAM_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS, 'syscall', 'columns'];
 export const PERCENTILES_PARAMS = [...FILTER_PARAMS, ...WINDOW_PARAMS, 'minDuration', 'maxDuration'];
 export const AROUND_PARAMS = [...PERCENTILES_PARAMS, 'span', 'percentile'];
 
@@ -48,6 +60,18 @@ export function parseSyscall(p: Record<string, string>): string | undefined {
   if (!/^[a-z0-9_]{1,40}$/.test(p.syscall))
     throw new BadRequest(`Parameter 'syscall' must be a system call name such as fsync or clock_nanosleep.`);
   return p.syscall;
+}
+
+/** The spectrogram's target column count. */
+export function parseColumns(p: Record<string, string>): number {
+  return p.columns === undefined || p.columns === ''
+    ? DEFAULT_COLUMNS
+    : integer(p.columns, 'columns', MIN_COLUMNS, MAX_COLUMNS);
+}
+
+/** Which spans count (`root`, `server`, `all`); `fallback` when the parameter is absent. */
+export function parseScope(p: Record<string, string>, fallback: SpanScope): SpanScope {
+  return p.scope === undefined || p.scope === '' ? fallback : parseChoice(p, 'scope', SPAN_SCOPES);
 }
 
 /** One of `keys`, for parameters that pick from a fixed list. */
@@ -64,12 +88,31 @@ export function requiredText(p: Record<string, string>, name: string): string {
   return text(p[name], name);
 }
 
+/** `scope` is `root` unless given; with `syscall`, `all`: every call of that name, whichever span made it. */
 export function parseFilter(p: Record<string, string>): SpanFilter {
   const filter: SpanFilter = {};
   if (p.name !== undefined && p.name !== '') filter.name = text(p.name, 'name');
   if (p.service !== undefined && p.service !== '') filter.service = text(p.service, 'service');
   if (p.pid !== undefined && p.pid !== '') filter.pid = integer(p.pid, 'pid', 1, 2 ** 31 - 1);
+  filter.scope = p.scope === undefined || p.scope === '' ? (parseSyscall(p) ? 'all' : 'root') : scope(p.scope);
+  if (p.filter !== undefined && p.filter.trim() !== '') filter.where = expression(p.filter);
   return filter;
+}
+
+function scope(value: string): SpanScope {
+  if (!(SCOPES as readonly string[]).includes(value))
+    throw new BadRequest(`Parameter 'scope' must be one of ${SCOPES.map((s) => `'${s}'`).join(', ')}.`);
+  return value as SpanScope;
+}
+
+/** The `filter` expression; a syntax error keeps its sentence and column. */
+function expression(value: string): NonNullable<SpanFilter['where']> {
+  try {
+    return parseExpression(value);
+  } catch (err) {
+    if (err instanceof FilterSyntaxError) throw new BadRequest(err.message, err.column);
+    throw err;
+  }
 }
 
 export function parseWindow(p: Record<string, string>): { fromUs?: number; toUs?: number } {

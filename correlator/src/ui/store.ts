@@ -1,11 +1,14 @@
 // The web UI's memory: the most recent finished spans (with their system calls) and the indexes the page queries.
 // Bounded by span count, by total syscall count and by the text the spans hold (names, attributes, paths: each up
 // to the snap length, so a hostile process could otherwise fill memory within the count bounds); the oldest spans
-// drop out first and are counted, never silently lost. Everything else (columns, children, facets) is derived from the retained spans and shrinks
+// drop out first and are counted, never silently lost. Everything else (scan columns, children, facets) is derived from the retained spans and shrinks
 // with them.
 
 import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
-import { bucketOf, columnOf, BUCKET_COUNT, COLUMN_US } from './buckets.js';
+import { bucketOf } from './buckets.js';
+import { type SpanPredicate, type SpanScope, storedSubject } from './filter-subject.js';
+import { ERROR, ROOT, SERVER, SpanColumns } from './span-columns.js';
+import { buildSpectrogram, DEFAULT_COLUMNS, type Spectrogram, type TimeWindow } from './spectrogram-grid.js';
 
 /** Defaults of the store's bounds (also the defaults of `--ui-max-spans` / `--ui-max-syscalls`). */
 export const DEFAULT_MAX_SPANS = 50_000;
@@ -34,7 +37,6 @@ export interface StoredSpan {
   startUs: number;
   durationNs: number;
   bucket: number;
-  column: number;
   /** what the span counts against maxTextBytes */
   textBytes: number;
 }
@@ -46,6 +48,11 @@ export interface SpanFilter {
   service?: string;
   /** exact process id */
   pid?: number;
+  /** which spans count: 'root' (no parent in their process), 'server' (kind server) or 'all' (the default here;
+   *  the API's default is 'root') */
+  scope?: SpanScope;
+  /** a parsed filter expression */
+  where?: SpanPredicate;
 }
 
 export interface WindowQuery extends SpanFilter {
@@ -61,22 +68,7 @@ export interface WindowQuery extends SpanFilter {
   limit?: number;
 }
 
-export interface SpectrogramCell {
-  /** column start, wall clock, ms since epoch */
-  t: number;
-  /** duration bucket index */
-  b: number;
-  /** spans in the cell */
-  n: number;
-}
-
-export interface Spectrogram {
-  cells: SpectrogramCell[];
-  maxCount: number;
-  /** first and last column (ms since epoch) holding any span of the filter, null when empty */
-  firstColumnMs: number | null;
-  lastColumnMs: number | null;
-}
+export type { Spectrogram, SpectrogramCell } from './spectrogram-grid.js';
 
 export interface StoreStats {
   spans: number;
@@ -89,6 +81,8 @@ export interface StoreStats {
   added: number;
   /** spans dropped because the store was full */
   evicted: number;
+  /** of the evicted spans, how many each bound pushed out (the one to raise) */
+  evictedBy: { spans: number; syscalls: number; textBytes: number };
   oldestStartUs: number | null;
   newestStartUs: number | null;
 }
@@ -145,22 +139,15 @@ export class SpanStore {
   readonly maxTextBytes: number;
   private clock: Clock;
   private nextSeq = 0;
-  private evicted = 0;
+  private readonly evictedBy = { spans: 0, syscalls: 0, textBytes: 0 };
   private syscallCount = 0;
   private textBytes = 0;
-  /** arrival order: queue[head] is the oldest retained span (a Map used as a FIFO degrades with deletions) */
-  private queue: (StoredSpan | undefined)[] = [];
-  private head = 0;
+  /** arrival order, oldest first, with the scan columns (a Map used as a FIFO degrades with deletions) */
+  private readonly rows = new SpanColumns<StoredSpan>();
   /** trace/span id → newest span with those ids (hostile processes may reuse ids) */
   private readonly byKey = new IdMap<StoredSpan>();
   /** trace/parent span id → retained children */
   private readonly children = new IdMap<Set<StoredSpan>>();
-  /** column → spans starting in it, plus the sorted list of non-empty columns for window scans */
-  private readonly byColumn = new Map<number, Set<StoredSpan>>();
-  /** column → span count per duration bucket, kept current so the unfiltered spectrogram (live mode's redraw)
-   *  costs a pass over the columns, not over the spans */
-  private readonly columnCounts = new Map<number, Uint32Array>();
-  private sortedColumns: number[] = [];
   private readonly nameCounts = new Map<string, number>();
   private readonly serviceCounts = new Map<string, number>();
   private readonly pidCounts = new Map<number, { count: number; proc: ProcessInfo }>();
@@ -176,25 +163,32 @@ export class SpanStore {
   /** Sets the monotonic → wall-clock offset (a capture's or a live session's) and re-indexes retained spans. */
   setClock(clock: Clock): void {
     this.clock = clock;
-    this.byColumn.clear();
-    this.columnCounts.clear();
-    this.sortedColumns = [];
-    for (const entry of this.retained()) {
-      Object.assign(entry, this.timing(entry.span));
-      this.indexColumn(entry);
+    const { rows } = this;
+    for (let i = rows.head; i < rows.tail; i++) {
+      const entry = rows.entries[i]!;
+      entry.startUs = this.startUsOf(entry.span);
+      rows.startUs[i] = entry.startUs;
     }
   }
 
   add(span: SpanRecord, proc: ProcessInfo): StoredSpan {
-    const entry: StoredSpan = { seq: this.nextSeq++, span, proc, ...this.timing(span), textBytes: textBytesOf(span) };
-    this.queue.push(entry);
+    const durationNs = Math.max(0, span.end - span.start);
+    const entry: StoredSpan = {
+      seq: this.nextSeq++,
+      span,
+      proc,
+      startUs: this.startUsOf(span),
+      durationNs,
+      bucket: bucketOf(durationNs),
+      textBytes: textBytesOf(span),
+    };
+    this.rows.push(entry, entry.startUs, durationNs, entry.bucket, flagsOf(span));
     this.byKey.set(span.traceId, span.spanId, entry);
     if (span.parentSpanId !== undefined) {
       let siblings = this.children.get(span.traceId, span.parentSpanId);
       if (!siblings) this.children.set(span.traceId, span.parentSpanId, (siblings = new Set()));
       siblings.add(entry);
     }
-    this.indexColumn(entry);
     increment(this.nameCounts, span.name);
     increment(this.serviceCounts, proc.serviceName);
     const pidEntry = this.pidCounts.get(proc.pid);
@@ -219,7 +213,7 @@ export class SpanStore {
   }
 
   get size(): number {
-    return this.queue.length - this.head;
+    return this.rows.size;
   }
 
   /** Live updates: called with every span added; returns the unsubscribe function. */
@@ -241,8 +235,9 @@ export class SpanStore {
     const found = new Map<string, StoredSpan>();
     if (spanIds.size > 0) {
       // A plain loop over the arrival queue: a generator here costs several times the lookups themselves.
-      for (let i = this.head; i < this.queue.length; i++) {
-        const entry = this.queue[i]!;
+      const { rows } = this;
+      for (let i = rows.head; i < rows.tail; i++) {
+        const entry = rows.entries[i]!;
         if (!spanIds.has(entry.span.spanId)) continue;
         const key = `${entry.proc.pid}/${entry.span.spanId}`;
         const seen = found.get(key);
@@ -255,11 +250,12 @@ export class SpanStore {
   /** Spans whose start and duration fall into the window and that match the filter. */
   query(q: WindowQuery): { total: number; spans: StoredSpan[] } {
     const matched: StoredSpan[] = [];
-    for (const entry of this.scanWindow(q.fromUs, q.toUs)) {
-      if (q.minDurationNs !== undefined && entry.durationNs < q.minDurationNs) continue;
-      if (q.maxDurationNs !== undefined && entry.durationNs >= q.maxDurationNs) continue;
-      if (matches(entry, q)) matched.push(entry);
-    }
+    const minNs = q.minDurationNs ?? -Infinity;
+    const maxNs = q.maxDurationNs ?? Infinity;
+    const { durationNs } = this.rows;
+    this.scan(q, q, (i, entry) => {
+      if (durationNs[i] >= minNs && durationNs[i] < maxNs) matched.push(entry);
+    });
     const order = q.order ?? 'slowest';
     if (order === 'slowest') matched.sort((a, b) => b.durationNs - a.durationNs || a.seq - b.seq);
     else if (order === 'newest') matched.sort((a, b) => b.startUs - a.startUs || b.seq - a.seq);
@@ -268,51 +264,48 @@ export class SpanStore {
     return { total: matched.length, spans: matched.slice(0, limit) };
   }
 
-  /** The retained spans matching the filter that start in [fromUs, toUs), in column order (for views built on
-   *  top of the store: percentiles, syscall latency). */
-  *matching(q: SpanFilter & { fromUs?: number; toUs?: number }): Generator<StoredSpan> {
-    for (const entry of this.scanWindow(q.fromUs, q.toUs)) if (matches(entry, q)) yield entry;
+  /** The retained spans matching the filter that start in [fromUs, toUs), oldest arrival first (for views built
+   *  on top of the store: percentiles, syscall latency). */
+  matching(q: SpanFilter & TimeWindow): StoredSpan[] {
+    const out: StoredSpan[] = [];
+    this.scan(q, q, (_, entry) => out.push(entry));
+    return out;
   }
 
-  /** Spectrogram cells (count per column × duration bucket) of the spans matching the filter. */
-  spectrogram(filter: SpanFilter & { fromUs?: number; toUs?: number }): Spectrogram {
-    const counts = new Map<number, Uint32Array>();
-    const unfiltered = filter.name === undefined && filter.service === undefined && filter.pid === undefined;
-    const { fromUs, toUs } = filter;
-    for (const column of this.columnsIn(fromUs, toUs)) {
-      const whole =
-        (fromUs === undefined || column * COLUMN_US >= fromUs) &&
-        (toUs === undefined || (column + 1) * COLUMN_US <= toUs);
-      if (unfiltered && whole) {
-        counts.set(column, this.columnCounts.get(column)!);
-        continue;
-      }
-      for (const entry of this.byColumn.get(column)!) {
-        if ((fromUs !== undefined && entry.startUs < fromUs) || (toUs !== undefined && entry.startUs >= toUs)) continue;
-        if (!matches(entry, filter)) continue;
-        let perBucket = counts.get(column);
-        if (!perBucket) counts.set(column, (perBucket = new Uint32Array(BUCKET_COUNT)));
-        perBucket[entry.bucket]++;
-      }
+  /**
+   * Spectrogram cells (count per column × duration bucket) of the spans matching the filter, on a grid of about
+   * `columns` columns over the window; an open side of the window is fitted to the matching spans.
+   */
+  spectrogram(filter: SpanFilter & TimeWindow & { columns?: number }): Spectrogram {
+    const { startUs, bucket } = this.rows;
+    return buildSpectrogram(
+      (emit) => this.scan(filter, {}, (i) => emit(startUs[i], bucket[i], 1)),
+      filter,
+      filter.columns ?? DEFAULT_COLUMNS,
+    );
+  }
+
+  /**
+   * Calls `visit` with the row and entry of every retained span starting in the window and matching the filter.
+   * The window and scope are tested on the typed columns; only spans that pass them are looked at as objects.
+   */
+  private scan(filter: SpanFilter, window: TimeWindow, visit: (row: number, entry: StoredSpan) => void): void {
+    const { startUs, flags, entries, head, tail } = this.rows;
+    const fromUs = window.fromUs ?? -Infinity;
+    const toUs = window.toUs ?? Infinity;
+    const scope = filter.scope ?? 'all';
+    const mask = scope === 'root' ? ROOT : scope === 'server' ? SERVER : 0;
+    const byEntry = filter.name !== undefined || filter.service !== undefined || filter.pid !== undefined;
+    const name = filter.name?.toLowerCase();
+    const where = filter.where;
+    for (let i = head; i < tail; i++) {
+      const t = startUs[i];
+      if (t < fromUs || t >= toUs || (flags[i] & mask) !== mask) continue;
+      const entry = entries[i]!;
+      if (byEntry && !matches(entry, filter, name)) continue;
+      if (where && !where.test(storedSubject(entry))) continue;
+      visit(i, entry);
     }
-    const cells: SpectrogramCell[] = [];
-    let maxCount = 0;
-    const columns = [...counts.keys()].sort((a, b) => a - b);
-    for (const column of columns) {
-      const perBucket = counts.get(column)!;
-      for (let b = 0; b < BUCKET_COUNT; b++) {
-        const n = perBucket[b];
-        if (n === 0) continue;
-        cells.push({ t: (column * COLUMN_US) / 1000, b, n });
-        if (n > maxCount) maxCount = n;
-      }
-    }
-    return {
-      cells,
-      maxCount,
-      firstColumnMs: columns.length ? (columns[0] * COLUMN_US) / 1000 : null,
-      lastColumnMs: columns.length ? (columns[columns.length - 1] * COLUMN_US) / 1000 : null,
-    };
   }
 
   /** A span with its retained descendants, children ordered by start; null when the span is not retained. */
@@ -356,8 +349,14 @@ export class SpanStore {
   }
 
   stats(): StoreStats {
-    const first = this.sortedColumns[0];
-    const last = this.sortedColumns[this.sortedColumns.length - 1];
+    const { startUs, head, tail } = this.rows;
+    let oldest = Infinity;
+    let newest = -Infinity;
+    for (let i = head; i < tail; i++) {
+      if (startUs[i] < oldest) oldest = startUs[i];
+      if (startUs[i] > newest) newest = startUs[i];
+    }
+    const { spans, syscalls, textBytes } = this.evictedBy;
     return {
       spans: this.size,
       syscalls: this.syscallCount,
@@ -366,9 +365,10 @@ export class SpanStore {
       textBytes: this.textBytes,
       maxTextBytes: this.maxTextBytes,
       added: this.nextSeq,
-      evicted: this.evicted,
-      oldestStartUs: first === undefined ? null : minStart(this.byColumn.get(first)!),
-      newestStartUs: last === undefined ? null : maxStart(this.byColumn.get(last)!),
+      evicted: spans + syscalls + textBytes,
+      evictedBy: { spans, syscalls, textBytes },
+      oldestStartUs: tail > head ? oldest : null,
+      newestStartUs: tail > head ? newest : null,
     };
   }
 
@@ -376,94 +376,39 @@ export class SpanStore {
   indexSizes(): Record<string, number> {
     let childEntries = 0;
     for (const set of this.children.values()) childEntries += set.size;
-    let columnEntries = 0;
-    for (const set of this.byColumn.values()) columnEntries += set.size;
     return {
       spans: this.size,
       keys: this.byKey.size,
       childEntries,
       childParents: this.children.size,
-      columnEntries,
-      columns: this.sortedColumns.length,
-      columnCounts: this.columnCounts.size,
       names: this.nameCounts.size,
       services: this.serviceCounts.size,
       pids: this.pidCounts.size,
     };
   }
 
-  private timing(span: SpanRecord): Pick<StoredSpan, 'startUs' | 'durationNs' | 'bucket' | 'column'> {
+  private startUsOf(span: SpanRecord): number {
     // Wall-clock ns exceed a double's exact range; add the offset in bigint, then keep µs (exact as a number).
-    const startUs = Number((BigInt(Math.round(span.start)) + this.clock.wallOffsetNs) / 1000n);
-    const durationNs = Math.max(0, span.end - span.start);
-    return { startUs, durationNs, bucket: bucketOf(durationNs), column: columnOf(startUs) };
-  }
-
-  /** Non-empty columns that may hold spans starting in [fromUs, toUs), in time order. */
-  private *columnsIn(fromUs: number | undefined, toUs: number | undefined): Generator<number> {
-    const columns = this.sortedColumns;
-    const lastColumn = toUs === undefined ? Infinity : columnOf(toUs);
-    for (
-      let i = fromUs === undefined ? 0 : lowerBound(columns, columnOf(fromUs));
-      i < columns.length && columns[i] <= lastColumn;
-      i++
-    ) {
-      yield columns[i];
-    }
-  }
-
-  private *scanWindow(fromUs: number | undefined, toUs: number | undefined): Generator<StoredSpan> {
-    for (const column of this.columnsIn(fromUs, toUs)) {
-      for (const entry of this.byColumn.get(column)!) {
-        if (fromUs !== undefined && entry.startUs < fromUs) continue;
-        if (toUs !== undefined && entry.startUs >= toUs) continue;
-        yield entry;
-      }
-    }
-  }
-
-  private indexColumn(entry: StoredSpan): void {
-    let set = this.byColumn.get(entry.column);
-    if (!set) {
-      this.byColumn.set(entry.column, (set = new Set()));
-      this.columnCounts.set(entry.column, new Uint32Array(BUCKET_COUNT));
-      this.sortedColumns.splice(lowerBound(this.sortedColumns, entry.column), 0, entry.column);
-    }
-    set.add(entry);
-    this.columnCounts.get(entry.column)![entry.bucket]++;
-  }
-
-  private unindexColumn(entry: StoredSpan): void {
-    const set = this.byColumn.get(entry.column);
-    if (!set?.delete(entry)) return;
-    this.columnCounts.get(entry.column)![entry.bucket]--;
-    if (set.size === 0) {
-      this.byColumn.delete(entry.column);
-      this.columnCounts.delete(entry.column);
-      const i = lowerBound(this.sortedColumns, entry.column);
-      if (this.sortedColumns[i] === entry.column) this.sortedColumns.splice(i, 1);
-    }
+    return Number((BigInt(Math.round(span.start)) + this.clock.wallOffsetNs) / 1000n);
   }
 
   private evictOverflow(): void {
-    while (
-      this.size > this.maxSpans ||
-      ((this.syscallCount > this.maxSyscalls || this.textBytes > this.maxTextBytes) && this.size > 0)
-    ) {
-      const oldest = this.queue[this.head]!;
-      this.queue[this.head++] = undefined;
-      this.remove(oldest);
-      this.evicted++;
+    for (;;) {
+      // counted against the first bound still exceeded, in this order
+      const by =
+        this.size > this.maxSpans
+          ? 'spans'
+          : this.size === 0
+            ? undefined
+            : this.syscallCount > this.maxSyscalls
+              ? 'syscalls'
+              : this.textBytes > this.maxTextBytes
+                ? 'textBytes'
+                : undefined;
+      if (by === undefined) return;
+      this.remove(this.rows.shift());
+      this.evictedBy[by]++;
     }
-    // Drop the consumed prefix once it is the larger part, keeping the queue's memory proportional to its size.
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-  }
-
-  private *retained(): Generator<StoredSpan> {
-    for (let i = this.head; i < this.queue.length; i++) yield this.queue[i]!;
   }
 
   private remove(entry: StoredSpan): void {
@@ -474,7 +419,6 @@ export class SpanStore {
       siblings?.delete(entry);
       if (siblings?.size === 0) this.children.delete(span.traceId, span.parentSpanId);
     }
-    this.unindexColumn(entry);
     decrement(this.nameCounts, span.name);
     decrement(this.serviceCounts, proc.serviceName);
     const pidEntry = this.pidCounts.get(proc.pid);
@@ -500,22 +444,20 @@ function textBytesOf(span: SpanRecord): number {
   return n;
 }
 
-function matches(entry: StoredSpan, filter: SpanFilter): boolean {
-  if (filter.pid !== undefined && entry.proc.pid !== filter.pid) return false;
-  if (filter.service !== undefined && entry.proc.serviceName !== filter.service) return false;
-  if (filter.name !== undefined && !entry.span.name.toLowerCase().includes(filter.name.toLowerCase())) return false;
-  return true;
+function flagsOf(span: SpanRecord): number {
+  return (
+    (span.parentSpanId === undefined || span.remoteParent ? ROOT : 0) |
+    (span.kind === 'server' ? SERVER : 0) |
+    (span.status === 'error' ? ERROR : 0)
+  );
 }
 
-function lowerBound(sorted: number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+/** The name/service/pid part of a filter; `lowerName` is the name filter lower-cased once per scan. */
+function matches(entry: StoredSpan, filter: SpanFilter, lowerName: string | undefined): boolean {
+  if (filter.pid !== undefined && entry.proc.pid !== filter.pid) return false;
+  if (filter.service !== undefined && entry.proc.serviceName !== filter.service) return false;
+  if (lowerName !== undefined && !entry.span.name.toLowerCase().includes(lowerName)) return false;
+  return true;
 }
 
 function increment<K>(counts: Map<K, number>, key: K): void {
@@ -526,18 +468,6 @@ function decrement<K>(counts: Map<K, number>, key: K): void {
   const n = (counts.get(key) ?? 0) - 1;
   if (n <= 0) counts.delete(key);
   else counts.set(key, n);
-}
-
-function minStart(set: Set<StoredSpan>): number {
-  let min = Infinity;
-  for (const e of set) if (e.startUs < min) min = e.startUs;
-  return min;
-}
-
-function maxStart(set: Set<StoredSpan>): number {
-  let max = -Infinity;
-  for (const e of set) if (e.startUs > max) max = e.startUs;
-  return max;
 }
 
 function positiveInteger(value: number, name: string): number {

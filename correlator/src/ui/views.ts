@@ -122,7 +122,7 @@ function syscallJson(call: SyscallRecord, originNs: number): SyscallJson {
   };
 }
 
-function hostPort(address: string, port: number | undefined): string {
+export function hostPort(address: string, port: number | undefined): string {
   if (port === undefined || port === 0) return address;
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }

@@ -21,6 +21,27 @@ export const PAGE_HTML = `<!doctype html>
     <label class="live"><input id="live" type="checkbox"> Live</label>
   </form>
   <div id="stats" aria-live="polite"></div>
+  <form id="filter-bar" autocomplete="off">
+    <label>Count <select id="scope">
+      <option value="root">root spans (requests)</option>
+      <option value="server">server spans</option>
+      <option value="all">all spans</option>
+    </select></label>
+    <label class="filter-label">Filter <input id="filter-expr" type="search" spellcheck="false" maxlength="4096"
+      placeholder="e.g. service=api dur&gt;50ms syscall.name=fsync path~/var/lib — Enter applies"></label>
+    <details id="filter-help"><summary>syntax</summary>
+      <p><code>FIELD OP VALUE</code> terms, no spaces around the operator; spaces (or <code>and</code>) mean all must match,
+        <code>or</code>, <code>not</code> and parentheses combine.</p>
+      <p>Fields: <code>name</code> <code>service</code> <code>kind</code> <code>status</code> <code>dur</code> <code>pid</code>
+        <code>attr.KEY</code>; one system call of the span: <code>syscall.name</code> <code>syscall.dur</code> <code>path</code>
+        <code>peer</code> <code>errno</code>.</p>
+      <p>Operators: <code>=</code> <code>!=</code> exact, <code>~</code> <code>!~</code> substring (any case),
+        <code>&lt;</code> <code>&lt;=</code> <code>&gt;</code> <code>&gt;=</code> numbers and durations (with a unit: <code>50ms</code>).</p>
+      <p>Examples: <code>status=error</code>, <code>name~checkout dur&gt;200ms</code>,
+        <code>syscall.name=fsync syscall.dur&gt;10ms</code>, <code>errno=ENOENT</code>. Reference: correlator/src/filter/FILTER.md.</p>
+    </details>
+    <p id="filter-error" role="alert" hidden></p>
+  </form>
 </header>
 <main>
   <section id="spectrogram-panel">
@@ -29,17 +50,28 @@ export const PAGE_HTML = `<!doctype html>
       <label>of <select id="spectro-mode"><option value="">spans</option></select></label>
       <span id="view-range" class="muted"></span>
       <span class="spacer"></span>
-      <button id="pan-left" type="button" title="Earlier">&#9664;</button>
-      <button id="pan-right" type="button" title="Later">&#9654;</button>
-      <button id="pan-latest" type="button" title="Follow the newest spans">Latest</button>
+      <label>Times in <select id="time-zone"><option value="local">local time</option><option value="utc">UTC</option></select></label>
+      <span class="view-buttons">
+        <button id="zoom-in" type="button" title="Zoom in (or the mouse wheel over the plot)">+</button>
+        <button id="zoom-out" type="button" title="Zoom out">&minus;</button>
+        <button id="zoom-fit" type="button" title="Fit the time range to the data">Fit</button>
+        <button id="pan-left" type="button" title="Earlier (or drag the time axis)">&#9664;</button>
+        <button id="pan-right" type="button" title="Later (or drag the time axis)">&#9654;</button>
+        <button id="pan-latest" type="button" title="Keep the zoom and follow the newest spans" hidden>Latest</button>
+      </span>
     </div>
-    <div id="spectrogram-wrap">
-      <canvas id="spectrogram" aria-label="Span count per time column and duration bucket"></canvas>
-      <div id="selection" hidden></div>
-      <div id="cell-tip" hidden></div>
+    <div id="spectrogram-frame">
+      <div id="duration-axis-title" class="axis-title"></div>
+      <div id="spectrogram-wrap">
+        <canvas id="spectrogram" aria-label="Span count per time column and duration bucket"></canvas>
+        <div id="selection" hidden></div>
+        <div id="cell-tip" hidden></div>
+      </div>
     </div>
-    <div class="legend"><span class="muted">fewer</span><canvas id="legend" width="160" height="10"></canvas><span class="muted">more spans</span>
-      <span class="spacer"></span><span class="muted">Drag a rectangle over the cells to list the spans in it.</span></div>
+    <div id="time-axis-title" class="axis-title"></div>
+    <div class="legend"><span id="legend-unit" class="muted"></span>
+      <span class="legend-scale"><canvas id="legend" width="200" height="10"></canvas><span id="legend-ticks"></span></span>
+      <span class="spacer"></span><span class="muted">Drag over the cells to list their spans · wheel to zoom · drag the time axis to pan.</span></div>
   </section>
   <section id="percentile-panel">
     <div class="panel-head"><h2>Percentiles</h2><span id="percentile-scope" class="muted"></span>

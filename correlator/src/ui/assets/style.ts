@@ -20,8 +20,33 @@ section { background: var(--panel); border: 1px solid var(--line); border-radius
 .panel-head { display: flex; align-items: center; gap: 10px; margin-bottom: 8px; }
 .spacer { flex: 1; }
 .muted { color: var(--muted); }
-#spectrogram-wrap { position: relative; height: 340px; user-select: none; }
-#spectrogram { width: 100%; height: 100%; display: block; cursor: crosshair; }
+#spectrogram-frame { display: flex; align-items: stretch; }
+#spectrogram-wrap { position: relative; height: 360px; user-select: none; flex: 1; min-width: 0; }
+#spectrogram { width: 100%; height: 100%; display: block; cursor: crosshair; touch-action: none; }
+#spectrogram.over-axis { cursor: ew-resize; }
+.axis-title { color: var(--muted); font-size: 12px; text-align: center; }
+#duration-axis-title { writing-mode: vertical-rl; transform: rotate(180deg); padding-bottom: 34px; }
+#time-axis-title { padding-left: 58px; }
+.view-buttons { display: flex; gap: 4px; }
+.view-buttons button { min-width: 28px; }
+.legend-scale { position: relative; display: inline-block; height: 26px; padding-top: 2px; }
+#legend { display: block; }
+#legend-ticks { position: relative; display: block; height: 14px; font-size: 11px; color: var(--muted); font-variant-numeric: tabular-nums; }
+#legend-ticks span { position: absolute; top: 0; transform: translateX(-50%); white-space: nowrap; }
+#legend-ticks span:first-child { transform: none; }
+#legend-ticks span:last-child { transform: translateX(-100%); }
+#legend-ticks span:only-child { transform: translateX(-100%); }
+form#filter-bar { display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: center; flex-basis: 100%; }
+form#filter-bar .filter-label { flex: 1; display: flex; align-items: center; gap: 6px; min-width: 320px; }
+#filter-expr { flex: 1; font-family: ui-monospace, monospace; }
+#filter-expr[aria-invalid="true"] { border-color: var(--err); }
+#filter-help { color: var(--muted); max-width: 100%; }
+#filter-help summary { cursor: pointer; }
+#filter-help p { margin: 4px 0; white-space: normal; }
+#filter-error { flex-basis: 100%; margin: 0; color: var(--err); display: flex; flex-direction: column; gap: 2px; }
+#filter-error[hidden] { display: none; }
+.filter-echo { color: var(--text); white-space: pre; overflow: hidden; text-overflow: ellipsis; unicode-bidi: isolate; }
+.filter-echo mark { background: var(--err); color: #000; border-radius: 2px; white-space: pre; }
 #selection { position: absolute; border: 1px solid #fff; background: rgba(255, 255, 255, 0.12); pointer-events: none; }
 #cell-tip { position: absolute; pointer-events: none; background: #000; border: 1px solid var(--line); padding: 3px 6px; border-radius: 4px; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .legend { display: flex; align-items: center; gap: 6px; margin-top: 6px; }

@@ -27,13 +27,28 @@ export async function getJson<T>(path: string, params?: Params): Promise<T> {
   } catch {
     body = null;
   }
-  if (!res.ok) throw new Error(errorText(body) ?? `Request failed: HTTP ${res.status}.`);
+  if (!res.ok) throw new ApiError(errorText(body) ?? `Request failed: HTTP ${res.status}.`, errorColumn(body));
   return body as T;
+}
+
+/** A refused request: the server's sentence and, for a bad filter expression, the 1-based column it points at. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly column: number | null,
+  ) {
+    super(message);
+  }
 }
 
 function errorText(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null || !('error' in body)) return undefined;
   return typeof body.error === 'string' ? body.error : undefined;
+}
+
+function errorColumn(body: unknown): number | null {
+  if (typeof body !== 'object' || body === null || !('column' in body)) return null;
+  return typeof body.column === 'number' ? body.column : null;
 }
 
 export const fetchConfig = () => getJson<ConfigJson>('/api/config');

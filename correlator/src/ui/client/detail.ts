@@ -18,7 +18,7 @@ export async function openSpan(traceId: string, spanId: string, row: HTMLElement
   const span = d.tree.nodes[0].span;
   byId('detail-title').textContent = span.name;
   const link = byId<HTMLAnchorElement>('jaeger-link');
-  if (/^https?:\/\//.test(d.jaegerUrl)) {
+  if (d.jaegerUrl !== null && /^https?:\/\//.test(d.jaegerUrl)) {
     link.href = d.jaegerUrl;
     link.hidden = false;
   } else link.hidden = true;

@@ -16,7 +16,6 @@ let refreshTimer: ReturnType<typeof setTimeout> | null = null;
 export function setLive(on: boolean): void {
   state.live = on;
   byId<HTMLInputElement>('live').checked = on;
-  state.viewEndMs = null;
   if (on && !events) {
     events = new EventSource('/api/stream');
     events.addEventListener('spans', scheduleRefresh);
@@ -24,6 +23,7 @@ export function setLive(on: boolean): void {
     events.close();
     events = null;
   }
+  byId('pan-latest').hidden = !on;
   drawSpectrogram();
 }
 

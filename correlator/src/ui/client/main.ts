@@ -4,11 +4,12 @@
 import { fetchConfig, fetchSpans } from './api.js';
 import { byId } from './dom.js';
 import { loadFacets, loadSyscallModes } from './facets.js';
+import { initFilterBar, syncFilterBar } from './filter-bar.js';
 import { renderList } from './list.js';
 import { setLive } from './live.js';
 import { guarded, loadStats } from './notices.js';
 import { loadPercentiles } from './percentiles.js';
-import { drawSpectrogram, initSpectrogram, loadSpectrogram, pan } from './spectrogram.js';
+import { initSpectrogram, loadSpectrogram } from './spectrogram.js';
 import { filterParams, state } from './state.js';
 
 /** Pause after typing in the name box before the panels reload. */
@@ -46,9 +47,17 @@ function onFilterChange(): void {
   guarded(loadPercentiles)();
 }
 
+/** A new scope or filter is in force (the spectrogram drew it): the selection no longer applies. */
+function onScopeOrFilterApplied(): void {
+  state.selection = null;
+  byId('list-panel').hidden = true;
+  guarded(loadPercentiles)();
+}
+
 async function main(): Promise<void> {
   state.config = await fetchConfig();
   initSpectrogram(guarded(loadSelection));
+  initFilterBar(onScopeOrFilterApplied);
   let nameTimer: ReturnType<typeof setTimeout> | undefined;
   byId('filter-name').addEventListener('input', () => {
     clearTimeout(nameTimer);
@@ -62,15 +71,10 @@ async function main(): Promise<void> {
   });
   const live = byId<HTMLInputElement>('live');
   live.addEventListener('change', () => setLive(live.checked));
-  byId('pan-left').addEventListener('click', () => pan(-1));
-  byId('pan-right').addEventListener('click', () => pan(1));
-  byId('pan-latest').addEventListener('click', () => {
-    state.viewEndMs = null;
-    drawSpectrogram();
-  });
   const mode = byId<HTMLSelectElement>('spectro-mode');
   mode.addEventListener('change', () => {
     state.mode = mode.value;
+    syncFilterBar();
     onFilterChange();
   });
   await Promise.all([loadFacets(), loadStats(), loadSpectrogram(), loadPercentiles(), loadSyscallModes()]);

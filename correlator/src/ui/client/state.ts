@@ -1,6 +1,7 @@
 // The page's state shared between its panels. One instance; the modules read and change it, main.ts wires them.
 
 import type { ConfigJson, SpectrogramJson } from '../api-types.js';
+import { view } from './view-state.js';
 
 /** A rectangle of spectrogram cells: a time window [fromMs, toMs) and the buckets b0..b1 (inclusive). */
 export interface Selection {
@@ -8,18 +9,6 @@ export interface Selection {
   toMs: number;
   b0: number;
   b1: number;
-}
-
-/** The spectrogram's grid as last drawn: its time range, columns and pixel geometry. */
-export interface View {
-  start: number;
-  end: number;
-  columns: number;
-  colMs: number;
-  plotW: number;
-  plotH: number;
-  colW: number;
-  rowH: number;
 }
 
 export interface FilterState {
@@ -32,9 +21,6 @@ class AppState {
   /** set by main() before anything is drawn */
   config!: ConfigJson;
   spectro: SpectrogramJson | null = null;
-  view: View | null = null;
-  /** the right edge the user panned to; null follows the data (or the newest spans, live) */
-  viewEndMs: number | null = null;
   filter: FilterState = { name: '', service: '', pid: '' };
   selection: Selection | null = null;
   live = false;
@@ -46,6 +32,11 @@ class AppState {
 
 export const state = new AppState();
 
-export function filterParams(): { name: string; service: string; pid: string } {
-  return { name: state.filter.name, service: state.filter.service, pid: state.filter.pid };
+/**
+ * The parameters choosing the spans every panel counts. Calls in syscall mode are counted whichever span made
+ * them, so the scope applies to spans only; `root` is the server's default and goes unsaid.
+ */
+export function filterParams(): { name: string; service: string; pid: string; scope?: string; filter: string } {
+  const scope = state.mode || view.scope === 'root' ? undefined : view.scope;
+  return { name: state.filter.name, service: state.filter.service, pid: state.filter.pid, scope, filter: view.filter };
 }
