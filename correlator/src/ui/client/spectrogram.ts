@@ -473,5 +473,11 @@ export function initSpectrogram(select: () => void, viewChanged: () => void = ()
     drawSpectrogram();
     onViewChange();
   });
-  window.addEventListener('resize', () => drawSpectrogram());
+  // Any change of the canvas's box (the window, or the axis titles set by a draw reflowing the frame) redraws it:
+  // a bitmap stretched to a new box would put the cells where the pointer's hit test does not look.
+  new ResizeObserver(() => {
+    const c = byId<HTMLCanvasElement>('spectrogram');
+    if (geometry && c.width !== Math.round(c.getBoundingClientRect().width * (window.devicePixelRatio || 1)))
+      drawSpectrogram();
+  }).observe(canvas);
 }
