@@ -79,7 +79,7 @@ const contrast = (a: number[], b: number[]) => {
 /**
  * The highest lit cell of the plot (the slowest spans), found in the canvas's pixels: the first block of at
  * least 3×3 pixels of one colour other than the plot's background (its most common colour) from the top.
- * Returns its centre in page pixels, its colour and the background's.
+ * Returns the centre of the cell in page pixels, its colour and the background's.
  */
 async function slowestLitCell(page: Page) {
   const box = (await page.evaluate(plotBox)) as { left: number; top: number; width: number; height: number } | null;
@@ -104,9 +104,13 @@ async function slowestLitCell(page: Page) {
         if (c === background) continue;
         const block = [at(x + 1, y), at(x + 2, y), at(x, y + 1), at(x, y + 2), at(x + 1, y + 1), at(x + 2, y + 2)];
         if (block.every((k) => k === c)) {
+          // the cell's extent to the right and down from its top-left pixel: drag around its centre
+          let [x1, y1] = [x, y];
+          while (x1 + 1 < w && at(x1 + 1, y) === c) x1++;
+          while (y1 + 1 < h && at(x, y1 + 1) === c) y1++;
           return {
-            x: b.left + (x + 1.5) / scale,
-            y: b.top + (y + 1.5) / scale,
+            x: b.left + (x + x1 + 1) / 2 / scale,
+            y: b.top + (y + y1 + 1) / 2 / scale,
             colour: rgb(c),
             background: rgb(background),
           };
@@ -130,6 +134,18 @@ async function dragAround(page: Page, p: { x: number; y: number }): Promise<void
   });
 }
 
+/** The range, column width and span count the spectrogram drew last. */
+async function range(page: Page) {
+  const d = await page.locator('#spectrogram').evaluate((c) => ({ ...(c as HTMLCanvasElement).dataset }));
+  return { fromMs: Number(d.fromMs), toMs: Number(d.toMs), columnMs: Number(d.columnMs), total: Number(d.total) };
+}
+
+/** Types a filter expression and applies it (Enter). */
+async function applyFilter(page: Page, expression: string): Promise<void> {
+  await page.fill('#filter-expr', expression);
+  await page.press('#filter-expr', 'Enter');
+}
+
 const listedNames = (page: Page) =>
   page
     .locator('#span-list tbody tr')
@@ -150,15 +166,46 @@ describe('web UI end to end on real captures', () => {
       await shot(page, '2-outlier-selected');
       expect(await listedNames(page)).toEqual(['GET /report']);
 
+      // Zoom into a 1 s range about the outlier with the wheel: the range narrows around it, the columns get finer.
+      const before = await range(page);
+      await page.mouse.move(cell.x, cell.y);
+      for (let turns = 0; (await range(page)).toMs - (await range(page)).fromMs > 1000; turns++) {
+        expect(turns, 'wheel turns to reach a 1 s range').toBeLessThan(40);
+        await andWait(page, 'spectrogramDraws', () => page.mouse.wheel(0, -240).then(() => undefined));
+        await page.mouse.move(cell.x, cell.y);
+      }
+      const zoomed = await range(page);
+      expect(zoomed.toMs - zoomed.fromMs).toBeGreaterThan(200);
+      expect(zoomed.columnMs).toBeLessThan(before.columnMs);
+      await shot(page, '3-zoomed-1s');
+      const again = await slowestLitCell(page);
+      await dragAround(page, again);
+      expect(await listedNames(page)).toEqual(['GET /report']);
+
+      // A filter expression: only the slow request matches; a wrong one says where it is wrong and keeps the view.
+      await applyFilter(page, 'dur>>100ms');
+      await page.waitForSelector('#filter-error:not([hidden])');
+      expect(await page.locator('#filter-error').textContent()).toMatch(/needs a duration.*\(column 5\)/);
+      await shot(page, '4-filter-error');
+      await andWait(page, 'spectrogramDraws', () => applyFilter(page, 'service=outlier-shop dur>100ms'));
+      expect(await page.locator('#filter-error').isHidden()).toBe(true);
+      expect((await range(page)).total).toBe(1);
+      await shot(page, '5-filtered');
+
       // Its trace: the waterfall with the system calls that made it slow, the file it wrote, the failed lookups.
+      await dragAround(page, await slowestLitCell(page));
+      expect(await listedNames(page)).toEqual(['GET /report']);
       await andWait(page, 'waterfallRenders', () => page.locator('#span-list tbody tr').first().click());
       expect(await page.locator('#detail-title').textContent()).toBe('GET /report');
       const waterfall = await page.locator('#waterfall').textContent();
       expect(waterfall).toContain('lock.wait');
       expect(waterfall).toContain('futex');
       expect(waterfall).toContain('ENOENT');
-      await shot(page, '3-span-open');
-      expect(problems).toEqual([]);
+      await shot(page, '6-span-open');
+      // the refused filter's 400 answer is the one resource error Chromium logs
+      expect(problems).toEqual([
+        'console: Failed to load resource: the server responded with a status of 400 (Bad Request)',
+      ]);
     } finally {
       await page.close();
     }
@@ -174,8 +221,8 @@ describe('web UI end to end on real captures', () => {
         .locator('#percentiles tbody tr')
         .evaluateAll((rows) => rows.map((r) => (r as HTMLTableRowElement).cells[1].textContent));
       expect(names).toContain(HOSTILE);
-      await page.fill('#filter-name', 'onerror');
-      await page.waitForFunction(() => document.querySelectorAll('#percentiles tbody tr').length === 1);
+      await andWait(page, 'spectrogramDraws', () => applyFilter(page, 'name~onerror'));
+      expect((await range(page)).total).toBe(1);
       const cell = await slowestLitCell(page);
       await dragAround(page, cell);
       expect(await listedNames(page)).toEqual([HOSTILE]);
