@@ -21,10 +21,11 @@ const VIRIDIS: readonly (readonly [number, number, number])[] = [
 ];
 
 /**
- * Where a count of 1 lands on viridis: its teal is ~4× the luminance contrast of the background (WCAG asks 3
- * for graphics), while the dark purple below it would vanish on black.
+ * Where a count of 1 lands on viridis: its teal has 5.5:1 luminance contrast with the black background (WCAG asks
+ * 3:1 of graphics; csysdig's dark green reached 4.2:1 next to busy cells), while the purple below it would vanish.
+ * The rest of the ramp still spans 3.5× in luminance up to the yellow of the busiest cell.
  */
-const RAMP_START = 0.4;
+const RAMP_START = 0.5;
 const LUT_SIZE = 256;
 
 export const PLOT_BACKGROUND = '#000000';

@@ -159,6 +159,11 @@ export function drawSpectrogram(preview = false): void {
   canvas.dataset.toMs = String(range.toMs);
   canvas.dataset.columnMs = String(sp?.columnMs ?? '');
   canvas.dataset.total = String(sp?.total ?? 0);
+  // the range of the answer drawn (equal to fromMs/toMs once a zoom or pan has loaded)
+  canvas.dataset.loadedFromMs = String(sp?.fromMs ?? '');
+  canvas.dataset.loadedToMs = String(sp?.toMs ?? '');
+  // the plot's box in CSS pixels, for tests and benchmarks reading the canvas
+  canvas.dataset.plot = [g.scale.left, top, g.scale.width, bottom - top].join(',');
   describeView(range, sp, max);
   drawLegend(max);
   drawSelection();
@@ -473,11 +478,6 @@ export function initSpectrogram(select: () => void, viewChanged: () => void = ()
     drawSpectrogram();
     onViewChange();
   });
-  // Any change of the canvas's box (the window, or the axis titles set by a draw reflowing the frame) redraws it:
-  // a bitmap stretched to a new box would put the cells where the pointer's hit test does not look.
-  new ResizeObserver(() => {
-    const c = byId<HTMLCanvasElement>('spectrogram');
-    if (geometry && c.width !== Math.round(c.getBoundingClientRect().width * (window.devicePixelRatio || 1)))
-      drawSpectrogram();
-  }).observe(canvas);
+  // the plot's width changes with the window and with the page's scroll bar coming and going
+  new ResizeObserver(() => drawSpectrogram()).observe(byId('spectrogram-wrap'));
 }
