@@ -195,3 +195,170 @@ export function loopBlocking(startNs: number, pid = 200, heavyName = 'GET /heavy
   };
   return [waiting, heavy];
 }
+
+/**
+ * A trace with the noise real ones have (for the waterfall): a gateway request (pid 100) whose client span calls a
+ * worker (pid 200, remote parent) that runs 18 sub-µs bookkeeping calls, a run of `futex = 1`, a merged run of
+ * 32 one-byte reads, an fs.remove child whose 37 ms rmdir sits deep down, a cache.prefetch in parallel on another
+ * thread, a failing audit.write (EACCES), a sibling named by markup, then 40 alternating reads and writes of 30 µs. Returns the spans in finish order, the
+ * worker's span last.
+ */
+export function noisyTrace(startNs: number, hostileName: string): SpanRecord[] {
+  const at = (ms: number) => startNs + ms * 1e6;
+  const gateway = span({ name: 'GET /api/cleanup', kind: 'server', start: at(0), end: at(62), pid: 100, tid: 100 });
+  const traceId = gateway.traceId;
+  const client = span({
+    traceId,
+    parentSpanId: gateway.spanId,
+    name: 'http.client POST /jobs/cleanup',
+    kind: 'client',
+    start: at(0.5),
+    end: at(61),
+    pid: 100,
+    tid: 100,
+  });
+  const w = { pid: 200, tid: 200 };
+  const worker = span({
+    traceId,
+    parentSpanId: client.spanId,
+    remoteParent: true,
+    name: 'POST /jobs/cleanup',
+    kind: 'server',
+    start: at(1),
+    end: at(60),
+    ...w,
+  });
+  const bookkeeping = ['getpid', 'capget', 'getuid', 'getgid', 'geteuid', 'getegid'];
+  worker.syscalls = [
+    ...Array.from({ length: 18 }, (_, i) =>
+      syscall({ name: bookkeeping[i % 6], ts: at(1.01) + i * 1000, dur: 300 + (i % 3) * 100, ...w }),
+    ),
+    ...Array.from({ length: 8 }, (_, i) =>
+      syscall({ name: 'futex', ts: at(1.1) + i * 30_000, dur: 20_000, ret: 1, ...w }),
+    ),
+    syscall({
+      name: 'read',
+      ts: at(1.5),
+      dur: 64_000,
+      end: at(1.6),
+      count: 32,
+      bytes: 32,
+      ret: 1,
+      fd: 9,
+      path: '/run/app/notify.pipe',
+      attribution: 'context',
+      ...w,
+    }),
+    ...Array.from({ length: 40 }, (_, i) =>
+      syscall({
+        name: i % 2 ? 'write' : 'read',
+        ts: at(58.1) + i * 40_000,
+        dur: 30_000,
+        fd: 12,
+        ret: 4096,
+        bytes: 4096,
+        path: `/var/log/app/segment-${i}.log`,
+        ...w,
+      }),
+    ),
+  ];
+  const remove = span({ traceId, parentSpanId: worker.spanId, name: 'fs.remove', start: at(9), end: at(48), ...w });
+  remove.syscalls = [
+    syscall({ name: 'openat', ts: at(9.1), dur: 8000, ret: 14, fd: 14, path: '/var/lib/app/cache', ...w }),
+    syscall({
+      name: 'rmdir',
+      ts: at(10),
+      dur: 37e6,
+      ret: 0,
+      path: '/var/lib/app/cache/tmp-0123456789abcdef0123456789abcdef0123456789abcdef',
+      ...w,
+    }),
+  ];
+  const audit = span({
+    traceId,
+    parentSpanId: worker.spanId,
+    name: 'audit.write',
+    start: at(49),
+    end: at(53),
+    status: 'error',
+    statusMessage: 'permission denied',
+    ...w,
+  });
+  audit.syscalls = [
+    syscall({
+      name: 'openat',
+      ts: at(49.2),
+      dur: 9000,
+      ret: -13,
+      errno: 'EACCES',
+      path: '/var/log/audit/jobs.log',
+      ...w,
+    }),
+  ];
+  const hostile = span({
+    traceId,
+    parentSpanId: worker.spanId,
+    name: hostileName,
+    start: at(54),
+    end: at(58),
+    attributes: { note: hostileName },
+    ...w,
+  });
+  hostile.syscalls = [syscall({ name: 'unlink', ts: at(54.5), dur: 30_000, path: `/tmp/${hostileName}`, ...w })];
+  // in parallel with fs.remove on another thread, finished long before it: not what the request waited for
+  const prefetch = span({
+    traceId,
+    parentSpanId: worker.spanId,
+    name: 'cache.prefetch',
+    start: at(9.5),
+    end: at(20),
+    pid: 200,
+    tid: 201,
+  });
+  prefetch.syscalls = [
+    syscall({
+      name: 'pread64',
+      ts: at(10.2),
+      dur: 9e6,
+      ret: 65536,
+      bytes: 65536,
+      fd: 15,
+      path: '/var/cache/app/index',
+      pid: 200,
+      tid: 201,
+    }),
+  ];
+  return [prefetch, remove, audit, hostile, worker, client, gateway];
+}
+
+/** One trace of `n` spans (a root, then n − 1 children, each with two calls), for timing the waterfall. */
+export function wideTrace(startNs: number, n: number): SpanRecord[] {
+  const root = span({ name: 'GET /wide', kind: 'server', start: startNs, end: startNs + 1e9 });
+  const spans: SpanRecord[] = [];
+  for (let i = 1; i < n; i++) {
+    const start = startNs + i * 90_000;
+    const child = span({
+      traceId: root.traceId,
+      spanId: `5${i.toString(16).padStart(15, '0')}`, // hexId's ids repeat after a few thousand
+      parentSpanId: root.spanId,
+      name: 'step',
+      start,
+      end: start + 80_000,
+    });
+    child.syscalls = [
+      syscall({
+        name: 'pread64',
+        ts: start + 1000,
+        dur: 30_000,
+        fd: 5,
+        path: '/srv/data/table.db',
+        bytes: 4096,
+        ret: 4096,
+      }),
+      syscall({ name: 'futex', ts: start + 40_000, dur: 20_000, ret: 0 }),
+    ];
+    spans.push(child);
+  }
+  spans.push(root);
+  return spans;
+}

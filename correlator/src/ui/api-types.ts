@@ -57,7 +57,7 @@ export interface SyscallTimesJson {
 
 export interface SyscallJson {
   name: string;
-  /** entry of the (first) call, ns after the tree's root span started */
+  /** entry of the (first) call, ns after the earliest span of the response started */
   offsetNs: number;
   /** time spent in the call(s); for a merged run the sum of the calls */
   durationNs: number;
@@ -83,24 +83,28 @@ export interface SyscallJson {
 /** One span of a tree response. */
 export interface SpanNodeJson {
   span: SpanSummaryJson;
-  /** ns after the tree's root span started */
+  /** ns after the earliest span of the response started */
   offsetNs: number;
   syscalls: SyscallJson[];
   /** syscalls of this span left out of the response (the response caps the total) */
   omittedSyscalls: number;
-  /** index of the parent node in `nodes`; null for the root */
+  /** index of the parent node in `nodes`; null for a root (a span whose parent is not retained) */
   parent: number | null;
-  /** levels below the root */
+  /** levels below its root */
   depth: number;
   /** trace of the span named by `span.times.loopBusyTop` when it is retained (it is usually another trace) */
   loopBusyTopTraceId: string | null;
 }
 
-/** A span with its retained descendants, flat in depth-first order (a child follows its parent, siblings by start):
- *  nesting is the traced process's choice, and a nested JSON document as deep as the tree would overflow the stack
- *  of whatever serializes or walks it recursively, here or in the browser. */
+/** The retained spans of a trace, flat in depth-first order (roots by start, a child follows its parent, siblings by
+ *  start): nesting is the traced process's choice, and a nested JSON document as deep as the tree would overflow the
+ *  stack of whatever serializes or walks it recursively, here or in the browser. */
 export interface SpanTreeJson {
   nodes: SpanNodeJson[];
+  /** index in `nodes` of the span the response was asked for */
+  focus: number;
+  /** spans of the trace left out (the response caps the span count) */
+  omittedSpans: number;
 }
 
 export interface TimeBreakdownJson {

@@ -8,7 +8,7 @@
 //   GET /api/percentiles?from&to&minDuration&maxDuration&name&service&pid
 //   GET /api/percentiles/spans?…&span&percentile   the spans ranked around one percentile of one span name
 //   GET /api/syscalls                    syscall names in memory, for the spectrogram's syscall-latency mode
-//   GET /api/spans/:traceId/:spanId      one span's tree (child spans + syscalls) and where its time went
+//   GET /api/spans/:traceId/:spanId      the span's whole retained trace (spans + syscalls) and where its time went
 //   GET /api/stream                      server-sent events while spans arrive (live mode)
 
 import { Hono } from 'hono';
@@ -56,7 +56,7 @@ import type {
 } from './api-types.js';
 import { STATIC_FILES } from './assets/index.js';
 import type { SpanStore } from './store.js';
-import { loopBusyTopIds, spanSummary, spanTreeJson, timeBreakdown } from './views.js';
+import { loopBusyTopIds, spanSummary, timeBreakdown, traceJson } from './views.js';
 
 export const DEFAULT_JAEGER_URL = 'http://localhost:16686';
 
@@ -207,13 +207,13 @@ export function createUiApp(options: UiAppOptions): Hono {
     singleValues(c.req.queries(), []);
     const traceId = hexId(c.req.param('traceId'), 'traceId', 32);
     const spanId = hexId(c.req.param('spanId'), 'spanId', 16);
-    const tree = store.tree(traceId, spanId);
-    if (!tree) return c.json({ error: 'That span is not in memory (unknown, or dropped as older spans are).' }, 404);
-    const parentId = tree.entry.span.parentSpanId;
-    const retained = store.bySpanId(loopBusyTopIds(tree));
+    const trace = store.trace(traceId, spanId);
+    if (!trace) return c.json({ error: 'That span is not in memory (unknown, or dropped as older spans are).' }, 404);
+    const parentId = trace.focus.entry.span.parentSpanId;
+    const retained = store.bySpanId(loopBusyTopIds(trace.roots));
     return c.json({
-      tree: spanTreeJson(tree, (pid, id) => retained(pid, id)?.span.traceId),
-      breakdown: timeBreakdown(tree),
+      tree: traceJson(trace, (pid, id) => retained(pid, id)?.span.traceId),
+      breakdown: timeBreakdown(trace.focus),
       parentRetained: parentId !== undefined && store.get(traceId, parentId) !== undefined,
       jaegerUrl: jaegerUrl === null ? null : `${jaegerUrl}/trace/${traceId}`,
     } satisfies SpanDetailJson);

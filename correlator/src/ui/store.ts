@@ -92,6 +92,14 @@ export interface SpanTreeNode {
   children: SpanTreeNode[];
 }
 
+/** A whole retained trace: its roots (spans whose parent is not retained, by start) and the requested span. */
+export interface TraceTree {
+  roots: SpanTreeNode[];
+  focus: SpanTreeNode;
+  /** spans of the trace left out because the tree reached MAX_TREE_NODES */
+  omittedSpans: number;
+}
+
 export type SpanListener = (entry: StoredSpan) => void;
 
 /** Bounds for the tree of one span: hostile markers can build very deep or very wide trees. */
@@ -130,6 +138,11 @@ class IdMap<V> {
 
   *values(): Generator<V> {
     for (const spans of this.traces.values()) yield* spans.values();
+  }
+
+  /** The values of one trace id (none when unknown). */
+  ofTrace(traceId: string): Iterable<V> {
+    return this.traces.get(traceId)?.values() ?? [];
   }
 }
 
@@ -329,6 +342,90 @@ export class SpanStore {
       }
     }
     return rootNode;
+  }
+
+  /**
+   * Every retained span of the trace the span belongs to, as trees under its roots (spans whose parent is not
+   * retained, ordered by start; children by start too). Spans caught in a parent cycle (hostile ids) have no root:
+   * each cycle is entered at its earliest span. Capped at MAX_TREE_NODES, the requested span and its ancestors
+   * always kept; the rest of the trace is counted in `omittedSpans`. Null when the span is not retained.
+   */
+  trace(traceId: string, spanId: string): TraceTree | null {
+    const focusEntry = this.get(traceId, spanId);
+    if (!focusEntry) return null;
+    const byStart = (a: StoredSpan, b: StoredSpan) => a.span.start - b.span.start || a.seq - b.seq;
+    const all = [...this.byKey.ofTrace(traceId)].sort(byStart);
+    const kids = new Map<string, StoredSpan[]>();
+    for (const entry of all) {
+      const parentId = entry.span.parentSpanId;
+      if (parentId === undefined || this.get(traceId, parentId) === undefined) continue;
+      const list = kids.get(parentId);
+      if (list) list.push(entry);
+      else kids.set(parentId, [entry]);
+    }
+    // The requested span and its ancestors are kept whatever the cap: the page opens the trace at that span.
+    const mustKeep = new Set<StoredSpan>([focusEntry]);
+    for (let at = focusEntry; mustKeep.size < MAX_TREE_NODES; ) {
+      const parentId = at.span.parentSpanId;
+      const parent = parentId === undefined ? undefined : this.get(traceId, parentId);
+      if (!parent || mustKeep.has(parent)) break;
+      mustKeep.add(parent);
+      at = parent;
+    }
+    let mustKeepPending = mustKeep.size;
+    let kept = 0;
+    const visited = new Set<StoredSpan>();
+    const nodeOf = new Map<StoredSpan, SpanTreeNode>();
+    const keep = (entry: StoredSpan): SpanTreeNode | null => {
+      visited.add(entry);
+      const must = mustKeep.has(entry);
+      if (!must && kept + mustKeepPending >= MAX_TREE_NODES) return null;
+      if (must) mustKeepPending--;
+      kept++;
+      const node: SpanTreeNode = { entry, children: [] };
+      nodeOf.set(entry, node);
+      return node;
+    };
+    const roots: SpanTreeNode[] = [];
+    const walk = (rootEntry: StoredSpan) => {
+      const root = keep(rootEntry);
+      if (!root) return;
+      roots.push(root);
+      const pending = [root];
+      while (pending.length) {
+        const node = pending.pop()!;
+        for (const kid of kids.get(node.entry.span.spanId) ?? []) {
+          if (visited.has(kid)) continue;
+          const kidNode = keep(kid);
+          if (!kidNode) continue;
+          node.children.push(kidNode);
+          pending.push(kidNode);
+        }
+      }
+    };
+    const retainedParent = (entry: StoredSpan) => {
+      const parentId = entry.span.parentSpanId;
+      return parentId === undefined ? undefined : this.get(traceId, parentId);
+    };
+    for (const entry of all) if (!retainedParent(entry)) walk(entry);
+    // Left over: spans whose ancestors form a cycle. Climb to the cycle and enter it there, so the spans below it
+    // keep their place; once the cap is reached only the requested span's line is still walked.
+    for (const entry of all) {
+      if (visited.has(entry) || (!mustKeep.has(entry) && kept + mustKeepPending >= MAX_TREE_NODES)) continue;
+      const climbed = new Set<StoredSpan>([entry]);
+      let up = retainedParent(entry);
+      while (up && !visited.has(up) && !climbed.has(up)) {
+        climbed.add(up);
+        up = retainedParent(up);
+      }
+      // `up` closes the cycle: enter it at its earliest span
+      let start = up && climbed.has(up) ? up : entry;
+      for (let x = retainedParent(start); x && x !== up && climbed.has(x); x = retainedParent(x))
+        if (byStart(x, start) < 0) start = x;
+      walk(start);
+    }
+    roots.sort((x, y) => byStart(x.entry, y.entry));
+    return { roots, focus: nodeOf.get(focusEntry)!, omittedSpans: all.length - kept };
   }
 
   /** Distinct names, services and processes of the retained spans, with counts (for the page's filters). */

@@ -11,7 +11,7 @@ import type {
   SyscallTimesJson,
   TimeBreakdownJson,
 } from './api-types.js';
-import type { SpanTreeNode, StoredSpan } from './store.js';
+import type { SpanTreeNode, StoredSpan, TraceTree } from './store.js';
 
 export type {
   SpanNodeJson,
@@ -85,10 +85,10 @@ function syscallTimesJson(t: NonNullable<SyscallRecord['times']>): SyscallTimesJ
   };
 }
 
-/** The span ids named as loop-busy culprits in a tree, for one lookup pass over the store. */
-export function loopBusyTopIds(root: SpanTreeNode): Set<string> {
+/** The span ids named as loop-busy culprits in trees, for one lookup pass over the store. */
+export function loopBusyTopIds(roots: readonly SpanTreeNode[]): Set<string> {
   const ids = new Set<string>();
-  const pending = [root];
+  const pending = [...roots];
   while (pending.length) {
     const node = pending.pop()!;
     const top = node.entry.span.times?.loopBusyTop;
@@ -127,25 +127,48 @@ export function hostPort(address: string, port: number | undefined): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/** `traceOfSpan`: trace id of a retained span with that span id in the same process (for loop-busy links). */
+/** One span with its retained descendants (no trace around it). */
 export function spanTreeJson(
   root: SpanTreeNode,
+  traceOfSpan?: (pid: number, spanId: string) => string | undefined,
+): SpanTreeJson {
+  return traceJson({ roots: [root], focus: root, omittedSpans: 0 }, traceOfSpan);
+}
+
+/** `traceOfSpan`: trace id of a retained span with that span id in the same process (for loop-busy links).
+ *  The focus span's system calls are served first, so the syscall cap never empties the span the page opened. */
+export function traceJson(
+  trace: TraceTree,
   traceOfSpan: (pid: number, spanId: string) => string | undefined = () => undefined,
 ): SpanTreeJson {
-  const originNs = root.entry.span.start;
-  let budget = MAX_SYSCALLS_PER_RESPONSE;
-  const nodes: SpanNodeJson[] = [];
-  const pending: { node: SpanTreeNode; parent: number | null; depth: number }[] = [
-    { node: root, parent: null, depth: 0 },
-  ];
+  let originNs = Infinity;
+  const order: { node: SpanTreeNode; parent: number | null; depth: number }[] = [];
+  const pending = trace.roots.map((node) => ({ node, parent: null as number | null, depth: 0 })).reverse();
   while (pending.length) {
-    const { node, parent, depth } = pending.pop()!;
+    const step = pending.pop()!;
+    const index = order.length;
+    order.push(step);
+    originNs = Math.min(originNs, step.node.entry.span.start);
+    // last child first, so the first comes off the stack next
+    const { children } = step.node;
+    for (let i = children.length - 1; i >= 0; i--)
+      pending.push({ node: children[i], parent: index, depth: step.depth + 1 });
+  }
+  const focusCalls = trace.focus.entry.span.syscalls.length;
+  let budget = MAX_SYSCALLS_PER_RESPONSE - Math.min(focusCalls, MAX_SYSCALLS_PER_RESPONSE);
+  let focus = 0;
+  const nodes = order.map(({ node, parent, depth }, index): SpanNodeJson => {
     const calls = node.entry.span.syscalls;
-    const kept = calls.slice(0, Math.max(0, budget));
-    budget -= kept.length;
-    const index = nodes.length;
+    let kept: SyscallRecord[];
+    if (node === trace.focus) {
+      focus = index;
+      kept = calls.slice(0, MAX_SYSCALLS_PER_RESPONSE);
+    } else {
+      kept = calls.slice(0, Math.max(0, budget));
+      budget -= kept.length;
+    }
     const topId = node.entry.span.times?.loopBusyTop?.spanId;
-    nodes.push({
+    return {
       span: spanSummary(node.entry),
       offsetNs: node.entry.span.start - originNs,
       syscalls: kept.map((c) => syscallJson(c, originNs)),
@@ -153,12 +176,9 @@ export function spanTreeJson(
       parent,
       depth,
       loopBusyTopTraceId: topId === undefined ? null : (traceOfSpan(node.entry.proc.pid, topId) ?? null),
-    });
-    // last child first, so the first comes off the stack next
-    for (let i = node.children.length - 1; i >= 0; i--)
-      pending.push({ node: node.children[i], parent: index, depth: depth + 1 });
-  }
-  return { nodes };
+    };
+  });
+  return { nodes, focus, omittedSpans: trace.omittedSpans };
 }
 
 /** Where the time of a span went: system calls by name vs. the rest. */

@@ -106,6 +106,17 @@ export const PAGE_HTML = `<!doctype html>
     <div id="breakdown-bar"></div>
     <table id="breakdown"><thead><tr><th>Kind</th><th class="num">Time</th><th class="num">Share</th><th class="num">Calls</th></tr></thead><tbody></tbody></table>
     <h3>Waterfall</h3>
+    <div id="wf-tools" class="wf-tools">
+      <label title="Calls faster than this (per call) get no row; their span's row counts them. Failed calls always show.">Hide calls under <input id="wf-hide" type="number" min="0" step="1" value="1"> µs</label>
+      <input id="wf-find" type="search" placeholder="Find in trace: name, path, peer, errno, arg" aria-label="Find in trace">
+      <button id="wf-find-prev" type="button" title="Previous match (Shift+Enter)">↑</button>
+      <button id="wf-find-next" type="button" title="Next match (Enter)">↓</button>
+      <span id="wf-find-count" class="muted" aria-live="polite"></span>
+      <span class="spacer"></span>
+      <span class="wf-key critical" title="From the end of each root span backwards: the child span or system call that finished last, then inside it the same, then the one that finished last before it started. What the trace's end waited for.">critical path</span>
+      <span class="wf-key error">error</span>
+      <span class="wf-key focus">opened span</span>
+    </div>
     <div id="wf-legend" class="legend" hidden></div>
     <div id="waterfall" role="table"></div>
   </section>

@@ -2,7 +2,7 @@
 
 export const PAGE_CSS = `
 :root { --bg: #0f1115; --panel: #171a21; --line: #2a2f3a; --text: #e6e8ec; --muted: #8b93a3; --accent: #4ea1ff;
-  --span: #4ea1ff; --sys: #e39b3b; --err: #ff5f56; font: 13px/1.4 system-ui, sans-serif; color-scheme: dark; }
+  --span: #4ea1ff; --sys: #e39b3b; --err: #ff5f56; --crit: #ffffff; font: 13px/1.4 system-ui, sans-serif; color-scheme: dark; }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--text); }
 header { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 20px; padding: 8px 16px; border-bottom: 1px solid var(--line); background: var(--panel); }
@@ -93,8 +93,8 @@ h4 { font-size: 12px; margin: 10px 0 4px; color: var(--muted); font-weight: 600;
 .wf-band div { height: 100%; }
 #wf-legend { margin: 0 0 6px; flex-wrap: wrap; }
 #wf-legend .legend-item { margin-right: 10px; }
-#waterfall { font-variant-numeric: tabular-nums; max-height: 640px; overflow: auto; border-top: 1px solid var(--line); }
-.wf-row { display: grid; grid-template-columns: minmax(360px, 46%) minmax(200px, 1fr) 84px; gap: 8px; align-items: center; padding: 2px 0; border-bottom: 1px solid #1f232c; }
+#waterfall { position: relative; font-variant-numeric: tabular-nums; max-height: max(640px, 70vh); overflow: auto; border-top: 1px solid var(--line); }
+.wf-row { display: grid; grid-template-columns: minmax(360px, 44%) minmax(200px, 1fr) 72px 64px; gap: 8px; align-items: center; padding: 2px 0; border-bottom: 1px solid #1f232c; }
 .wf-row.head { color: var(--muted); font-weight: 600; position: sticky; top: 0; background: var(--panel); z-index: 1; }
 .wf-label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .wf-name { margin-right: 8px; }
@@ -112,6 +112,28 @@ h4 { font-size: 12px; margin: 10px 0 4px; color: var(--muted); font-weight: 600;
 .wf-row.span .wf-bar { background: var(--span); }
 .wf-row.syscall .wf-bar { background: var(--sys); }
 .wf-row.syscall.failed .wf-bar { background: var(--err); }
+.wf-row.failed .wf-name, .wf-info .errno { color: var(--err); }
+.wf-row.span.failed .wf-bar { background: var(--err); }
+.wf-row.fold .wf-name { color: #c9a27e; font-style: italic; }
+.wf-row.fold .wf-bar { background: repeating-linear-gradient(90deg, var(--sys) 0 3px, transparent 3px 5px); }
+.wf-row.fold.failed .wf-bar { background: repeating-linear-gradient(90deg, var(--err) 0 3px, transparent 3px 5px); }
+.wf-row.critical > .wf-label { box-shadow: inset 3px 0 0 var(--crit); }
+.wf-row.focus { background: #1d2a40; }
+.wf-row.match { background: #33301c; }
+.wf-row.match.current { outline: 1px solid #e8d21d; outline-offset: -1px; }
+.wf-toggle, .wf-toggle-space { display: inline-block; width: 16px; margin-right: 2px; text-align: center; }
+.wf-toggle { background: none; border: none; padding: 0; color: var(--muted); cursor: pointer; font-size: 11px; }
+.wf-toggle:hover { color: var(--text); }
+.wf-info .attribution { text-decoration: underline dotted; cursor: help; }
+.wf-self { color: var(--muted); }
+.wf-tools { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 10px; margin: 0 0 6px; }
+.wf-tools #wf-hide { width: 64px; }
+.wf-tools #wf-find { width: 300px; }
+.wf-key { color: var(--muted); }
+.wf-key::before { content: ''; display: inline-block; width: 14px; height: 8px; margin-right: 4px; vertical-align: middle; border-radius: 2px; }
+.wf-key.critical::before { width: 3px; background: var(--crit); }
+.wf-key.error::before { background: var(--err); }
+.wf-key.focus::before { background: #1d2a40; outline: 1px solid var(--line); }
 .wf-dur { text-align: right; }
 .wf-more { padding: 6px 0; color: var(--muted); }
 #error { color: var(--err); margin: 0; }

@@ -108,7 +108,7 @@ function timesBlock(node: SpanNodeJson, open: OpenSpan): HTMLDivElement {
 export function renderTimeBreakdown(tree: SpanTreeJson, open: OpenSpan): void {
   const box = byId('time-breakdown');
   box.replaceChildren();
-  const root = tree.nodes[0];
+  const root = tree.nodes[tree.focus];
   if (!root.span.times) {
     box.append(
       el(
@@ -121,7 +121,7 @@ export function renderTimeBreakdown(tree: SpanTreeJson, open: OpenSpan): void {
     return;
   }
   box.append(timesBlock(root, open));
-  const children = tree.nodes.filter((n) => n.parent === 0);
+  const children = tree.nodes.filter((n) => n.parent === tree.focus);
   if (!children.length) return;
   box.append(el('h4', '', 'Child spans'));
   const list = el('div', 'time-children');

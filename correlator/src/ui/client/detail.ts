@@ -15,7 +15,7 @@ export async function openSpan(traceId: string, spanId: string, row: HTMLElement
   state.openRow?.classList.remove('open');
   state.openRow = row;
   row?.classList.add('open');
-  const span = d.tree.nodes[0].span;
+  const span = d.tree.nodes[d.tree.focus].span;
   byId('detail-title').textContent = span.name;
   const link = byId<HTMLAnchorElement>('jaeger-link');
   if (d.jaegerUrl !== null && /^https?:\/\//.test(d.jaegerUrl)) {
