@@ -202,6 +202,37 @@ describe('web UI end to end on real captures', () => {
       expect(waterfall).toContain('futex');
       expect(waterfall).toContain('ENOENT');
       await shot(page, '6-span-open');
+
+      // The run of tiny lookups is one folded row with its count; it unfolds into its calls and folds back.
+      const rows = () => page.locator('#waterfall .wf-row:not(.head)').count();
+      const folded = await rows();
+      const fold = page.locator('#waterfall .wf-row.fold').first();
+      expect(await fold.locator('.wf-name').textContent()).toMatch(/×\d+|\d+ short calls/);
+      await andWait(page, 'waterfallRenders', () => fold.locator('.wf-toggle').click());
+      expect(await rows()).toBeGreaterThan(folded);
+      await shot(page, '7-run-unfolded');
+      const unfoldedToggle = page.locator('#waterfall .wf-row.fold .wf-toggle[aria-expanded="true"]').first();
+      await andWait(page, 'waterfallRenders', () => unfoldedToggle.click());
+      expect(await rows()).toBe(folded);
+
+      // Find in trace: the file the slow request wrote, its row current and scrolled into view.
+      await andWait(page, 'waterfallRenders', () => page.fill('#wf-find', 'ledger-2026.wal'));
+      const found = /^1 of (\d+)$/.exec((await page.locator('#wf-find-count').textContent()) ?? '');
+      expect(found, 'find-in-trace counts its matches').not.toBeNull();
+      // the span whose argument names the file matches too; Enter steps on to the system calls on it
+      const match = page.locator('#waterfall .wf-row.current');
+      for (let i = 1; !(await match.evaluate((r) => r.classList.contains('syscall'))); i++) {
+        expect(i, 'a system call among the matches').toBeLessThan(Number(found![1]));
+        await andWait(page, 'waterfallRenders', () => page.press('#wf-find', 'Enter'));
+      }
+      expect(await match.textContent()).toContain('ledger-2026.wal');
+      const seen = await match.evaluate((row) => {
+        const r = row.getBoundingClientRect();
+        const wf = document.getElementById('waterfall')!.getBoundingClientRect();
+        return r.top >= wf.top && r.bottom <= wf.bottom && r.top >= 0 && r.bottom <= window.innerHeight;
+      });
+      expect(seen, 'the match is scrolled into view').toBe(true);
+      await shot(page, '8-find-in-trace');
       // the refused filter's 400 answer is the one resource error Chromium logs
       expect(problems).toEqual([
         'console: Failed to load resource: the server responded with a status of 400 (Bad Request)',
