@@ -233,6 +233,17 @@ describe('web UI end to end on real captures', () => {
       });
       expect(seen, 'the match is scrolled into view').toBe(true);
       await shot(page, '8-find-in-trace');
+
+      // Reload: the address carries the view, so the page lands on the same range, filter, selection and span.
+      const view = await range(page);
+      await page.reload();
+      await page.waitForSelector('body[data-ready="1"]');
+      await page.waitForFunction(() => Number(document.body.dataset.waterfallRenders ?? 0) > 0);
+      expect(await page.locator('#detail-title').textContent()).toBe('GET /report');
+      expect(await page.inputValue('#filter-expr')).toBe('service=outlier-shop dur>100ms');
+      expect(await range(page)).toMatchObject({ fromMs: view.fromMs, toMs: view.toMs, total: 1 });
+      expect(await listedNames(page)).toEqual(['GET /report']);
+      await shot(page, '9-reloaded');
       // the refused filter's 400 answer is the one resource error Chromium logs
       expect(problems).toEqual([
         'console: Failed to load resource: the server responded with a status of 400 (Bad Request)',

@@ -2,21 +2,17 @@
 // page.evaluate, so it must stay self-contained (no imports, no closures).
 
 /**
- * The plot rectangle in page pixels. From the canvas's data-plot-left/top/width/height when the page publishes
- * them; else found in the pixels: the plot is painted opaque over its whole area while the margins only carry
+ * The plot rectangle in page pixels. From the canvas's data-plot (`left,top,width,height` in CSS pixels) when the
+ * page publishes it; else found in the pixels: the plot is painted opaque over its whole area while the margins only carry
  * label text, so the plot's columns (rows) are those where most pixels are opaque.
  */
 export function plotBox() {
   const canvas = document.getElementById('spectrogram');
   const r = canvas.getBoundingClientRect();
   const d = canvas.dataset;
-  if (d.plotLeft !== undefined) {
-    return {
-      left: r.left + Number(d.plotLeft),
-      top: r.top + Number(d.plotTop),
-      width: Number(d.plotWidth),
-      height: Number(d.plotHeight),
-    };
+  if (d.plot !== undefined) {
+    const [left, top, width, height] = d.plot.split(',').map(Number);
+    return { left: r.left + left, top: r.top + top, width, height };
   }
   const { data, width, height } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
   const inColumn = new Uint32Array(width);

@@ -2,7 +2,7 @@
 // The web UI's figures on real captures of the example service (test/ui-fixtures/make-captures.mjs: ~10k spans
 // over 20 s, ~100k spans in a burst), each served by `nullspan ui --ui-max-spans 200000 CAPTURE` and driven by
 // headless Chromium at 1400×900:
-//   load        navigation start → the spectrogram's first draw (and `ready`: → body data-ready, the first screen)
+//   load        navigation start → the spectrogram's first draw showing cells (`ready`: → body data-ready)
 //   drag        pointer released after dragging over the busiest columns (every latency) → span list rendered
 //   click       click on the list's first row → waterfall rendered
 //   RSS         the ui process's VmRSS after the page loads, per 100k spans kept
@@ -61,6 +61,8 @@ const rssMb = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid
 function installProbe() {
   const probe = { ready: null, draws: [], lists: [], waterfalls: [], pointerUp: null, click: null };
   const counted = () => document.body.hasAttribute('data-spectrogram-draws');
+  // a draw before the data arrived (an empty plot) is not the spectrogram drawn
+  const drewCells = () => Number(document.getElementById('spectrogram')?.dataset.visibleCells) > 0;
   window.__uiBench = probe;
   addEventListener('pointerup', (e) => (probe.pointerUp = e.timeStamp), true);
   addEventListener('click', (e) => (probe.click = e.timeStamp), true);
@@ -70,10 +72,10 @@ function installProbe() {
       const t = r.target;
       if (r.type === 'attributes' && t === document.body) {
         if (r.attributeName === 'data-ready' && t.dataset.ready === '1') probe.ready ??= performance.now();
-        else if (r.attributeName === 'data-spectrogram-draws') seen(probe.draws);
+        else if (r.attributeName === 'data-spectrogram-draws' && drewCells()) seen(probe.draws);
         else if (r.attributeName === 'data-list-renders') seen(probe.lists);
         else if (r.attributeName === 'data-waterfall-renders') seen(probe.waterfalls);
-      } else if (r.type === 'attributes' && t.id === 'spectrogram' && !counted()) {
+      } else if (r.type === 'attributes' && t.id === 'spectrogram' && !counted() && drewCells()) {
         // a build without the counters: its draw ends by setting the canvas's data-visible-cells
         seen(probe.draws);
       } else if (r.type === 'childList' && document.body && !counted()) {
