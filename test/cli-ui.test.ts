@@ -1,6 +1,8 @@
 // End to end: the web UI wired into the CLI — `nullspan run --ui` serves the traced command's spans on loopback
 // while tracing and after, until Ctrl-C; `nullspan ui CAPTURE` serves a capture's.
 
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO, runCli, startCli, tempDir, waitForOutput, type RunningCli } from './helpers/cli.js';
@@ -16,6 +18,10 @@ async function spanNames(base: string): Promise<string[]> {
   expect(res.status).toBe(200);
   const body = (await res.json()) as { spans: { name: string }[] };
   return body.spans.map((s) => s.name).sort();
+}
+
+async function config(base: string): Promise<{ exported: boolean; jaegerUrl: string | null }> {
+  return (await (await fetch(new URL('api/config', base))).json()) as { exported: boolean; jaegerUrl: string | null };
 }
 
 async function stop(cli: RunningCli): Promise<number | null> {
@@ -43,13 +49,52 @@ describe('web UI from the CLI', () => {
     await waitForOutput(cli, (_, err) => /stays up at/.test(err));
     const url = URL_RE.exec(cli.stderr())![1];
     expect(await spanNames(url)).toEqual(['job', 'job.step']);
+    // --no-otlp: Jaeger never received these spans, so the page offers no link to it
+    expect(await config(url)).toMatchObject({ exported: false, jaegerUrl: null });
     expect(await stop(cli)).toBe(4);
 
     // the same spans from the capture, with `nullspan ui CAPTURE`
     const ui = startCli(['ui', '--port', '0', capture]);
     await waitForOutput(ui, (_, err) => /serving \d+ spans/.test(err));
     expect(await spanNames(URL_RE.exec(ui.stderr())![1])).toEqual(['job', 'job.step']);
+    expect(await config(URL_RE.exec(ui.stderr())![1])).toMatchObject({ exported: false, jaegerUrl: null });
     expect(await stop(ui)).toBe(0);
+  });
+
+  it('run --ui with OTLP export on says the spans were exported and links to the Jaeger UI', async () => {
+    const received: string[] = [];
+    const collector = createServer((req, res) => {
+      received.push(req.url ?? '');
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+      const cli = startCli([
+        'run',
+        '--ui',
+        '--port',
+        '0',
+        '--endpoint',
+        endpoint,
+        '--jaeger-url',
+        'http://jaeger.test:16686/',
+        '--',
+        'sh',
+        SCRIPT,
+        join(tmp.dir, 'e.txt'),
+      ]);
+      await waitForOutput(cli, (_, err) => /stays up at/.test(err));
+      const url = URL_RE.exec(cli.stderr())![1];
+      expect(await config(url)).toEqual(
+        expect.objectContaining({ exported: true, jaegerUrl: 'http://jaeger.test:16686' }),
+      );
+      expect(await stop(cli)).toBe(0);
+      expect(received.some((path) => path.endsWith('/v1/traces'))).toBe(true);
+    } finally {
+      collector.close();
+    }
   });
 
   it('--ui-max-spans (and the other --ui-max-* bounds) reach the web UI store: the oldest spans are dropped and counted', async () => {
@@ -70,9 +115,11 @@ describe('web UI from the CLI', () => {
     ]);
     await waitForOutput(ui, (_, err) => /serving \d+ spans/.test(err));
     const res = await fetch(new URL('api/stats', URL_RE.exec(ui.stderr())![1]));
-    const { store } = (await res.json()) as { store: Record<string, number> };
+    const { store } = (await res.json()) as { store: Record<string, unknown> };
     // job.step ends first, so job (the later of the two) is the one kept
     expect(store).toMatchObject({ spans: 1, evicted: 1, maxSpans: 1, maxSyscalls: 500, maxTextBytes: 1 << 20 });
+    // the notice names the bound to raise
+    expect(store.evictedBy).toEqual({ spans: 1, syscalls: 0, textBytes: 0 });
     expect(await spanNames(URL_RE.exec(ui.stderr())![1])).toEqual(['job']);
     expect(await stop(ui)).toBe(0);
   });

@@ -106,9 +106,12 @@ describe('web UI latency views in chromium', () => {
       );
       // select the whole plot: every fsync call, spans listed by their slowest call
       const box = (await page.locator('#spectrogram').boundingBox())!;
-      await page.mouse.move(box.x + 66, box.y + 10);
+      const [left, top, width, height] = (await page.locator('#spectrogram').getAttribute('data-plot'))!
+        .split(',')
+        .map(Number);
+      await page.mouse.move(box.x + left + 1, box.y + top + 1);
       await page.mouse.down();
-      await page.mouse.move(box.x + box.width - 12, box.y + box.height - 26, { steps: 6 });
+      await page.mouse.move(box.x + left + width - 1, box.y + top + height - 1, { steps: 6 });
       await page.mouse.up();
       await page.waitForSelector('#list-panel:not([hidden]) #span-list tbody tr');
       expect(await page.locator('#list-summary').textContent()).toMatch(

@@ -198,7 +198,7 @@ describe('spectrogram in chromium', () => {
       expect(legend[0]).toBe('1');
       expect(Number(legend.at(-1))).toBeGreaterThan(1);
       await shot(page, 'fit-1.25s');
-      await page.locator('#time-zone').selectOption('utc');
+      await page.locator('#tz-toggle').click();
       await expect.poll(() => page.locator('#time-axis-title').textContent()).toBe('span start time (UTC)');
       await shot(page, 'fit-1.25s-utc');
       expect(problems).toEqual([]);
@@ -264,6 +264,13 @@ describe('spectrogram in chromium', () => {
       const expectedShift = (300 / zoomed.plot.width) * width;
       expect(Math.abs(panned.fromMs - zoomed.fromMs - expectedShift)).toBeLessThanOrEqual(2);
       await shot(page, 'panned');
+      // the range is in the URL: a reload draws the same second
+      const hash = new URLSearchParams(new URL(page.url()).hash.slice(1));
+      expect([hash.get('from'), hash.get('to')]).toEqual([String(panned.fromMs), String(panned.toMs)]);
+      await page.reload();
+      await page.waitForSelector('body[data-ready="1"]');
+      const reloaded = await settled(page);
+      expect([reloaded.loadedFromMs, reloaded.loadedToMs]).toEqual([panned.fromMs, panned.toMs]);
 
       // the buttons: zoom out doubles the width, fit returns to the whole capture
       await page.locator('#zoom-out').click();
@@ -322,6 +329,16 @@ describe('spectrogram in chromium', () => {
       expect(await page.locator('#filter-error').isHidden()).toBe(true);
       expect(await page.locator('#filter-expr').getAttribute('aria-invalid')).toBe('false');
       await shot(page, 'filtered');
+      // scope and filter are in the URL: a reload counts the same spans, the input shows the expression
+      await page.locator('#filter-expr').fill('dur>400ms');
+      await page.locator('#filter-expr').press('Enter');
+      await page.locator('#scope').selectOption('all'); // the slow request and its 450 ms db.query
+      await expect.poll(async () => (await drawn(page)).total).toBe(2);
+      await page.reload();
+      await page.waitForSelector('body[data-ready="1"]');
+      await expect.poll(async () => (await drawn(page)).total).toBe(2);
+      expect(await page.locator('#filter-expr').inputValue()).toBe('dur>400ms');
+      expect(await page.locator('#scope').inputValue()).toBe('all');
       // the refused request itself is the only complaint
       expect(problems).toEqual([
         'console: Failed to load resource: the server responded with a status of 400 (Bad Request)',

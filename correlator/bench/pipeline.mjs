@@ -14,15 +14,15 @@
 // ROUNDS rounds with the stages interleaved; main-thread CPU (/proc/<pid>/task/<pid>/schedstat) beside it. A
 // stage's own cost is its median minus the median of the stage it adds to. Needs root (the probe) and wrk (setup.sh installs
 // it). About a minute. PIPELINE_CAPTURE=FILE replays an existing capture instead of recording one.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { recordHonoCapture } from './lib/capture.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
-const ROOT = join(SELF, '..', '..', '..');
 const RECORD_SECONDS = Number(process.env.PIPELINE_SECONDS ?? 4);
 const ROUNDS = Number(process.env.PIPELINE_ROUNDS ?? 3);
 const STAGES = ['read', 'decode', 'correlate', 'file', 'http'];
@@ -103,50 +103,6 @@ async function runStage(stage, capture, port) {
 }
 
 // ------------------------------------------------------------------------------------------------------------
-// The capture
-
-async function recordCapture(capture) {
-  const ns = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'correlator', 'dist', 'cli', 'main.js'),
-      'run',
-      '--write',
-      capture,
-      '--no-otlp',
-      '--',
-      process.execPath,
-      join(ROOT, 'examples', 'hono-service', 'bench', 'system.mjs'),
-      'serve',
-      'sdk',
-      'hono',
-      '0',
-      '0',
-      '/dev/null',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let out = '';
-  const port = await new Promise((resolve, reject) => {
-    ns.stdout.on('data', (d) => {
-      out += d;
-      const m = /PORT (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    ns.once('exit', (code) => reject(new Error(`nullspan run exited with ${code} before the service listened`)));
-  });
-  const exited = new Promise((r) => ns.once('exit', r));
-  const wrk = spawnSync('wrk', ['-t1', '-c16', `-d${RECORD_SECONDS}s`, `http://127.0.0.1:${port}/bench`], {
-    encoding: 'utf8',
-  });
-  ns.kill('SIGTERM'); // nullspan passes it on to the service, then completes the capture
-  await exited;
-  if (wrk.status !== 0) throw new Error(`wrk failed: ${wrk.stderr || wrk.error}`);
-  const served = Number(/SERVED (\d+)/.exec(out)?.[1] ?? NaN);
-  return served;
-}
-
-// ------------------------------------------------------------------------------------------------------------
 // The bench
 
 function stageOnce(stage, capture, port) {
@@ -188,7 +144,7 @@ async function main() {
     let requests;
     if (!capture) {
       capture = join(dir, 'hono.nscap');
-      requests = await recordCapture(capture);
+      requests = await recordHonoCapture(capture, RECORD_SECONDS);
     }
     if (!existsSync(capture)) throw new Error(`no capture at ${capture}`);
     const runs = Object.fromEntries(STAGES.map((s) => [s, []]));

@@ -1,15 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import {
-  argsText,
-  fmtBytes,
-  fmtClock,
-  fmtDuration,
-  fmtIso,
-  fmtShare,
-  fmtStart,
-  plural,
-  trim3,
-} from '../src/ui/client/format.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { argsText, fmtBytes, fmtDateTime, fmtDuration, fmtShare, plural, trim3 } from '../src/ui/client/format.js';
 
 describe('ui client: formatting', () => {
   it('durations pick the largest unit that keeps the value ≥ 1, three significant digits', () => {
@@ -41,12 +31,19 @@ describe('ui client: formatting', () => {
     expect(fmtBytes(5 * 1048576)).toBe('5 MiB');
   });
 
-  it('clock times of day, local, with optional milliseconds; starts in µs; ISO in UTC', () => {
-    const ms = new Date(2026, 0, 2, 3, 4, 5, 6).getTime();
-    expect(fmtClock(ms)).toBe('03:04:05');
-    expect(fmtClock(ms, true)).toBe('03:04:05.006');
-    expect(fmtStart(ms * 1000 + 999)).toBe('03:04:05.006');
-    expect(fmtIso(Date.UTC(2026, 0, 2, 3, 4, 5, 6) * 1000)).toBe('2026-01-02T03:04:05.006Z');
+  const zone = process.env.TZ;
+  afterEach(() => {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  });
+
+  it('an instant in full names its zone: UTC, or the local offset at that instant', () => {
+    const ms = Date.UTC(2026, 0, 2, 23, 4, 5, 6);
+    expect(fmtDateTime(ms, 'utc')).toBe('2026-01-02 23:04:05.006 UTC');
+    process.env.TZ = 'Asia/Kolkata';
+    expect(fmtDateTime(ms, 'local')).toBe('2026-01-03 04:34:05.006 UTC+05:30');
+    process.env.TZ = 'America/New_York';
+    expect(fmtDateTime(ms, 'local')).toBe('2026-01-02 18:04:05.006 UTC-05:00');
   });
 
   it('shares: one decimal, tiny non-zero shares never read as zero, a zero total does not divide by zero', () => {

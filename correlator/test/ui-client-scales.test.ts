@@ -179,6 +179,8 @@ describe('time axis', () => {
     expect(zoneOffsetLabel(T0, 'local')).toBe('UTC-04:00');
     expect(zoneName(T0, 'local')).toBe('America/New_York, UTC-04:00');
     expect(timeTicks(T0, T0 + 20_000, 6, 'local')[0]).toEqual({ ms: T0, label: '06:00:00', date: '2026-05-28' });
+    process.env.TZ = 'Etc/UTC';
+    expect(zoneName(T0, 'local')).toBe('UTC');
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BOUNDARIES_NS, BUCKET_COUNT, bucketOf, bucketTable } from '../src/ui/buckets.js';
 import type { FilterSubject } from '../src/ui/filter-subject.js';
 import { SpanStore } from '../src/ui/store.js';
-import { CLOCK, loopBlocking, proc, request, span, syscall } from './ui-synthetic.js';
+import { CLOCK, accountedRequest, loopBlocking, proc, request, span, syscall } from './ui-synthetic.js';
 
 const P = proc(100, 'shop');
 const wallUs = (monoNs: number) => Number((BigInt(monoNs) + CLOCK.wallOffsetNs) / 1000n);
@@ -347,6 +347,51 @@ describe('SpanStore', () => {
     store.add(span({ name: 'two', start: 0, end: 1 }), P);
     expect(seen).toEqual(['one']);
     expect(store.size).toBe(2);
+  });
+
+  it('keeps a compact copy of each span that reads as the span added, hostile attributes included', () => {
+    const store = new SpanStore({ clock: CLOCK });
+    const [db, root] = accountedRequest(0);
+    root.attributes = JSON.parse('{"__proto__": "x", "http.route": "/a", "n": 3, "ok": true}');
+    db.attributes = { inf: Infinity, nan: Number.NaN };
+    const [waiting] = loopBlocking(0);
+    for (const s of [db, root, waiting]) {
+      const kept = store.add(s, P).span;
+      expect(kept).not.toBe(s);
+      expect(kept).toEqual(s);
+    }
+    const kept = store.get(root.traceId, root.spanId)!.span;
+    expect(Object.keys(kept.attributes)).toEqual(['__proto__', 'http.route', 'n', 'ok']);
+    expect(Object.getPrototypeOf(kept.attributes)).toBe(Object.prototype);
+    expect(store.get(db.traceId, db.spanId)!.span.attributes).toEqual({ inf: Infinity, nan: Number.NaN });
+    expect(store.get(waiting.traceId, waiting.spanId)!.span.times).toEqual(waiting.times);
+  });
+
+  it('finds spans by trace and span id when hostile processes reuse a span id across traces', () => {
+    const store = new SpanStore({ clock: CLOCK, maxSpans: 3 });
+    const id = 'abcdefabcdefabcd';
+    const spans = ['1', '2', '3', '4'].map((t) =>
+      span({ traceId: t.repeat(32), spanId: id, name: `trace ${t}`, start: 0, end: 1 }),
+    );
+    const kids = spans.map((p) =>
+      span({ traceId: p.traceId, parentSpanId: id, name: `child of ${p.name}`, start: 0, end: 1 }),
+    );
+    store.add(spans[0], P);
+    store.add(spans[1], P);
+    expect(store.get('1'.repeat(32), id)?.span.name).toBe('trace 1');
+    expect(store.get('2'.repeat(32), id)?.span.name).toBe('trace 2');
+    expect(store.get('3'.repeat(32), id)).toBeUndefined();
+    store.add(kids[1], P);
+    expect(store.tree('2'.repeat(32), id)!.children.map((c) => c.entry.span.name)).toEqual(['child of trace 2']);
+    expect(store.tree('1'.repeat(32), id)!.children).toEqual([]);
+    store.add(spans[2], P); // trace 1 is evicted
+    expect(store.get('1'.repeat(32), id)).toBeUndefined();
+    expect(store.get('2'.repeat(32), id)?.span.name).toBe('trace 2');
+    expect(store.get('3'.repeat(32), id)?.span.name).toBe('trace 3');
+    expect(store.indexSizes()).toMatchObject({ spans: 3, keys: 3, childEntries: 1, childParents: 1 });
+    for (const s of [spans[3], kids[3]]) store.add(s, P);
+    expect(store.indexSizes()).toMatchObject({ spans: 3, keys: 3, childEntries: 1, childParents: 1 });
+    expect(store.tree('4'.repeat(32), id)!.children.map((c) => c.entry.span.name)).toEqual(['child of trace 4']);
   });
 
   it('rejects nonsensical limits', () => {

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // Debian's chromium driven by playwright-core for the UI tests: launched headless, and pages that record every
 // page error, console error and dialog (an executed alert()) so a test can require there were none.
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -10,9 +10,12 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A new 1400 × 900 page and the problems seen on it so far. */
-export async function watchedPage(browser: Browser): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+/** A new 1400 × 900 page (plus `options`, e.g. a time zone) and the problems seen on it so far. */
+export async function watchedPage(
+  browser: Browser,
+  options: BrowserContextOptions = {},
+): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, ...options });
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {

@@ -87,13 +87,7 @@ export function syscallSpectrogram(store: SpanStore, w: Window & { columns?: num
     buckets.push(bucketOf(perCallNs(sc)));
     counts.push(sc.count);
   }
-  return buildSpectrogram(
-    (emit) => {
-      for (let i = 0; i < starts.length; i++) emit(starts[i], buckets[i], counts[i]);
-    },
-    w,
-    w.columns ?? DEFAULT_COLUMNS,
-  );
+  return buildSpectrogram({ startUs: starts, bucket: buckets, weight: counts }, w, w.columns ?? DEFAULT_COLUMNS);
 }
 
 /**

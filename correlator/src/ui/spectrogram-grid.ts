@@ -44,8 +44,12 @@ export interface TimeWindow {
   toUs?: number;
 }
 
-/** Visits every matching point, whatever the window: start (µs since the epoch), duration bucket, weight. */
-export type PointSource = (emit: (startUs: number, bucket: number, n: number) => void) => void;
+/** The matching points, whatever the window: start (µs since the epoch), duration bucket, weight (default 1). */
+export interface Points {
+  startUs: ArrayLike<number>;
+  bucket: ArrayLike<number>;
+  weight?: ArrayLike<number>;
+}
 
 const NICE = [1, 2, 5];
 
@@ -95,13 +99,14 @@ export function gridFor(
 }
 
 /** Two passes over the points: the data's extent (for the fit and `dataRange`), then the counts in the grid. */
-export function buildSpectrogram(points: PointSource, window: TimeWindow, columns: number): Spectrogram {
+export function buildSpectrogram(points: Points, window: TimeWindow, columns: number): Spectrogram {
+  const { startUs: starts, bucket, weight } = points;
   let firstUs = Infinity;
   let lastUs = -Infinity;
-  points((startUs) => {
-    if (startUs < firstUs) firstUs = startUs;
-    if (startUs > lastUs) lastUs = startUs;
-  });
+  for (let i = 0; i < starts.length; i++) {
+    if (starts[i] < firstUs) firstUs = starts[i];
+    if (starts[i] > lastUs) lastUs = starts[i];
+  }
   const data = firstUs <= lastUs ? { firstUs, lastUs } : null;
   const grid = gridFor(window, data, columns);
   const dataRange = data ? { firstMs: data.firstUs / 1000, lastMs: data.lastUs / 1000 } : null;
@@ -121,12 +126,12 @@ export function buildSpectrogram(points: PointSource, window: TimeWindow, column
   const counts = new Uint32Array(grid.columns * BUCKET_COUNT);
   const { fromUs, toUs, columnUs } = grid;
   let total = 0;
-  if (data) {
-    points((startUs, bucket, n) => {
-      if (startUs < fromUs || startUs >= toUs) return;
-      counts[Math.floor((startUs - fromUs) / columnUs) * BUCKET_COUNT + bucket] += n;
-      total += n;
-    });
+  for (let i = 0; i < starts.length; i++) {
+    const t = starts[i];
+    if (t < fromUs || t >= toUs) continue;
+    const n = weight === undefined ? 1 : weight[i];
+    counts[Math.floor((t - fromUs) / columnUs) * BUCKET_COUNT + bucket[i]] += n;
+    total += n;
   }
   const cells: SpectrogramCell[] = [];
   let maxCount = 0;

@@ -20,6 +20,7 @@ export const PAGE_HTML = `<!doctype html>
     <label>Process <select id="filter-pid"><option value="">any</option></select></label>
     <label class="live"><input id="live" type="checkbox"> Live</label>
   </form>
+  <button id="tz-toggle" type="button"></button>
   <div id="stats" aria-live="polite"></div>
   <form id="filter-bar" autocomplete="off">
     <label>Count <select id="scope">
@@ -44,13 +45,13 @@ export const PAGE_HTML = `<!doctype html>
   </form>
 </header>
 <main>
+  <p id="drop-notice" role="status" hidden><span id="drop-text"></span> <strong id="drop-fix"></strong></p>
   <section id="spectrogram-panel">
     <div class="panel-head">
       <h2>Latency spectrogram</h2>
       <label>of <select id="spectro-mode"><option value="">spans</option></select></label>
       <span id="view-range" class="muted"></span>
       <span class="spacer"></span>
-      <label>Times in <select id="time-zone"><option value="local">local time</option><option value="utc">UTC</option></select></label>
       <span class="view-buttons">
         <button id="zoom-in" type="button" title="Zoom in (or the mouse wheel over the plot)">+</button>
         <button id="zoom-out" type="button" title="Zoom out">&minus;</button>
@@ -66,7 +67,7 @@ export const PAGE_HTML = `<!doctype html>
         <canvas id="spectrogram" aria-label="Span count per time column and duration bucket"></canvas>
         <div id="selection" hidden></div>
         <div id="cell-tip" hidden></div>
-      </div>
+        <div id="spectro-empty" class="empty" hidden></div>
     </div>
     <div id="time-axis-title" class="axis-title"></div>
     <div class="legend"><span id="legend-unit" class="muted"></span>
@@ -90,6 +91,7 @@ export const PAGE_HTML = `<!doctype html>
         <thead><tr><th>Name</th><th>Service</th><th>Start</th><th class="num">Duration</th><th>Status</th><th>Args</th></tr></thead>
         <tbody></tbody>
       </table>
+      <p id="list-empty" class="empty" hidden></p>
     </div>
   </section>
   <section id="detail-panel" hidden>

@@ -20,6 +20,9 @@ section { background: var(--panel); border: 1px solid var(--line); border-radius
 .panel-head { display: flex; align-items: center; gap: 10px; margin-bottom: 8px; }
 .spacer { flex: 1; }
 .muted { color: var(--muted); }
+#spectrogram-panel .panel-head { flex-wrap: wrap; row-gap: 4px; }
+#spectrogram-panel .panel-head h2, #spectrogram-panel .panel-head label { white-space: nowrap; }
+#view-range { order: 1; flex-basis: 100%; font-variant-numeric: tabular-nums; }
 #spectrogram-frame { display: flex; align-items: stretch; }
 #spectrogram-wrap { position: relative; height: 360px; user-select: none; flex: 1; min-width: 0; }
 #spectrogram { width: 100%; height: 100%; display: block; cursor: crosshair; touch-action: none; }
@@ -66,6 +69,14 @@ td, dd, option, .wf-name, .wf-info span, #detail-title, #cell-tip { unicode-bidi
 .num { text-align: right; }
 #span-list tbody tr { cursor: pointer; }
 #span-list tbody tr:hover, #span-list tbody tr:focus, #span-list tbody tr.open { background: #222838; outline: none; }
+#span-list tbody tr:focus-visible { outline: 2px solid var(--accent); outline-offset: -2px; }
+#span-list tbody tr.open td:first-child { box-shadow: inset 3px 0 0 var(--accent); }
+.empty { color: var(--muted); font-size: 14px; margin: 10px 0; }
+#spectro-empty { position: absolute; inset: 8px 10px 24px 64px; display: flex; align-items: center; justify-content: center; text-align: center; padding: 0 40px; pointer-events: none; }
+.empty[hidden], #spectro-empty[hidden] { display: none; }
+#drop-notice { margin: 0; padding: 8px 12px; border: 1px solid var(--sys); border-radius: 6px; background: #2b2112; }
+#drop-notice strong { color: #ffcf7a; font-weight: 600; }
+#tz-toggle { white-space: nowrap; }
 .status-error { color: var(--err); }
 dl#detail-meta { display: grid; grid-template-columns: fit-content(240px) minmax(0, 1fr) fit-content(240px) minmax(0, 1fr); gap: 2px 12px; margin: 0; }
 dl#detail-meta dt { color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; unicode-bidi: isolate; }

@@ -3,35 +3,75 @@
 import type { SpanSummaryJson } from '../api-types.js';
 import { fetchSpanDetail } from './api.js';
 import { renderBreakdown, renderTimeBreakdown } from './breakdown.js';
+import { dateTime } from './clock.js';
 import { byId, el } from './dom.js';
-import { fmtDuration, fmtIso } from './format.js';
+import { fmtDuration } from './format.js';
+import { markOpenRow } from './list.js';
 import { guarded } from './notices.js';
 import { state } from './state.js';
+import { saveUrlState, urlState } from './url-state.js';
 import { renderWaterfall } from './waterfall.js';
 
-/** Opens a span's detail; `row` is the list row it was opened from (marked open), if any. */
-export async function openSpan(traceId: string, spanId: string, row: HTMLElement | null = null): Promise<void> {
+/** the span whose meta data is shown, for a redraw in another time zone */
+let shown: SpanSummaryJson | null = null;
+
+/**
+ * Opens a span's detail and marks its row in the list. `history`: 'push' for a user's step (the URL gains an
+ * entry Back returns from), 'none' when the URL already names it (a reload, a deep link, Back/Forward).
+ */
+export async function openSpan(traceId: string, spanId: string, history: 'push' | 'none' = 'push'): Promise<void> {
   const d = await fetchSpanDetail(traceId, spanId);
-  state.openRow?.classList.remove('open');
-  state.openRow = row;
-  row?.classList.add('open');
+  urlState.span = { traceId, spanId };
+  if (history === 'push') saveUrlState('push');
+  markOpenRow();
   const span = d.tree.nodes[d.tree.focus].span;
   byId('detail-title').textContent = span.name;
   const link = byId<HTMLAnchorElement>('jaeger-link');
-  if (d.jaegerUrl !== null && /^https?:\/\//.test(d.jaegerUrl)) {
+  // Jaeger only holds the spans this nullspan exported to it; the URL is the server's, still checked here
+  if (state.config.exported === true && d.jaegerUrl !== null && /^https?:\/\//.test(d.jaegerUrl)) {
     link.href = d.jaegerUrl;
     link.hidden = false;
-  } else link.hidden = true;
+  } else {
+    link.removeAttribute('href');
+    link.hidden = true;
+  }
   const parent = byId<HTMLButtonElement>('detail-parent');
   parent.hidden = !d.parentRetained;
   const parentId = span.parentSpanId;
   parent.onclick = parentId === null ? null : guarded(() => openSpan(span.traceId, parentId));
+  shown = span;
   renderMeta(span);
-  renderTimeBreakdown(d.tree, openSpan);
+  renderTimeBreakdown(d.tree, (t, s) => openSpan(t, s));
   renderBreakdown(d.breakdown);
   renderWaterfall(d.tree);
-  byId('detail-panel').hidden = false;
-  byId('detail-panel').scrollIntoView({ block: 'start' });
+  const panel = byId('detail-panel');
+  panel.hidden = false;
+  revealIfBelow(panel);
+}
+
+/** Closes the detail pane (the URL names no span any more). */
+export function closeSpan(): void {
+  urlState.span = null;
+  shown = null;
+  byId('detail-panel').hidden = true;
+  markOpenRow();
+}
+
+/** Redraws what shows a time, after the time zone changed. */
+export function redrawDetailTimes(): void {
+  if (shown) renderMeta(shown);
+}
+
+/** How much of the detail pane (its title and first lines) must show at the bottom of the window once opened. */
+const REVEAL_PX = 160;
+
+/**
+ * Leaves the page where it is when the detail pane's start already shows (so the spectrogram and the list the user
+ * clicked in stay put); else scrolls just enough to bring its title and first lines up from the bottom edge.
+ */
+function revealIfBelow(panel: HTMLElement): void {
+  const below = panel.getBoundingClientRect().top - (window.innerHeight - REVEAL_PX);
+  if (below > 0) window.scrollBy({ top: below });
 }
 
 function renderMeta(span: SpanSummaryJson): void {
@@ -42,7 +82,7 @@ function renderMeta(span: SpanSummaryJson): void {
   };
   add('Service', span.service);
   add('Process', `${span.exe} [${span.pid}], thread ${span.tid}`);
-  add('Start', fmtIso(span.startUs));
+  add('Start', dateTime(span.startUs / 1000));
   add('Duration', fmtDuration(span.durationNs));
   add(
     'Status',

@@ -45,13 +45,16 @@ export function fillSelect<T>(
     option.textContent = labelOf(item);
     select.append(option);
   }
-  select.value = current;
-  if (select.value !== current) {
-    // The filtered value is no longer in memory: keep it selectable so the filter stays visible.
-    const option = document.createElement('option');
-    option.value = current;
-    option.textContent = `${current} (none in memory)`;
-    select.append(option);
-    select.value = current;
-  }
+  setSelectValue(select, current);
+}
+
+/** Selects `value`, adding it as "(none in memory)" when no option has it, so the filter in use stays visible. */
+export function setSelectValue(select: HTMLSelectElement, value: string): void {
+  select.value = value;
+  if (select.value === value) return;
+  const option = document.createElement('option');
+  option.value = value;
+  option.textContent = `${value} (none in memory)`;
+  select.append(option);
+  select.value = value;
 }

@@ -7,8 +7,7 @@ import { byId, el } from './dom.js';
 import { markColumn } from './expression-mark.js';
 import { guarded } from './notices.js';
 import { loadSpectrogram } from './spectrogram.js';
-import { state } from './state.js';
-import { SCOPES, type Scope, view } from './view-state.js';
+import { SCOPES, type Scope, urlState } from './url-state.js';
 
 let onChange: () => void = () => {};
 
@@ -16,12 +15,12 @@ function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);
 }
 
-/** Redraws the spectrogram with the scope and filter in `view`; on a refused filter, restores `previous`. */
+/** Redraws the spectrogram with the scope and filter in `urlState`; on a refused filter, restores `previous`. */
 async function apply(previous: string): Promise<void> {
   try {
     await loadSpectrogram();
   } catch (err) {
-    view.filter = previous;
+    urlState.filter = previous;
     if (err instanceof ApiError && err.column !== null) {
       showFilterError(byId<HTMLInputElement>('filter-expr').value, err.message, err.column);
       return;
@@ -54,9 +53,9 @@ export function showFilterError(text: string | null, message = '', column = 1): 
 /** Puts the view's scope and filter into the controls (after the URL set them). */
 export function syncFilterBar(): void {
   const scope = byId<HTMLSelectElement>('scope');
-  scope.value = view.scope;
-  byId<HTMLInputElement>('filter-expr').value = view.filter;
-  scope.disabled = state.mode !== '';
+  scope.value = urlState.scope;
+  byId<HTMLInputElement>('filter-expr').value = urlState.filter;
+  scope.disabled = urlState.mode !== '';
   scope.title = scope.disabled ? 'Calls are counted whichever span made them.' : 'Which spans are counted';
 }
 
@@ -68,13 +67,13 @@ export function initFilterBar(changed: () => void): void {
   syncFilterBar();
   scope.addEventListener('change', () => {
     if (!isScope(scope.value)) return;
-    view.scope = scope.value;
-    guarded(apply)(view.filter);
+    urlState.scope = scope.value;
+    guarded(apply)(urlState.filter);
   });
   byId('filter-bar').addEventListener('submit', (e) => {
     e.preventDefault();
-    const previous = view.filter;
-    view.filter = input.value.trim();
+    const previous = urlState.filter;
+    urlState.filter = input.value.trim();
     guarded(apply)(previous);
   });
 }

@@ -1,4 +1,6 @@
-// Text for numbers the page shows: durations, sizes, clock times, shares. Pure (no DOM), unit-tested.
+// Text for numbers the page shows: durations, sizes, date and time, shares. Pure (no DOM), unit-tested.
+
+import { formatClock, formatDate, type TimeZoneMode, zoneOffsetLabel } from './time-zone.js';
 
 /** Three significant digits without trailing zeros: 4.2, 10, 123; 1000 and above rounded to an integer. */
 export function trim3(v: number): string {
@@ -20,25 +22,9 @@ export function fmtBytes(n: number): string {
   return `${trim3(n / 1048576)} MiB`;
 }
 
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, '0');
-}
-
-/** Wall-clock time of day of `ms` since the epoch, local time: `14:03:07`, or `14:03:07.042` with millis. */
-export function fmtClock(ms: number, withMillis = false): string {
-  const d = new Date(ms);
-  const s = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  return withMillis ? `${s}.${pad(d.getMilliseconds(), 3)}` : s;
-}
-
-/** A span start (µs since the epoch) in the list: the time of day with milliseconds. */
-export function fmtStart(us: number): string {
-  return fmtClock(us / 1000, true);
-}
-
-/** A span start (µs since the epoch) in full, UTC. */
-export function fmtIso(us: number): string {
-  return new Date(us / 1000).toISOString();
+/** An instant in full, in the page's zone, named: `2026-01-02 03:04:05.006 UTC+01:00`. */
+export function fmtDateTime(ms: number, zone: TimeZoneMode): string {
+  return `${formatDate(ms, zone)} ${formatClock(ms, zone, true)} ${zoneOffsetLabel(ms, zone)}`;
 }
 
 /** `ns` as a percentage of `total` with one decimal; a tiny non-zero share reads `<0.1%`, never `0.0%`. */

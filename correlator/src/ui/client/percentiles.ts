@@ -9,6 +9,7 @@ import { fmtDuration } from './format.js';
 import { fillSpanList } from './list.js';
 import { guarded } from './notices.js';
 import { filterParams, state } from './state.js';
+import { urlState } from './url-state.js';
 
 const PERCENTILE_COLUMNS: readonly [PercentileKey, string][] = [
   ['p50', 'p50'],
@@ -20,11 +21,11 @@ const PERCENTILE_COLUMNS: readonly [PercentileKey, string][] = [
 
 /** The selection as query parameters: its window, and its duration range unless in syscall mode. */
 export function selectionWindow(): Params {
-  const s = state.selection;
+  const s = urlState.sel;
   if (!s) return {};
   const buckets = state.config.buckets;
   const w: Params = { from: s.fromMs, to: s.toMs };
-  if (!state.mode) {
+  if (!urlState.mode) {
     w.minDuration = buckets[s.b0].lowNs;
     w.maxDuration = buckets[s.b1].highNs;
   }
@@ -35,8 +36,8 @@ export async function loadPercentiles(): Promise<void> {
   const params = { ...filterParams(), ...selectionWindow() };
   const t = await fetchPercentiles(params);
   byId('percentile-scope').textContent =
-    `${state.selection ? 'spans in the selection' : 'all spans in memory'}` +
-    `${state.selection && state.mode ? ' (its time window)' : ''} · ${t.spans}${t.spans === 1 ? ' span' : ' spans'}` +
+    `${urlState.sel ? 'spans in the selection' : 'all spans in memory'}` +
+    `${urlState.sel && urlState.mode ? ' (its time window)' : ''} · ${t.spans}${t.spans === 1 ? ' span' : ' spans'}` +
     ` · within ±${t.relativeAccuracy * 100} % of the exact value at each rank`;
   const tbody = byId<HTMLTableElement>('percentiles').tBodies[0];
   tbody.replaceChildren();

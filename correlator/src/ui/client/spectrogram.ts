@@ -28,7 +28,7 @@ import {
 } from './scales.js';
 import { filterParams, state } from './state.js';
 import { formatClock, formatDate, zoneName } from './time-zone.js';
-import { view } from './view-state.js';
+import { urlState } from './url-state.js';
 
 /** Room for the duration labels (left), the clock and date lines under the plot (bottom). */
 const MARGIN = { left: 58, right: 12, top: 8, bottom: 34 };
@@ -67,6 +67,8 @@ let gesture: Gesture | null = null;
 let cellCounts = new Map<number, number>();
 let onSelect: () => void = () => {};
 let onViewChange: () => void = () => {};
+/** live mode, after "Latest": the range keeps its width and its right edge follows the newest span */
+let follow = false;
 /** the newest request: older answers arriving late are dropped */
 let requestSeq = 0;
 let loading: Promise<void> | null = null;
@@ -74,11 +76,22 @@ let loadAgain = false;
 
 const bucketCount = () => state.config.buckets.length;
 const what = (n: number) =>
-  state.mode ? `${state.mode} ${n === 1 ? 'call' : 'calls'}` : `${n === 1 ? 'span' : 'spans'}`;
+  urlState.mode ? `${urlState.mode} ${n === 1 ? 'call' : 'calls'}` : `${n === 1 ? 'span' : 'spans'}`;
+
+/** The range the user zoomed or panned to (kept in the URL); null: fitted to the data by the server. */
+function askedRange(): TimeRange | null {
+  return urlState.from !== null && urlState.to !== null ? { fromMs: urlState.from, toMs: urlState.to } : null;
+}
+
+function setAskedRange(r: TimeRange | null): void {
+  urlState.from = r?.fromMs ?? null;
+  urlState.to = r?.toMs ?? null;
+}
 
 /** The range drawn: the one asked for, else the server's fit, else the last minute (nothing to fit yet). */
 function shownRange(): TimeRange {
-  if (view.range) return view.range;
+  const asked = askedRange();
+  if (asked) return asked;
   const sp = state.spectro;
   if (sp && sp.fromMs !== null && sp.toMs !== null) return { fromMs: sp.fromMs, toMs: sp.toMs };
   const now = Date.now();
@@ -91,16 +104,15 @@ function plotWidth(): number {
 
 /** Fetches the counts for the current view and draws them. Throws the server's error (a bad filter: ApiError). */
 export async function loadSpectrogram(): Promise<void> {
-  if (view.follow && view.range && state.spectro?.dataRange) {
-    view.range = followLatest(view.range, state.spectro.dataRange.lastMs);
-  }
+  const asked = askedRange();
+  if (follow && asked && state.spectro?.dataRange) setAskedRange(followLatest(asked, state.spectro.dataRange.lastMs));
   const seq = ++requestSeq;
   const answer = await fetchSpectrogram({
     ...filterParams(),
-    syscall: state.mode,
+    syscall: urlState.mode,
     columns: columnsFor(plotWidth()),
-    from: view.range?.fromMs,
-    to: view.range?.toMs,
+    from: urlState.from,
+    to: urlState.to,
   });
   if (seq !== requestSeq) return;
   state.spectro = answer;
@@ -222,7 +234,7 @@ function drawTimeAxis(ctx: CanvasRenderingContext2D, g: Geometry): void {
     g.scale.fromMs,
     g.scale.toMs,
     Math.max(2, Math.floor(g.scale.width / TIME_LABEL_PX)),
-    view.zone,
+    urlState.tz,
   );
   ctx.font = AXIS_FONT;
   ctx.textAlign = 'center';
@@ -235,26 +247,29 @@ function drawTimeAxis(ctx: CanvasRenderingContext2D, g: Geometry): void {
     ctx.lineTo(x, g.bottom + 4);
     ctx.stroke();
     ctx.fillStyle = AXIS_COLOUR;
-    ctx.fillText(tick.label, x, g.bottom + 5);
-    if (tick.date) ctx.fillText(tick.date, x, g.bottom + 19);
+    // labels near the canvas's edges move inside it
+    const half = Math.max(ctx.measureText(tick.label).width, tick.date ? ctx.measureText(tick.date).width : 0) / 2;
+    const at = Math.min(g.scale.left + g.scale.width + MARGIN.right - half, Math.max(half, x));
+    ctx.fillText(tick.label, at, g.bottom + 5);
+    if (tick.date) ctx.fillText(tick.date, at, g.bottom + 19);
   }
 }
 
 /** The line over the plot, the axis titles and the legend's unit: what is drawn, in which zone. */
 function describeView(range: TimeRange, sp: SpectrogramJson | null, max: number): void {
   const withMillis = rangeWidth(range) < 60_000;
-  const from = `${formatDate(range.fromMs, view.zone)} ${formatClock(range.fromMs, view.zone, withMillis)}`;
-  const to = formatClock(range.toMs, view.zone, withMillis);
+  const from = `${formatDate(range.fromMs, urlState.tz)} ${formatClock(range.fromMs, urlState.tz, withMillis)}`;
+  const to = formatClock(range.toMs, urlState.tz, withMillis);
   const parts = [`${from} – ${to} (${fmtDuration(rangeWidth(range) * 1e6)})`];
   if (sp && sp.fromMs !== null) {
     parts.push(`${fmtDuration(sp.columnMs * 1e6)} per column`, `${sp.total} ${what(sp.total)}`);
   }
   if (max) parts.push(`busiest cell ${max}`);
   byId('view-range').textContent = parts.join(' · ');
-  const subject = state.mode ? `${state.mode} call` : 'span';
-  byId('time-axis-title').textContent = `${subject} start time (${zoneName(range.fromMs, view.zone)})`;
+  const subject = urlState.mode ? `${urlState.mode} call` : 'span';
+  byId('time-axis-title').textContent = `${subject} start time (${zoneName(range.fromMs, urlState.tz)})`;
   byId('duration-axis-title').textContent = `${subject} duration`;
-  byId('legend-unit').textContent = `${state.mode ? 'calls' : 'spans'} per cell:`;
+  byId('legend-unit').textContent = `${urlState.mode ? 'calls' : 'spans'} per cell:`;
 }
 
 /** The colour ramp with the counts it stands for: 1, 10, 100, … the busiest cell. */
@@ -303,7 +318,7 @@ function cellAt(g: Geometry, sp: SpectrogramJson, p: Point): { c: number; b: num
 function drawSelection(): void {
   const box = byId('selection');
   const g = geometry;
-  const s = state.selection;
+  const s = urlState.sel;
   let x0: number;
   let x1: number;
   let y0: number;
@@ -352,8 +367,8 @@ function onPointerMove(event: PointerEvent): void {
   if (gesture?.kind === 'pan' && g) {
     const dx = p.x - gesture.startX;
     gesture.moved ||= dx !== 0;
-    view.range = panBy(gesture.startRange, (-dx / g.scale.width) * rangeWidth(gesture.startRange));
-    view.follow = false;
+    setAskedRange(panBy(gesture.startRange, (-dx / g.scale.width) * rangeWidth(gesture.startRange)));
+    follow = false;
     drawSpectrogram(true);
     return;
   }
@@ -375,8 +390,8 @@ function showCellTip(g: Geometry, p: Point): void {
   const millis = sp.columnMs < 1000;
   const bucket = state.config.buckets[b];
   tip.textContent =
-    `${n} ${what(n)} · ${formatClock(start, view.zone, millis)}–` +
-    `${formatClock(Math.min(sp.toMs ?? start + sp.columnMs, start + sp.columnMs), view.zone, millis)} · ` +
+    `${n} ${what(n)} · ${formatClock(start, urlState.tz, millis)}–` +
+    `${formatClock(Math.min(sp.toMs ?? start + sp.columnMs, start + sp.columnMs), urlState.tz, millis)} · ` +
     `${fmtDuration(bucket.lowNs)}–${bucket.highNs === null ? '∞' : fmtDuration(bucket.highNs)}`;
   tip.hidden = false;
   tip.style.left = `${Math.min(p.x + 12, g.scale.left + g.scale.width - tip.offsetWidth)}px`;
@@ -390,7 +405,7 @@ function onPointerUp(event: PointerEvent): void {
   gesture = null;
   if (!done || !g) return;
   if (done.kind === 'pan') {
-    if (done.moved) settle(view.range ?? done.startRange);
+    if (done.moved) settle(askedRange() ?? done.startRange);
     return;
   }
   if (!sp || sp.fromMs === null || sp.toMs === null) return;
@@ -398,15 +413,15 @@ function onPointerUp(event: PointerEvent): void {
   const b = cellAt(g, sp, localPoint(event));
   const selection = selectionOf({ c0: a.c, c1: b.c, b0: a.b, b1: b.b }, sp.fromMs, sp.columnMs);
   // the last column may reach past the range; spans after it were not counted
-  state.selection = { ...selection, toMs: Math.min(selection.toMs, sp.toMs) };
+  urlState.sel = { ...selection, toMs: Math.min(selection.toMs, sp.toMs) };
   drawSelection();
   onSelect();
 }
 
 /** A new view range from a gesture or a button: kept over the data, drawn at once, then fetched. */
 function settle(range: TimeRange): void {
-  view.range = keepOverData(range, state.spectro?.dataRange ?? null);
-  view.follow = false;
+  setAskedRange(keepOverData(range, state.spectro?.dataRange ?? null));
+  follow = false;
   drawSpectrogram(true);
   requestLoad();
 }
@@ -434,21 +449,22 @@ function panShare(share: number): void {
 
 /** Back to the server's fit of all the matching data. */
 export function fitView(): void {
-  view.range = null;
-  view.follow = false;
+  setAskedRange(null);
+  follow = false;
   requestLoad();
 }
 
 /** Live mode: keep the zoom, follow the newest spans. */
 function followNewest(): void {
-  view.follow = true;
-  if (view.range && state.spectro?.dataRange) view.range = followLatest(view.range, state.spectro.dataRange.lastMs);
+  follow = true;
+  const asked = askedRange();
+  if (asked && state.spectro?.dataRange) setAskedRange(followLatest(asked, state.spectro.dataRange.lastMs));
   requestLoad();
 }
 
 /**
- * Wires the canvas and the view buttons. `select` runs after the user dragged a selection (state.selection holds
- * it); `viewChanged` after the range or the time zone changed (the URL keeps them).
+ * Wires the canvas and the view buttons. `select` runs after the user dragged a selection (urlState.sel holds
+ * it); `viewChanged` after the range changed (the URL keeps it).
  */
 export function initSpectrogram(select: () => void, viewChanged: () => void = () => {}): void {
   onSelect = select;
@@ -471,13 +487,6 @@ export function initSpectrogram(select: () => void, viewChanged: () => void = ()
   byId('pan-left').addEventListener('click', () => panShare(-BUTTON_PAN));
   byId('pan-right').addEventListener('click', () => panShare(BUTTON_PAN));
   byId('pan-latest').addEventListener('click', followNewest);
-  const zone = byId<HTMLSelectElement>('time-zone');
-  zone.value = view.zone;
-  zone.addEventListener('change', () => {
-    view.zone = zone.value === 'utc' ? 'utc' : 'local';
-    drawSpectrogram();
-    onViewChange();
-  });
   // the plot's width changes with the window and with the page's scroll bar coming and going
   new ResizeObserver(() => drawSpectrogram()).observe(byId('spectrogram-wrap'));
 }

@@ -70,6 +70,8 @@ export function zoneOffsetLabel(ms: number, zone: TimeZoneMode): string {
 
 /** The zone as a reader needs it named: "UTC", or the browser's zone and its offset ("Asia/Kolkata, UTC+05:30"). */
 export function zoneName(ms: number, zone: TimeZoneMode): string {
-  if (zone === 'utc') return 'UTC';
-  return `${Intl.DateTimeFormat().resolvedOptions().timeZone}, ${zoneOffsetLabel(ms, 'local')}`;
+  const local = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // a machine set to UTC: "UTC, UTC+00:00" says the same twice
+  if (zone === 'utc' || /^(Etc\/)?(UTC|UCT|GMT|Zulu)$/.test(local)) return 'UTC';
+  return `${local}, ${zoneOffsetLabel(ms, 'local')}`;
 }
