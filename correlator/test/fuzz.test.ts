@@ -24,7 +24,7 @@ import { correlatorForCapture, replayInto } from '../src/replay.js';
 import { PLAIN, renderTrace } from '../src/cli/tree-printer.js';
 import { TraceAssembler, type TracedSpan } from '../src/cli/trace-assembler.js';
 import { SpanStore } from '../src/ui/store.js';
-import { spanTreeJson, timeBreakdown } from '../src/ui/views.js';
+import { spanTreeJson, timeBreakdown, traceJson } from '../src/ui/views.js';
 import { CLOCK, SEED, Stream, inet, oneProcess } from './synthetic.js';
 
 const BASE_SEED = Number(process.env.NULLSPAN_FUZZ_SEED ?? 0x5eed_0b11);
@@ -365,6 +365,13 @@ async function markerRound(seed: number): Promise<void> {
   for (const { span } of emitted.slice(-200)) {
     const tree = store.tree(span.traceId, span.spanId);
     if (tree) JSON.parse(JSON.stringify({ tree: spanTreeJson(tree), breakdown: timeBreakdown(tree) }));
+    // the whole trace: every retained span of it once, the requested one at `focus`
+    const trace = store.trace(span.traceId, span.spanId);
+    if (!trace) continue;
+    const answer = traceJson(trace);
+    expect(answer.nodes[answer.focus].span.spanId).toBe(span.spanId);
+    expect(new Set(answer.nodes.map((n) => n.span.spanId)).size).toBe(answer.nodes.length);
+    for (const [i, n] of answer.nodes.entries()) if (n.parent !== null) expect(n.parent).toBeLessThan(i);
   }
 }
 
