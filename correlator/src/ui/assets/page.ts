@@ -68,6 +68,7 @@ export const PAGE_HTML = `<!doctype html>
         <div id="selection" hidden></div>
         <div id="cell-tip" hidden></div>
         <div id="spectro-empty" class="empty" hidden></div>
+      </div>
     </div>
     <div id="time-axis-title" class="axis-title"></div>
     <div class="legend"><span id="legend-unit" class="muted"></span>

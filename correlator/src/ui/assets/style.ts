@@ -72,7 +72,7 @@ td, dd, option, .wf-name, .wf-info span, #detail-title, #cell-tip { unicode-bidi
 #span-list tbody tr:focus-visible { outline: 2px solid var(--accent); outline-offset: -2px; }
 #span-list tbody tr.open td:first-child { box-shadow: inset 3px 0 0 var(--accent); }
 .empty { color: var(--muted); font-size: 14px; margin: 10px 0; }
-#spectro-empty { position: absolute; inset: 8px 10px 24px 64px; display: flex; align-items: center; justify-content: center; text-align: center; padding: 0 40px; pointer-events: none; }
+#spectro-empty { position: absolute; inset: 8px 12px 34px 58px; display: flex; align-items: center; justify-content: center; text-align: center; padding: 0 40px; pointer-events: none; }
 .empty[hidden], #spectro-empty[hidden] { display: none; }
 #drop-notice { margin: 0; padding: 8px 12px; border: 1px solid var(--sys); border-radius: 6px; background: #2b2112; }
 #drop-notice strong { color: #ffcf7a; font-weight: 600; }
