@@ -411,7 +411,17 @@ describe('web UI in chromium', () => {
  * spectrogram could land on the cells drawn before the filter applied. */
 async function openByName(page: Page, filter: string, name: string) {
   await page.fill('#filter-name', filter);
-  await page.waitForFunction(() => document.getElementById('list-panel')!.hidden);
+  // the name box applies after a pause (the URL then names the filter) and reloads the table: a click before that
+  // would open a list the filter's reload then hides
+  await page.waitForFunction((f) => new URLSearchParams(location.hash.slice(1)).get('name') === f, filter);
+  await page.waitForFunction(
+    (f) =>
+      document.getElementById('list-panel')!.hidden &&
+      [...document.querySelectorAll<HTMLElement>('#percentiles tbody tr')].every((tr) =>
+        tr.dataset.name!.toLowerCase().includes(f.toLowerCase()),
+      ),
+    filter,
+  );
   const max = page.locator(`#percentiles tbody tr[data-name="${name}"] button[data-percentile="max"]`);
   await max.waitFor();
   await max.click();
