@@ -60,15 +60,10 @@ export class IdMap<V> {
     }
   }
 
-  /** The values of one trace id. A scan of every value: the map keeps no index by trace, which would cost memory
-   *  per trace on every span while only a span detail answer asks for it. */
+  /** The values of one trace id: a pass over all of them (no per-trace index: it cost more than it saves for a
+   *  lookup made once per opened span). */
   *ofTrace(traceId: string): Generator<V> {
-    for (const slot of this.bySpan.values()) {
-      if (slot instanceof SharedSpanId) {
-        const v = slot.byTrace.get(traceId);
-        if (v !== undefined) yield v;
-      } else if (this.traceOf(slot) === traceId) yield slot;
-    }
+    for (const value of this.values()) if (this.traceOf(value) === traceId) yield value;
   }
 
   *values(): Generator<V> {
