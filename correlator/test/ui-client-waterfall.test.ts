@@ -143,6 +143,15 @@ describe('waterfall model', () => {
     ]);
   });
 
+  it('says how a run of repeated failed calls failed, so the errno does not hide inside the fold', () => {
+    const failed = Array.from({ length: 5 }, (_, i) => call('access', i * 1000, 500, { errno: 'ENOENT' }));
+    const tiny = Array.from({ length: 4 }, (_, i) => call(i % 2 ? 'getpid' : 'getuid', 10_000 + i * 1000, 500));
+    const model = buildModel([node('s', 0, 100_000, null, 0, [...failed, ...tiny])]);
+    const rows = visibleRows(model, NONE);
+    expect(rows[1]).toMatchObject({ kind: 'fold', sameName: 'access', count: 5, errno: 'ENOENT', error: true });
+    expect(rows[2]).toMatchObject({ kind: 'fold', sameName: null, count: 4, errno: null });
+  });
+
   it('does not fold two calls, a failed call into tiny ones, or a call that is pinned (a find match)', () => {
     const nodes = [
       node('s', 0, 100_000, null, 0, [

@@ -1,6 +1,6 @@
 // A small instrumented HTTP service for the UI's end-to-end captures (test/ui-fixtures/make-captures.mjs):
 // `GET /item` is fast (one server span reading /etc/hostname); `GET /report` is the slow outlier: a run of tiny
-// calls (stat/access of config files, alternating so no two merge), a write + fsync of a file whose path the
+// calls (20 failed accesses of config files in a row, then stats), a write + fsync of a file whose path the
 // find-in-trace step looks for, then a ~250 ms blocking wait inside a system call (futex); `GET /hostile` makes a
 // server span and a child span whose names (and the child's attribute) are markup; `GET /quit` ends the process once its response is sent.
 // Prints `listening PORT` on stdout when ready. Binds loopback only.
@@ -25,14 +25,16 @@ const blocker = new Int32Array(new SharedArrayBuffer(4));
 
 function report() {
   span.trace('config.scan', { files: 40 }, () => {
+    // 20 failed lookups in a row: the same call with the same outcome, so the waterfall folds them whatever they
+    // took on a loaded machine (failed calls never merge in the correlator); then successful stats, which do
     for (let i = 0; i < 20; i++) {
-      statSync('/etc/hostname');
       try {
         accessSync(join(workDir, `override-${i}.conf`));
       } catch {
         // absent: the failed access is the point (an errno in the waterfall)
       }
     }
+    for (let i = 0; i < 20; i++) statSync('/etc/hostname');
   });
   span.trace('ledger.append', { path: LEDGER }, () => {
     const fd = openSync(LEDGER, 'a', 0o600);

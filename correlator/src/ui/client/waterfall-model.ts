@@ -100,6 +100,8 @@ export type WaterfallRow =
       expanded: boolean;
       /** the one name of a run of repeated calls, null for a run of different tiny calls */
       sameName: string | null;
+      /** the error every call of the run failed with (a run of repeated calls shares its outcome), else null */
+      errno: string | null;
       /** distinct names in order of first appearance (at most 4) */
       names: string[];
       /** calls in the run (merged records count each of their calls) */
@@ -325,6 +327,8 @@ function foldRow(
   }
   const head = syscalls[calls[0]].name;
   const sameName = calls.every((j) => syscalls[j].name === head) ? head : null;
+  const headErrno = syscalls[calls[0]].errno;
+  const errno = headErrno !== null && calls.every((j) => syscalls[j].errno === headErrno) ? headErrno : null;
   const id = foldId(node, calls[0]);
   return {
     kind: 'fold',
@@ -334,6 +338,7 @@ function foldRow(
     depth,
     expanded: expanded.has(id),
     sameName,
+    errno,
     names,
     count,
     totalNs,

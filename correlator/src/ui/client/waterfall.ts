@@ -244,8 +244,10 @@ function drawRow(r: WaterfallRow, tree: SpanTreeJson, model: TraceModel): HTMLEl
         : `${r.count} short calls: ${r.names.join(', ')}${r.calls.length > r.names.length ? '…' : ''}`;
     label.append(toggle(r.id, true, r.expanded, text));
     label.append(el('span', 'wf-name', text));
-    label.append(el('span', 'wf-info', `${fmtDuration(r.totalNs)} total`));
-    label.title = `${text} · ${fmtDuration(r.totalNs)} total · folded: open to see each call`;
+    // a run of failed calls says how they failed: the errno must not hide inside the fold
+    const info = `${r.errno !== null ? `failed: ${r.errno} · ` : ''}${fmtDuration(r.totalNs)} total`;
+    label.append(el('span', 'wf-info', info));
+    label.title = `${text} · ${info} · folded: open to see each call`;
     place(
       r.startNs,
       r.endNs - r.startNs,
