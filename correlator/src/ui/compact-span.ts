@@ -4,15 +4,7 @@
 // copies read as the model's SpanRecord / SyscallRecord, so everything that serves spans is unchanged; the system
 // calls are kept packed (packed-syscalls.ts) and decoded when read.
 
-import type {
-  ArgValue,
-  SpanKind,
-  SpanRecord,
-  SpanTimes,
-  StatusCode,
-  SyscallRecord,
-  WaitKind,
-} from '../model.js';
+import type { ArgValue, SpanKind, SpanRecord, SpanTimes, StatusCode, SyscallRecord, WaitKind } from '../model.js';
 import { PackedSyscalls } from './packed-syscalls.js';
 
 /** Shared by every span without attributes or system calls: read-only, as everything the store serves. */
