@@ -118,6 +118,14 @@ describe('PackedSyscalls', () => {
     for (const [i, call] of plain.entries()) expectSameCall(decoded[i]!, call);
   });
 
+  it('decodes the calls of one name alone, in order', () => {
+    const calls = [CALLS[1]!, CALLS[0]!, CALLS[1]!, CALLS[3]!];
+    const reads = new PackedSyscalls(calls).named('read');
+    expect(reads).toHaveLength(2);
+    for (const call of reads) expectSameCall(call, CALLS[1]!);
+    expect(new PackedSyscalls(calls).named('fsync')).toEqual([]);
+  });
+
   it('keeps one string for a path equal to the target', () => {
     const [read] = new PackedSyscalls([CALLS[2]!]).decode();
     expect(read!.path).toBe(read!.target);

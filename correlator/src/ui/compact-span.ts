@@ -103,6 +103,10 @@ class RetainedSpan implements SpanRecord {
     return this.#packedSyscalls?.decode() ?? NO_SYSCALLS;
   }
 
+  syscallsNamed(name: string): SyscallRecord[] {
+    return this.#packedSyscalls?.named(name) ?? NO_SYSCALLS;
+  }
+
   get syscallCount(): number {
     return this.#packedSyscalls?.length ?? 0;
   }
@@ -132,4 +136,9 @@ export function compactSpan(span: SpanRecord): SpanRecord {
 /** How many call records a span holds, without decoding them. */
 export function syscallCountOf(span: SpanRecord): number {
   return span instanceof RetainedSpan ? span.syscallCount : span.syscalls.length;
+}
+
+/** A span's calls of one name, decoding no others. */
+export function syscallsNamed(span: SpanRecord, name: string): SyscallRecord[] {
+  return span instanceof RetainedSpan ? span.syscallsNamed(name) : span.syscalls.filter((c) => c.name === name);
 }

@@ -181,6 +181,13 @@ export class PackedSyscalls {
     );
   }
 
+  /** The calls of one name decoded, in order: a scan for one syscall decodes nothing else. */
+  named(name: string): SyscallRecord[] {
+    const out: SyscallRecord[] = [];
+    for (let i = 0; i < this.length; i++) if (this.nameAt(i) === name) out.push(this.at(i));
+    return out;
+  }
+
   /** Every call decoded, in order. */
   decode(): SyscallRecord[] {
     const out = new Array<SyscallRecord>(this.length);
