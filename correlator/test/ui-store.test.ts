@@ -359,7 +359,8 @@ describe('SpanStore', () => {
     for (const s of [db, root, waiting]) {
       const kept = store.add(s, P).span;
       expect(kept).not.toBe(s);
-      expect(kept).toEqual(s);
+      // the calls are decoded on read (a prototype getter, not an own key)
+      expect({ ...kept, syscalls: kept.syscalls }).toEqual(s);
     }
     const kept = store.get(root.traceId, root.spanId)!.span;
     expect(Object.keys(kept.attributes)).toEqual(['__proto__', 'http.route', 'n', 'ok']);

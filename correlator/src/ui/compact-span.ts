@@ -1,19 +1,11 @@
 // Retained copies of finished spans in a fixed shape. The correlator builds a span field by field as its markers
 // and system calls arrive, so V8 keeps most of its properties in a separate out-of-object array (~190 bytes per
 // span on the Hono bench service); a class that declares every field up front keeps them inside the object. The
-// copies read as the model's SpanRecord / SyscallRecord, so everything that serves spans is unchanged.
+// copies read as the model's SpanRecord / SyscallRecord, so everything that serves spans is unchanged; the system
+// calls are kept packed (packed-syscalls.ts) and decoded when read.
 
-import type {
-  ArgValue,
-  Attribution,
-  SpanKind,
-  SpanRecord,
-  SpanTimes,
-  StatusCode,
-  SyscallRecord,
-  SyscallTimes,
-  WaitKind,
-} from '../model.js';
+import type { ArgValue, SpanKind, SpanRecord, SpanTimes, StatusCode, SyscallRecord, WaitKind } from '../model.js';
+import { PackedSyscalls } from './packed-syscalls.js';
 
 /** Shared by every span without attributes or system calls: read-only, as everything the store serves. */
 const NO_ATTRIBUTES: Record<string, ArgValue> = Object.freeze({});
@@ -60,55 +52,6 @@ class RetainedTimes implements SpanTimes {
   }
 }
 
-class RetainedSyscall implements SyscallRecord {
-  readonly name: string;
-  readonly ts: number;
-  readonly dur: number;
-  readonly end: number;
-  readonly tid: number;
-  readonly pid: number;
-  readonly ret: number;
-  readonly errno?: string;
-  readonly fd?: number;
-  readonly target?: string;
-  readonly path?: string;
-  readonly peerAddress?: string;
-  readonly peerPort?: number;
-  readonly localAddress?: string;
-  readonly localPort?: number;
-  readonly transport?: SyscallRecord['transport'];
-  readonly bytes?: number;
-  readonly count: number;
-  readonly attribution: Attribution;
-  readonly unfinished?: boolean;
-  readonly times?: SyscallTimes;
-
-  constructor(c: SyscallRecord) {
-    this.name = c.name;
-    this.ts = c.ts;
-    this.dur = c.dur;
-    this.end = c.end;
-    this.tid = c.tid;
-    this.pid = c.pid;
-    this.ret = c.ret;
-    this.errno = c.errno;
-    this.fd = c.fd;
-    this.target = c.target;
-    // the correlator often sets both to one path: one string kept
-    this.path = c.path === c.target ? this.target : c.path;
-    this.peerAddress = c.peerAddress;
-    this.peerPort = c.peerPort;
-    this.localAddress = c.localAddress;
-    this.localPort = c.localPort;
-    this.transport = c.transport;
-    this.bytes = c.bytes;
-    this.count = c.count;
-    this.attribution = c.attribution;
-    this.unfinished = c.unfinished;
-    this.times = c.times;
-  }
-}
-
 class RetainedSpan implements SpanRecord {
   readonly traceId: string;
   readonly spanId: string;
@@ -129,7 +72,8 @@ class RetainedSpan implements SpanRecord {
   readonly droppedSyscalls?: number;
   readonly droppedRecords?: number;
   readonly times?: SpanTimes;
-  readonly syscalls: SyscallRecord[];
+  /** undefined when the span made no system calls; private, so the span's own keys are SpanRecord's */
+  readonly #packedSyscalls: PackedSyscalls | undefined;
 
   constructor(s: SpanRecord) {
     this.traceId = s.traceId;
@@ -151,7 +95,20 @@ class RetainedSpan implements SpanRecord {
     this.droppedSyscalls = s.droppedSyscalls;
     this.droppedRecords = s.droppedRecords;
     this.times = s.times && new RetainedTimes(s.times);
-    this.syscalls = s.syscalls.length === 0 ? NO_SYSCALLS : s.syscalls.map((c) => new RetainedSyscall(c));
+    this.#packedSyscalls = s.syscalls.length === 0 ? undefined : new PackedSyscalls(s.syscalls);
+  }
+
+  /** Decoded on each read (the store keeps them packed): callers that only count them use syscallCountOf. */
+  get syscalls(): SyscallRecord[] {
+    return this.#packedSyscalls?.decode() ?? NO_SYSCALLS;
+  }
+
+  syscallsNamed(name: string): SyscallRecord[] {
+    return this.#packedSyscalls?.named(name) ?? NO_SYSCALLS;
+  }
+
+  get syscallCount(): number {
+    return this.#packedSyscalls?.length ?? 0;
   }
 }
 
@@ -174,4 +131,14 @@ function compactAttributes(attributes: Record<string, ArgValue>): Record<string,
 /** The span as the store keeps it: same fields, compact layout. */
 export function compactSpan(span: SpanRecord): SpanRecord {
   return new RetainedSpan(span);
+}
+
+/** How many call records a span holds, without decoding them. */
+export function syscallCountOf(span: SpanRecord): number {
+  return span instanceof RetainedSpan ? span.syscallCount : span.syscalls.length;
+}
+
+/** A span's calls of one name, decoding no others. */
+export function syscallsNamed(span: SpanRecord, name: string): SyscallRecord[] {
+  return span instanceof RetainedSpan ? span.syscallsNamed(name) : span.syscalls.filter((c) => c.name === name);
 }

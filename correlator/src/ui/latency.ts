@@ -5,6 +5,7 @@
 import { nearestRank } from '../summary/rank.js';
 import type { SyscallRecord } from '../model.js';
 import { SummaryBuilder, type Summary } from '../summary/builder.js';
+import { syscallsNamed } from './compact-span.js';
 import { bucketOf } from './buckets.js';
 import { buildSpectrogram, DEFAULT_COLUMNS, type Spectrogram, type TimeWindow } from './spectrogram-grid.js';
 import type { SpanFilter, SpanStore, StoredSpan, WindowQuery } from './store.js';
@@ -64,8 +65,7 @@ function* callsOf(
 ): Generator<{ entry: StoredSpan; sc: SyscallRecord; startUs: number }> {
   // a call starts after its span: spans that started before the window may still hold calls inside it
   for (const entry of store.matching({ ...w, fromUs: undefined })) {
-    for (const sc of entry.span.syscalls) {
-      if (sc.name !== syscall) continue;
+    for (const sc of syscallsNamed(entry.span, syscall)) {
       const startUs = entry.startUs + Math.floor((sc.ts - entry.span.start) / 1000);
       if ((w.fromUs !== undefined && startUs < w.fromUs) || (w.toUs !== undefined && startUs >= w.toUs)) continue;
       yield { entry, sc, startUs };

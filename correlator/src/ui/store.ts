@@ -6,7 +6,7 @@
 
 import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
 import { bucketOf } from './buckets.js';
-import { compactSpan } from './compact-span.js';
+import { compactSpan, syscallCountOf } from './compact-span.js';
 import { IdMap } from './id-map.js';
 import { type SpanPredicate, type SpanScope, storedSubject } from './filter-subject.js';
 import { ERROR, ROOT, SERVER, SpanColumns } from './span-columns.js';
@@ -155,7 +155,7 @@ export class SpanStore {
       startUs: this.startUsOf(span),
       durationNs,
       bucket: bucketOf(durationNs),
-      textBytes: textBytesOf(span),
+      textBytes: textBytesOf(finished),
     };
     this.rows.push(entry, entry.startUs, durationNs, entry.bucket, flagsOf(span));
     this.byKey.set(span.traceId, span.spanId, entry);
@@ -172,7 +172,7 @@ export class SpanStore {
       pidEntry.count++;
       pidEntry.proc = proc;
     } else this.pidCounts.set(proc.pid, { count: 1, proc });
-    this.syscallCount += span.syscalls.length;
+    this.syscallCount += syscallCountOf(span);
     this.textBytes += entry.textBytes;
     this.evictOverflow();
     // Eviction is oldest-first, so the new span survived unless the store is now empty.
@@ -490,7 +490,7 @@ export class SpanStore {
     decrement(this.serviceCounts, proc.serviceName);
     const pidEntry = this.pidCounts.get(proc.pid);
     if (pidEntry && --pidEntry.count === 0) this.pidCounts.delete(proc.pid);
-    this.syscallCount -= span.syscalls.length;
+    this.syscallCount -= syscallCountOf(span);
     this.textBytes -= entry.textBytes;
   }
 }
