@@ -135,8 +135,9 @@ async function main(): Promise<void> {
   onOpenRow((traceId, spanId) => guarded(() => openSpan(traceId, spanId))());
   initZoneSwitch();
   wireControls();
-  await Promise.all([loadFacets(), loadStats(), loadSyscallModes()]);
-  await showUrlState();
+  // the spectrogram does not wait for the menus (the syscall list sums every retained call): each fills in as its
+  // answer comes, keeping the value the URL put in it
+  await Promise.all([showUrlState(), loadFacets(), loadStats(), loadSyscallModes()]);
   // a live session follows the newest spans, unless the link asked for a fixed range
   if (state.config.live && urlState.to === null) setLive(true);
   window.addEventListener('popstate', () => {
