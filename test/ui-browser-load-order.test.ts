@@ -71,6 +71,46 @@ describe('web UI first screen in chromium', () => {
     }
   });
 
+  it('names the browser time zone only after the first draw (Intl loads ICU data on first use)', async () => {
+    const store = new SpanStore({ clock: CLOCK });
+    for (let i = 0; i < 20; i++) for (const r of request(i * 100e6, 1e6)) store.add(r, proc(100, 'shop'));
+    const server = await startUiServer({ store });
+    try {
+      const { page, problems } = await watchedPage(browser, { timezoneId: 'Asia/Kolkata' });
+      await page.addInitScript(() => {
+        const w = window as unknown as { intlCalls: number; intlCallsAtFirstCells?: number };
+        w.intlCalls = 0;
+        const Original = Intl.DateTimeFormat;
+        Intl.DateTimeFormat = new Proxy(Original, {
+          apply: (target, self, args) => {
+            w.intlCalls++;
+            return Reflect.apply(target, self, args);
+          },
+          construct: (target, args) => {
+            w.intlCalls++;
+            return Reflect.construct(target, args);
+          },
+        });
+        new MutationObserver(() => {
+          const cells = Number(document.getElementById('spectrogram')?.dataset.visibleCells ?? 0);
+          if (cells > 0 && w.intlCallsAtFirstCells === undefined) w.intlCallsAtFirstCells = w.intlCalls;
+        }).observe(document, { attributes: true, subtree: true });
+      });
+      await page.goto(server.url);
+      await page.waitForSelector('body[data-ready="1"]');
+      await shot(page, '5-zone-named');
+      expect(
+        await page.evaluate(() => (window as unknown as { intlCallsAtFirstCells?: number }).intlCallsAtFirstCells),
+      ).toBe(0);
+      // Chromium's ICU may use the zone's older name
+      expect(await page.locator('#tz-toggle').textContent()).toMatch(/^Times: Asia\/(Kolkata|Calcutta), UTC\+05:30$/);
+      expect(await page.locator('#time-axis-title').textContent()).toMatch(/\(Asia\/(Kolkata|Calcutta), UTC\+05:30\)$/);
+      expect(problems).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('says the capture has no spans when the stats answer after the spectrogram', async () => {
     const server = await startUiServer({ store: new SpanStore({ clock: CLOCK }) });
     try {
