@@ -110,6 +110,11 @@ class RetainedSpan implements SpanRecord {
   get syscallCount(): number {
     return this.#packedSyscalls?.length ?? 0;
   }
+
+  forEachCallCount(visit: (name: string, count: number) => void): void {
+    const packed = this.#packedSyscalls;
+    if (packed) for (let i = 0; i < packed.length; i++) visit(packed.nameAt(i), packed.countAt(i));
+  }
 }
 
 /**
@@ -136,6 +141,12 @@ export function compactSpan(span: SpanRecord): SpanRecord {
 /** How many call records a span holds, without decoding them. */
 export function syscallCountOf(span: SpanRecord): number {
   return span instanceof RetainedSpan ? span.syscallCount : span.syscalls.length;
+}
+
+/** Each call record's name and the calls it stands for, decoding nothing else (eviction keeps per-name counts). */
+export function forEachCallCount(span: SpanRecord, visit: (name: string, count: number) => void): void {
+  if (span instanceof RetainedSpan) span.forEachCallCount(visit);
+  else for (const c of span.syscalls) visit(c.name, c.count);
 }
 
 /** A span's calls of one name, decoding no others. */

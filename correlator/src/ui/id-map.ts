@@ -60,12 +60,6 @@ export class IdMap<V> {
     }
   }
 
-  /** The values of one trace id: a pass over all of them (no per-trace index: it cost more than it saves for a
-   *  lookup made once per opened span). */
-  *ofTrace(traceId: string): Generator<V> {
-    for (const value of this.values()) if (this.traceOf(value) === traceId) yield value;
-  }
-
   *values(): Generator<V> {
     for (const slot of this.bySpan.values()) {
       if (slot instanceof SharedSpanId) yield* slot.byTrace.values();

@@ -117,10 +117,7 @@ export function spansWithSyscall(
 
 /** Syscall names in the retained spans with their call counts, most calls first (the spectrogram's mode list). */
 export function syscallNames(store: SpanStore, limit = 200): { name: string; count: number }[] {
-  const counts = new Map<string, number>();
-  for (const entry of store.matching({}))
-    for (const sc of entry.span.syscalls) counts.set(sc.name, (counts.get(sc.name) ?? 0) + sc.count);
-  return [...counts]
+  return [...store.syscallCallCounts()]
     .map(([name, count]) => ({ name, count }))
     .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : 1))
     .slice(0, limit);

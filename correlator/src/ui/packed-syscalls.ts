@@ -134,6 +134,11 @@ export class PackedSyscalls {
     return this.strings[i * this.stringStride + NAME]!;
   }
 
+  /** The calls record `i` stands for (a merged run counts each), without decoding the rest of it. */
+  countAt(i: number): number {
+    return this.numbers[i * this.numberStride + COUNT]!;
+  }
+
   at(i: number): SyscallRecord {
     const num = this.numbers;
     const str = this.strings;

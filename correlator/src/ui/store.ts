@@ -6,8 +6,9 @@
 
 import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
 import { bucketOf } from './buckets.js';
-import { compactSpan, syscallCountOf } from './compact-span.js';
+import { compactSpan, forEachCallCount, syscallCountOf } from './compact-span.js';
 import { IdMap } from './id-map.js';
+import { TraceIndex } from './trace-index.js';
 import { type SpanPredicate, type SpanScope, storedSubject } from './filter-subject.js';
 import { ERROR, ROOT, SERVER, SpanColumns } from './span-columns.js';
 import { buildSpectrogram, DEFAULT_COLUMNS, type Spectrogram, type TimeWindow } from './spectrogram-grid.js';
@@ -106,6 +107,9 @@ export type SpanListener = (entry: StoredSpan) => void;
 
 /** Bounds for the tree of one span: hostile markers can build very deep or very wide trees. */
 const MAX_TREE_NODES = 10_000;
+/** Distinct syscall names counted for the mode list: the kernel's table has ~460, but a process may call any number
+ *  (named `syscall_<nr>`); calls of names beyond this many are left out of the counts. */
+const MAX_SYSCALL_NAMES = 1024;
 
 export class SpanStore {
   readonly maxSpans: number;
@@ -122,6 +126,10 @@ export class SpanStore {
   private readonly byKey = new IdMap<StoredSpan>((entry) => entry.span.traceId);
   /** trace/parent span id → retained children, in arrival order (an array: a Set per parent cost ~130 bytes) */
   private readonly children = new IdMap<StoredSpan[]>((siblings) => siblings[0].span.traceId);
+  /** trace id → its retained spans (opening a span's trace must not scan every span) */
+  private readonly traceSpans = new TraceIndex<StoredSpan>();
+  /** syscall name → calls in the retained spans (the mode list must not scan every call) */
+  private readonly syscallCalls = new Map<string, number>();
   private readonly nameCounts = new Map<string, number>();
   private readonly serviceCounts = new Map<string, number>();
   private readonly pidCounts = new Map<number, { count: number; proc: ProcessInfo }>();
@@ -159,6 +167,7 @@ export class SpanStore {
     };
     this.rows.push(entry, entry.startUs, durationNs, entry.bucket, flagsOf(span));
     this.byKey.set(span.traceId, span.spanId, entry);
+    this.traceSpans.add(span.traceId, entry);
     if (span.parentSpanId !== undefined) {
       const siblings = this.children.get(span.traceId, span.parentSpanId);
       // most parents have one child: an array literal holds just it, a pushed-into empty one reserves 17 slots
@@ -173,6 +182,11 @@ export class SpanStore {
       pidEntry.proc = proc;
     } else this.pidCounts.set(proc.pid, { count: 1, proc });
     this.syscallCount += syscallCountOf(span);
+    forEachCallCount(span, (name, count) => {
+      const calls = this.syscallCalls.get(name);
+      if (calls !== undefined) this.syscallCalls.set(name, calls + count);
+      else if (this.syscallCalls.size < MAX_SYSCALL_NAMES) this.syscallCalls.set(name, count);
+    });
     this.textBytes += entry.textBytes;
     this.evictOverflow();
     // Eviction is oldest-first, so the new span survived unless the store is now empty.
@@ -322,7 +336,11 @@ export class SpanStore {
     const focusEntry = this.get(traceId, spanId);
     if (!focusEntry) return null;
     const byStart = (a: StoredSpan, b: StoredSpan) => a.span.start - b.span.start || a.seq - b.seq;
-    const all = [...this.byKey.ofTrace(traceId)].sort(byStart);
+    // a reused span id leaves older spans in the trace index: the tree holds the one `get` answers
+    const all: StoredSpan[] = [];
+    for (const entry of this.traceSpans.of(traceId))
+      if (this.get(traceId, entry.span.spanId) === entry) all.push(entry);
+    all.sort(byStart);
     const kids = new Map<string, StoredSpan[]>();
     for (const entry of all) {
       const parentId = entry.span.parentSpanId;
@@ -437,6 +455,11 @@ export class SpanStore {
     };
   }
 
+  /** Calls per syscall name in the retained spans (up to MAX_SYSCALL_NAMES names), kept current on add/evict. */
+  syscallCallCounts(): ReadonlyMap<string, number> {
+    return this.syscallCalls;
+  }
+
   /** Sizes of the internal indexes: lets tests check that every index shrinks with eviction. */
   indexSizes(): Record<string, number> {
     let childEntries = 0;
@@ -449,6 +472,8 @@ export class SpanStore {
       names: this.nameCounts.size,
       services: this.serviceCounts.size,
       pids: this.pidCounts.size,
+      traces: this.traceSpans.size,
+      syscallNames: this.syscallCalls.size,
     };
   }
 
@@ -479,6 +504,7 @@ export class SpanStore {
   private remove(entry: StoredSpan): void {
     const { span, proc } = entry;
     if (this.byKey.get(span.traceId, span.spanId) === entry) this.byKey.delete(span.traceId, span.spanId);
+    this.traceSpans.delete(span.traceId, entry);
     if (span.parentSpanId !== undefined) {
       const siblings = this.children.get(span.traceId, span.parentSpanId);
       // the oldest goes first, so it is found at the front; an entry is never left empty (it names its trace)
@@ -491,6 +517,12 @@ export class SpanStore {
     const pidEntry = this.pidCounts.get(proc.pid);
     if (pidEntry && --pidEntry.count === 0) this.pidCounts.delete(proc.pid);
     this.syscallCount -= syscallCountOf(span);
+    forEachCallCount(span, (name, count) => {
+      const calls = this.syscallCalls.get(name);
+      if (calls === undefined) return;
+      if (calls <= count) this.syscallCalls.delete(name);
+      else this.syscallCalls.set(name, calls - count);
+    });
     this.textBytes -= entry.textBytes;
   }
 }

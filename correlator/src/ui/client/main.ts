@@ -3,6 +3,7 @@
 // module: see dom.ts (span data reaches the DOM as text only).
 
 import { fetchConfig, fetchSpans } from './api.js';
+import { allowZoneNames } from './clock.js';
 import { closeSpan, openSpan } from './detail.js';
 import { byId, setSelectValue } from './dom.js';
 import { loadFacets, loadSyscallModes } from './facets.js';
@@ -91,6 +92,8 @@ let urlStateShown = 0;
 async function showUrlState(): Promise<void> {
   const shown = ++urlStateShown;
   showFilters();
+  // the requests go out before the page's own drawing work (the canvas's first set-up takes ~100 ms in a fresh
+  // page): the server answers meanwhile
   redrawTimes();
   await Promise.all([loadSpectrogramAndNotices(), urlState.sel ? loadSelection() : loadPercentiles()]);
   if (shown !== urlStateShown) return;
@@ -135,8 +138,11 @@ async function main(): Promise<void> {
   onOpenRow((traceId, spanId) => guarded(() => openSpan(traceId, spanId))());
   initZoneSwitch();
   wireControls();
-  await Promise.all([loadFacets(), loadStats(), loadSyscallModes()]);
-  await showUrlState();
+  // the spectrogram does not wait for the menus (the syscall list sums every retained call): each fills in as its
+  // answer comes, keeping the value the URL put in it
+  await Promise.all([showUrlState(), loadFacets(), loadStats(), loadSyscallModes()]);
+  allowZoneNames();
+  redrawTimes();
   // a live session follows the newest spans, unless the link asked for a fixed range
   if (state.config.live && urlState.to === null) setLive(true);
   window.addEventListener('popstate', () => {

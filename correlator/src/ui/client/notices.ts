@@ -39,6 +39,8 @@ export async function loadStats(): Promise<void> {
   }
   byId('stats').textContent = parts.join(' · ');
   renderDropNotice();
+  // the spectrogram may have been drawn before the stats came
+  updateEmptyState();
 }
 
 /** The dropped-spans notice in the page's time zone (redrawn when the zone changes). */

@@ -7,6 +7,7 @@ import { BOUNDARIES_NS, BUCKETS_PER_DECADE } from '../buckets.js';
 import { fetchSpectrogram } from './api.js';
 import { durationTicks, timeTicks } from './axis.js';
 import { countColour, legendTicks, PLOT_BACKGROUND, shadeColour } from './colour.js';
+import { zoneText } from './clock.js';
 import { byId, countRender, el } from './dom.js';
 import { fmtDuration } from './format.js';
 import { guarded } from './notices.js';
@@ -27,7 +28,7 @@ import {
   zoomAbout,
 } from './scales.js';
 import { filterParams, state } from './state.js';
-import { formatClock, formatDate, zoneName } from './time-zone.js';
+import { formatClock, formatDate } from './time-zone.js';
 import { urlState } from './url-state.js';
 
 /** Room for the duration labels (left), the clock and date lines under the plot (bottom). */
@@ -267,7 +268,7 @@ function describeView(range: TimeRange, sp: SpectrogramJson | null, max: number)
   if (max) parts.push(`busiest cell ${max}`);
   byId('view-range').textContent = parts.join(' · ');
   const subject = urlState.mode ? `${urlState.mode} call` : 'span';
-  byId('time-axis-title').textContent = `${subject} start time (${zoneName(range.fromMs, urlState.tz)})`;
+  byId('time-axis-title').textContent = `${subject} start time (${zoneText(range.fromMs)})`;
   byId('duration-axis-title').textContent = `${subject} duration`;
   byId('legend-unit').textContent = `${urlState.mode ? 'calls' : 'spans'} per cell:`;
 }
