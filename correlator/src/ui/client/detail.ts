@@ -19,8 +19,16 @@ let shown: SpanSummaryJson | null = null;
  * Opens a span's detail and marks its row in the list. `history`: 'push' for a user's step (the URL gains an
  * entry Back returns from), 'none' when the URL already names it (a reload, a deep link, Back/Forward).
  */
+/** Counts opens and closes: an answer that arrives after a later open or close (Back pressed twice quickly, two
+ *  rows clicked in a row) is dropped rather than drawn over what the user asked for last. */
+let detailRequests = 0;
+
 export async function openSpan(traceId: string, spanId: string, history: 'push' | 'none' = 'push'): Promise<void> {
+  const request = ++detailRequests;
   const d = await fetchSpanDetail(traceId, spanId);
+  if (request !== detailRequests) return;
+  // an open the URL asked for (reload, Back) is void once the URL names another span or none
+  if (history === 'none' && (urlState.span?.traceId !== traceId || urlState.span.spanId !== spanId)) return;
   urlState.span = { traceId, spanId };
   if (history === 'push') saveUrlState('push');
   markOpenRow();
@@ -51,6 +59,7 @@ export async function openSpan(traceId: string, spanId: string, history: 'push' 
 
 /** Closes the detail pane (the URL names no span any more). */
 export function closeSpan(): void {
+  detailRequests++;
   urlState.span = null;
   shown = null;
   byId('detail-panel').hidden = true;
