@@ -144,7 +144,9 @@ export interface StoreStatsJson {
   maxSyscalls: number;
   textBytes: number;
   maxTextBytes: number;
+  /** spans ever added */
   added: number;
+  /** spans dropped because the store was full */
   evicted: number;
   /** of the evicted spans, how many each bound pushed out (the one to raise) */
   evictedBy: { spans: number; syscalls: number; textBytes: number };

@@ -7,36 +7,13 @@ import { BUCKET_COUNT } from './buckets.js';
 
 /** Columns asked for when the request names none, and the bounds a request may ask for. */
 export const DEFAULT_COLUMNS = 120;
+import type { SpectrogramCellJson as SpectrogramCell, SpectrogramJson as Spectrogram } from './api-types.js';
+
 export const MIN_COLUMNS = 10;
 export const MAX_COLUMNS = 1000;
 
-export interface SpectrogramCell {
-  /** column index, counted from `fromMs` */
-  c: number;
-  /** duration bucket index */
-  b: number;
-  /** spans (or calls) in the cell */
-  n: number;
-}
-
-export interface Spectrogram {
-  /** start of the first column, wall clock ms since the epoch (null: no range given and no data to fit) */
-  fromMs: number | null;
-  /** end of the last column (exclusive) */
-  toMs: number | null;
-  /** width of one column in ms */
-  columnMs: number;
-  /** columns from fromMs to toMs */
-  columns: number;
-  cells: SpectrogramCell[];
-  maxCount: number;
-  /** lowest and highest bucket holding data in the range */
-  bucketRange: { min: number; max: number } | null;
-  /** start of the first and of the last matching span (or call) in memory, whatever the range */
-  dataRange: { firstMs: number; lastMs: number } | null;
-  /** spans (or calls) counted in the range */
-  total: number;
-}
+/** The grid as the API answers it (one definition: the store builds what the page reads). */
+export type { SpectrogramCellJson as SpectrogramCell, SpectrogramJson as Spectrogram } from './api-types.js';
 
 /** A time window in µs since the epoch; either side may be open (then fitted to the data). */
 export interface TimeWindow {

@@ -7,6 +7,7 @@
 import type { Clock, ProcessInfo, SpanRecord } from '../model.js';
 import { bucketOf } from './buckets.js';
 import { compactSpan, forEachCallCount, syscallCountOf } from './compact-span.js';
+import type { StoreStatsJson } from './api-types.js';
 import { IdMap } from './id-map.js';
 import { TraceIndex } from './trace-index.js';
 import { type SpanPredicate, type SpanScope, storedSubject } from './filter-subject.js';
@@ -73,22 +74,8 @@ export interface WindowQuery extends SpanFilter {
 
 export type { Spectrogram, SpectrogramCell } from './spectrogram-grid.js';
 
-export interface StoreStats {
-  spans: number;
-  syscalls: number;
-  maxSpans: number;
-  maxSyscalls: number;
-  textBytes: number;
-  maxTextBytes: number;
-  /** spans ever added */
-  added: number;
-  /** spans dropped because the store was full */
-  evicted: number;
-  /** of the evicted spans, how many each bound pushed out (the one to raise) */
-  evictedBy: { spans: number; syscalls: number; textBytes: number };
-  oldestStartUs: number | null;
-  newestStartUs: number | null;
-}
+/** The store's counters, as /api/stats answers them. */
+export type StoreStats = StoreStatsJson;
 
 export interface SpanTreeNode {
   entry: StoredSpan;
